@@ -1,0 +1,103 @@
+# feedsd build. `make` builds, `make test` runs every test, `make run` starts the daemon.
+# Dependencies come from pkg-config (libev ships no .pc file on Debian: linked by name).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
+BUILD    ?= build
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS     := libxml-2.0 libcurl sqlite3 jansson
+VERSION  := 0.1.0
+
+# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer; any report aborts.
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT      ?= -O1 -g
+else
+OPT      ?= -O2 -g
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lev -lm
+CFLAGS   ?=
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(OPT) $(SANFLAGS) \
+            -I. $(PKG_CFLAGS) -DFEEDSD_VERSION='"$(VERSION)"'
+LDFLAGS  += $(SANFLAGS)
+
+# Every .c under these folders is part of the program; main.c holds only main().
+LIB_SRC  := $(sort $(wildcard common/*.c feeds/*.c storage/*.c daemon/*.c))
+LIB_SRC  := $(filter-out daemon/main.c,$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DEPS_OK  := $(BUILD)/.deps-ok
+
+.PHONY: all deps test unit integration corpus test-san run install clean bench
+# Public targets first install dependencies, then re-enter make so that pkg-config
+# flags are computed with the packages present.
+all: $(DEPS_OK)
+	@$(MAKE) --no-print-directory $(BUILD)/feedsd
+
+# Installs what a fresh Debian machine lacks (apt-get as root, else sudo, else says what to run).
+$(DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+deps: $(DEPS_OK)
+
+$(BUILD)/%.o: %.c $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libfeedsd.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/feedsd: $(BUILD)/daemon/main.o $(BUILD)/libfeedsd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfeedsd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP -o $@ $< $(BUILD)/libfeedsd.a \
+	    $(LDFLAGS) $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: $(BUILD)/feedsd
+	python3 tests/integration/run.py --feedsd $(BUILD)/feedsd
+
+corpus: $(BUILD)/feedsd
+	python3 tests/integration/corpus.py --feedsd $(BUILD)/feedsd
+
+# The whole suite, then again under ASan+UBSan in a separate build folder.
+test: $(DEPS_OK)
+	$(MAKE) --no-print-directory unit integration corpus
+	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
+
+test-san:
+	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
+
+run: $(DEPS_OK)
+	@$(MAKE) --no-print-directory $(BUILD)/feedsd
+	@mkdir -p var out
+	$(BUILD)/feedsd run -c examples/feedsd.conf
+
+bench: $(BUILD)/feedsd
+	python3 bench/poll.py --feedsd $(BUILD)/feedsd
+
+install: $(DEPS_OK)
+	@$(MAKE) --no-print-directory $(BUILD)/feedsd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/feedsd $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/feedsd $(DESTDIR)$(BINDIR)/feedsd
+	install -m 0644 systemd/feedsd.service $(DESTDIR)$(UNITDIR)/feedsd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/feedsd/feedsd.conf || \
+	    install -m 0644 examples/feedsd.conf $(DESTDIR)$(SYSCONFDIR)/feedsd/feedsd.conf
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(UNIT_BIN:=.d)

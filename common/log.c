@@ -1,0 +1,51 @@
+/* common/log.c: stderr logger. sd-daemon(3): a line starting with "<N>" is logged by
+ * journald at priority N; JOURNAL_STREAM (systemd.exec(5)) tells us stderr is the journal. */
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int log_verbose;
+static int log_journal;
+
+void log_init(int verbose)
+{
+    log_verbose = verbose;
+    log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+static const char *prio_name(int prio)
+{
+    static const char *names[] = {"emerg", "alert", "crit", "error",
+                                  "warning", "notice", "info", "debug"};
+    return prio >= 0 && prio <= 7 ? names[prio] : "info";
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+    if (prio == LOG_DEBUG && !log_verbose)
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* One event, one line: a feed can put newlines into an error message. */
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (log_journal) {
+        fprintf(stderr, "<%d>%s\n", prio, line);
+    } else {
+        char ts[32];
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        struct tm tm;
+        localtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S%z", &tm);
+        fprintf(stderr, "%s feedsd[%s]: %s\n", ts, prio_name(prio), line);
+    }
+}

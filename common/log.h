@@ -1,0 +1,16 @@
+/* common/log.h: one line per event on stderr. Under systemd (JOURNAL_STREAM set) each line
+ * carries the sd-daemon(3) "<N>" priority prefix instead of a timestamp. */
+#ifndef FEEDSD_LOG_H
+#define FEEDSD_LOG_H
+
+#include <syslog.h>   /* LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG */
+
+void log_init(int verbose);   /* verbose: show LOG_DEBUG */
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,47 @@
+/* common/util.h: memory helpers that exit on out-of-memory (the one case where the daemon
+ * may exit after it is ready), a growable byte buffer, and a stable 64-bit hash.
+ * Every pointer returned here is owned by the caller and released with free(). */
+#ifndef FEEDSD_UTIL_H
+#define FEEDSD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);          /* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A NUL-terminated growable buffer. Zero-initialise ({0}) before use. */
+struct buf {
+    char *data;
+    size_t len, cap;
+};
+void buf_grow(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *buf_steal(struct buf *b);        /* returns data (never NULL), resets b */
+void buf_free(struct buf *b);
+
+/* FNV-1a 64-bit: stable across runs and machines, used for keys and content hashes
+ * (not for security). hash_hex writes 16 lower-case hex digits plus NUL. */
+uint64_t hash64(const void *data, size_t len);
+uint64_t hash64_update(uint64_t h, const void *data, size_t len);
+#define HASH64_INIT 0xcbf29ce484222325ULL
+void hash_hex(uint64_t h, char out[17]);
+
+/* Trims ASCII/Unicode-unaware whitespace in place; returns s. */
+char *str_trim(char *s);
+/* Collapses runs of whitespace to one space and trims; in place; returns s. */
+char *str_squash_ws(char *s);
+int str_empty(const char *s);          /* NULL or only whitespace */
+int str_has_prefix(const char *s, const char *prefix);
+
+/* Reads a whole file ("-" = stdin) into a malloc'd buffer, NUL-terminated. 0 / -1 (errno). */
+int file_read_all(const char *path, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,57 @@
+/* daemon/config.h: the configuration file (documented in docs/feedsd.conf.md and
+ * examples/feedsd.conf). Format: "key = value" lines, '#' comments, and one
+ * "[feed URL]" section per feed for per-feed options. Unknown keys and bad values are
+ * errors that name the file, line and key. A struct config owns all its strings. */
+#ifndef FEEDSD_CONFIG_H
+#define FEEDSD_CONFIG_H
+
+#include <stddef.h>
+
+struct feed_conf {
+    char *url;
+    char *title;          /* NULL: use the feed's own title */
+    int interval;         /* seconds; 0 = global default */
+    int backlog;          /* -2 = global default, -1 = all, N >= 0 */
+};
+
+struct config {
+    char *path;           /* the file read, NULL when defaults only */
+    char *database;       /* default "feedsd.db" (service: /var/lib/feedsd/feedsd.db) */
+    char *output;         /* default "out" */
+    char *filename;       /* default "{date}-{slug}.md" */
+    char *timezone;       /* NULL = system local zone */
+    char *feeds_file;     /* OPML or plain URL list, NULL if none */
+    char *user_agent;     /* NULL = "feedsd/VERSION (+https://...)" */
+    int interval;         /* seconds, default 3600 */
+    int max_interval;     /* backoff cap, seconds, default 86400 */
+    int concurrency;      /* transfers at once, default 16 */
+    int per_host;         /* transfers at once per host, default 2 */
+    int timeout;          /* seconds per transfer, default 30 */
+    long max_size;        /* response byte cap, default 16 MiB */
+    int backlog;          /* first subscription: files for the newest N, -1 = all; default 5 */
+    char *summarizer;     /* "builtin" (default) or "none" */
+    int summary_sentences;/* default 3 */
+    int summary_chars;    /* default 600 */
+    struct feed_conf *feeds;
+    size_t nfeeds;
+};
+
+/* Fills c with the defaults. */
+void config_defaults(struct config *c);
+
+/* Reads path into c (which holds defaults first). 0, or -1 with "FILE:LINE: key: reason"
+ * in err. Relative paths in the file are resolved against the file's folder. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Adds the feeds of a subscription file (OPML, or one URL per line with blank lines and
+ * '#' comments) to c->feeds, skipping URLs already present. 0 / -1 with reason in err. */
+int config_add_feeds_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Parses durations "90", "90s", "15m", "2h", "1d" into seconds. 0 / -1. */
+int config_parse_duration(const char *s, int *out);
+/* Parses sizes "1048576", "512K", "16M", "1G". 0 / -1. */
+int config_parse_size(const char *s, long *out);
+
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,21 @@
+/* feeds/date.h: dates as feeds write them. RFC 822/1123 and its broken variants (missing
+ * day name, two-digit years, no seconds, "1500" without colon, named zones EST/PDT/GMT/UT,
+ * military zones, numeric offsets with or without colon, extra whitespace), RFC 3339 / ISO
+ * 8601 / W3C-DTF (date only, reduced precision, fractions, Z or offset). A date without a
+ * zone is UTC; a date without a time is midnight. */
+#ifndef FEEDSD_DATE_H
+#define FEEDSD_DATE_H
+
+#include <stdint.h>
+
+/* 0 and *out = seconds since the epoch (UTC) on success, -1 when s is not a date. */
+int date_parse(const char *s, int64_t *out);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" into out (at least 32 bytes; years beyond 9999 are written in
+ * full). Returns out. */
+char *date_format_utc(int64_t t, char *out, size_t outlen);
+
+/* `feedsd parse-date [--] STRING`: argv[0] is "parse-date". Returns the exit status. */
+int cmd_parse_date(int argc, char **argv);
+
+#endif

@@ -1,0 +1,30 @@
+/* feeds/identity.h: the stable identity of an entry within its feed. Decided once and
+ * never changed, because a key that changes later creates duplicates forever (newsboat's
+ * link+date key is the cautionary tale).
+ *   exact key: "id:" + entry id/guid, else "link:" + link, else "hash:" + hash of the
+ *              stable fields (title, content/summary text, enclosure URL) - never dates.
+ *   alias keys: "url:" + url_normalize() of the id (when it is a URL) and of the link, so
+ *              that a feed that rewrites its ids (simonwillison.net dropped its
+ *              "#atom-everything" fragments in 2026) is recognised. */
+#ifndef FEEDSD_IDENTITY_H
+#define FEEDSD_IDENTITY_H
+
+#include "feeds/feed.h"
+
+#define IDENTITY_MAX_ALIASES 2
+
+struct identity {
+    char *key;                               /* exact key, never NULL */
+    char *aliases[IDENTITY_MAX_ALIASES];     /* NULL-padded, distinct, never equal to key */
+    size_t naliases;
+    char content_hash[17];                   /* title + summary + content + enclosures */
+};
+
+/* Computes the identities of every entry of f, in order (out has f->nentries slots).
+ * Entries that repeat an exact key already used earlier in the same document get a key
+ * disambiguated by a hash of their stable fields; an alias shared by two entries of the
+ * same document is dropped from both (it could not tell them apart). */
+void identity_compute(const struct feed *f, struct identity *out);
+void identity_free(struct identity *id);
+
+#endif

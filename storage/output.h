@@ -1,0 +1,52 @@
+/* storage/output.h: the markdown files of ../shared/spec/output-format.md. The database
+ * decides which entry gets which path; this module renders a file and writes it atomically
+ * (temporary name in the same folder, fsync, rename), so readers never see half a file. */
+#ifndef FEEDSD_OUTPUT_H
+#define FEEDSD_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct post {
+    const char *title;            /* shown title (may be a translation) */
+    const char *original_title;   /* the feed's title */
+    const char *url;              /* the post's URL, may be NULL */
+    const char *feed_title;       /* extra.feed, may be NULL */
+    const char *author;           /* extra.author, may be NULL */
+    const char *id;               /* extra.id: the entry id, may be NULL */
+    int64_t published;            /* seconds since epoch; the date used for `date` */
+    const char *summary;          /* markdown */
+    const char *content_md;       /* markdown */
+};
+
+/* The YAML scalar for s: plain when plain style keeps its meaning, else double-quoted
+ * with escapes. Returns malloc'd text. */
+char *yaml_scalar(const char *s);
+
+/* Slug of a title: lower-case ASCII letters, digits and '-', at most maxlen bytes, no
+ * leading/trailing '-'. Latin letters with diacritics are folded (é -> e). Returns
+ * malloc'd text, "" when nothing is left. */
+char *slug_make(const char *title, size_t maxlen);
+
+/* Relative path for a post from the pattern (default "{date}-{slug}.md"). Placeholders:
+ * {date} YYYY-MM-DD, {year}, {month}, {day}, {slug}, {feed} (slug of the feed title),
+ * {id} (16 hex digits of the identity hash). The date is local to the configured zone
+ * (process TZ). The slug falls back to "post-<first 8 of id hash>" when empty. Each path
+ * component is cut to fit NAME_MAX, never starts with '.', never contains "..": the result
+ * always stays inside the output folder. Returns malloc'd text. */
+char *output_path_for(const char *pattern, const struct post *p, const char *feed_title,
+                      const char *idhash);
+
+/* Same path with "-<suffix>" inserted before the extension (for a name taken by another
+ * entry). Returns malloc'd text. */
+char *output_path_suffixed(const char *relpath, const char *suffix);
+
+/* The whole file text. Returns malloc'd text. */
+char *output_render(const struct post *p);
+
+/* Writes text to dir/relpath atomically, creating sub-folders. 0 / -1 with errno set and
+ * a message in err. */
+int output_write_atomic(const char *dir, const char *relpath, const char *text,
+                        char *err, size_t errlen);
+
+#endif
