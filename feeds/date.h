@@ -6,6 +6,7 @@
 #ifndef FEEDSD_DATE_H
 #define FEEDSD_DATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* 0 and *out = seconds since the epoch (UTC) on success, -1 when s is not a date. */

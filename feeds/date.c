@@ -1,0 +1,670 @@
+/* feeds/date.c: turns the dates that feeds write into seconds since the epoch (UTC), writes
+ * them back as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ", and implements `feedsd parse-date`.
+ * Owner: dates/URLs/identity engineer.
+ *
+ * Two parsers share the zone and calendar code:
+ *   - ISO 8601 / RFC 3339 / W3C-DTF, chosen when the string starts with a 4-5 digit year
+ *     (also "YYYY/M/D hh:mm:ss", which Chinese forum software writes, and the basic
+ *     forms "YYYYMMDD" / "YYYYMMDDThhmmss");
+ *   - a token parser for RFC 822/1123 and everything feeds have done to it: missing or
+ *     misspelt day names, RFC 850 dashes ("10-Jun-03"), asctime order ("Jun 10 04:00:00
+ *     2003"), two- and three-digit years, "1500" without a colon, AM/PM, month and day
+ *     names in the languages of the test corpus ("Seg, 24 Set 2018", "mer, 16 nov 2022").
+ * Calendar arithmetic is our own (days_from_civil), in int64, with no timegm() or TZ
+ * dependence, so the result never depends on the machine's locale or zone files. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feeds/date.h"
+
+/* ---- Tables ------------------------------------------------------------------------ */
+
+/* Full month names in the languages feeds use. Lookup accepts an exact name, an entry of
+ * month_abbrevs, or a prefix of at least 3 letters that names one month only ("Sept",
+ * "Janv", "Dez", "Set" = setembro); "Jui" (juin/juillet) is ambiguous and rejected. */
+static const struct { const char *name; int month; } month_names[] = {
+    {"january", 1}, {"januar", 1}, {"janvier", 1}, {"enero", 1}, {"janeiro", 1},
+    {"gennaio", 1}, {"januari", 1}, {"j\xc3\xa4nner", 1},
+    {"february", 2}, {"februar", 2}, {"f\xc3\xa9vrier", 2}, {"fevrier", 2},
+    {"febrero", 2}, {"fevereiro", 2}, {"febbraio", 2}, {"februari", 2},
+    {"march", 3}, {"m\xc3\xa4rz", 3}, {"maerz", 3}, {"mars", 3}, {"marzo", 3},
+    {"mar\xc3\xa7o", 3}, {"marco", 3}, {"maart", 3},
+    {"april", 4}, {"avril", 4}, {"abril", 4}, {"aprile", 4},
+    {"may", 5}, {"mai", 5}, {"mayo", 5}, {"maio", 5}, {"maggio", 5}, {"mei", 5},
+    {"june", 6}, {"juni", 6}, {"juin", 6}, {"junio", 6}, {"junho", 6}, {"giugno", 6},
+    {"july", 7}, {"juli", 7}, {"juillet", 7}, {"julio", 7}, {"julho", 7}, {"luglio", 7},
+    {"august", 8}, {"ao\xc3\xbbt", 8}, {"aout", 8}, {"agosto", 8}, {"augustus", 8},
+    {"september", 9}, {"septembre", 9}, {"septiembre", 9}, {"setiembre", 9},
+    {"setembro", 9}, {"settembre", 9},
+    {"october", 10}, {"oktober", 10}, {"octobre", 10}, {"octubre", 10},
+    {"outubro", 10}, {"ottobre", 10},
+    {"november", 11}, {"novembre", 11}, {"noviembre", 11}, {"novembro", 11},
+    {"december", 12}, {"dezember", 12}, {"d\xc3\xa9""cembre", 12}, {"decembre", 12},
+    {"diciembre", 12}, {"dezembro", 12}, {"dicembre", 12},
+};
+
+/* Abbreviations that are not prefixes of a full name above. */
+static const struct { const char *name; int month; } month_abbrevs[] = {
+    {"mrz", 3},   /* German */
+    {"mrt", 3},   /* Dutch */
+};
+
+/* Day names are never checked against the date (RFC 2822 3.3 makes the day redundant and
+ * feeds get it wrong), only recognised so that they can be skipped. A leading word whose
+ * first two letters start a day name is taken as a misspelt day ("Thr", "Wen", "Tues"). */
+static const char *const day_names[] = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend",
+    "sonntag",
+    "lunes", "martes", "mi\xc3\xa9rcoles", "miercoles", "jueves", "viernes",
+    "s\xc3\xa1""bado", "sabado", "domingo",
+    "segunda", "ter\xc3\xa7""a", "terca", "quarta", "quinta", "sexta",
+    "luned\xc3\xac", "marted\xc3\xac", "mercoled\xc3\xac", "gioved\xc3\xac",
+    "venerd\xc3\xac", "domenica",
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+};
+
+/* Named zones, offset in minutes east of UTC. RFC 822 section 5 defines UT, GMT, the US
+ * zones and the military letters; the others are what feeds write. Where an abbreviation
+ * is ambiguous we pick the meaning documented here:
+ *   CST  US Central (RFC 822), not China Standard Time
+ *   IST  India (+05:30), the most common writer of "IST" in feeds; not Irish/Israel
+ *   BST  British Summer Time (+01:00), not Bangladesh
+ *   AST  Atlantic (-04:00), not Arabia
+ * Military zones: RFC 822 defined A..M (not J) as -1..-12 and N..Y as +1..+12, but with
+ * the signs inverted by mistake (RFC 1123 5.2.14), so nobody knows what a writer meant.
+ * RFC 2822 section 4.3 says to treat them as -0000, i.e. UTC with unknown local time: we
+ * do. The same section says unknown alphabetic zones SHOULD also be taken as -0000. */
+static const struct { const char *name; int minutes; } zone_names[] = {
+    {"UT", 0}, {"UTC", 0}, {"GMT", 0}, {"Z", 0}, {"WET", 0}, {"WEST", 60},
+    {"EST", -300}, {"EDT", -240}, {"CST", -360}, {"CDT", -300},
+    {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
+    {"AKST", -540}, {"AKDT", -480}, {"HST", -600}, {"HAST", -600}, {"HADT", -540},
+    {"AST", -240}, {"ADT", -180}, {"NST", -210}, {"NDT", -150},
+    {"BRT", -180}, {"BRST", -120}, {"ART", -180}, {"CLT", -240}, {"CLST", -180},
+    {"BST", 60}, {"IST", 330}, {"CET", 60}, {"CEST", 120}, {"MET", 60}, {"MEST", 120},
+    {"MEZ", 60}, {"MESZ", 120}, {"WAT", 60}, {"EET", 120}, {"EEST", 180},
+    {"SAST", 120}, {"EAT", 180}, {"MSK", 180}, {"MSD", 240}, {"PKT", 300},
+    {"ICT", 420}, {"WIB", 420}, {"HKT", 480}, {"SGT", 480}, {"PHT", 480},
+    {"AWST", 480}, {"JST", 540}, {"KST", 540}, {"ACST", 570}, {"ACDT", 630},
+    {"AEST", 600}, {"AEDT", 660}, {"NZST", 720}, {"NZDT", 780},
+    {"A", 0}, {"B", 0}, {"C", 0}, {"D", 0}, {"E", 0}, {"F", 0}, {"G", 0}, {"H", 0},
+    {"I", 0}, {"K", 0}, {"L", 0}, {"M", 0}, {"N", 0}, {"O", 0}, {"P", 0}, {"Q", 0},
+    {"R", 0}, {"S", 0}, {"T", 0}, {"U", 0}, {"V", 0}, {"W", 0}, {"X", 0}, {"Y", 0},
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_YEAR 99999
+
+/* ---- Calendar ---------------------------------------------------------------------- */
+
+static int is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm,
+ * http://howardhinnant.github.io/date_algorithms.html#days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* The parsed fields; -1 marks what the string did not give. */
+struct when {
+    int64_t year;
+    int month, day, hour, min, sec;
+    int offset;          /* minutes east of UTC */
+};
+
+/* Range checks, then the epoch seconds. 24:00:00 is ISO 8601's end of day (= next day
+ * 00:00); a leap second (:60) is clamped to :59 because time_t cannot hold it. */
+static int when_to_epoch(struct when *w, int64_t *out)
+{
+    if (w->year < 0 || w->year > MAX_YEAR || w->month < 1 || w->month > 12)
+        return -1;
+    if (w->day < 1 || w->day > days_in_month(w->year, w->month))
+        return -1;
+    if (w->hour < 0) w->hour = 0;
+    if (w->min < 0) w->min = 0;
+    if (w->sec < 0) w->sec = 0;
+    if (w->hour > 24 || w->min > 59 || w->sec > 60)
+        return -1;
+    if (w->hour == 24 && (w->min || w->sec))
+        return -1;
+    if (w->sec == 60)
+        w->sec = 59;
+    if (w->offset <= -24 * 60 || w->offset >= 24 * 60)
+        return -1;
+    int64_t days = days_from_civil(w->year, w->month, w->day);
+    *out = days * 86400 + w->hour * 3600 + w->min * 60 + w->sec - (int64_t)w->offset * 60;
+    return 0;
+}
+
+char *date_format_utc(int64_t t, char *out, size_t outlen)
+{
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) {          /* floor division for dates before 1970 */
+        secs += 86400;
+        days--;
+    }
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(out, outlen, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d,
+             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    return out;
+}
+
+/* ---- Shared lexing helpers --------------------------------------------------------- */
+
+static int is_word_byte(unsigned char c)
+{
+    return isalpha(c) || c >= 0x80;     /* UTF-8/Latin-1 letters of localised names */
+}
+
+/* Reads up to max digits; returns how many were read (0 = none) and the value. */
+static int read_digits(const char **p, int max, int64_t *val)
+{
+    int n = 0;
+    int64_t v = 0;
+    while (n < max && isdigit((unsigned char)**p)) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    *val = v;
+    return n;
+}
+
+static int count_digits(const char *p)
+{
+    int n = 0;
+    while (isdigit((unsigned char)p[n]))
+        n++;
+    return n;
+}
+
+/* "+hh", "+hhmm", "+hh:mm", "+h", "+hmm" at *p (the sign included); minutes east. */
+static int parse_offset(const char **p, int *minutes)
+{
+    const char *s = *p;
+    int sign = *s == '-' ? -1 : 1;
+    if (*s != '+' && *s != '-')
+        return -1;
+    s++;
+    int64_t a, b = 0;
+    int n = count_digits(s);
+    if (n < 1 || n > 4)
+        return -1;
+    read_digits(&s, n, &a);
+    if (n >= 3) {            /* hhmm / hmm */
+        b = a % 100;
+        a /= 100;
+    } else if (*s == ':' && isdigit((unsigned char)s[1])) {
+        s++;
+        if (read_digits(&s, 2, &b) != 2)
+            return -1;
+    }
+    if (a > 23 || b > 59)
+        return -1;
+    *minutes = sign * (int)(a * 60 + b);
+    *p = s;
+    return 0;
+}
+
+/* Case-insensitive lookup of a zone name of length n. */
+static int zone_lookup(const char *s, size_t n, int *minutes)
+{
+    for (size_t i = 0; i < NELEM(zone_names); i++) {
+        if (strlen(zone_names[i].name) == n && strncasecmp(zone_names[i].name, s, n) == 0) {
+            *minutes = zone_names[i].minutes;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* A zone as the last thing in a date: "Z", a named zone, a numeric offset, or a named
+ * zone followed by an offset ("GMT+0200", "UTC-05:00"). Skips the spaces before it. */
+static int parse_zone(const char **p, int *minutes)
+{
+    const char *s = *p;
+    while (*s == ' ')
+        s++;
+    if (*s == '+' || *s == '-') {
+        if (parse_offset(&s, minutes) < 0)
+            return -1;
+    } else {
+        size_t n = 0;
+        while (isalpha((unsigned char)s[n]))
+            n++;
+        if (n == 0 || zone_lookup(s, n, minutes) < 0)
+            return -1;
+        s += n;
+        int extra;
+        if ((*s == '+' || *s == '-') && parse_offset(&s, &extra) == 0)
+            *minutes += extra;
+    }
+    *p = s;
+    return 0;
+}
+
+/* ---- ISO 8601 / RFC 3339 / W3C-DTF ------------------------------------------------- */
+
+/* Time of day after the 'T': "hh", "hh:mm", "hh:mm:ss", "hhmm", "hhmmss", each with an
+ * optional fraction ('.' or ',', RFC 3339 5.6 / ISO 8601) that is dropped. */
+static int iso_time(const char **p, struct when *w, int allow_hour_only)
+{
+    const char *s = *p;
+    int64_t v;
+    int n = count_digits(s);
+    if (n == 4 || n == 6) {                  /* basic format */
+        read_digits(&s, 2, &v); w->hour = (int)v;
+        read_digits(&s, 2, &v); w->min = (int)v;
+        if (n == 6) { read_digits(&s, 2, &v); w->sec = (int)v; }
+    } else if (n == 1 || n == 2) {
+        read_digits(&s, 2, &v);
+        w->hour = (int)v;
+        if (*s == ':') {
+            s++;
+            if (read_digits(&s, 2, &v) != 2)
+                return -1;
+            w->min = (int)v;
+            if (*s == ':') {
+                s++;
+                if (read_digits(&s, 2, &v) != 2)
+                    return -1;
+                w->sec = (int)v;
+            }
+        } else if (!allow_hour_only) {
+            return -1;
+        }
+    } else {
+        return -1;
+    }
+    if ((*s == '.' || *s == ',') && isdigit((unsigned char)s[1])) {
+        s++;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    *p = s;
+    return 0;
+}
+
+static int parse_iso(const char *s, int64_t *out)
+{
+    struct when w = {.year = -1, .month = 1, .day = 1, .hour = -1, .min = -1, .sec = -1};
+    int64_t v;
+    int n = count_digits(s);
+    if (n == 8) {                            /* basic YYYYMMDD */
+        read_digits(&s, 4, &w.year);
+        read_digits(&s, 2, &v); w.month = (int)v;
+        read_digits(&s, 2, &v); w.day = (int)v;
+    } else if (n == 4 || n == 5) {
+        read_digits(&s, n, &w.year);
+        char sep = *s;
+        if ((sep == '-' || sep == '/') && isdigit((unsigned char)s[1])) {
+            s++;
+            /* W3C-DTF and RFC 3339 want two digits; "2020/1/10" has one. */
+            int k = read_digits(&s, 2, &v);
+            if (sep == '-' && k != 2)
+                return -1;
+            w.month = (int)v;
+            if (*s == sep && isdigit((unsigned char)s[1])) {
+                s++;
+                k = read_digits(&s, 2, &v);
+                if (sep == '-' && k != 2)
+                    return -1;
+                w.day = (int)v;
+            } else if (sep == '/') {
+                return -1;
+            }
+        }
+    } else {
+        return -1;
+    }
+    if (isdigit((unsigned char)*s))
+        return -1;
+    if (*s == 'T' || *s == 't' || (*s == ' ' && isdigit((unsigned char)s[1]))) {
+        int t_sep = *s != ' ';
+        s++;
+        if (iso_time(&s, &w, t_sep) < 0)
+            return -1;
+        if (*s) {
+            if (parse_zone(&s, &w.offset) < 0)
+                return -1;
+        }
+    }
+    while (*s == ' ')
+        s++;
+    if (*s)
+        return -1;
+    return when_to_epoch(&w, out);
+}
+
+/* ---- RFC 822 and its variants ------------------------------------------------------ */
+
+enum tok_type { TOK_NUM, TOK_WORD, TOK_TIME, TOK_OFFSET };
+
+struct tok {
+    enum tok_type type;
+    int64_t num;             /* TOK_NUM value */
+    int ndigits;             /* TOK_NUM length, zeros included ("02" is a year of 2) */
+    const char *word;        /* TOK_WORD start (not NUL-terminated) */
+    size_t wlen;
+    int h, m, s;             /* TOK_TIME */
+    int offset;              /* TOK_OFFSET minutes */
+};
+
+#define MAX_TOKS 16
+
+/* Lower-cases an ASCII word into buf; non-ASCII bytes are kept (accented names). */
+static void word_lower(const struct tok *t, char *buf, size_t bufsz)
+{
+    size_t n = t->wlen < bufsz - 1 ? t->wlen : bufsz - 1;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)tolower((unsigned char)t->word[i]);
+    buf[n] = '\0';
+}
+
+static int month_lookup(const struct tok *t)
+{
+    char w[32];
+    word_lower(t, w, sizeof w);
+    size_t n = strlen(w);
+    for (size_t i = 0; i < NELEM(month_abbrevs); i++)
+        if (strcmp(w, month_abbrevs[i].name) == 0)
+            return month_abbrevs[i].month;
+    if (n < 3)
+        return -1;
+    int found = -1;
+    for (size_t i = 0; i < NELEM(month_names); i++) {
+        if (strncmp(month_names[i].name, w, n) != 0)
+            continue;
+        if (found >= 0 && found != month_names[i].month)
+            return -1;                       /* ambiguous prefix */
+        found = month_names[i].month;
+    }
+    return found;
+}
+
+static int day_lookup(const struct tok *t)
+{
+    char w[32];
+    word_lower(t, w, sizeof w);
+    if (strlen(w) < 2)
+        return -1;
+    for (size_t i = 0; i < NELEM(day_names); i++)
+        if (strncmp(day_names[i], w, 2) == 0)
+            return 0;
+    return -1;
+}
+
+/* Splits the (whitespace-squashed) string into tokens. Commas, periods after words or
+ * numbers, and '-' before a time separate; '-' or '+' with digits after a time is an
+ * offset. Parenthesised comments (RFC 822 3.4.3, "-0800 (PST)") are skipped. */
+static int rfc822_lex(const char *s, struct tok *toks, int *ntoks)
+{
+    int n = 0, seen_time = 0;
+    while (*s) {
+        if (*s == ' ' || *s == ',' || *s == '.') {
+            s++;
+            continue;
+        }
+        if (*s == '(') {
+            const char *e = strchr(s, ')');
+            if (!e)
+                return -1;
+            s = e + 1;
+            continue;
+        }
+        if (n == MAX_TOKS)
+            return -1;
+        struct tok *t = &toks[n];
+        memset(t, 0, sizeof *t);
+        if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) && seen_time) {
+            t->type = TOK_OFFSET;
+            if (parse_offset(&s, &t->offset) < 0)
+                return -1;
+        } else if (*s == '-') {
+            s++;
+            continue;
+        } else if (isdigit((unsigned char)*s)) {
+            int nd = count_digits(s);
+            if (s[nd] == ':') {
+                int64_t v;
+                t->type = TOK_TIME;
+                t->s = 0;
+                if (nd > 2)
+                    return -1;
+                read_digits(&s, 2, &v); t->h = (int)v;
+                s++;
+                if (read_digits(&s, 2, &v) != 2)
+                    return -1;
+                t->m = (int)v;
+                if (*s == ':') {
+                    s++;
+                    if (read_digits(&s, 2, &v) != 2)
+                        return -1;
+                    t->s = (int)v;
+                }
+                if (*s == '.' && isdigit((unsigned char)s[1])) {   /* fraction: dropped */
+                    s++;
+                    while (isdigit((unsigned char)*s))
+                        s++;
+                }
+                seen_time = 1;
+            } else {
+                if (nd > 6)
+                    return -1;
+                t->type = TOK_NUM;
+                t->ndigits = read_digits(&s, nd, &t->num);
+                /* English ordinals: "1st", "22nd", "3rd", "10th". */
+                if (strncasecmp(s, "st", 2) == 0 || strncasecmp(s, "nd", 2) == 0 ||
+                    strncasecmp(s, "rd", 2) == 0 || strncasecmp(s, "th", 2) == 0) {
+                    if (!is_word_byte((unsigned char)s[2]))
+                        s += 2;
+                }
+            }
+        } else if (is_word_byte((unsigned char)*s)) {
+            t->type = TOK_WORD;
+            t->word = s;
+            while (is_word_byte((unsigned char)*s))
+                s++;
+            t->wlen = (size_t)(s - t->word);
+            if (t->wlen >= 32)
+                return -1;
+        } else {
+            return -1;
+        }
+        n++;
+    }
+    *ntoks = n;
+    return 0;
+}
+
+static int parse_rfc822(const char *s, int64_t *out)
+{
+    struct tok toks[MAX_TOKS];
+    int ntoks;
+    if (rfc822_lex(s, toks, &ntoks) < 0 || ntoks == 0)
+        return -1;
+
+    struct when w = {.year = -1, .month = -1, .day = -1, .hour = -1, .min = -1, .sec = -1};
+    int ydigits = 0, zone_set = 0, ampm = 0;   /* ampm: 0 none, 1 AM, 2 PM */
+    int later_month = 0;
+    for (int i = 1; i < ntoks; i++)
+        if (toks[i].type == TOK_WORD && month_lookup(&toks[i]) > 0)
+            later_month = 1;
+
+    for (int i = 0; i < ntoks; i++) {
+        struct tok *t = &toks[i];
+        switch (t->type) {
+        case TOK_WORD: {
+            int m = month_lookup(t);
+            int z;
+            /* A first word that looks like a month while a later word is the month is a
+             * day name: Spanish "Mar, 10 Jun 2003" (martes). */
+            if (i == 0 && (m < 0 || later_month) && day_lookup(t) == 0)
+                break;
+            if (m > 0 && w.month < 0) {
+                w.month = m;
+            } else if (w.hour >= 0 && ampm == 0 && t->wlen == 2 &&
+                       (strncasecmp(t->word, "am", 2) == 0 ||
+                        strncasecmp(t->word, "pm", 2) == 0)) {
+                ampm = tolower((unsigned char)t->word[0]) == 'a' ? 1 : 2;
+            } else if (!zone_set && zone_lookup(t->word, t->wlen, &z) == 0) {
+                zone_set = 1;
+                w.offset = z;
+                if (i + 1 < ntoks && toks[i + 1].type == TOK_OFFSET)
+                    w.offset += toks[++i].offset;        /* "GMT+0200" */
+            } else if (!zone_set && w.hour >= 0 && t->wlen >= 3 && t->wlen <= 5) {
+                zone_set = 1;            /* unknown zone: -0000 per RFC 2822 4.3 */
+                w.offset = 0;
+                for (size_t k = 0; k < t->wlen; k++)
+                    if (!isalpha((unsigned char)t->word[k]))
+                        return -1;
+            } else {
+                return -1;
+            }
+            break;
+        }
+        case TOK_TIME:
+            if (w.hour >= 0)
+                return -1;
+            w.hour = t->h;
+            w.min = t->m;
+            w.sec = t->s;
+            break;
+        case TOK_OFFSET:
+            if (zone_set)
+                return -1;
+            zone_set = 1;
+            w.offset = t->offset;
+            break;
+        case TOK_NUM:
+            if (w.hour < 0 && w.day >= 0 && w.month > 0 && w.year >= 0 &&
+                (t->ndigits == 4 || t->ndigits == 6)) {
+                /* "03 Apr 02 1500 GMT": hhmm[ss] without colons. */
+                w.hour = (int)(t->num / (t->ndigits == 6 ? 10000 : 100));
+                w.min = (int)(t->num / (t->ndigits == 6 ? 100 : 1) % 100);
+                w.sec = t->ndigits == 6 ? (int)(t->num % 100) : 0;
+            } else if (w.day < 0 && t->ndigits <= 2) {
+                w.day = (int)t->num;
+            } else if (w.year < 0 && t->ndigits >= 2 && t->ndigits <= 5) {
+                w.year = t->num;
+                ydigits = t->ndigits;
+            } else {
+                return -1;
+            }
+            break;
+        }
+    }
+    if (w.month < 0 || w.day < 0 || w.year < 0)
+        return -1;
+    /* RFC 2822 4.3: a two-digit year below 50 is 20xx, else 19xx; three digits + 1900. */
+    if (ydigits == 2)
+        w.year += w.year < 50 ? 2000 : 1900;
+    else if (ydigits == 3)
+        w.year += 1900;
+    if (ampm) {
+        if (w.hour < 1 || w.hour > 12)
+            return -1;
+        w.hour = w.hour % 12 + (ampm == 2 ? 12 : 0);
+    }
+    return when_to_epoch(&w, out);
+}
+
+/* ---- Entry points ------------------------------------------------------------------ */
+
+int date_parse(const char *s, int64_t *out)
+{
+    if (!s)
+        return -1;
+    /* Whitespace (CR/LF/tabs inside a pubDate, jn-pt feed) becomes single spaces. */
+    size_t len = strlen(s);
+    if (len > 200)
+        return -1;
+    char buf[256];
+    size_t n = 0;
+    int space = 0;
+    for (const char *p = s; *p; p++) {
+        if (isspace((unsigned char)*p)) {
+            space = 1;
+            continue;
+        }
+        if (space && n)
+            buf[n++] = ' ';
+        space = 0;
+        buf[n++] = *p;
+    }
+    buf[n] = '\0';
+    if (n == 0)
+        return -1;
+    int d = count_digits(buf);
+    if ((d == 4 || d == 5 || d == 8) &&
+        (buf[d] == '\0' || buf[d] == '-' || buf[d] == '/' || buf[d] == 'T' ||
+         buf[d] == 't' || (d == 8 && buf[d] == ' ')))
+        return parse_iso(buf, out);
+    return parse_rfc822(buf, out);
+}
+
+int cmd_parse_date(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (argv[i][0] != '-' || argv[i][1] == '\0')
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("usage: feedsd parse-date [--] STRING\n");
+            return 0;
+        }
+        fprintf(stderr, "feedsd parse-date: unknown option %s (use -- before a date "
+                        "that starts with '-')\n", argv[i]);
+        return 2;
+    }
+    if (i != argc - 1) {
+        fprintf(stderr, "usage: feedsd parse-date [--] STRING\n");
+        return 2;
+    }
+    int64_t t;
+    if (date_parse(argv[i], &t) < 0) {
+        fprintf(stderr, "feedsd parse-date: not a date: %s\n", argv[i]);
+        return 1;
+    }
+    char out[32];
+    printf("%s\n", date_format_utc(t, out, sizeof out));
+    return 0;
+}
