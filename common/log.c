@@ -8,12 +8,12 @@
 #include <string.h>
 #include <time.h>
 
-static int log_verbose;
+static int log_max = LOG_INFO;
 static int log_journal;
 
-void log_init(int verbose)
+void log_init(int max_prio)
 {
-    log_verbose = verbose;
+    log_max = max_prio;
     log_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
@@ -26,7 +26,7 @@ static const char *prio_name(int prio)
 
 void log_msg(int prio, const char *fmt, ...)
 {
-    if (prio == LOG_DEBUG && !log_verbose)
+    if (prio > log_max)
         return;
     char line[2048];
     va_list ap;

@@ -5,7 +5,8 @@
 
 #include <syslog.h>   /* LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG */
 
-void log_init(int verbose);   /* verbose: show LOG_DEBUG */
+/* Messages less important than max_prio are dropped (LOG_INFO by default). */
+void log_init(int max_prio);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)

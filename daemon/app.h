@@ -1,0 +1,55 @@
+/* daemon/app.h: the state of one running feedsd (`run`): configuration, database, event
+ * loop, fetcher and the in-memory schedule. Owned by daemon.c; ingest.c and pipeline.c
+ * work on it from the loop's thread. */
+#ifndef FEEDSD_APP_H
+#define FEEDSD_APP_H
+
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "daemon/config.h"
+#include "daemon/fetch.h"
+#include "feeds/summarize.h"
+#include "storage/db.h"
+
+struct feed_state {
+    struct app *app;
+    int64_t id;
+    char *url;
+    int interval;           /* effective, seconds */
+    int backlog;            /* effective: -1 all, N >= 0 */
+    double due;             /* ev_now() time of the next poll */
+    int in_flight;
+    int removed;            /* unsubscribed while in flight: freed when the fetch ends */
+    int done;               /* --once: polled */
+    int failed;             /* --once: the poll failed */
+};
+
+struct app {
+    struct config cfg;
+    char *config_path;          /* for SIGHUP */
+    const char *opt_database, *opt_output, *opt_feeds;   /* command-line overrides */
+    struct ev_loop *loop;
+    struct db *db;
+    struct fetcher *fetch;
+    struct feed_state **feeds;
+    size_t nfeeds;
+    ev_timer sched, watchdog, stop_deadline;
+    ev_signal sig_term, sig_int, sig_hup;
+    int once, stopping;
+    int write_failures;         /* --once: files that could not be written */
+    struct summarize_opts sopts;
+    char *user_agent;
+};
+
+/* ingest.c: stores one fetched document. 0, or -1 with the reason in err (recorded on
+ * the feed by the caller). */
+int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_result *r,
+                    char *err, size_t errlen);
+
+/* pipeline.c: summary then file for every entry that still needs them (feed_id 0: all).
+ * Returns the number of entries that failed (they stay pending and are retried). */
+int pipeline_run(struct app *app, int64_t feed_id);
+
+#endif

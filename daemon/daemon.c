@@ -1,0 +1,486 @@
+/* daemon/daemon.c: `feedsd run`. Owns struct app: reads the configuration, syncs the
+ * subscriptions into the database, then lets one libev loop drive everything: the poll
+ * schedule, the fetcher, signals and the systemd notifications. */
+#include <errno.h>
+#include <signal.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "daemon/app.h"
+#include "daemon/commands.h"
+#include "daemon/notify.h"
+
+#define STOP_GRACE 10.0     /* seconds in-flight transfers get after SIGTERM */
+
+static void schedule(struct app *app);
+
+/* mkdir -p for the folder part of path (dir_only: path itself is a folder). */
+static int make_dirs(const char *path, int dir_only)
+{
+    char *p = xstrdup(path);
+    if (!dir_only) {
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            free(p);
+            return 0;
+        }
+        *slash = '\0';
+    }
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            goto fail;
+        *s = '/';
+    }
+    if (*p && mkdir(p, 0755) < 0 && errno != EEXIST)
+        goto fail;
+    free(p);
+    return 0;
+fail:
+    free(p);
+    return -1;
+}
+
+static int effective_backlog(const struct app *app, int per_feed)
+{
+    return per_feed == -2 ? app->cfg.backlog : per_feed;
+}
+
+/* Reads the configuration and the subscription file, applying command-line overrides. */
+static int load_config(struct app *app, struct config *c, char *err, size_t errlen)
+{
+    config_defaults(c);
+    const char *state = getenv("STATE_DIRECTORY");   /* systemd.exec(5) StateDirectory= */
+    if (state && *state) {
+        free(c->database);
+        c->database = xasprintf("%s/feedsd.db", state);
+    }
+    if (app->config_path && config_load(c, app->config_path, err, errlen) < 0)
+        return -1;
+    if (app->opt_database) {
+        free(c->database);
+        c->database = xstrdup(app->opt_database);
+    }
+    if (app->opt_output) {
+        free(c->output);
+        c->output = xstrdup(app->opt_output);
+    }
+    if (app->opt_feeds) {
+        free(c->feeds_file);
+        c->feeds_file = xstrdup(app->opt_feeds);
+    }
+    if (c->feeds_file && config_add_feeds_file(c, c->feeds_file, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+static void apply_timezone(const struct config *c)
+{
+    if (c->timezone && strcmp(c->timezone, "local"))
+        setenv("TZ", c->timezone, 1);
+    tzset();
+}
+
+static void feed_state_free(struct feed_state *fs)
+{
+    free(fs->url);
+    free(fs);
+}
+
+/* Makes the database's subscriptions and the in-memory schedule match the configuration.
+ * Feeds keep their state (validators, entries, schedule) across reloads. */
+static int sync_feeds(struct app *app, char *err, size_t errlen)
+{
+    struct db *db = app->db;
+    int64_t now = time(NULL);
+    if (db_begin(db) < 0 || db_feeds_deactivate_all(db) < 0)
+        goto fail;
+    for (size_t i = 0; i < app->cfg.nfeeds; i++) {
+        const struct feed_conf *fc = &app->cfg.feeds[i];
+        if (db_feed_subscribe(db, fc->url, fc->title, fc->interval, fc->backlog, now, NULL) < 0)
+            goto fail;
+    }
+    if (db_commit(db) < 0)
+        goto fail;
+
+    struct db_feed *rows;
+    size_t n;
+    if (db_feed_list(db, 1, &rows, &n) < 0)
+        goto fail;
+    struct feed_state **next = xcalloc(n ? n : 1, sizeof *next);
+    double t0 = ev_now(app->loop);
+    /* First polls (and polls overdue after downtime) are spread over up to a minute so
+     * that a thousand feeds do not fire at once. */
+    double spread = app->once ? 0 : (n * 0.05 < 60 ? n * 0.05 : 60);
+    for (size_t i = 0; i < n; i++) {
+        struct feed_state *fs = NULL;
+        for (size_t j = 0; j < app->nfeeds; j++)
+            if (app->feeds[j] && app->feeds[j]->id == rows[i].id) {
+                fs = app->feeds[j];
+                app->feeds[j] = NULL;
+                break;
+            }
+        if (!fs) {
+            fs = xcalloc(1, sizeof *fs);
+            fs->app = app;
+            fs->id = rows[i].id;
+            fs->url = xstrdup(rows[i].url);
+            double wait = rows[i].next_poll > now ? (double)(rows[i].next_poll - now) : 0;
+            if (wait == 0 && spread > 0)
+                wait = spread * (random() / (double)RAND_MAX);
+            fs->due = app->once ? t0 : t0 + wait;
+        }
+        fs->interval = rows[i].interval ? rows[i].interval : app->cfg.interval;
+        fs->backlog = effective_backlog(app, rows[i].backlog);
+        next[i] = fs;
+    }
+    /* Feeds no longer configured: dropped now, or when their transfer ends. */
+    for (size_t j = 0; j < app->nfeeds; j++) {
+        struct feed_state *fs = app->feeds[j];
+        if (!fs)
+            continue;
+        if (fs->in_flight)
+            fs->removed = 1;
+        else
+            feed_state_free(fs);
+    }
+    free(app->feeds);
+    app->feeds = next;
+    app->nfeeds = n;
+    db_feed_list_free(rows, n);
+    return 0;
+fail:
+    snprintf(err, errlen, "database: %s", db_errmsg(db));
+    db_rollback(db);
+    return -1;
+}
+
+static int all_done(const struct app *app)
+{
+    for (size_t i = 0; i < app->nfeeds; i++)
+        if (!app->feeds[i]->done)
+            return 0;
+    return fetch_in_flight(app->fetch) == 0;
+}
+
+static int64_t backoff_delay(const struct app *app, const struct feed_state *fs, int fails)
+{
+    /* Exponential from min(interval, 15 min), capped, with jitter; never dropped. */
+    double base = fs->interval < 900 ? fs->interval : 900;
+    double d = base;
+    for (int i = 1; i < fails && d < app->cfg.max_interval; i++)
+        d *= 2;
+    if (d > app->cfg.max_interval)
+        d = app->cfg.max_interval;
+    return (int64_t)(d * (0.9 + 0.2 * (random() / (double)RAND_MAX)));
+}
+
+static void on_fetched(void *ud, const struct fetch_result *r)
+{
+    struct feed_state *fs = ud;
+    struct app *app = fs->app;
+    fs->in_flight = 0;
+    if (fs->removed) {
+        feed_state_free(fs);
+        return;
+    }
+    char err[512] = "";
+    int rc;
+    if (!r->ok) {
+        snprintf(err, sizeof err, "%s", r->error ? r->error : "transfer failed");
+        rc = -1;
+    } else {
+        rc = ingest_response(app, fs, r, err, sizeof err);
+    }
+    int64_t now = time(NULL);
+    double delay;
+    if (rc < 0) {
+        struct db_feed row;
+        int fails = 1;
+        if (db_feed_get(app->db, fs->id, &row) == 0) {
+            fails = row.fail_count + 1;
+            db_feed_clear(&row);
+        }
+        int64_t d = backoff_delay(app, fs, fails);
+        db_feed_record_failure(app->db, fs->id, (int)r->status, err, now, now + d);
+        log_warn("%s: %s (failure %d, retry in %llds)", fs->url, err, fails, (long long)d);
+        delay = (double)d;
+        fs->failed = 1;
+    } else {
+        struct db_feed row;
+        delay = fs->interval;
+        if (db_feed_get(app->db, fs->id, &row) == 0) {
+            delay = (double)(row.next_poll - now);
+            db_feed_clear(&row);
+        }
+        app->write_failures += pipeline_run(app, fs->id);
+    }
+    fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
+    fs->done = 1;
+    if (app->once || app->stopping) {
+        if (all_done(app) || (app->stopping && fetch_in_flight(app->fetch) == 0))
+            ev_break(app->loop, EVBREAK_ALL);
+        return;
+    }
+    schedule(app);
+}
+
+static void sched_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    schedule(w->data);
+}
+
+/* Starts every due feed and arms the timer for the next one. */
+static void schedule(struct app *app)
+{
+    if (app->stopping)
+        return;
+    double now = ev_now(app->loop);
+    double next = -1;
+    for (size_t i = 0; i < app->nfeeds; i++) {
+        struct feed_state *fs = app->feeds[i];
+        if (fs->in_flight || (app->once && fs->done))
+            continue;
+        if (fs->due <= now) {
+            struct db_feed row;
+            if (db_feed_get(app->db, fs->id, &row) < 0)
+                continue;
+            fs->in_flight = 1;
+            fetch_start(app->fetch, fs->url, row.etag, row.last_modified, on_fetched, fs);
+            db_feed_clear(&row);
+        } else if (next < 0 || fs->due < next) {
+            next = fs->due;
+        }
+    }
+    ev_timer_stop(app->loop, &app->sched);
+    if (next >= 0) {
+        ev_timer_set(&app->sched, next - now, 0.);
+        ev_timer_start(app->loop, &app->sched);
+    }
+}
+
+static void notify_status(struct app *app)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "STATUS=following %zu feeds", app->nfeeds);
+    notify_send(msg);
+}
+
+static void stop_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    log_warn("stopping: %zu transfers did not finish in time and were aborted",
+             fetch_in_flight(((struct app *)w->data)->fetch));
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct app *app = w->data;
+    if (app->stopping) {
+        ev_break(loop, EVBREAK_ALL);    /* a second signal: stop now */
+        return;
+    }
+    app->stopping = 1;
+    notify_send("STOPPING=1");
+    log_info("signal %d: stopping after %zu transfers in flight", w->signum,
+             fetch_in_flight(app->fetch));
+    ev_timer_stop(loop, &app->sched);
+    if (fetch_in_flight(app->fetch) == 0) {
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    ev_timer_set(&app->stop_deadline, STOP_GRACE, 0.);
+    ev_timer_start(loop, &app->stop_deadline);
+}
+
+static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct app *app = w->data;
+    char msg[64];
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%lld",
+             (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+    notify_send(msg);
+    struct config c;
+    char err[512];
+    if (load_config(app, &c, err, sizeof err) < 0) {
+        log_err("reload: %s; keeping the running configuration", err);
+        config_free(&c);
+    } else {
+        if (strcmp(c.database, app->cfg.database))
+            log_warn("reload: a new database path takes effect only after a restart");
+        free(c.database);
+        c.database = xstrdup(app->cfg.database);
+        config_free(&app->cfg);
+        app->cfg = c;
+        apply_timezone(&app->cfg);
+        app->sopts.max_sentences = app->cfg.summary_sentences;
+        app->sopts.max_chars = (size_t)app->cfg.summary_chars;
+        if (sync_feeds(app, err, sizeof err) < 0)
+            log_err("reload: %s", err);
+        else
+            log_info("reloaded %s: %zu feeds", app->config_path ? app->config_path : "defaults",
+                     app->nfeeds);
+        schedule(app);
+    }
+    notify_send("READY=1");
+    notify_status(app);
+}
+
+static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    notify_send("WATCHDOG=1");   /* from the loop itself: a wedged loop trips systemd */
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: feedsd run [--once] [-c CONFIG] [--database PATH] [--output DIR]"
+                    " [--feeds FILE] [-v]\n");
+    return 2;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct app app = {0};
+    int verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (!strcmp(a, "--once"))
+            app.once = 1;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+            verbose = 1;
+        else if (!strcmp(a, "-c") || !strcmp(a, "--config"))
+            slot = (const char **)&app.config_path;
+        else if (!strcmp(a, "--database"))
+            slot = &app.opt_database;
+        else if (!strcmp(a, "--output"))
+            slot = &app.opt_output;
+        else if (!strcmp(a, "--feeds"))
+            slot = &app.opt_feeds;
+        else
+            return fprintf(stderr, "feedsd run: unknown option '%s'\n", a), usage();
+        if (slot) {
+            if (++i >= argc)
+                return fprintf(stderr, "feedsd run: %s needs a value\n", a), usage();
+            *slot = argv[i];
+        }
+    }
+    if (!app.config_path && getenv("FEEDSD_CONFIG"))
+        app.config_path = getenv("FEEDSD_CONFIG");
+    /* --once is for scripts: only warnings and errors, one line per failed feed. */
+    log_init(verbose ? LOG_DEBUG : app.once ? LOG_WARNING : LOG_INFO);
+    srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+
+    char err[1024];
+    if (load_config(&app, &app.cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        config_free(&app.cfg);
+        return 2;
+    }
+    if (app.cfg.nfeeds == 0) {
+        fprintf(stderr, "feedsd: no feeds: add 'feed = URL' lines or 'feeds = FILE' to the "
+                        "configuration, or pass --feeds FILE\n");
+        config_free(&app.cfg);
+        return 2;
+    }
+    apply_timezone(&app.cfg);
+    app.sopts.max_sentences = app.cfg.summary_sentences;
+    app.sopts.max_chars = (size_t)app.cfg.summary_chars;
+    if (make_dirs(app.cfg.database, 0) < 0 || make_dirs(app.cfg.output, 1) < 0) {
+        fprintf(stderr, "feedsd: cannot create %s or %s: %s\n", app.cfg.database,
+                app.cfg.output, strerror(errno));
+        config_free(&app.cfg);
+        return 2;
+    }
+    if (db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        config_free(&app.cfg);
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    xmlInitParser();
+    app.loop = ev_default_loop(EVFLAG_AUTO);
+    app.user_agent = app.cfg.user_agent
+                         ? xstrdup(app.cfg.user_agent)
+                         : xasprintf("feedsd/%s (+https://github.com/feedsd/feedsd)",
+                                     FEEDSD_VERSION);
+    struct fetch_opts fo = {
+        .concurrency = app.cfg.concurrency,
+        .per_host = app.cfg.per_host,
+        .timeout = app.cfg.timeout,
+        .max_size = app.cfg.max_size,
+        .user_agent = app.user_agent,
+    };
+    app.fetch = fetch_new(app.loop, &fo);
+    int status = 2;
+    if (!app.fetch || sync_feeds(&app, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", app.fetch ? err : "cannot create the HTTP client");
+        goto out;
+    }
+    /* Work a killed process left behind: summaries and files of stored entries. */
+    int leftover = pipeline_run(&app, 0);
+    if (leftover)
+        log_warn("%d stored entries could not be written yet; retried after each poll",
+                 leftover);
+
+    ev_timer_init(&app.sched, sched_cb, 0., 0.);
+    app.sched.data = &app;
+    ev_timer_init(&app.stop_deadline, stop_deadline_cb, 0., 0.);
+    app.stop_deadline.data = &app;
+    ev_signal_init(&app.sig_term, sig_stop_cb, SIGTERM);
+    ev_signal_init(&app.sig_int, sig_stop_cb, SIGINT);
+    ev_signal_init(&app.sig_hup, sig_hup_cb, SIGHUP);
+    app.sig_term.data = app.sig_int.data = app.sig_hup.data = &app;
+    ev_signal_start(app.loop, &app.sig_term);
+    ev_signal_start(app.loop, &app.sig_int);
+    ev_signal_start(app.loop, &app.sig_hup);
+    double wd = notify_watchdog_interval();
+    if (wd > 0) {
+        ev_timer_init(&app.watchdog, watchdog_cb, wd, wd);
+        ev_timer_start(app.loop, &app.watchdog);
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    log_info("feedsd %s: %zu feeds, database %s, output %s", FEEDSD_VERSION, app.nfeeds,
+             app.cfg.database, app.cfg.output);
+    notify_send("READY=1");
+    notify_status(&app);
+    schedule(&app);
+    if (!(app.once && app.nfeeds == 0))
+        ev_run(app.loop, 0);
+
+    status = 0;
+    if (app.once) {
+        for (size_t i = 0; i < app.nfeeds; i++)
+            if (app.feeds[i]->failed || !app.feeds[i]->done)
+                status = 1;
+        if (app.write_failures)
+            status = 1;
+    }
+out:
+    fetch_free(app.fetch);
+    for (size_t i = 0; i < app.nfeeds; i++)
+        feed_state_free(app.feeds[i]);
+    free(app.feeds);
+    free(app.user_agent);
+    db_close(app.db);
+    config_free(&app.cfg);
+    ev_loop_destroy(app.loop);
+    curl_global_cleanup();
+    xmlCleanupParser();
+    return status;
+}

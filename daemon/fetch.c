@@ -1,0 +1,492 @@
+/* daemon/fetch.c: curl multi + libev. The pattern and its pitfalls follow curl's
+ * docs/examples/evhiperfifo.c and ../shared/design-notes.md:
+ *  - timeouts are divided by 1000.0 (integer division turns sub-second timeouts into a
+ *    spinning 0 s timer); -1 stops the timer, 0 fires it on the next loop iteration;
+ *  - libcurl is never called from inside its own callbacks: finished handles are removed
+ *    only where curl_multi_info_read is drained;
+ *  - EV_ERROR on a socket curl has already closed maps to CURL_CSELECT_ERR, never abort;
+ *  - CURLOPT_MAXFILESIZE does not stop a running transfer on curl 7.88, so the write
+ *    callback counts bytes and aborts. */
+#include "daemon/fetch.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "feeds/url.h"
+
+struct host;
+
+struct req {
+    struct req *next;           /* in the host queue */
+    struct req *run_prev, *run_next;   /* in f->running_list while curl has it */
+    struct host *host;
+    struct fetcher *f;
+    char *url, *etag, *last_modified;
+    fetch_cb cb;
+    void *ud;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct buf body;
+    int too_big;
+    char *h_etag, *h_last_modified, *h_content_type;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct host {
+    struct host *hash_next;
+    char *origin;
+    int active;
+    int waiting;                /* listed in f->waiting */
+    struct req *head, *tail;
+};
+
+struct sock {
+    ev_io io;
+    struct fetcher *f;
+    struct sock *prev, *next;
+};
+
+struct fetcher {
+    struct ev_loop *loop;
+    CURLM *multi;
+    ev_timer timer;
+    struct fetch_opts opts;
+    char *user_agent;
+    int running;
+    size_t queued;
+    struct host **buckets;
+    size_t nbuckets;
+    struct host **waiting;      /* hosts with queued requests, round-robin */
+    size_t nwaiting, capwaiting, cursor;
+    struct sock *socks;
+    struct req *running_list;
+};
+
+static struct host *host_get(struct fetcher *f, const char *url)
+{
+    char *origin = url_origin(url);
+    if (!origin)
+        origin = xstrdup("?");
+    size_t b = hash64(origin, strlen(origin)) % f->nbuckets;
+    for (struct host *h = f->buckets[b]; h; h = h->hash_next)
+        if (!strcmp(h->origin, origin)) {
+            free(origin);
+            return h;
+        }
+    struct host *h = xcalloc(1, sizeof *h);
+    h->origin = origin;
+    h->hash_next = f->buckets[b];
+    f->buckets[b] = h;
+    return h;
+}
+
+static void req_free(struct req *r)
+{
+    if (r->easy)
+        curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r->url);
+    free(r->etag);
+    free(r->last_modified);
+    free(r->h_etag);
+    free(r->h_last_modified);
+    free(r->h_content_type);
+    buf_free(&r->body);
+    free(r);
+}
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct req *r = ud;
+    size_t n = size * nmemb;
+    if (r->body.len + n > (size_t)r->f->opts.max_size) {
+        r->too_big = 1;
+        return 0;       /* makes curl fail the transfer with CURLE_WRITE_ERROR */
+    }
+    buf_append(&r->body, ptr, n);
+    return n;
+}
+
+/* Keeps the validators and type of the final response: a redirect starts a new response,
+ * whose status line resets what an earlier hop said. */
+static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct req *r = ud;
+    size_t n = size * nmemb;
+    static const struct {
+        const char *name;
+        size_t off;
+    } wanted[] = {
+        {"etag:", offsetof(struct req, h_etag)},
+        {"last-modified:", offsetof(struct req, h_last_modified)},
+        {"content-type:", offsetof(struct req, h_content_type)},
+    };
+    if (n >= 5 && !strncmp(ptr, "HTTP/", 5)) {
+        for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+            char **slot = (char **)((char *)r + wanted[i].off);
+            free(*slot);
+            *slot = NULL;
+        }
+        return n;
+    }
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        size_t k = strlen(wanted[i].name);
+        if (n > k && !strncasecmp(ptr, wanted[i].name, k)) {
+            char **slot = (char **)((char *)r + wanted[i].off);
+            free(*slot);
+            *slot = str_trim(xstrndup(ptr + k, n - k));
+            if (!**slot) {
+                free(*slot);
+                *slot = NULL;
+            }
+        }
+    }
+    return n;
+}
+
+static int req_setup(struct fetcher *f, struct req *r)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        return -1;
+    r->easy = e;
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 8L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding curl supports */
+    curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 20L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)f->opts.timeout);
+    /* A server that trickles bytes is cut off long before the total timeout. */
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 16L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_size);
+    r->headers = curl_slist_append(r->headers,
+                                   "Accept: application/atom+xml, application/rss+xml, "
+                                   "application/feed+json, application/xml;q=0.9, "
+                                   "text/xml;q=0.9, */*;q=0.8");
+    if (r->etag) {
+        char *h = xasprintf("If-None-Match: %s", r->etag);
+        r->headers = curl_slist_append(r->headers, h);
+        free(h);
+    }
+    if (r->last_modified) {
+        char *h = xasprintf("If-Modified-Since: %s", r->last_modified);
+        r->headers = curl_slist_append(r->headers, h);
+        free(h);
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    return 0;
+}
+
+static void waiting_add(struct fetcher *f, struct host *h)
+{
+    if (h->waiting)
+        return;
+    if (f->nwaiting == f->capwaiting) {
+        f->capwaiting = f->capwaiting ? f->capwaiting * 2 : 16;
+        f->waiting = xrealloc(f->waiting, f->capwaiting * sizeof *f->waiting);
+    }
+    f->waiting[f->nwaiting++] = h;
+    h->waiting = 1;
+}
+
+static void waiting_remove_at(struct fetcher *f, size_t i)
+{
+    f->waiting[i]->waiting = 0;
+    f->waiting[i] = f->waiting[--f->nwaiting];
+}
+
+static void deliver_failure(struct req *r, const char *msg)
+{
+    struct fetch_result res = {.url = r->url, .error = msg, .body = "", .len = 0};
+    r->cb(r->ud, &res);
+}
+
+/* Starts queued requests while the global and per-origin limits allow, taking origins in
+ * turn so one busy host does not starve the others. */
+static void pump(struct fetcher *f)
+{
+    while (f->running < f->opts.concurrency && f->nwaiting) {
+        size_t tried = 0;
+        struct host *h = NULL;
+        while (tried < f->nwaiting) {
+            if (f->cursor >= f->nwaiting)
+                f->cursor = 0;
+            struct host *c = f->waiting[f->cursor];
+            if (!c->head) {
+                waiting_remove_at(f, f->cursor);
+                continue;
+            }
+            if (c->active < f->opts.per_host) {
+                h = c;
+                f->cursor++;
+                break;
+            }
+            f->cursor++;
+            tried++;
+        }
+        if (!h)
+            return;
+        struct req *r = h->head;
+        h->head = r->next;
+        if (!h->head)
+            h->tail = NULL;
+        r->next = NULL;
+        f->queued--;
+        if (req_setup(f, r) < 0 || curl_multi_add_handle(f->multi, r->easy) != CURLM_OK) {
+            deliver_failure(r, "cannot start transfer");
+            req_free(r);
+            continue;
+        }
+        h->active++;
+        f->running++;
+        r->run_next = f->running_list;
+        if (f->running_list)
+            f->running_list->run_prev = r;
+        f->running_list = r;
+    }
+}
+
+static void running_unlink(struct fetcher *f, struct req *r)
+{
+    if (r->run_prev)
+        r->run_prev->run_next = r->run_next;
+    else
+        f->running_list = r->run_next;
+    if (r->run_next)
+        r->run_next->run_prev = r->run_prev;
+    r->run_prev = r->run_next = NULL;
+}
+
+static void drain_done(struct fetcher *f)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(f->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURL *e = m->easy_handle;
+        CURLcode code = m->data.result;
+        struct req *r = NULL;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
+        curl_multi_remove_handle(f->multi, e);
+        running_unlink(f, r);
+        r->host->active--;
+        f->running--;
+        struct fetch_result res = {.url = r->url};
+        char *eff = NULL;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res.status);
+        curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+        curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &res.seconds);
+        res.effective_url = eff;
+        char msg[CURL_ERROR_SIZE + 64];
+        if (code == CURLE_OK) {
+            res.ok = 1;
+        } else if (r->too_big || code == CURLE_FILESIZE_EXCEEDED) {
+            snprintf(msg, sizeof msg, "response larger than %ld bytes", f->opts.max_size);
+            res.error = msg;
+        } else {
+            snprintf(msg, sizeof msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
+            res.error = msg;
+        }
+        if (!r->body.data)
+            buf_grow(&r->body, 0), r->body.data[0] = '\0';
+        res.body = r->body.data;
+        res.len = r->body.len;
+        res.etag = r->h_etag;
+        res.last_modified = r->h_last_modified;
+        res.content_type = r->h_content_type;
+        r->cb(r->ud, &res);
+        req_free(r);
+    }
+    pump(f);
+}
+
+static void socket_action(struct fetcher *f, curl_socket_t fd, int mask)
+{
+    int running;
+    CURLMcode rc = curl_multi_socket_action(f->multi, fd, mask, &running);
+    if (rc != CURLM_OK)
+        log_err("fetch: curl_multi_socket_action: %s", curl_multi_strerror(rc));
+    drain_done(f);
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct sock *s = (struct sock *)w;
+    int mask = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
+               (revents & EV_WRITE ? CURL_CSELECT_OUT : 0) |
+               (revents & EV_ERROR ? CURL_CSELECT_ERR : 0);
+    socket_action(s->f, w->fd, mask);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    socket_action(w->data, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int multi_timer_cb(CURLM *multi, long timeout_ms, void *ud)
+{
+    struct fetcher *f = ud;
+    ev_timer_stop(f->loop, &f->timer);
+    if (timeout_ms >= 0) {
+        ev_timer_set(&f->timer, timeout_ms / 1000.0, 0.);
+        ev_timer_start(f->loop, &f->timer);
+    }
+    return 0;
+}
+
+static int multi_socket_cb(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp)
+{
+    struct fetcher *f = ud;
+    struct sock *s = sockp;
+    if (what == CURL_POLL_REMOVE) {
+        if (s) {
+            ev_io_stop(f->loop, &s->io);
+            if (s->prev)
+                s->prev->next = s->next;
+            else
+                f->socks = s->next;
+            if (s->next)
+                s->next->prev = s->prev;
+            free(s);
+        }
+        return 0;
+    }
+    if (!s) {
+        s = xcalloc(1, sizeof *s);
+        s->f = f;
+        s->next = f->socks;
+        if (f->socks)
+            f->socks->prev = s;
+        f->socks = s;
+        curl_multi_assign(f->multi, fd, s);
+    } else {
+        ev_io_stop(f->loop, &s->io);
+    }
+    int kind = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+    /* The fd number may be new for this struct (curl reused it): always set it again. */
+    ev_io_init(&s->io, io_cb, fd, kind);
+    ev_io_start(f->loop, &s->io);
+    return 0;
+}
+
+struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
+{
+    struct fetcher *f = xcalloc(1, sizeof *f);
+    f->loop = loop;
+    f->opts = *opts;
+    if (f->opts.concurrency < 1)
+        f->opts.concurrency = 1;
+    if (f->opts.per_host < 1)
+        f->opts.per_host = 1;
+    f->user_agent = xstrdup(opts->user_agent);
+    f->opts.user_agent = f->user_agent;
+    f->nbuckets = 1024;
+    f->buckets = xcalloc(f->nbuckets, sizeof *f->buckets);
+    f->multi = curl_multi_init();
+    if (!f->multi) {
+        free(f->buckets);
+        free(f->user_agent);
+        free(f);
+        return NULL;
+    }
+    curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, multi_socket_cb);
+    curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+    curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
+    curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+    curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)f->opts.concurrency);
+    curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)f->opts.per_host);
+    ev_timer_init(&f->timer, timer_cb, 0., 0.);
+    f->timer.data = f;
+    return f;
+}
+
+int fetch_start(struct fetcher *f, const char *url, const char *etag,
+                const char *last_modified, fetch_cb cb, void *ud)
+{
+    struct req *r = xcalloc(1, sizeof *r);
+    r->f = f;
+    r->url = xstrdup(url);
+    /* Stored validators came from response headers; a CR or LF in them would inject a
+     * header, so such a value is not sent. */
+    if (etag && !strpbrk(etag, "\r\n"))
+        r->etag = xstrdup(etag);
+    if (last_modified && !strpbrk(last_modified, "\r\n"))
+        r->last_modified = xstrdup(last_modified);
+    r->cb = cb;
+    r->ud = ud;
+    struct host *h = host_get(f, url);
+    r->host = h;
+    if (h->tail)
+        h->tail->next = r;
+    else
+        h->head = r;
+    h->tail = r;
+    f->queued++;
+    waiting_add(f, h);
+    pump(f);
+    return 0;
+}
+
+size_t fetch_in_flight(struct fetcher *f)
+{
+    return f->queued + (size_t)f->running;
+}
+
+void fetch_free(struct fetcher *f)
+{
+    if (!f)
+        return;
+    /* Order matters (design notes): remove the handles, clean the multi handle while the
+     * loop still exists, then release our socket watchers. */
+    while (f->running_list) {
+        struct req *r = f->running_list;
+        running_unlink(f, r);
+        curl_multi_remove_handle(f->multi, r->easy);
+        req_free(r);
+    }
+    for (size_t b = 0; b < f->nbuckets; b++) {
+        struct host *h = f->buckets[b];
+        while (h) {
+            struct host *next = h->hash_next;
+            for (struct req *r = h->head; r;) {
+                struct req *n = r->next;
+                req_free(r);
+                r = n;
+            }
+            free(h->origin);
+            free(h);
+            h = next;
+        }
+    }
+    ev_timer_stop(f->loop, &f->timer);
+    curl_multi_cleanup(f->multi);
+    while (f->socks) {
+        struct sock *s = f->socks;
+        f->socks = s->next;
+        ev_io_stop(f->loop, &s->io);
+        free(s);
+    }
+    free(f->waiting);
+    free(f->buckets);
+    free(f->user_agent);
+    free(f);
+}

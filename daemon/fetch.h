@@ -1,0 +1,44 @@
+/* daemon/fetch.h: every HTTP transfer of the daemon, on one curl multi handle driven by
+ * the libev loop (curl's evhiperfifo.c pattern: one ev_timer for the multi handle, one
+ * ev_io per socket). Requests wait in per-origin queues so that at most `concurrency`
+ * transfers run at once and at most `per_host` per origin. The fetcher owns its queues,
+ * easy handles and bodies; a result is lent to the callback for the duration of the call. */
+#ifndef FEEDSD_FETCH_H
+#define FEEDSD_FETCH_H
+
+#include <stddef.h>
+
+struct ev_loop;
+struct fetcher;
+
+struct fetch_opts {
+    int concurrency;        /* transfers at once */
+    int per_host;           /* transfers at once per origin */
+    int timeout;            /* seconds for a whole transfer */
+    long max_size;          /* bytes of body before the transfer is aborted */
+    const char *user_agent;
+};
+
+struct fetch_result {
+    const char *url;            /* as requested */
+    long status;                /* HTTP status of the final response, 0 on transport error */
+    int ok;                     /* transfer completed (any HTTP status) */
+    const char *error;          /* transport error text when !ok */
+    const char *body;           /* NUL-terminated; may contain NULs before len */
+    size_t len;
+    const char *etag, *last_modified, *content_type, *effective_url;   /* may be NULL */
+    double seconds;             /* total time */
+};
+
+typedef void (*fetch_cb)(void *ud, const struct fetch_result *r);
+
+struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts);
+/* Queues a GET. etag/last_modified are sent back verbatim as If-None-Match /
+ * If-Modified-Since (RFC 9110 13.1). The callback runs exactly once, from the loop. */
+int fetch_start(struct fetcher *f, const char *url, const char *etag,
+                const char *last_modified, fetch_cb cb, void *ud);
+size_t fetch_in_flight(struct fetcher *f);    /* queued + running */
+/* Aborts everything; callbacks of unfinished requests are not called. */
+void fetch_free(struct fetcher *f);
+
+#endif

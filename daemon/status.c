@@ -1,0 +1,131 @@
+/* daemon/status.c: `feedsd status`: each feed's state as the database records it. Reads
+ * only; safe while the daemon runs (WAL lets readers and the writer work at once). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "daemon/commands.h"
+#include "daemon/config.h"
+#include "storage/db.h"
+
+static void fmt_time(int64_t t, char *out, size_t n)
+{
+    if (t <= 0) {
+        snprintf(out, n, "never");
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
+}
+
+static void fmt_delta(int64_t secs, char *out, size_t n)
+{
+    const char *sign = secs < 0 ? "-" : "";
+    int64_t s = secs < 0 ? -secs : secs;
+    if (s < 60)
+        snprintf(out, n, "%s%llds", sign, (long long)s);
+    else if (s < 3600)
+        snprintf(out, n, "%s%lldm", sign, (long long)(s / 60));
+    else if (s < 86400)
+        snprintf(out, n, "%s%lldh%02lldm", sign, (long long)(s / 3600),
+                 (long long)(s % 3600 / 60));
+    else
+        snprintf(out, n, "%s%lldd%02lldh", sign, (long long)(s / 86400),
+                 (long long)(s % 86400 / 3600));
+}
+
+int cmd_status(int argc, char **argv)
+{
+    const char *config_path = getenv("FEEDSD_CONFIG"), *database = NULL;
+    int all = 0;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+            config_path = argv[++i];
+        else if (!strcmp(argv[i], "--database") && i + 1 < argc)
+            database = argv[++i];
+        else if (!strcmp(argv[i], "--all"))
+            all = 1;
+        else {
+            fprintf(stderr, "usage: feedsd status [-c CONFIG] [--database PATH] [--all]\n");
+            return 2;
+        }
+    }
+    struct config c;
+    config_defaults(&c);
+    char err[1024];
+    const char *state = getenv("STATE_DIRECTORY");
+    if (state && *state) {
+        free(c.database);
+        c.database = xasprintf("%s/feedsd.db", state);
+    }
+    if (config_path && config_load(&c, config_path, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        config_free(&c);
+        return 2;
+    }
+    if (c.timezone && strcmp(c.timezone, "local"))
+        setenv("TZ", c.timezone, 1);
+    tzset();
+    const char *path = database ? database : c.database;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        fprintf(stderr, "feedsd: no database at %s (has feedsd run yet?)\n", path);
+        config_free(&c);
+        return 1;
+    }
+    fclose(probe);
+    struct db *db;
+    if (db_open(path, &db, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        config_free(&c);
+        return 1;
+    }
+    struct db_feed *feeds;
+    size_t n;
+    int rc = 0;
+    if (db_feed_list(db, !all, &feeds, &n) < 0) {
+        fprintf(stderr, "feedsd: cannot read feeds: %s\n", db_errmsg(db));
+        rc = 1;
+    } else {
+        int64_t now = time(NULL);
+        size_t failing = 0;
+        int64_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct db_feed *f = &feeds[i];
+            char last[64], next[64], delta[32];
+            fmt_time(f->last_fetch, last, sizeof last);
+            fmt_time(f->next_poll, next, sizeof next);
+            fmt_delta(f->next_poll - now, delta, sizeof delta);
+            const char *title = f->title ? f->title : f->feed_title ? f->feed_title : "-";
+            printf("%s%s\n", f->url, f->active ? "" : " (unsubscribed)");
+            printf("  title:       %s\n", title);
+            if (f->last_fetch)
+                printf("  last fetch:  %s (HTTP %d)\n", last,
+                       f->last_status);
+            else
+                printf("  last fetch:  never\n");
+            printf("  entries:     %lld stored\n", (long long)f->nentries);
+            if (f->next_poll)
+                printf("  next poll:   %s (%s %s)\n", next, f->next_poll >= now ? "in" : "due",
+                       delta);
+            else
+                printf("  next poll:   at the next start\n");
+            if (f->last_error)
+                printf("  last error:  %s (%d failure%s in a row)\n", f->last_error,
+                       f->fail_count, f->fail_count == 1 ? "" : "s");
+            else
+                printf("  last error:  none\n");
+            failing += f->last_error != NULL;
+            total += f->nentries;
+        }
+        printf("%zu feeds, %zu failing, %lld entries\n", n, failing, (long long)total);
+        db_feed_list_free(feeds, n);
+    }
+    db_close(db);
+    config_free(&c);
+    return rc;
+}

@@ -1,0 +1,633 @@
+/* storage/db.c: schema, migrations and every SQL statement feedsd runs. Statements are
+ * prepared once (SQLITE_PREPARE_PERSISTENT) and reset after each use. */
+#include "storage/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+/* Migrations: append only. user_version = number of steps applied. */
+static const char *const migrations[] = {
+    /* 1: initial schema */
+    "CREATE TABLE feeds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  url TEXT NOT NULL UNIQUE,"
+    "  title TEXT, interval INTEGER NOT NULL DEFAULT 0, backlog INTEGER NOT NULL DEFAULT -2,"
+    "  feed_title TEXT, site_link TEXT, etag TEXT, last_modified TEXT, body_hash TEXT,"
+    "  last_fetch INTEGER NOT NULL DEFAULT 0, last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT, fail_count INTEGER NOT NULL DEFAULT 0,"
+    "  next_poll INTEGER NOT NULL DEFAULT 0,"
+    "  initialized INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id),"
+    "  key TEXT NOT NULL,"
+    "  guid TEXT, link TEXT, title TEXT, author TEXT,"
+    "  published INTEGER, updated INTEGER, first_seen INTEGER NOT NULL,"
+    "  content TEXT, content_hash TEXT NOT NULL,"
+    "  stage INTEGER NOT NULL, summary TEXT, path TEXT UNIQUE,"
+    "  UNIQUE (feed_id, key));"
+    "CREATE INDEX entries_pending ON entries(stage, feed_id) WHERE stage < 2;"
+    /* Keys are never deleted: they are the tombstones of pruned entries. */
+    "CREATE TABLE entry_keys ("
+    "  feed_id INTEGER NOT NULL, key TEXT NOT NULL, entry_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (feed_id, key)) WITHOUT ROWID;",
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK,
+    S_FEED_SUBSCRIBE, S_FEED_DEACTIVATE, S_FEED_LIST, S_FEED_LIST_ACTIVE, S_FEED_GET,
+    S_FEED_SUCCESS, S_FEED_FAILURE, S_FEED_INIT, S_FEED_COUNT,
+    S_KEY_FIND, S_KEY_ADD,
+    S_ENTRY_INSERT, S_ENTRY_HASH, S_ENTRY_UPDATE, S_ENTRY_PENDING, S_ENTRY_PENDING_ALL,
+    S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
+    S_COUNT
+};
+
+#define FEED_COLS                                                                        \
+    "f.id, f.url, f.title, f.feed_title, f.site_link, f.etag, f.last_modified,"          \
+    " f.last_fetch, f.last_status, f.last_error, f.fail_count, f.next_poll,"             \
+    " f.initialized, f.active, f.interval, f.backlog, f.body_hash,"                     \
+    " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)"
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_FEED_SUBSCRIBE] =
+        "INSERT INTO feeds (url, title, interval, backlog, created) VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1"
+        " RETURNING id",
+    [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0",
+    [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
+    [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.active ORDER BY f.id",
+    [S_FEED_GET] = "SELECT " FEED_COLS " FROM feeds f WHERE f.id = ?1",
+    [S_FEED_SUCCESS] =
+        "UPDATE feeds SET last_status = ?2, etag = ?3, last_modified = ?4,"
+        " feed_title = coalesce(?5, feed_title), site_link = coalesce(?6, site_link),"
+        " body_hash = coalesce(?7, body_hash), last_fetch = ?8, next_poll = ?9,"
+        " last_error = NULL, fail_count = 0 WHERE id = ?1",
+    [S_FEED_FAILURE] =
+        "UPDATE feeds SET last_status = ?2, last_error = ?3, last_fetch = ?4, next_poll = ?5,"
+        " fail_count = fail_count + 1 WHERE id = ?1",
+    [S_FEED_INIT] = "UPDATE feeds SET initialized = 1 WHERE id = ?1",
+    [S_FEED_COUNT] = "SELECT count(*) FROM entries WHERE feed_id = ?1",
+    [S_KEY_FIND] = "SELECT k.entry_id, e.key FROM entry_keys k LEFT JOIN entries e"
+                   " ON e.id = k.entry_id WHERE k.feed_id = ?1 AND k.key = ?2",
+    [S_KEY_ADD] = "INSERT OR IGNORE INTO entry_keys (feed_id, key, entry_id) VALUES (?1, ?2, ?3)",
+    [S_ENTRY_INSERT] =
+        "INSERT INTO entries (feed_id, key, guid, link, title, author, published, updated,"
+        " first_seen, content, content_hash, stage)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_ENTRY_HASH] = "SELECT content_hash, stage FROM entries WHERE id = ?1",
+    [S_ENTRY_UPDATE] =
+        "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
+        " updated = ?7, content = ?8, content_hash = ?9, stage = ?10 WHERE id = ?1",
+    [S_ENTRY_PENDING] = "SELECT id FROM entries WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
+    [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries WHERE stage < 2 ORDER BY id",
+    [S_ENTRY_GET] =
+        "SELECT e.id, e.feed_id, e.key, e.guid, e.link, e.title, e.author, e.published,"
+        " e.updated, e.first_seen, e.content, e.content_hash, e.stage, e.summary, e.path,"
+        " coalesce(f.title, f.feed_title), f.url"
+        " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?1",
+    [S_ENTRY_SUMMARY] = "UPDATE entries SET summary = ?2, stage = 1 WHERE id = ?1",
+    [S_ENTRY_PATH_OWNER] = "SELECT id FROM entries WHERE path = ?1",
+    [S_ENTRY_CLAIM] = "UPDATE entries SET path = ?2 WHERE id = ?1",
+    [S_ENTRY_WRITTEN] = "UPDATE entries SET stage = 2 WHERE id = ?1",
+};
+
+struct db {
+    sqlite3 *h;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+const char *db_errmsg(struct db *db)
+{
+    return sqlite3_errmsg(db->h);
+}
+
+/* Fetches a prepared statement, reset and with no bindings. */
+static sqlite3_stmt *stmt(struct db *db, enum stmt_id id)
+{
+    sqlite3_stmt *s = db->st[id];
+    if (!s) {
+        if (sqlite3_prepare_v3(db->h, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
+                               NULL) != SQLITE_OK) {
+            log_err("database: cannot prepare statement: %s", sqlite3_errmsg(db->h));
+            return NULL;
+        }
+        db->st[id] = s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static void bind_time(sqlite3_stmt *s, int i, int64_t t)
+{
+    if (t == FEED_TIME_NONE)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_int64(s, i, t);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int64_t col_time(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? FEED_TIME_NONE
+                                                    : sqlite3_column_int64(s, i);
+}
+
+/* Runs a statement that returns no rows. */
+static int step_done(struct db *db, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        log_err("database: %s", sqlite3_errmsg(db->h));
+        return -1;
+    }
+    return 0;
+}
+
+static int migrate(struct db *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (version > (int)N_MIGRATIONS) {
+        snprintf(err, errlen, "schema version %d is newer than this feedsd knows (%zu)",
+                 version, N_MIGRATIONS);
+        return -1;
+    }
+    for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
+        char *msg = NULL;
+        char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %zu; COMMIT;", migrations[v],
+                              v + 1);
+        int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+        free(sql);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "migration %zu failed: %s", v + 1, msg ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
+    return -1;
+}
+
+int db_open(const char *path, struct db **out, char *err, size_t errlen)
+{
+    struct db *db = xcalloc(1, sizeof *db);
+    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path,
+                 db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        sqlite3_close(db->h);
+        free(db);
+        return -1;
+    }
+    /* Another process (a second feedsd, `feedsd status`, a backup) may hold a lock
+     * briefly: wait for it instead of failing. */
+    sqlite3_busy_timeout(db->h, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(db->h,
+                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                     " PRAGMA foreign_keys = ON;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot set up database %s: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(db->h);
+        free(db);
+        return -1;
+    }
+    if (migrate(db, err, errlen) < 0) {
+        sqlite3_close(db->h);
+        free(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(db->st[i]);
+    sqlite3_close(db->h);
+    free(db);
+}
+
+static int run_simple(struct db *db, enum stmt_id id)
+{
+    sqlite3_stmt *s = stmt(db, id);
+    return s ? step_done(db, s) : -1;
+}
+
+int db_begin(struct db *db) { return run_simple(db, S_BEGIN); }
+int db_commit(struct db *db) { return run_simple(db, S_COMMIT); }
+int db_rollback(struct db *db) { return run_simple(db, S_ROLLBACK); }
+
+int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
+                      int backlog, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_SUBSCRIBE);
+    if (!s)
+        return -1;
+    bind_text(s, 1, url);
+    bind_text(s, 2, title);
+    sqlite3_bind_int(s, 3, interval);
+    sqlite3_bind_int(s, 4, backlog);
+    sqlite3_bind_int64(s, 5, now);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        log_err("database: subscribe %s: %s", url, sqlite3_errmsg(db->h));
+        sqlite3_reset(s);
+        return -1;
+    }
+    if (id)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int db_feeds_deactivate_all(struct db *db)
+{
+    return run_simple(db, S_FEED_DEACTIVATE);
+}
+
+static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
+{
+    f->id = sqlite3_column_int64(s, 0);
+    f->url = col_text(s, 1);
+    f->title = col_text(s, 2);
+    f->feed_title = col_text(s, 3);
+    f->site_link = col_text(s, 4);
+    f->etag = col_text(s, 5);
+    f->last_modified = col_text(s, 6);
+    f->last_fetch = sqlite3_column_int64(s, 7);
+    f->last_status = sqlite3_column_int(s, 8);
+    f->last_error = col_text(s, 9);
+    f->fail_count = sqlite3_column_int(s, 10);
+    f->next_poll = sqlite3_column_int64(s, 11);
+    f->initialized = sqlite3_column_int(s, 12);
+    f->active = sqlite3_column_int(s, 13);
+    f->interval = sqlite3_column_int(s, 14);
+    f->backlog = sqlite3_column_int(s, 15);
+    f->body_hash = col_text(s, 16);
+    f->nentries = sqlite3_column_int64(s, 17);
+}
+
+int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
+{
+    sqlite3_stmt *s = stmt(db, active_only ? S_FEED_LIST_ACTIVE : S_FEED_LIST);
+    if (!s)
+        return -1;
+    size_t cap = 16, len = 0;
+    struct db_feed *v = xcalloc(cap, sizeof *v);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (len == cap)
+            v = xrealloc(v, (cap *= 2) * sizeof *v);
+        memset(&v[len], 0, sizeof v[len]);
+        feed_from_row(s, &v[len++]);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        log_err("database: list feeds: %s", sqlite3_errmsg(db->h));
+        db_feed_list_free(v, len);
+        return -1;
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+int db_feed_get(struct db *db, int64_t id, struct db_feed *out)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_GET);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        feed_from_row(s, out);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+void db_feed_clear(struct db_feed *f)
+{
+    free(f->url);
+    free(f->title);
+    free(f->feed_title);
+    free(f->site_link);
+    free(f->etag);
+    free(f->last_modified);
+    free(f->last_error);
+    free(f->body_hash);
+    memset(f, 0, sizeof *f);
+}
+
+void db_feed_list_free(struct db_feed *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        db_feed_clear(&f[i]);
+    free(f);
+}
+
+int db_feed_record_success(struct db *db, int64_t id, int status, const char *etag,
+                           const char *last_modified, const char *feed_title,
+                           const char *site_link, const char *body_hash, int64_t now,
+                           int64_t next_poll)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_SUCCESS);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, status);
+    bind_text(s, 3, etag);
+    bind_text(s, 4, last_modified);
+    bind_text(s, 5, feed_title);
+    bind_text(s, 6, site_link);
+    bind_text(s, 7, body_hash);
+    sqlite3_bind_int64(s, 8, now);
+    sqlite3_bind_int64(s, 9, next_poll);
+    return step_done(db, s);
+}
+
+int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
+                           int64_t now, int64_t next_poll)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_FAILURE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, status);
+    bind_text(s, 3, error);
+    sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_int64(s, 5, next_poll);
+    return step_done(db, s);
+}
+
+int db_feed_set_initialized(struct db *db, int64_t id)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_INIT);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    return step_done(db, s);
+}
+
+int64_t db_feed_entry_count(struct db *db, int64_t feed_id)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_COUNT);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, feed_id);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    return n;
+}
+
+int db_key_find(struct db *db, int64_t feed_id, const char *key, int64_t *entry_id,
+                char **exact_key)
+{
+    sqlite3_stmt *s = stmt(db, S_KEY_FIND);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, feed_id);
+    bind_text(s, 2, key);
+    int rc = sqlite3_step(s);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        found = 1;
+        /* A key whose entry row is gone is a tombstone of a pruned entry. */
+        int alive = sqlite3_column_type(s, 1) != SQLITE_NULL;
+        *entry_id = alive ? sqlite3_column_int64(s, 0) : 0;
+        if (exact_key)
+            *exact_key = alive ? col_text(s, 1) : NULL;
+    } else if (rc != SQLITE_DONE) {
+        log_err("database: key lookup: %s", sqlite3_errmsg(db->h));
+        found = -1;
+    }
+    sqlite3_reset(s);
+    return found;
+}
+
+int db_key_add(struct db *db, int64_t feed_id, const char *key, int64_t entry_id)
+{
+    sqlite3_stmt *s = stmt(db, S_KEY_ADD);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, feed_id);
+    bind_text(s, 2, key);
+    sqlite3_bind_int64(s, 3, entry_id);
+    return step_done(db, s);
+}
+
+/* The HTML an entry's file is made from: full content when the feed has it, else the
+ * summary. */
+static const char *entry_body(const struct entry *e)
+{
+    return !str_empty(e->content) ? e->content : e->summary;
+}
+
+int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
+                    const struct identity *id, int stage, int64_t now, int64_t *entry_id)
+{
+    sqlite3_stmt *s = stmt(db, S_ENTRY_INSERT);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, feed_id);
+    bind_text(s, 2, id->key);
+    bind_text(s, 3, e->id);
+    bind_text(s, 4, e->link);
+    bind_text(s, 5, e->title);
+    bind_text(s, 6, e->author);
+    bind_time(s, 7, e->published);
+    bind_time(s, 8, e->updated);
+    sqlite3_bind_int64(s, 9, now);
+    bind_text(s, 10, entry_body(e));
+    bind_text(s, 11, id->content_hash);
+    sqlite3_bind_int(s, 12, stage);
+    if (step_done(db, s) < 0)
+        return -1;
+    *entry_id = sqlite3_last_insert_rowid(db->h);
+    return 0;
+}
+
+int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
+                    const struct identity *id)
+{
+    sqlite3_stmt *s = stmt(db, S_ENTRY_HASH);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, entry_id);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return -1;
+    }
+    const char *old = (const char *)sqlite3_column_text(s, 0);
+    int same = old && strcmp(old, id->content_hash) == 0;
+    int stage = sqlite3_column_int(s, 1);
+    sqlite3_reset(s);
+    if (same)
+        return 0;
+    /* A backlog entry recorded as seen stays without a file; any other goes back to NEW so
+     * that its summary and its file are made again (the path is kept). */
+    int new_stage = stage == STAGE_SEEN ? STAGE_SEEN : STAGE_NEW;
+    s = stmt(db, S_ENTRY_UPDATE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, entry_id);
+    bind_text(s, 2, e->id);
+    bind_text(s, 3, e->link);
+    bind_text(s, 4, e->title);
+    bind_text(s, 5, e->author);
+    bind_time(s, 6, e->published);
+    bind_time(s, 7, e->updated);
+    bind_text(s, 8, entry_body(e));
+    bind_text(s, 9, id->content_hash);
+    sqlite3_bind_int(s, 10, new_stage);
+    return step_done(db, s) < 0 ? -1 : 1;
+}
+
+int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *s = stmt(db, feed_id ? S_ENTRY_PENDING : S_ENTRY_PENDING_ALL);
+    if (!s)
+        return -1;
+    if (feed_id)
+        sqlite3_bind_int64(s, 1, feed_id);
+    size_t cap = 16, len = 0;
+    int64_t *v = xmalloc(cap * sizeof *v);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (len == cap)
+            v = xrealloc(v, (cap *= 2) * sizeof *v);
+        v[len++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -1;
+    }
+    *ids = v;
+    *n = len;
+    return 0;
+}
+
+int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
+{
+    sqlite3_stmt *s = stmt(db, S_ENTRY_GET);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(s, 0);
+        out->feed_id = sqlite3_column_int64(s, 1);
+        out->key = col_text(s, 2);
+        out->guid = col_text(s, 3);
+        out->link = col_text(s, 4);
+        out->title = col_text(s, 5);
+        out->author = col_text(s, 6);
+        out->published = col_time(s, 7);
+        out->updated = col_time(s, 8);
+        out->first_seen = col_time(s, 9);
+        out->content = col_text(s, 10);
+        out->content_hash = col_text(s, 11);
+        out->stage = sqlite3_column_int(s, 12);
+        out->summary = col_text(s, 13);
+        out->path = col_text(s, 14);
+        out->feed_title = col_text(s, 15);
+        out->feed_url = col_text(s, 16);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+void db_entry_clear(struct db_entry *e)
+{
+    free(e->key);
+    free(e->guid);
+    free(e->link);
+    free(e->title);
+    free(e->author);
+    free(e->content);
+    free(e->content_hash);
+    free(e->summary);
+    free(e->path);
+    free(e->feed_title);
+    free(e->feed_url);
+    memset(e, 0, sizeof *e);
+}
+
+int db_entry_set_summary(struct db *db, int64_t id, const char *summary)
+{
+    sqlite3_stmt *s = stmt(db, S_ENTRY_SUMMARY);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, summary);
+    return step_done(db, s);
+}
+
+int db_entry_claim_path(struct db *db, int64_t id, const char *path)
+{
+    sqlite3_stmt *s = stmt(db, S_ENTRY_PATH_OWNER);
+    if (!s)
+        return -1;
+    bind_text(s, 1, path);
+    int rc = sqlite3_step(s);
+    int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    if (owner && owner != id)
+        return 1;
+    s = stmt(db, S_ENTRY_CLAIM);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, path);
+    return step_done(db, s);
+}
+
+int db_entry_mark_written(struct db *db, int64_t id)
+{
+    sqlite3_stmt *s = stmt(db, S_ENTRY_WRITTEN);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    return step_done(db, s);
+}

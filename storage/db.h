@@ -1,0 +1,113 @@
+/* storage/db.h: the SQLite database, the source of truth. WAL mode, migrations through
+ * PRAGMA user_version, long-lived prepared statements. The daemon owns one struct db; every
+ * struct returned here owns its strings (release with the matching _clear function).
+ *
+ * An entry moves through stages that live in its row, so a process killed at any instant
+ * resumes where it stopped: NEW (stored, needs a summary) -> SUMMARIZED (needs its file)
+ * -> WRITTEN. SEEN marks backlog entries that the first-subscription policy records
+ * without a file. Identity keys (exact + aliases) live in entry_keys and outlive pruned
+ * entries, so an old item never comes back as new. */
+#ifndef FEEDSD_DB_H
+#define FEEDSD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feeds/feed.h"
+#include "feeds/identity.h"
+
+enum entry_stage { STAGE_NEW = 0, STAGE_SUMMARIZED = 1, STAGE_WRITTEN = 2, STAGE_SEEN = 3 };
+
+struct db;
+
+struct db_feed {
+    int64_t id;
+    char *url;
+    char *title;            /* configured title, or NULL */
+    char *feed_title;       /* the feed's own title */
+    char *site_link;
+    char *etag, *last_modified;
+    int64_t last_fetch;     /* wall clock, 0 = never */
+    int last_status;        /* HTTP status of the last fetch, 0 = transport error/never */
+    char *last_error;       /* NULL when the last fetch succeeded */
+    int fail_count;
+    int64_t next_poll;      /* wall clock, 0 = as soon as possible */
+    int initialized;        /* a first fetch has been stored (backlog policy applied) */
+    int active;             /* still subscribed */
+    int interval;           /* per-feed interval in seconds, 0 = global */
+    int backlog;            /* per-feed backlog, -2 = global */
+    int64_t nentries;
+    char *body_hash;        /* hash of the last parsed body */
+};
+
+struct db_entry {
+    int64_t id, feed_id;
+    char *key, *guid, *link, *title, *author, *content;
+    int64_t published, updated, first_seen;     /* FEED_TIME_NONE when absent */
+    char *content_hash;
+    int stage;
+    char *summary;
+    char *path;
+    char *feed_title;       /* configured title, else the feed's */
+    char *feed_url;
+};
+
+/* Opens (creating) the database and brings its schema up to date. Refuses a schema newer
+ * than this program knows. 0 / -1 with a reason in err. */
+int db_open(const char *path, struct db **out, char *err, size_t errlen);
+void db_close(struct db *db);
+const char *db_errmsg(struct db *db);
+
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/* Subscriptions. db_feed_subscribe inserts or re-activates a feed and updates its
+ * configured title/interval/backlog; db_feeds_deactivate_all marks every feed inactive
+ * (a reload calls it, then subscribe for each configured feed, in one transaction). */
+int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
+                      int backlog, int64_t now, int64_t *id);
+int db_feeds_deactivate_all(struct db *db);
+int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n);
+int db_feed_get(struct db *db, int64_t id, struct db_feed *out);
+void db_feed_clear(struct db_feed *f);
+void db_feed_list_free(struct db_feed *f, size_t n);
+
+/* Fetch outcomes. A success stores validators, titles and the next poll; a 304 stores
+ * validators too (RFC 9110 15.4.5: a 304 may carry updated ones); a failure keeps the old
+ * validators and records the error and the growing fail count. */
+int db_feed_record_success(struct db *db, int64_t id, int status, const char *etag,
+                           const char *last_modified, const char *feed_title,
+                           const char *site_link, const char *body_hash, int64_t now,
+                           int64_t next_poll);
+int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
+                           int64_t now, int64_t next_poll);
+int db_feed_set_initialized(struct db *db, int64_t id);
+
+/* Identity lookups: the entry that owns key in this feed. Returns 1 and sets *entry_id
+ * (and *exact_key, malloc'd, the entry's own exact key, when not NULL), 0 when no entry has
+ * the key, -1 on error. A key whose entry was pruned returns 1 with *entry_id = 0. */
+int db_key_find(struct db *db, int64_t feed_id, const char *key, int64_t *entry_id,
+                char **exact_key);
+int db_key_add(struct db *db, int64_t feed_id, const char *key, int64_t entry_id);
+
+int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
+                    const struct identity *id, int stage, int64_t now, int64_t *entry_id);
+/* Replaces an entry's fields when its content hash changed; an entry that had a summary
+ * or a file goes back to NEW (its path is kept, so the file is rewritten in place).
+ * Returns 1 when updated, 0 when the hash was the same, -1 on error. */
+int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
+                    const struct identity *id);
+
+/* The entries of a feed (feed_id 0: all feeds) that still need work (NEW or SUMMARIZED),
+ * oldest first. */
+int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n);
+int db_entry_get(struct db *db, int64_t id, struct db_entry *out);
+void db_entry_clear(struct db_entry *e);
+int db_entry_set_summary(struct db *db, int64_t id, const char *summary);
+/* Claims path for the entry. Returns 0, 1 when another entry already owns the path, -1. */
+int db_entry_claim_path(struct db *db, int64_t id, const char *path);
+int db_entry_mark_written(struct db *db, int64_t id);
+int64_t db_feed_entry_count(struct db *db, int64_t feed_id);
+
+#endif
