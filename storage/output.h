@@ -41,6 +41,11 @@ char *output_path_for(const char *pattern, const struct post *p, const char *fee
  * entry). Returns malloc'd text. */
 char *output_path_suffixed(const char *relpath, const char *suffix);
 
+/* Checks a file name pattern (the "filename" setting): 0, or -1 with the reason in err
+ * for an unknown placeholder, an absolute path, "..", a name starting with '.', an empty
+ * component, or no {slug}/{id} (every post of a day would share one name). */
+int output_pattern_check(const char *pattern, char *err, size_t errlen);
+
 /* The whole file text. Returns malloc'd text. */
 char *output_render(const struct post *p);
 

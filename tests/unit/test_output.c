@@ -1,0 +1,619 @@
+/* tests/unit/test_output.c: storage/output.c and storage/output_path.c: YAML scalars,
+ * slugs, name patterns, the rendered file against ../shared/spec/example-output.md (copied
+ * to tests/unit/data/), and atomic writes. Owner: output files engineer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "storage/output.h"
+
+static void use_tz(const char *tz)
+{
+    setenv("TZ", tz, 1);
+    tzset();
+}
+
+/* ---- yaml_scalar --------------------------------------------------------------------- */
+
+static const struct { const char *in, *out; } yaml_cases[] = {
+    /* the spec's example title, and its defective replacement */
+    {"Is AI progress slowing down?", "Is AI progress slowing down?"},
+    {"Is AI progress slowing down-", "Is AI progress slowing down-"},
+    {"", "\"\""},
+    /* words that YAML 1.1/1.2 read as bool or null, in any case */
+    {"yes", "\"yes\""}, {"No", "\"No\""}, {"ON", "\"ON\""}, {"off", "\"off\""},
+    {"true", "\"true\""}, {"False", "\"False\""}, {"null", "\"null\""},
+    {"NULL", "\"NULL\""}, {"~", "\"~\""}, {"y", "\"y\""}, {"n", "\"n\""},
+    {"<<", "\"<<\""}, {"=", "\"=\""},
+    /* numbers and dates */
+    {"1.0", "\"1.0\""}, {"42", "\"42\""}, {"0x1F", "\"0x1F\""}, {"1e3", "\"1e3\""},
+    {"0o17", "\"0o17\""}, {".inf", "\".inf\""}, {"-.inf", "\"-.inf\""},
+    {".NaN", "\".NaN\""}, {"2024-01-01", "\"2024-01-01\""},
+    {"2024-01-01 10:00:00", "\"2024-01-01 10:00:00\""}, {"12:30", "\"12:30\""},
+    {"+12", "\"+12\""}, {"1_000", "\"1_000\""}, {"017", "\"017\""},
+    /* indicators */
+    {"Hello: world", "\"Hello: world\""}, {"Hello:world", "Hello:world"},
+    {"C# and F#", "C# and F#"}, {"Issue #12", "\"Issue #12\""},
+    {"Ends with colon:", "\"Ends with colon:\""}, {"- a list", "\"- a list\""},
+    {"-1", "\"-1\""}, {"?", "\"?\""}, {"? why", "\"? why\""}, {": x", "\": x\""},
+    {"[draft] Post", "\"[draft] Post\""}, {"{braces}", "\"{braces}\""},
+    {"#hashtag", "\"#hashtag\""}, {"&anchor", "\"&anchor\""}, {"*bold*", "\"*bold*\""},
+    {"!important", "\"!important\""}, {"| pipe", "\"| pipe\""}, {"> quote", "\"> quote\""},
+    {"'single'", "\"'single'\""}, {"\"Quoted\" title", "\"\\\"Quoted\\\" title\""},
+    {"%percent", "\"%percent\""}, {"@user", "\"@user\""}, {"`code`", "\"`code`\""},
+    {",comma", "\",comma\""}, {"---", "\"---\""}, {"--- x", "\"--- x\""},
+    {"...and more", "\"...and more\""},
+    /* whitespace and control characters */
+    {" leading", "\" leading\""}, {"trailing ", "\"trailing \""},
+    {"line1\nline2", "\"line1\\nline2\""}, {"tab\there", "\"tab\\there\""},
+    {"CR\rLF", "\"CR\\rLF\""}, {"bell\a", "\"bell\\x07\""}, {"del\x7f", "\"del\\x7F\""},
+    {"a\xc2\x85" "b", "\"a\\x85b\""}, {"a\xe2\x80\xa8" "b", "\"a\\u2028b\""},
+    {"bad \xff byte", "\"bad \\uFFFD byte\""}, {"back\\slash: x", "\"back\\\\slash: x\""},
+    /* plain is safe */
+    {"back\\slash", "back\\slash"}, {"It's a title", "It's a title"},
+    {"Ünïcödé façade", "Ünïcödé façade"}, {"中文标题", "中文标题"},
+    {"emoji \xf0\x9f\x8e\x89", "emoji \xf0\x9f\x8e\x89"}, {"50% off", "50% off"},
+    {"3 things", "3 things"}, {"Yes!", "Yes!"}, {"Notes on C", "Notes on C"},
+    {"https://example.com/a#b", "https://example.com/a#b"}, {"a - b", "a - b"},
+};
+
+static void yaml_table(void **state)
+{
+    for (size_t i = 0; i < sizeof yaml_cases / sizeof *yaml_cases; i++) {
+        char *y = yaml_scalar(yaml_cases[i].in);
+        if (strcmp(y, yaml_cases[i].out))
+            fail_msg("yaml_scalar(\"%s\") = %s, want %s", yaml_cases[i].in, y, yaml_cases[i].out);
+        free(y);
+    }
+    char *y = yaml_scalar(NULL);
+    assert_string_equal(y, "\"\"");
+    free(y);
+}
+
+/* Every valid-UTF-8 case must read back as itself through a real YAML parser, in the
+ * "key: value" position of the front matter. Skips when python3 or PyYAML is missing. */
+static void yaml_roundtrip_pyyaml(void **state)
+{
+    if (system("python3 -c 'import yaml' >/dev/null 2>&1") != 0)
+        skip();
+    char ydoc[] = "/tmp/feedsd-yaml-XXXXXX", hexf[] = "/tmp/feedsd-hex-XXXXXX";
+    int fy = mkstemp(ydoc), fh = mkstemp(hexf);
+    assert_true(fy >= 0 && fh >= 0);
+    FILE *y = fdopen(fy, "w"), *h = fdopen(fh, "w");
+    for (size_t i = 0; i < sizeof yaml_cases / sizeof *yaml_cases; i++) {
+        if (strstr(yaml_cases[i].in, "\xff"))
+            continue;   /* not UTF-8: deliberately replaced, cannot round-trip */
+        char *s = yaml_scalar(yaml_cases[i].in);
+        fprintf(y, "k%zu: %s\n", i, s);
+        free(s);
+        fprintf(h, "k%zu ", i);
+        for (const unsigned char *p = (const unsigned char *)yaml_cases[i].in; *p; p++)
+            fprintf(h, "%02x", *p);
+        fprintf(h, "\n");
+    }
+    fclose(y);
+    fclose(h);
+    char *cmd = xasprintf(
+        "python3 -c 'import sys,yaml\n"
+        "d=yaml.safe_load(open(sys.argv[1],encoding=\"utf-8\"))\n"
+        "bad=0\n"
+        "for l in open(sys.argv[2]):\n"
+        "  k,_,v=l.rstrip(\"\\n\").partition(\" \")\n"
+        "  w=bytes.fromhex(v).decode()\n"
+        "  if d.get(k)!=w: print(\"mismatch\",k,repr(d.get(k)),repr(w)); bad=1\n"
+        "sys.exit(bad)' %s %s", ydoc, hexf);
+    int rc = system(cmd);
+    free(cmd);
+    unlink(ydoc);
+    unlink(hexf);
+    assert_int_equal(rc, 0);
+}
+
+/* ---- slugs --------------------------------------------------------------------------- */
+
+static void slug_cases(void **state)
+{
+    static const struct { const char *in; size_t max; const char *out; } c[] = {
+        {"Is AI progress slowing down?", 80, "is-ai-progress-slowing-down"},
+        {"Crème brûlée à Paris", 80, "creme-brulee-a-paris"},
+        {"Straße", 80, "strasse"},
+        {"Æsir Øresund Łódź", 80, "aesir-oresund-lodz"},
+        {"Ĳssel œuvre ſ", 80, "ijssel-oeuvre-s"},
+        {"Don't Panic", 80, "dont-panic"},
+        {"Don\xe2\x80\x99t Panic", 80, "dont-panic"},
+        {"中文标题", 80, ""},
+        {"Αθήνα 2004", 80, "2004"},
+        {"../../etc/passwd", 80, "etc-passwd"},
+        {"  --Hello--World--  ", 80, "hello-world"},
+        {"C++ & Rust: 2024", 80, "c-rust-2024"},
+        {"5 × 3 ÷ 2", 80, "5-3-2"},
+        {"caf\xe9 bar", 80, "caf-bar"},
+        {"alpha beta gamma", 12, "alpha-beta"},
+        {"alpha beta gamma", 10, "alpha-beta"},
+        {"abcdefghijklmnop", 5, "abcde"},
+        {"ab cdefghijklmnop", 10, "ab-cdefghi"},
+        {"abc", 0, ""},
+        {"", 80, ""},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        char *s = slug_make(c[i].in, c[i].max);
+        if (strcmp(s, c[i].out))
+            fail_msg("slug_make(\"%s\", %zu) = \"%s\", want \"%s\"", c[i].in, c[i].max, s, c[i].out);
+        free(s);
+    }
+    char *s = slug_make(NULL, 10);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+/* ---- paths --------------------------------------------------------------------------- */
+
+#define T_2024_12_20_0300Z 1734663600   /* 2024-12-20T03:00:00Z */
+
+static void check_path(const char *pattern, const char *title, const char *feed,
+                       const char *want)
+{
+    struct post p = {.title = title, .original_title = title, .published = T_2024_12_20_0300Z};
+    char *path = output_path_for(pattern, &p, feed, "0123456789abcdef");
+    if (strcmp(path, want))
+        fail_msg("output_path_for(%s, \"%s\") = \"%s\", want \"%s\"", pattern ? pattern : "NULL",
+                 title ? title : "NULL", path, want);
+    free(path);
+}
+
+static void path_patterns(void **state)
+{
+    use_tz("UTC0");
+    check_path(NULL, "Is AI progress slowing down?", NULL,
+               "2024-12-20-is-ai-progress-slowing-down.md");
+    check_path("{date}-{slug}.md", "Hello", NULL, "2024-12-20-hello.md");
+    check_path("{year}/{feed}/{slug}.md", "Hello", "Simon Willison's Weblog",
+               "2024/simon-willisons-weblog/hello.md");
+    check_path("{year}/{month}/{day}/{id}.md", "Hello", NULL, "2024/12/20/0123456789abcdef.md");
+    check_path("{feed}/{slug}.md", "Hello", NULL, "feed/hello.md");
+}
+
+static void path_fallbacks_and_traversal(void **state)
+{
+    use_tz("UTC0");
+    check_path(NULL, "中文标题", NULL, "2024-12-20-post-01234567.md");
+    check_path("{slug}.md", "中文标题", NULL, "post-01234567.md");
+    check_path(NULL, "../../etc/passwd", NULL, "2024-12-20-etc-passwd.md");
+    check_path("{slug}.md", ".hidden", NULL, "hidden.md");
+    check_path("{slug}.md", "...", NULL, "post-01234567.md");
+    /* bad patterns never reach the file system: the default is used */
+    check_path("/etc/{slug}", "x", NULL, "2024-12-20-x.md");
+    check_path("../{slug}.md", "x", NULL, "2024-12-20-x.md");
+    check_path("a/../../{slug}.md", "x", NULL, "2024-12-20-x.md");
+    check_path("{title}.md", "x", NULL, "2024-12-20-x.md");
+}
+
+/* check_path with a prefix expectation for the hashed feed names above */
+static int path_starts(const char *pattern, const char *title, const char *feed,
+                       const char *prefix, const char *suffix)
+{
+    struct post p = {.title = title, .published = T_2024_12_20_0300Z};
+    char *path = output_path_for(pattern, &p, feed, "0123456789abcdef");
+    size_t n = strlen(path), s = strlen(suffix);
+    int ok = str_has_prefix(path, prefix) && n >= s && !strcmp(path + n - s, suffix) &&
+             strlen(path) == strlen(prefix) + 8 + s;
+    if (!ok)
+        print_error("got %s\n", path);
+    free(path);
+    return ok;
+}
+
+static void path_hashed_feed(void **state)
+{
+    use_tz("UTC0");
+    assert_true(path_starts("{feed}/{slug}.md", "Hello", "中文博客", "feed-", "/hello.md"));
+    assert_true(path_starts("{feed}/{slug}.md", "x", "../..", "feed-", "/x.md"));
+}
+
+static void path_timezone(void **state)
+{
+    use_tz("EST5");   /* 03:00Z is still the 19th in New York */
+    check_path(NULL, "Hello", NULL, "2024-12-19-hello.md");
+    use_tz("UTC0");
+}
+
+static void path_long_names(void **state)
+{
+    use_tz("UTC0");
+    struct buf t = {0};
+    for (int i = 0; i < 200; i++)
+        buf_puts(&t, "word ");
+    struct post p = {.title = t.data, .published = T_2024_12_20_0300Z};
+    char *path = output_path_for(NULL, &p, NULL, "0123456789abcdef");
+    assert_true(strlen(path) <= NAME_MAX);
+    assert_true(strlen(path) <= 11 + 80 + 3);
+    assert_true(str_has_prefix(path, "2024-12-20-word-word"));
+    assert_string_equal(path + strlen(path) - 8, "-word.md");
+    char *sfx = output_path_suffixed(path, "0123456789abcdef");
+    assert_true(strlen(sfx) <= NAME_MAX);
+    free(sfx);
+    free(path);
+    buf_free(&t);
+    /* a long literal stays below NAME_MAX after the expansion */
+    struct buf pat = {0};
+    for (int i = 0; i < 190; i++)
+        buf_putc(&pat, 'x');
+    buf_puts(&pat, "{slug}.md");
+    struct post q = {.title = "a title that is long enough to overflow the component limit",
+                     .published = T_2024_12_20_0300Z};
+    path = output_path_for(pat.data, &q, NULL, "0123456789abcdef");
+    assert_true(strlen(path) <= NAME_MAX - 40);
+    assert_string_equal(path + strlen(path) - 3, ".md");
+    free(path);
+    buf_free(&pat);
+}
+
+static void path_suffixed(void **state)
+{
+    static const struct { const char *in, *sfx, *out; } c[] = {
+        {"2024/x/foo.md", "abc123", "2024/x/foo-abc123.md"},
+        {"foo.md", "1a2b3c4d", "foo-1a2b3c4d.md"},
+        {"noext", "abc", "noext-abc"},
+        {"dir.d/noext", "abc", "dir.d/noext-abc"},
+        {"foo.md", "../x", "foo-x.md"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        char *s = output_path_suffixed(c[i].in, c[i].sfx);
+        assert_string_equal(s, c[i].out);
+        free(s);
+    }
+}
+
+static void pattern_check(void **state)
+{
+    char err[256];
+    static const char *ok[] = {"{date}-{slug}.md", "{year}/{feed}/{slug}.md",
+                               "{year}/{month}/{day}/{id}.md", "posts/{slug}-{id}.markdown"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (output_pattern_check(ok[i], err, sizeof err) != 0)
+            fail_msg("%s rejected: %s", ok[i], err);
+    static const struct { const char *pat, *why; } bad[] = {
+        {"{date}-{title}.md", "{title}"}, {"/abs/{slug}.md", "absolute"},
+        {"../{slug}.md", ".."}, {"a/../{slug}.md", ".."}, {".hidden/{slug}.md", "start with"},
+        {"{slug", "unclosed"}, {"a//{slug}.md", "empty"}, {"{slug}/", "empty"},
+        {"{date}.md", "{slug} or {id}"}, {"", "empty"}, {"a}{slug}", "}"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err[0] = '\0';
+        if (output_pattern_check(bad[i].pat, err, sizeof err) != -1)
+            fail_msg("pattern \"%s\" accepted", bad[i].pat);
+        if (!strstr(err, bad[i].why))
+            fail_msg("pattern \"%s\": message \"%s\" lacks \"%s\"", bad[i].pat, err, bad[i].why);
+    }
+}
+
+/* ---- rendering ----------------------------------------------------------------------- */
+
+static char *read_example(void)
+{
+    char *s;
+    size_t n;
+    if (file_read_all("tests/unit/data/example-output.md", &s, &n) < 0)
+        fail_msg("tests/unit/data/example-output.md: %s (run from the repository root)",
+                 strerror(errno));
+    return s;
+}
+
+static char *between(const char *s, const char *from, const char *to)
+{
+    const char *a = strstr(s, from);
+    assert_non_null(a);
+    a += strlen(from);
+    const char *b = to ? strstr(a, to) : a + strlen(a);
+    assert_non_null(b);
+    return xstrndup(a, (size_t)(b - a));
+}
+
+/* The example, rendered again from its own parts: only the defective title lines differ
+ * (feedsd keeps the real '?', which is safe in plain style), and feedsd adds
+ * extra.published after original_title. */
+static void render_matches_example(void **state)
+{
+    use_tz("UTC0");
+    char *ex = read_example();
+    char *summary = between(ex, "## Summary\n", "## Full Content\n");
+    char *content = between(ex, "Markdown Content:\n", NULL);
+    const char *url = "https://simonwillison.net/2024/Dec/19/is-ai-progress-slowing-down/";
+    struct post p = {
+        .title = "Is AI progress slowing down?",
+        .original_title = "Is AI progress slowing down?",
+        .url = url,
+        .published = T_2024_12_20_0300Z,
+        .summary = summary,
+        .content_md = content,
+    };
+    char *got = output_render(&p);
+
+    struct buf want = {0};
+    const char *title_line = "title: Is AI progress slowing down-\n";
+    const char *orig_line = "  original_title: Is AI progress slowing down-\n";
+    const char *a = strstr(ex, title_line), *b = strstr(ex, orig_line);
+    assert_non_null(a);
+    assert_non_null(b);
+    buf_append(&want, ex, (size_t)(a - ex));
+    buf_puts(&want, "title: Is AI progress slowing down?\n");
+    a += strlen(title_line);
+    buf_append(&want, a, (size_t)(b - a));
+    buf_puts(&want, "  original_title: Is AI progress slowing down?\n");
+    buf_puts(&want, "  published: 2024-12-20T03:00:00Z\n");
+    buf_puts(&want, b + strlen(orig_line));
+    assert_string_equal(got, want.data);
+
+    /* the same when html2md's output lacks the final newline or has extra ones */
+    size_t n = strlen(content);
+    while (n && content[n - 1] == '\n')
+        content[--n] = '\0';
+    char *again = output_render(&p);
+    assert_string_equal(again, want.data);
+    char *more = xasprintf("%s\n\n\n", content);
+    p.content_md = more;
+    free(again);
+    again = output_render(&p);
+    assert_string_equal(again, want.data);
+
+    free(more);
+    free(again);
+    buf_free(&want);
+    free(got);
+    free(summary);
+    free(content);
+    free(ex);
+}
+
+static void render_extras_and_edges(void **state)
+{
+    use_tz("UTC0");
+    struct post p = {
+        .title = "yes",
+        .original_title = "Line one\nline: two",
+        .url = NULL,
+        .feed_title = "Blog #1",
+        .author = "Jane Doe",
+        .id = "tag:example.com,2024:1",
+        .published = T_2024_12_20_0300Z,
+        .summary = "\n\nShort summary.\n\n",
+        .content_md = "",
+    };
+    char *got = output_render(&p);
+    assert_string_equal(got,
+        "---\n"
+        "title: \"yes\"\n"
+        "date: 2024-12-20\n"
+        "extra:\n"
+        "  original_title: \"Line one\\nline: two\"\n"
+        "  feed: \"Blog #1\"\n"
+        "  author: Jane Doe\n"
+        "  published: 2024-12-20T03:00:00Z\n"
+        "  id: tag:example.com,2024:1\n"
+        "---\n"
+        "## Summary\n"
+        "Short summary.\n"
+        "## Full Content\n"
+        "Title: Line one line: two\n"
+        "\n"
+        "URL Source: \n"
+        "\n"
+        "Markdown Content:\n");
+    free(got);
+
+    /* a missing shown title falls back to the feed's title; the local date is used */
+    use_tz("EST5");
+    struct post q = {.original_title = "Plain", .url = "https://e.com/p", .published = T_2024_12_20_0300Z};
+    got = output_render(&q);
+    assert_true(str_has_prefix(got, "---\ntitle: Plain\ndate: 2024-12-19\nextra:\n"
+                                    "  source: https://e.com/p\n  original_title: Plain\n"));
+    assert_non_null(strstr(got, "---\n## Summary\n## Full Content\nTitle: Plain\n\n"
+                                "URL Source: https://e.com/p\n\nMarkdown Content:\n"));
+    free(got);
+    use_tz("UTC0");
+}
+
+/* The front matter of hostile titles must parse back to the same strings. */
+static void render_front_matter_pyyaml(void **state)
+{
+    if (system("python3 -c 'import yaml' >/dev/null 2>&1") != 0)
+        skip();
+    use_tz("UTC0");
+    struct post p = {.title = "- [x]: #1 \"quoted\" \\ 'single'\t|>",
+                     .original_title = "null", .url = "https://e.com/a?b=c#d",
+                     .feed_title = "@feed", .author = "~", .id = "123",
+                     .published = T_2024_12_20_0300Z, .summary = "s", .content_md = "c"};
+    char *text = output_render(&p);
+    char path[] = "/tmp/feedsd-fm-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char *cmd = xasprintf(
+        "python3 -c 'import sys,yaml,datetime\n"
+        "t=open(sys.argv[1],encoding=\"utf-8\").read().split(\"---\\n\")[1]\n"
+        "d=yaml.safe_load(t); e=d[\"extra\"]\n"
+        "ok=(d[\"title\"]==\"- [x]: #1 \\\"quoted\\\" \\\\ \\x27single\\x27\\t|>\" and "
+        "e[\"original_title\"]==\"null\" and e[\"source\"]==\"https://e.com/a?b=c#d\" and "
+        "e[\"feed\"]==\"@feed\" and e[\"author\"]==\"~\" and e[\"id\"]==\"123\" and "
+        "d[\"date\"]==datetime.date(2024,12,20) and list(e)[:2]==[\"source\",\"original_title\"])\n"
+        "sys.exit(0 if ok else print(d) or 1)' %s", path);
+    int rc = system(cmd);
+    free(cmd);
+    unlink(path);
+    free(text);
+    assert_int_equal(rc, 0);
+}
+
+/* ---- atomic writes ------------------------------------------------------------------- */
+
+static char *make_tmpdir(void)
+{
+    char tmpl[] = "/tmp/feedsd-out-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    return xstrdup(tmpl);
+}
+
+static void rm_rf(const char *dir)
+{
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+static char *slurp(const char *dir, const char *rel)
+{
+    char *path = xasprintf("%s/%s", dir, rel), *s = NULL;
+    size_t n;
+    if (file_read_all(path, &s, &n) < 0)
+        s = NULL;
+    free(path);
+    return s;
+}
+
+/* Counts entries of dir whose name starts with '.', other than "." and "..". */
+static int hidden_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void write_creates_and_overwrites(void **state)
+{
+    char *dir = make_tmpdir(), err[512];
+    assert_int_equal(output_write_atomic(dir, "2024/feed/a.md", "first\n", err, sizeof err), 0);
+    char *s = slurp(dir, "2024/feed/a.md");
+    assert_string_equal(s, "first\n");
+    free(s);
+    assert_int_equal(output_write_atomic(dir, "2024/feed/a.md", "second\n", err, sizeof err), 0);
+    s = slurp(dir, "2024/feed/a.md");
+    assert_string_equal(s, "second\n");
+    free(s);
+    char *sub = xasprintf("%s/2024/feed", dir);
+    assert_int_equal(hidden_files(sub), 0);
+    struct stat st;
+    char *file = xasprintf("%s/a.md", sub);
+    assert_int_equal(stat(file, &st), 0);
+    mode_t mask = umask(022);
+    umask(mask);
+    assert_int_equal(st.st_mode & 0777, 0644 & ~mask);
+    free(file);
+    free(sub);
+    /* the output folder itself is created when missing */
+    char *nested = xasprintf("%s/new/out", dir);
+    assert_int_equal(output_write_atomic(nested, "x.md", "x", err, sizeof err), 0);
+    s = slurp(nested, "x.md");
+    assert_string_equal(s, "x");
+    free(s);
+    free(nested);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void write_errors(void **state)
+{
+    char *dir = make_tmpdir(), err[512];
+    /* a folder in the path is a regular file: ENOTDIR, nothing left behind */
+    assert_int_equal(output_write_atomic(dir, "file", "x", err, sizeof err), 0);
+    err[0] = '\0';
+    errno = 0;
+    assert_int_equal(output_write_atomic(dir, "file/sub/x.md", "x", err, sizeof err), -1);
+    assert_int_equal(errno, ENOTDIR);
+    assert_non_null(strstr(err, "Not a directory"));
+    /* unsafe relative paths are refused before touching the disk */
+    static const char *unsafe[] = {"../x.md", "a/../../x.md", "/etc/x.md", "", "a//b.md", "./x", "a/"};
+    for (size_t i = 0; i < sizeof unsafe / sizeof *unsafe; i++) {
+        errno = 0;
+        assert_int_equal(output_write_atomic(dir, unsafe[i], "x", err, sizeof err), -1);
+        assert_int_equal(errno, EINVAL);
+    }
+    assert_int_equal(hidden_files(dir), 0);
+    /* a read-only folder (root ignores permissions, so only as another user) */
+    if (geteuid() != 0) {
+        char *ro = xasprintf("%s/ro", dir);
+        assert_int_equal(mkdir(ro, 0555), 0);
+        assert_int_equal(output_write_atomic(ro, "x.md", "x", err, sizeof err), -1);
+        assert_int_equal(errno, EACCES);
+        assert_non_null(strstr(err, "Permission denied"));
+        free(ro);
+    }
+    rm_rf(dir);
+    free(dir);
+}
+
+/* A write that fails half-way (here EFBIG from RLIMIT_FSIZE; ENOSPC takes the same path)
+ * reports the error, leaves no temporary file and does not touch the old file. */
+static void write_failure_cleans_up(void **state)
+{
+    char *dir = make_tmpdir(), err[512];
+    assert_int_equal(output_write_atomic(dir, "a.md", "old", err, sizeof err), 0);
+    struct buf big = {0};
+    for (int i = 0; i < 8192; i++)
+        buf_puts(&big, "0123456789abcdef");
+    struct rlimit old, small = {.rlim_cur = 4096, .rlim_max = 0};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small.rlim_max = old.rlim_max;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    err[0] = '\0';
+    int rc = output_write_atomic(dir, "a.md", big.data, err, sizeof err);
+    int e = errno;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, -1);
+    assert_int_equal(e, EFBIG);
+    assert_non_null(strstr(err, strerror(EFBIG)));
+    assert_non_null(strstr(err, "cannot write"));
+    assert_int_equal(hidden_files(dir), 0);
+    char *s = slurp(dir, "a.md");
+    assert_string_equal(s, "old");
+    free(s);
+    buf_free(&big);
+    rm_rf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(yaml_table),
+        cmocka_unit_test(yaml_roundtrip_pyyaml),
+        cmocka_unit_test(slug_cases),
+        cmocka_unit_test(path_patterns),
+        cmocka_unit_test(path_fallbacks_and_traversal),
+        cmocka_unit_test(path_hashed_feed),
+        cmocka_unit_test(path_timezone),
+        cmocka_unit_test(path_long_names),
+        cmocka_unit_test(path_suffixed),
+        cmocka_unit_test(pattern_check),
+        cmocka_unit_test(render_matches_example),
+        cmocka_unit_test(render_extras_and_edges),
+        cmocka_unit_test(render_front_matter_pyyaml),
+        cmocka_unit_test(write_creates_and_overwrites),
+        cmocka_unit_test(write_errors),
+        cmocka_unit_test(write_failure_cleans_up),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
