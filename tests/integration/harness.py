@@ -1,0 +1,321 @@
+"""Test harness for feedsd's integration tests: a scriptable HTTP server on 127.0.0.1
+(an ephemeral port), temporary work folders, and helpers to run the real feedsd binary.
+
+Nothing here talks to the internet: every feed URL points at the local server."""
+import gzip
+import http.server
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+
+class Route:
+    """What the server answers for one path. Tests mutate these fields between runs."""
+
+    def __init__(self, body=b"", status=200, content_type="application/xml; charset=utf-8",
+                 etag=None, last_modified=None, delay=0.0, gzip_body=False, headers=None,
+                 chunk_delay=0.0):
+        self.body = body if isinstance(body, bytes) else body.encode("utf-8")
+        self.status = status
+        self.content_type = content_type
+        self.etag = etag
+        self.last_modified = last_modified
+        self.delay = delay
+        self.gzip_body = gzip_body
+        self.headers = headers or {}
+        self.chunk_delay = chunk_delay
+
+
+class FeedServer:
+    """A threaded HTTP/1.1 server with a route table and a request log."""
+
+    def __init__(self):
+        self.routes = {}
+        self.requests = []          # (path, headers dict) in arrival order
+        self.lock = threading.Lock()
+        self.active = 0
+        self.max_active = 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with server.lock:
+                    server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    server.active += 1
+                    server.max_active = max(server.max_active, server.active)
+                try:
+                    self.answer()
+                finally:
+                    with server.lock:
+                        server.active -= 1
+
+            def answer(self):
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if route.delay:
+                    time.sleep(route.delay)
+                inm = self.headers.get("If-None-Match")
+                ims = self.headers.get("If-Modified-Since")
+                if route.status == 200 and ((route.etag and inm == route.etag) or
+                                            (not route.etag and route.last_modified and
+                                             ims == route.last_modified)):
+                    self.send_response(304)
+                    if route.etag:
+                        self.send_header("ETag", route.etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = route.body
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                if route.etag:
+                    self.send_header("ETag", route.etag)
+                if route.last_modified:
+                    self.send_header("Last-Modified", route.last_modified)
+                for k, v in route.headers.items():
+                    self.send_header(k, v)
+                if route.gzip_body and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if route.chunk_delay:
+                    for i in range(0, len(body), 512):
+                        self.wfile.write(body[i:i + 512])
+                        self.wfile.flush()
+                        time.sleep(route.chunk_delay)
+                else:
+                    self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def requests_for(self, path):
+        with self.lock:
+            return [h for p, h in self.requests if p == path]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def free_port_url(path="/feed"):
+    """A URL on which nothing listens (connection refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return "http://127.0.0.1:%d%s" % (port, path)
+
+
+# ---------------------------------------------------------------- feed documents
+
+def atom_entry(eid, title, link, updated, content, published=None):
+    pub = "<published>%s</published>" % published if published else ""
+    return ("<entry><id>%s</id><title>%s</title><link rel=\"alternate\" href=\"%s\"/>"
+            "<updated>%s</updated>%s<content type=\"html\">%s</content></entry>"
+            % (eid, title, link, updated, pub, content))
+
+
+def atom_feed(entries, title="Test Feed", link="http://example.org/"):
+    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>%s</title>"
+            "<link rel=\"alternate\" href=\"%s\"/><id>%s</id><updated>2026-01-01T00:00:00Z</updated>"
+            "%s</feed>" % (title, link, link, "".join(entries)))
+
+
+def rss_item(guid, title, link, date, desc):
+    return ("<item><guid>%s</guid><title>%s</title><link>%s</link><pubDate>%s</pubDate>"
+            "<description>%s</description></item>" % (guid, title, link, date, desc))
+
+
+def rss_feed(items, title="RSS Test"):
+    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>"
+            "<title>%s</title><link>http://example.org/</link><description>d</description>%s"
+            "</channel></rss>" % (title, "".join(items)))
+
+
+def esc(html):
+    return html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def simple_atom(n, prefix="post", id_suffix="", start_day=1, title="Test Feed", words=40):
+    """An Atom feed of n entries with distinct titles, dates and several sentences each."""
+    entries = []
+    for i in range(n):
+        day = start_day + i
+        link = "http://example.org/2026/%02d/%s-%d/" % (1 + (day - 1) // 28, prefix, i)
+        body = "".join("<p>Sentence number %d of %s %d talks about topic %d in detail. "
+                       "Another remark follows here with words.</p>" % (k, prefix, i, k * i)
+                       for k in range(max(1, words // 20)))
+        entries.append(atom_entry(link + id_suffix, "%s number %d" % (prefix.title(), i), link,
+                                  "2026-%02d-%02dT10:00:00Z" % (1 + (day - 1) // 28, 1 + (day - 1) % 28),
+                                  esc(body)))
+    return atom_feed(entries, title=title)
+
+
+# ---------------------------------------------------------------- running feedsd
+
+class Work:
+    """A temporary folder with a config, database and output folder."""
+
+    def __init__(self, feedsd):
+        self.feedsd = feedsd
+        self.dir = tempfile.mkdtemp(prefix="feedsd-it-")
+        self.db = os.path.join(self.dir, "feedsd.db")
+        self.out = os.path.join(self.dir, "out")
+        self.conf = os.path.join(self.dir, "feedsd.conf")
+
+    def write_config(self, feeds, extra=""):
+        lines = ["database = %s" % self.db, "output = %s" % self.out, "timezone = UTC",
+                 "interval = 1h", "timeout = 10s"]
+        lines += [l for l in extra.strip().splitlines() if l.strip()]
+        lines += ["feed = %s" % u for u in feeds]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def run_once(self, *args, timeout=120, env=None):
+        cmd = [self.feedsd, "run", "--once", "-c", self.conf] + list(args)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=env or os.environ.copy())
+
+    def start_daemon(self, *args, env=None):
+        cmd = [self.feedsd, "run", "-c", self.conf] + list(args)
+        self.errlog = open(os.path.join(self.dir, "daemon.log"), "w+")
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.errlog,
+                                env=env or os.environ.copy())
+
+    def daemon_log(self):
+        with open(os.path.join(self.dir, "daemon.log")) as f:
+            return f.read()
+
+    def files(self):
+        """Relative paths of every file under out/ (temporary files included)."""
+        res = []
+        for root, _, names in os.walk(self.out):
+            for n in names:
+                res.append(os.path.relpath(os.path.join(root, n), self.out))
+        return sorted(res)
+
+    def read(self, rel):
+        with open(os.path.join(self.out, rel), encoding="utf-8") as f:
+            return f.read()
+
+    def snapshot(self):
+        """path -> (mtime_ns, content) for every output file."""
+        return {p: (os.stat(os.path.join(self.out, p)).st_mtime_ns, self.read(p))
+                for p in self.files()}
+
+    def sql(self, query):
+        return subprocess.run(["sqlite3", self.db, query], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_for(pred, timeout=20.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def parse_front_matter(text):
+    """Splits a feedsd output file into (front matter lines, body). Asserts the layout."""
+    assert text.startswith("---\n"), "file does not start with front matter"
+    end = text.index("\n---\n", 4)
+    return text[4:end].split("\n"), text[end + 5:]
+
+
+def yaml_value(raw):
+    """Decodes a YAML scalar as feedsd writes it (plain or double-quoted)."""
+    raw = raw.strip()
+    if raw.startswith('"'):
+        import json
+        return json.loads(raw)   # feedsd's double-quoted escapes are a subset of JSON's
+    if raw.startswith("'"):
+        return raw[1:-1].replace("''", "'")
+    return raw
+
+
+def front_matter_dict(text):
+    lines, _ = parse_front_matter(text)
+    top, extra, in_extra = {}, {}, False
+    for l in lines:
+        if l == "extra:":
+            in_extra = True
+            continue
+        m = re.match(r"^(\s*)([A-Za-z_]+):\s?(.*)$", l)
+        assert m, "bad front matter line: %r" % l
+        if m.group(1):
+            extra[m.group(2)] = yaml_value(m.group(3))
+        else:
+            in_extra = False
+            top[m.group(2)] = yaml_value(m.group(3))
+    top["extra"] = extra
+    return top
+
+
+# ---------------------------------------------------------------- runner
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--feedsd", required=True)
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    args = ap.parse_args(argv)
+    feedsd = os.path.abspath(args.feedsd)
+    passed = failed = 0
+    for fn in TESTS:
+        if args.k and args.k not in fn.__name__:
+            continue
+        server = FeedServer()
+        work = Work(feedsd)
+        t0 = time.time()
+        try:
+            fn(server, work)
+            passed += 1
+            print("ok   %s (%.1fs)" % (fn.__name__, time.time() - t0), flush=True)
+            work.cleanup()
+        except Exception:
+            failed += 1
+            print("FAIL %s (work dir kept: %s)" % (fn.__name__, work.dir), flush=True)
+            traceback.print_exc()
+        finally:
+            server.close()
+    print("integration: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and passed > 0 else 1
