@@ -359,6 +359,11 @@ static int parse_iso(const char *s, int64_t *out)
         if (iso_time(&s, &w, t_sep) < 0)
             return -1;
         if (*s) {
+            /* ISO 8601 knows only "Z" among the single letters (no military zones). */
+            const char *z = s + (*s == ' ');
+            if (isalpha((unsigned char)z[0]) && !isalpha((unsigned char)z[1]) &&
+                z[0] != 'Z' && z[0] != 'z')
+                return -1;
             if (parse_zone(&s, &w.offset) < 0)
                 return -1;
         }
@@ -661,7 +666,11 @@ int cmd_parse_date(int argc, char **argv)
     }
     int64_t t;
     if (date_parse(argv[i], &t) < 0) {
-        fprintf(stderr, "feedsd parse-date: not a date: %s\n", argv[i]);
+        /* One line whatever the argument holds: control characters are shown as '?'. */
+        fputs("feedsd parse-date: not a date: ", stderr);
+        for (const char *p = argv[i]; *p && p - argv[i] < 200; p++)
+            fputc((unsigned char)*p < ' ' || *p == 0x7f ? '?' : *p, stderr);
+        fputc('\n', stderr);
         return 1;
     }
     char out[32];

@@ -1,0 +1,300 @@
+/* tests/unit/test_date.c: date_parse, date_format_utc and the parse-date command.
+ * Expected values of the RFC 822 and ISO rows were computed independently with Python's
+ * email.utils.parsedate_tz and datetime.fromisoformat; most inputs are copied from the
+ * feeds in /work/shared/testdata/feeds (file named in the comment). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "feeds/date.h"
+
+static const struct { const char *in, *want; } good[] = {
+    /* RFC 822 / 1123 as feeds write them */
+    {"Sun, 17 Jan 2021 23:46:22 +0100", "2021-01-17T22:46:22Z"},     /* aktuality-sk */
+    {"Thu, 31 Jan 2019 04:04:10 +0000", "2019-01-31T04:04:10Z"},     /* atp-podcast */
+    {"Wed, 24 Oct 2018 07:25:10 GMT", "2018-10-24T07:25:10Z"},       /* bbc-urdu */
+    {"Fri, 15 Oct 2021 05:47:14 GMT", "2021-10-15T05:47:14Z"},       /* cloudflare */
+    {"Fri, 24 May 2019 00:00:00 -0700", "2019-05-24T07:00:00Z"},     /* donthitsave */
+    {"Thu, 14 May 2020 10:00:18 Z", "2020-05-14T10:00:18Z"},         /* dotnet a10 */
+    {"Sun, 10 Mar 2024 17:15:00 +0100", "2024-03-10T16:15:00Z"},     /* dustri-org */
+    {"Tue, 07 Sep 2021 02:47:57 +0200", "2021-09-07T00:47:57Z"},     /* fcutrecht */
+    {"Wed, 6 Apr 2022 21:07:47 +0000", "2022-04-06T21:07:47Z"},      /* hackernews */
+    {"Wed, 21 Mar 2018 10:27:32 +0300", "2018-03-21T07:27:32Z"},     /* ibash-org-ru */
+    {"Tue, 28 Nov 2017 21:19:26 -0800", "2017-11-29T05:19:26Z"},     /* macworld */
+    {"Wed, 01 Feb 2023 05:00:00 -0000", "2023-02-01T05:00:00Z"},     /* nightvale */
+    {"07 Nov 2015 12:00:00 EST", "2015-11-07T17:00:00Z"},            /* taverncast */
+    {"Sat, 25 Oct 2025 15:05:02 GMT", "2025-10-25T15:05:02Z"},       /* daveverse */
+    {"03 Apr 02 1500 GMT", "2002-04-03T15:00:00Z"},                  /* oreilly rss092 */
+    {"Wed, 03 Jan 2018 13:47:00 GMT\r\n      ", "2018-01-03T13:47:00Z"},   /* jn-pt CRLF */
+    {"Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40Z"},     /* uol (Portuguese) */
+    {"mer, 16 nov 2022 00:38:15 +0100", "2022-11-15T23:38:15Z"},     /* ilmessaggero (fr) */
+    {"2020/1/10 14:33:00", "2020-01-10T14:33:00Z"},                  /* kc0011 gb2312 */
+    /* named zones, RFC 822 section 5 */
+    {"Tue, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 EDT", "2003-06-10T08:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 CST", "2003-06-10T10:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 CDT", "2003-06-10T09:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 MST", "2003-06-10T11:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 MDT", "2003-06-10T10:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 PST", "2003-06-10T12:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 PDT", "2003-06-10T11:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 UT", "2003-06-10T04:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 utc", "2003-06-10T04:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 CEST", "2003-06-10T02:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 BST", "2003-06-10T03:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 IST", "2003-06-09T22:30:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 GMT+0200", "2003-06-10T02:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 -0800 (PST)", "2003-06-10T12:00:00Z"},
+    /* military zones: -0000 per RFC 2822 4.3 */
+    {"Tue, 10 Jun 2003 04:00:00 A", "2003-06-10T04:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 Y", "2003-06-10T04:00:00Z"},
+    /* unknown alphabetic zone: -0000 per RFC 2822 4.3 */
+    {"Tue, 10 Jun 2003 04:00:00 XYZT", "2003-06-10T04:00:00Z"},
+    /* numeric offset forms */
+    {"Tue, 10 Jun 2003 04:00:00 +02:00", "2003-06-10T02:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 -05", "2003-06-10T09:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 +0530", "2003-06-09T22:30:00Z"},
+    /* broken variants */
+    {"10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},            /* no day name */
+    {"Tuesday, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},   /* full day name */
+    {"Tues, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Thr, 12 Jun 2003 04:00:00 GMT", "2003-06-12T04:00:00Z"},       /* misspelt day */
+    {"Tue. 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Tue 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Tue, 10 June 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},      /* full month */
+    {"Tue, 10 JUN 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Tue, 10 Sept 2003 04:00:00 GMT", "2003-09-10T04:00:00Z"},
+    {"Tue, 10 Jun 03 04:00:00 GMT", "2003-06-10T04:00:00Z"},         /* 2-digit year */
+    {"Thu, 10 Jun 99 04:00:00 GMT", "1999-06-10T04:00:00Z"},
+    {"Sat, 10 Jun 49 04:00:00 GMT", "2049-06-10T04:00:00Z"},
+    {"Sat, 10 Jun 50 04:00:00 GMT", "1950-06-10T04:00:00Z"},
+    {"Tue, 10 Jun 103 04:00:00 GMT", "2003-06-10T04:00:00Z"},        /* 3-digit year */
+    {"Tue, 10 Jun 2003 04:00 GMT", "2003-06-10T04:00:00Z"},          /* no seconds */
+    {"Tue, 3 Jun 2003 4:05:06 GMT", "2003-06-03T04:05:06Z"},         /* single digits */
+    {"Tue, 10 Jun 2003 04:00:00", "2003-06-10T04:00:00Z"},           /* no zone: UTC */
+    {"Tue, 10 Jun 2003", "2003-06-10T00:00:00Z"},                    /* no time */
+    {"  Tue,  10   Jun\t2003\n04:00:00\r\nGMT  ", "2003-06-10T04:00:00Z"},
+    {"Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37Z"},      /* RFC 850 */
+    {"Sun Nov  6 08:49:37 1994", "1994-11-06T08:49:37Z"},            /* asctime */
+    {"Jun 10, 2003 4:00 PM EST", "2003-06-10T21:00:00Z"},
+    {"Jun 10, 2003 12:15 AM", "2003-06-10T00:15:00Z"},
+    {"Mar, 10 Jun 2003 04:00:00 +0200", "2003-06-10T02:00:00Z"},     /* martes (es) */
+    {"Di, 10 Dez 2019 08:00:00 +0100", "2019-12-10T07:00:00Z"},      /* German */
+    {"Sat, 29 Feb 2020 12:00:00 +0000", "2020-02-29T12:00:00Z"},
+    {"Fri, 31 Dec 1999 23:59:59 -0100", "2000-01-01T00:59:59Z"},
+    {"Sat, 01 Jan 2000 00:30:00 +0100", "1999-12-31T23:30:00Z"},
+    {"Sat, 31 Dec 2016 23:59:60 GMT", "2016-12-31T23:59:59Z"},       /* leap second */
+    /* RFC 3339 / ISO 8601 / W3C-DTF */
+    {"2009-01-16T18:21:00Z", "2009-01-16T18:21:00Z"},                /* aws-blog */
+    {"2009-01-16T10:21:00-08:00", "2009-01-16T18:21:00Z"},
+    {"2014-10-05T01:28:05.849-07:00", "2014-10-05T08:28:05Z"},       /* blogger */
+    {"2022-12-20T23:28:24+00:00", "2022-12-20T23:28:24Z"},           /* debian-news */
+    {"2019-08-27", "2019-08-27T00:00:00Z"},                          /* bioone prism */
+    {"2018-11-19T21:45:04.398Z", "2018-11-19T21:45:04Z"},            /* usgs */
+    {"2026-05-15T15:53:50-04:00", "2026-05-15T19:53:50Z"},           /* draw-down */
+    {"2003-12-13T18:30:02.25+01:00", "2003-12-13T17:30:02Z"},
+    {"2003-12-13T18:30:02.123456789Z", "2003-12-13T18:30:02Z"},
+    {"2003-12-13T18:30:02,5Z", "2003-12-13T18:30:02Z"},
+    {"2003-12-13T18:30:02+05:30", "2003-12-13T13:00:02Z"},
+    {"2003-12-13T18:30:02+0530", "2003-12-13T13:00:02Z"},
+    {"2003-12-13T18:30:02-05", "2003-12-13T23:30:02Z"},
+    {"2003-12-13 18:30:02", "2003-12-13T18:30:02Z"},
+    {"2003-12-13 18:30:02 +0100", "2003-12-13T17:30:02Z"},
+    {"2003-12-13T18:30:02 GMT", "2003-12-13T18:30:02Z"},
+    {"2003-12-13t18:30:02z", "2003-12-13T18:30:02Z"},
+    {"2003-12-13T18:30", "2003-12-13T18:30:00Z"},
+    {"2003-12-13T18:30+01:00", "2003-12-13T17:30:00Z"},
+    {"2003-12", "2003-12-01T00:00:00Z"},
+    {"2003", "2003-01-01T00:00:00Z"},
+    {"20031213T183002Z", "2003-12-13T18:30:02Z"},                    /* basic format */
+    {"20031213", "2003-12-13T00:00:00Z"},
+    {"2003-12-13T24:00:00Z", "2003-12-14T00:00:00Z"},                /* end of day */
+    {"2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z"},
+    {"1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"},
+    {"1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"},
+    {"1900-03-01T00:00:00Z", "1900-03-01T00:00:00Z"},
+    {"2000-02-29T12:00:00Z", "2000-02-29T12:00:00Z"},
+    {"2038-01-19T03:14:08Z", "2038-01-19T03:14:08Z"},
+    {"9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"},
+    {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"},
+    {"10000-01-01T00:00:00Z", "10000-01-01T00:00:00Z"},
+    {"99999-12-31T23:59:59Z", "99999-12-31T23:59:59Z"},
+};
+
+static const char *const bad[] = {
+    "", "   ", "not a date", "32 Jan 2020", "Tue, 32 Jan 2020 04:00:00 GMT",
+    "29 Feb 2021", "29 Feb 1900", "31 Apr 2020", "10 Foo 2020", "Jun 2020",
+    "10 Jun", "Tue, 10 Jun 2003 25:00:00 GMT", "Tue, 10 Jun 2003 04:60:00 GMT",
+    "Tue, 10 Jun 2003 04:00:61 GMT", "Tue, 10 Jun 2003 04:00:00 GMT garbage",
+    "Tue, 10 Jun 2003 04:00:00 +2500", "Jui 10 2003",
+    "2003-13-01", "2003-00-10", "2003-02-30", "2003-12-13T", "2003-12-13T18:30:02Q",
+    "2003-12-13T18:3", "2003-12-13T24:00:01Z", "2003-1-13", "2003-12-13T18:30:02+",
+    "1234567", "12/10/2020", "yesterday", "2003-12-13T18:30:02Z trailing",
+    "Tue, 10 Jun 2003 13:00 PM", "100000-01-01",
+};
+
+static void test_good_dates(void **state)
+{
+    (void)state;
+    char out[32];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int64_t t = 0;
+        if (date_parse(good[i].in, &t) != 0)
+            fail_msg("did not parse: \"%s\"", good[i].in);
+        date_format_utc(t, out, sizeof out);
+        if (strcmp(out, good[i].want) != 0)
+            fail_msg("\"%s\": got %s, want %s", good[i].in, out, good[i].want);
+    }
+    assert_true(sizeof good / sizeof good[0] >= 60);
+}
+
+static void test_bad_dates(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t t = 12345;
+        if (date_parse(bad[i], &t) != -1)
+            fail_msg("accepted \"%s\"", bad[i]);
+    }
+    int64_t t;
+    assert_int_equal(date_parse(NULL, &t), -1);
+}
+
+/* Epoch values from an independent count of days (Python calendar.isleap). */
+static void test_epoch_values(void **state)
+{
+    (void)state;
+    int64_t t;
+    assert_int_equal(date_parse("1970-01-01T00:00:00Z", &t), 0);
+    assert_int_equal(t, 0);
+    assert_int_equal(date_parse("Tue, 19 Jan 2038 03:14:08 GMT", &t), 0);
+    assert_int_equal(t, 2147483648LL);
+    assert_int_equal(date_parse("0001-01-01", &t), 0);
+    assert_int_equal(t, -62135596800LL);
+    assert_int_equal(date_parse("10000-01-01", &t), 0);
+    assert_int_equal(t, 253402300800LL);
+    assert_int_equal(date_parse("99999-12-31T23:59:59Z", &t), 0);
+    assert_int_equal(t, 3093527980799LL);
+}
+
+static void test_format(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_string_equal(date_format_utc(0, out, sizeof out), "1970-01-01T00:00:00Z");
+    assert_string_equal(date_format_utc(-1, out, sizeof out), "1969-12-31T23:59:59Z");
+    assert_string_equal(date_format_utc(951782400, out, sizeof out), "2000-02-29T00:00:00Z");
+    assert_string_equal(date_format_utc(253402300800LL, out, sizeof out),
+                        "10000-01-01T00:00:00Z");
+    assert_ptr_equal(date_format_utc(1, out, sizeof out), out);
+    /* Never overflows the 32-byte buffer, even at the extremes of int64. */
+    date_format_utc(INT64_MIN, out, sizeof out);
+    assert_true(strlen(out) < sizeof out);
+    date_format_utc(INT64_MAX, out, sizeof out);
+    assert_true(strlen(out) < sizeof out);
+}
+
+/* Every day from year 1 to 3000 (and a sample up to 99999): parse(format(t)) == t. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    char out[32];
+    const int64_t start = -62135596800LL, day = 86400;
+    for (int64_t t = start; t < 32503680000LL; t += day + 3671) {
+        int64_t back;
+        date_format_utc(t, out, sizeof out);
+        if (date_parse(out, &back) != 0 || back != t)
+            fail_msg("round trip failed at %lld (%s)", (long long)t, out);
+    }
+    for (int64_t t = 32503680000LL; t < 3093527980799LL; t += 997 * day + 13) {
+        int64_t back;
+        date_format_utc(t, out, sizeof out);
+        if (date_parse(out, &back) != 0 || back != t)
+            fail_msg("round trip failed at %lld (%s)", (long long)t, out);
+    }
+}
+
+/* Runs cmd_parse_date with stdout and stderr captured into files. */
+static int run_cmd(char **argv, int argc, char *out, size_t outsz, char *err, size_t errsz)
+{
+    fflush(stdout);
+    fflush(stderr);
+    FILE *fo = tmpfile(), *fe = tmpfile();
+    assert_non_null(fo);
+    assert_non_null(fe);
+    int so = dup(1), se = dup(2);
+    dup2(fileno(fo), 1);
+    dup2(fileno(fe), 2);
+    int rc = cmd_parse_date(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(so, 1);
+    dup2(se, 2);
+    close(so);
+    close(se);
+    rewind(fo);
+    rewind(fe);
+    size_t n = fread(out, 1, outsz - 1, fo);
+    out[n] = '\0';
+    n = fread(err, 1, errsz - 1, fe);
+    err[n] = '\0';
+    fclose(fo);
+    fclose(fe);
+    return rc;
+}
+
+static void test_cmd(void **state)
+{
+    (void)state;
+    char out[256], err[256];
+    char *a1[] = {"parse-date", "--", "Tue, 10 Jun 2003 04:00:00 GMT", NULL};
+    assert_int_equal(run_cmd(a1, 3, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "2003-06-10T04:00:00Z\n");
+    assert_string_equal(err, "");
+
+    char *a2[] = {"parse-date", "2003-12-13T18:30:02+01:00", NULL};
+    assert_int_equal(run_cmd(a2, 2, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "2003-12-13T17:30:02Z\n");
+
+    char *a3[] = {"parse-date", "--", "not a date", NULL};
+    assert_int_not_equal(run_cmd(a3, 3, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "");
+    assert_true(strlen(err) > 1);
+    assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);   /* one line */
+
+    /* A string that begins with '-' needs "--"; with it, it is a date question. */
+    char *a4[] = {"parse-date", "-0500", NULL};
+    assert_int_not_equal(run_cmd(a4, 2, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "");
+    char *a5[] = {"parse-date", "--", "-0500", NULL};
+    assert_int_not_equal(run_cmd(a5, 3, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "");
+
+    char *a6[] = {"parse-date", NULL};
+    assert_int_not_equal(run_cmd(a6, 1, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "");
+
+    /* A message about a multi-line argument still fits on one line. */
+    char *a7[] = {"parse-date", "--", "bad\ndate", NULL};
+    assert_int_not_equal(run_cmd(a7, 3, out, sizeof out, err, sizeof err), 0);
+    assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_dates),
+        cmocka_unit_test(test_bad_dates),
+        cmocka_unit_test(test_epoch_values),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_cmd),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
