@@ -1,0 +1,235 @@
+/* tests/unit/test_db.c: the SQLite store on a real database file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "storage/db.h"
+
+static char dbpath[64];
+
+static int setup(void **state)
+{
+    snprintf(dbpath, sizeof dbpath, "/tmp/feedsd-test-db-%d.db", (int)getpid());
+    unlink(dbpath);
+    struct db *db;
+    char err[256];
+    if (db_open(dbpath, &db, err, sizeof err) < 0)
+        return -1;
+    *state = db;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    db_close(*state);
+    char p[80];
+    unlink(dbpath);
+    snprintf(p, sizeof p, "%s-wal", dbpath);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", dbpath);
+    unlink(p);
+    return 0;
+}
+
+static struct entry mk_entry(const char *id, const char *title, const char *content)
+{
+    struct entry e = {0};
+    e.id = (char *)id;
+    e.title = (char *)title;
+    e.link = (char *)"http://example.org/x";
+    e.content = (char *)content;
+    e.published = 1700000000;
+    e.updated = FEED_TIME_NONE;
+    return e;
+}
+
+static struct identity mk_id(const char *key, const char *hash)
+{
+    struct identity id = {0};
+    id.key = (char *)key;
+    snprintf(id.content_hash, sizeof id.content_hash, "%s", hash);
+    return id;
+}
+
+static void test_subscribe_and_list(void **state)
+{
+    struct db *db = *state;
+    int64_t a, b, a2;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, 100, &a), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, 100, &b), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", "A", 0, -2, 200, &a2), 0);
+    assert_int_equal(a, a2);
+    assert_int_not_equal(a, b);
+    assert_int_equal(db_feeds_deactivate_all(db), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, 300, NULL), 0);
+    struct db_feed *feeds;
+    size_t n;
+    assert_int_equal(db_feed_list(db, 1, &feeds, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(feeds[0].url, "http://b/feed");
+    assert_string_equal(feeds[0].title, "B");
+    assert_int_equal(feeds[0].interval, 600);
+    assert_int_equal(feeds[0].backlog, 3);
+    db_feed_list_free(feeds, n);
+    assert_int_equal(db_feed_list(db, 0, &feeds, &n), 0);
+    assert_int_equal(n, 2);
+    db_feed_list_free(feeds, n);
+}
+
+static void test_fetch_outcomes(void **state)
+{
+    struct db *db = *state;
+    int64_t id;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, 100, &id), 0);
+    assert_int_equal(db_feed_record_failure(db, id, 503, "HTTP status 503", 110, 500), 0);
+    assert_int_equal(db_feed_record_failure(db, id, 0, "timeout", 120, 900), 0);
+    struct db_feed f;
+    assert_int_equal(db_feed_get(db, id, &f), 0);
+    assert_int_equal(f.fail_count, 2);
+    assert_string_equal(f.last_error, "timeout");
+    assert_int_equal(f.next_poll, 900);
+    db_feed_clear(&f);
+    assert_int_equal(db_feed_record_success(db, id, 200, "\"e1\"", "Mon, 01 Jan 2024 00:00:00 GMT",
+                                            "Title", "http://a/", "abc", 130, 3730), 0);
+    assert_int_equal(db_feed_get(db, id, &f), 0);
+    assert_int_equal(f.fail_count, 0);
+    assert_null(f.last_error);
+    assert_string_equal(f.etag, "\"e1\"");
+    assert_string_equal(f.feed_title, "Title");
+    assert_string_equal(f.body_hash, "abc");
+    assert_int_equal(f.last_status, 200);
+    db_feed_clear(&f);
+}
+
+static void test_entries_keys_and_stages(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, eid, found;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, 100, &fid), 0);
+    struct entry e = mk_entry("urn:1", "One", "<p>Hello</p>");
+    struct identity id = mk_id("id:urn:1", "1111111111111111");
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_entry_insert(db, fid, &e, &id, STAGE_NEW, 100, &eid), 0);
+    assert_int_equal(db_key_add(db, fid, "id:urn:1", eid), 0);
+    assert_int_equal(db_key_add(db, fid, "url:http://a/1", eid), 0);
+    assert_int_equal(db_key_add(db, fid, "url:http://a/1", eid + 99), 0);   /* ignored */
+    assert_int_equal(db_commit(db), 0);
+
+    char *owner = NULL;
+    assert_int_equal(db_key_find(db, fid, "url:http://a/1", &found, &owner), 1);
+    assert_int_equal(found, eid);
+    assert_string_equal(owner, "id:urn:1");
+    free(owner);
+    assert_int_equal(db_key_find(db, fid, "id:none", &found, NULL), 0);
+    assert_int_equal(db_key_find(db, fid + 1, "id:urn:1", &found, NULL), 0);
+
+    int64_t *ids;
+    size_t n;
+    assert_int_equal(db_entries_pending(db, fid, &ids, &n), 0);
+    assert_int_equal(n, 1);
+    free(ids);
+
+    /* Same hash: no update. Other hash: back to NEW. */
+    assert_int_equal(db_entry_update(db, eid, &e, &id), 0);
+    assert_int_equal(db_entry_set_summary(db, eid, "Sum."), 0);
+    assert_int_equal(db_entry_claim_path(db, eid, "2023-11-14-one.md"), 0);
+    assert_int_equal(db_entry_mark_written(db, eid), 0);
+    assert_int_equal(db_entries_pending(db, 0, &ids, &n), 0);
+    assert_int_equal(n, 0);
+    free(ids);
+    struct identity id2 = mk_id("id:urn:1", "2222222222222222");
+    struct entry e2 = mk_entry("urn:1", "One, edited", "<p>Hello again</p>");
+    assert_int_equal(db_entry_update(db, eid, &e2, &id2), 1);
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, eid, &row), 0);
+    assert_int_equal(row.stage, STAGE_NEW);
+    assert_string_equal(row.title, "One, edited");
+    assert_string_equal(row.path, "2023-11-14-one.md");   /* the file keeps its name */
+    assert_string_equal(row.feed_url, "http://a/feed");
+    assert_int_equal(row.published, 1700000000);
+    assert_int_equal(row.updated, FEED_TIME_NONE);
+    db_entry_clear(&row);
+
+    /* A second entry cannot take the first one's path. */
+    int64_t eid2;
+    struct identity id3 = mk_id("id:urn:2", "3333333333333333");
+    assert_int_equal(db_entry_insert(db, fid, &e, &id3, STAGE_SEEN, 100, &eid2), 0);
+    assert_int_equal(db_entry_claim_path(db, eid2, "2023-11-14-one.md"), 1);
+    assert_int_equal(db_entry_claim_path(db, eid, "2023-11-14-one.md"), 0);
+    /* SEEN entries are not pending and stay SEEN when their content changes. */
+    assert_int_equal(db_entry_update(db, eid2, &e2, &id2), 1);
+    assert_int_equal(db_entry_get(db, eid2, &row), 0);
+    assert_int_equal(row.stage, STAGE_SEEN);
+    db_entry_clear(&row);
+    assert_int_equal(db_feed_entry_count(db, fid), 2);
+}
+
+static void test_tombstone_of_pruned_entry(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, eid, found = -1;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, 100, &fid), 0);
+    struct entry e = mk_entry("urn:old", "Old", "x");
+    struct identity id = mk_id("id:urn:old", "4444444444444444");
+    assert_int_equal(db_entry_insert(db, fid, &e, &id, STAGE_WRITTEN, 100, &eid), 0);
+    assert_int_equal(db_key_add(db, fid, "id:urn:old", eid), 0);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM entries", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    char *owner = (char *)"x";
+    assert_int_equal(db_key_find(db, fid, "id:urn:old", &found, &owner), 1);
+    assert_int_equal(found, 0);
+    assert_null(owner);
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    struct db *db2;
+    char err[256] = "";
+    assert_int_equal(db_open(dbpath, &db2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "newer"));
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    struct db *db = *state;
+    int64_t fid;
+    assert_int_equal(db_feed_subscribe(db, "http://keep/feed", NULL, 0, -2, 1, &fid), 0);
+    struct db *db2;
+    char err[256];
+    assert_int_equal(db_open(dbpath, &db2, err, sizeof err), 0);
+    struct db_feed *feeds;
+    size_t n;
+    assert_int_equal(db_feed_list(db2, 0, &feeds, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(feeds[0].url, "http://keep/feed");
+    db_feed_list_free(feeds, n);
+    db_close(db2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_outcomes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tombstone_of_pruned_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+}
