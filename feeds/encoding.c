@@ -1,0 +1,334 @@
+/* feeds/encoding.c: decides which charset a fetched XML document is in and converts it
+ * to UTF-8 with glibc iconv(3) before libxml2 sees it, so that a lying declaration, a
+ * missing one, or UTF-16 without a byte-order mark cannot stop the parse.
+ * Owned by the feed-parser engineer. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <iconv.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+#include "feeds/encoding.h"
+#include "feeds/entities.h"
+
+/* windows-1252 meanings of the bytes 0x80-0x9F (WHATWG Encoding Standard index);
+ * 0 marks the five unassigned bytes, which stay C1 controls. */
+static const unsigned short cp1252_c1[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 if ill-formed. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; c &= 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; c &= 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; c &= 0x07; }
+    else return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned cp;
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) { i++; continue; }
+        size_t l = utf8_seq(p + i, n - i, &cp);
+        if (!l)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+char *text_fix_utf8(const char *s)
+{
+    if (!s)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    struct buf b = {0};
+    buf_grow(&b, n + 1);
+    char enc[4];
+    for (size_t i = 0; i < n;) {
+        unsigned cp;
+        size_t l = utf8_seq(p + i, n - i, &cp);
+        if (!l) {
+            buf_append(&b, "\xEF\xBF\xBD", 3);
+            i++;
+            continue;
+        }
+        if (cp >= 0x80 && cp <= 0x9F && cp1252_c1[cp - 0x80])
+            buf_append(&b, enc, utf8_encode(cp1252_c1[cp - 0x80], enc));
+        else if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')
+            ;   /* XML 1.0 forbids them; JSON consumers choke on them */
+        else
+            buf_append(&b, (const char *)p + i, l);
+        i += l;
+    }
+    return buf_steal(&b);
+}
+
+/* Converts with iconv, replacing undecodable bytes with U+FFFD. NULL if the charset is
+ * unknown to iconv. */
+static char *convert(const char *charset, const char *in, size_t len, size_t *outlen)
+{
+    iconv_t cd = iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return NULL;
+    struct buf b = {0};
+    buf_grow(&b, len * 2 + 16);
+    char *ip = (char *)in;
+    size_t il = len;
+    while (il > 0) {
+        buf_grow(&b, il * 2 + 16);
+        char *op = b.data + b.len;
+        size_t ol = b.cap - b.len - 1, before = ol;
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        b.len += before - ol;
+        if (r == (size_t)-1) {
+            if (errno == E2BIG)
+                continue;
+            /* EILSEQ or EINVAL (truncated at the end): skip one byte */
+            buf_append(&b, "\xEF\xBF\xBD", 3);
+            ip++;
+            il--;
+        }
+    }
+    iconv_close(cd);
+    b.data[b.len] = '\0';
+    *outlen = b.len;
+    return buf_steal(&b);
+}
+
+/* 1 when iconv can decode every byte of in from charset. */
+static int decodes_cleanly(const char *charset, const char *in, size_t len)
+{
+    iconv_t cd = iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return 0;
+    char out[4096];
+    char *ip = (char *)in;
+    size_t il = len;
+    int ok = 1;
+    while (il > 0 && ok) {
+        char *op = out;
+        size_t ol = sizeof out;
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 && errno != E2BIG)
+            ok = 0;
+    }
+    iconv_close(cd);
+    return ok;
+}
+
+/* Browsers decode these labels as windows-1252 (WHATWG Encoding Standard), which also
+ * gives the euro sign and curly quotes their cp1252 meanings; gb2312 is read as its
+ * superset GB18030. */
+static const struct { const char *label, *charset; } aliases[] = {
+    {"iso-8859-1", "WINDOWS-1252"}, {"iso8859-1", "WINDOWS-1252"},
+    {"latin1", "WINDOWS-1252"}, {"latin-1", "WINDOWS-1252"},
+    {"us-ascii", "WINDOWS-1252"}, {"ascii", "WINDOWS-1252"},
+    {"gb2312", "GB18030"}, {"gbk", "GB18030"}, {"x-sjis", "SHIFT_JIS"},
+};
+
+static const char *charset_alias(const char *label)
+{
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcasecmp(label, aliases[i].label))
+            return aliases[i].charset;
+    return label;
+}
+
+/* The encoding pseudo-attribute of an XML declaration at p (after a BOM), into out. */
+static int decl_encoding(const char *p, size_t n, char *out, size_t outlen)
+{
+    if (n < 6 || memcmp(p, "<?xml", 5) || !isspace((unsigned char)p[5]))
+        return -1;
+    const char *end = memmem(p, n < 512 ? n : 512, "?>", 2);
+    if (!end)
+        return -1;
+    const char *e = memmem(p, (size_t)(end - p), "encoding", 8);
+    if (!e)
+        return -1;
+    e += 8;
+    while (e < end && isspace((unsigned char)*e)) e++;
+    if (e >= end || *e++ != '=')
+        return -1;
+    while (e < end && isspace((unsigned char)*e)) e++;
+    if (e >= end || (*e != '"' && *e != '\''))
+        return -1;
+    char q = *e++;
+    size_t i = 0;
+    while (e < end && *e != q && i + 1 < outlen)
+        out[i++] = *e++;
+    out[i] = '\0';
+    return i ? 0 : -1;
+}
+
+/* Guesses the charset of undeclared bytes that are not UTF-8. A small heuristic in the
+ * spirit of chardet, enough for the legacy charsets feeds still use:
+ *  - double-byte CJK: every high byte is part of a valid pair; Shift_JIS lead bytes
+ *    0x81-0x9F do not occur in GB/EUC text, whose bytes are all 0xA1-0xFE;
+ *  - windows-1252: accented letters stand alone between ASCII letters ("café");
+ *  - otherwise a single-byte non-Latin script: Hebrew letters of windows-1255 are all
+ *    0xE0-0xFA; Cyrillic lower case is 0xE0-0xFF in windows-1251 but 0xC0-0xDF in
+ *    KOI8-R. */
+static const char *guess_charset(const unsigned char *p, size_t n)
+{
+    size_t high = 0, sjis_lead = 0, all_a1 = 1, paired = 0;
+    size_t c0_df = 0, e0_fa = 0, fb_ff = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x80)
+            continue;
+        high++;
+        if (p[i] >= 0x81 && p[i] <= 0x9F)
+            sjis_lead++;
+        if (p[i] < 0xA1 || p[i] == 0xFF)
+            all_a1 = 0;
+        if ((i > 0 && p[i - 1] >= 0x80) || (i + 1 < n && p[i + 1] >= 0x80))
+            paired++;
+        if (p[i] >= 0xC0 && p[i] <= 0xDF) c0_df++;
+        else if (p[i] >= 0xE0 && p[i] <= 0xFA) e0_fa++;
+        else if (p[i] >= 0xFB) fb_ff++;
+    }
+    if (!high)
+        return "UTF-8";
+    if (paired * 2 < high)
+        return "WINDOWS-1252";
+    if (sjis_lead && decodes_cleanly("SHIFT_JIS", (const char *)p, n))
+        return "SHIFT_JIS";
+    if (all_a1 && decodes_cleanly("GB18030", (const char *)p, n) && !(e0_fa * 10 > high * 9))
+        return "GB18030";
+    if (e0_fa * 10 >= high * 9 && !fb_ff)
+        return "WINDOWS-1255";
+    if (c0_df > e0_fa + fb_ff)
+        return "KOI8-R";
+    return "WINDOWS-1251";
+}
+
+/* Drops bytes before the first '<' and the encoding pseudo-attribute of the XML
+ * declaration (the text is UTF-8 now, whatever the declaration said). */
+static char *tidy_prolog(char *s, size_t *len)
+{
+    if (!s || !*len)
+        return s;
+    char *lt = memchr(s, '<', *len);
+    size_t skip = lt ? (size_t)(lt - s) : *len;
+    char *p = s + skip;
+    size_t n = *len - skip;
+    struct buf b = {0};
+    if (n > 5 && !memcmp(p, "<?xml", 5) && isspace((unsigned char)p[5])) {
+        char *end = memmem(p, n, "?>", 2);
+        if (end) {
+            const char *sa = memmem(p, (size_t)(end - p), "standalone", 10);
+            buf_puts(&b, "<?xml version=\"1.0\"");
+            if (sa) {
+                buf_putc(&b, ' ');
+                buf_append(&b, sa, (size_t)(end - sa));
+            }
+            buf_puts(&b, "?>");
+            size_t rest = n - (size_t)(end + 2 - p);
+            buf_append(&b, end + 2, rest);
+            free(s);
+            *len = b.len;
+            return buf_steal(&b);
+        }
+    }
+    memmove(s, p, n);
+    s[n] = '\0';
+    *len = n;
+    return s;
+}
+
+char *encoding_xml_to_utf8(const char *data, size_t len, const char *http_charset,
+                           size_t *outlen, char *charset_out, size_t charset_len)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    const char *charset = NULL;
+    size_t skip = 0;
+    char declared[64];
+    char decl[64];
+
+    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+        charset = "UTF-8";
+        skip = 3;
+    } else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+        charset = "UTF-16LE";
+        skip = 2;
+    } else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+        charset = "UTF-16BE";
+        skip = 2;
+    } else if (len >= 2 && u[1] == 0 && u[0] != 0 && strchr("< \t\r\n", u[0])) {
+        charset = "UTF-16LE";   /* "<\0": UTF-16 without BOM, as SimplePie sniffs it */
+    } else if (len >= 2 && u[0] == 0 && u[1] != 0 && strchr("< \t\r\n", u[1])) {
+        charset = "UTF-16BE";
+    } else if (utf8_valid(data, len)) {
+        charset = "UTF-8";
+    } else {
+        const char *lt = memchr(data, '<', len);
+        size_t off = lt ? (size_t)(lt - data) : len;
+        if (decl_encoding(data + off, len - off, decl, sizeof decl) == 0) {
+            const char *c = charset_alias(decl);
+            iconv_t cd = iconv_open("UTF-8", c);
+            if (cd != (iconv_t)-1) {
+                iconv_close(cd);
+                snprintf(declared, sizeof declared, "%s", c);
+                charset = declared;
+            }
+        }
+        if (!charset && http_charset && *http_charset) {
+            const char *c = charset_alias(http_charset);
+            iconv_t cd = iconv_open("UTF-8", c);
+            if (cd != (iconv_t)-1) {
+                iconv_close(cd);
+                snprintf(declared, sizeof declared, "%s", c);
+                charset = declared;
+            }
+        }
+        if (!charset)
+            charset = guess_charset(u, len);
+    }
+
+    char *out;
+    size_t n;
+    if (!strcmp(charset, "UTF-8")) {
+        out = xstrndup(data + skip, len - skip);
+        n = len - skip;
+    } else {
+        out = convert(charset, data + skip, len - skip, &n);
+        if (!out) {   /* cannot happen for the names above; keep the bytes */
+            out = xstrndup(data + skip, len - skip);
+            n = len - skip;
+        }
+    }
+    /* A NUL inside the document would end the string early; it is not XML anyway. */
+    n = strlen(out);
+    out = tidy_prolog(out, &n);
+    if (charset_out && charset_len)
+        snprintf(charset_out, charset_len, "%s", charset);
+    *outlen = n;
+    return out;
+}

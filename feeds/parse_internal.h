@@ -1,0 +1,50 @@
+/* feeds/parse_internal.h: what the format parsers (parse_xml.c, jsonfeed.c) and the
+ * dispatcher (parse.c) share. Not for use outside feeds/parse*.c and feeds/jsonfeed.c.
+ * Owned by the feed-parser engineer. */
+#ifndef FEEDSD_PARSE_INTERNAL_H
+#define FEEDSD_PARSE_INTERNAL_H
+
+#include <stddef.h>
+#include "feeds/feed.h"
+
+/* Largest text accumulated for one field; the rest is dropped (a hostile feed must not
+ * exhaust memory with one endless element). */
+#define PARSE_FIELD_MAX (8u << 20)
+
+/* XML (RSS, RDF, Atom). data is UTF-8 with a tidy prolog (encoding_xml_to_utf8).
+ * Returns 0 with *out set, or -1 with a reason in err. */
+int parse_xml(const char *data, size_t len, const char *base_url, struct feed **out,
+              char *err, size_t errlen);
+
+/* JSON Feed 1.0/1.1. Returns 0 with *out set, or -1 with a reason in err. */
+int jsonfeed_parse(const char *data, size_t len, const char *base_url, struct feed **out,
+                   char *err, size_t errlen);
+
+/* --- parse_text.c: text clean-up shared by the format parsers --- */
+
+/* Plain text from text: trimmed, whitespace runs squashed, C1 controls mapped through
+ * windows-1252, invalid UTF-8 replaced. NULL for NULL or blank input. */
+char *text_plain(const char *s);
+
+/* Plain text from an HTML fragment: tags removed (script/style with their content),
+ * character references decoded (only with their ';': "&copy=2" stays), then as
+ * text_plain(). */
+char *text_from_html(const char *html);
+
+/* 1 when s holds something that reads as HTML markup or a character reference. */
+int text_looks_html(const char *s);
+
+/* s with & < > " escaped: plain text made into HTML. Never NULL for non-NULL s. */
+char *text_escape_html(const char *s);
+
+/* The HTML fragment with every relative href/src/poster attribute value resolved
+ * against base (url_resolve). base NULL: a cleaned copy. NULL for NULL or blank input. */
+char *html_resolve_urls(const char *html, const char *base);
+
+/* Author as the contract wants it: "jo@example.com (Jo Doe)" -> "Jo Doe". */
+char *text_author(const char *s);
+
+/* 1 when s starts with a URI scheme ("http:", "mailto:", ...). */
+int text_has_scheme(const char *s);
+
+#endif

@@ -1,0 +1,591 @@
+/* feeds/parse_sax.c: drives libxml2's SAX2 push parser over a UTF-8 feed document and
+ * feeds the element table of parse_xml.c. Safe options only (XML_PARSE_NONET; never
+ * NOENT, DTDLOAD, DTDVALID or HUGE): a document that declares entities is refused,
+ * which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
+ * feed without DTD is a fatal error, after which libxml2 stops calling SAX and every
+ * later entry would be lost) are answered by a getEntity callback from the HTML entity
+ * table; when the strict parse still fails, the document is re-parsed once with bare
+ * ampersands escaped and XML_PARSE_RECOVER. Owned by the feed-parser engineer. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "common/util.h"
+#include "feeds/entities.h"
+#include "feeds/parse_internal.h"
+#include "feeds/parse_xml.h"
+#include "feeds/url.h"
+
+#define MAX_ATTRS 64
+#define MAX_CACHED_ENTITIES 256
+#define CHUNK (64 * 1024)
+
+struct cached_entity {
+    xmlEntity ent;
+    int in_attr;
+    struct cached_entity *next;
+};
+
+struct run {
+    struct xstate st;
+    char error[160];      /* first fatal libxml2 error */
+    int nentities;
+};
+
+/* ---- entities ---- */
+
+static xmlEntityPtr sax_get_entity(void *ctx, const xmlChar *name)
+{
+    struct run *r = ctx;
+    xmlParserCtxtPtr ctxt = r->st.ctxt;
+    unsigned cp = entity_lookup((const char *)name, strlen((const char *)name));
+    if (!cp)
+        return NULL;
+    int in_attr = ctxt && ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE;
+    for (struct cached_entity *c = r->st.entities; c; c = c->next)
+        if (c->in_attr == in_attr && !strcmp((const char *)c->ent.name, (const char *)name))
+            return &c->ent;
+    if (r->nentities >= MAX_CACHED_ENTITIES)
+        return NULL;
+    struct cached_entity *c = xcalloc(1, sizeof *c);
+    char utf8[5] = {0};
+    utf8_encode(cp, utf8);
+    c->in_attr = in_attr;
+    c->ent.type = XML_ENTITY_DECL;
+    c->ent.name = (const xmlChar *)xstrdup((const char *)name);
+    c->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+    if (in_attr && cp >= 0x80) {
+        /* libxml2 2.9 copies only the first byte of a predefined entity into an
+         * attribute value: a no-break space becomes a space, anything else is kept as
+         * the reference itself (an internal general entity is output as "&name;"). */
+        if (cp == 0xA0)
+            strcpy(utf8, " ");
+        else
+            c->ent.etype = XML_INTERNAL_GENERAL_ENTITY;
+    }
+    c->ent.content = (xmlChar *)xstrdup(utf8);
+    c->ent.length = (int)strlen(utf8);
+    c->next = r->st.entities;
+    r->st.entities = c;
+    r->nentities++;
+    return &c->ent;
+}
+
+static void entities_free(struct xstate *st)
+{
+    struct cached_entity *c = st->entities, *next;
+    for (; c; c = next) {
+        next = c->next;
+        free((char *)c->ent.name);
+        free(c->ent.content);
+        free(c);
+    }
+    st->entities = NULL;
+}
+
+/* Feeds never need to declare entities; one that does is stopped (XXE, billion laughs). */
+static void sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
+                            const xmlChar *systemId, xmlChar *content)
+{
+    struct run *r = ctx;
+    r->st.refused = 1;
+    xmlStopParser(r->st.ctxt);
+}
+
+static void sax_error(void *ctx, xmlErrorPtr e)
+{
+    struct run *r = ctx;
+    if (e && e->level == XML_ERR_FATAL && !r->error[0] && e->message) {
+        snprintf(r->error, sizeof r->error, "%s", e->message);
+        r->error[strcspn(r->error, "\n")] = '\0';
+    }
+}
+
+/* ---- text capture ---- */
+
+static void cap_append_escaped(struct buf *b, const char *s, size_t n, int attr)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': buf_puts(b, "&amp;"); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '"': if (attr) { buf_puts(b, "&quot;"); break; } /* fallthrough */
+        default: buf_putc(b, s[i]);
+        }
+    }
+}
+
+static void sax_characters(void *ctx, const xmlChar *ch, int len)
+{
+    struct run *r = ctx;
+    struct xstate *st = &r->st;
+    if (!st->cap_rule || len <= 0 || st->cap.len + (size_t)len > PARSE_FIELD_MAX)
+        return;
+    if (st->cap_mode == M_XHTML)
+        cap_append_escaped(&st->cap, (const char *)ch, (size_t)len, 0);
+    else
+        buf_append(&st->cap, (const char *)ch, (size_t)len);
+}
+
+static int is_void_element(const char *name)
+{
+    static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img",
+                                    "input", "link", "meta", "param", "source", "track", "wbr"};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (!strcasecmp(name, v[i]))
+            return 1;
+    return 0;
+}
+
+/* Markup inside a captured HTML element (Atom xhtml, or "naked" HTML in an RSS
+ * description) is serialized back to HTML. The wrapping xhtml <div> is dropped
+ * (RFC 4287 section 3.1.1.3: it is not part of the content). */
+static void cap_start_child(struct xstate *st, int d, const char *local, enum xns ns,
+                            const struct xattr *a, int n)
+{
+    if (st->cap_mode == M_TEXT || st->cap.len > PARSE_FIELD_MAX)
+        return;
+    if (st->cap_mode == M_XHTML && d == st->cap_depth + 1 && !st->cap_skip_div &&
+        ns == XNS_XHTML && !strcmp(local, "div") && str_empty(st->cap.data)) {
+        st->cap_skip_div = d + 1;
+        return;
+    }
+    if (st->cap_mode == M_HTML)
+        st->cap_mode = M_XHTML;   /* naked markup: text from now on is text, escape it */
+    buf_putc(&st->cap, '<');
+    buf_puts(&st->cap, local);
+    for (int i = 0; i < n; i++) {
+        if (a[i].ns_xml)
+            continue;
+        buf_printf(&st->cap, " %s=\"", a[i].name);
+        cap_append_escaped(&st->cap, a[i].value, strlen(a[i].value), 1);
+        buf_putc(&st->cap, '"');
+    }
+    buf_putc(&st->cap, '>');
+}
+
+static void cap_end_child(struct xstate *st, int d, const char *local)
+{
+    if (st->cap_mode == M_TEXT || st->cap.len > PARSE_FIELD_MAX)
+        return;
+    if (st->cap_skip_div == d + 1) {
+        st->cap_skip_div = -1;   /* dropped once; a later div is content */
+        return;
+    }
+    if (!is_void_element(local))
+        buf_printf(&st->cap, "</%s>", local);
+}
+
+static enum xmode atom_text_mode(const struct xattr *a, int n, int *skip)
+{
+    const char *type = NULL, *mode = NULL;
+    for (int i = 0; i < n; i++) {
+        if (a[i].ns_xml) continue;
+        if (!strcmp(a[i].name, "type")) type = a[i].value;
+        else if (!strcmp(a[i].name, "mode")) mode = a[i].value;
+        else if (!strcmp(a[i].name, "src")) *skip = 1;   /* out-of-line content */
+    }
+    if (mode && !strcmp(mode, "base64"))
+        *skip = 1;
+    if (mode && !strcmp(mode, "escaped"))   /* Atom 0.3 */
+        return (type && !strcasecmp(type, "text/plain")) ? M_TEXT : M_HTML;
+    if (!type || !strcasecmp(type, "text") || !strcasecmp(type, "text/plain"))
+        return M_TEXT;
+    if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
+        return M_HTML;
+    if (!strcasecmp(type, "xhtml") || !strcasecmp(type, "application/xhtml+xml"))
+        return M_XHTML;
+    if (strncasecmp(type, "text/", 5))
+        *skip = 1;   /* base64 media: nothing to show as text */
+    return M_TEXT;
+}
+
+static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
+                      const struct xattr *a, int n)
+{
+    int skip = 0;
+    enum xmode mode = M_TEXT;
+    if (rule->action == A_ATOMTEXT)
+        mode = atom_text_mode(a, n, &skip);
+    else if (rule->action == A_HTML)
+        mode = M_HTML;
+    else if (rule->action == A_MEDIA_TEXT) {
+        for (int i = 0; i < n; i++)
+            if (!a[i].ns_xml && !strcmp(a[i].name, "type") && !strcmp(a[i].value, "html"))
+                mode = M_HTML;
+    }
+    if (skip)
+        return;
+    st->guid_permalink = 1;
+    if (rule->action == A_GUID)
+        for (int i = 0; i < n; i++)
+            if (!a[i].ns_xml && !strcmp(a[i].name, "isPermaLink") && strcasecmp(a[i].value, "true"))
+                st->guid_permalink = 0;
+    st->cap_rule = rule;
+    st->cap_depth = d;
+    st->cap_mode = mode;
+    st->cap_skip_div = 0;
+    buf_free(&st->cap);
+    buf_puts(&st->cap, "");
+    free(st->cap_base);
+    st->cap_base = st->frames[d].has_base ? xstrdup(st->frames[d].base) : NULL;
+}
+
+/* ---- elements ---- */
+
+static enum feed_format rss_version(const struct xattr *a, int n)
+{
+    static const struct { const char *v; enum feed_format f; } versions[] = {
+        {"0.90", FEED_RSS090}, {"0.91", FEED_RSS091}, {"0.92", FEED_RSS092},
+        {"0.93", FEED_RSS093}, {"0.94", FEED_RSS094},
+    };
+    for (int i = 0; i < n; i++)
+        if (!a[i].ns_xml && !strcmp(a[i].name, "version"))
+            for (size_t k = 0; k < sizeof versions / sizeof versions[0]; k++)
+                if (!strcmp(a[i].value, versions[k].v))
+                    return versions[k].f;
+    return FEED_RSS20;   /* 2.0, 2.0.1, or no version at all */
+}
+
+/* Finds the feed element anywhere (a feed wrapped in an XHTML page still counts). */
+static void detect_root(struct xstate *st, struct xframe *fr, const char *local,
+                        const char *uri, const struct xattr *a, int n)
+{
+    enum xns ns = xml_ns_lookup(uri, 0);
+    if (!strcmp(local, "rss") && (!uri || ns == XNS_RSS)) {
+        st->feed->format = rss_version(a, n);
+        fr->kind = K_RSSROOT;
+    } else if (!strcmp(local, "RDF") && ns == XNS_RDF) {
+        st->feed->format = FEED_RSS10;
+        fr->kind = K_RDFROOT;
+    } else if (!strcmp(local, "feed") && (ns == XNS_ATOM || !uri)) {
+        st->none_is_atom = !uri;
+        st->feed->format = (uri && strstr(uri, "purl.org/atom/ns")) ? FEED_ATOM03 : FEED_ATOM10;
+        for (int i = 0; i < n; i++)
+            if (!a[i].ns_xml && !strcmp(a[i].name, "version") && !strcmp(a[i].value, "0.3"))
+                st->feed->format = FEED_ATOM03;
+        fr->kind = K_FEED;
+        for (int i = 0; i < n; i++)
+            if (a[i].ns_xml && !strcmp(a[i].name, "lang"))
+                xml_field_set(st, 0, F_LANGUAGE, 1, text_plain(a[i].value));
+    } else {
+        return;
+    }
+    st->found_root = 1;
+}
+
+/* Attribute value with the "&#38;" that libxml2 leaves for "&amp;" (when entities are
+ * not substituted) and undeclared HTML entities decoded. */
+static char *attr_value(const xmlChar *v, const xmlChar *end)
+{
+    struct buf b = {0};
+    buf_grow(&b, (size_t)(end - v) + 1);
+    for (const char *p = (const char *)v; p < (const char *)end;) {
+        if (*p == '&') {
+            if ((const char *)end - p >= 5 && !strncmp(p, "&#38;", 5)) {
+                buf_putc(&b, '&');
+                p += 5;
+                continue;
+            }
+            const char *semi = memchr(p, ';', (size_t)((const char *)end - p));
+            unsigned cp = semi ? entity_lookup(p + 1, (size_t)(semi - p - 1)) : 0;
+            if (cp) {
+                char enc[4];
+                buf_append(&b, enc, utf8_encode(cp, enc));
+                p = semi + 1;
+                continue;
+            }
+        }
+        buf_putc(&b, *p++);
+    }
+    return buf_steal(&b);
+}
+
+static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                      const xmlChar *URI, int nb_namespaces, const xmlChar **namespaces,
+                      int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+    struct run *r = ctx;
+    struct xstate *st = &r->st;
+    int d = st->depth++;
+    if (d >= XML_MAX_DEPTH)
+        return;
+    const char *local = (const char *)localname, *uri = (const char *)URI;
+    struct xattr a[MAX_ATTRS];
+    int n = nb_attributes < MAX_ATTRS ? nb_attributes : MAX_ATTRS;
+    for (int i = 0; i < n; i++) {
+        const xmlChar **at = attributes + i * 5;
+        a[i].name = (const char *)at[0];
+        a[i].value = attr_value(at[3], at[4]);
+        a[i].ns_xml = at[2] && !strcmp((const char *)at[2], (const char *)XML_XML_NAMESPACE);
+    }
+
+    struct xframe *fr = &st->frames[d], *parent = d ? &st->frames[d - 1] : NULL;
+    const char *pbase = parent ? parent->base : st->doc_base;
+    fr->kind = K_NONE;
+    fr->has_base = parent ? parent->has_base : 0;
+    fr->base = xstrdup(pbase);
+    for (int i = 0; i < n; i++)
+        if (a[i].ns_xml && !strcmp(a[i].name, "base")) {
+            char *b = url_resolve(pbase, a[i].value);   /* RFC 3986 section 5.1.1 */
+            free(fr->base);
+            fr->base = b;
+            fr->has_base = 1;
+        }
+    if (!d)
+        snprintf(st->root_name, sizeof st->root_name, "%s", local);
+
+    if (st->cap_rule) {
+        if (d > st->cap_depth)
+            cap_start_child(st, d, local, xml_ns_lookup(uri, st->none_is_atom), a, n);
+    } else if (!st->found_root) {
+        detect_root(st, fr, local, uri, a, n);
+    } else if (parent) {
+        enum xns ns = xml_ns_lookup(uri, st->none_is_atom);
+        const struct xrule *rule = xml_rule_find(parent->kind, ns, local);
+        if (rule && parent->kind == K_RDFROOT && uri && strstr(uri, "netscape.com"))
+            st->feed->format = FEED_RSS090;
+        if (!rule) {
+            /* unknown element: its children are not looked up */
+        } else if (rule->action == A_PUSH) {
+            fr->kind = rule->kind;
+            if (rule->kind == K_PERSON) {   /* a fresh person construct */
+                free(st->person_name);
+                free(st->person_email);
+                st->person_name = st->person_email = NULL;
+            }
+        } else if (rule->action == A_ENTRY) {
+            if (st->entry)
+                xml_entry_end(st);
+            xml_entry_begin(st);
+            fr->kind = K_ENTRY;
+            for (int i = 0; i < n; i++)   /* RSS 1.0 item rdf:about: the item's URI */
+                if (!strcmp(a[i].name, "about"))
+                    xml_field_set(st, 1, F_ID, 1, text_plain(a[i].value));
+        } else if (rule->action == A_MEDIA_CONTENT) {
+            xml_rule_start(st, rule, a, n);
+            fr->kind = K_MEDIA;
+        } else if (!xml_rule_start(st, rule, a, n)) {
+            cap_begin(st, rule, d, a, n);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free((char *)a[i].value);
+}
+
+static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI)
+{
+    struct run *r = ctx;
+    struct xstate *st = &r->st;
+    int d = --st->depth;
+    if (d < 0 || d >= XML_MAX_DEPTH)
+        return;
+    struct xframe *fr = &st->frames[d];
+    if (st->cap_rule && d > st->cap_depth) {
+        cap_end_child(st, d, (const char *)localname);
+    } else if (st->cap_rule && d == st->cap_depth) {
+        const struct xrule *rule = st->cap_rule;
+        st->cap_rule = NULL;
+        char *text = buf_steal(&st->cap);
+        xml_rule_text(st, rule, text, st->cap_mode);
+        free(text);
+        free(st->cap_base);
+        st->cap_base = NULL;
+    } else if (fr->kind == K_ENTRY) {
+        xml_entry_end(st);
+    } else if (fr->kind == K_PERSON) {
+        xml_person_end(st);
+    }
+    free(fr->base);
+    fr->base = NULL;
+    fr->kind = K_NONE;
+}
+
+/* ---- driver ---- */
+
+/* Escapes every '&' that does not start a reference ("Fish & Chips", "?a=1&copy=2"),
+ * outside CDATA sections and comments, and drops C0 controls XML forbids. Used only
+ * for the recovery pass, so well-formed documents are parsed as they are. */
+static char *fix_ampersands(const char *s, size_t len, size_t *outlen)
+{
+    struct buf b = {0};
+    buf_grow(&b, len + len / 16 + 16);
+    const char *end = s + len;
+    for (const char *p = s; p < end;) {
+        const char *skip_to = NULL;
+        if (!strncmp(p, "<![CDATA[", 9))
+            skip_to = strstr(p + 9, "]]>");
+        else if (!strncmp(p, "<!--", 4))
+            skip_to = strstr(p + 4, "-->");
+        if (skip_to) {
+            buf_append(&b, p, (size_t)(skip_to + 3 - p));
+            p = skip_to + 3;
+            continue;
+        }
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            p++;
+            continue;
+        }
+        if (c == '&') {
+            const char *q = p + 1;
+            if (*q == '#') {
+                q++;
+                if (*q == 'x' || *q == 'X') { q++; while (isxdigit((unsigned char)*q)) q++; }
+                else while (isdigit((unsigned char)*q)) q++;
+            } else if (isalpha((unsigned char)*q) || *q == '_' || *q == ':') {
+                while (isalnum((unsigned char)*q) || *q == '_' || *q == ':' || *q == '.' || *q == '-')
+                    q++;
+            }
+            if (q == p + 1 || q[-1] == '#' || *q != ';') {
+                buf_puts(&b, "&amp;");
+                p++;
+                continue;
+            }
+        }
+        buf_putc(&b, *p++);
+    }
+    *outlen = b.len;
+    return buf_steal(&b);
+}
+
+static void state_free(struct xstate *st)
+{
+    int open = st->depth < XML_MAX_DEPTH ? st->depth : XML_MAX_DEPTH;
+    for (int i = 0; i < open && i >= 0; i++) {
+        free(st->frames[i].base);
+        st->frames[i].base = NULL;
+    }
+    buf_free(&st->cap);
+    free(st->cap_base);
+    free(st->person_name);
+    free(st->person_email);
+    free(st->summary_base);
+    free(st->content_base);
+    free(st->guid_link);
+    free(st->doc_base);
+    entities_free(st);
+    feed_free(st->feed);
+}
+
+/* One pass over the document. Returns 1 when libxml2 found it well-formed. */
+static int run_sax(struct run *r, const char *data, size_t len, const char *base_url, int recover)
+{
+    xmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = sax_start;
+    sax.endElementNs = sax_end;
+    sax.characters = sax_characters;
+    sax.cdataBlock = sax_characters;
+    sax.getEntity = sax_get_entity;
+    sax.entityDecl = sax_entity_decl;
+    sax.serror = sax_error;   /* per-context errors; the global handler stays untouched */
+
+    memset(r, 0, sizeof *r);
+    r->st.feed = feed_new();
+    r->st.doc_base = xstrdup(base_url);
+    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, NULL);
+    if (!ctxt)
+        return 0;
+    r->st.ctxt = ctxt;
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | (recover ? XML_PARSE_RECOVER : 0));
+    for (size_t off = 0; off < len && !r->st.refused;) {
+        size_t n = len - off < CHUNK ? len - off : CHUNK;
+        xmlParseChunk(ctxt, data + off, (int)n, 0);
+        off += n;
+        if (!recover && !ctxt->wellFormed)
+            break;   /* libxml2 stopped calling SAX; the recovery pass takes over */
+    }
+    if (!r->st.refused)
+        xmlParseChunk(ctxt, NULL, 0, 1);
+    int ok = ctxt->wellFormed && !r->st.refused;
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    xmlFreeParserCtxt(ctxt);
+    r->st.ctxt = NULL;
+    if (r->st.found_root)
+        xml_feed_end(&r->st);
+    return ok;
+}
+
+/* Extracts the <title> of an HTML page for the "not a feed" message. */
+static void html_title(const char *s, size_t len, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    const char *t = strcasestr(s, "<title");
+    if (!t || (size_t)(t - s) > len)
+        return;
+    t = strchr(t, '>');
+    const char *e = t ? strcasestr(t, "</title") : NULL;
+    if (!e)
+        return;
+    char *raw = xstrndup(t + 1, (size_t)(e - t - 1));
+    char *txt = text_from_html(raw);
+    if (txt)
+        snprintf(out, outlen, "%s", txt);
+    free(raw);
+    free(txt);
+}
+
+static int looks_html(const char *s, const char *root)
+{
+    static const char *const roots[] = {"html", "head", "body"};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
+        if (!strcasecmp(root, roots[i]))
+            return 1;
+    return !strncasecmp(s, "<!doctype html", 14) || strcasestr(s, "<html") != NULL;
+}
+
+int parse_xml(const char *data, size_t len, const char *base_url, struct feed **out,
+              char *err, size_t errlen)
+{
+    struct run *strict = xcalloc(1, sizeof *strict), *rec = NULL, *use = NULL;
+    int ok = run_sax(strict, data, len, base_url, 0);
+    if (strict->st.refused) {
+        snprintf(err, errlen, "refused: the document declares entities");
+    } else if (ok && strict->st.found_root) {
+        use = strict;
+    } else {
+        size_t flen;
+        char *fixed = fix_ampersands(data, len, &flen);
+        rec = xcalloc(1, sizeof *rec);
+        run_sax(rec, fixed, flen, base_url, 1);
+        free(fixed);
+        if (rec->st.found_root && !rec->st.refused)
+            use = rec;
+        else if (strict->st.found_root)
+            use = strict;
+    }
+    if (!use && !strict->st.refused) {
+        const char *root = strict->st.root_name[0] ? strict->st.root_name :
+                           rec ? rec->st.root_name : "";
+        if (looks_html(data, root)) {
+            char title[100];
+            html_title(data, len, title, sizeof title);
+            snprintf(err, errlen, "not a feed: HTML document (title \"%s\")", title);
+        } else if (*root) {
+            snprintf(err, errlen, "not a feed: XML document with root element <%s>", root);
+        } else {
+            snprintf(err, errlen, "not a feed: not XML (%s)",
+                     strict->error[0] ? strict->error : "no element found");
+        }
+    }
+    if (use) {
+        *out = use->st.feed;
+        use->st.feed = NULL;
+    }
+    state_free(&strict->st);
+    free(strict);
+    if (rec) {
+        state_free(&rec->st);
+        free(rec);
+    }
+    return use ? 0 : -1;
+}

@@ -1,0 +1,296 @@
+/* feeds/parse_text.c: text clean-up for parsed feed fields: HTML to plain text for
+ * titles and authors, escaping plain text into HTML, and resolving relative URLs inside
+ * summary/content HTML. A small scanner rather than libxml2's HTML parser: titles are
+ * short, and a scanner never reorders or "repairs" the markup it leaves alone.
+ * Owned by the feed-parser engineer. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+#include "feeds/encoding.h"
+#include "feeds/entities.h"
+#include "feeds/parse_internal.h"
+#include "feeds/url.h"
+
+char *text_plain(const char *s)
+{
+    if (str_empty(s))
+        return NULL;
+    char *fixed = text_fix_utf8(s);
+    str_squash_ws(fixed);
+    if (!*fixed) {
+        free(fixed);
+        return NULL;
+    }
+    return fixed;
+}
+
+/* Decodes the character reference at s ("&...;"). On success appends the UTF-8 and
+ * returns the length consumed; 0 when s is not a complete reference. Only references
+ * with their ';' count (HTML's legacy "&copy" without it would corrupt URLs such as
+ * "?page=1&copy=2", gofeed issue 320). */
+static size_t decode_ref(const char *s, struct buf *out)
+{
+    unsigned cp = 0;
+    size_t i = 1;
+    char enc[4];
+    if (s[i] == '#') {
+        i++;
+        int hex = (s[i] == 'x' || s[i] == 'X');
+        if (hex)
+            i++;
+        size_t start = i;
+        while (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])) {
+            if (cp < 0x110000)
+                cp = cp * (hex ? 16 : 10) + (unsigned)(isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower((unsigned char)s[i]) - 'a' + 10));
+            i++;
+        }
+        if (i == start || s[i] != ';')
+            return 0;
+        if (cp == 0 || cp > 0x10FFFF)
+            cp = 0xFFFD;
+    } else {
+        size_t start = i;
+        while (isalnum((unsigned char)s[i]) && i - start < 12)
+            i++;
+        if (s[i] != ';' || !(cp = entity_lookup(s + start, i - start)))
+            return 0;
+    }
+    buf_append(out, enc, utf8_encode(cp, enc));
+    return i + 1;
+}
+
+/* Elements whose content is never visible text. */
+static int skip_element(const char *name, size_t n)
+{
+    return (n == 6 && !strncasecmp(name, "script", 6)) || (n == 5 && !strncasecmp(name, "style", 5));
+}
+
+char *text_from_html(const char *html)
+{
+    if (!html)
+        return NULL;
+    struct buf b = {0};
+    buf_grow(&b, strlen(html) + 1);
+    const char *p = html;
+    while (*p) {
+        if (*p == '<' && (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!' || p[1] == '?')) {
+            if (!strncmp(p, "<!--", 4)) {
+                const char *e = strstr(p + 4, "-->");
+                p = e ? e + 3 : p + strlen(p);
+                continue;
+            }
+            const char *e = strchr(p, '>');
+            if (!e) {   /* "<b" without end: not a tag, keep it as text */
+                buf_putc(&b, *p++);
+                continue;
+            }
+            const char *name = p + 1;
+            size_t n = 0;
+            while (isalnum((unsigned char)name[n]))
+                n++;
+            if (skip_element(name, n)) {
+                /* jump past the matching end tag */
+                const char *q = e + 1, *end = NULL;
+                while ((q = strchr(q, '<')) != NULL) {
+                    if (q[1] == '/' && !strncasecmp(q + 2, name, n)) { end = q; break; }
+                    q++;
+                }
+                if (end) {
+                    const char *gt = strchr(end, '>');
+                    p = gt ? gt + 1 : end + strlen(end);
+                    continue;
+                }
+            }
+            buf_putc(&b, ' ');   /* a tag separates words ("a<br>b") */
+            p = e + 1;
+            continue;
+        }
+        if (*p == '&') {
+            size_t used = decode_ref(p, &b);
+            if (used) {
+                p += used;
+                continue;
+            }
+        }
+        buf_putc(&b, *p++);
+    }
+    char *raw = buf_steal(&b);
+    char *out = text_plain(raw);
+    free(raw);
+    return out;
+}
+
+int text_looks_html(const char *s)
+{
+    if (!s)
+        return 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '<' && (isalpha((unsigned char)p[1]) || ((p[1] == '/' || p[1] == '!') && p[2] && strchr(p, '>'))))
+            return 1;
+        if (*p == '&') {
+            struct buf tmp = {0};
+            size_t used = decode_ref(p, &tmp);
+            buf_free(&tmp);
+            if (used)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+char *text_escape_html(const char *s)
+{
+    struct buf b = {0};
+    buf_grow(&b, strlen(s) + 16);
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': buf_puts(&b, "&amp;"); break;
+        case '<': buf_puts(&b, "&lt;"); break;
+        case '>': buf_puts(&b, "&gt;"); break;
+        case '"': buf_puts(&b, "&quot;"); break;
+        default: buf_putc(&b, *s);
+        }
+    }
+    return buf_steal(&b);
+}
+
+int text_has_scheme(const char *s)
+{
+    if (!s || !isalpha((unsigned char)*s))
+        return 0;
+    const char *p = s + 1;
+    while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    return *p == ':';
+}
+
+/* Attributes that carry a URL (HTML 4 and 5). */
+static int url_attr(const char *name, size_t n)
+{
+    static const char *const names[] = {"href", "src", "poster", "background", "cite", "action"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && !strncasecmp(name, names[i], n))
+            return 1;
+    return 0;
+}
+
+/* Scans one start tag at p ('<' + letter); appends it to out with URL attributes
+ * resolved. Returns the position after the tag. */
+static const char *rewrite_tag(const char *p, const char *base, struct buf *out)
+{
+    const char *copied = p;
+    p++;
+    while (isalnum((unsigned char)*p) || *p == ':' || *p == '-')
+        p++;
+    for (;;) {
+        while (isspace((unsigned char)*p) || *p == '/')
+            p++;
+        if (!*p || *p == '>' || *p == '<')
+            break;
+        const char *an = p;
+        while (*p && !isspace((unsigned char)*p) && *p != '=' && *p != '>' && *p != '/' && *p != '<')
+            p++;
+        size_t anl = (size_t)(p - an);
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '=')
+            continue;
+        p++;
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *vs, *ve;
+        char q = 0;
+        if (*p == '"' || *p == '\'') {
+            q = *p++;
+            vs = p;
+            while (*p && *p != q)
+                p++;
+            ve = p;
+            if (*p)
+                p++;
+        } else {
+            vs = p;
+            while (*p && !isspace((unsigned char)*p) && *p != '>')
+                p++;
+            ve = p;
+        }
+        if (anl && url_attr(an, anl) && ve > vs) {
+            char *val = xstrndup(vs, (size_t)(ve - vs));
+            str_trim(val);
+            if (*val && !text_has_scheme(val)) {
+                char *abs = url_resolve(base, val);
+                const char *from = q ? vs - 1 : vs, *to = q ? (*(ve) ? ve + 1 : ve) : ve;
+                buf_append(out, copied, (size_t)(from - copied));
+                buf_putc(out, '"');
+                for (const char *c = abs; *c; c++) {
+                    if (*c == '"') buf_puts(out, "&quot;");
+                    else buf_putc(out, *c);
+                }
+                buf_putc(out, '"');
+                copied = to;
+                free(abs);
+            }
+            free(val);
+        }
+    }
+    if (*p == '>')
+        p++;
+    buf_append(out, copied, (size_t)(p - copied));
+    return p;
+}
+
+char *html_resolve_urls(const char *html, const char *base)
+{
+    if (str_empty(html))
+        return NULL;
+    char *fixed = text_fix_utf8(html);
+    str_trim(fixed);
+    if (!base || !strstr(fixed, "<")) {
+        return fixed;
+    }
+    struct buf b = {0};
+    buf_grow(&b, strlen(fixed) + 64);
+    const char *p = fixed;
+    while (*p) {
+        if (!strncmp(p, "<!--", 4)) {
+            const char *e = strstr(p + 4, "-->");
+            size_t n = e ? (size_t)(e + 3 - p) : strlen(p);
+            buf_append(&b, p, n);
+            p += n;
+        } else if (*p == '<' && isalpha((unsigned char)p[1])) {
+            p = rewrite_tag(p, base, &b);
+        } else {
+            buf_putc(&b, *p++);
+        }
+    }
+    free(fixed);
+    return buf_steal(&b);
+}
+
+char *text_author(const char *s)
+{
+    char *t = text_plain(s);
+    if (!t)
+        return NULL;
+    /* RSS 2.0 <author> is "email (Name)" */
+    char *open = strchr(t, '(');
+    size_t n = strlen(t);
+    if (open && t[n - 1] == ')') {
+        size_t pre = (size_t)(open - t);
+        while (pre > 0 && t[pre - 1] == ' ')
+            pre--;
+        if (pre > 0 && memchr(t, '@', pre) && !memchr(t, ' ', pre)) {
+            char *name = xstrndup(open + 1, n - 2 - (size_t)(open - t));
+            char *clean = text_plain(name);
+            free(name);
+            if (clean) {
+                free(t);
+                return clean;
+            }
+        }
+    }
+    return t;
+}

@@ -1,0 +1,96 @@
+/* feeds/parse_xml.h: the element table and parser state shared by parse_xml.c (what
+ * each element means) and parse_sax.c (the libxml2 SAX2 driver). Internal to the
+ * feed parser. Owned by the feed-parser engineer. */
+#ifndef FEEDSD_PARSE_XML_H
+#define FEEDSD_PARSE_XML_H
+
+#include <stdint.h>
+#include "common/util.h"
+#include "feeds/feed.h"
+
+/* Namespace groups: RSS 0.90/1.0/2.0 elements share one group, Atom 0.3/1.0 another. */
+enum xns {
+    XNS_OTHER, XNS_RSS, XNS_ATOM, XNS_RDF, XNS_DC, XNS_DCTERMS, XNS_CONTENT, XNS_MEDIA,
+    XNS_ITUNES, XNS_XHTML, XNS_ENC,
+};
+
+/* What an open element is, for its children's lookups. */
+enum xkind {
+    K_NONE, K_RSSROOT, K_RDFROOT, K_FEED, K_ENTRY, K_IMAGE, K_MEDIA, K_PERSON,
+};
+
+enum xfield {
+    F_NONE, F_TITLE, F_LINK, F_ID, F_AUTHOR, F_PUBLISHED, F_UPDATED, F_SUMMARY, F_CONTENT,
+    F_SUBTITLE, F_LANGUAGE, F_ICON, F_TTL, F_PERSON_NAME, F_PERSON_EMAIL, F_COUNT,
+};
+
+enum xaction {
+    A_PUSH,          /* container: children are looked up with the rule's kind */
+    A_ENTRY,         /* starts an entry */
+    A_PLAIN,         /* text, plain */
+    A_RSSTEXT,       /* text, plain; markup stripped when it reads as escaped HTML */
+    A_ATOMTEXT,      /* Atom text construct: type text/html/xhtml */
+    A_HTML,          /* HTML (RSS description, content:encoded) */
+    A_TEXT_HTML,     /* plain text destined for an HTML field (itunes:summary) */
+    A_MEDIA_TEXT,    /* media:description/title: type="plain"|"html" */
+    A_DATE, A_URL, A_GUID, A_AUTHOR, A_CATEGORY,
+    A_ATOM_LINK, A_ATOM_CATEGORY, A_ENCLOSURE, A_MEDIA_CONTENT, A_ITUNES_IMAGE,
+};
+
+enum xmode { M_TEXT, M_HTML, M_XHTML };
+
+struct xrule {
+    unsigned char parent, ns;
+    const char *name;
+    unsigned char action, field, prio, kind;
+};
+
+struct xattr {
+    const char *name;
+    const char *value;    /* NUL-terminated, &#38; already decoded */
+    int ns_xml;           /* xml:base, xml:lang */
+};
+
+#define XML_MAX_DEPTH 512
+
+struct xframe {
+    unsigned char kind;
+    unsigned char has_base;   /* an xml:base applies here (own or inherited) */
+    char *base;               /* effective base URL (owned), NULL when unknown */
+};
+
+struct xstate {
+    struct feed *feed;
+    struct entry *entry;
+    void *ctxt;                    /* xmlParserCtxtPtr, for getEntity and stopping */
+    char *doc_base;
+    int found_root, none_is_atom, refused;
+    char root_name[64];            /* first element, for "not a feed" messages */
+    unsigned char fprio[F_COUNT], eprio[F_COUNT];
+    int depth;                     /* open elements; frames beyond XML_MAX_DEPTH are not kept */
+    struct xframe frames[XML_MAX_DEPTH];
+
+    /* text capture of one element */
+    const struct xrule *cap_rule;
+    int cap_depth, cap_skip_div;
+    enum xmode cap_mode;
+    struct buf cap;
+    char *cap_base;                /* explicit xml:base of the captured element, or NULL */
+    int guid_permalink;
+
+    char *person_name, *person_email;
+    char *summary_base, *content_base, *guid_link;
+    void *entities;                /* entities handed to libxml2 (parse_sax.c) */
+};
+
+enum xns xml_ns_lookup(const char *uri, int none_is_atom);
+const struct xrule *xml_rule_find(enum xkind parent, enum xns ns, const char *local);
+int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char *value);
+void xml_entry_begin(struct xstate *st);
+void xml_entry_end(struct xstate *st);
+void xml_feed_end(struct xstate *st);
+int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr *a, int n);
+void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);
+void xml_person_end(struct xstate *st);
+
+#endif
