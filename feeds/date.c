@@ -366,6 +366,14 @@ static int parse_iso(const char *s, int64_t *out)
                 return -1;
             if (parse_zone(&s, &w.offset) < 0)
                 return -1;
+            /* Go's time.String(): "2006-01-02 15:04:05 -0700 MST": the name is redundant. */
+            int ignored;
+            const char *after = s;
+            if (*z != '+' && *z != '-')
+                after = NULL;    /* the zone was a name: no second one */
+            if (after && *after == ' ' && parse_zone(&after, &ignored) == 0 &&
+                isalpha((unsigned char)after[-1]))
+                s = after;
         }
     }
     while (*s == ' ')
@@ -398,6 +406,14 @@ static void word_lower(const struct tok *t, char *buf, size_t bufsz)
     for (size_t i = 0; i < n; i++)
         buf[i] = (char)tolower((unsigned char)t->word[i]);
     buf[n] = '\0';
+}
+
+static int is_alpha_word(const struct tok *t)
+{
+    for (size_t k = 0; k < t->wlen; k++)
+        if (!isalpha((unsigned char)t->word[k]))
+            return 0;
+    return 1;
 }
 
 static int month_lookup(const struct tok *t)
@@ -524,7 +540,8 @@ static int parse_rfc822(const char *s, int64_t *out)
         return -1;
 
     struct when w = {.year = -1, .month = -1, .day = -1, .hour = -1, .min = -1, .sec = -1};
-    int ydigits = 0, zone_set = 0, ampm = 0;   /* ampm: 0 none, 1 AM, 2 PM */
+    int ydigits = 0, zone_set = 0, zone_word = 0;
+    int ampm = 0;                            /* 0 none, 1 AM, 2 PM */
     int later_month = 0;
     for (int i = 1; i < ntoks; i++)
         if (toks[i].type == TOK_WORD && month_lookup(&toks[i]) > 0)
@@ -546,17 +563,18 @@ static int parse_rfc822(const char *s, int64_t *out)
                        (strncasecmp(t->word, "am", 2) == 0 ||
                         strncasecmp(t->word, "pm", 2) == 0)) {
                 ampm = tolower((unsigned char)t->word[0]) == 'a' ? 1 : 2;
-            } else if (!zone_set && zone_lookup(t->word, t->wlen, &z) == 0) {
+            } else if (zone_lookup(t->word, t->wlen, &z) == 0 ||
+                       (w.hour >= 0 && t->wlen >= 3 && t->wlen <= 5 && is_alpha_word(t))) {
+                /* Unknown alphabetic zones count as -0000 (RFC 2822 4.3): z is 0 then. */
+                if (zone_word)
+                    return -1;
+                zone_word = 1;
+                if (zone_set)
+                    break;   /* name after a numeric offset ("+0000 UTC", Go): number wins */
                 zone_set = 1;
-                w.offset = z;
+                w.offset = zone_lookup(t->word, t->wlen, &z) == 0 ? z : 0;
                 if (i + 1 < ntoks && toks[i + 1].type == TOK_OFFSET)
                     w.offset += toks[++i].offset;        /* "GMT+0200" */
-            } else if (!zone_set && w.hour >= 0 && t->wlen >= 3 && t->wlen <= 5) {
-                zone_set = 1;            /* unknown zone: -0000 per RFC 2822 4.3 */
-                w.offset = 0;
-                for (size_t k = 0; k < t->wlen; k++)
-                    if (!isalpha((unsigned char)t->word[k]))
-                        return -1;
             } else {
                 return -1;
             }
