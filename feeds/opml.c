@@ -1,0 +1,179 @@
+/* feeds/opml.c: reads subscription files: OPML 1.0/2.0 through libxml2's tree reader
+ * (small, trusted-ish local files, so a tree is fine here), or a plain URL list.
+ * Owner: configuration engineer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "common/util.h"
+#include "feeds/opml.h"
+
+struct acc {
+    struct opml_feed *v;
+    size_t n, cap;
+};
+
+static void acc_add(struct acc *a, const char *url, size_t urllen, const char *title, int line)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strlen(a->v[i].url) == urllen && !strncmp(a->v[i].url, url, urllen))
+            return;   /* one subscription per URL, the first occurrence wins */
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    struct opml_feed *f = &a->v[a->n++];
+    f->url = xstrndup(url, urllen);
+    f->title = title && !str_empty(title) ? str_trim(xstrdup(title)) : NULL;
+    f->line = line;
+}
+
+/* ---- plain lists --------------------------------------------------------------------- */
+
+static int parse_plain(const char *data, size_t len, struct acc *a, char *err, size_t errlen)
+{
+    const char *end = data + len;
+    int line = 0;
+    for (const char *p = data; p < end;) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        line++;
+        const char *s = p, *e = eol;
+        p = eol + 1;
+        while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+            s++;
+        if (line == 1 && e - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+            s += 3;   /* a UTF-8 byte order mark from Windows editors */
+        if (s == e || *s == '#' || *s == '\r')
+            continue;
+        const char *w = s;
+        while (w < e && *w != ' ' && *w != '\t' && *w != '\r')
+            w++;
+        const char *rest = w;
+        while (rest < e && (*rest == ' ' || *rest == '\t' || *rest == '\r'))
+            rest++;
+        if (rest < e && *rest != '#') {
+            snprintf(err, errlen, "line %d: expected one URL per line, got \"%.*s\"", line,
+                     (int)(e - s > 200 ? 200 : e - s), s);
+            return -1;
+        }
+        acc_add(a, s, (size_t)(w - s), NULL, line);
+    }
+    return 0;
+}
+
+/* ---- OPML ---------------------------------------------------------------------------- */
+
+/* Attribute by name without case: OPML 2.0 spells it xmlUrl, some exporters xmlurl or
+ * XMLURL. Returns the libxml2-allocated value or NULL. */
+static xmlChar *attr_nocase(xmlNode *n, const char *name)
+{
+    for (xmlAttr *a = n->properties; a; a = a->next)
+        if (!strcasecmp((const char *)a->name, name))
+            return xmlNodeGetContent((xmlNode *)a);
+    return NULL;
+}
+
+/* Outlines nest to any depth (folders); libxml2 has already capped the depth while
+ * parsing (xmlParserMaxDepth, without XML_PARSE_HUGE). */
+static void walk_outlines(xmlNode *n, struct acc *a)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (!strcasecmp((const char *)n->name, "outline")) {
+            xmlChar *url = attr_nocase(n, "xmlUrl");
+            if (url) {
+                char *u = str_trim(xstrdup((const char *)url));
+                xmlChar *title = attr_nocase(n, "title");
+                if (!title || str_empty((const char *)title)) {
+                    xmlFree(title);
+                    title = attr_nocase(n, "text");
+                }
+                if (*u)
+                    acc_add(a, u, strlen(u), (const char *)title, (int)xmlGetLineNo(n));
+                free(u);
+                xmlFree(title);
+                xmlFree(url);
+            }
+        }
+        walk_outlines(n->children, a);
+    }
+}
+
+static int parse_opml(const char *data, size_t len, struct acc *a, char *err, size_t errlen)
+{
+    /* OPML never needs entity declarations; refusing them up front closes entity
+     * expansion bombs and XXE before libxml2 sees the document (design notes). */
+    if (memmem(data, len, "<!ENTITY", 8)) {
+        snprintf(err, errlen, "not a valid OPML file: entity declarations are not allowed");
+        return -1;
+    }
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* No XML_PARSE_NOENT or DTDLOAD (no entity expansion, no external entities: XXE),
+     * NONET, and errors kept in the context instead of printed. */
+    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    int rc = -1;
+    if (!doc) {
+        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        char msg[200] = "not well-formed XML";
+        if (e && e->message) {
+            snprintf(msg, sizeof msg, "%s", e->message);
+            msg[strcspn(msg, "\n")] = '\0';
+        }
+        snprintf(err, errlen, "line %d: not a valid OPML file: %s", e ? e->line : 0, msg);
+        goto out;
+    }
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!root || strcasecmp((const char *)root->name, "opml")) {
+        snprintf(err, errlen, "not an OPML file: the root element is <%s>, not <opml>",
+                 root ? (const char *)root->name : "");
+        goto out;
+    }
+    walk_outlines(root->children, a);
+    rc = 0;
+out:
+    if (doc)
+        xmlFreeDoc(doc);
+    xmlFreeParserCtxt(ctxt);
+    return rc;
+}
+
+int opml_parse(const char *data, size_t len, struct opml_feed **out, size_t *n,
+               char *err, size_t errlen)
+{
+    if (len > (size_t)0x7fffffff) {
+        snprintf(err, errlen, "file too large");
+        return -1;
+    }
+    struct acc a = {*out, *n, *n};
+    size_t i = 0;
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+        i = 3;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    int rc = i < len && data[i] == '<' ? parse_opml(data, len, &a, err, errlen)
+                                       : parse_plain(data, len, &a, err, errlen);
+    *out = a.v;
+    *n = a.n;
+    return rc;
+}
+
+void opml_free(struct opml_feed *feeds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(feeds[i].url);
+        free(feeds[i].title);
+    }
+    free(feeds);
+}
