@@ -15,6 +15,17 @@ char *html2md(const char *html, size_t len, const char *base_url);
  * Used by the summarizer and for plain-text titles. Returns malloc'd text. */
 char *html_to_text(const char *html, size_t len);
 
+/* Markdown escaping, shared with the summarizer (feeds/md_escape.c). */
+struct buf;
+/* Appends s so that markdown shows it literally: inline syntax characters are
+ * backslash-escaped everywhere and block syntax (#, >, -, +, =, "1.") at line starts. */
+void md_escape_text(struct buf *b, const char *s);
+/* Inline escaping only, of n bytes (the caller handles line starts). */
+void md_escape_inline(struct buf *b, const char *s, size_t n);
+/* Offset in line at which a backslash must be inserted so the line cannot open a block
+ * (heading, quote, list item, setext underline, thematic break), or -1 if none is needed. */
+long md_line_start_escape(const char *line, size_t n);
+
 /* `feedsd html2md [--base-url URL] [FILE]`: argv[0] is "html2md". Returns exit status. */
 int cmd_html2md(int argc, char **argv);
 

@@ -1,0 +1,453 @@
+/* feeds/html2md.c: HTML to GitHub-flavoured markdown (owner: html2md engineer). This file
+ * holds the front end (UTF-8 clean-up, libxml2's HTML parser), the tree walk on an
+ * explicit stack, and the markdown writer that renderers call: an inline run that
+ * collects the current paragraph, container prefixes for quotes and list items, and the
+ * blank lines between blocks. The renderers themselves, one per tag, are the table in
+ * html2md_render.c; `feedsd html2md` is at the end. */
+#include "feeds/html2md.h"
+#include "feeds/html2md_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- front end ------------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4: no overlongs, no
+ * surrogates, nothing above U+10FFFF), 0 when the bytes are not one. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80)
+        return s[0] ? 1 : 0;
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3;
+        if (s[0] == 0xE0)
+            lo = 0xA0;
+        if (s[0] == 0xED)
+            hi = 0x9F;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4;
+        if (s[0] == 0xF0)
+            lo = 0x90;
+        if (s[0] == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+htmlDocPtr html_parse(const char *html, size_t len)
+{
+    if (!html || !len)
+        return NULL;
+    if (len > INT_MAX / 4)
+        len = INT_MAX / 4;
+    /* libxml2 2.9's HTML parser, on the first invalid UTF-8 byte, switches the rest of the
+     * document to ISO-8859-1 (htmlCurrentChar), and a NUL byte ends it: replace such bytes
+     * with U+FFFD first, as browsers do (WHATWG Encoding, "UTF-8 decode"). */
+    struct buf fixed = {0};
+    const unsigned char *s = (const unsigned char *)html;
+    size_t run = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_valid_len(s + i, len - i);
+        if (k) {
+            i += k;
+            continue;
+        }
+        buf_append(&fixed, html + run, i - run);
+        buf_puts(&fixed, "\xEF\xBF\xBD");
+        run = ++i;
+    }
+    if (fixed.data)
+        buf_append(&fixed, html + run, len - run);
+    const char *in = fixed.data ? fixed.data : html;
+    size_t inlen = fixed.data ? fixed.len : len;
+    /* No HTML_PARSE_NOIMPLIED: with it libxml2 2.9.14 nests sibling <p>s. No NOBLANKS:
+     * white space between inline elements is content. The parser caps nesting at 256. */
+    htmlDocPtr doc = htmlReadMemory(in, (int)inlen, NULL, "UTF-8",
+                                    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                        HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+    buf_free(&fixed);
+    return doc;
+}
+
+/* ---- inline run ----------------------------------------------------------------- */
+
+static char last_char(const struct buf *b)
+{
+    return b->len ? b->data[b->len - 1] : '\0';
+}
+
+void md_space(struct md *w)
+{
+    char c = last_char(&w->inl);
+    if (w->inl.len && c != ' ' && c != '\n')
+        buf_putc(&w->inl, ' ');
+}
+
+void md_token(struct md *w, const char *s, size_t n)
+{
+    buf_append(&w->inl, s, n);
+}
+
+/* White space as a browser renders it (CSS Text 3, white-space: normal): runs of ASCII
+ * white space collapse to one space. U+00A0 is folded too: feeds use &nbsp; as padding,
+ * and a paragraph of only &nbsp; should vanish. */
+static size_t ws_len(const char *s)
+{
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+        return 1;
+    if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+        return 2;
+    return 0;
+}
+
+void md_text(struct md *w, const char *s)
+{
+    if (!s)
+        return;
+    if (w->raw) {
+        buf_puts(&w->inl, s);
+        return;
+    }
+    while (*s) {
+        size_t k = ws_len(s);
+        if (k) {
+            while ((k = ws_len(s)) != 0)
+                s += k;
+            md_space(w);
+            continue;
+        }
+        const char *word = s;
+        while (*s && !ws_len(s))
+            s++;
+        if (w->code)
+            buf_append(&w->inl, word, (size_t)(s - word));
+        else
+            md_escape_inline(&w->inl, word, (size_t)(s - word));
+    }
+}
+
+void md_hard_break(struct md *w)
+{
+    if (w->raw) {
+        buf_putc(&w->inl, '\n');
+        return;
+    }
+    if (w->inline_only) {
+        md_space(w);
+        return;
+    }
+    while (w->inl.len && w->inl.data[w->inl.len - 1] == ' ')
+        w->inl.len--;
+    buf_putc(&w->inl, '\n');
+}
+
+char *md_take(struct md *w, size_t mark, int *lead, int *trail)
+{
+    if (mark > w->inl.len)
+        mark = w->inl.len;
+    const char *s = w->inl.data ? w->inl.data + mark : "";
+    size_t n = w->inl.len - mark;
+    size_t a = 0, z = n;
+    while (a < z && (s[a] == ' ' || s[a] == '\n'))
+        a++;
+    while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\n'))
+        z--;
+    if (lead)
+        *lead = a > 0;
+    if (trail)
+        *trail = z < n;
+    char *r = xstrndup(s + a, z - a);
+    w->inl.len = mark;
+    if (w->inl.data)
+        w->inl.data[mark] = '\0';
+    return r;
+}
+
+/* ---- lines and containers ------------------------------------------------------- */
+
+static void put_prefix(struct md *w, int depth, int blank)
+{
+    size_t start = w->out.len;
+    for (int i = 0; i < depth; i++) {
+        struct md_container *c = &w->ctr[i];
+        if (c->kind == 'q')
+            buf_puts(&w->out, "> ");
+        else if (!blank && c->pending) {
+            buf_puts(&w->out, c->marker);
+            c->pending = 0;
+        } else
+            buf_printf(&w->out, "%*s", (int)c->width, "");
+    }
+    if (blank) /* a blank line keeps its quote markers but no trailing spaces */
+        while (w->out.len > start && w->out.data[w->out.len - 1] == ' ')
+            w->out.data[--w->out.len] = '\0';
+}
+
+void md_emit_line(struct md *w, const char *s, size_t n)
+{
+    if (w->out.len + n + 4 * MD_MAX_CONTAINERS > w->limit)
+        return; /* output stays bounded by the input size */
+    if (w->need_blank && w->out.len) {
+        put_prefix(w, w->blank_depth, 1);
+        buf_putc(&w->out, '\n');
+    }
+    w->need_blank = 0;
+    put_prefix(w, w->nctr, 0);
+    buf_append(&w->out, s, n);
+    buf_putc(&w->out, '\n');
+}
+
+void md_set_blank(struct md *w)
+{
+    w->need_blank = 1;
+    w->blank_depth = w->nctr;
+}
+
+int md_push_container(struct md *w, char kind, const char *marker)
+{
+    if (w->nctr >= MD_MAX_CONTAINERS)
+        return 0;
+    struct md_container *c = &w->ctr[w->nctr++];
+    c->kind = kind;
+    snprintf(c->marker, sizeof c->marker, "%s", marker);
+    c->width = (unsigned char)strlen(c->marker);
+    c->pending = kind == 'l';
+    return 1;
+}
+
+void md_pop_container(struct md *w)
+{
+    if (w->nctr == 0)
+        return;
+    w->nctr--;
+    if (w->blank_depth > w->nctr)
+        w->blank_depth = w->nctr;
+}
+
+/* One line of paragraph text: escaped so it cannot open a block, then emitted. */
+static void emit_text_line(struct md *w, const char *s, size_t n, int hard_break)
+{
+    struct buf line = {0};
+    long at = md_line_start_escape(s, n);
+    if (at >= 0) {
+        buf_append(&line, s, (size_t)at);
+        buf_putc(&line, '\\');
+        buf_append(&line, s + at, n - (size_t)at);
+    } else
+        buf_append(&line, s, n);
+    if (hard_break) /* CommonMark 6.7: a backslash at the end of a line is a hard break */
+        buf_putc(&line, '\\');
+    md_emit_line(w, line.data ? line.data : "", line.len);
+    buf_free(&line);
+}
+
+void md_flush(struct md *w)
+{
+    if (w->raw || w->inline_only || !w->inl.len)
+        return;
+    const char *s = w->inl.data;
+    size_t n = w->inl.len;
+    int emitted = 0, para_break = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && s[e] != '\n')
+            e++;
+        size_t a = i, z = e;
+        while (a < z && s[a] == ' ')
+            a++;
+        while (z > a && s[z - 1] == ' ')
+            z--;
+        if (a == z) {
+            /* Two <br> in a row: shown as a paragraph break, since an empty line would
+             * end the paragraph anyway. */
+            para_break = emitted;
+        } else {
+            if (para_break)
+                md_set_blank(w);
+            para_break = 0;
+            /* The next line must have text for the hard break to mean anything. */
+            size_t k = e + 1;
+            while (k < n && s[k] == ' ')
+                k++;
+            int hard = e < n && k < n && s[k] != '\n';
+            emit_text_line(w, s + a, z - a, hard);
+            emitted = 1;
+        }
+        i = e + 1;
+    }
+    w->inl.len = 0;
+    w->inl.data[0] = '\0';
+    if (emitted)
+        md_set_blank(w);
+}
+
+void md_block_begin(struct md *w)
+{
+    if (w->raw)
+        return;
+    if (w->inline_only)
+        md_space(w);
+    else
+        md_flush(w);
+}
+
+void md_block_end(struct md *w)
+{
+    md_block_begin(w);
+}
+
+/* ---- the walk -------------------------------------------------------------------- */
+
+static struct md_frame *push_frame(struct md *w, xmlNode *n, const struct html_elem *e)
+{
+    if (w->nframes == w->capframes) {
+        w->capframes = w->capframes ? 2 * w->capframes : 64;
+        w->frames = xrealloc(w->frames, w->capframes * sizeof *w->frames);
+    }
+    struct md_frame *f = &w->frames[w->nframes++];
+    memset(f, 0, sizeof *f);
+    f->node = n;
+    f->e = e;
+    f->mark = w->inl.len;
+    return f;
+}
+
+static void leave(struct md *w)
+{
+    struct md_frame *f = &w->frames[w->nframes - 1];
+    if (f->e->close)
+        f->e->close(w, f);
+    free(f->url);
+    free(f->title);
+    w->nframes--;
+}
+
+/* Opens an element; returns its first child when the walk should go down into it, else
+ * NULL (the element is already closed). */
+static xmlNode *enter(struct md *w, xmlNode *n)
+{
+    const struct html_elem *e = html_elem_lookup((const char *)n->name);
+    if (e->kind == HK_SKIP || html_is_hidden(n))
+        return NULL;
+    struct md_frame *f = push_frame(w, n, e);
+    int r = e->open ? e->open(w, f) : MD_DESCEND;
+    if (r == MD_DESCEND && n->children)
+        return n->children;
+    leave(w);
+    return NULL;
+}
+
+/* Depth-first walk by parent/next pointers: the C stack does not grow with nesting, and
+ * every element that was entered has a frame, so going up closes exactly one frame. */
+static void walk(struct md *w, xmlNode *first)
+{
+    xmlNode *n = first;
+    while (n) {
+        xmlNode *down = NULL;
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
+            md_text(w, (const char *)n->content);
+        else if (n->type == XML_ELEMENT_NODE)
+            down = enter(w, n);
+        if (down) {
+            n = down;
+            continue;
+        }
+        while (n && !n->next) {
+            n = n->parent;
+            if (!n || n->type == XML_HTML_DOCUMENT_NODE || n->type == XML_DOCUMENT_NODE) {
+                n = NULL;
+                break;
+            }
+            leave(w);
+        }
+        if (n)
+            n = n->next;
+    }
+    while (w->nframes) /* not reached with a well-formed tree; kept for safety */
+        leave(w);
+}
+
+char *html2md(const char *html, size_t len, const char *base_url)
+{
+    htmlDocPtr doc = html_parse(html, len);
+    if (!doc)
+        return xstrdup("");
+    struct md w = {0};
+    w.base = base_url;
+    /* Escaping at most doubles text; prefixes, resolved URLs and table padding add more,
+     * so allow a generous multiple but never an unbounded one. */
+    w.limit = len < SIZE_MAX / 32 ? 16 * len + 4096 : SIZE_MAX / 2;
+    walk(&w, doc->children);
+    md_flush(&w);
+    xmlFreeDoc(doc);
+    free(w.frames);
+    buf_free(&w.inl);
+    return buf_steal(&w.out);
+}
+
+/* ---- feedsd html2md -------------------------------------------------------------- */
+
+int cmd_html2md(int argc, char **argv)
+{
+    const char *base = NULL, *file = NULL;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(a, "--base-url") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "feedsd html2md: --base-url needs a URL\n");
+                return 1;
+            }
+            base = argv[++i];
+        } else if (strncmp(a, "--base-url=", 11) == 0)
+            base = a + 11;
+        else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "feedsd html2md: unknown option %s "
+                            "(usage: feedsd html2md [--base-url URL] [FILE])\n", a);
+            return 1;
+        } else
+            break;
+    }
+    if (i < argc)
+        file = argv[i++];
+    if (i < argc) {
+        fprintf(stderr, "feedsd html2md: one FILE at most "
+                        "(usage: feedsd html2md [--base-url URL] [FILE])\n");
+        return 1;
+    }
+    char *html = NULL;
+    size_t len = 0;
+    if (file_read_all(file ? file : "-", &html, &len) != 0) {
+        fprintf(stderr, "feedsd html2md: cannot read %s: %s\n",
+                file ? file : "standard input", strerror(errno));
+        return 1;
+    }
+    char *md = html2md(html, len, base);
+    free(html);
+    fputs(md, stdout);
+    free(md);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "feedsd html2md: cannot write the output\n");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,125 @@
+/* feeds/html2md_int.h: internals shared by the HTML-to-markdown converter's files
+ * (html2md.c: parsing, tree walk and the markdown writer; html2md_render.c: the table of
+ * renderers keyed by tag; html_sanitize.c: URL and tracker policy; html_text.c: plain
+ * text). Not a public interface: only the html2md owner's files include it. */
+#ifndef FEEDSD_HTML2MD_INT_H
+#define FEEDSD_HTML2MD_INT_H
+
+#include <stddef.h>
+#include <libxml/HTMLparser.h>
+
+#include "common/util.h"
+
+/* How the walker treats an element. */
+enum html_kind {
+    HK_INLINE,   /* text-level: renders into the current inline run */
+    HK_BLOCK,    /* starts and ends a block (paragraph boundary) */
+    HK_SKIP,     /* neither the element nor its content is rendered */
+    HK_EMBED,    /* replaced content (iframe, video...): children are fallback, skipped */
+    HK_BREAK,    /* <br>: a hard line break */
+    HK_CELL,     /* table cell: white space on both sides in plain text */
+    HK_PRE,      /* preformatted block */
+};
+
+struct md;
+struct md_frame;
+
+/* What an open renderer asks of the walker. */
+enum { MD_DESCEND = 0, MD_NO_CHILDREN = 1 };
+
+struct html_elem {
+    const char *name;                       /* lower-case tag, the table's sort key */
+    enum html_kind kind;
+    int (*open)(struct md *, struct md_frame *);
+    void (*close)(struct md *, struct md_frame *);
+    const char *arg;                        /* renderer argument: marker, label, level */
+};
+
+/* One open element on the walker's explicit stack (never the C stack: 100000 nested
+ * <div>s must not overflow it). */
+struct md_frame {
+    xmlNode *node;
+    const struct html_elem *e;
+    int mode;          /* what open decided (renderer-specific); close undoes exactly that */
+    size_t mark;       /* offset into md.inl where this element's inline content starts */
+    long counter;      /* ordered lists: next item number; cells: colspan */
+    long items;        /* lists: items rendered so far */
+    char *url, *title; /* links: sanitised absolute URL and title, owned by the frame */
+};
+
+/* Containers prefix every line of their content: "> " for quotes, the marker (first line)
+ * or its width in spaces (later lines) for list items. */
+#define MD_MAX_CONTAINERS 16
+struct md_container {
+    char kind;         /* 'q' quote, 'l' list item */
+    char marker[16];
+    unsigned char width;
+    int pending;       /* list marker not printed yet */
+};
+
+struct md_table {
+    int active;
+    int in_cell;
+    char ***rows;      /* rows[i] is a NULL-terminated array of cell strings */
+    size_t *ncells;
+    size_t nrows, cap;
+    char *caption;
+};
+
+struct md {
+    struct buf out;    /* finished markdown lines */
+    struct buf inl;    /* current inline run; '\n' in it means a hard line break */
+    const char *base;  /* base URL for relative href/src, may be NULL */
+    size_t limit;      /* output cap in bytes (bounded by the input size) */
+
+    struct md_container ctr[MD_MAX_CONTAINERS];
+    int nctr;
+    int need_blank;    /* a blank line separates the next line from the last block */
+    int blank_depth;   /* containers whose prefix the blank line carries */
+
+    int inline_only;   /* >0: block boundaries become spaces (headings, cells, links) */
+    int raw;           /* >0: inside <pre>: text kept byte for byte */
+    int code;          /* >0: inside inline code: text not escaped */
+    int link;          /* >0: inside a link: nested links render as text */
+    int strong, em, del;
+
+    struct md_frame *frames;
+    size_t nframes, capframes;
+    struct md_table table;
+};
+
+/* html2md.c: the parser front end and the writer used by renderers. */
+htmlDocPtr html_parse(const char *html, size_t len);
+void md_text(struct md *w, const char *s);            /* a text node */
+void md_token(struct md *w, const char *s, size_t n); /* pre-escaped markdown, no spaces */
+void md_space(struct md *w);                          /* collapsible white space */
+void md_hard_break(struct md *w);
+void md_block_begin(struct md *w);
+void md_block_end(struct md *w);
+void md_flush(struct md *w);                          /* inline run -> paragraph lines */
+void md_emit_line(struct md *w, const char *s, size_t n);
+void md_set_blank(struct md *w);
+int md_push_container(struct md *w, char kind, const char *marker);
+void md_pop_container(struct md *w);
+/* Takes inl[mark..] out of the run: trimmed copy returned (malloc'd), run cut at mark;
+ * *lead / *trail tell whether white space surrounded the content. */
+char *md_take(struct md *w, size_t mark, int *lead, int *trail);
+
+/* html2md_render.c */
+const struct html_elem *html_elem_lookup(const char *name);
+int html_elem_table_check(void);     /* 0 when the table is sorted (for the unit test) */
+
+/* html_sanitize.c */
+/* Sanitised, resolved URL for an href/src attribute value, or NULL when it must not be
+ * emitted (javascript:, vbscript:, data:, unknown schemes, empty). malloc'd. */
+char *html_safe_url(const char *base, const char *raw);
+/* Appends url as a markdown link destination (spaces and unbalanced parentheses escaped). */
+void md_put_url(struct buf *b, const char *url);
+/* Appends a link title in double quotes, escaped. */
+void md_put_title(struct buf *b, const char *title);
+int html_is_tracker(xmlNode *img);   /* 1x1 images and known tracking-pixel URLs */
+int html_is_hidden(xmlNode *n);      /* hidden attribute, display:none */
+/* Attribute value as a malloc'd string or NULL. */
+char *html_attr(xmlNode *n, const char *name);
+
+#endif

@@ -1,0 +1,955 @@
+/* feeds/html2md_render.c: one renderer per HTML tag, in a table sorted by tag name
+ * (newsraft's render-text-html.c shape), for the markdown writer in html2md.c (owner:
+ * html2md engineer). A tag that is not in the table renders as its content only.
+ * Each open records in frame->mode what it did, so that its close undoes exactly that:
+ * mode 0 means "rendered as plain content" (inside <pre>, inside a link, ...). */
+#include "feeds/html2md.h"
+#include "feeds/html2md_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MD_TABLE_MAX_COLS 64
+#define MD_MAX_COLSPAN 16
+
+/* ---- generic blocks ---------------------------------------------------------------- */
+
+static int blk_open(struct md *w, struct md_frame *f)
+{
+    md_block_begin(w);
+    return MD_DESCEND;
+}
+
+static void blk_close(struct md *w, struct md_frame *f)
+{
+    md_block_end(w);
+}
+
+static int br_open(struct md *w, struct md_frame *f)
+{
+    md_hard_break(w);
+    return MD_NO_CHILDREN;
+}
+
+static int hr_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_NO_CHILDREN;
+    if (w->inline_only) {
+        md_space(w);
+        return MD_NO_CHILDREN;
+    }
+    md_flush(w);
+    /* A rule first in the output means nothing; first in a list item "- ---" would read
+     * as a rule of its own. After a blank line "---" cannot be a setext underline. */
+    if (!w->out.len || (w->nctr && w->ctr[w->nctr - 1].pending))
+        return MD_NO_CHILDREN;
+    md_set_blank(w);
+    md_emit_line(w, "---", 3);
+    md_set_blank(w);
+    return MD_NO_CHILDREN;
+}
+
+/* ---- emphasis, strikethrough, quotes ------------------------------------------------ */
+
+static int *marker_depth(struct md *w, const char *marker)
+{
+    return marker[0] == '*' ? &w->strong : marker[0] == '_' ? &w->em : &w->del;
+}
+
+static int mark_open(struct md *w, struct md_frame *f)
+{
+    int *depth = marker_depth(w, f->e->arg);
+    if (w->raw || w->code || *depth) /* "****x****" would not be strong twice */
+        return MD_DESCEND;
+    f->mode = 1;
+    (*depth)++;
+    w->inline_only++;
+    f->mark = w->inl.len;
+    return MD_DESCEND;
+}
+
+static int is_word_byte(char c)
+{
+    return isalnum((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+static void mark_close(struct md *w, struct md_frame *f)
+{
+    if (!f->mode)
+        return;
+    (*marker_depth(w, f->e->arg))--;
+    w->inline_only--;
+    int lead, trail;
+    char *s = md_take(w, f->mark, &lead, &trail);
+    if (*s) {
+        if (lead)
+            md_space(w);
+        const char *m = f->e->arg;
+        /* CommonMark 6.2: '_' does not open emphasis inside a word ("foo_bar_"); '*' does. */
+        if (m[0] == '_' && w->inl.len && is_word_byte(w->inl.data[w->inl.len - 1]))
+            m = "*";
+        md_token(w, m, strlen(m));
+        md_token(w, s, strlen(s));
+        md_token(w, m, strlen(m));
+    }
+    if (trail || (!*s && lead))
+        md_space(w);
+    free(s);
+}
+
+static int q_open(struct md *w, struct md_frame *f)
+{
+    if (!w->raw)
+        md_token(w, "\xE2\x80\x9C", 3); /* U+201C, as browsers render <q> in English */
+    return MD_DESCEND;
+}
+
+static void q_close(struct md *w, struct md_frame *f)
+{
+    if (!w->raw)
+        md_token(w, "\xE2\x80\x9D", 3);
+}
+
+/* ---- code ---------------------------------------------------------------------------- */
+
+static int code_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw || w->code)
+        return MD_DESCEND;
+    f->mode = 1;
+    w->code++;
+    w->inline_only++;
+    f->mark = w->inl.len;
+    return MD_DESCEND;
+}
+
+static size_t longest_run(const char *s, char c)
+{
+    size_t best = 0, cur = 0;
+    for (; *s; s++) {
+        cur = *s == c ? cur + 1 : 0;
+        if (cur > best)
+            best = cur;
+    }
+    return best;
+}
+
+static void code_close(struct md *w, struct md_frame *f)
+{
+    if (!f->mode)
+        return;
+    w->code--;
+    w->inline_only--;
+    int lead, trail;
+    char *s = md_take(w, f->mark, &lead, &trail);
+    size_t n = strlen(s);
+    if (n) {
+        if (lead)
+            md_space(w);
+        /* CommonMark 6.1: the fence is one backtick longer than any run inside, and a
+         * space pads content that starts or ends with a backtick. */
+        size_t fence = longest_run(s, '`') + 1;
+        int pad = s[0] == '`' || s[n - 1] == '`';
+        struct buf t = {0};
+        for (size_t i = 0; i < fence; i++)
+            buf_putc(&t, '`');
+        if (pad)
+            buf_putc(&t, ' ');
+        buf_puts(&t, s);
+        if (pad)
+            buf_putc(&t, ' ');
+        for (size_t i = 0; i < fence; i++)
+            buf_putc(&t, '`');
+        md_token(w, t.data, t.len);
+        buf_free(&t);
+    }
+    if (trail || (!n && lead))
+        md_space(w);
+    free(s);
+}
+
+/* "language-python" or "lang-python" among the classes of n; malloc'd or NULL. Only
+ * characters that cannot end the info string are kept. */
+static char *class_language(xmlNode *n)
+{
+    char *cls = html_attr(n, "class");
+    if (!cls)
+        return NULL;
+    char *lang = NULL;
+    for (char *tok = strtok(cls, " \t\n\r\f"); tok && !lang; tok = strtok(NULL, " \t\n\r\f")) {
+        const char *v = NULL;
+        if (strncmp(tok, "language-", 9) == 0)
+            v = tok + 9;
+        else if (strncmp(tok, "lang-", 5) == 0)
+            v = tok + 5;
+        if (!v || !*v)
+            continue;
+        lang = xstrdup(v);
+        char *o = lang;
+        for (const char *p = v; *p; p++)
+            if (isalnum((unsigned char)*p) || strchr("+-#._", *p))
+                *o++ = *p;
+        *o = '\0';
+        if (!*lang) {
+            free(lang);
+            lang = NULL;
+        }
+    }
+    free(cls);
+    return lang;
+}
+
+static int pre_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_DESCEND;
+    if (w->inline_only) { /* a <pre> inside a link or a cell: inline code */
+        f->mode = 0;
+        code_open(w, f); /* sets mode 1 when it starts a code span */
+        f->mode = f->mode ? 2 : 0;
+        return MD_DESCEND;
+    }
+    md_flush(w);
+    f->mode = 1;
+    w->raw++;
+    f->mark = w->inl.len;
+    f->title = class_language(f->node);
+    for (xmlNode *c = f->node->children; c && !f->title; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            if (strcmp((const char *)c->name, "code") == 0)
+                f->title = class_language(c);
+            break;
+        }
+    }
+    return MD_DESCEND;
+}
+
+static void pre_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2) {
+        f->mode = 1;
+        code_close(w, f);
+        return;
+    }
+    if (!f->mode)
+        return;
+    w->raw--;
+    char *s = xstrndup(w->inl.data + f->mark, w->inl.len - f->mark);
+    w->inl.len = f->mark;
+    w->inl.data[f->mark] = '\0';
+    /* HTML: a newline right after <pre> is not content. The fence closes on a line of its
+     * own, so trailing newlines go too; everything else stays byte for byte. */
+    char *body = s;
+    if (body[0] == '\r' && body[1] == '\n')
+        body += 2;
+    else if (body[0] == '\n')
+        body++;
+    size_t n = strlen(body);
+    while (n && (body[n - 1] == '\n' || body[n - 1] == '\r'))
+        n--;
+    body[n] = '\0';
+    if (n && strspn(body, " \t\r\n") < n) {
+        size_t fl = longest_run(body, '`') + 1;
+        if (fl < 3)
+            fl = 3;
+        struct buf fence = {0};
+        for (size_t i = 0; i < fl; i++)
+            buf_putc(&fence, '`');
+        size_t fence_len = fence.len;
+        if (f->title)
+            buf_puts(&fence, f->title);
+        md_emit_line(w, fence.data, fence.len);
+        for (char *line = body;;) {
+            char *nl = strchr(line, '\n');
+            size_t ln = nl ? (size_t)(nl - line) : strlen(line);
+            if (ln && line[ln - 1] == '\r')
+                ln--;
+            md_emit_line(w, line, ln);
+            if (!nl)
+                break;
+            line = nl + 1;
+        }
+        md_emit_line(w, fence.data, fence_len);
+        md_set_blank(w);
+        buf_free(&fence);
+    }
+    free(s);
+}
+
+/* ---- headings ------------------------------------------------------------------------ */
+
+static int heading_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_DESCEND;
+    if (w->inline_only) {
+        f->mode = 2;
+        md_space(w);
+        return MD_DESCEND;
+    }
+    md_flush(w);
+    f->mode = 1;
+    w->inline_only++;
+    f->mark = w->inl.len;
+    return MD_DESCEND;
+}
+
+static void heading_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+    if (f->mode != 1)
+        return;
+    w->inline_only--;
+    char *s = md_take(w, f->mark, NULL, NULL);
+    size_t n = strlen(s);
+    if (n) {
+        struct buf line = {0};
+        int level = f->e->arg[0] - '0';
+        for (int i = 0; i < level; i++)
+            buf_putc(&line, '#');
+        buf_putc(&line, ' ');
+        /* CommonMark 4.2: a closing run of '#' after a space is not content. */
+        size_t k = n;
+        while (k && s[k - 1] == '#')
+            k--;
+        if (k < n && (k == 0 || s[k - 1] == ' ')) {
+            buf_append(&line, s, k);
+            buf_putc(&line, '\\');
+            buf_puts(&line, s + k);
+        } else
+            buf_puts(&line, s);
+        md_emit_line(w, line.data, line.len);
+        md_set_blank(w);
+        buf_free(&line);
+    }
+    free(s);
+}
+
+/* ---- links, images, embedded media ------------------------------------------------------ */
+
+static int a_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw || w->code || w->link)
+        return MD_DESCEND;
+    char *href = html_attr(f->node, "href");
+    f->url = html_safe_url(w->base, href);
+    free(href);
+    if (!f->url) /* no href, or javascript: and friends: the text stays, the URL goes */
+        return MD_DESCEND;
+    f->title = html_attr(f->node, "title");
+    f->mode = 1;
+    w->link++;
+    w->inline_only++;
+    f->mark = w->inl.len;
+    return MD_DESCEND;
+}
+
+static void a_close(struct md *w, struct md_frame *f)
+{
+    if (!f->mode)
+        return;
+    w->link--;
+    w->inline_only--;
+    int lead, trail;
+    char *s = md_take(w, f->mark, &lead, &trail);
+    if (*s) {
+        if (lead)
+            md_space(w);
+        struct buf t = {0};
+        buf_putc(&t, '[');
+        buf_puts(&t, s);
+        buf_puts(&t, "](");
+        md_put_url(&t, f->url);
+        if (f->title && !str_empty(f->title))
+            md_put_title(&t, f->title);
+        buf_putc(&t, ')');
+        md_token(w, t.data, t.len);
+        buf_free(&t);
+    }
+    if (trail || (!*s && lead))
+        md_space(w);
+    free(s);
+}
+
+/* Alt text and titles: white space collapsed, inline syntax escaped. */
+static void put_plain(struct buf *b, const char *s)
+{
+    char *t = str_squash_ws(xstrdup(s));
+    md_escape_inline(b, t, strlen(t));
+    free(t);
+}
+
+/* Lazy-loading pages keep the real image in data-* attributes and a placeholder (often a
+ * data: URL, which the policy refuses anyway) in src. */
+static const char *const img_src_attrs[] = {"src", "data-src", "data-lazy-src", "data-original"};
+
+static char *img_url(struct md *w, xmlNode *n)
+{
+    for (size_t i = 0; i < sizeof img_src_attrs / sizeof *img_src_attrs; i++) {
+        char *v = html_attr(n, img_src_attrs[i]);
+        char *u = html_safe_url(w->base, v);
+        free(v);
+        if (u)
+            return u;
+    }
+    char *set = html_attr(n, "srcset"); /* "a.jpg 1x, b.jpg 2x": the first candidate */
+    if (!set)
+        return NULL;
+    char *p = set;
+    while (isspace((unsigned char)*p))
+        p++;
+    p[strcspn(p, " \t\n\r\f,")] = '\0';
+    char *u = html_safe_url(w->base, p);
+    free(set);
+    return u;
+}
+
+static int img_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw || html_is_tracker(f->node))
+        return MD_NO_CHILDREN;
+    char *alt = html_attr(f->node, "alt");
+    char *url = w->code ? NULL : img_url(w, f->node);
+    if (!url) { /* the image cannot be shown: its alt text stands in for it */
+        if (alt)
+            md_text(w, alt);
+        free(alt);
+        return MD_NO_CHILDREN;
+    }
+    char *title = html_attr(f->node, "title");
+    struct buf t = {0};
+    buf_puts(&t, "![");
+    if (alt)
+        put_plain(&t, alt);
+    buf_puts(&t, "](");
+    md_put_url(&t, url);
+    if (title && !str_empty(title))
+        md_put_title(&t, title);
+    buf_putc(&t, ')');
+    md_token(w, t.data, t.len);
+    buf_free(&t);
+    free(alt);
+    free(title);
+    free(url);
+    return MD_NO_CHILDREN;
+}
+
+/* iframe, video, audio, object, embed: shown as a link to what they embed; their content
+ * is fallback text for old browsers and is skipped. */
+static int embed_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw || w->code || w->link)
+        return MD_NO_CHILDREN;
+    char *src = html_attr(f->node, "src");
+    if (!src)
+        src = html_attr(f->node, "data");
+    for (xmlNode *c = f->node->children; c && !src; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "source") == 0)
+            src = html_attr(c, "src");
+    char *url = html_safe_url(w->base, src);
+    free(src);
+    if (!url)
+        return MD_NO_CHILDREN;
+    char *label = html_attr(f->node, "title");
+    struct buf t = {0};
+    buf_putc(&t, '[');
+    if (label && !str_empty(label))
+        put_plain(&t, label);
+    else
+        buf_puts(&t, f->e->arg);
+    buf_puts(&t, "](");
+    md_put_url(&t, url);
+    buf_putc(&t, ')');
+    md_space(w);
+    md_token(w, t.data, t.len);
+    md_space(w);
+    buf_free(&t);
+    free(label);
+    free(url);
+    return MD_NO_CHILDREN;
+}
+
+/* ---- quotes and lists ------------------------------------------------------------------ */
+
+static int quote_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_DESCEND;
+    if (w->inline_only) {
+        f->mode = 2;
+        md_space(w);
+        return MD_DESCEND;
+    }
+    md_flush(w);
+    f->mode = md_push_container(w, 'q', "> ") ? 1 : 3; /* 3: too deep, a plain block */
+    return MD_DESCEND;
+}
+
+static void quote_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+    if (f->mode == 1 || f->mode == 3)
+        md_flush(w);
+    if (f->mode == 1)
+        md_pop_container(w);
+}
+
+static int list_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_DESCEND;
+    if (w->inline_only) {
+        f->mode = 2;
+        md_space(w);
+        return MD_DESCEND;
+    }
+    md_flush(w);
+    f->mode = 1;
+    /* A list nested in an item follows the item's text without a blank line. */
+    if (w->nctr && w->ctr[w->nctr - 1].kind == 'l')
+        w->need_blank = 0;
+    f->counter = 1;
+    char *start = html_attr(f->node, "start");
+    if (start) {
+        f->counter = strtol(start, NULL, 10);
+        free(start);
+    }
+    return MD_DESCEND;
+}
+
+static void list_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+    else if (f->mode == 1)
+        md_flush(w);
+}
+
+static struct md_frame *enclosing_list(struct md *w)
+{
+    for (size_t i = w->nframes - 1; i-- > 0;) {
+        if (w->frames[i].e->open == list_open)
+            return &w->frames[i];
+        if (w->frames[i].e->kind == HK_CELL) /* a list never reaches across a cell */
+            break;
+    }
+    return NULL;
+}
+
+static int li_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_DESCEND;
+    struct md_frame *list = enclosing_list(w);
+    if (w->inline_only || (list && list->mode != 1)) {
+        f->mode = 2;
+        md_space(w);
+        return MD_DESCEND;
+    }
+    md_flush(w);
+    char marker[16] = "- ";
+    if (list && strcmp(list->e->arg, "ol") == 0) {
+        long n = list->counter;
+        char *v = html_attr(f->node, "value");
+        if (v) {
+            n = strtol(v, NULL, 10);
+            free(v);
+        }
+        /* CommonMark 5.2: at most nine digits, never negative. */
+        if (n < 0)
+            n = 0;
+        if (n > 999999999)
+            n = 999999999;
+        list->counter = n + 1;
+        snprintf(marker, sizeof marker, "%ld. ", n);
+    }
+    if (list && list->items++ > 0)
+        w->need_blank = 0; /* tight list: items follow each other */
+    f->mode = md_push_container(w, 'l', marker) ? 1 : 3;
+    return MD_DESCEND;
+}
+
+static void li_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+    if (f->mode == 1 || f->mode == 3)
+        md_flush(w);
+    if (f->mode == 1)
+        md_pop_container(w); /* an item that printed nothing leaves no marker behind */
+}
+
+/* ---- tables ------------------------------------------------------------------------------ */
+
+static void table_add_row(struct md_table *t)
+{
+    if (t->nrows == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 8;
+        t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
+        t->ncells = xrealloc(t->ncells, t->cap * sizeof *t->ncells);
+    }
+    t->rows[t->nrows] = xcalloc(1, sizeof **t->rows);
+    t->ncells[t->nrows] = 0;
+    t->nrows++;
+}
+
+static void table_add_cell(struct md_table *t, char *cell)
+{
+    if (!t->nrows)
+        table_add_row(t);
+    size_t r = t->nrows - 1, n = t->ncells[r];
+    t->rows[r] = xrealloc(t->rows[r], (n + 2) * sizeof **t->rows);
+    t->rows[r][n] = cell;
+    t->rows[r][n + 1] = NULL;
+    t->ncells[r] = n + 1;
+}
+
+static void table_free(struct md_table *t)
+{
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncells[r]; c++)
+            free(t->rows[r][c]);
+        free(t->rows[r]);
+    }
+    free(t->rows);
+    free(t->ncells);
+    free(t->caption);
+    memset(t, 0, sizeof *t);
+}
+
+/* A paragraph made of one already-inline-escaped line. */
+static void emit_para(struct md *w, const char *s)
+{
+    size_t n = strlen(s);
+    if (!n)
+        return;
+    struct buf line = {0};
+    long at = md_line_start_escape(s, n);
+    if (at >= 0) {
+        buf_append(&line, s, (size_t)at);
+        buf_putc(&line, '\\');
+    }
+    buf_puts(&line, s + (at >= 0 ? at : 0));
+    md_emit_line(w, line.data, line.len);
+    md_set_blank(w);
+    buf_free(&line);
+}
+
+static int row_empty(const struct md_table *t, size_t r)
+{
+    for (size_t c = 0; c < t->ncells[r]; c++)
+        if (*t->rows[r][c])
+            return 0;
+    return 1;
+}
+
+static void table_emit(struct md *w, struct md_table *t)
+{
+    if (t->caption)
+        emit_para(w, t->caption);
+    size_t ncols = 0;
+    for (size_t r = 0; r < t->nrows; r++)
+        if (t->ncells[r] > ncols)
+            ncols = t->ncells[r];
+    if (ncols > MD_TABLE_MAX_COLS)
+        ncols = MD_TABLE_MAX_COLS;
+    if (ncols == 1) { /* a layout table of one column: its cells are paragraphs */
+        for (size_t r = 0; r < t->nrows; r++)
+            if (t->ncells[r])
+                emit_para(w, t->rows[r][0]);
+        return;
+    }
+    int header = 1;
+    for (size_t r = 0; r < t->nrows; r++) {
+        if (row_empty(t, r))
+            continue;
+        struct buf line = {0};
+        buf_putc(&line, '|');
+        for (size_t c = 0; c < ncols; c++) {
+            buf_putc(&line, ' ');
+            if (c < t->ncells[r])
+                buf_puts(&line, t->rows[r][c]);
+            /* Cells beyond the column cap join the last column rather than vanish. */
+            for (size_t x = ncols; c == ncols - 1 && x < t->ncells[r]; x++) {
+                buf_putc(&line, ' ');
+                buf_puts(&line, t->rows[r][x]);
+            }
+            buf_puts(&line, " |");
+        }
+        md_emit_line(w, line.data, line.len);
+        if (header) { /* GFM requires a header row: the first row is it */
+            line.len = 0;
+            buf_putc(&line, '|');
+            for (size_t c = 0; c < ncols; c++)
+                buf_puts(&line, " --- |");
+            md_emit_line(w, line.data, line.len);
+            header = 0;
+        }
+        buf_free(&line);
+    }
+    md_set_blank(w);
+}
+
+static int table_open(struct md *w, struct md_frame *f)
+{
+    if (w->raw)
+        return MD_DESCEND;
+    if (w->inline_only || w->table.active) { /* nested in a cell: cells run as text */
+        f->mode = 2;
+        md_space(w);
+        return MD_DESCEND;
+    }
+    md_flush(w);
+    f->mode = 1;
+    w->table.active = 1;
+    f->mark = w->inl.len;
+    return MD_DESCEND;
+}
+
+static void table_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+    if (f->mode != 1)
+        return;
+    w->inl.len = f->mark; /* stray text between rows is not shown by browsers either */
+    if (w->inl.data)
+        w->inl.data[f->mark] = '\0';
+    table_emit(w, &w->table);
+    table_free(&w->table);
+}
+
+static int in_table_grid(struct md *w)
+{
+    return w->table.active && !w->table.in_cell && !w->raw;
+}
+
+static int row_open(struct md *w, struct md_frame *f)
+{
+    if (in_table_grid(w)) {
+        f->mode = 1;
+        table_add_row(&w->table);
+    } else if (!w->raw) {
+        f->mode = 2;
+        md_space(w);
+    }
+    return MD_DESCEND;
+}
+
+static void row_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+}
+
+/* td, th and caption collect their inline content into the table, not the output. */
+static int cell_open(struct md *w, struct md_frame *f)
+{
+    if (!in_table_grid(w)) {
+        if (!w->raw) {
+            f->mode = 2;
+            md_space(w);
+        }
+        return MD_DESCEND;
+    }
+    f->mode = 1;
+    w->table.in_cell = 1;
+    w->inline_only++;
+    f->mark = w->inl.len;
+    f->counter = 1;
+    char *span = html_attr(f->node, "colspan");
+    if (span) {
+        f->counter = strtol(span, NULL, 10);
+        free(span);
+        if (f->counter < 1)
+            f->counter = 1;
+        if (f->counter > MD_MAX_COLSPAN)
+            f->counter = MD_MAX_COLSPAN;
+    }
+    return MD_DESCEND;
+}
+
+/* GFM tables split cells at every '|' not preceded by a backslash, even inside code
+ * spans and link destinations; text pipes are escaped already. */
+static char *cell_text(const char *s)
+{
+    struct buf b = {0};
+    buf_puts(&b, "");
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == '|' && (i == 0 || s[i - 1] != '\\'))
+            buf_putc(&b, '\\');
+        buf_putc(&b, s[i] == '\n' ? ' ' : s[i]);
+    }
+    return buf_steal(&b);
+}
+
+static void cell_close(struct md *w, struct md_frame *f)
+{
+    if (f->mode == 2)
+        md_space(w);
+    if (f->mode != 1)
+        return;
+    w->table.in_cell = 0;
+    w->inline_only--;
+    char *s = md_take(w, f->mark, NULL, NULL);
+    char *cell = cell_text(s);
+    free(s);
+    if (strcmp(f->e->name, "caption") == 0) {
+        free(w->table.caption);
+        w->table.caption = cell;
+        return;
+    }
+    table_add_cell(&w->table, cell);
+    for (long i = 1; i < f->counter; i++)
+        table_add_cell(&w->table, xstrdup(""));
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+#define BLOCK(n) {n, HK_BLOCK, blk_open, blk_close, NULL}
+#define INLINE(n) {n, HK_INLINE, NULL, NULL, NULL}
+#define SKIP(n) {n, HK_SKIP, NULL, NULL, NULL}
+#define MARK(n, m) {n, HK_INLINE, mark_open, mark_close, m}
+#define CODE(n) {n, HK_INLINE, code_open, code_close, NULL}
+#define EMBED(n, label) {n, HK_EMBED, embed_open, NULL, label}
+#define HEADING(n, level) {n, HK_BLOCK, heading_open, heading_close, level}
+#define LIST(n, type) {n, HK_BLOCK, list_open, list_close, type}
+#define PRE(n) {n, HK_PRE, pre_open, pre_close, NULL}
+
+/* Sorted by name (strcmp order): looked up by binary search. */
+static const struct html_elem elems[] = {
+    {"a", HK_INLINE, a_open, a_close, NULL},
+    BLOCK("address"),
+    SKIP("area"),
+    BLOCK("article"),
+    BLOCK("aside"),
+    EMBED("audio", "audio"),
+    MARK("b", "**"),
+    SKIP("base"),
+    {"blockquote", HK_BLOCK, quote_open, quote_close, NULL},
+    BLOCK("body"),
+    {"br", HK_BREAK, br_open, NULL, NULL},
+    SKIP("button"),
+    SKIP("canvas"),
+    {"caption", HK_BLOCK, cell_open, cell_close, NULL},
+    BLOCK("center"),
+    MARK("cite", "_"),
+    CODE("code"),
+    SKIP("col"),
+    SKIP("colgroup"),
+    SKIP("datalist"),
+    BLOCK("dd"),
+    MARK("del", "~~"),
+    BLOCK("details"),
+    MARK("dfn", "_"),
+    SKIP("dialog"),
+    LIST("dir", "ul"),
+    BLOCK("div"),
+    BLOCK("dl"),
+    BLOCK("dt"),
+    MARK("em", "_"),
+    EMBED("embed", "embed"),
+    BLOCK("fieldset"),
+    BLOCK("figcaption"),
+    BLOCK("figure"),
+    BLOCK("footer"),
+    BLOCK("form"),
+    SKIP("frame"),
+    SKIP("frameset"),
+    HEADING("h1", "1"),
+    HEADING("h2", "2"),
+    HEADING("h3", "3"),
+    HEADING("h4", "4"),
+    HEADING("h5", "5"),
+    HEADING("h6", "6"),
+    SKIP("head"),
+    BLOCK("header"),
+    BLOCK("hgroup"),
+    {"hr", HK_BLOCK, hr_open, NULL, NULL},
+    MARK("i", "_"),
+    EMBED("iframe", "iframe"),
+    {"img", HK_EMBED, img_open, NULL, NULL},
+    SKIP("input"),
+    CODE("kbd"),
+    BLOCK("legend"),
+    {"li", HK_BLOCK, li_open, li_close, NULL},
+    SKIP("link"),
+    PRE("listing"),
+    BLOCK("main"),
+    SKIP("map"),
+    LIST("menu", "ul"),
+    SKIP("meta"),
+    SKIP("meter"),
+    BLOCK("nav"),
+    SKIP("noembed"),
+    SKIP("noframes"),
+    SKIP("noscript"),
+    EMBED("object", "object"),
+    LIST("ol", "ol"),
+    SKIP("optgroup"),
+    SKIP("option"),
+    SKIP("output"),
+    BLOCK("p"),
+    SKIP("param"),
+    PRE("plaintext"),
+    PRE("pre"),
+    SKIP("progress"),
+    {"q", HK_INLINE, q_open, q_close, NULL},
+    SKIP("rp"),
+    MARK("s", "~~"),
+    CODE("samp"),
+    SKIP("script"),
+    BLOCK("section"),
+    SKIP("select"),
+    SKIP("source"),
+    MARK("strike", "~~"),
+    MARK("strong", "**"),
+    SKIP("style"),
+    BLOCK("summary"),
+    SKIP("svg"),
+    {"table", HK_BLOCK, table_open, table_close, NULL},
+    {"td", HK_CELL, cell_open, cell_close, NULL},
+    SKIP("template"),
+    SKIP("textarea"),
+    {"th", HK_CELL, cell_open, cell_close, NULL},
+    SKIP("title"),
+    {"tr", HK_BLOCK, row_open, row_close, NULL},
+    SKIP("track"),
+    CODE("tt"),
+    LIST("ul", "ul"),
+    MARK("var", "_"),
+    EMBED("video", "video"),
+    PRE("xmp"),
+};
+
+int html_elem_table_check(void)
+{
+    for (size_t i = 1; i < sizeof elems / sizeof *elems; i++)
+        if (strcmp(elems[i - 1].name, elems[i].name) >= 0)
+            return -1;
+    return 0;
+}
+
+static const struct html_elem plain_elem = {"", HK_INLINE, NULL, NULL, NULL};
+
+const struct html_elem *html_elem_lookup(const char *name)
+{
+    if (!name)
+        return &plain_elem;
+    size_t lo = 0, hi = sizeof elems / sizeof *elems;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, elems[mid].name);
+        if (c == 0)
+            return &elems[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return &plain_elem;
+}

@@ -1,0 +1,125 @@
+/* feeds/md_escape.c: escaping of plain text so that markdown shows it literally. Shared by
+ * the HTML converter (text nodes) and the summarizer (owner: html2md/summarizer engineer).
+ *
+ * CommonMark section 2.4: any ASCII punctuation may be backslash-escaped, so an extra
+ * escape is always harmless; we escape what would otherwise start inline syntax anywhere
+ * in a line, and block syntax only where it matters: at the start of a line. */
+#include "feeds/html2md.h"
+
+#include <string.h>
+
+#include "common/util.h"
+
+/* Characters that open or close inline constructs wherever they stand: code spans,
+ * emphasis, links and images (`!` is harmless once `[` is escaped), autolinks and raw
+ * HTML (`<`), GFM tables and strikethrough, and the backslash itself. */
+static const char inline_specials[] = "\\`*_[]<|~";
+
+/* An entity reference (&amp; &#169; &#x1F600;) would be decoded by a markdown renderer:
+ * CommonMark section 2.5. A lone "&" (AT&T) is shown as it is and needs nothing. */
+static int looks_like_entity(const char *s, size_t n)
+{
+    size_t i = 1;
+    if (i < n && s[i] == '#')
+        i++;
+    size_t start = i;
+    while (i < n && i - start < 32 &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (s[i] >= '0' && s[i] <= '9')))
+        i++;
+    return i > start && i < n && s[i] == ';';
+}
+
+void md_escape_inline(struct buf *b, const char *s, size_t n)
+{
+    size_t run = 0; /* start of the pending unescaped run: appended in one go */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int esc = (c != '\0' && strchr(inline_specials, c) != NULL) ||
+                  (c == '&' && looks_like_entity(s + i, n - i));
+        if (!esc)
+            continue;
+        buf_append(b, s + run, i - run);
+        buf_putc(b, '\\');
+        run = i; /* the special character itself starts the next run */
+    }
+    buf_append(b, s + run, n - run);
+}
+
+static int is_blank_or_end(const char *s, size_t n, size_t i)
+{
+    return i >= n || s[i] == ' ' || s[i] == '\t';
+}
+
+/* A line made only of c and blanks: a setext underline or thematic break. */
+static int only_char(const char *s, size_t n, size_t i, char c)
+{
+    int seen = 0;
+    for (; i < n; i++) {
+        if (s[i] == c)
+            seen = 1;
+        else if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    }
+    return seen;
+}
+
+long md_line_start_escape(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && i < 3 && s[i] == ' ') /* up to 3 spaces of indent still open a block */
+        i++;
+    if (i >= n)
+        return -1;
+    switch (s[i]) {
+    case '>': /* block quote */
+        return (long)i;
+    case '#': { /* ATX heading: 1-6 '#' then blank or end */
+        size_t k = i;
+        while (k < n && s[k] == '#')
+            k++;
+        return (k - i <= 6 && is_blank_or_end(s, n, k)) ? (long)i : -1;
+    }
+    case '-': /* bullet, thematic break, setext underline */
+    case '+':
+        if (is_blank_or_end(s, n, i + 1) || only_char(s, n, i, s[i]))
+            return (long)i;
+        return -1;
+    case '=': /* setext underline */
+        return only_char(s, n, i, '=') ? (long)i : -1;
+    default:
+        break;
+    }
+    /* Ordered list marker: 1-9 digits then '.' or ')' then blank or end. */
+    size_t k = i;
+    while (k < n && k - i < 10 && s[k] >= '0' && s[k] <= '9')
+        k++;
+    if (k > i && k - i <= 9 && k < n && (s[k] == '.' || s[k] == ')') &&
+        is_blank_or_end(s, n, k + 1))
+        return (long)k;
+    return -1;
+}
+
+void md_escape_text(struct buf *b, const char *s)
+{
+    if (!s)
+        return;
+    for (;;) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        size_t start = b->len;
+        md_escape_inline(b, s, n);
+        long at = md_line_start_escape(b->data ? b->data + start : "", b->len - start);
+        if (at >= 0) {
+            buf_grow(b, 1);
+            char *p = b->data + start + at;
+            memmove(p + 1, p, b->len - start - (size_t)at + 1);
+            *p = '\\';
+            b->len++;
+        }
+        if (!nl)
+            break;
+        buf_putc(b, '\n');
+        s = nl + 1;
+    }
+}
