@@ -632,11 +632,9 @@ int date_parse(const char *s, int64_t *out)
 {
     if (!s)
         return -1;
-    /* Whitespace (CR/LF/tabs inside a pubDate, jn-pt feed) becomes single spaces. */
-    size_t len = strlen(s);
-    if (len > 200)
-        return -1;
-    char buf[256];
+    /* Whitespace (CR/LF/tabs inside a pubDate, jn-pt feed) becomes single spaces. No
+     * real date is longer than the buffer, however much padding surrounds it. */
+    char buf[128];
     size_t n = 0;
     int space = 0;
     for (const char *p = s; *p; p++) {
@@ -644,6 +642,8 @@ int date_parse(const char *s, int64_t *out)
             space = 1;
             continue;
         }
+        if (n + 2 >= sizeof buf)
+            return -1;
         if (space && n)
             buf[n++] = ' ';
         space = 0;

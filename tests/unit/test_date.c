@@ -168,6 +168,15 @@ static void test_bad_dates(void **state)
     }
     int64_t t;
     assert_int_equal(date_parse(NULL, &t), -1);
+    /* Long input: rejected when it is long text, parsed when it is only padding. */
+    char big[4096];
+    memset(big, '1', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(date_parse(big, &t), -1);
+    memset(big, ' ', sizeof big - 1);
+    memcpy(big + 2000, "2003-12-13T18:30:02Z", 20);
+    assert_int_equal(date_parse(big, &t), 0);
+    assert_int_equal(t, 1071340202);
 }
 
 /* Epoch values from an independent count of days (Python calendar.isleap). */
