@@ -72,6 +72,7 @@ char *text_fix_utf8(const char *s)
     size_t n = strlen(s);
     struct buf b = {0};
     buf_grow(&b, n + 1);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     char enc[4];
     for (size_t i = 0; i < n;) {
         unsigned cp;
@@ -101,6 +102,7 @@ static char *convert(const char *charset, const char *in, size_t len, size_t *ou
         return NULL;
     struct buf b = {0};
     buf_grow(&b, len * 2 + 16);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     char *ip = (char *)in;
     size_t il = len;
     while (il > 0) {

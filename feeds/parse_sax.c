@@ -286,6 +286,7 @@ static char *attr_value(const xmlChar *v, const xmlChar *end)
 {
     struct buf b = {0};
     buf_grow(&b, (size_t)(end - v) + 1);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     for (const char *p = (const char *)v; p < (const char *)end;) {
         if (*p == '&') {
             if ((const char *)end - p >= 5 && !strncmp(p, "&#38;", 5)) {
@@ -416,6 +417,7 @@ static char *fix_ampersands(const char *s, size_t len, size_t *outlen)
 {
     struct buf b = {0};
     buf_grow(&b, len + len / 16 + 16);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     const char *end = s + len;
     for (const char *p = s; p < end;) {
         const char *skip_to = NULL;

@@ -14,12 +14,42 @@
 #include "feeds/parse_internal.h"
 #include "feeds/url.h"
 
+/* Length of the Unicode space (no-break, en/em/thin, zero-width, ideographic, BOM)
+ * that starts at s, 0 if none. Titles padded with &nbsp; must still trim. */
+static size_t uspace_len(const unsigned char *s)
+{
+    if (s[0] == 0xC2 && s[1] == 0xA0)
+        return 2;
+    if (s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x80 && s[2] <= 0x8B)
+        return 3;
+    if ((s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) || (s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF))
+        return 3;
+    return 0;
+}
+
+static void trim_unicode(char *s)
+{
+    size_t n = strlen(s), lead = 0, l;
+    while (lead < n && ((l = uspace_len((unsigned char *)s + lead)) || s[lead] == ' '))
+        lead += l ? l : 1;
+    size_t end = n;
+    for (int again = 1; again && end > lead;) {
+        again = 0;
+        if (s[end - 1] == ' ') { end--; again = 1; continue; }
+        for (size_t k = 2; k <= 3 && end >= lead + k; k++)
+            if (uspace_len((unsigned char *)s + end - k) == k) { end -= k; again = 1; break; }
+    }
+    memmove(s, s + lead, end - lead);
+    s[end - lead] = '\0';
+}
+
 char *text_plain(const char *s)
 {
     if (str_empty(s))
         return NULL;
     char *fixed = text_fix_utf8(s);
     str_squash_ws(fixed);
+    trim_unicode(fixed);
     if (!*fixed) {
         free(fixed);
         return NULL;
@@ -74,6 +104,7 @@ char *text_from_html(const char *html)
         return NULL;
     struct buf b = {0};
     buf_grow(&b, strlen(html) + 1);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     const char *p = html;
     while (*p) {
         if (*p == '<' && (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!' || p[1] == '?')) {
@@ -145,6 +176,7 @@ char *text_escape_html(const char *s)
 {
     struct buf b = {0};
     buf_grow(&b, strlen(s) + 16);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     for (; *s; s++) {
         switch (*s) {
         case '&': buf_puts(&b, "&amp;"); break;
@@ -253,6 +285,7 @@ char *html_resolve_urls(const char *html, const char *base)
     }
     struct buf b = {0};
     buf_grow(&b, strlen(fixed) + 64);
+    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     const char *p = fixed;
     while (*p) {
         if (!strncmp(p, "<!--", 4)) {

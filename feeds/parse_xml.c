@@ -359,8 +359,8 @@ static void atom_link(struct xstate *st, int on_entry, const struct xattr *a, in
 {
     const char *rel = attr_get(a, n, "rel");
     const char *href = attr_get(a, n, "href");
-    if (!href)
-        return;
+    if (str_empty(href))
+        return;   /* href="" would resolve to the base: not a link to anything */
     if (!rel || !*rel || !strcmp(rel, "alternate") ||
         !strcmp(rel, "http://www.iana.org/assignments/relation/alternate")) {
         xml_field_set(st, on_entry, F_LINK, 2, abs_url(st, href));
