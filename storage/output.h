@@ -30,7 +30,8 @@ char *slug_make(const char *title, size_t maxlen);
 
 /* Relative path for a post from the pattern (default "{date}-{slug}.md"). Placeholders:
  * {date} YYYY-MM-DD, {year}, {month}, {day}, {slug}, {feed} (slug of the feed title),
- * {id} (16 hex digits of the identity hash). The date is local to the configured zone
+ * {id} (16 hex digits of the identity hash); {slug} comes from original_title (else title),
+ * so a translated title never changes a name. The date is local to the configured zone
  * (process TZ). The slug falls back to "post-<first 8 of id hash>" when empty. Each path
  * component is cut to fit NAME_MAX, never starts with '.', never contains "..": the result
  * always stays inside the output folder. Returns malloc'd text. */

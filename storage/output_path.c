@@ -244,7 +244,10 @@ char *output_path_for(const char *pattern, const struct post *p, const char *fee
     struct tm tm = {0};
     time_t t = (time_t)p->published;
     localtime_r(&t, &tm);   /* the configured zone: the daemon sets TZ */
-    char *slug = slug_make(p->title && *p->title ? p->title : p->original_title, SLUG_MAX);
+    /* The feed's own title, not a translated one: a summarizer may word a translation
+     * differently on a retry, and a name must not depend on that. */
+    char *slug = slug_make(p->original_title && *p->original_title ? p->original_title
+                                                                   : p->title, SLUG_MAX);
     char *feed = slug_make(feed_title, FEED_SLUG_MAX);
 
     struct buf ex = {0};

@@ -186,6 +186,11 @@ static void path_patterns(void **state)
                "2024/simon-willisons-weblog/hello.md");
     check_path("{year}/{month}/{day}/{id}.md", "Hello", NULL, "2024/12/20/0123456789abcdef.md");
     check_path("{feed}/{slug}.md", "Hello", NULL, "feed/hello.md");
+    /* the slug follows the feed's title, not a translated shown title */
+    struct post t = {.title = "Bonjour", .original_title = "Hello", .published = T_2024_12_20_0300Z};
+    char *path = output_path_for(NULL, &t, NULL, "0123456789abcdef");
+    assert_string_equal(path, "2024-12-20-hello.md");
+    free(path);
 }
 
 static void path_fallbacks_and_traversal(void **state)
