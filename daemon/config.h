@@ -1,4 +1,4 @@
-/* daemon/config.h: the configuration file (documented in docs/feedsd.conf.md and
+/* daemon/config.h: the configuration file (documented in docs/configuration.md and
  * examples/feedsd.conf). Format: "key = value" lines, '#' comments, and one
  * "[feed URL]" section per feed for per-feed options. Unknown keys and bad values are
  * errors that name the file, line and key. A struct config owns all its strings. */
@@ -40,7 +40,9 @@ struct config {
 void config_defaults(struct config *c);
 
 /* Reads path into c (which holds defaults first). 0, or -1 with "FILE:LINE: key: reason"
- * in err. Relative paths in the file are resolved against the file's folder. */
+ * in err. Relative paths in the file are resolved against the file's folder. The file
+ * named by "feeds" is only recorded in feeds_file, not read: the caller reads it with
+ * config_add_feeds_file() after applying --feeds. A feed URL defined twice is an error. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 
 /* Adds the feeds of a subscription file (OPML, or one URL per line with blank lines and
