@@ -86,10 +86,22 @@ static int load_config(struct app *app, struct config *c, char *err, size_t errl
     return 0;
 }
 
+/* "local" means the zone feedsd was started with, so a reload back to "local" restores
+ * the original TZ (or its absence). */
 static void apply_timezone(const struct config *c)
 {
+    static int saved;
+    static char *orig_tz;
+    if (!saved) {
+        orig_tz = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+        saved = 1;
+    }
     if (c->timezone && strcmp(c->timezone, "local"))
         setenv("TZ", c->timezone, 1);
+    else if (orig_tz)
+        setenv("TZ", orig_tz, 1);
+    else
+        unsetenv("TZ");
     tzset();
 }
 

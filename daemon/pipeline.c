@@ -115,7 +115,7 @@ static int step_write(struct app *app, struct db_entry *e)
     char *text = output_render(&p);
     char err[512];
     if (output_write_atomic(app->cfg.output, e->path, text, err, sizeof err) < 0) {
-        log_err("%s: cannot write %s/%s: %s", e->feed_url, app->cfg.output, e->path, err);
+        log_err("%s: %s", e->feed_url, err);
     } else if (db_entry_mark_written(app->db, e->id) == 0) {
         log_info("wrote %s", e->path);
         rc = 0;
