@@ -98,6 +98,18 @@ static int skip_element(const char *name, size_t n)
     return (n == 6 && !strncasecmp(name, "script", 6)) || (n == 5 && !strncasecmp(name, "style", 5));
 }
 
+/* Phrasing elements: their tags do not separate words ("X<b>H</b>" reads "XH"). */
+static int inline_element(const char *name, size_t n)
+{
+    static const char *const names[] = {"a", "abbr", "b", "bdi", "bdo", "cite", "code",
+        "data", "dfn", "em", "font", "i", "kbd", "mark", "q", "s", "samp", "small", "span",
+        "strike", "strong", "sub", "sup", "time", "tt", "u", "var"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && !strncasecmp(name, names[i], n))
+            return 1;
+    return 0;
+}
+
 char *text_from_html(const char *html)
 {
     if (!html)
@@ -119,10 +131,12 @@ char *text_from_html(const char *html)
                 continue;
             }
             const char *name = p + 1;
+            int closing = *name == '/';
+            name += closing;
             size_t n = 0;
             while (isalnum((unsigned char)name[n]))
                 n++;
-            if (skip_element(name, n)) {
+            if (!closing && skip_element(name, n)) {
                 /* jump past the matching end tag */
                 const char *q = e + 1, *end = NULL;
                 while ((q = strchr(q, '<')) != NULL) {
@@ -135,7 +149,8 @@ char *text_from_html(const char *html)
                     continue;
                 }
             }
-            buf_putc(&b, ' ');   /* a tag separates words ("a<br>b") */
+            if (!inline_element(name, n))
+                buf_putc(&b, ' ');   /* a block tag separates words ("a<br>b") */
             p = e + 1;
             continue;
         }

@@ -70,9 +70,9 @@ static const struct xrule rules[] = {
     {K_FEED, XNS_RSS, "lastBuildDate", A_DATE, F_UPDATED, 3, 0},
     {K_FEED, XNS_RSS, "pubDate", A_DATE, F_UPDATED, 2, 0},
     {K_FEED, XNS_DC, "date", A_DATE, F_UPDATED, 2, 0},
-    {K_FEED, XNS_RSS, "managingEditor", A_AUTHOR, F_AUTHOR, 2, 0},
-    {K_FEED, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 3, 0},
-    {K_FEED, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 1, 0},
+    {K_FEED, XNS_RSS, "managingEditor", A_AUTHOR, F_AUTHOR, 3, 0},
+    {K_FEED, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 4, 0},
+    {K_FEED, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 2, 0},
     {K_FEED, XNS_ITUNES, "summary", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "subtitle", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "image", A_ITUNES_IMAGE, F_ICON, 1, 0},
@@ -100,9 +100,9 @@ static const struct xrule rules[] = {
     {K_ENTRY, XNS_DC, "date", A_DATE, F_PUBLISHED, 2, 0},
     {K_ENTRY, XNS_DCTERMS, "issued", A_DATE, F_PUBLISHED, 1, 0},
     {K_ENTRY, XNS_DCTERMS, "modified", A_DATE, F_UPDATED, 2, 0},
-    {K_ENTRY, XNS_RSS, "author", A_AUTHOR, F_AUTHOR, 3, 0},
-    {K_ENTRY, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 2, 0},
-    {K_ENTRY, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 1, 0},
+    {K_ENTRY, XNS_RSS, "author", A_AUTHOR, F_AUTHOR, 4, 0},
+    {K_ENTRY, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 3, 0},
+    {K_ENTRY, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 2, 0},
     {K_ENTRY, XNS_ITUNES, "summary", A_TEXT_HTML, F_SUMMARY, 1, 0},
     {K_ENTRY, XNS_RSS, "category", A_CATEGORY, F_NONE, 0, 0},
     {K_ENTRY, XNS_DC, "subject", A_CATEGORY, F_NONE, 0, 0},
@@ -244,8 +244,8 @@ void xml_entry_begin(struct xstate *st)
  * post), else the document's location. */
 static const char *html_base(struct xstate *st, const char *explicit_base)
 {
-    if (explicit_base)
-        return explicit_base;
+    if (explicit_base && text_has_scheme(explicit_base))
+        return explicit_base;   /* a relative xml:base with nothing to resolve it against is no base */
     if (st->entry && st->entry->link && text_has_scheme(st->entry->link))
         return st->entry->link;
     if (st->doc_base)
@@ -273,7 +273,9 @@ void xml_entry_end(struct xstate *st)
         e->link = st->guid_link;
         st->guid_link = NULL;
     }
-    resolve_in_place(&e->link, st->doc_base);
+    const char *flink = st->feed->link;
+    resolve_in_place(&e->link, st->doc_base ? st->doc_base :
+                               flink && text_has_scheme(flink) ? flink : NULL);
     const char *b = html_base(st, st->summary_base);
     char *s = html_resolve_urls(e->summary, b);
     free(e->summary);
@@ -296,7 +298,9 @@ void xml_feed_end(struct xstate *st)
     if (st->entry)
         xml_entry_end(st);
     resolve_in_place(&st->feed->link, st->doc_base);
-    resolve_in_place(&st->feed->icon, st->doc_base);
+    const char *link = st->feed->link;
+    resolve_in_place(&st->feed->icon, st->doc_base ? st->doc_base :
+                                      link && text_has_scheme(link) ? link : NULL);
 }
 
 /* ---- elements without text: links, enclosures, categories ---- */
@@ -453,11 +457,15 @@ void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xm
         free(t);
         return;
     }
-    case A_AUTHOR:
+    case A_AUTHOR: {
         v = text_looks_html(text) ? text_from_html(text) : xstrdup(text);
-        xml_field_set(st, on_entry, r->field, r->prio, text_author(v));
+        char *who = text_author(v);
         free(v);
+        /* a bare email is the last resort: the contract prefers a name */
+        int email_only = who && strchr(who, '@') && !strchr(who, ' ');
+        xml_field_set(st, on_entry, r->field, email_only ? 1 : r->prio, who);
         return;
+    }
     default:
         break;
     }

@@ -15,4 +15,8 @@ struct summarize_opts {
  * sentences joined by spaces, markdown-escaped); "" when the text has no sentence. */
 char *summarize_extractive(const char *text, const struct summarize_opts *opts);
 
+/* The sentence splitter on its own (for tests and callers that need it): writes the byte
+ * ranges [starts[i], ends[i]) of up to max sentences of text, trimmed; returns how many. */
+size_t summarize_sentences(const char *text, size_t *starts, size_t *ends, size_t max);
+
 #endif
