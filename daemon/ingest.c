@@ -106,6 +106,8 @@ static int store_entries(struct app *app, struct feed_state *fs, const struct fe
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         int64_t eid = 0;
+        if (ids[i].duplicate)
+            continue;     /* the same item twice in one document (invalid feeds do this) */
         int found = entry_lookup(db, fs->id, ids, n, i, &eid);
         if (found < 0) {
             rc = -1;

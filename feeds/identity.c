@@ -182,8 +182,10 @@ void identity_compute(const struct feed *f, struct identity *out)
     if (!f || f->nentries == 0)
         return;
     size_t n = f->nentries;
-    struct strcount used, aliases;
+    struct strcount used, aliases, prints;
     strcount_init(&used, n);
+    strcount_init(&prints, n);
+    char **fps = xcalloc(n, sizeof *fps);
     strcount_init(&aliases, n * IDENTITY_MAX_ALIASES);
 
     for (size_t i = 0; i < n; i++) {
@@ -194,6 +196,12 @@ void identity_compute(const struct feed *f, struct identity *out)
         /* Exact key: the first occurrence keeps it; later ones get "|hash", then
          * "|hash|2", "|hash|3"... for true duplicates, so every key is distinct. */
         char *key = base_key(e);
+        /* The same key with the same stable fields is the same item listed twice. */
+        char rh[17];
+        hash_hex(hash_repeat(e), rh);
+        fps[i] = xasprintf("%s|%s", key, rh);
+        id->duplicate = strcount_get(&prints, fps[i]) > 0;
+        strcount_add(&prints, fps[i]);
         if (strcount_get(&used, key)) {
             char hex[17];
             hash_hex(hash_repeat(e), hex);
@@ -228,6 +236,10 @@ void identity_compute(const struct feed *f, struct identity *out)
             drop[i * IDENTITY_MAX_ALIASES + k] = strcount_get(&aliases, out[i].aliases[k]) > 1;
     strcount_free(&aliases);
     strcount_free(&used);
+    strcount_free(&prints);
+    for (size_t i = 0; i < n; i++)
+        free(fps[i]);
+    free(fps);
     for (size_t i = 0; i < n; i++)
         for (size_t k = out[i].naliases; k-- > 0;)
             if (drop[i * IDENTITY_MAX_ALIASES + k])

@@ -18,6 +18,8 @@ struct identity {
     char *aliases[IDENTITY_MAX_ALIASES];     /* NULL-padded, distinct, never equal to key */
     size_t naliases;
     char content_hash[17];                   /* title + summary + content + enclosures */
+    int duplicate;                           /* same key and stable fields as an earlier
+                                                entry of the document: store it once */
 };
 
 /* Computes the identities of every entry of f, in order (out has f->nentries slots).

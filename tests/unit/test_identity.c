@@ -276,6 +276,19 @@ static void test_repeated_guids(void **state)
     assert_string_equal(ids[4].key, want);
     snprintf(want, sizeof want, "%s|3", ids[1].key);
     assert_string_equal(ids[5].key, want);
+    /* the true duplicates are flagged, the rest are not */
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(ids[i].duplicate, i >= 4);
+    /* also when the repeated item is the first one listed */
+    struct entry twice[] = {
+        mk("guid-9", "https://e.com/z", "Same", "s", NULL),
+        mk("guid-9", "https://e.com/z", "Same", "s", NULL),
+    };
+    struct identity tw[2];
+    compute(twice, 2, tw);
+    assert_int_equal(tw[0].duplicate, 0);
+    assert_int_equal(tw[1].duplicate, 1);
+    free_all(tw, 2);
     /* the link shared by [1], [4], [5] is no alias for any of them */
     assert_int_equal(ids[1].naliases, 0);
     assert_int_equal(ids[4].naliases, 0);
