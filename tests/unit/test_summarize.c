@@ -1,0 +1,338 @@
+/* tests/unit/test_summarize.c: the built-in extractive summarizer (feeds/summarize.c):
+ * sentence splitting (abbreviations, numbers, CJK full stops), choice of informative
+ * sentences in document order, boilerplate ignored, the byte budget on every entry of the
+ * testdata feeds, UTF-8 never cut, markdown escaping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "common/util.h"
+#include "feeds/html2md.h"
+#include "feeds/summarize.h"
+
+static int utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t k = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        if (!k)
+            return 0;
+        for (size_t i = 1; i < k; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+        p += k;
+    }
+    return 1;
+}
+
+static char *summ(const char *text, int sentences, size_t chars)
+{
+    struct summarize_opts o = {sentences, chars};
+    return summarize_extractive(text, &o);
+}
+
+/* The i-th sentence of text as a string. */
+static char *nth_sentence(const char *text, size_t i)
+{
+    size_t st[64], en[64];
+    size_t n = summarize_sentences(text, st, en, 64);
+    if (i >= n)
+        return NULL;
+    return xstrndup(text + st[i], en[i] - st[i]);
+}
+
+static void expect_split(const char *text, const char *const *want, size_t nwant)
+{
+    size_t st[64], en[64];
+    size_t n = summarize_sentences(text, st, en, 64);
+    assert_int_equal(n, nwant);
+    for (size_t i = 0; i < n; i++) {
+        char *s = xstrndup(text + st[i], en[i] - st[i]);
+        assert_string_equal(s, want[i]);
+        free(s);
+    }
+}
+
+static void test_split_latin(void **state)
+{
+    const char *const w1[] = {"Dr. Smith paid $3.14 for it, e.g. at the U.S. store.",
+                              "Was it worth it?!", "\"Yes,\" he said.", "J. R. R. Tolkien agreed"};
+    expect_split("Dr. Smith paid $3.14 for it, e.g. at the U.S. store. Was it worth it?! "
+                 "\"Yes,\" he said.  J. R. R. Tolkien agreed",
+                 w1, 4);
+    const char *const w2[] = {"Heading", "First line", "second paragraph...", "More."};
+    expect_split("Heading\n\nFirst line\nsecond paragraph... More.", w2, 4);
+    const char *const w3[] = {"Version 2.0.1 is out (finally).", "See example.com/a.b for more."};
+    expect_split("Version 2.0.1 is out (finally). See example.com/a.b for more.", w3, 2);
+}
+
+static void test_split_cjk(void **state)
+{
+    const char *const zh[] = {"今天天气很好。", "我们去公园散步吧！", "你觉得怎么样？",
+                              "「好的。」", "没有标点的结尾"};
+    expect_split("今天天气很好。我们去公园散步吧！你觉得怎么样？「好的。」没有标点的结尾", zh, 5);
+    const char *const ja[] = {"吾輩は猫である。", "名前はまだ無い。", "どこで生れたかとんと見当がつかぬ。"};
+    expect_split("吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。", ja, 3);
+}
+
+static void test_empty(void **state)
+{
+    char *s = summarize_extractive("", NULL);
+    assert_string_equal(s, "");
+    free(s);
+    s = summarize_extractive(NULL, NULL);
+    assert_string_equal(s, "");
+    free(s);
+    s = summarize_extractive(" \n\n\t ", NULL);
+    assert_string_equal(s, "");
+    free(s);
+    s = summarize_extractive("Continue reading \xE2\x86\x92\n\nhttps://example.com/post/1", NULL);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+static const char article[] =
+    "Inference scaling changes how language models are evaluated. "
+    "Many labs found that training larger language models gave smaller gains than before. "
+    "I had coffee this morning.\n\n"
+    "Inference scaling spends more computation when language models answer, and inference "
+    "scaling works best where answers can be checked, such as code and mathematics. "
+    "The weather was nice. "
+    "Critics note that inference scaling does little for translation, because language models "
+    "cannot reason past missing training data.\n\n"
+    "Continue reading Is inference scaling the future of language models?\n"
+    "The post Inference scaling and language models appeared first on Example Blog.\n"
+    "Share this: Twitter, Facebook";
+
+static void test_english_article(void **state)
+{
+    char *s = summ(article, 3, 600);
+    assert_true(strlen(s) <= 600);
+    /* the informative sentences, not the asides, not the template */
+    assert_null(strstr(s, "coffee"));
+    assert_null(strstr(s, "weather"));
+    assert_null(strstr(s, "Continue reading"));
+    assert_null(strstr(s, "appeared first"));
+    assert_null(strstr(s, "Share this"));
+    const char *a = strstr(s, "Inference scaling spends more computation");
+    const char *b = strstr(s, "Critics note");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b); /* document order */
+    /* exactly three sentences, joined by single spaces */
+    size_t st[8], en[8];
+    assert_int_equal(summarize_sentences(s, st, en, 8), 3);
+    assert_null(strstr(s, "  "));
+    assert_null(strchr(s, '\n'));
+    /* deterministic */
+    char *again = summ(article, 3, 600);
+    assert_string_equal(s, again);
+    free(again);
+    free(s);
+
+    s = summ(article, 1, 600);
+    assert_int_equal(summarize_sentences(s, st, en, 8), 1);
+    free(s);
+}
+
+static void test_budget_and_cut(void **state)
+{
+    char *s = summ(article, 3, 200);
+    assert_true(strlen(s) <= 200);
+    assert_true(strlen(s) > 0);
+    free(s);
+
+    /* one sentence longer than the budget: cut at a word boundary, "…" appended */
+    struct buf b = {0};
+    for (int i = 0; i < 40; i++)
+        buf_printf(&b, "word%d ", i);
+    buf_puts(&b, "end.");
+    s = summ(b.data, 3, 60);
+    assert_true(strlen(s) <= 60);
+    size_t n = strlen(s);
+    assert_true(n > 3 && strcmp(s + n - 3, "\xE2\x80\xA6") == 0);
+    assert_true(s[n - 4] != ' ');
+    assert_true(strncmp(b.data, s, n - 3) == 0); /* a prefix of the text, cut between words */
+    assert_true(b.data[n - 3] == ' ');
+    free(s);
+    buf_free(&b);
+
+    /* CJK: cut between characters, never inside one */
+    for (int i = 0; i < 100; i++)
+        buf_puts(&b, "漢字");
+    buf_puts(&b, "。");
+    for (size_t budget = 4; budget < 40; budget++) {
+        s = summ(b.data, 3, budget);
+        assert_true(strlen(s) <= budget);
+        assert_true(utf8_valid(s));
+        free(s);
+    }
+    buf_free(&b);
+
+    s = summ(article, 3, 2); /* too small for anything */
+    assert_string_equal(s, "");
+    free(s);
+}
+
+static void test_chinese(void **state)
+{
+    const char *text =
+        "人工智能的进步是否正在放缓？这是最近讨论最多的问题。"
+        "研究者认为模型扩展的收益正在减少，推理扩展成为新的方向。"
+        "今天午饭吃了面条。"
+        "推理扩展在编程和数学等有明确答案的问题上效果显著，推理扩展的成本也在下降。"
+        "阅读全文";
+    char *s = summ(text, 3, 600);
+    assert_true(utf8_valid(s));
+    assert_null(strstr(s, "阅读全文"));
+    assert_null(strstr(s, "面条"));
+    assert_null(strchr(s, ' ')); /* CJK sentences are joined without spaces */
+    assert_non_null(strstr(s, "推理扩展在编程和数学"));
+    free(s);
+    s = summ(text, 2, 100);
+    assert_true(strlen(s) <= 100);
+    assert_true(utf8_valid(s));
+    free(s);
+}
+
+static void test_japanese(void **state)
+{
+    const char *text =
+        "新しい検索エンジンが公開された。"
+        "この検索エンジンは大規模言語モデルを使って検索結果を要約する。"
+        "駅前のパン屋は休みだった。"
+        "検索エンジンの要約は出典へのリンクを示すので、利用者は検索結果を確かめられる！"
+        "続きを読む";
+    char *s = summ(text, 2, 600);
+    assert_true(utf8_valid(s));
+    assert_null(strstr(s, "続きを読む"));
+    assert_null(strstr(s, "パン屋"));
+    assert_non_null(strstr(s, "検索エンジンの要約"));
+    size_t st[8], en[8];
+    assert_int_equal(summarize_sentences(s, st, en, 8), 2);
+    free(s);
+}
+
+static void test_escaping(void **state)
+{
+    char *s = summ("Use *stars* and [brackets] with `ticks` in the text of this sentence.", 3, 600);
+    assert_string_equal(s, "Use \\*stars\\* and \\[brackets\\] with \\`ticks\\` in the text of this "
+                           "sentence.");
+    free(s);
+    s = summ("1. Numbered lines look like lists in markdown documents.", 3, 600);
+    assert_string_equal(s, "1\\. Numbered lines look like lists in markdown documents.");
+    free(s);
+    char *first = nth_sentence("Alpha beta. Gamma delta.", 1);
+    assert_string_equal(first, "Gamma delta.");
+    free(first);
+}
+
+/* No raw HTML: outside code (fenced blocks, lines with code spans) every '<' is escaped. */
+static void assert_no_raw_html(const char *m)
+{
+    int fence = 0;
+    for (const char *line = m; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        const char *p = line;
+        while (p < line + n && (*p == '>' || *p == ' '))
+            p++;
+        if (strncmp(p, "```", 3) == 0)
+            fence = !fence;
+        else if (!fence && !memchr(line, '`', n))
+            for (const char *q = line; q < line + n; q++)
+                if (*q == '<')
+                    assert_true(q > line && q[-1] == '\\');
+        line += n + (nl ? 1 : 0);
+    }
+}
+
+/* Every content/summary/description of every testdata feed: html_to_text, then summaries
+ * at several budgets. Also runs html2md over them (no crash, bounded output). */
+static void summarize_node_text(xmlNode *n, size_t *entries)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        const char *name = (const char *)n->name;
+        if (!strcmp(name, "encoded") || !strcmp(name, "description") ||
+            !strcmp(name, "content") || !strcmp(name, "summary")) {
+            xmlChar *c = xmlNodeGetContent(n);
+            if (c && *c) {
+                size_t len = strlen((const char *)c);
+                char *text = html_to_text((const char *)c, len);
+                assert_true(utf8_valid(text));
+                static const size_t budgets[] = {600, 280, 120, 40, 7};
+                for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++) {
+                    char *s = summ(text, 3, budgets[i]);
+                    assert_true(strlen(s) <= budgets[i]);
+                    assert_true(utf8_valid(s));
+                    assert_null(strchr(s, '\n'));
+                    free(s);
+                }
+                char *m = html2md((const char *)c, len, "https://example.com/feed/");
+                assert_true(strlen(m) <= 16 * len + 4096);
+                assert_no_raw_html(m);
+                assert_null(strstr(m, "](javascript:"));
+                free(m);
+                free(text);
+                (*entries)++;
+            }
+            xmlFree(c);
+            continue;
+        }
+        summarize_node_text(n->children, entries);
+    }
+}
+
+static void test_testdata_budget(void **state)
+{
+    const char *dir = "/work/shared/testdata/feeds";
+    DIR *d = opendir(dir);
+    if (!d)
+        skip();
+    size_t entries = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
+            continue;
+        char *path = xasprintf("%s/%s", dir, e->d_name);
+        xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_RECOVER | XML_PARSE_NONET |
+                                                    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (doc) {
+            summarize_node_text(xmlDocGetRootElement(doc), &entries);
+            xmlFreeDoc(doc);
+        }
+        free(path);
+    }
+    closedir(d);
+    assert_true(entries > 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_latin),
+        cmocka_unit_test(test_split_cjk),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_english_article),
+        cmocka_unit_test(test_budget_and_cut),
+        cmocka_unit_test(test_chinese),
+        cmocka_unit_test(test_japanese),
+        cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_testdata_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
