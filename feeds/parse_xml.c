@@ -106,6 +106,9 @@ static const struct xrule rules[] = {
     {K_ENTRY, XNS_ITUNES, "summary", A_TEXT_HTML, F_SUMMARY, 1, 0},
     {K_ENTRY, XNS_RSS, "category", A_CATEGORY, F_NONE, 0, 0},
     {K_ENTRY, XNS_DC, "subject", A_CATEGORY, F_NONE, 0, 0},
+    /* <categories><category>..</category></categories> (Macworld's IDG feeds) */
+    {K_ENTRY, XNS_RSS, "categories", A_PUSH, F_NONE, 0, K_CATEGORIES},
+    {K_CATEGORIES, XNS_RSS, "category", A_CATEGORY, F_NONE, 0, 0},
     {K_ENTRY, XNS_RSS, "enclosure", A_ENCLOSURE, F_NONE, 0, 0},
     {K_ENTRY, XNS_ENC, "enclosure", A_ENCLOSURE, F_NONE, 0, 0},
     {K_ENTRY, XNS_MEDIA, "group", A_PUSH, F_NONE, 0, K_MEDIA},

@@ -16,7 +16,7 @@ enum xns {
 
 /* What an open element is, for its children's lookups. */
 enum xkind {
-    K_NONE, K_RSSROOT, K_RDFROOT, K_FEED, K_ENTRY, K_IMAGE, K_MEDIA, K_PERSON,
+    K_NONE, K_RSSROOT, K_RDFROOT, K_FEED, K_ENTRY, K_IMAGE, K_MEDIA, K_PERSON, K_CATEGORIES,
 };
 
 enum xfield {

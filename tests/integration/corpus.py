@@ -96,6 +96,10 @@ def xml_facts(text):
             "link": nonempty(own, ["link"]) or bool(re.search(r"<%slink\b[^>]*href=[\"'][^\"']" % TAG, own)),
             "body": nonempty(own, ["description", "encoded", "summary", "content"]),
             "date": nonempty(own, ["pubDate", "date", "published", "updated", "issued", "modified"]),
+            "enclosures": len(set(re.findall(
+                r"<(?:enc:)?enclosure\b[^>]*?(?:url|rdf:resource)=[\"']([^\"']+)", own) + re.findall(
+                r"<%slink\b(?=[^>]*rel=[\"']enclosure)[^>]*href=[\"']([^\"']+)" % TAG, own))),
+            "categories": bool(re.search(r"<(?:(?:atom|a10):)?category\b[^>]*(?:term=[\"'][^\"']|>\s*[^<\s])|<dc:subject>\s*[^<\s]", own)),
         })
     return facts
 
@@ -108,6 +112,8 @@ def json_facts(doc):
             "link": bool(it.get("url") or it.get("external_url")),
             "body": bool(it.get("content_html") or it.get("content_text") or it.get("summary")),
             "date": bool(it.get("date_published") or it.get("date_modified")),
+            "enclosures": len({a.get("url") for a in it.get("attachments", []) if a.get("url")}),
+            "categories": bool(it.get("tags")),
         })
     return facts
 
@@ -187,6 +193,11 @@ def check_feed(feedsd, path, verbose):
             problems.append("entry %d: document has a body, output has none" % i)
         if f["date"] and not (e.get("published") or e.get("updated")):
             problems.append("entry %d: document has a date, output has none" % i)
+        if len(e.get("enclosures") or []) < f["enclosures"]:
+            problems.append("entry %d: document has %d enclosures, output %d"
+                            % (i, f["enclosures"], len(e.get("enclosures") or [])))
+        if f["categories"] and not e.get("categories"):
+            problems.append("entry %d: document has categories, output has none" % i)
         if not (e.get("title") or e.get("link") or e.get("content") or e.get("summary")) and \
                 (f["title"] or f["link"] or f["body"]):
             problems.append("entry %d is empty" % i)

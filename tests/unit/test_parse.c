@@ -462,6 +462,28 @@ static void test_encodings(void **state)
     feed_free(f);
 }
 
+/* The HTTP charset is the hint for undeclared legacy bytes, but never beats valid UTF-8. */
+static void test_http_charset(void **state)
+{
+    size_t len;
+    char *data = load("le-cercle-psy-rss2-latin1-no-decl.xml", &len);
+    struct feed *f = NULL;
+    assert_int_equal(feed_parse(data, len, NULL, "ISO-8859-1", &f, errbuf, sizeof errbuf), 0);
+    assert_non_null(strstr(f->entries[0].summary, "d'étu"));
+    feed_free(f);
+    free(data);
+
+    const char *utf8 = "<rss><channel><title>caf\xC3\xA9</title></channel></rss>";
+    assert_int_equal(feed_parse(utf8, strlen(utf8), NULL, "windows-1251", &f, errbuf, sizeof errbuf), 0);
+    assert_string_equal(f->title, "caf\xC3\xA9");
+    feed_free(f);
+
+    const char *koi = "<rss><channel><title>\xF0\xD2\xC9\xCD\xC5\xD2</title></channel></rss>";
+    assert_int_equal(feed_parse(koi, strlen(koi), NULL, "koi8-r", &f, errbuf, sizeof errbuf), 0);
+    assert_string_equal(f->title, "Пример");
+    feed_free(f);
+}
+
 static void test_not_a_feed_files(void **state)
 {
     assert_true(parse_file_fails("marketwatch-html-not-a-feed.xml"));
@@ -616,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_xml_base_inherit),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_http_charset),
         cmocka_unit_test(test_not_a_feed_files),
         cmocka_unit_test(test_quirky_documents),
         cmocka_unit_test(test_expected_rss_parser),
