@@ -48,6 +48,12 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return len;
 }
 
+static void quiet_errors(void *ctx, xmlErrorPtr err)
+{
+    (void)ctx;
+    (void)err;
+}
+
 htmlDocPtr html_parse(const char *html, size_t len)
 {
     if (!html || !len)
@@ -76,9 +82,20 @@ htmlDocPtr html_parse(const char *html, size_t len)
     size_t inlen = fixed.data ? fixed.len : len;
     /* No HTML_PARSE_NOIMPLIED: with it libxml2 2.9.14 nests sibling <p>s. No NOBLANKS:
      * white space between inline elements is content. The parser caps nesting at 256. */
-    htmlDocPtr doc = htmlReadMemory(in, (int)inlen, NULL, "UTF-8",
-                                    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                        HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+    htmlDocPtr doc = NULL;
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    if (ctxt) {
+        /* A per-context handler: broken markup is normal here, and a handler that another
+         * module installs globally must not hear about it. */
+        ctxt->sax->serror = quiet_errors;
+        /* libxml2 (error.c, __xmlRaiseError) consults serror only on a SAX2 handler; the
+         * HTML parser's own callbacks are the SAX1-style ones it already set, unaffected. */
+        ctxt->sax->initialized = XML_SAX2_MAGIC;
+        doc = htmlCtxtReadMemory(ctxt, in, (int)inlen, NULL, "UTF-8",
+                                 HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                     HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+        htmlFreeParserCtxt(ctxt);
+    }
     buf_free(&fixed);
     return doc;
 }

@@ -7,8 +7,9 @@
 
 #include <stddef.h>
 
-/* Returns malloc'd markdown (never NULL; "" for empty input). base_url resolves relative
- * href/src, may be NULL. */
+/* Returns malloc'd markdown (never NULL; "" for empty input), every line ending in "\n".
+ * base_url resolves relative href/src, may be NULL. Output is capped at 16 times the
+ * input size plus 4 KiB. */
 char *html2md(const char *html, size_t len, const char *base_url);
 
 /* Visible text of an HTML fragment, whitespace-normalised, paragraphs separated by "\n\n".
