@@ -19,8 +19,9 @@
 #include "daemon/app.h"
 #include "daemon/commands.h"
 #include "daemon/notify.h"
+#include "storage/output.h"
 
-#define STOP_GRACE 10.0     /* seconds in-flight transfers get after SIGTERM */
+#define STOP_GRACE 5.0      /* seconds in-flight transfers get after SIGTERM */
 
 static void schedule(struct app *app);
 
@@ -443,7 +444,9 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "feedsd: %s\n", app.fetch ? err : "cannot create the HTTP client");
         goto out;
     }
-    /* Work a killed process left behind: summaries and files of stored entries. */
+    /* Work a killed process left behind: half-written temporary files, then summaries and
+     * files of stored entries. */
+    output_sweep_temp(app.cfg.output);
     int leftover = pipeline_run(&app, 0);
     if (leftover)
         log_warn("%d stored entries could not be written yet; retried after each poll",

@@ -55,4 +55,8 @@ char *output_render(const struct post *p);
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen);
 
+/* Removes temporary files of output_write_atomic() left by processes that no longer run
+ * (a feedsd killed mid-write), in dir and its sub-folders. Returns how many, or -1. */
+int output_sweep_temp(const char *dir);
+
 #endif
