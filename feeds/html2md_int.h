@@ -109,6 +109,14 @@ char *md_take(struct md *w, size_t mark, int *lead, int *trail);
 const struct html_elem *html_elem_lookup(const char *name);
 int html_elem_table_check(void);     /* 0 when the table is sorted (for the unit test) */
 
+/* html2md_table.c: renderers of table, tr, td/th/caption */
+int table_open(struct md *w, struct md_frame *f);
+void table_close(struct md *w, struct md_frame *f);
+int row_open(struct md *w, struct md_frame *f);
+void row_close(struct md *w, struct md_frame *f);
+int cell_open(struct md *w, struct md_frame *f);
+void cell_close(struct md *w, struct md_frame *f);
+
 /* html_sanitize.c */
 /* Sanitised, resolved URL for an href/src attribute value, or NULL when it must not be
  * emitted (javascript:, vbscript:, data:, unknown schemes, empty). malloc'd. */
