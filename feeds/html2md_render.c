@@ -1,6 +1,7 @@
 /* feeds/html2md_render.c: one renderer per HTML tag, in a table sorted by tag name
  * (newsraft's render-text-html.c shape), for the markdown writer in html2md.c; tables are
- * in html2md_table.c (owner: html2md engineer). A tag that is not in the table renders as its content only.
+ * in html2md_table.c (owner: html2md engineer). A tag that is not in the table renders
+ * as its content only.
  * Each open records in frame->mode what it did, so that its close undoes exactly that:
  * mode 0 means "rendered as plain content" (inside <pre>, inside a link, ...). */
 #include "feeds/html2md.h"
