@@ -330,6 +330,15 @@ def print_derived(runs):
             lines.append("N=%d: cold all = %.3f ms CPU per entry, %.1f MB/s of feed XML per CPU second"
                          % (n, cold_all["cpu_s"] * 1000.0 / cold_all["entries"],
                             cold_all["http"]["bytes"] / 1e6 / cold_all["cpu_s"] if cold_all["cpu_s"] else 0))
+    # Between two sizes the fixed start-up cost (libraries, schema, config) cancels out.
+    sizes = sorted({r["feeds"] for r in runs})
+    if len(sizes) >= 2:
+        lo, hi = sizes[0], sizes[-1]
+        for name, _, _ in SCENARIOS:
+            a, b = by.get((lo, name)), by.get((hi, name))
+            if a and b:
+                lines.append("marginal CPU per feed, N=%d to N=%d, %s: %.3f ms"
+                             % (lo, hi, name, (b["cpu_s"] - a["cpu_s"]) * 1000.0 / (hi - lo)))
     peak = max((r["max_rss_mb"] for r in runs), default=0)
     lines.append("largest peak RSS: %.1f MB (target < %g MB)" % (peak, TARGET_RSS_MB))
     for l in lines:
