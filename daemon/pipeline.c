@@ -13,6 +13,7 @@
 #include "daemon/app.h"
 #include "feeds/html2md.h"
 #include "feeds/summarize.h"
+#include "feeds/url.h"
 #include "storage/output.h"
 
 static int64_t post_date(const struct db_entry *e)
@@ -96,10 +97,11 @@ static int step_write(struct app *app, struct db_entry *e)
     char *title = e->title && !str_empty(e->title) ? xstrdup(e->title) : fallback_title(e);
     char *md = html2md(e->content ? e->content : "", e->content ? strlen(e->content) : 0,
                        e->link);
+    char *url = url_strip_tracking(e->link);
     struct post p = {
         .title = title,
         .original_title = title,
-        .url = e->link,
+        .url = url,
         .feed_title = e->feed_title,
         .author = e->author,
         .id = e->guid,
@@ -122,6 +124,7 @@ static int step_write(struct app *app, struct db_entry *e)
     }
     free(text);
 out:
+    free(url);
     free(md);
     free(title);
     return rc;

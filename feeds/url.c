@@ -446,3 +446,52 @@ int url_is_http(const char *s)
     free(c);
     return ok;
 }
+
+/* Fragments that only tag where the reader came from: simonwillison.net's
+ * "#atom-everything" style (until 2026), AT Internet's "#xtor=RSS-..", Google Analytics
+ * tags written into the fragment. Matched as prefixes. */
+static const char *const tracking_fragments[] = {"atom-everything", "atom-entries", "atom-tag",
+                                                 "xtor=", "utm_"};
+
+static int is_tracking_fragment(const char *f, size_t n)
+{
+    for (size_t i = 0; i < NELEM(tracking_fragments); i++) {
+        size_t tl = strlen(tracking_fragments[i]);
+        if (n >= tl && strncasecmp(f, tracking_fragments[i], tl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+char *url_strip_tracking(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *c = url_clean(s);
+    struct uri u;
+    uri_split(c, &u);
+    if (!uri_is_http(&u))
+        return c;
+    struct buf b = {0};
+    buf_append(&b, c, (size_t)(u.path + u.path_len - c));
+    if (u.has_query) {
+        int first = 1;
+        const char *q = u.query, *qend = u.query + u.query_len;
+        while (q < qend) {
+            const char *amp = memchr(q, '&', (size_t)(qend - q));
+            size_t n = (size_t)((amp ? amp : qend) - q);
+            if (n && !is_tracking_param(q, n)) {
+                buf_putc(&b, first ? '?' : '&');
+                buf_append(&b, q, n);
+                first = 0;
+            }
+            q += n + (amp ? 1 : 0);
+        }
+    }
+    if (u.has_frag && !is_tracking_fragment(u.frag, u.frag_len)) {
+        buf_putc(&b, '#');
+        buf_append(&b, u.frag, u.frag_len);
+    }
+    free(c);
+    return buf_steal(&b);
+}

@@ -16,6 +16,11 @@ char *url_normalize(const char *s);
 /* "scheme://host:port" in lower case, the unit for per-host politeness. NULL if not a URL. */
 char *url_origin(const char *s);
 
+/* The URL as written minus what only tracks the reader: the tracking query parameters
+ * url_normalize drops, and tracking fragments ("#atom-everything", "#xtor=RSS-3"). Used
+ * for the link a reader sees in an output file. Non-http(s) input is returned as is. */
+char *url_strip_tracking(const char *s);
+
 /* 1 when s is an absolute http:// or https:// URL. */
 int url_is_http(const char *s);
 

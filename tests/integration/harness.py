@@ -175,7 +175,8 @@ def simple_atom(n, prefix="post", id_suffix="", start_day=1, title="Test Feed", 
         body = "".join("<p>Sentence number %d of %s %d talks about topic %d in detail. "
                        "Another remark follows here with words.</p>" % (k, prefix, i, k * i)
                        for k in range(max(1, words // 20)))
-        entries.append(atom_entry(link + id_suffix, "%s number %d" % (prefix.title(), i), link,
+        # Like simonwillison.net until 2026, the suffix is on both the id and the link.
+        entries.append(atom_entry(link + id_suffix, "%s number %d" % (prefix.title(), i), link + id_suffix,
                                   "2026-%02d-%02dT10:00:00Z" % (1 + (day - 1) // 28, 1 + (day - 1) % 28),
                                   esc(body)))
     return atom_feed(entries, title=title)

@@ -104,6 +104,10 @@ def ids_that_lose_a_fragment_yield_no_new_file(server, work):
     assert r.returncode == 0, r.stderr
     after = work.snapshot()
     assert set(after) - set(before) == {"2026-01-06-post-number-5.md"}, sorted(after)
+    # The tracking fragment never reaches the reader's link.
+    assert front_matter_dict(after["2026-01-01-post-number-0.md"][1])["extra"]["source"] == \
+        "http://example.org/2026/01/post-0/"
+    assert "URL Source: http://example.org/2026/01/post-0/\n" in after["2026-01-01-post-number-0.md"][1]
     assert work.sql("select count(*) from entries") == "6"
 
 

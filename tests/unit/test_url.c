@@ -200,9 +200,32 @@ static void test_is_http(void **state)
     assert_int_equal(url_is_http("https://user@"), 0);
 }
 
+static void test_strip_tracking(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"https://simonwillison.net/2024/Dec/19/is-ai-progress-slowing-down/#atom-everything",
+         "https://simonwillison.net/2024/Dec/19/is-ai-progress-slowing-down/"},
+        {"https://example.org/a?utm_source=rss&id=3&utm_medium=feed#section-2",
+         "https://example.org/a?id=3#section-2"},
+        {"https://example.org/a?utm_source=rss", "https://example.org/a"},
+        {"http://Example.org/A/B/", "http://Example.org/A/B/"},
+        {"https://www.lemonde.fr/x.html#xtor=RSS-3208", "https://www.lemonde.fr/x.html"},
+        {"https://example.org/#top", "https://example.org/#top"},
+        {"mailto:someone@example.org", "mailto:someone@example.org"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = url_strip_tracking(cases[i][0]);
+        assert_string_equal(got, cases[i][1]);
+        free(got);
+    }
+    assert_null(url_strip_tracking(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strip_tracking),
         cmocka_unit_test(test_rfc3986_examples),
         cmocka_unit_test(test_resolve_feed_cases),
         cmocka_unit_test(test_normalize),
