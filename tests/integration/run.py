@@ -378,5 +378,42 @@ def hostile_titles_stay_inside_the_output_folder(server, work):
     assert titles == sorted(["../../etc/passwd", ".hidden: yes # no", "中文标题", "Same", "Same"]), titles
 
 
+@test
+def per_host_and_global_limits_hold(server, work):
+    urls = []
+    for i in range(8):
+        path = "/slow%d.xml" % i
+        server.routes[path] = Route(simple_atom(1, prefix="p%d" % i), delay=0.15)
+        urls.append(server.url(path))
+    work.write_config(urls, "backlog = all\nper_host = 1\nconcurrency = 8")
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert len(md_files(work)) == 8
+    assert server.max_active == 1, server.max_active
+    # With two per host, two at a time (and no more).
+    work2_conf = work.conf
+    with open(work2_conf) as f:
+        text = f.read().replace("per_host = 1", "per_host = 2")
+    with open(work2_conf, "w") as f:
+        f.write(text)
+    server.max_active = 0
+    for i in range(8):
+        server.routes["/slow%d.xml" % i].body = simple_atom(2, prefix="p%d" % i).encode()
+    assert work.run_once().returncode == 0
+    assert server.max_active == 2, server.max_active
+
+
+@test
+def journald_priority_prefixes_under_systemd(server, work):
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    work.write_config([server.url("/a.xml"), free_port_url("/gone")], "backlog = all")
+    env = dict(os.environ, JOURNAL_STREAM="8:1234")
+    r = work.run_once("-v", env=env)
+    lines = [l for l in r.stderr.splitlines() if l]
+    assert lines and all(l[0] == "<" and l[1].isdigit() and l[2] == ">" for l in lines), lines
+    assert any(l.startswith("<4>") and "/gone" in l for l in lines), lines   # LOG_WARNING
+    assert any(l.startswith("<6>") for l in lines), lines                    # LOG_INFO with -v
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
