@@ -348,6 +348,29 @@ static void put_port(struct buf *b, const char *p, size_t n, const char *dflt)
     put_lower(b, p, n);
 }
 
+/* Appends "?query" without its tracking parameters (nothing when none is left);
+ * normalise: percent-encoding normalised as RFC 3986 6.2.2, else kept as written. */
+static void put_query_untracked(struct buf *b, const struct uri *u, int normalise)
+{
+    if (!u->has_query)
+        return;
+    int first = 1;
+    const char *q = u->query, *qend = u->query + u->query_len;
+    while (q < qend) {
+        const char *amp = memchr(q, '&', (size_t)(qend - q));
+        size_t n = (size_t)((amp ? amp : qend) - q);
+        if (n && !is_tracking_param(q, n)) {
+            buf_putc(b, first ? '?' : '&');
+            if (normalise)
+                put_pct_normalised(b, q, n);
+            else
+                buf_append(b, q, n);
+            first = 0;
+        }
+        q += n + (amp ? 1 : 0);
+    }
+}
+
 char *url_normalize(const char *s)
 {
     if (!s)
@@ -382,20 +405,7 @@ char *url_normalize(const char *s)
     buf_append(&b, path, plen);
     free(path);
 
-    if (u.has_query) {
-        int first = 1;
-        const char *q = u.query, *qend = u.query + u.query_len;
-        while (q < qend) {
-            const char *amp = memchr(q, '&', (size_t)(qend - q));
-            size_t n = (size_t)((amp ? amp : qend) - q);
-            if (n && !is_tracking_param(q, n)) {
-                buf_putc(&b, first ? '?' : '&');
-                put_pct_normalised(&b, q, n);
-                first = 0;
-            }
-            q += n + (amp ? 1 : 0);
-        }
-    }
+    put_query_untracked(&b, &u, 1);
     free(c);
     return buf_steal(&b);
 }
@@ -474,20 +484,7 @@ char *url_strip_tracking(const char *s)
         return c;
     struct buf b = {0};
     buf_append(&b, c, (size_t)(u.path + u.path_len - c));
-    if (u.has_query) {
-        int first = 1;
-        const char *q = u.query, *qend = u.query + u.query_len;
-        while (q < qend) {
-            const char *amp = memchr(q, '&', (size_t)(qend - q));
-            size_t n = (size_t)((amp ? amp : qend) - q);
-            if (n && !is_tracking_param(q, n)) {
-                buf_putc(&b, first ? '?' : '&');
-                buf_append(&b, q, n);
-                first = 0;
-            }
-            q += n + (amp ? 1 : 0);
-        }
-    }
+    put_query_untracked(&b, &u, 0);
     if (u.has_frag && !is_tracking_fragment(u.frag, u.frag_len)) {
         buf_putc(&b, '#');
         buf_append(&b, u.frag, u.frag_len);
