@@ -35,6 +35,19 @@ void config_defaults(struct config *c)
     c->summarizer = xstrdup("builtin");
     c->summary_sentences = 3;
     c->summary_chars = 600;
+    c->openai_url = xstrdup("http://localhost:11434/v1");
+    c->max_input = 12000;
+    c->temperature = 0.2;
+    c->max_tokens = 1024;
+    c->summary_timeout = 300;
+    c->summary_concurrency = 2;
+    c->summary_rate = 30;
+    c->summary_attempts = 5;
+    c->summary_retry = 30;
+    c->summary_fallback = xstrdup("builtin");
+    c->summary_max_wait = 3600;
+    c->summary_min_length = 300;
+    c->summary_circuit = 300;
 }
 
 void config_free(struct config *c)
@@ -47,9 +60,19 @@ void config_free(struct config *c)
     free(c->feeds_file);
     free(c->user_agent);
     free(c->summarizer);
+    free(c->summary_language);
+    free(c->openai_url);
+    free(c->openai_model);
+    free(c->openai_api_key_file);
+    free(c->openai_api_key_env);
+    free(c->system_prompt);
+    free(c->prompt);
+    free(c->command);
+    free(c->summary_fallback);
     for (size_t i = 0; i < c->nfeeds; i++) {
         free(c->feeds[i].url);
         free(c->feeds[i].title);
+        free(c->feeds[i].summarizer);
     }
     free(c->feeds);
     memset(c, 0, sizeof *c);
@@ -266,6 +289,87 @@ static int set_backlog(struct ctx *x, const struct key *k, const char *v)
     return 0;
 }
 
+static int set_bool(struct ctx *x, const struct key *k, const char *v)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
+            *(int *)field(x, k) = !strcasecmp(v, yes[i]);
+            return 0;
+        }
+    }
+    return WHY("expected yes or no, got \"%s\"", v);
+}
+
+static int set_real(struct ctx *x, const struct key *k, const char *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || *end || end == v)
+        return WHY("expected a number like 0.2, got \"%s\"", v);
+    if (d < (double)k->min || d > (double)k->max)
+        return WHY("%s is out of range (%ld to %ld)", v, k->min, k->max);
+    *(double *)field(x, k) = d;
+    return 0;
+}
+
+/* A prompt on one line: \n stands for a newline, \\ for a backslash. */
+static int set_prompt(struct ctx *x, const struct key *k, const char *v)
+{
+    struct buf b = {0};
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\' && p[1] == 'n') {
+            buf_putc(&b, '\n');
+            p++;
+        } else if (*p == '\\' && p[1] == '\\') {
+            buf_putc(&b, '\\');
+            p++;
+        } else {
+            buf_putc(&b, *p);
+        }
+    }
+    set_str(field(x, k), buf_steal(&b));
+    return 0;
+}
+
+/* A prompt kept in its own file (long prompts, other scripts): read now, so that a
+ * missing file is an error of this line. */
+static int set_prompt_file(struct ctx *x, const struct key *k, const char *v)
+{
+    char *path = resolve_path(x->base, v);
+    char *data;
+    size_t len;
+    int rc = file_read_all(path, &data, &len);
+    int e = errno;
+    free(path);
+    if (rc < 0)
+        return WHY("cannot read %s: %s", v, strerror(e));
+    if (memchr(data, '\0', len)) {
+        free(data);
+        return WHY("%s is not a text file", v);
+    }
+    set_str(field(x, k), str_trim(data));
+    return 0;
+}
+
+/* API keys are secrets: a configuration file is read by people, copied into bug reports
+ * and backed up, so the key itself is refused here. */
+static int set_refused_secret(struct ctx *x, const struct key *k, const char *v)
+{
+    return WHY("the API key does not go into the configuration: name a file with "
+               "openai_api_key_file or an environment variable with openai_api_key_env");
+}
+
+/* A URL that a summary request goes to (http or https). */
+static int set_url(struct ctx *x, const struct key *k, const char *v)
+{
+    if (!url_is_http(v))
+        return WHY("expected an http:// or https:// URL, got \"%s\"", v);
+    set_str(field(x, k), xstrdup(v));
+    return 0;
+}
+
 /* POSIX TZ (XBD 8.3): std offset [dst [offset] [,rule]]. std/dst are 3+ letters or <...>;
  * offsets are [+-]hh[:mm[:ss]]; the rule is checked only for its characters. */
 static int tz_name(const char **s)
@@ -379,15 +483,40 @@ static const struct key global_keys[] = {
     {"timeout", set_duration, G(timeout), 1, 3600, NULL},
     {"max_size", set_size, G(max_size), 1L << 10, 1L << 30, NULL},
     {"backlog", set_backlog, G(backlog), 0, 1000000, NULL},
-    {"summarizer", set_choice, G(summarizer), 0, 0, "builtin|none"},
+    {"summarizer", set_choice, G(summarizer), 0, 0, "builtin|openai|command|none"},
     {"summary_sentences", set_int, G(summary_sentences), 1, 20, NULL},
     {"summary_chars", set_int, G(summary_chars), 50, 10000, NULL},
+    {"summary_language", set_text, G(summary_language), 0, 0, NULL},
+    {"openai_url", set_url, G(openai_url), 0, 0, NULL},
+    {"openai_model", set_text, G(openai_model), 0, 0, NULL},
+    {"openai_api_key", set_refused_secret, 0, 0, 0, NULL},
+    {"openai_api_key_file", set_path, G(openai_api_key_file), 0, 0, NULL},
+    {"openai_api_key_env", set_header_text, G(openai_api_key_env), 0, 0, NULL},
+    {"system_prompt", set_prompt, G(system_prompt), 0, 0, NULL},
+    {"system_prompt_file", set_prompt_file, G(system_prompt), 0, 0, NULL},
+    {"prompt", set_prompt, G(prompt), 0, 0, NULL},
+    {"prompt_file", set_prompt_file, G(prompt), 0, 0, NULL},
+    {"max_input", set_int, G(max_input), 500, 10000000, NULL},
+    {"temperature", set_real, G(temperature), -1, 2, NULL},
+    {"max_tokens", set_int, G(max_tokens), 0, 1000000, NULL},
+    {"summary_timeout", set_duration, G(summary_timeout), 1, 6 * 3600, NULL},
+    {"command", set_text, G(command), 0, 0, NULL},
+    {"summary_concurrency", set_int, G(summary_concurrency), 1, 64, NULL},
+    {"summary_rate", set_int, G(summary_rate), 0, 100000, NULL},
+    {"summary_attempts", set_int, G(summary_attempts), 1, 100, NULL},
+    {"summary_retry", set_duration, G(summary_retry), 1, DAY, NULL},
+    {"summary_fallback", set_choice, G(summary_fallback), 0, 0, "builtin|none"},
+    {"summary_max_wait", set_duration, G(summary_max_wait), 0, MAXDUR, NULL},
+    {"summary_min_length", set_int, G(summary_min_length), 0, 1000000, NULL},
+    {"summarize_backlog", set_bool, G(summarize_backlog), 0, 0, NULL},
+    {"summary_circuit", set_duration, G(summary_circuit), 1, DAY, NULL},
 };
 
 static const struct key feed_keys[] = {
     {"title", set_text, F(title), 0, 0, NULL},
     {"interval", set_duration, F(interval), 60, MAXDUR, NULL},
     {"backlog", set_backlog, F(backlog), 0, 1000000, NULL},
+    {"summarizer", set_choice, F(summarizer), 0, 0, "builtin|openai|command|none"},
 };
 
 static const struct key *key_find(const struct key *t, size_t n, const char *name)
@@ -412,6 +541,7 @@ static struct feed_conf *feed_append(struct config *c, const char *url, const ch
 {
     c->feeds = xrealloc(c->feeds, (c->nfeeds + 1) * sizeof *c->feeds);
     struct feed_conf *f = &c->feeds[c->nfeeds++];
+    memset(f, 0, sizeof *f);
     f->url = xstrdup(url);
     f->title = xstrdup(title);
     f->interval = 0;

@@ -207,7 +207,7 @@ static void errors_name_file_line_key(void **state)
         {"max_size = 2G\n", "1: max_size: 2G is out of range (1024 to 1073741824 bytes)"},
         {"backlog = some\n", "1: backlog: expected \"all\" or a number from 0 to 1000000, got \"some\""},
         {"backlog = -3\n", "1: backlog: expected \"all\" or a number from 0 to 1000000, got \"-3\""},
-        {"summarizer = llm\n", "1: summarizer: expected builtin|none, got \"llm\""},
+        {"summarizer = llm\n", "1: summarizer: expected builtin|openai|command|none, got \"llm\""},
         {"timezone = Mars/Olympus\n", "1: timezone: unknown time zone \"Mars/Olympus\""},
         {"timezone = ../../etc/passwd\n", "1: timezone: unknown time zone"},
         {"filename = {date}-{title}.md\n", "1: filename: unknown placeholder {title}"},
@@ -475,6 +475,73 @@ static void shipped_examples(void **state)
     free(data);
 }
 
+static void summary_keys(void **state)
+{
+    struct config c;
+    char err[512];
+    char *pf = put_file("zh.prompt", "  用中文总结：{title}\n\n{content}\n");
+    free(pf);
+    assert_int_equal(load(&c,
+                          "summarizer = openai\n"
+                          "openai_url = http://127.0.0.1:8080/v1\n"
+                          "openai_model = qwen2.5:7b\n"
+                          "openai_api_key_env = MY_KEY\n"
+                          "system_prompt = \"Line one.\\nLine two.\"\n"
+                          "prompt_file = zh.prompt\n"
+                          "temperature = 0.7\n"
+                          "max_tokens = 0\n"
+                          "summary_timeout = 10m\n"
+                          "summary_concurrency = 3\n"
+                          "summary_rate = 0\n"
+                          "summary_attempts = 2\n"
+                          "summary_retry = 5s\n"
+                          "summary_fallback = none\n"
+                          "summary_max_wait = 0\n"
+                          "summary_min_length = 0\n"
+                          "summarize_backlog = yes\n"
+                          "summary_language = Chinese\n"
+                          "command = llm -m gpt-4o-mini\n"
+                          "[feed https://a.example/feed]\n"
+                          "summarizer = none\n",
+                          err, sizeof err), 0);
+    assert_string_equal(c.summarizer, "openai");
+    assert_string_equal(c.openai_url, "http://127.0.0.1:8080/v1");
+    assert_string_equal(c.openai_model, "qwen2.5:7b");
+    assert_string_equal(c.openai_api_key_env, "MY_KEY");
+    assert_string_equal(c.system_prompt, "Line one.\nLine two.");
+    assert_string_equal(c.prompt, "用中文总结：{title}\n\n{content}");
+    assert_true(c.temperature > 0.69 && c.temperature < 0.71);
+    assert_int_equal(c.max_tokens, 0);
+    assert_int_equal(c.summary_timeout, 600);
+    assert_int_equal(c.summary_concurrency, 3);
+    assert_int_equal(c.summary_rate, 0);
+    assert_int_equal(c.summary_attempts, 2);
+    assert_int_equal(c.summary_retry, 5);
+    assert_string_equal(c.summary_fallback, "none");
+    assert_int_equal(c.summary_max_wait, 0);
+    assert_int_equal(c.summarize_backlog, 1);
+    assert_string_equal(c.summary_language, "Chinese");
+    assert_string_equal(c.command, "llm -m gpt-4o-mini");
+    assert_int_equal(c.nfeeds, 1);
+    assert_string_equal(c.feeds[0].summarizer, "none");
+    config_free(&c);
+
+    /* The key itself never goes into the file. */
+    assert_int_equal(load(&c, "openai_api_key = sk-123\n", err, sizeof err), -1);
+    assert_non_null(strstr(err, "feedsd.conf:1: openai_api_key: the API key does not go"));
+    assert_null(strstr(err, "sk-123"));
+    config_free(&c);
+    assert_int_equal(load(&c, "summarize_backlog = maybe\n", err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: summarize_backlog: expected yes or no"));
+    config_free(&c);
+    assert_int_equal(load(&c, "temperature = hot\n", err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: temperature: expected a number"));
+    config_free(&c);
+    assert_int_equal(load(&c, "prompt_file = missing.txt\n", err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: prompt_file: cannot read missing.txt"));
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +556,7 @@ int main(void)
         cmocka_unit_test(plain_list),
         cmocka_unit_test(add_feeds_file),
         cmocka_unit_test(shipped_examples),
+        cmocka_unit_test_setup_teardown(summary_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
