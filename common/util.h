@@ -22,8 +22,15 @@ struct buf {
 void buf_grow(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Inline: the parsers append one character at a time in their inner loops. */
+static inline void buf_putc(struct buf *b, char c)
+{
+    if (b->len + 2 > b->cap)
+        buf_grow(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 char *buf_steal(struct buf *b);        /* returns data (never NULL), resets b */
 void buf_free(struct buf *b);
 

@@ -74,22 +74,34 @@ char *text_fix_utf8(const char *s)
     buf_grow(&b, n + 1);
     buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
     char enc[4];
+    /* Bytes that need no change are copied in runs: almost every byte of a feed. */
+    size_t run = 0;
     for (size_t i = 0; i < n;) {
-        unsigned cp;
-        size_t l = utf8_seq(p + i, n - i, &cp);
-        if (!l) {
-            buf_append(&b, "\xEF\xBF\xBD", 3);
+        unsigned char c = p[i];
+        if ((c >= 0x20 && c < 0x80) || c == '\t' || c == '\n' || c == '\r') {
             i++;
             continue;
         }
-        if (cp >= 0x80 && cp <= 0x9F && cp1252_c1[cp - 0x80])
+        unsigned cp;
+        size_t l = utf8_seq(p + i, n - i, &cp);
+        if (l && cp >= 0xA0) {
+            i += l;
+            continue;
+        }
+        buf_append(&b, (const char *)p + run, i - run);
+        if (!l) {
+            buf_append(&b, "\xEF\xBF\xBD", 3);
+            l = 1;
+        } else if (cp >= 0x80 && cp <= 0x9F && cp1252_c1[cp - 0x80]) {
             buf_append(&b, enc, utf8_encode(cp1252_c1[cp - 0x80], enc));
-        else if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')
-            ;   /* XML 1.0 forbids them; JSON consumers choke on them */
-        else
+        } else if (cp >= 0x80) {
             buf_append(&b, (const char *)p + i, l);
+        }
+        /* else: a C0 control: XML 1.0 forbids them; JSON consumers choke on them */
         i += l;
+        run = i;
     }
+    buf_append(&b, (const char *)p + run, n - run);
     return buf_steal(&b);
 }
 

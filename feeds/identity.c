@@ -30,16 +30,19 @@ static int is_ws(char c)
  * trimmed (NULL counts as empty), then a unit separator so that ("ab","c") != ("a","bc"). */
 static uint64_t hash_field(uint64_t h, const char *s)
 {
-    int pending_space = 0, started = 0;
-    for (; s && *s; s++) {
-        if (is_ws(*s)) {
-            pending_space = started;
-            continue;
-        }
-        if (pending_space)
+    int started = 0;
+    while (s && *s) {
+        size_t ws = 0;
+        while (is_ws(s[ws]))
+            ws++;
+        if (ws && started && s[ws])
             h = hash64_update(h, " ", 1);
-        h = hash64_update(h, s, 1);
-        pending_space = 0;
+        s += ws;
+        size_t n = 0;
+        while (s[n] && !is_ws(s[n]))
+            n++;
+        h = hash64_update(h, s, n);   /* a whole word at a time */
+        s += n;
         started = 1;
     }
     return hash64_update(h, "\x1f", 1);

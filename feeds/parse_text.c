@@ -311,7 +311,10 @@ char *html_resolve_urls(const char *html, const char *base)
         } else if (*p == '<' && isalpha((unsigned char)p[1])) {
             p = rewrite_tag(p, base, &b);
         } else {
-            buf_putc(&b, *p++);
+            /* text up to the next tag, in one piece */
+            size_t n = 1 + strcspn(p + 1, "<");
+            buf_append(&b, p, n);
+            p += n;
         }
     }
     free(fixed);
