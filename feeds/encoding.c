@@ -243,6 +243,63 @@ static const char *guess_charset(const unsigned char *p, size_t n)
     return "WINDOWS-1251";
 }
 
+/* Makes the text acceptable to libxml2 as XML 1.0 characters (section 2.2, Char): an
+ * ill-formed UTF-8 sequence (a document that declares or marks UTF-8 but holds a stray
+ * Latin-1 byte) and the non-characters U+FFFE/U+FFFF become U+FFFD, and C0 controls other
+ * than TAB, LF and CR (NUL included) are dropped. Each of them is a fatal error for
+ * libxml2, after which only the recovery pass runs and, before this, a NUL ended the
+ * document there: every later entry was lost (found by fuzz/fuzz_parse.c: the entries
+ * then also depended on where the push parser's chunks happened to split the text).
+ * Returns s, or a cleaned copy after freeing s; *len is updated. */
+static char *xml_chars_clean(char *s, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = *len, i = 0, run = 0;
+    struct buf b = {0};
+    int changed = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t l = 1;
+        const char *repl = NULL;
+        if (c < 0x20) {
+            if (c == '\t' || c == '\n' || c == '\r') {
+                i++;
+                continue;
+            }
+            repl = "";
+        } else if (c < 0x80) {
+            i++;
+            continue;
+        } else {
+            unsigned cp;
+            l = utf8_seq(p + i, n - i, &cp);
+            if (!l) {
+                l = 1;
+                repl = "\xEF\xBF\xBD";
+            } else if (cp == 0xFFFE || cp == 0xFFFF) {
+                repl = "\xEF\xBF\xBD";
+            } else {
+                i += l;
+                continue;
+            }
+        }
+        if (!changed) {
+            buf_grow(&b, n + 16);
+            changed = 1;
+        }
+        buf_append(&b, s + run, i - run);
+        buf_puts(&b, repl);
+        i += l;
+        run = i;
+    }
+    if (!changed)
+        return s;
+    buf_append(&b, s + run, n - run);
+    free(s);
+    *len = b.len;
+    return buf_steal(&b);
+}
+
 /* Drops bytes before the first '<' and the encoding pseudo-attribute of the XML
  * declaration (the text is UTF-8 now, whatever the declaration said). */
 static char *tidy_prolog(char *s, size_t *len)
@@ -338,8 +395,7 @@ char *encoding_xml_to_utf8(const char *data, size_t len, const char *http_charse
             n = len - skip;
         }
     }
-    /* A NUL inside the document would end the string early; it is not XML anyway. */
-    n = strlen(out);
+    out = xml_chars_clean(out, &n);
     out = tidy_prolog(out, &n);
     if (charset_out && charset_len)
         snprintf(charset_out, charset_len, "%s", charset);

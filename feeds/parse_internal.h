@@ -16,6 +16,15 @@
 int parse_xml(const char *data, size_t len, const char *base_url, struct feed **out,
               char *err, size_t errlen);
 
+/* parse_xml() with the document handed to libxml2's push parser chunk bytes at a time
+ * (parse_xml uses 64 KiB; 0 means that default). *recovered (may be NULL) is set to 1
+ * when the document was not well-formed and the result (or failure) comes from the
+ * XML_PARSE_RECOVER pass. For a well-formed document the result does not depend on
+ * chunk (fuzz/fuzz_parse.c checks it); libxml2's error recovery does look at where the
+ * chunks end, so a broken document may keep a little more or less of the broken part. */
+int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t chunk,
+                      struct feed **out, int *recovered, char *err, size_t errlen);
+
 /* JSON Feed 1.0/1.1. Returns 0 with *out set, or -1 with a reason in err. */
 int jsonfeed_parse(const char *data, size_t len, const char *base_url, struct feed **out,
                    char *err, size_t errlen);

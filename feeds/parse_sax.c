@@ -7,6 +7,7 @@
  * table; when the strict parse still fails, the document is re-parsed once with bare
  * ampersands escaped and XML_PARSE_RECOVER. Owned by the feed-parser engineer. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,8 +477,10 @@ static void state_free(struct xstate *st)
     feed_free(st->feed);
 }
 
-/* One pass over the document. Returns 1 when libxml2 found it well-formed. */
-static int run_sax(struct run *r, const char *data, size_t len, const char *base_url, int recover)
+/* One pass over the document, handed to libxml2 chunk bytes at a time. Returns 1 when
+ * libxml2 found it well-formed. */
+static int run_sax(struct run *r, const char *data, size_t len, const char *base_url, int recover,
+                   size_t chunk)
 {
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
@@ -499,7 +502,7 @@ static int run_sax(struct run *r, const char *data, size_t len, const char *base
     r->st.ctxt = ctxt;
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | (recover ? XML_PARSE_RECOVER : 0));
     for (size_t off = 0; off < len && !r->st.refused;) {
-        size_t n = len - off < CHUNK ? len - off : CHUNK;
+        size_t n = len - off < chunk ? len - off : chunk;
         xmlParseChunk(ctxt, data + off, (int)n, 0);
         off += n;
         if (!recover && !ctxt->wellFormed)
@@ -548,8 +551,18 @@ static int looks_html(const char *s, const char *root)
 int parse_xml(const char *data, size_t len, const char *base_url, struct feed **out,
               char *err, size_t errlen)
 {
+    return parse_xml_chunked(data, len, base_url, CHUNK, out, NULL, err, errlen);
+}
+
+int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t chunk,
+                      struct feed **out, int *recovered, char *err, size_t errlen)
+{
+    if (chunk == 0)
+        chunk = CHUNK;
+    if (chunk > INT_MAX)
+        chunk = INT_MAX;   /* xmlParseChunk takes an int */
     struct run *strict = xcalloc(1, sizeof *strict), *rec = NULL, *use = NULL;
-    int ok = run_sax(strict, data, len, base_url, 0);
+    int ok = run_sax(strict, data, len, base_url, 0, chunk);
     if (strict->st.refused) {
         snprintf(err, errlen, "refused: the document declares entities");
     } else if (ok && strict->st.found_root) {
@@ -558,7 +571,7 @@ int parse_xml(const char *data, size_t len, const char *base_url, struct feed **
         size_t flen;
         char *fixed = fix_ampersands(data, len, &flen);
         rec = xcalloc(1, sizeof *rec);
-        run_sax(rec, fixed, flen, base_url, 1);
+        run_sax(rec, fixed, flen, base_url, 1, chunk);
         free(fixed);
         if (rec->st.found_root && !rec->st.refused)
             use = rec;
@@ -579,6 +592,8 @@ int parse_xml(const char *data, size_t len, const char *base_url, struct feed **
                      strict->error[0] ? strict->error : "no element found");
         }
     }
+    if (recovered)
+        *recovered = !ok || use != strict;
     if (use) {
         *out = use->st.feed;
         use->st.feed = NULL;

@@ -1,0 +1,145 @@
+/* fuzz/fuzz_html2md.c: libFuzzer target for html2md() and html_to_text() (feeds/html2md.h).
+ * PROPERTY (html2md): no script survives as markdown a renderer would act on: outside
+ * code spans and fenced code blocks (shown literally), no "<script" that is not
+ * backslash-escaped, and no link or image destination whose scheme, ignoring the ASCII
+ * whitespace and controls that browsers strip, is javascript: or vbscript:. Also the
+ * promises of the header: every line ends in "\n", output within 16 x input + 4 KiB. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feeds/html2md.h"
+
+static const char *input;
+
+static void md_fail(const char *why, const char *md, size_t at)
+{
+    size_t from = at > 60 ? at - 60 : 0;
+    fprintf(stderr, "fuzz_html2md: %s at byte %zu\n  input: %.200s\n  output: %.200s\n",
+            why, at, input, md + from);
+    abort();
+}
+
+/* 1 when the destination starting at p has a script scheme. */
+static int script_scheme(const char *p, const char *end)
+{
+    static const char *const bad[] = {"javascript:", "vbscript:"};
+    char scheme[16];
+    size_t n = 0;
+    if (p < end && *p == '<')
+        p++;
+    for (; p < end && n < sizeof scheme - 1; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20 || c == 0x7F)
+            continue;
+        scheme[n++] = (char)tolower(c);
+        if (c == ':' || c == ')' || c == '\n')
+            break;
+    }
+    scheme[n] = '\0';
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (!strncmp(scheme, bad[i], strlen(bad[i])))
+            return 1;
+    return 0;
+}
+
+static void check_markdown(const char *md, size_t len)
+{
+    int fenced = 0;
+    size_t fence_len = 0;
+    char fence_ch = 0;
+    for (size_t ls = 0; ls < len;) {
+        const char *nl = memchr(md + ls, '\n', len - ls);
+        size_t le = nl ? (size_t)(nl - md) : len;
+        if (!nl)
+            md_fail("line without final newline", md, ls);
+        /* Fences: ``` or ~~~ after up to 3 spaces (list items indent more: allow any
+         * indentation, being generous only makes the check weaker, not wrong). */
+        size_t i = ls;
+        while (i < le && md[i] == ' ')
+            i++;
+        if (i < le && (md[i] == '`' || md[i] == '~')) {
+            size_t k = i;
+            while (k < le && md[k] == md[i])
+                k++;
+            if (k - i >= 3) {
+                if (!fenced) {
+                    fenced = 1;
+                    fence_ch = md[i];
+                    fence_len = k - i;
+                } else if (md[i] == fence_ch && k - i >= fence_len) {
+                    fenced = 0;
+                }
+                ls = le + 1;
+                continue;
+            }
+        }
+        if (!fenced) {
+            for (size_t j = ls; j < le; j++) {
+                if (md[j] == '\\') {
+                    j++;
+                    continue;
+                }
+                if (md[j] == '`') {   /* code span: skip to the closing run of equal length */
+                    size_t r = j;
+                    while (r < le && md[r] == '`')
+                        r++;
+                    size_t run = r - j, q = r;
+                    int closed = 0;
+                    while (q < le) {
+                        if (md[q] == '`') {
+                            size_t e = q;
+                            while (e < le && md[e] == '`')
+                                e++;
+                            if (e - q == run) {
+                                closed = 1;
+                                q = e;
+                                break;
+                            }
+                            q = e;
+                        } else {
+                            q++;
+                        }
+                    }
+                    j = (closed ? q : r) - 1;
+                    continue;
+                }
+                if (md[j] == '<' && le - j >= 7 && !strncasecmp(md + j, "<script", 7))
+                    md_fail("raw <script", md, j);
+                if (md[j] == ']' && j + 1 < le && md[j + 1] == '(' &&
+                    script_scheme(md + j + 2, md + le))
+                    md_fail("script URL in a link", md, j);
+                if (md[j] == '<' && script_scheme(md + j, md + le))
+                    md_fail("script URL in an autolink", md, j);
+            }
+        }
+        ls = le + 1;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *html = malloc(size + 1);
+    if (!html)
+        return 0;
+    memcpy(html, data, size);
+    html[size] = '\0';
+    input = html;
+
+    char *md = html2md(html, size, "https://example.com/post/");
+    size_t len = strlen(md);
+    if (len > 16 * size + 4096)
+        md_fail("output over the 16 x input + 4 KiB cap", md, len);
+    check_markdown(md, len);
+    free(md);
+
+    char *text = html_to_text(html, size);
+    if (!text)
+        md_fail("html_to_text returned NULL", "", 0);
+    free(text);
+    free(html);
+    return 0;
+}

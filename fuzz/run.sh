@@ -1,0 +1,51 @@
+#!/bin/sh
+# fuzz/run.sh: runs every libFuzzer target (or the ones named) for FUZZ_SECONDS each
+# (default 60), one after another, with its dictionary and seeds:
+#   fuzz/seeds/<target>/ (small, checked in; regenerate with fuzz/make_seeds.py), and for
+#   fuzz_parse the shared feed corpus ../shared/testdata/feeds (FUZZ_FEEDS overrides).
+# New inputs go to fuzz/corpus-<target>/ (git-ignored, kept between runs so that fuzzing
+# accumulates); crashes to $FUZZ_BUILD/crashes/<target>/. Exit status 1 when any target
+# found a crash: add the reproducer under tests/regressions/<target>/ and fix the bug.
+# FUZZ_KEEP_GOING=1 runs in libFuzzer's fork mode and keeps going after a crash (to
+# collect several findings in one long run).
+#   FUZZ_SECONDS=300 fuzz/run.sh fuzz_date
+set -u
+cd "$(dirname "$0")/.."
+OUT=${FUZZ_BUILD:-build-fuzz}
+SECS=${FUZZ_SECONDS:-60}
+FEEDS=${FUZZ_FEEDS:-../shared/testdata/feeds}
+[ -d "$FEEDS" ] || FEEDS=/work/shared/testdata/feeds
+targets="$*"
+[ -n "$targets" ] || targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
+sh fuzz/build.sh $targets || exit 2
+
+status=0
+for t in $targets; do
+    mkdir -p "fuzz/corpus-$t" "$OUT/crashes/$t"
+    seeds=""
+    [ -d "fuzz/seeds/$t" ] && seeds="fuzz/seeds/$t"
+    [ -d "tests/regressions/$t" ] && seeds="$seeds tests/regressions/$t"
+    maxlen=4096
+    if [ "$t" = fuzz_parse ]; then
+        seeds="$seeds $FEEDS"
+        maxlen=65536
+    fi
+    keep=""
+    [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
+    dict=""
+    [ -f "fuzz/$t.dict" ] && dict="-dict=fuzz/$t.dict"
+    echo "== $t: ${SECS}s"
+    # shellcheck disable=SC2086
+    if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$OUT/$t" -max_total_time="$SECS" \
+            -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+            -artifact_prefix="$OUT/crashes/$t/" $keep $dict "fuzz/corpus-$t" $seeds \
+            2> "$OUT/$t.log"; then
+        echo "!! $t failed: see $OUT/$t.log and $OUT/crashes/$t/"
+        grep -E "ERROR|SUMMARY|fuzz_" "$OUT/$t.log" | head -5
+        status=1
+    else
+        grep -E "^stat::(number_of_executed_units|new_units_added)" "$OUT/$t.log" | tr '\n' ' '
+        echo
+    fi
+done
+exit $status
