@@ -13,6 +13,8 @@
 #include "feeds/summarize.h"
 #include "storage/db.h"
 
+struct summary_state;
+
 struct feed_state {
     struct app *app;
     int64_t id;
@@ -41,7 +43,12 @@ struct app {
     int write_failures;         /* --once: files that could not be written */
     struct summarize_opts sopts;
     char *user_agent;
+    struct summary_state *summary;
 };
+
+/* daemon.c: with --once (or while stopping), ends the loop once every poll, transfer and
+ * summary is finished. Called after each piece of work ends. */
+void daemon_check_done(struct app *app);
 
 /* ingest.c: stores one fetched document. 0, or -1 with the reason in err (recorded on
  * the feed by the caller). */

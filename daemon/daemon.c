@@ -19,6 +19,7 @@
 #include "daemon/app.h"
 #include "daemon/commands.h"
 #include "daemon/notify.h"
+#include "daemon/summary.h"
 #include "storage/output.h"
 
 #define STOP_GRACE 5.0      /* seconds in-flight transfers get after SIGTERM */
@@ -122,7 +123,8 @@ static int sync_feeds(struct app *app, char *err, size_t errlen)
         goto fail;
     for (size_t i = 0; i < app->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &app->cfg.feeds[i];
-        if (db_feed_subscribe(db, fc->url, fc->title, fc->interval, fc->backlog, now, NULL) < 0)
+        if (db_feed_subscribe(db, fc->url, fc->title, fc->interval, fc->backlog, fc->summarizer,
+                              now, NULL) < 0)
             goto fail;
     }
     if (db_commit(db) < 0)
@@ -180,12 +182,20 @@ fail:
     return -1;
 }
 
-static int all_done(const struct app *app)
+static int all_done(struct app *app)
 {
     for (size_t i = 0; i < app->nfeeds; i++)
         if (!app->feeds[i]->done)
             return 0;
-    return fetch_in_flight(app->fetch) == 0;
+    return fetch_in_flight(app->fetch) == 0 && !summary_busy(app);
+}
+
+void daemon_check_done(struct app *app)
+{
+    /* Stopping does not wait for model summaries: a request cut off now was not
+     * completed, so the next start asks again. */
+    if ((app->once && all_done(app)) || (app->stopping && fetch_in_flight(app->fetch) == 0))
+        ev_break(app->loop, EVBREAK_ALL);
 }
 
 static int64_t backoff_delay(const struct app *app, const struct feed_state *fs, int fails)
@@ -239,12 +249,12 @@ static void on_fetched(void *ud, const struct fetch_result *r)
             db_feed_clear(&row);
         }
         app->write_failures += pipeline_run(app, fs->id);
+        summary_kick(app);
     }
     fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
     fs->done = 1;
     if (app->once || app->stopping) {
-        if (all_done(app) || (app->stopping && fetch_in_flight(app->fetch) == 0))
-            ev_break(app->loop, EVBREAK_ALL);
+        daemon_check_done(app);
         return;
     }
     schedule(app);
@@ -342,12 +352,14 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         apply_timezone(&app->cfg);
         app->sopts.max_sentences = app->cfg.summary_sentences;
         app->sopts.max_chars = (size_t)app->cfg.summary_chars;
+        summary_reconfigure(app);
         if (sync_feeds(app, err, sizeof err) < 0)
             log_err("reload: %s", err);
         else
             log_info("reloaded %s: %zu feeds", app->config_path ? app->config_path : "defaults",
                      app->nfeeds);
         schedule(app);
+        summary_kick(app);
     }
     notify_send("READY=1");
     notify_status(app);
@@ -444,6 +456,10 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "feedsd: %s\n", app.fetch ? err : "cannot create the HTTP client");
         goto out;
     }
+    if (summary_init(&app, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        goto out;
+    }
     /* Work a killed process left behind: half-written temporary files, then summaries and
      * files of stored entries. */
     output_sweep_temp(app.cfg.output);
@@ -475,6 +491,7 @@ int cmd_run(int argc, char **argv)
     notify_send("READY=1");
     notify_status(&app);
     schedule(&app);
+    summary_kick(&app);
     if (!(app.once && app.nfeeds == 0))
         ev_run(app.loop, 0);
 
@@ -488,6 +505,7 @@ int cmd_run(int argc, char **argv)
     }
 out:
     fetch_free(app.fetch);
+    summary_free(&app);
     for (size_t i = 0; i < app.nfeeds; i++)
         feed_state_free(app.feeds[i]);
     free(app.feeds);

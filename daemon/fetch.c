@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <ev.h>
 
 #include "common/log.h"
 #include "common/util.h"
+#include "feeds/date.h"
 #include "feeds/url.h"
 
 struct host;
@@ -29,6 +31,12 @@ struct req {
     struct host *host;
     struct fetcher *f;
     char *url, *etag, *last_modified;
+    char *post;                 /* POST body, or NULL for GET */
+    size_t post_len;
+    char **extra_headers;
+    int timeout, unlimited;
+    long max_size;
+    long retry_after;
     fetch_cb cb;
     void *ud;
     CURL *easy;
@@ -67,6 +75,7 @@ struct fetcher {
     size_t nwaiting, capwaiting, cursor;
     struct sock *socks;
     struct req *running_list;
+    int unlimited_running;
 };
 
 static struct host *host_get(struct fetcher *f, const char *url)
@@ -98,6 +107,11 @@ static void req_free(struct req *r)
     free(r->h_etag);
     free(r->h_last_modified);
     free(r->h_content_type);
+    free(r->post);
+    if (r->extra_headers)
+        for (char **h = r->extra_headers; *h; h++)
+            free(*h);
+    free(r->extra_headers);
     buf_free(&r->body);
     free(r);
 }
@@ -106,7 +120,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct req *r = ud;
     size_t n = size * nmemb;
-    if (r->body.len + n > (size_t)r->f->opts.max_size) {
+    if (r->body.len + n > (size_t)r->max_size) {
         r->too_big = 1;
         return 0;       /* makes curl fail the transfer with CURLE_WRITE_ERROR */
     }
@@ -116,6 +130,19 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 
 /* Keeps the validators and type of the final response: a redirect starts a new response,
  * whose status line resets what an earlier hop said. */
+/* Retry-After is delay-seconds or an HTTP-date (RFC 9110 10.2.3). -1 when unusable. */
+static long retry_after_seconds(const char *v, int64_t now)
+{
+    char *end;
+    long secs = strtol(v, &end, 10);
+    if (end != v && *end == '\0')
+        return secs < 0 ? 0 : secs;
+    int64_t when;
+    if (date_parse(v, &when) == 0)
+        return when > now ? (long)(when - now) : 0;
+    return -1;
+}
+
 static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct req *r = ud;
@@ -134,6 +161,13 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
             free(*slot);
             *slot = NULL;
         }
+        r->retry_after = -1;
+        return n;
+    }
+    if (n > 12 && !strncasecmp(ptr, "retry-after:", 12)) {
+        char *v = str_trim(xstrndup(ptr + 12, n - 12));
+        r->retry_after = retry_after_seconds(v, time(NULL));
+        free(v);
         return n;
     }
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
@@ -172,15 +206,28 @@ static int req_setup(struct fetcher *f, struct req *r)
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding curl supports */
     curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 20L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)f->opts.timeout);
-    /* A server that trickles bytes is cut off long before the total timeout. */
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 16L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_size);
-    r->headers = curl_slist_append(r->headers,
-                                   "Accept: application/atom+xml, application/rss+xml, "
-                                   "application/feed+json, application/xml;q=0.9, "
-                                   "text/xml;q=0.9, */*;q=0.8");
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)r->timeout);
+    if (!r->unlimited) {
+        /* A server that trickles bytes is cut off long before the total timeout. */
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 16L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
+    }
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_size);
+    if (r->post) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->post_len);
+        /* A model server's redirect is a misconfiguration: do not replay the POST. */
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    } else {
+        r->headers = curl_slist_append(r->headers,
+                                       "Accept: application/atom+xml, application/rss+xml, "
+                                       "application/feed+json, application/xml;q=0.9, "
+                                       "text/xml;q=0.9, */*;q=0.8");
+    }
+    if (r->extra_headers)
+        for (char **h = r->extra_headers; *h; h++)
+            r->headers = curl_slist_append(r->headers, *h);
     if (r->etag) {
         char *h = xasprintf("If-None-Match: %s", r->etag);
         r->headers = curl_slist_append(r->headers, h);
@@ -288,8 +335,12 @@ static void drain_done(struct fetcher *f)
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
         curl_multi_remove_handle(f->multi, e);
         running_unlink(f, r);
-        r->host->active--;
-        f->running--;
+        if (r->unlimited) {
+            f->unlimited_running--;
+        } else {
+            r->host->active--;
+            f->running--;
+        }
         struct fetch_result res = {.url = r->url};
         char *eff = NULL;
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res.status);
@@ -300,7 +351,7 @@ static void drain_done(struct fetcher *f)
         if (code == CURLE_OK) {
             res.ok = 1;
         } else if (r->too_big || code == CURLE_FILESIZE_EXCEEDED) {
-            snprintf(msg, sizeof msg, "response larger than %ld bytes", f->opts.max_size);
+            snprintf(msg, sizeof msg, "response larger than %ld bytes", r->max_size);
             res.error = msg;
         } else {
             snprintf(msg, sizeof msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
@@ -313,6 +364,7 @@ static void drain_done(struct fetcher *f)
         res.etag = r->h_etag;
         res.last_modified = r->h_last_modified;
         res.content_type = r->h_content_type;
+        res.retry_after = r->retry_after;
         r->cb(r->ud, &res);
         req_free(r);
     }
@@ -412,29 +464,59 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
     curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
     curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
     curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
-    curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)f->opts.concurrency);
-    curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)f->opts.per_host);
+    /* The feed limits are enforced by our own queues; curl's own caps would also hold back
+     * the summarizer's requests (which have limits of their own), so curl gets none. */
     ev_timer_init(&f->timer, timer_cb, 0., 0.);
     f->timer.data = f;
     return f;
 }
 
-int fetch_start(struct fetcher *f, const char *url, const char *etag,
-                const char *last_modified, fetch_cb cb, void *ud)
+int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch_cb cb,
+                        void *ud)
 {
     struct req *r = xcalloc(1, sizeof *r);
     r->f = f;
-    r->url = xstrdup(url);
+    r->url = xstrdup(rq->url);
     /* Stored validators came from response headers; a CR or LF in them would inject a
      * header, so such a value is not sent. */
-    if (etag && !strpbrk(etag, "\r\n"))
-        r->etag = xstrdup(etag);
-    if (last_modified && !strpbrk(last_modified, "\r\n"))
-        r->last_modified = xstrdup(last_modified);
+    if (rq->etag && !strpbrk(rq->etag, "\r\n"))
+        r->etag = xstrdup(rq->etag);
+    if (rq->last_modified && !strpbrk(rq->last_modified, "\r\n"))
+        r->last_modified = xstrdup(rq->last_modified);
+    if (rq->body) {
+        r->post = xmalloc(rq->body_len + 1);
+        memcpy(r->post, rq->body, rq->body_len);
+        r->post[rq->body_len] = '\0';
+        r->post_len = rq->body_len;
+    }
+    if (rq->headers) {
+        size_t n = 0;
+        while (rq->headers[n])
+            n++;
+        r->extra_headers = xcalloc(n + 1, sizeof *r->extra_headers);
+        for (size_t i = 0; i < n; i++)
+            r->extra_headers[i] = xstrdup(rq->headers[i]);
+    }
+    r->timeout = rq->timeout > 0 ? rq->timeout : f->opts.timeout;
+    r->max_size = rq->max_size > 0 ? rq->max_size : f->opts.max_size;
+    r->unlimited = rq->unlimited;
+    r->retry_after = -1;
     r->cb = cb;
     r->ud = ud;
-    struct host *h = host_get(f, url);
+    struct host *h = host_get(f, rq->url);
     r->host = h;
+    if (r->unlimited) {
+        if (req_setup(f, r) < 0 || curl_multi_add_handle(f->multi, r->easy) != CURLM_OK) {
+            req_free(r);
+            return -1;
+        }
+        f->unlimited_running++;
+        r->run_next = f->running_list;
+        if (f->running_list)
+            f->running_list->run_prev = r;
+        f->running_list = r;
+        return 0;
+    }
     if (h->tail)
         h->tail->next = r;
     else
@@ -444,6 +526,13 @@ int fetch_start(struct fetcher *f, const char *url, const char *etag,
     waiting_add(f, h);
     pump(f);
     return 0;
+}
+
+int fetch_start(struct fetcher *f, const char *url, const char *etag,
+                const char *last_modified, fetch_cb cb, void *ud)
+{
+    struct fetch_request rq = {.url = url, .etag = etag, .last_modified = last_modified};
+    return fetch_request_start(f, &rq, cb, ud);
 }
 
 size_t fetch_in_flight(struct fetcher *f)

@@ -28,6 +28,22 @@ struct fetch_result {
     size_t len;
     const char *etag, *last_modified, *content_type, *effective_url;   /* may be NULL */
     double seconds;             /* total time */
+    long retry_after;           /* seconds from a Retry-After header (RFC 9110 10.2.3), -1 */
+};
+
+/* A request beyond a feed GET: the summarizer's POSTs to a model server. */
+struct fetch_request {
+    const char *url;
+    const char *etag, *last_modified;   /* GET validators, may be NULL */
+    const char *body;                   /* non-NULL: a POST of body_len bytes */
+    size_t body_len;
+    const char *const *headers;         /* extra "Name: value" lines, NULL-terminated */
+    int timeout;                        /* seconds; 0 = the fetcher's */
+    /* Bypasses the per-origin queues and the feeds' global limit (its caller keeps its
+     * own limits), and has no low-speed cutoff: a local model may think for minutes
+     * before its first byte. */
+    int unlimited;
+    long max_size;                      /* 0 = the fetcher's */
 };
 
 typedef void (*fetch_cb)(void *ud, const struct fetch_result *r);
@@ -37,7 +53,9 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts);
  * If-Modified-Since (RFC 9110 13.1). The callback runs exactly once, from the loop. */
 int fetch_start(struct fetcher *f, const char *url, const char *etag,
                 const char *last_modified, fetch_cb cb, void *ud);
-size_t fetch_in_flight(struct fetcher *f);    /* queued + running */
+int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch_cb cb,
+                        void *ud);
+size_t fetch_in_flight(struct fetcher *f);    /* queued + running feed requests */
 /* Aborts everything; callbacks of unfinished requests are not called. */
 void fetch_free(struct fetcher *f);
 

@@ -120,7 +120,8 @@ static int store_entries(struct app *app, struct feed_state *fs, const struct fe
             *nupdated += u > 0;
         } else {
             int stage = gets_file[i] ? STAGE_NEW : STAGE_SEEN;
-            if (db_entry_insert(db, fs->id, &f->entries[i], &ids[i], stage, now, &eid) < 0)
+            if (db_entry_insert(db, fs->id, &f->entries[i], &ids[i], stage, first, now,
+                                &eid) < 0)
                 rc = -1;
             *nnew += stage == STAGE_NEW;
         }
@@ -195,6 +196,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         db_feed_record_success(db, fs->id, (int)r->status, r->etag, r->last_modified,
                                f->title, f->link, bodyhash, now, next) < 0 ||
         (!old.initialized && db_feed_set_initialized(db, fs->id) < 0) ||
+        db_feed_set_language(db, fs->id, f->language) < 0 ||
         db_commit(db) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
         db_rollback(db);

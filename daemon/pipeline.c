@@ -2,7 +2,12 @@
  * its input from the database and records its result there before the next step runs,
  * so a process killed at any instant redoes at most the step it was in: the file path is
  * claimed in the database before the file is written, and writing the same path again is
- * harmless (atomic rename), so a post is never lost and never gets a second file. */
+ * harmless (atomic rename), so a post is never lost and never gets a second file.
+ *
+ * Work goes in batches: one transaction decides summaries and claims paths for a batch,
+ * the files are written (each fdatasync'd), their folders are fsync'd once, and one more
+ * transaction marks them written. Marking comes only after the folder sync, so the
+ * database never says "written" for a file a power cut could still take back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +16,12 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
+#include "daemon/summary.h"
 #include "feeds/html2md.h"
-#include "feeds/summarize.h"
 #include "feeds/url.h"
 #include "storage/output.h"
+
+#define BATCH 64
 
 static int64_t post_date(const struct db_entry *e)
 {
@@ -23,28 +30,6 @@ static int64_t post_date(const struct db_entry *e)
     if (e->updated != FEED_TIME_NONE)
         return e->updated;
     return e->first_seen;
-}
-
-static int step_summarize(struct app *app, struct db_entry *e)
-{
-    char *summary;
-    if (!strcmp(app->cfg.summarizer, "none")) {
-        summary = xstrdup("");
-    } else {
-        char *text = html_to_text(e->content ? e->content : "",
-                                  e->content ? strlen(e->content) : 0);
-        summary = summarize_extractive(text, &app->sopts);
-        free(text);
-    }
-    int rc = db_entry_set_summary(app->db, e->id, summary);
-    if (rc == 0) {
-        free(e->summary);
-        e->summary = summary;
-        e->stage = STAGE_SUMMARIZED;
-    } else {
-        free(summary);
-    }
-    return rc;
 }
 
 /* A title for posts that have none (many microblog feeds): the start of the text. */
@@ -66,21 +51,66 @@ static char *fallback_title(const struct db_entry *e)
     return text;
 }
 
-static int claim_path(struct app *app, struct db_entry *e, const struct post *p,
-                      const char *idhash)
+static void entry_idhash(const struct db_entry *e, char out[17])
 {
-    char *path = output_path_for(app->cfg.filename, p, e->feed_title, idhash);
-    int r = db_entry_claim_path(app->db, e->id, path);
+    uint64_t h = hash64(e->feed_url, strlen(e->feed_url));
+    h = hash64_update(h, "\n", 1);
+    hash_hex(hash64_update(h, e->key, strlen(e->key)), out);
+}
+
+/* The post as the output file shows it. Strings in p point into e and into *owned. */
+struct rendered {
+    char *title, *url, *md;
+};
+
+static void post_fill(const struct db_entry *e, struct post *p, struct rendered *r)
+{
+    r->title = e->title && !str_empty(e->title) ? xstrdup(e->title) : fallback_title(e);
+    r->url = url_strip_tracking(e->link);
+    r->md = NULL;
+    *p = (struct post){
+        .title = e->model_title && *e->model_title ? e->model_title : r->title,
+        .original_title = r->title,
+        .url = r->url,
+        .feed_title = e->feed_title,
+        .author = e->author,
+        .id = e->guid,
+        .published = post_date(e),
+        .summary = e->summary ? e->summary : "",
+        .summary_by = e->sum_by,
+        .summary_fallback = e->sum_fallback,
+    };
+}
+
+static void rendered_free(struct rendered *r)
+{
+    free(r->title);
+    free(r->url);
+    free(r->md);
+}
+
+static int claim_path(struct app *app, struct db_entry *e)
+{
+    char idhash[17];
+    entry_idhash(e, idhash);
+    struct post p;
+    struct rendered r;
+    post_fill(e, &p, &r);
+    char *path = output_path_for(app->cfg.filename, &p, e->feed_title, idhash);
+    rendered_free(&r);
+    int rc = db_entry_claim_path(app->db, e->id, path);
     /* A name taken by another entry gets a short hash suffix, then the whole hash. */
-    for (int len = 6; r == 1 && len <= 16; len += 10) {
+    for (int len = 6; rc == 1 && len <= 16; len += 10) {
         char suffix[17];
         snprintf(suffix, sizeof suffix, "%.*s", len, idhash);
         char *alt = output_path_suffixed(path, suffix);
-        r = db_entry_claim_path(app->db, e->id, alt);
+        rc = db_entry_claim_path(app->db, e->id, alt);
         free(path);
         path = alt;
     }
-    if (r != 0) {
+    if (rc != 0) {
+        log_err("%s: cannot choose a file name for \"%s\"", e->feed_url,
+                e->title ? e->title : "");
         free(path);
         return -1;
     }
@@ -88,60 +118,95 @@ static int claim_path(struct app *app, struct db_entry *e, const struct post *p,
     return 0;
 }
 
-static int step_write(struct app *app, struct db_entry *e)
+/* Phase 1, in one transaction: summaries that are due now, and file names. Returns how
+ * many entries of the batch are ready to be written (moved to the front of es). */
+static size_t decide(struct app *app, struct db_entry *es, size_t n, int *failed)
 {
-    char idhash[17];
-    uint64_t h = hash64(e->feed_url, strlen(e->feed_url));
-    h = hash64_update(h, "\n", 1);
-    hash_hex(hash64_update(h, e->key, strlen(e->key)), idhash);
-    char *title = e->title && !str_empty(e->title) ? xstrdup(e->title) : fallback_title(e);
-    char *md = html2md(e->content ? e->content : "", e->content ? strlen(e->content) : 0,
-                       e->link);
-    char *url = url_strip_tracking(e->link);
-    struct post p = {
-        .title = title,
-        .original_title = title,
-        .url = url,
-        .feed_title = e->feed_title,
-        .author = e->author,
-        .id = e->guid,
-        .published = post_date(e),
-        .summary = e->summary ? e->summary : "",
-        .content_md = md,
-    };
-    int rc = -1;
-    if (!e->path && claim_path(app, e, &p, idhash) < 0) {
-        log_err("%s: cannot choose a file name for \"%s\"", e->feed_url, title);
-        goto out;
+    if (db_begin(app->db) < 0) {
+        *failed += (int)n;
+        return 0;
     }
-    char *text = output_render(&p);
-    char err[512];
-    if (output_write_atomic(app->cfg.output, e->path, text, err, sizeof err) < 0) {
-        log_err("%s: %s", e->feed_url, err);
-    } else if (db_entry_mark_written(app->db, e->id) == 0) {
-        log_info("wrote %s", e->path);
-        rc = 0;
+    size_t ready = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct db_entry *e = &es[i];
+        int ok = 1;
+        if (e->stage == STAGE_NEW && summary_prepare(app, e) < 0)
+            ok = 0;
+        if (ok && e->stage == STAGE_SUMMARIZED && !e->path && claim_path(app, e) < 0)
+            ok = 0;
+        if (!ok)
+            (*failed)++;
+        if (ok && e->stage == STAGE_SUMMARIZED) {
+            struct db_entry tmp = es[ready];
+            es[ready] = *e;
+            *e = tmp;
+            ready++;
+        }
     }
-    free(text);
-out:
-    free(url);
-    free(md);
-    free(title);
-    return rc;
+    if (db_commit(app->db) < 0) {
+        log_err("pipeline: %s", db_errmsg(app->db));
+        db_rollback(app->db);
+        *failed += (int)ready;
+        return 0;
+    }
+    return ready;
 }
 
-static int pipeline_entry(struct app *app, int64_t id)
+/* Phase 2: the files, then their folders, then the marks. */
+static void write_batch(struct app *app, struct db_entry *es, size_t n, int *failed)
 {
-    struct db_entry e;
-    if (db_entry_get(app->db, id, &e) < 0)
-        return -1;
-    int rc = 0;
-    if (e.stage == STAGE_NEW)
-        rc = step_summarize(app, &e);
-    if (rc == 0 && e.stage == STAGE_SUMMARIZED)
-        rc = step_write(app, &e);
-    db_entry_clear(&e);
-    return rc;
+    char *ok = xcalloc(n ? n : 1, 1);
+    char err[512];
+    for (size_t i = 0; i < n; i++) {
+        struct db_entry *e = &es[i];
+        struct post p;
+        struct rendered r;
+        post_fill(e, &p, &r);
+        r.md = html2md(e->content ? e->content : "", e->content ? strlen(e->content) : 0,
+                       e->link);
+        p.content_md = r.md;
+        char *text = output_render(&p);
+        if (output_write_file(app->cfg.output, e->path, text, 0, err, sizeof err) < 0)
+            log_err("%s: %s", e->feed_url, err);
+        else
+            ok[i] = 1;
+        free(text);
+        rendered_free(&r);
+    }
+    /* One fsync per folder: most batches write into a single one. */
+    for (size_t i = 0; i < n; i++) {
+        if (!ok[i])
+            continue;
+        const char *slash = strrchr(es[i].path, '/');
+        size_t dl = slash ? (size_t)(slash - es[i].path) : 0;
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++) {
+            const char *s2 = strrchr(es[k].path, '/');
+            size_t d2 = s2 ? (size_t)(s2 - es[k].path) : 0;
+            seen = ok[k] && d2 == dl && !strncmp(es[k].path, es[i].path, dl);
+        }
+        if (!seen && output_sync_dir(app->cfg.output, es[i].path, err, sizeof err) < 0) {
+            log_err("%s", err);
+            for (size_t k = i; k < n; k++) {
+                const char *s2 = strrchr(es[k].path, '/');
+                size_t d2 = s2 ? (size_t)(s2 - es[k].path) : 0;
+                if (d2 == dl && !strncmp(es[k].path, es[i].path, dl))
+                    ok[k] = 0;
+            }
+        }
+    }
+    int began = db_begin(app->db) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ok[i] && began && db_entry_mark_written(app->db, es[i].id) == 0)
+            log_info("wrote %s", es[i].path);
+        else
+            (*failed)++;
+    }
+    if (began && db_commit(app->db) < 0) {
+        log_err("pipeline: %s", db_errmsg(app->db));
+        db_rollback(app->db);
+    }
+    free(ok);
 }
 
 int pipeline_run(struct app *app, int64_t feed_id)
@@ -151,9 +216,19 @@ int pipeline_run(struct app *app, int64_t feed_id)
     if (db_entries_pending(app->db, feed_id, &ids, &n) < 0)
         return 1;
     int failed = 0;
-    for (size_t i = 0; i < n; i++)
-        if (pipeline_entry(app, ids[i]) < 0)
-            failed++;
+    struct db_entry es[BATCH];
+    for (size_t start = 0; start < n; start += BATCH) {
+        size_t m = 0;
+        for (size_t i = start; i < n && i < start + BATCH; i++)
+            if (db_entry_get(app->db, ids[i], &es[m]) == 0)
+                m++;
+            else
+                failed++;
+        size_t ready = decide(app, es, m, &failed);
+        write_batch(app, es, ready, &failed);
+        for (size_t i = 0; i < m; i++)
+            db_entry_clear(&es[i]);
+    }
     free(ids);
     return failed;
 }

@@ -38,6 +38,24 @@ static const char *const migrations[] = {
     "CREATE TABLE entry_keys ("
     "  feed_id INTEGER NOT NULL, key TEXT NOT NULL, entry_id INTEGER NOT NULL,"
     "  PRIMARY KEY (feed_id, key)) WITHOUT ROWID;",
+    /* 2: the summary queue. A model summary is wanted while sum_pending = 1; the result of
+     * every completed request is kept in summaries, keyed by what was asked, so that an
+     * unchanged post is never sent twice. */
+    "ALTER TABLE entries ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_force INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_next INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_error TEXT;"
+    "ALTER TABLE entries ADD COLUMN sum_by TEXT;"
+    "ALTER TABLE entries ADD COLUMN sum_fallback INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN model_title TEXT;"
+    "ALTER TABLE feeds ADD COLUMN language TEXT;"
+    "ALTER TABLE feeds ADD COLUMN summarizer TEXT;"
+    "CREATE INDEX entries_sum_pending ON entries(sum_next) WHERE sum_pending = 1;"
+    "CREATE TABLE summaries ("
+    "  key TEXT PRIMARY KEY, summary TEXT NOT NULL, title TEXT, by TEXT NOT NULL,"
+    "  created INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -48,6 +66,8 @@ enum stmt_id {
     S_KEY_FIND, S_KEY_ADD,
     S_ENTRY_INSERT, S_ENTRY_HASH, S_ENTRY_UPDATE, S_ENTRY_PENDING, S_ENTRY_PENDING_ALL,
     S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
+    S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
+    S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG,
     S_COUNT
 };
 
@@ -55,16 +75,17 @@ enum stmt_id {
     "f.id, f.url, f.title, f.feed_title, f.site_link, f.etag, f.last_modified,"          \
     " f.last_fetch, f.last_status, f.last_error, f.fail_count, f.next_poll,"             \
     " f.initialized, f.active, f.interval, f.backlog, f.body_hash,"                     \
-    " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)"
+    " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), f.language, f.summarizer"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_FEED_SUBSCRIBE] =
-        "INSERT INTO feeds (url, title, interval, backlog, created) VALUES (?1, ?2, ?3, ?4, ?5)"
-        " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1"
-        " RETURNING id",
+        "INSERT INTO feeds (url, title, interval, backlog, created, summarizer)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1,"
+        " summarizer = ?6 RETURNING id",
     [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0",
     [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
     [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.active ORDER BY f.id",
@@ -84,20 +105,40 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_KEY_ADD] = "INSERT OR IGNORE INTO entry_keys (feed_id, key, entry_id) VALUES (?1, ?2, ?3)",
     [S_ENTRY_INSERT] =
         "INSERT INTO entries (feed_id, key, guid, link, title, author, published, updated,"
-        " first_seen, content, content_hash, stage)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        " first_seen, content, content_hash, stage, backlog)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [S_ENTRY_HASH] = "SELECT content_hash, stage FROM entries WHERE id = ?1",
     [S_ENTRY_UPDATE] =
         "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
-        " updated = ?7, content = ?8, content_hash = ?9, stage = ?10 WHERE id = ?1",
+        " updated = ?7, content = ?8, content_hash = ?9, stage = ?10,"
+        " sum_pending = 0, sum_attempts = 0, sum_next = 0 WHERE id = ?1",
     [S_ENTRY_PENDING] = "SELECT id FROM entries WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
     [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries WHERE stage < 2 ORDER BY id",
     [S_ENTRY_GET] =
         "SELECT e.id, e.feed_id, e.key, e.guid, e.link, e.title, e.author, e.published,"
         " e.updated, e.first_seen, e.content, e.content_hash, e.stage, e.summary, e.path,"
-        " coalesce(f.title, f.feed_title), f.url"
+        " coalesce(f.title, f.feed_title), f.url, e.backlog, e.sum_pending, e.sum_force,"
+        " e.sum_attempts, e.sum_next, e.sum_error, e.sum_by, e.sum_fallback, e.model_title,"
+        " f.language, f.summarizer"
         " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?1",
-    [S_ENTRY_SUMMARY] = "UPDATE entries SET summary = ?2, stage = 1 WHERE id = ?1",
+    [S_ENTRY_SUMMARY] =
+        "UPDATE entries SET summary = ?2, sum_by = ?3, model_title = ?4, sum_fallback = ?5,"
+        " sum_pending = ?6, sum_error = CASE WHEN ?6 THEN sum_error ELSE ?7 END,"
+        " sum_force = CASE WHEN ?6 THEN sum_force ELSE 0 END,"
+        " stage = 1 WHERE id = ?1",
+    [S_SUM_PENDING] = "UPDATE entries SET sum_pending = 1 WHERE id = ?1",
+    [S_SUM_FAILED] = "UPDATE entries SET sum_attempts = sum_attempts + ?2, sum_error = ?3,"
+                     " sum_next = ?4 WHERE id = ?1",
+    [S_SUM_DUE] = "SELECT id FROM entries WHERE sum_pending = 1 AND sum_next <= ?1"
+                  " ORDER BY sum_next, id LIMIT ?2",
+    [S_SUM_NEXT] = "SELECT min(sum_next) FROM entries WHERE sum_pending = 1",
+    [S_SUM_COUNT] = "SELECT count(*) FROM entries WHERE sum_pending = 1",
+    [S_SUM_OVERDUE] = "SELECT id FROM entries WHERE sum_pending = 1 AND stage = 0"
+                      " AND first_seen <= ?1 ORDER BY id LIMIT 500",
+    [S_CACHE_GET] = "SELECT summary, title, by FROM summaries WHERE key = ?1",
+    [S_CACHE_PUT] = "INSERT OR REPLACE INTO summaries (key, summary, title, by, created)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_FEED_LANG] = "UPDATE feeds SET language = ?2 WHERE id = ?1 AND language IS NOT ?2",
     [S_ENTRY_PATH_OWNER] = "SELECT id FROM entries WHERE path = ?1",
     [S_ENTRY_CLAIM] = "UPDATE entries SET path = ?2 WHERE id = ?1",
     [S_ENTRY_WRITTEN] = "UPDATE entries SET stage = 2 WHERE id = ?1",
@@ -256,7 +297,7 @@ int db_commit(struct db *db) { return run_simple(db, S_COMMIT); }
 int db_rollback(struct db *db) { return run_simple(db, S_ROLLBACK); }
 
 int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
-                      int backlog, int64_t now, int64_t *id)
+                      int backlog, const char *summarizer, int64_t now, int64_t *id)
 {
     sqlite3_stmt *s = stmt(db, S_FEED_SUBSCRIBE);
     if (!s)
@@ -266,6 +307,7 @@ int db_feed_subscribe(struct db *db, const char *url, const char *title, int int
     sqlite3_bind_int(s, 3, interval);
     sqlite3_bind_int(s, 4, backlog);
     sqlite3_bind_int64(s, 5, now);
+    bind_text(s, 6, summarizer);
     if (sqlite3_step(s) != SQLITE_ROW) {
         log_err("database: subscribe %s: %s", url, sqlite3_errmsg(db->h));
         sqlite3_reset(s);
@@ -302,6 +344,8 @@ static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
     f->backlog = sqlite3_column_int(s, 15);
     f->body_hash = col_text(s, 16);
     f->nentries = sqlite3_column_int64(s, 17);
+    f->language = col_text(s, 18);
+    f->summarizer = col_text(s, 19);
 }
 
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
@@ -353,6 +397,8 @@ void db_feed_clear(struct db_feed *f)
     free(f->last_modified);
     free(f->last_error);
     free(f->body_hash);
+    free(f->language);
+    free(f->summarizer);
     memset(f, 0, sizeof *f);
 }
 
@@ -461,7 +507,8 @@ static const char *entry_body(const struct entry *e)
 }
 
 int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
-                    const struct identity *id, int stage, int64_t now, int64_t *entry_id)
+                    const struct identity *id, int stage, int backlog, int64_t now,
+                    int64_t *entry_id)
 {
     sqlite3_stmt *s = stmt(db, S_ENTRY_INSERT);
     if (!s)
@@ -478,6 +525,7 @@ int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
     bind_text(s, 10, entry_body(e));
     bind_text(s, 11, id->content_hash);
     sqlite3_bind_int(s, 12, stage);
+    sqlite3_bind_int(s, 13, backlog);
     if (step_done(db, s) < 0)
         return -1;
     *entry_id = sqlite3_last_insert_rowid(db->h);
@@ -520,6 +568,8 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
     return step_done(db, s) < 0 ? -1 : 1;
 }
 
+static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n);
+
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)
 {
     sqlite3_stmt *s = stmt(db, feed_id ? S_ENTRY_PENDING : S_ENTRY_PENDING_ALL);
@@ -527,22 +577,7 @@ int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)
         return -1;
     if (feed_id)
         sqlite3_bind_int64(s, 1, feed_id);
-    size_t cap = 16, len = 0;
-    int64_t *v = xmalloc(cap * sizeof *v);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap)
-            v = xrealloc(v, (cap *= 2) * sizeof *v);
-        v[len++] = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -1;
-    }
-    *ids = v;
-    *n = len;
-    return 0;
+    return id_list(db, s, ids, n);
 }
 
 int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
@@ -571,6 +606,17 @@ int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
         out->path = col_text(s, 14);
         out->feed_title = col_text(s, 15);
         out->feed_url = col_text(s, 16);
+        out->backlog = sqlite3_column_int(s, 17);
+        out->sum_pending = sqlite3_column_int(s, 18);
+        out->sum_force = sqlite3_column_int(s, 19);
+        out->sum_attempts = sqlite3_column_int(s, 20);
+        out->sum_next = sqlite3_column_int64(s, 21);
+        out->sum_error = col_text(s, 22);
+        out->sum_by = col_text(s, 23);
+        out->sum_fallback = sqlite3_column_int(s, 24);
+        out->model_title = col_text(s, 25);
+        out->feed_language = col_text(s, 26);
+        out->feed_summarizer = col_text(s, 27);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : -1;
@@ -589,17 +635,170 @@ void db_entry_clear(struct db_entry *e)
     free(e->path);
     free(e->feed_title);
     free(e->feed_url);
+    free(e->sum_error);
+    free(e->sum_by);
+    free(e->model_title);
+    free(e->feed_language);
+    free(e->feed_summarizer);
     memset(e, 0, sizeof *e);
 }
 
-int db_entry_set_summary(struct db *db, int64_t id, const char *summary)
+int db_entry_set_summary(struct db *db, int64_t id, const struct db_summary *sum)
 {
     sqlite3_stmt *s = stmt(db, S_ENTRY_SUMMARY);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, summary);
+    bind_text(s, 2, sum->summary);
+    bind_text(s, 3, sum->by);
+    bind_text(s, 4, sum->title);
+    sqlite3_bind_int(s, 5, sum->fallback);
+    sqlite3_bind_int(s, 6, sum->still_pending);
+    bind_text(s, 7, sum->error);
     return step_done(db, s);
+}
+
+int db_entry_want_summary(struct db *db, int64_t id)
+{
+    sqlite3_stmt *s = stmt(db, S_SUM_PENDING);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    return step_done(db, s);
+}
+
+int db_entry_summary_failed(struct db *db, int64_t id, int count_attempt, const char *error,
+                            int64_t next)
+{
+    sqlite3_stmt *s = stmt(db, S_SUM_FAILED);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, count_attempt ? 1 : 0);
+    bind_text(s, 3, error);
+    sqlite3_bind_int64(s, 4, next);
+    return step_done(db, s);
+}
+
+static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n)
+{
+    size_t cap = 16, len = 0;
+    int64_t *v = xmalloc(cap * sizeof *v);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (len == cap)
+            v = xrealloc(v, (cap *= 2) * sizeof *v);
+        v[len++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        log_err("database: %s", sqlite3_errmsg(db->h));
+        free(v);
+        return -1;
+    }
+    *ids = v;
+    *n = len;
+    return 0;
+}
+
+int db_summaries_due(struct db *db, int64_t now, int limit, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *s = stmt(db, S_SUM_DUE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int(s, 2, limit);
+    return id_list(db, s, ids, n);
+}
+
+int db_summaries_overdue(struct db *db, int64_t cutoff, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *s = stmt(db, S_SUM_OVERDUE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cutoff);
+    return id_list(db, s, ids, n);
+}
+
+int db_summaries_pending(struct db *db, int64_t *count, int64_t *next)
+{
+    sqlite3_stmt *s = stmt(db, S_SUM_COUNT);
+    if (!s)
+        return -1;
+    *count = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    s = stmt(db, S_SUM_NEXT);
+    if (!s)
+        return -1;
+    int rc = sqlite3_step(s);
+    *next = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL
+                ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return 0;
+}
+
+int db_cache_get(struct db *db, const char *key, struct db_summary *out)
+{
+    sqlite3_stmt *s = stmt(db, S_CACHE_GET);
+    if (!s)
+        return -1;
+    bind_text(s, 1, key);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->summary = col_text(s, 0);
+        out->title = col_text(s, 1);
+        out->by = col_text(s, 2);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int db_cache_put(struct db *db, const char *key, const struct db_summary *sum, int64_t now)
+{
+    sqlite3_stmt *s = stmt(db, S_CACHE_PUT);
+    if (!s)
+        return -1;
+    bind_text(s, 1, key);
+    bind_text(s, 2, sum->summary);
+    bind_text(s, 3, sum->title);
+    bind_text(s, 4, sum->by);
+    sqlite3_bind_int64(s, 5, now);
+    return step_done(db, s);
+}
+
+void db_summary_clear(struct db_summary *s)
+{
+    free((char *)s->summary);
+    free((char *)s->title);
+    free((char *)s->by);
+    memset(s, 0, sizeof *s);
+}
+
+int db_feed_set_language(struct db *db, int64_t id, const char *language)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_LANG);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, language);
+    return step_done(db, s);
+}
+
+int db_exec(struct db *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db->h));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t db_changes(struct db *db)
+{
+    return sqlite3_changes64(db->h);
 }
 
 int db_entry_claim_path(struct db *db, int64_t id, const char *path)

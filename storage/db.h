@@ -38,6 +38,8 @@ struct db_feed {
     int backlog;            /* per-feed backlog, -2 = global */
     int64_t nentries;
     char *body_hash;        /* hash of the last parsed body */
+    char *language;         /* the feed's declared language */
+    char *summarizer;       /* per-feed summarizer, NULL = global */
 };
 
 struct db_entry {
@@ -50,6 +52,24 @@ struct db_entry {
     char *path;
     char *feed_title;       /* configured title, else the feed's */
     char *feed_url;
+    int backlog;            /* arrived with the feed's first fetch */
+    int sum_pending;        /* a model summary is still wanted */
+    int sum_force;          /* resummarize: do not take it from the cache */
+    int sum_attempts;
+    int64_t sum_next;       /* wall clock of the next attempt */
+    char *sum_error;        /* the last failure */
+    char *sum_by;           /* "builtin", "openai/MODEL", "command/PROG", "text", "none" */
+    int sum_fallback;       /* the summary is a fallback */
+    char *model_title;      /* a title the model supplied, or NULL */
+    char *feed_language;
+    char *feed_summarizer;
+};
+
+/* A summary and what produced it (strings borrowed when writing, owned when read). */
+struct db_summary {
+    const char *summary, *title, *by, *error;
+    int fallback;           /* a fallback summary */
+    int still_pending;      /* a provisional fallback: keep asking the model */
 };
 
 /* Opens (creating) the database and brings its schema up to date. Refuses a schema newer
@@ -66,7 +86,8 @@ int db_rollback(struct db *db);
  * configured title/interval/backlog; db_feeds_deactivate_all marks every feed inactive
  * (a reload calls it, then subscribe for each configured feed, in one transaction). */
 int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
-                      int backlog, int64_t now, int64_t *id);
+                      int backlog, const char *summarizer, int64_t now, int64_t *id);
+int db_feed_set_language(struct db *db, int64_t id, const char *language);
 int db_feeds_deactivate_all(struct db *db);
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n);
 int db_feed_get(struct db *db, int64_t id, struct db_feed *out);
@@ -92,7 +113,8 @@ int db_key_find(struct db *db, int64_t feed_id, const char *key, int64_t *entry_
 int db_key_add(struct db *db, int64_t feed_id, const char *key, int64_t entry_id);
 
 int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
-                    const struct identity *id, int stage, int64_t now, int64_t *entry_id);
+                    const struct identity *id, int stage, int backlog, int64_t now,
+                    int64_t *entry_id);
 /* Replaces an entry's fields when its content hash changed; an entry that had a summary
  * or a file goes back to NEW (its path is kept, so the file is rewritten in place).
  * Returns 1 when updated, 0 when the hash was the same, -1 on error. */
@@ -104,7 +126,23 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n);
 int db_entry_get(struct db *db, int64_t id, struct db_entry *out);
 void db_entry_clear(struct db_entry *e);
-int db_entry_set_summary(struct db *db, int64_t id, const char *summary);
+/* Stores a summary and moves the entry to SUMMARIZED (its file is written or rewritten). */
+int db_entry_set_summary(struct db *db, int64_t id, const struct db_summary *sum);
+/* The summary queue: entries whose model summary is wanted (sum_pending). */
+int db_entry_want_summary(struct db *db, int64_t id);
+int db_entry_summary_failed(struct db *db, int64_t id, int count_attempt, const char *error,
+                            int64_t next);
+int db_summaries_due(struct db *db, int64_t now, int limit, int64_t **ids, size_t *n);
+/* Entries still without a file whose summary has waited since before cutoff. */
+int db_summaries_overdue(struct db *db, int64_t cutoff, int64_t **ids, size_t *n);
+int db_summaries_pending(struct db *db, int64_t *count, int64_t *next);
+/* Completed summaries by request key: 1 found (out owns strings), 0 not, -1 error. */
+int db_cache_get(struct db *db, const char *key, struct db_summary *out);
+int db_cache_put(struct db *db, const char *key, const struct db_summary *sum, int64_t now);
+void db_summary_clear(struct db_summary *s);
+/* Runs SQL that returns no rows (maintenance commands). */
+int db_exec(struct db *db, const char *sql, char *err, size_t errlen);
+int64_t db_changes(struct db *db);
 /* Claims path for the entry. Returns 0, 1 when another entry already owns the path, -1. */
 int db_entry_claim_path(struct db *db, int64_t id, const char *path);
 int db_entry_mark_written(struct db *db, int64_t id);

@@ -223,6 +223,10 @@ char *output_render(const struct post *p)
     }
     if (p->id && *p->id)
         put_yaml_field(&b, "  ", "id", p->id);
+    if (p->summary_by && *p->summary_by)
+        put_yaml_field(&b, "  ", "summarized_by", p->summary_by);
+    if (p->summary_fallback)
+        buf_puts(&b, "  summary_fallback: true\n");
     buf_puts(&b, "---\n## Summary\n");
     size_t before = b.len;
     put_trimmed_block(&b, p->summary);
@@ -320,6 +324,27 @@ static int write_all(int fd, const char *s, size_t n)
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen)
 {
+    return output_write_file(dir, relpath, text, 1, err, errlen);
+}
+
+int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen)
+{
+    char *full = xasprintf("%s/%s", dir && *dir ? dir : ".", relpath);
+    *strrchr(full, '/') = '\0';
+    int rc = 0, dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
+        fail(err, errlen, errno, "cannot flush folder", full);
+        rc = -1;
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(full);
+    return rc;
+}
+
+int output_write_file(const char *dir, const char *relpath, const char *text, int sync_dir,
+                      char *err, size_t errlen)
+{
     if (!relpath_ok(relpath))
         return fail(err, errlen, EINVAL, "refusing unsafe output path", relpath ? relpath : "(null)");
     if (!dir || !*dir)
@@ -361,7 +386,7 @@ int output_write_atomic(const char *dir, const char *relpath, const char *text,
     }
     const char *step = "cannot write";
     if (write_all(fd, text ? text : "", text ? strlen(text) : 0) < 0 ||
-        (step = "cannot flush", fsync(fd) < 0)) {
+        (step = "cannot flush", fdatasync(fd) < 0)) {
         e = errno;
         fail(err, errlen, e, step, tmpfull);
         goto out_unlink;
@@ -381,7 +406,7 @@ int output_write_atomic(const char *dir, const char *relpath, const char *text,
     /* fsync(2): syncing the file does not persist its directory entry; without this the
      * rename may be lost on power failure. Failure here leaves a complete file, so it is
      * reported but the target is not removed. */
-    if (fsync(dfd) < 0 && errno != EINVAL) {
+    if (sync_dir && fsync(dfd) < 0 && errno != EINVAL) {
         e = errno;
         fail(err, errlen, e, "cannot flush folder", full);
         goto out;

@@ -17,6 +17,8 @@ struct post {
     int64_t published;            /* seconds since epoch; the date used for `date` */
     const char *summary;          /* markdown */
     const char *content_md;       /* markdown */
+    const char *summary_by;       /* extra.summarized_by ("openai/llama3.2"), may be NULL */
+    int summary_fallback;         /* extra.summary_fallback: true */
 };
 
 /* The YAML scalar for s: plain when plain style keeps its meaning, else double-quoted
@@ -54,6 +56,13 @@ char *output_render(const struct post *p);
  * a message in err. */
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen);
+
+/* The same, with the folder's fsync left to the caller (sync_dir 0): a batch of files
+ * then needs one output_sync_dir per folder instead of one per file. */
+int output_write_file(const char *dir, const char *relpath, const char *text, int sync_dir,
+                      char *err, size_t errlen);
+/* fsync(2) of the folder that holds dir/relpath, making renames into it durable. */
+int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen);
 
 /* Removes temporary files of output_write_atomic() left by processes that no longer run
  * (a feedsd killed mid-write), in dir and its sub-folders. Returns how many, or -1. */
