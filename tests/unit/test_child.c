@@ -245,8 +245,11 @@ static void test_child_env(void **state)
     assert_string_equal(run.out, "Hello; $(rm -rf /) `x` \"q\"|post body|https://e.x/1|yes");
     run_free(&run);
 
-    run_one(&run, "sh -c 'env | grep -c ^FEEDSD_TITLE='", env, NULL, 0, 10, 0);
-    assert_string_equal(run.out, "1\n");        /* replaced, not duplicated */
+    /* env(1) prints the array it got as is (a shell would merge duplicates itself). */
+    run_one(&run, "env", env, NULL, 0, 10, 0);
+    const char *first = strstr(run.out, "\nFEEDSD_TITLE=");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "\nFEEDSD_TITLE="));     /* replaced, not duplicated */
     run_free(&run);
     unsetenv("FEEDSD_TITLE");
     unsetenv("FEEDSD_TEST_INHERITED");
@@ -352,7 +355,8 @@ static void test_child_grandchild_timeout(void **state)
     assert_int_equal(run.r.exited, 1);      /* sh itself had exited normally */
     assert_int_equal(run.r.exit_code, 0);
     assert_string_equal(run.out, "hi\n");
-    assert_true(run.elapsed < 5);
+    /* SIGTERM reached the background sleep (the group), no need for the SIGKILL round. */
+    assert_true(run.elapsed < 0.3 + CHILD_KILL_GRACE - 0.5);
     assert_true(group_gone(pgid, 3));       /* the background sleep was killed too */
     run_free(&run);
 }
@@ -370,7 +374,7 @@ static void test_child_grandchild_linger(void **state)
     assert_int_equal(run.r.exit_code, 0);
     assert_string_equal(run.out, "hi\n");
     assert_true(run.elapsed >= CHILD_LINGER_GRACE - 0.1);
-    assert_true(run.elapsed < CHILD_LINGER_GRACE + 3);
+    assert_true(run.elapsed < CHILD_LINGER_GRACE + CHILD_KILL_GRACE - 0.5);
     assert_true(group_gone(pgid, 3));
     run_free(&run);
 
