@@ -119,6 +119,21 @@ void md_token(struct md *w, const char *s, size_t n)
     buf_append(&w->inl, s, n);
 }
 
+void md_syntax(struct md *w, const char *s, size_t n)
+{
+    buf_putc(&w->inl, MD_SYNTAX);
+    buf_append(&w->inl, s, n);
+    buf_putc(&w->inl, MD_SYNTAX);
+}
+
+/* C0 controls other than white space render as nothing in browsers, and three of them
+ * are the writer's own sentinels. */
+static int is_control(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return (u >= 0x01 && u <= 0x08) || u == 0x0B || (u >= 0x0E && u <= 0x1F) || u == 0x7F;
+}
+
 /* White space as a browser renders it (CSS Text 3, white-space: normal): runs of ASCII
  * white space collapse to one space. U+00A0 is folded too: feeds use &nbsp; as padding,
  * and a paragraph of only &nbsp; should vanish. */
@@ -136,10 +151,16 @@ void md_text(struct md *w, const char *s)
     if (!s)
         return;
     if (w->raw) {
-        buf_puts(&w->inl, s);
+        for (; *s; s++)
+            if (!is_control(*s))
+                buf_putc(&w->inl, *s);
         return;
     }
     while (*s) {
+        if (is_control(*s)) {
+            s++;
+            continue;
+        }
         size_t k = ws_len(s);
         if (k) {
             while ((k = ws_len(s)) != 0)
@@ -148,7 +169,7 @@ void md_text(struct md *w, const char *s)
             continue;
         }
         const char *word = s;
-        while (*s && !ws_len(s))
+        while (*s && !ws_len(s) && !is_control(*s))
             s++;
         if (w->code)
             buf_append(&w->inl, word, (size_t)(s - word));
@@ -276,8 +297,9 @@ void md_flush(struct md *w)
 {
     if (w->raw || w->inline_only || !w->inl.len)
         return;
-    const char *s = w->inl.data;
-    size_t n = w->inl.len;
+    char *run = md_marks_resolve(w->inl.data, w->inl.len);
+    const char *s = run;
+    size_t n = strlen(run);
     int emitted = 0, para_break = 0;
     size_t i = 0;
     while (i < n) {
@@ -307,6 +329,7 @@ void md_flush(struct md *w)
         }
         i = e + 1;
     }
+    free(run);
     w->inl.len = 0;
     w->inl.data[0] = '\0';
     if (emitted)
@@ -412,6 +435,7 @@ char *html2md(const char *html, size_t len, const char *base_url)
     walk(&w, doc->children);
     md_flush(&w);
     xmlFreeDoc(doc);
+    md_pre_free(&w);
     free(w.frames);
     buf_free(&w.inl);
     return buf_steal(&w.out);

@@ -82,6 +82,10 @@ struct md {
     int code;          /* >0: inside inline code: text not escaped */
     int link;          /* >0: inside a link: nested links render as text */
     int strong, em, del;
+    int code_split;    /* inside a <code> that holds links: one code span per piece */
+    size_t code_mark;  /* code_split: where the current code piece starts in inl */
+    char **pre_urls;   /* links inside the open <pre>, in order (html2md_pre.c) */
+    size_t npre_urls;
 
     struct md_frame *frames;
     size_t nframes, capframes;
@@ -105,9 +109,40 @@ void md_pop_container(struct md *w);
  * *lead / *trail tell whether white space surrounded the content. */
 char *md_take(struct md *w, size_t mark, int *lead, int *trail);
 
+/* Sentinels in the inline run, replaced when a paragraph, heading or cell is complete:
+ * MD_MARK_OPEN/MD_MARK_CLOSE followed by 's' (strong), 'e' (emphasis) or 'd'
+ * (strikethrough) stand for emphasis markers; MD_SYNTAX brackets a link, image or code
+ * token, which must stay whole. Control bytes from the document are dropped (md_text),
+ * so these cannot come from the input. */
+#define MD_MARK_OPEN '\x01'
+#define MD_MARK_CLOSE '\x02'
+#define MD_SYNTAX '\x03'
+void md_syntax(struct md *w, const char *s, size_t n); /* a token bracketed by MD_SYNTAX */
+
+/* Links inside <pre>: MD_PRE_LINK_START, the link text, MD_PRE_LINK_END in the raw text;
+ * the URLs are in md.pre_urls. */
+#define MD_PRE_LINK_START '\x04'
+#define MD_PRE_LINK_END '\x05'
+
+/* md_flank.c: the run with real markers placed where CommonMark reads them as meant
+ * (section 6.4 flanking rules), sentinels removed. malloc'd. */
+char *md_marks_resolve(const char *s, size_t n);
+
 /* html2md_render.c */
 const struct html_elem *html_elem_lookup(const char *name);
 int html_elem_table_check(void);     /* 0 when the table is sorted (for the unit test) */
+
+/* html2md_render.c: code spans, shared with html2md_pre.c */
+int code_open(struct md *w, struct md_frame *f);
+void code_close(struct md *w, struct md_frame *f);
+void md_code_span(struct md *w, size_t mark);      /* inl[mark..] -> one code span token */
+size_t md_longest_run(const char *s, char c);
+
+/* html2md_pre.c: renderers of pre, listing, xmp, plaintext */
+int pre_open(struct md *w, struct md_frame *f);
+void pre_close(struct md *w, struct md_frame *f);
+void md_pre_link(struct md *w, const char *url);  /* a link starts inside <pre> */
+void md_pre_free(struct md *w);
 
 /* html2md_table.c: renderers of table, tr, td/th/caption */
 int table_open(struct md *w, struct md_frame *f);

@@ -68,11 +68,6 @@ static int mark_open(struct md *w, struct md_frame *f)
     return MD_DESCEND;
 }
 
-static int is_word_byte(char c)
-{
-    return isalnum((unsigned char)c) || (unsigned char)c >= 0x80;
-}
-
 static void mark_close(struct md *w, struct md_frame *f)
 {
     if (!f->mode)
@@ -84,13 +79,13 @@ static void mark_close(struct md *w, struct md_frame *f)
     if (*s) {
         if (lead)
             md_space(w);
-        const char *m = f->e->arg;
-        /* CommonMark 6.2: '_' does not open emphasis inside a word ("foo_bar_"); '*' does. */
-        if (m[0] == '_' && w->inl.len && is_word_byte(w->inl.data[w->inl.len - 1]))
-            m = "*";
-        md_token(w, m, strlen(m));
+        /* Sentinels, not markers: which marker, and where, is decided when the whole
+         * paragraph is known (md_flank.c). */
+        char kind = f->e->arg[0] == '*' ? 's' : f->e->arg[0] == '_' ? 'e' : 'd';
+        const char open[2] = {MD_MARK_OPEN, kind}, close[2] = {MD_MARK_CLOSE, kind};
+        md_token(w, open, 2);
         md_token(w, s, strlen(s));
-        md_token(w, m, strlen(m));
+        md_token(w, close, 2);
     }
     if (trail || (!*s && lead))
         md_space(w);
@@ -112,18 +107,48 @@ static void q_close(struct md *w, struct md_frame *f)
 
 /* ---- code ---------------------------------------------------------------------------- */
 
-static int code_open(struct md *w, struct md_frame *f)
+/* 1 when the subtree of n holds a link with an href (looked at up to a bound: a code
+ * element is small; a huge one is rendered as one span). */
+static int holds_link(xmlNode *n)
+{
+    size_t budget = 4096;
+    xmlNode *c = n->children;
+    while (c && budget--) {
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "a") == 0 &&
+            xmlHasProp(c, (const xmlChar *)"href"))
+            return 1;
+        if (c->type == XML_ELEMENT_NODE && c->children) {
+            c = c->children;
+            continue;
+        }
+        while (c && !c->next && c != n)
+            c = c->parent;
+        if (!c || c == n)
+            break;
+        c = c->next;
+    }
+    return 0;
+}
+
+int code_open(struct md *w, struct md_frame *f)
 {
     if (w->raw || w->code)
         return MD_DESCEND;
     f->mode = 1;
+    /* A code span cannot hold a link (CommonMark 6.1: its content is literal), so
+     * <code><a href=..>f</a> x</code> becomes [`f`](..) `x`: code pieces around links. */
+    if (!w->link && holds_link(f->node)) {
+        f->mode = 3;
+        w->code_split = 1;
+        w->code_mark = w->inl.len;
+    }
     w->code++;
     w->inline_only++;
     f->mark = w->inl.len;
     return MD_DESCEND;
 }
 
-static size_t longest_run(const char *s, char c)
+size_t md_longest_run(const char *s, char c)
 {
     size_t best = 0, cur = 0;
     for (; *s; s++) {
@@ -134,21 +159,18 @@ static size_t longest_run(const char *s, char c)
     return best;
 }
 
-static void code_close(struct md *w, struct md_frame *f)
+/* Takes inl[mark..] out and puts it back as one code span. */
+void md_code_span(struct md *w, size_t mark)
 {
-    if (!f->mode)
-        return;
-    w->code--;
-    w->inline_only--;
     int lead, trail;
-    char *s = md_take(w, f->mark, &lead, &trail);
+    char *s = md_take(w, mark, &lead, &trail);
     size_t n = strlen(s);
     if (n) {
         if (lead)
             md_space(w);
         /* CommonMark 6.1: the fence is one backtick longer than any run inside, and a
          * space pads content that starts or ends with a backtick. */
-        size_t fence = longest_run(s, '`') + 1;
+        size_t fence = md_longest_run(s, '`') + 1;
         int pad = s[0] == '`' || s[n - 1] == '`';
         struct buf t = {0};
         for (size_t i = 0; i < fence; i++)
@@ -160,7 +182,7 @@ static void code_close(struct md *w, struct md_frame *f)
             buf_putc(&t, ' ');
         for (size_t i = 0; i < fence; i++)
             buf_putc(&t, '`');
-        md_token(w, t.data, t.len);
+        md_syntax(w, t.data, t.len);
         buf_free(&t);
     }
     if (trail || (!n && lead))
@@ -168,112 +190,17 @@ static void code_close(struct md *w, struct md_frame *f)
     free(s);
 }
 
-/* "language-python" or "lang-python" among the classes of n; malloc'd or NULL. Only
- * characters that cannot end the info string are kept. */
-static char *class_language(xmlNode *n)
+void code_close(struct md *w, struct md_frame *f)
 {
-    char *cls = html_attr(n, "class");
-    if (!cls)
-        return NULL;
-    char *lang = NULL;
-    for (char *tok = strtok(cls, " \t\n\r\f"); tok && !lang; tok = strtok(NULL, " \t\n\r\f")) {
-        const char *v = NULL;
-        if (strncmp(tok, "language-", 9) == 0)
-            v = tok + 9;
-        else if (strncmp(tok, "lang-", 5) == 0)
-            v = tok + 5;
-        if (!v || !*v)
-            continue;
-        lang = xstrdup(v);
-        char *o = lang;
-        for (const char *p = v; *p; p++)
-            if (isalnum((unsigned char)*p) || strchr("+-#._", *p))
-                *o++ = *p;
-        *o = '\0';
-        if (!*lang) {
-            free(lang);
-            lang = NULL;
-        }
-    }
-    free(cls);
-    return lang;
-}
-
-static int pre_open(struct md *w, struct md_frame *f)
-{
-    if (w->raw)
-        return MD_DESCEND;
-    if (w->inline_only) { /* a <pre> inside a link or a cell: inline code */
-        f->mode = 0;
-        code_open(w, f); /* sets mode 1 when it starts a code span */
-        f->mode = f->mode ? 2 : 0;
-        return MD_DESCEND;
-    }
-    md_flush(w);
-    f->mode = 1;
-    w->raw++;
-    f->mark = w->inl.len;
-    f->title = class_language(f->node);
-    for (xmlNode *c = f->node->children; c && !f->title; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) {
-            if (strcmp((const char *)c->name, "code") == 0)
-                f->title = class_language(c);
-            break;
-        }
-    }
-    return MD_DESCEND;
-}
-
-static void pre_close(struct md *w, struct md_frame *f)
-{
-    if (f->mode == 2) {
-        f->mode = 1;
-        code_close(w, f);
-        return;
-    }
     if (!f->mode)
         return;
-    w->raw--;
-    char *s = xstrndup(w->inl.data + f->mark, w->inl.len - f->mark);
-    w->inl.len = f->mark;
-    w->inl.data[f->mark] = '\0';
-    /* HTML: a newline right after <pre> is not content. The fence closes on a line of its
-     * own, so trailing newlines go too; everything else stays byte for byte. */
-    char *body = s;
-    if (body[0] == '\r' && body[1] == '\n')
-        body += 2;
-    else if (body[0] == '\n')
-        body++;
-    size_t n = strlen(body);
-    while (n && (body[n - 1] == '\n' || body[n - 1] == '\r'))
-        n--;
-    body[n] = '\0';
-    if (n && strspn(body, " \t\r\n") < n) {
-        size_t fl = longest_run(body, '`') + 1;
-        if (fl < 3)
-            fl = 3;
-        struct buf fence = {0};
-        for (size_t i = 0; i < fl; i++)
-            buf_putc(&fence, '`');
-        size_t fence_len = fence.len;
-        if (f->title)
-            buf_puts(&fence, f->title);
-        md_emit_line(w, fence.data, fence.len);
-        for (char *line = body;;) {
-            char *nl = strchr(line, '\n');
-            size_t ln = nl ? (size_t)(nl - line) : strlen(line);
-            if (ln && line[ln - 1] == '\r')
-                ln--;
-            md_emit_line(w, line, ln);
-            if (!nl)
-                break;
-            line = nl + 1;
-        }
-        md_emit_line(w, fence.data, fence_len);
-        md_set_blank(w);
-        buf_free(&fence);
-    }
-    free(s);
+    if (f->mode == 3) { /* split around links: the last piece */
+        md_code_span(w, w->code_mark);
+        w->code_split = 0;
+    } else
+        md_code_span(w, f->mark);
+    w->code--;
+    w->inline_only--;
 }
 
 /* ---- headings ------------------------------------------------------------------------ */
@@ -301,7 +228,9 @@ static void heading_close(struct md *w, struct md_frame *f)
     if (f->mode != 1)
         return;
     w->inline_only--;
-    char *s = md_take(w, f->mark, NULL, NULL);
+    char *taken = md_take(w, f->mark, NULL, NULL);
+    char *s = md_marks_resolve(taken, strlen(taken));
+    free(taken);
     size_t n = strlen(s);
     if (n) {
         struct buf line = {0};
@@ -330,18 +259,28 @@ static void heading_close(struct md *w, struct md_frame *f)
 
 static int a_open(struct md *w, struct md_frame *f)
 {
-    if (w->raw || w->code || w->link)
+    if ((w->code && !w->code_split) || w->link)
         return MD_DESCEND;
     char *href = html_attr(f->node, "href");
     f->url = html_safe_url(w->base, href);
     free(href);
     if (!f->url) /* no href, or javascript: and friends: the text stays, the URL goes */
         return MD_DESCEND;
+    if (w->raw) { /* in <pre>: marked in the raw text, rendered by html2md_pre.c */
+        md_pre_link(w, f->url);
+        f->mode = 2;
+        w->link++;
+        return MD_DESCEND;
+    }
+    if (w->code_split) /* the code before the link is one span */
+        md_code_span(w, w->code_mark);
     f->title = html_attr(f->node, "title");
     f->mode = 1;
     w->link++;
     w->inline_only++;
     f->mark = w->inl.len;
+    if (w->code_split)
+        w->code_mark = w->inl.len;
     return MD_DESCEND;
 }
 
@@ -349,6 +288,13 @@ static void a_close(struct md *w, struct md_frame *f)
 {
     if (!f->mode)
         return;
+    if (f->mode == 2) {
+        md_token(w, (const char[]){MD_PRE_LINK_END}, 1);
+        w->link--;
+        return;
+    }
+    if (w->code_split) /* the link text is code too */
+        md_code_span(w, w->code_mark);
     w->link--;
     w->inline_only--;
     int lead, trail;
@@ -364,12 +310,14 @@ static void a_close(struct md *w, struct md_frame *f)
         if (f->title && !str_empty(f->title))
             md_put_title(&t, f->title);
         buf_putc(&t, ')');
-        md_token(w, t.data, t.len);
+        md_syntax(w, t.data, t.len);
         buf_free(&t);
     }
     if (trail || (!*s && lead))
         md_space(w);
     free(s);
+    if (w->code_split)
+        w->code_mark = w->inl.len;
 }
 
 /* Alt text and titles: white space collapsed, inline syntax escaped. */
@@ -407,10 +355,11 @@ static char *img_url(struct md *w, xmlNode *n)
 
 static int img_open(struct md *w, struct md_frame *f)
 {
-    if (w->raw || html_is_tracker(f->node))
+    if (html_is_tracker(f->node))
         return MD_NO_CHILDREN;
     char *alt = html_attr(f->node, "alt");
-    char *url = w->code ? NULL : img_url(w, f->node);
+    /* Code cannot hold an image: its alt text stands in (an emoji image in a listing). */
+    char *url = w->code || w->raw ? NULL : img_url(w, f->node);
     if (!url) { /* the image cannot be shown: its alt text stands in for it */
         if (alt)
             md_text(w, alt);
@@ -427,7 +376,7 @@ static int img_open(struct md *w, struct md_frame *f)
     if (title && !str_empty(title))
         md_put_title(&t, title);
     buf_putc(&t, ')');
-    md_token(w, t.data, t.len);
+    md_syntax(w, t.data, t.len);
     buf_free(&t);
     free(alt);
     free(title);
@@ -439,8 +388,11 @@ static int img_open(struct md *w, struct md_frame *f)
  * is fallback text for old browsers and is skipped. */
 static int embed_open(struct md *w, struct md_frame *f)
 {
+    /* <embed> is void in HTML5, but libxml2 2.9 makes what follows it its children: they
+     * are content. The others' children are fallback for old browsers. */
+    int after = strcmp(f->e->name, "embed") == 0 ? MD_DESCEND : MD_NO_CHILDREN;
     if (w->raw || w->code || w->link)
-        return MD_NO_CHILDREN;
+        return after;
     char *src = html_attr(f->node, "src");
     if (!src)
         src = html_attr(f->node, "data");
@@ -450,7 +402,7 @@ static int embed_open(struct md *w, struct md_frame *f)
     char *url = html_safe_url(w->base, src);
     free(src);
     if (!url)
-        return MD_NO_CHILDREN;
+        return after;
     char *label = html_attr(f->node, "title");
     struct buf t = {0};
     buf_putc(&t, '[');
@@ -462,12 +414,12 @@ static int embed_open(struct md *w, struct md_frame *f)
     md_put_url(&t, url);
     buf_putc(&t, ')');
     md_space(w);
-    md_token(w, t.data, t.len);
+    md_syntax(w, t.data, t.len);
     md_space(w);
     buf_free(&t);
     free(label);
     free(url);
-    return MD_NO_CHILDREN;
+    return after;
 }
 
 /* ---- quotes and lists ------------------------------------------------------------------ */
@@ -625,7 +577,7 @@ static const struct html_elem elems[] = {
     BLOCK("dl"),
     BLOCK("dt"),
     MARK("em", "_"),
-    EMBED("embed", "embed"),
+    {"embed", HK_INLINE, embed_open, NULL, "embed"}, /* void: see embed_open */
     BLOCK("fieldset"),
     BLOCK("figcaption"),
     BLOCK("figure"),
@@ -678,7 +630,7 @@ static const struct html_elem elems[] = {
     SKIP("script"),
     BLOCK("section"),
     SKIP("select"),
-    SKIP("source"),
+    INLINE("source"), /* void in HTML5, a container to libxml2 2.9: see embed_open */
     MARK("strike", "~~"),
     MARK("strong", "**"),
     SKIP("style"),
@@ -691,7 +643,7 @@ static const struct html_elem elems[] = {
     {"th", HK_CELL, cell_open, cell_close, NULL},
     SKIP("title"),
     {"tr", HK_BLOCK, row_open, row_close, NULL},
-    SKIP("track"),
+    INLINE("track"),
     CODE("tt"),
     LIST("ul", "ul"),
     MARK("var", "_"),

@@ -221,7 +221,9 @@ void cell_close(struct md *w, struct md_frame *f)
         return;
     w->table.in_cell = 0;
     w->inline_only--;
-    char *s = md_take(w, f->mark, NULL, NULL);
+    char *taken = md_take(w, f->mark, NULL, NULL);
+    char *s = md_marks_resolve(taken, strlen(taken)); /* a cell is a paragraph of its own */
+    free(taken);
     char *cell = cell_text(s);
     free(s);
     if (strcmp(f->e->name, "caption") == 0) {

@@ -6,7 +6,9 @@
  * in a line, and block syntax only where it matters: at the start of a line. */
 #include "feeds/html2md.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/util.h"
 
@@ -30,13 +32,50 @@ static int looks_like_entity(const char *s, size_t n)
     return i > start && i < n && s[i] == ';';
 }
 
+/* GFM's autolink extension (spec section 6.9) links "www." and "http://", "https://",
+ * "ftp://" wherever they stand in text; the original showed text, so the markdown must
+ * too. A backslash before the '.' or ':' stops the extension (cmark-gfm matches the
+ * literal characters) and shows nothing. E-mail addresses cannot be protected this way:
+ * cmark-gfm looks for them after escapes are gone. */
+static int autolink_trigger(const char *s, size_t n, size_t i)
+{
+    if (s[i] == ':') {
+        if (i + 2 >= n || s[i + 1] != '/' || s[i + 2] != '/')
+            return 0;
+        static const char *const schemes[] = {"http", "https", "ftp"};
+        for (size_t k = 0; k < sizeof schemes / sizeof *schemes; k++) {
+            size_t l = strlen(schemes[k]);
+            if (i >= l && strncasecmp(s + i - l, schemes[k], l) == 0)
+                return 1;
+        }
+        return 0;
+    }
+    if (s[i] == '.' && i >= 3 && memcmp(s + i - 3, "www", 3) == 0) {
+        size_t w = i - 3;
+        return w == 0 || !isalnum((unsigned char)s[w - 1]);
+    }
+    return 0;
+}
+
+static int is_control(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return (u >= 0x01 && u <= 0x08) || u == 0x0B || (u >= 0x0E && u <= 0x1F) || u == 0x7F;
+}
+
 void md_escape_inline(struct buf *b, const char *s, size_t n)
 {
     size_t run = 0; /* start of the pending unescaped run: appended in one go */
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        if (is_control(c)) { /* invisible, and the converter's sentinels */
+            buf_append(b, s + run, i - run);
+            run = i + 1;
+            continue;
+        }
         int esc = (c != '\0' && strchr(inline_specials, c) != NULL) ||
-                  (c == '&' && looks_like_entity(s + i, n - i));
+                  (c == '&' && looks_like_entity(s + i, n - i)) ||
+                  ((c == ':' || c == '.') && autolink_trigger(s, n, i));
         if (!esc)
             continue;
         buf_append(b, s + run, i - run);

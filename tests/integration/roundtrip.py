@@ -24,7 +24,9 @@ Both sides go through the same extractor (Python's html.parser), with these rule
 
   Images. An image is a record (source, alt text); its alt text is not part of the
   visible text, except for an image that cannot be shown (no usable source): a browser
-  shows the alt text of a broken image in its place, and so does html2md. The source is
+  shows the alt text of a broken image in its place, and so does html2md. Markdown code
+  cannot hold an image, so an image inside pre/code (WordPress emoji in listings) is
+  read as its alt text too. The source is
   the one a reader loads: src, else the lazy-loading attributes (data-src, data-lazy-src,
   data-original), else the first srcset candidate, skipping unusable values.
 
@@ -46,6 +48,9 @@ Both sides go through the same extractor (Python's html.parser), with these rule
     markdown escape can prevent it (cmark-gfm consolidates the text before it looks): a
     mailto: link on the markdown side whose text is exactly its address, where the
     original shows that address as plain text, is not counted.
+
+  Markup cut off at the end of the document ("... with <a href=") is dropped, as the
+  HTML tokenizer does at end of file (html.parser would show it as text).
 
   URLs are compared resolved against the entry link (urljoin, RFC 3986 section 5) and
   canonicalised on both sides (scheme and host lower-cased, percent-encoding made
@@ -112,6 +117,7 @@ BLOCKS = {
     "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
     "ul", "xmp",
 }
+CODE = {"pre", "listing", "xmp", "plaintext", "code", "kbd", "samp", "tt"}
 IMG_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original")
 WS = re.compile(r"\s+")
 
@@ -153,7 +159,7 @@ def canon(u):
 
     def q(s):
         return quote(unquote(s), safe=safe)
-    netloc = p.netloc.lower()
+    netloc = unquote(p.netloc).lower()
     path = q(p.path)
     if p.scheme.lower() in ("http", "https") and netloc and not path:
         path = "/"
@@ -216,6 +222,8 @@ class Reader(HTMLParser):
             first = re.split(r"[\s,]", attrs["srcset"].strip(), maxsplit=1)[0]
             url = safe_url(self.base, first)
         alt = WS.sub(" ", (attrs.get("alt") or "").replace("\xa0", " ")).strip()
+        if any(e[0] in CODE for e in self.stack):
+            url = None
         if url:
             self.targets.append(("img", canon(url), alt))
             for lk in self.links:
@@ -233,7 +241,7 @@ class Reader(HTMLParser):
     def close_embed(self, extra):
         url, label = extra
         if url:
-            self.targets.append(("embed", canon(url)))
+            self.targets.append(("a", canon(url)))
             self.put(" " + label + " ")
 
     # -- parser callbacks ----------------------------------------------------------
@@ -286,7 +294,7 @@ class Reader(HTMLParser):
         elif tag == "embed":
             url = safe_url(self.base, attrs.get("src"))
             if url:
-                self.targets.append(("embed", canon(url)))
+                self.targets.append(("a", canon(url)))
                 self.put(" " + ((attrs.get("title") or "").strip() or "embed") + " ")
 
     def handle_startendtag(self, tag, attrs):
@@ -301,7 +309,7 @@ class Reader(HTMLParser):
             if skipping == 2:  # an embed: its fallback is over
                 url = safe_url(self.base, extra[1])
                 if url:
-                    self.targets.append(("embed", canon(url)))
+                    self.targets.append(("a", canon(url)))
                     self.put(" " + extra[2] + " ")
             return
         if tag in BLOCKS:
@@ -342,6 +350,8 @@ class Reader(HTMLParser):
 
 def read(html, base):
     r = Reader(base)
+    # HTML tokenizer, end of file inside a tag: the tag is not emitted.
+    html = re.sub(r"<[A-Za-z][^<>]*\Z", "", html)
     r.feed(html)
     r.close()
     return r.result()
