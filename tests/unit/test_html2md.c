@@ -403,6 +403,69 @@ static void test_cmd(void **state)
     assert_int_equal(cmd_html2md(2, argv3), 1);
 }
 
+/* CommonMark 6.4 flanking: where the markers may stand (md_flank.c). Each expectation
+ * was checked with cmark-gfm: it renders the element as meant. */
+static void test_emphasis_flanking(void **state)
+{
+    /* "**Note:**text" is not bold: the colon moves out */
+    expect_md("<p><b>Note:</b>text</p>", NULL, "**Note**:text\n");
+    expect_md("<p>a<b>(x)</b>b</p>", NULL, "a(**x**)b\n");
+    expect_md("<p>Zcm<em>/Z</em>inx</p>", NULL, "Zcm/*Z*inx\n");
+    expect_md("<p><strong>\xE2\x80\x9CQuote.\xE2\x80\x9D</strong>Next</p>", NULL,
+              "**\xE2\x80\x9CQuote.**\xE2\x80\x9DNext\n");
+    /* only punctuation: no markers can work, the text stays */
+    expect_md("<p>x<i>,</i>y</p>", NULL, "x,y\n");
+    /* '_' next to a word on either side becomes '*' */
+    expect_md("<p><em>foo</em>bar</p>", NULL, "*foo*bar\n");
+    expect_md("<p><i>T</i><sub>13</sub></p>", NULL, "*T*13\n");
+    /* Unicode white space (U+200A) at the edge moves out */
+    expect_md("<p><b>Family\xE2\x80\x8A\xE2\x80\x94\xE2\x80\x8A</b>x</p>", NULL,
+              "**Family\xE2\x80\x8A\xE2\x80\x94**\xE2\x80\x8Ax\n");
+    /* adjacent spans of one kind merge; nested spans share the edge */
+    expect_md("<p><b>a</b><b>b</b></p>", NULL, "**ab**\n");
+    expect_md("<p><b><i>x:</i></b>y</p>", NULL, "**_x_**:y\n");
+    expect_md("<p><i><b>x</b></i>y</p>", NULL, "***x***y\n");
+    /* a link right after a word cannot be inside "**": the link and text stay */
+    expect_md("<p>word<b><a href=\"http://u/\">link</a></b></p>", NULL,
+              "word[link](http://u/)\n");
+    expect_md("<h2><b>Q:</b>A</h2>", NULL, "## **Q**:A\n");
+    expect_md("<table><tr><td><b>a:</b>b</td><td>c</td></tr></table>", NULL,
+              "| **a**:b | c |\n| --- | --- |\n");
+}
+
+/* GFM's autolink extension must not turn text into links the post did not have. */
+static void test_no_autolinks(void **state)
+{
+    expect_md("<p>see http://x.com/a and www.y.org, HTTPS://z.io</p>", NULL,
+              "see http\\://x.com/a and www\\.y.org, HTTPS\\://z.io\n");
+    expect_md("<p>mailto:x and awww.b and http:/x</p>", NULL, "mailto:x and awww.b and http:/x\n");
+}
+
+static void test_code_with_links(void **state)
+{
+    expect_md("<p><code><a href=\"https://im.org/d\">-define</a> icon:x</code> y</p>", NULL,
+              "[`-define`](https://im.org/d) `icon:x` y\n");
+    /* a <pre> with links: code spans and links, lines joined by hard breaks */
+    expect_md("<pre><code>from \"<a href=\"https://e.t/v\">https://e.t/v</a>\";\n"
+              "  let `K` = 1;</code></pre><p>after</p>", NULL,
+              "`from \"`[`https://e.t/v`](https://e.t/v)`\";`\\\n``  let `K` = 1;``\n\nafter\n");
+    /* an image in a listing: its alt text */
+    expect_md("<pre>struct <img src=\"https://s.w.org/1f327.png\" alt=\"R\">: P</pre>", NULL,
+              "```\nstruct R: P\n```\n");
+}
+
+/* libxml2 2.9 does not know <source>, <track> and <embed> as void elements: what
+ * follows them becomes their children and must still be rendered. */
+static void test_void_html5(void **state)
+{
+    expect_md("<picture><source srcset=\"a.webp\"><img src=\"http://y/i.jpg\" alt=\"z\">"
+              "</picture><p>Th</p>", NULL, "![z](http://y/i.jpg)\n\nTh\n");
+    expect_md("<p><embed src=\"http://x/e.swf\"> after</p>", NULL,
+              "[embed](http://x/e.swf) after\n");
+    /* control bytes (the writer's own sentinels among them) never reach the output */
+    expect_md("<p>a\x01" "eb\x02" "s c\x03</p>", NULL, "aebs c\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +491,10 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_html_to_text),
         cmocka_unit_test(test_cmd),
+        cmocka_unit_test(test_emphasis_flanking),
+        cmocka_unit_test(test_no_autolinks),
+        cmocka_unit_test(test_code_with_links),
+        cmocka_unit_test(test_void_html5),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
