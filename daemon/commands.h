@@ -3,7 +3,17 @@
 #ifndef FEEDSD_COMMANDS_H
 #define FEEDSD_COMMANDS_H
 
+struct config;
+struct db;
+
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_resummarize(int argc, char **argv);
+
+/* For commands that read the database: loads the configuration (config_path may be NULL),
+ * then opens the database it names (database overrides). Prints the error and returns -1;
+ * on success the caller owns both (config_free, db_close). */
+int cli_open(const char *config_path, const char *database, struct config *c,
+             struct db **db);
 
 #endif

@@ -361,6 +361,13 @@ static int set_refused_secret(struct ctx *x, const struct key *k, const char *v)
                "openai_api_key_file or an environment variable with openai_api_key_env");
 }
 
+/* A command line: kept exactly as written (quotes and '#' belong to it); argv_split
+ * splits it into words when the backend starts. */
+static int set_command(struct ctx *x, const struct key *k, const char *v)
+{
+    return set_text(x, k, v);
+}
+
 /* A URL that a summary request goes to (http or https). */
 static int set_url(struct ctx *x, const struct key *k, const char *v)
 {
@@ -500,7 +507,7 @@ static const struct key global_keys[] = {
     {"temperature", set_real, G(temperature), -1, 2, NULL},
     {"max_tokens", set_int, G(max_tokens), 0, 1000000, NULL},
     {"summary_timeout", set_duration, G(summary_timeout), 1, 6 * 3600, NULL},
-    {"command", set_text, G(command), 0, 0, NULL},
+    {"command", set_command, G(command), 0, 0, NULL},
     {"summary_concurrency", set_int, G(summary_concurrency), 1, 64, NULL},
     {"summary_rate", set_int, G(summary_rate), 0, 100000, NULL},
     {"summary_attempts", set_int, G(summary_attempts), 1, 100, NULL},
@@ -709,9 +716,11 @@ static int line_parse(struct ctx *x, char *line, const char **keyname)
             return WHY("not a per-feed key (global keys go before the first [feed] section)");
         return WHY("unknown key");
     }
-    char *v = value_parse(eq + 1, x->why, x->whylen);
+    char *v = k->set == set_command ? str_trim(eq + 1) : value_parse(eq + 1, x->why, x->whylen);
     if (!v)
         return -1;
+    if (!*v)
+        return WHY("missing value");
     /* The feed pointer moves when c->feeds grows (a feed = line inside a section is not
      * possible: feed is not a per-feed key), so it stays valid for the setter. */
     return k->set(x, k, v);

@@ -13,7 +13,9 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", cmd_run, "run [--once] [-c CONFIG] [--database PATH] [--output DIR] [--feeds FILE] [-v]"},
-    {"status", cmd_status, "status [-c CONFIG] [--database PATH]"},
+    {"status", cmd_status, "status [-c CONFIG] [--database PATH] [--all]"},
+    {"resummarize", cmd_resummarize,
+     "resummarize [-c CONFIG] [--database PATH] (--fallback | --all | --feed URL | --file PATH)"},
     {"parse", cmd_parse, "parse [--base-url URL] FILE"},
     {"parse-date", cmd_parse_date, "parse-date [--] STRING"},
     {"html2md", cmd_html2md, "html2md [--base-url URL] [FILE]"},

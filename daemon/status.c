@@ -38,6 +38,40 @@ static void fmt_delta(int64_t secs, char *out, size_t n)
                  (long long)(s % 86400 / 3600));
 }
 
+int cli_open(const char *config_path, const char *database, struct config *c,
+             struct db **db)
+{
+    config_defaults(c);
+    char err[1024];
+    const char *state = getenv("STATE_DIRECTORY");
+    if (state && *state) {
+        free(c->database);
+        c->database = xasprintf("%s/feedsd.db", state);
+    }
+    if (config_path && config_load(c, config_path, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        config_free(c);
+        return -1;
+    }
+    if (c->timezone && strcmp(c->timezone, "local"))
+        setenv("TZ", c->timezone, 1);
+    tzset();
+    const char *path = database ? database : c->database;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        fprintf(stderr, "feedsd: no database at %s (has feedsd run yet?)\n", path);
+        config_free(c);
+        return -1;
+    }
+    fclose(probe);
+    if (db_open(path, db, err, sizeof err) < 0) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        config_free(c);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
     const char *config_path = getenv("FEEDSD_CONFIG"), *database = NULL;
@@ -55,35 +89,9 @@ int cmd_status(int argc, char **argv)
         }
     }
     struct config c;
-    config_defaults(&c);
-    char err[1024];
-    const char *state = getenv("STATE_DIRECTORY");
-    if (state && *state) {
-        free(c.database);
-        c.database = xasprintf("%s/feedsd.db", state);
-    }
-    if (config_path && config_load(&c, config_path, err, sizeof err) < 0) {
-        fprintf(stderr, "feedsd: %s\n", err);
-        config_free(&c);
-        return 2;
-    }
-    if (c.timezone && strcmp(c.timezone, "local"))
-        setenv("TZ", c.timezone, 1);
-    tzset();
-    const char *path = database ? database : c.database;
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        fprintf(stderr, "feedsd: no database at %s (has feedsd run yet?)\n", path);
-        config_free(&c);
-        return 1;
-    }
-    fclose(probe);
     struct db *db;
-    if (db_open(path, &db, err, sizeof err) < 0) {
-        fprintf(stderr, "feedsd: %s\n", err);
-        config_free(&c);
+    if (cli_open(config_path, database, &c, &db) < 0)
         return 1;
-    }
     struct db_feed *feeds;
     size_t n;
     int rc = 0;

@@ -16,6 +16,15 @@
 #include "feeds/html2md.h"
 #include "feeds/summarize.h"
 
+/* The queue's clock: wall-clock milliseconds (entries.sum_next), so that a one-second
+ * backoff is one second and not "the next full second". */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #define CIRCUIT_FAILURES 5      /* failures in a row that open a backend's circuit */
 #define TICK 30.0               /* seconds between scans for overdue or external work */
 
@@ -165,14 +174,16 @@ static int backend_can_start(struct app *app, enum summary_backend b, double now
 
 /* ---- storing results ----------------------------------------------------------------- */
 
-static int64_t backoff(const struct app *app, int attempts)
+/* Milliseconds before the next attempt: summary_retry doubled per attempt, capped at a
+ * day, with +-10% jitter so that posts that failed together do not retry together. */
+static int64_t backoff_ms(const struct app *app, int attempts)
 {
     double d = app->cfg.summary_retry;
     for (int i = 1; i < attempts && d < 86400; i++)
         d *= 2;
     if (d > 86400)
         d = 86400;
-    return (int64_t)(d * (0.9 + 0.2 * (random() / (double)RAND_MAX)));
+    return (int64_t)(d * 1000.0 * (0.9 + 0.2 * (random() / (double)RAND_MAX)));
 }
 
 /* The fallback summary of an entry: built-in, or none. */
@@ -271,13 +282,14 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
             free(err);
             free(fb);
         } else if (have) {
-            int64_t wait = o->retry_after >= 0 ? o->retry_after : backoff(app, attempts);
+            int64_t wait = o->retry_after >= 0 ? (int64_t)o->retry_after * 1000
+                                                : backoff_ms(app, attempts);
             char *err = xasprintf("%s: %s", j->by, why);
-            log_warn("summary: %s: %s (attempt %d of %d, retry in %llds)",
+            log_warn("summary: %s: %s (attempt %d of %d, retry in %.1fs)",
                      j->url ? j->url : "entry", why, attempts, app->cfg.summary_attempts,
-                     (long long)wait);
+                     wait / 1000.0);
             db_entry_summary_failed(app->db, j->entry_id, o->retry_after < 0, err,
-                                    (int64_t)time(NULL) + wait);
+                                    wall_ms() + wait);
             free(err);
         }
         if (have)
@@ -465,7 +477,7 @@ void summary_kick(struct app *app)
     if (!st || app->stopping)
         return;
     double now = ev_now(app->loop);
-    int64_t wall = time(NULL);
+    int64_t wall = wall_ms();
     st->in_kick = 1;
     write_overdue(app);
     int64_t *ids;
@@ -487,7 +499,7 @@ void summary_kick(struct app *app)
         return;
     double wake = now + TICK;
     if (next_wall > wall) {
-        double w = now + (double)(next_wall - wall);
+        double w = now + (double)(next_wall - wall) / 1000.0;
         if (w < wake)
             wake = w;
     } else {

@@ -56,7 +56,7 @@ struct db_entry {
     int sum_pending;        /* a model summary is still wanted */
     int sum_force;          /* resummarize: do not take it from the cache */
     int sum_attempts;
-    int64_t sum_next;       /* wall clock of the next attempt */
+    int64_t sum_next;       /* wall clock of the next attempt, in milliseconds */
     char *sum_error;        /* the last failure */
     char *sum_by;           /* "builtin", "openai/MODEL", "command/PROG", "text", "none" */
     int sum_fallback;       /* the summary is a fallback */
@@ -132,7 +132,8 @@ int db_entry_set_summary(struct db *db, int64_t id, const struct db_summary *sum
 int db_entry_want_summary(struct db *db, int64_t id);
 int db_entry_summary_failed(struct db *db, int64_t id, int count_attempt, const char *error,
                             int64_t next);
-int db_summaries_due(struct db *db, int64_t now, int limit, int64_t **ids, size_t *n);
+/* now_ms and sum_next are wall-clock milliseconds. */
+int db_summaries_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n);
 /* Entries still without a file whose summary has waited since before cutoff. */
 int db_summaries_overdue(struct db *db, int64_t cutoff, int64_t **ids, size_t *n);
 int db_summaries_pending(struct db *db, int64_t *count, int64_t *next);

@@ -1,0 +1,347 @@
+"""Summary backends and their queue (issue 3): a local OpenAI-compatible server and small
+command scripts stand in for the models."""
+import os
+import signal
+import stat
+import subprocess
+import time
+
+from harness import Route, front_matter_dict, parse_front_matter, simple_atom, test, wait_for
+from llm_server import LLMServer, user_message
+
+
+def md_files(work):
+    return sorted(f for f in work.files() if f.endswith(".md"))
+
+
+def summary_of(text):
+    _, body = parse_front_matter(text)
+    return body[len("## Summary\n"):body.index("## Full Content\n")].strip()
+
+
+def llm_config(llm, extra=""):
+    return ("summarizer = openai\nopenai_url = %s\nopenai_model = test-model\n"
+            "summary_min_length = 0\nsummarize_backlog = yes\nbackup_unused = 0\n" % llm.base
+            ).replace("backup_unused = 0\n", "") + extra
+
+
+def with_llm(fn):
+    """Runs a test with an LLMServer as third argument, closing it afterwards."""
+    def wrapper(server, work):
+        llm = LLMServer()
+        try:
+            fn(server, work, llm)
+        finally:
+            llm.close()
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@test
+@with_llm
+def openai_summary_lands_in_the_file(server, work, llm):
+    server.routes["/a.xml"] = Route(simple_atom(2))
+    work.write_config([server.url("/a.xml")], "backlog = all\n" + llm_config(
+        llm, "openai_api_key_env = FEEDSD_TEST_KEY\nsummary_language = Chinese\n"))
+    env = dict(os.environ, FEEDSD_TEST_KEY="sk-secret-123")
+    r = work.run_once("-v", env=env)
+    assert r.returncode == 0, r.stderr
+    files = md_files(work)
+    assert len(files) == 2
+    text = work.read(files[0])
+    assert summary_of(text) == "Model summary of: Post number 0", summary_of(text)
+    fm = front_matter_dict(text)
+    assert fm["extra"]["summarized_by"] == "openai/test-model", fm
+    assert "summary_fallback" not in fm["extra"]
+    req = llm.requests[0]
+    assert req["path"] == "/v1/chat/completions"
+    assert req["body"]["model"] == "test-model"
+    assert req["body"]["stream"] is False
+    assert req["headers"].get("authorization") == "Bearer sk-secret-123"
+    system = [m for m in req["body"]["messages"] if m["role"] == "system"][0]["content"]
+    assert "Chinese" in system, system
+    assert "Sentence number 0 of post 0" in user_message(req["body"])
+    assert "sk-secret-123" not in r.stderr
+    assert len(llm.requests) == 2
+
+
+@test
+@with_llm
+def input_is_cut_at_a_paragraph_boundary(server, work, llm):
+    server.routes["/a.xml"] = Route(simple_atom(1, words=2000))
+    work.write_config([server.url("/a.xml")], "backlog = all\nmax_input = 1000\n" + llm_config(
+        llm, 'prompt = "{content}"\n'))
+    assert work.run_once().returncode == 0
+    sent = user_message(llm.requests[0]["body"])
+    assert 500 <= len(sent) <= 1000, len(sent)
+    assert sent.endswith("words."), sent[-80:]
+
+
+@test
+@with_llm
+def failures_are_retried_then_succeed(server, work, llm):
+    llm.script = [{"status": 500}, {"raw": b"{not json"}]
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_retry = 1s\n" + llm_config(llm))
+    t0 = time.time()
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert len(llm.requests) == 3, len(llm.requests)
+    # Backoff: 1 s, then 2 s (with +-10% jitter).
+    gaps = [llm.requests[i + 1]["t_start"] - llm.requests[i]["t_end"] for i in range(2)]
+    assert gaps[0] >= 0.8 and gaps[1] >= 1.6, gaps
+    assert summary_of(work.read(md_files(work)[0])) == "Model summary of: Post number 0"
+    assert "malformed JSON" in r.stderr and "500" in r.stderr, r.stderr
+
+
+@test
+@with_llm
+def rate_limited_answers_honour_retry_after(server, work, llm):
+    # One attempt only: a 429 is the server's word on timing, not a failed attempt.
+    llm.script = [{"status": 429, "retry_after": 2}]
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_attempts = 1\n" + llm_config(llm))
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert len(llm.requests) == 2
+    gap = llm.requests[1]["t_start"] - llm.requests[0]["t_end"]
+    assert gap >= 1.9, gap
+    assert summary_of(work.read(md_files(work)[0])) == "Model summary of: Post number 0"
+
+
+@test
+@with_llm
+def persistent_failure_falls_back_to_builtin(server, work, llm):
+    llm.default = {"status": 500}
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_attempts = 2\nsummary_retry = 1s\n"
+                      + llm_config(llm))
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert len(llm.requests) == 2
+    text = work.read(md_files(work)[0])
+    fm = front_matter_dict(text)
+    assert fm["extra"]["summarized_by"] == "builtin" and fm["extra"]["summary_fallback"] == "true", fm
+    s = summary_of(text)
+    assert "Sentence number" in s and "scripted failure" not in s, s
+    assert "giving up after 2 attempts" in r.stderr, r.stderr
+
+
+@test
+@with_llm
+def a_hanging_model_never_delays_polling(server, work, llm):
+    llm.default = {"hang": True, "hang_for": 60}
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    server.routes["/b.xml"] = Route(simple_atom(1, prefix="bee"))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_max_wait = 0\nsummary_timeout = 1h\n"
+                      + llm_config(llm))
+    p = work.start_daemon()
+    try:
+        # max_wait 0: the file appears at once with the fallback summary.
+        assert wait_for(lambda: len(md_files(work)) == 1, 15), work.daemon_log()
+        fm = front_matter_dict(work.read(md_files(work)[0]))
+        assert fm["extra"]["summary_fallback"] == "true", fm
+        assert wait_for(lambda: len(llm.requests) == 1, 10)
+        # While the model hangs, a feed added by reload is polled and written.
+        work.write_config([server.url("/a.xml"), server.url("/b.xml")],
+                          "backlog = all\nsummary_max_wait = 0\nsummary_timeout = 1h\n" + llm_config(llm))
+        p.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: len(md_files(work)) == 2, 15), work.daemon_log()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
+
+
+@test
+@with_llm
+def the_real_summary_replaces_the_provisional_one(server, work, llm):
+    llm.default = {"delay": 1.5}
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_max_wait = 0\n" + llm_config(llm))
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    files = md_files(work)
+    assert len(files) == 1
+    text = work.read(files[0])
+    assert summary_of(text) == "Model summary of: Post number 0"
+    assert "summary_fallback" not in front_matter_dict(text)["extra"]
+
+
+@test
+@with_llm
+def concurrency_and_rate_limits_hold(server, work, llm):
+    llm.default = {"delay": 0.4}
+    server.routes["/a.xml"] = Route(simple_atom(8))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_concurrency = 2\nsummary_rate = 0\n"
+                      + llm_config(llm))
+    assert work.run_once().returncode == 0
+    assert llm.max_active == 2, llm.max_active
+    assert len(md_files(work)) == 8
+    # Rate: 3 per minute. In 4 s of running only 3 requests may start.
+    llm2 = LLMServer()
+    try:
+        server.routes["/b.xml"] = Route(simple_atom(6, prefix="rate"))
+        work.write_config([server.url("/b.xml")], "backlog = all\nsummary_rate = 3\n" + llm_config(llm2))
+        p = work.start_daemon()
+        try:
+            assert wait_for(lambda: len(llm2.requests) >= 3, 10)
+            time.sleep(3)
+            assert len(llm2.requests) == 3, len(llm2.requests)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=15)
+    finally:
+        llm2.close()
+
+
+@test
+@with_llm
+def kill_9_with_summaries_pending_loses_and_repeats_nothing(server, work, llm):
+    llm.default = {"delay": 0.7}
+    server.routes["/a.xml"] = Route(simple_atom(6))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_concurrency = 1\n" + llm_config(llm))
+    p = work.start_daemon()
+    assert wait_for(lambda: len(llm.done_requests()) >= 2, 20), work.daemon_log()
+    time.sleep(0.2)
+    p.kill()
+    p.wait()
+    done_before = {r["body"]["messages"][1]["content"].split("\n")[0] for r in llm.done_requests()}
+    n_before = len(llm.requests)
+    assert n_before < 6
+    llm.default = {}
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    files = md_files(work)
+    assert len(files) == 6, files
+    for f in files:
+        assert summary_of(work.read(f)).startswith("Model summary of: "), f
+    titles = llm.titles_requested()
+    # Every post was asked for; only the one cut off by the kill was asked twice.
+    assert sorted(set(titles)) == ["Post number %d" % i for i in range(6)], titles
+    assert len(titles) <= 7, titles
+
+
+@test
+@with_llm
+def unchanged_content_is_never_summarized_twice(server, work, llm):
+    server.routes["/a.xml"] = Route(simple_atom(2), etag='"1"')
+    work.write_config([server.url("/a.xml")], "backlog = all\n" + llm_config(llm))
+    assert work.run_once().returncode == 0
+    assert len(llm.requests) == 2
+    # A title edit (content unchanged) rewrites the file but asks no model.
+    doc = simple_atom(2).replace("<title>Post number 1</title>", "<title>Post number one</title>")
+    server.routes["/a.xml"] = Route(doc, etag='"2"')
+    assert work.run_once().returncode == 0
+    assert len(llm.requests) == 2
+    assert front_matter_dict(work.read("2026-01-02-post-number-1.md"))["title"] == "Post number one"
+    # A changed content does.
+    doc = doc.replace("Sentence number 0 of post 1", "Sentence number 0 of post one")
+    server.routes["/a.xml"] = Route(doc, etag='"3"')
+    assert work.run_once().returncode == 0
+    assert len(llm.requests) == 3
+
+
+@test
+@with_llm
+def think_blocks_are_stripped_and_a_title_is_taken(server, work, llm):
+    llm.answer = lambda body: ("<think>Let me consider the post carefully...</think>\n\n"
+                               "标题：文章的中文标题\n\n**摘要**：这是摘要。")
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    work.write_config([server.url("/a.xml")], "backlog = all\n" + llm_config(llm))
+    assert work.run_once().returncode == 0
+    text = work.read(md_files(work)[0])
+    fm = front_matter_dict(text)
+    assert fm["title"] == "文章的中文标题", fm
+    assert fm["extra"]["original_title"] == "Post number 0", fm
+    assert summary_of(text) == "**摘要**：这是摘要。", summary_of(text)
+    assert "Title: Post number 0\n" in text
+
+
+@test
+@with_llm
+def backlog_and_short_posts_are_not_sent(server, work, llm):
+    server.routes["/a.xml"] = Route(simple_atom(4))
+    cfg = llm_config(llm).replace("summarize_backlog = yes\n", "").replace(
+        "summary_min_length = 0\n", "summary_min_length = 150\n")
+    work.write_config([server.url("/a.xml")], "backlog = 2\n" + cfg)
+    assert work.run_once().returncode == 0
+    assert len(md_files(work)) == 2
+    assert len(llm.requests) == 0
+    # A new post after the first fetch goes to the model; a short one does not.
+    import re
+    short = re.sub(r"(<link rel=\"alternate\" href=\"[^\"]*post-5/\"/>.*?<content type=\"html\">).*?(</content>)",
+                   r"\1&lt;p&gt;Short.&lt;/p&gt;\2", simple_atom(6), flags=re.S)
+    assert "Short." in short
+    server.routes["/a.xml"] = Route(short)
+    assert work.run_once().returncode == 0
+    assert llm.titles_requested() == ["Post number 4"], llm.titles_requested()
+    short_file = [f for f in md_files(work) if "number-5" in f][0]
+    assert summary_of(work.read(short_file)) == "Short.", summary_of(work.read(short_file))
+
+
+def script(work, name, body):
+    path = os.path.join(work.dir, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
+    return path
+
+
+@test
+def command_backend_success_failure_timeout_and_huge_output(server, work):
+    ok = script(work, "ok.sh", 'printf "From %s: %s words" "$FEEDSD_TITLE" "$(wc -w | tr -d " ")"\n')
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    base = "backlog = all\nsummarizer = command\nsummary_min_length = 0\nsummarize_backlog = yes\n"
+    # The title of a post is never an argument: a hostile one stays in the environment.
+    work.write_config([server.url("/a.xml")], base + 'command = "%s" --flag "two words"\n' % ok)
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    s = summary_of(work.read(md_files(work)[0]))
+    assert s.startswith("From Post number 0: ") and int(s.split(": ")[1].split()[0]) > 10, s
+    assert front_matter_dict(work.read(md_files(work)[0]))["extra"]["summarized_by"] == "command/ok.sh"
+
+    for name, body, extra, expect in [
+        ("fail.sh", 'echo "model exploded" >&2\nexit 3\n', "", "exited with status 3: model exploded"),
+        ("slow.sh", "sleep 30\n", "summary_timeout = 1s\n", "timed out"),
+        ("huge.sh", "yes summary | head -c 6000000\n", "", "more than"),
+    ]:
+        work2_out = os.path.join(work.dir, "out-" + name)
+        path = script(work, name, body)
+        with open(work.conf, "w") as f:
+            f.write("database = %s/db-%s\noutput = %s\ntimezone = UTC\n%s%scommand = %s\n"
+                    "summary_attempts = 1\nfeed = %s\n" % (work.dir, name, work2_out, base, extra,
+                                                            path, server.url("/a.xml")))
+        t0 = time.time()
+        r = subprocess.run([work.feedsd, "run", "--once", "-c", work.conf], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, (name, r.stderr)
+        assert expect in r.stderr, (name, r.stderr)
+        assert time.time() - t0 < 20, name
+        files = os.listdir(work2_out)
+        assert len(files) == 1
+        with open(os.path.join(work2_out, files[0])) as f:
+            fm = front_matter_dict(f.read())
+        assert fm["extra"]["summary_fallback"] == "true", (name, fm)
+
+
+@test
+@with_llm
+def resummarize_redoes_fallen_back_posts(server, work, llm):
+    llm.default = {"status": 500}
+    server.routes["/a.xml"] = Route(simple_atom(2))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_attempts = 1\n" + llm_config(llm))
+    assert work.run_once().returncode == 0
+    assert all(front_matter_dict(work.read(f))["extra"].get("summary_fallback") == "true"
+               for f in md_files(work))
+    llm.default = {}
+    r = subprocess.run([work.feedsd, "resummarize", "-c", work.conf, "--fallback"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "2 " in r.stdout, r.stdout
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    for f in md_files(work):
+        text = work.read(f)
+        assert summary_of(text).startswith("Model summary of: "), text
+        assert "summary_fallback" not in front_matter_dict(text)["extra"]
+    assert len(md_files(work)) == 2
