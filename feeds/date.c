@@ -60,6 +60,7 @@ static const char *const day_names[] = {
     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend",
     "sonntag",
     "lunes", "martes", "mi\xc3\xa9rcoles", "miercoles", "jueves", "viernes",
+    /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): split so "\xa1b" is no escape */
     "s\xc3\xa1""bado", "sabado", "domingo",
     "segunda", "ter\xc3\xa7""a", "terca", "quarta", "quinta", "sexta",
     "luned\xc3\xac", "marted\xc3\xac", "mercoled\xc3\xac", "gioved\xc3\xac",
@@ -369,10 +370,9 @@ static int parse_iso(const char *s, int64_t *out)
             /* Go's time.String(): "2006-01-02 15:04:05 -0700 MST": the name is redundant. */
             int ignored;
             const char *after = s;
-            if (*z != '+' && *z != '-')
-                after = NULL;    /* the zone was a name: no second one */
-            if (after && *after == ' ' && parse_zone(&after, &ignored) == 0 &&
-                isalpha((unsigned char)after[-1]))
+            /* Only after an offset: a zone that was a name takes no second one. */
+            if ((*z == '+' || *z == '-') && *after == ' ' &&
+                parse_zone(&after, &ignored) == 0 && isalpha((unsigned char)after[-1]))
                 s = after;
         }
     }
@@ -634,7 +634,8 @@ int date_parse(const char *s, int64_t *out)
         return -1;
     /* Whitespace (CR/LF/tabs inside a pubDate, jn-pt feed) becomes single spaces. No
      * real date is longer than the buffer, however much padding surrounds it. */
-    char buf[128];
+    char buf[128] = {0};   /* zeroed: the lexers look one byte ahead of the NUL at most,
+                            * and clang-analyzer cannot see that bound */
     size_t n = 0;
     int space = 0;
     for (const char *p = s; *p; p++) {
