@@ -1,0 +1,267 @@
+/* tests/unit/test_readability.c: article extraction (feeds/readability.c) against Mozilla
+ * Readability's expected output for a real page (shared testdata pages/), and synthetic
+ * pages where navigation, sidebars, comments, footers and share bars must go and the
+ * article must stay. Text is compared as words: the share of the expected words found
+ * (recall) and of the words found that were not expected (extra). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "feeds/html2md.h"
+#include "feeds/readability.h"
+
+static const char *pages_dir(void)
+{
+    const char *env = getenv("FEEDSD_TESTDATA");
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/pages", env ? env : "../shared/testdata/feeds");
+    return path;
+}
+
+static char *read_page(const char *name, size_t *len)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", pages_dir(), name);
+    char *data = NULL;
+    if (file_read_all(path, &data, len) != 0)
+        fail_msg("cannot read %s (set FEEDSD_TESTDATA)", path);
+    return data;
+}
+
+struct words {
+    char **w;
+    size_t n;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lower-cased words (letters and digits) of the visible text, sorted. */
+static struct words words_of(const char *html)
+{
+    char *text = html_to_text(html, strlen(html));
+    struct words ws = {0};
+    size_t cap = 0;
+    for (char *p = text; *p;) {
+        while (*p && !isalnum((unsigned char)*p) && (unsigned char)*p < 0x80)
+            p++;
+        char *start = p;
+        while (*p && (isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80))
+            p++;
+        if (p == start)
+            continue;
+        if (ws.n == cap) {
+            cap = cap ? 2 * cap : 64;
+            ws.w = xrealloc(ws.w, cap * sizeof *ws.w);
+        }
+        char *w = xstrndup(start, (size_t)(p - start));
+        for (char *c = w; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        ws.w[ws.n++] = w;
+    }
+    free(text);
+    qsort(ws.w, ws.n, sizeof *ws.w, cmp_str);
+    return ws;
+}
+
+static void words_free(struct words *ws)
+{
+    for (size_t i = 0; i < ws->n; i++)
+        free(ws->w[i]);
+    free(ws->w);
+}
+
+/* Multiset intersection size of two sorted word lists. */
+static size_t common_words(const struct words *a, const struct words *b)
+{
+    size_t i = 0, j = 0, c = 0;
+    while (i < a->n && j < b->n) {
+        int d = strcmp(a->w[i], b->w[j]);
+        if (d == 0)
+            c++, i++, j++;
+        else if (d < 0)
+            i++;
+        else
+            j++;
+    }
+    return c;
+}
+
+static void expect_similar(const char *got, const char *want, double min_recall,
+                           double max_extra)
+{
+    struct words g = words_of(got), w = words_of(want);
+    size_t c = common_words(&g, &w);
+    double recall = w.n ? (double)c / (double)w.n : 1.0;
+    double extra = g.n ? (double)(g.n - c) / (double)g.n : 0.0;
+    printf("    recall %.3f (%zu of %zu expected words), extra %.3f (%zu of %zu)\n", recall, c,
+           w.n, extra, g.n - c, g.n);
+    words_free(&g);
+    words_free(&w);
+    assert_true(recall >= min_recall);
+    assert_true(extra <= max_extra);
+}
+
+static char *extract(const char *html, const char *base)
+{
+    char err[256] = "";
+    char *r = readability_extract(html, strlen(html), base, err, sizeof err);
+    if (!r)
+        fail_msg("readability_extract: %s", err);
+    return r;
+}
+
+static void test_daringfireball(void **state)
+{
+    size_t n, m;
+    char *src = read_page("daringfireball-1.source.html", &n);
+    char *want = read_page("daringfireball-1.readability-expected.html", &m);
+    char err[256] = "";
+    char *got = readability_extract(src, n, "http://fakehost/colophon/", err, sizeof err);
+    if (!got)
+        fail_msg("readability_extract: %s", err);
+    expect_similar(got, want, 0.90, 0.10);
+    /* relative URLs resolved against the page */
+    assert_non_null(strstr(got, "http://fakehost/graphics/author/addison-bw-425.jpg"));
+    /* boilerplate gone */
+    assert_null(strstr(got, "Display Preferences"));
+    assert_null(strstr(got, "Ads via The Deck"));
+    assert_null(strstr(got, "ReadCookie"));
+    free(got);
+    free(src);
+    free(want);
+}
+
+static const char article_paras[] =
+    "<p>The committee met on Tuesday, after weeks of delay, to discuss the harbour plan. "
+    "Members argued about costs, timelines, and the effect on local fishing.</p>"
+    "<p>In the end, the vote was close: seven in favour, six against, with two abstaining. "
+    "The chair said the work would start in spring, weather permitting, and finish by "
+    "the following winter.</p>"
+    "<p>Residents, who had packed the public gallery, responded with a mix of relief, "
+    "frustration, and, in a few cases, open anger at the outcome.</p>";
+
+static void test_synthetic_boilerplate(void **state)
+{
+    struct buf page = {0};
+    buf_puts(&page,
+             "<html><head><title>T</title><script>var x = 'navigation';</script></head><body>"
+             "<div id=\"masthead\"><a href=\"/\">Home</a> <a href=\"/news\">News</a></div>"
+             "<nav><ul><li><a href=\"/a\">Politics</a></li><li><a href=\"/b\">Sport</a></li>"
+             "</ul></nav>"
+             "<div class=\"layout\"><div class=\"sidebar\"><h3>Popular</h3><ul>"
+             "<li><a href=\"/p1\">Cats, dogs, and other pets of the week</a></li>"
+             "<li><a href=\"/p2\">Ten recipes, all with lemons</a></li></ul></div>"
+             "<div class=\"story-body\"><h1>Harbour plan approved</h1>");
+    buf_puts(&page, article_paras);
+    buf_puts(&page,
+             "<div class=\"share-bar\"><a href=\"https://twitter.com/x\">Tweet</a> "
+             "<a href=\"https://facebook.com/x\">Share</a></div>"
+             "<p><img src=\"/img/harbour.jpg\" alt=\"The harbour\"></p></div>"
+             "<div id=\"comments\"><p>Great article, really, I loved it, thanks, bye.</p>"
+             "<p>Nonsense, all of it, the committee is corrupt, wake up, people.</p></div>"
+             "</div><footer><p>Copyright, 2026, Example News, all rights reserved.</p></footer>"
+             "<div class=\"cookie-banner\">We use cookies, lots of them.</div></body></html>");
+    char *got = extract(page.data, "https://news.example/2026/harbour");
+    expect_similar(got, article_paras, 0.99, 0.10);
+    assert_non_null(strstr(got, "Harbour plan approved"));
+    assert_non_null(strstr(got, "https://news.example/img/harbour.jpg"));
+    static const char *const gone[] = {"Politics", "Popular", "Tweet", "Great article",
+                                       "Copyright", "cookies", "navigation", "Home"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        if (strstr(got, gone[i]))
+            fail_msg("boilerplate kept: %s", gone[i]);
+    free(got);
+    buf_free(&page);
+}
+
+/* Prose paragraphs split across sibling containers are gathered (sibling rule), and a
+ * link-heavy related-links block between them is not. */
+static void test_synthetic_siblings(void **state)
+{
+    struct buf page = {0};
+    buf_puts(&page, "<html><body><main><div class=\"post\">");
+    buf_puts(&page, article_paras);
+    buf_puts(&page, "</div><div class=\"links\"><a href=\"/1\">One story</a> "
+                    "<a href=\"/2\">Another story</a> <a href=\"/3\">A third story</a></div>"
+                    "<p>A closing paragraph that stands outside the post container, but "
+                    "is still plain prose of the article, with no links at all in it.</p>"
+                    "</main></body></html>");
+    char *got = extract(page.data, NULL);
+    assert_non_null(strstr(got, "seven in favour"));
+    assert_non_null(strstr(got, "A closing paragraph"));
+    assert_null(strstr(got, "Another story"));
+    free(got);
+    buf_free(&page);
+}
+
+static void test_no_article(void **state)
+{
+    char err[256] = "";
+    const char *pages[] = {
+        "",
+        "<html><body><nav><a href=\"/\">Home</a></nav><p>Short.</p></body></html>",
+        "\x01\x02\x03 not html at all",
+    };
+    for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
+        err[0] = '\0';
+        char *r = readability_extract(pages[i], strlen(pages[i]), NULL, err, sizeof err);
+        assert_null(r);
+        assert_true(err[0] != '\0');
+    }
+    /* errlen 0: no message, still NULL */
+    assert_null(readability_extract("<p>x</p>", 8, NULL, NULL, 0));
+}
+
+/* Deep nesting and a large page: bounded, no crash (our walks are iterative). libxml2
+ * stops reading at depth 256: a page deeper than that gets a clear reason. */
+static void test_deep_and_large(void **state)
+{
+    struct buf page = {0};
+    buf_puts(&page, "<html><body>");
+    for (int i = 0; i < 200; i++)
+        buf_puts(&page, "<div>");
+    buf_puts(&page, article_paras);
+    for (int i = 0; i < 200; i++)
+        buf_puts(&page, "</div>");
+    for (int i = 0; i < 3000; i++)
+        buf_puts(&page, article_paras);
+    buf_puts(&page, "</body></html>");
+    char err[256];
+    char *r = readability_extract(page.data, page.len, NULL, err, sizeof err);
+    if (!r)
+        fail_msg("readability_extract: %s", err);
+    assert_non_null(strstr(r, "seven in favour"));
+    free(r);
+    page.len = 0;
+    buf_puts(&page, "<html><body>");
+    for (int i = 0; i < 20000; i++)
+        buf_puts(&page, "<div>");
+    buf_puts(&page, article_paras);
+    r = readability_extract(page.data, page.len, NULL, err, sizeof err);
+    assert_null(r);
+    assert_non_null(strstr(err, "deeper"));
+    buf_free(&page);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_daringfireball),
+        cmocka_unit_test(test_synthetic_boilerplate),
+        cmocka_unit_test(test_synthetic_siblings),
+        cmocka_unit_test(test_no_article),
+        cmocka_unit_test(test_deep_and_large),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
