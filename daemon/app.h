@@ -37,7 +37,7 @@ struct app {
     struct fetcher *fetch;
     struct feed_state **feeds;
     size_t nfeeds;
-    ev_timer sched, watchdog, stop_deadline;
+    ev_timer sched, watchdog, stop_deadline, housekeeping;
     ev_signal sig_term, sig_int, sig_hup;
     int once, stopping;
     int write_failures;         /* --once: files that could not be written */

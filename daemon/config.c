@@ -490,6 +490,7 @@ static const struct key global_keys[] = {
     {"timeout", set_duration, G(timeout), 1, 3600, NULL},
     {"max_size", set_size, G(max_size), 1L << 10, 1L << 30, NULL},
     {"backlog", set_backlog, G(backlog), 0, 1000000, NULL},
+    {"retention", set_duration, G(retention), 0, 100L * 365 * DAY > INT_MAX ? INT_MAX : 100L * 365 * DAY, NULL},
     {"summarizer", set_choice, G(summarizer), 0, 0, "builtin|openai|command|none"},
     {"summary_sentences", set_int, G(summary_sentences), 1, 20, NULL},
     {"summary_chars", set_int, G(summary_chars), 50, 10000, NULL},

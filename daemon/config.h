@@ -30,6 +30,7 @@ struct config {
     int timeout;          /* seconds per transfer, default 30 */
     long max_size;        /* response byte cap, default 16 MiB */
     int backlog;          /* first subscription: files for the newest N, -1 = all; default 5 */
+    int retention;        /* seconds after which written entries are pruned; 0 = never */
     char *summarizer;     /* "builtin" (default), "openai", "command" or "none" */
     int summary_sentences;/* built-in summarizer: default 3 */
     int summary_chars;    /* built-in summarizer: default 600 */

@@ -113,41 +113,58 @@ static void feed_state_free(struct feed_state *fs)
     free(fs);
 }
 
-/* Makes the database's subscriptions and the in-memory schedule match the configuration.
- * Feeds keep their state (validators, entries, schedule) across reloads. */
-static int sync_feeds(struct app *app, char *err, size_t errlen)
+/* The configuration's feeds into the database, in one transaction. Feeds added on the
+ * command line (`feedsd add`) are left alone. */
+static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
 {
     struct db *db = app->db;
     int64_t now = time(NULL);
-    if (db_begin(db) < 0 || db_feeds_deactivate_all(db) < 0)
+    if (db_begin(db) < 0 || db_feeds_deactivate_config(db) < 0)
         goto fail;
     for (size_t i = 0; i < app->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &app->cfg.feeds[i];
         if (db_feed_subscribe(db, fc->url, fc->title, fc->interval, fc->backlog, fc->summarizer,
-                              now, NULL) < 0)
+                              "config", now, NULL) < 0)
             goto fail;
     }
-    if (db_commit(db) < 0)
-        goto fail;
+    if (db_commit(db) == 0)
+        return 0;
+fail:
+    snprintf(err, errlen, "database: %s", db_errmsg(db));
+    db_rollback(db);
+    return -1;
+}
 
+/* The in-memory schedule from the database's active feeds. Feeds keep their state
+ * (validators, entries, next poll) across reloads; both lists are in id order, so they
+ * are merged in one pass. */
+static int schedule_from_db(struct app *app, char *err, size_t errlen)
+{
     struct db_feed *rows;
     size_t n;
-    if (db_feed_list(db, 1, &rows, &n) < 0)
-        goto fail;
+    if (db_feed_list(app->db, 1, &rows, &n) < 0) {
+        snprintf(err, errlen, "database: %s", db_errmsg(app->db));
+        return -1;
+    }
+    int64_t now = time(NULL);
     struct feed_state **next = xcalloc(n ? n : 1, sizeof *next);
     double t0 = ev_now(app->loop);
     /* First polls (and polls overdue after downtime) are spread over up to a minute so
      * that a thousand feeds do not fire at once. */
     double spread = app->once ? 0 : (n * 0.05 < 60 ? n * 0.05 : 60);
+    size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         struct feed_state *fs = NULL;
-        for (size_t j = 0; j < app->nfeeds; j++)
-            if (app->feeds[j] && app->feeds[j]->id == rows[i].id) {
-                fs = app->feeds[j];
-                app->feeds[j] = NULL;
-                break;
-            }
-        if (!fs) {
+        while (j < app->nfeeds && app->feeds[j]->id < rows[i].id) {
+            struct feed_state *gone = app->feeds[j++];   /* unsubscribed */
+            if (gone->in_flight)
+                gone->removed = 1;    /* freed when its transfer ends */
+            else
+                feed_state_free(gone);
+        }
+        if (j < app->nfeeds && app->feeds[j]->id == rows[i].id) {
+            fs = app->feeds[j++];
+        } else {
             fs = xcalloc(1, sizeof *fs);
             fs->app = app;
             fs->id = rows[i].id;
@@ -161,25 +178,43 @@ static int sync_feeds(struct app *app, char *err, size_t errlen)
         fs->backlog = effective_backlog(app, rows[i].backlog);
         next[i] = fs;
     }
-    /* Feeds no longer configured: dropped now, or when their transfer ends. */
-    for (size_t j = 0; j < app->nfeeds; j++) {
-        struct feed_state *fs = app->feeds[j];
-        if (!fs)
-            continue;
-        if (fs->in_flight)
-            fs->removed = 1;
+    for (; j < app->nfeeds; j++) {
+        struct feed_state *gone = app->feeds[j];
+        if (gone->in_flight)
+            gone->removed = 1;
         else
-            feed_state_free(fs);
+            feed_state_free(gone);
     }
     free(app->feeds);
     app->feeds = next;
     app->nfeeds = n;
     db_feed_list_free(rows, n);
     return 0;
-fail:
-    snprintf(err, errlen, "database: %s", db_errmsg(db));
-    db_rollback(db);
-    return -1;
+}
+
+static int sync_feeds(struct app *app, char *err, size_t errlen)
+{
+    if (subscriptions_from_config(app, err, errlen) < 0)
+        return -1;
+    return schedule_from_db(app, err, errlen);
+}
+
+/* Every minute: subscriptions changed by `feedsd add`/`remove`, work queued by
+ * `feedsd resummarize`, and retention. */
+static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct app *app = w->data;
+    char err[256];
+    if (schedule_from_db(app, err, sizeof err) < 0)
+        log_err("%s", err);
+    if (app->cfg.retention > 0) {
+        int64_t n = db_entries_prune(app->db, (int64_t)time(NULL) - app->cfg.retention);
+        if (n > 0)
+            log_info("retention: removed %lld entries older than %ds (their keys stay)",
+                     (long long)n, app->cfg.retention);
+    }
+    schedule(app);
+    summary_kick(app);
 }
 
 static int all_done(struct app *app)
@@ -416,12 +451,6 @@ int cmd_run(int argc, char **argv)
         config_free(&app.cfg);
         return 2;
     }
-    if (app.cfg.nfeeds == 0) {
-        fprintf(stderr, "feedsd: no feeds: add 'feed = URL' lines or 'feeds = FILE' to the "
-                        "configuration, or pass --feeds FILE\n");
-        config_free(&app.cfg);
-        return 2;
-    }
     apply_timezone(&app.cfg);
     app.sopts.max_sentences = app.cfg.summary_sentences;
     app.sopts.max_chars = (size_t)app.cfg.summary_chars;
@@ -460,9 +489,20 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "feedsd: %s\n", err);
         goto out;
     }
+    if (app.nfeeds == 0) {
+        const char *msg = "no feeds: add 'feed = URL' lines or 'feeds = FILE' to the "
+                          "configuration, pass --feeds FILE, or run 'feedsd add URL'";
+        if (app.once) {
+            fprintf(stderr, "feedsd: %s\n", msg);
+            goto out;
+        }
+        log_warn("%s", msg);   /* a service waits: `feedsd add` is picked up within a minute */
+    }
     /* Work a killed process left behind: half-written temporary files, then summaries and
      * files of stored entries. */
     output_sweep_temp(app.cfg.output);
+    if (app.cfg.retention > 0)
+        db_entries_prune(app.db, (int64_t)time(NULL) - app.cfg.retention);
     int leftover = pipeline_run(&app, 0);
     if (leftover)
         log_warn("%d stored entries could not be written yet; retried after each poll",
@@ -472,6 +512,11 @@ int cmd_run(int argc, char **argv)
     app.sched.data = &app;
     ev_timer_init(&app.stop_deadline, stop_deadline_cb, 0., 0.);
     app.stop_deadline.data = &app;
+    if (!app.once) {
+        ev_timer_init(&app.housekeeping, housekeeping_cb, 60., 60.);
+        app.housekeeping.data = &app;
+        ev_timer_start(app.loop, &app.housekeeping);
+    }
     ev_signal_init(&app.sig_term, sig_stop_cb, SIGTERM);
     ev_signal_init(&app.sig_int, sig_stop_cb, SIGINT);
     ev_signal_init(&app.sig_hup, sig_hup_cb, SIGHUP);

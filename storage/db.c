@@ -56,6 +56,9 @@ static const char *const migrations[] = {
     "CREATE TABLE summaries ("
     "  key TEXT PRIMARY KEY, summary TEXT NOT NULL, title TEXT, by TEXT NOT NULL,"
     "  created INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 3: where a subscription comes from: the configuration (synced on every start and
+     * reload) or the command line (`feedsd add`, `import`), which a reload leaves alone. */
+    "ALTER TABLE feeds ADD COLUMN origin TEXT NOT NULL DEFAULT 'config';",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -67,7 +70,7 @@ enum stmt_id {
     S_ENTRY_INSERT, S_ENTRY_HASH, S_ENTRY_UPDATE, S_ENTRY_PENDING, S_ENTRY_PENDING_ALL,
     S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
     S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
-    S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG,
+    S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
     S_COUNT
 };
 
@@ -75,18 +78,19 @@ enum stmt_id {
     "f.id, f.url, f.title, f.feed_title, f.site_link, f.etag, f.last_modified,"          \
     " f.last_fetch, f.last_status, f.last_error, f.fail_count, f.next_poll,"             \
     " f.initialized, f.active, f.interval, f.backlog, f.body_hash,"                     \
-    " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), f.language, f.summarizer"
+    " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), f.language, f.summarizer,"     \
+    " f.origin"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_FEED_SUBSCRIBE] =
-        "INSERT INTO feeds (url, title, interval, backlog, created, summarizer)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        "INSERT INTO feeds (url, title, interval, backlog, created, summarizer, origin)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
         " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1,"
-        " summarizer = ?6 RETURNING id",
-    [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0",
+        " summarizer = ?6, origin = ?7 RETURNING id",
+    [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE origin = 'config'",
     [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
     [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.active ORDER BY f.id",
     [S_FEED_GET] = "SELECT " FEED_COLS " FROM feeds f WHERE f.id = ?1",
@@ -138,6 +142,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CACHE_GET] = "SELECT summary, title, by FROM summaries WHERE key = ?1",
     [S_CACHE_PUT] = "INSERT OR REPLACE INTO summaries (key, summary, title, by, created)"
                     " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_FEED_UNSUB] = "UPDATE feeds SET active = 0 WHERE url = ?1 AND active",
+    /* Rows go, keys stay (they are the tombstones): a pruned post never comes back. */
+    [S_PRUNE] = "DELETE FROM entries WHERE stage IN (2, 3) AND sum_pending = 0"
+                " AND first_seen < ?1",
     [S_FEED_LANG] = "UPDATE feeds SET language = ?2 WHERE id = ?1 AND language IS NOT ?2",
     [S_ENTRY_PATH_OWNER] = "SELECT id FROM entries WHERE path = ?1",
     [S_ENTRY_CLAIM] = "UPDATE entries SET path = ?2 WHERE id = ?1",
@@ -297,7 +305,8 @@ int db_commit(struct db *db) { return run_simple(db, S_COMMIT); }
 int db_rollback(struct db *db) { return run_simple(db, S_ROLLBACK); }
 
 int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
-                      int backlog, const char *summarizer, int64_t now, int64_t *id)
+                      int backlog, const char *summarizer, const char *origin, int64_t now,
+                      int64_t *id)
 {
     sqlite3_stmt *s = stmt(db, S_FEED_SUBSCRIBE);
     if (!s)
@@ -308,6 +317,7 @@ int db_feed_subscribe(struct db *db, const char *url, const char *title, int int
     sqlite3_bind_int(s, 4, backlog);
     sqlite3_bind_int64(s, 5, now);
     bind_text(s, 6, summarizer);
+    bind_text(s, 7, origin ? origin : "config");
     if (sqlite3_step(s) != SQLITE_ROW) {
         log_err("database: subscribe %s: %s", url, sqlite3_errmsg(db->h));
         sqlite3_reset(s);
@@ -319,9 +329,31 @@ int db_feed_subscribe(struct db *db, const char *url, const char *title, int int
     return 0;
 }
 
-int db_feeds_deactivate_all(struct db *db)
+int db_feeds_deactivate_config(struct db *db)
 {
     return run_simple(db, S_FEED_DEACTIVATE);
+}
+
+int db_feed_unsubscribe(struct db *db, const char *url)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_UNSUB);
+    if (!s)
+        return -1;
+    bind_text(s, 1, url);
+    if (step_done(db, s) < 0)
+        return -1;
+    return sqlite3_changes(db->h) > 0;
+}
+
+int64_t db_entries_prune(struct db *db, int64_t before)
+{
+    sqlite3_stmt *s = stmt(db, S_PRUNE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, before);
+    if (step_done(db, s) < 0)
+        return -1;
+    return sqlite3_changes64(db->h);
 }
 
 static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
@@ -346,6 +378,7 @@ static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
     f->nentries = sqlite3_column_int64(s, 17);
     f->language = col_text(s, 18);
     f->summarizer = col_text(s, 19);
+    f->origin = col_text(s, 20);
 }
 
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
@@ -399,6 +432,7 @@ void db_feed_clear(struct db_feed *f)
     free(f->body_hash);
     free(f->language);
     free(f->summarizer);
+    free(f->origin);
     memset(f, 0, sizeof *f);
 }
 

@@ -40,6 +40,7 @@ struct db_feed {
     char *body_hash;        /* hash of the last parsed body */
     char *language;         /* the feed's declared language */
     char *summarizer;       /* per-feed summarizer, NULL = global */
+    char *origin;           /* "config" or "cli" */
 };
 
 struct db_entry {
@@ -83,12 +84,19 @@ int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
 /* Subscriptions. db_feed_subscribe inserts or re-activates a feed and updates its
- * configured title/interval/backlog; db_feeds_deactivate_all marks every feed inactive
- * (a reload calls it, then subscribe for each configured feed, in one transaction). */
+ * title/interval/backlog/summarizer and origin ("config" or "cli");
+ * db_feeds_deactivate_config marks every feed of the configuration inactive (a reload
+ * calls it, then subscribe for each configured feed, in one transaction); feeds added on
+ * the command line stay until db_feed_unsubscribe (1 done, 0 not subscribed, -1). */
 int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
-                      int backlog, const char *summarizer, int64_t now, int64_t *id);
+                      int backlog, const char *summarizer, const char *origin, int64_t now,
+                      int64_t *id);
+int db_feed_unsubscribe(struct db *db, const char *url);
+/* Retention: deletes written or seen entries first seen before `before` (their identity
+ * keys stay, so they never come back). Returns how many, -1 on error. */
+int64_t db_entries_prune(struct db *db, int64_t before);
 int db_feed_set_language(struct db *db, int64_t id, const char *language);
-int db_feeds_deactivate_all(struct db *db);
+int db_feeds_deactivate_config(struct db *db);
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n);
 int db_feed_get(struct db *db, int64_t id, struct db_feed *out);
 void db_feed_clear(struct db_feed *f);

@@ -63,13 +63,13 @@ static void test_subscribe_and_list(void **state)
 {
     struct db *db = *state;
     int64_t a, b, a2;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, 100, &a), 0);
-    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, NULL, 100, &b), 0);
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", "A", 0, -2, NULL, 200, &a2), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &a), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 100, &b), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", "A", 0, -2, NULL, NULL, 200, &a2), 0);
     assert_int_equal(a, a2);
     assert_int_not_equal(a, b);
-    assert_int_equal(db_feeds_deactivate_all(db), 0);
-    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, NULL, 300, NULL), 0);
+    assert_int_equal(db_feeds_deactivate_config(db), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 300, NULL), 0);
     struct db_feed *feeds;
     size_t n;
     assert_int_equal(db_feed_list(db, 1, &feeds, &n), 0);
@@ -88,7 +88,7 @@ static void test_fetch_outcomes(void **state)
 {
     struct db *db = *state;
     int64_t id;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, 100, &id), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
     assert_int_equal(db_feed_record_failure(db, id, 503, "HTTP status 503", 110, 500), 0);
     assert_int_equal(db_feed_record_failure(db, id, 0, "timeout", 120, 900), 0);
     struct db_feed f;
@@ -113,7 +113,7 @@ static void test_entries_keys_and_stages(void **state)
 {
     struct db *db = *state;
     int64_t fid, eid, found;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, 100, &fid), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     struct entry e = mk_entry("urn:1", "One", "<p>Hello</p>");
     struct identity id = mk_id("id:urn:1", "1111111111111111");
     assert_int_equal(db_begin(db), 0);
@@ -177,7 +177,7 @@ static void test_tombstone_of_pruned_entry(void **state)
 {
     struct db *db = *state;
     int64_t fid, eid, found = -1;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, 100, &fid), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     struct entry e = mk_entry("urn:old", "Old", "x");
     struct identity id = mk_id("id:urn:old", "4444444444444444");
     assert_int_equal(db_entry_insert(db, fid, &e, &id, STAGE_WRITTEN, 0, 100, &eid), 0);
@@ -209,7 +209,7 @@ static void test_reopen_keeps_data(void **state)
 {
     struct db *db = *state;
     int64_t fid;
-    assert_int_equal(db_feed_subscribe(db, "http://keep/feed", NULL, 0, -2, NULL, 1, &fid), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://keep/feed", NULL, 0, -2, NULL, NULL, 1, &fid), 0);
     struct db *db2;
     char err[256];
     assert_int_equal(db_open(dbpath, &db2, err, sizeof err), 0);
