@@ -22,7 +22,7 @@ class Route:
 
     def __init__(self, body=b"", status=200, content_type="application/xml; charset=utf-8",
                  etag=None, last_modified=None, delay=0.0, gzip_body=False, headers=None,
-                 chunk_delay=0.0):
+                 chunk_delay=0.0, chunk_size=512, endless=None, declared_length=None):
         self.body = body if isinstance(body, bytes) else body.encode("utf-8")
         self.status = status
         self.content_type = content_type
@@ -32,6 +32,11 @@ class Route:
         self.gzip_body = gzip_body
         self.headers = headers or {}
         self.chunk_delay = chunk_delay
+        self.chunk_size = chunk_size          # bytes written per chunk_delay
+        # endless: bytes repeated after body until the client hangs up (or 1 GiB), sent
+        # with Transfer-Encoding: chunked, or under declared_length when that is given.
+        self.endless = endless if endless is None or isinstance(endless, bytes) else endless.encode()
+        self.declared_length = declared_length
 
 
 class FeedServer:
@@ -94,15 +99,41 @@ class FeedServer:
                 if route.gzip_body and "gzip" in (self.headers.get("Accept-Encoding") or ""):
                     body = gzip.compress(body)
                     self.send_header("Content-Encoding", "gzip")
+                if route.endless is not None:
+                    self.send_endless(route, body)
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if route.chunk_delay:
-                    for i in range(0, len(body), 512):
-                        self.wfile.write(body[i:i + 512])
+                    step = max(1, route.chunk_size)
+                    for i in range(0, len(body), step):
+                        self.wfile.write(body[i:i + step])
                         self.wfile.flush()
                         time.sleep(route.chunk_delay)
                 else:
                     self.wfile.write(body)
+
+            def send_endless(self, route, body):
+                chunked = route.declared_length is None
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    self.send_header("Content-Length", str(route.declared_length))
+                self.end_headers()
+                self.close_connection = True
+                piece = route.endless * max(1, 65536 // max(1, len(route.endless)))
+                limit = 1 << 30
+                try:
+                    for data in [body] + [piece] * (limit // len(piece)):
+                        if not data:
+                            continue
+                        if chunked:
+                            data = b"%x\r\n%s\r\n" % (len(data), data)
+                        self.wfile.write(data)
+                        if route.chunk_delay:
+                            time.sleep(route.chunk_delay)
+                except OSError:
+                    pass    # the client gave up: what an endless body is for
 
         class Server(http.server.ThreadingHTTPServer):
             def handle_error(self, request, client_address):
@@ -263,7 +294,11 @@ def yaml_value(raw):
     raw = raw.strip()
     if raw.startswith('"'):
         import json
-        return json.loads(raw)   # feedsd's double-quoted escapes are a subset of JSON's
+        # feedsd's double-quoted escapes are JSON's plus YAML's \xNN (YAML 1.2 section
+        # 5.7), which JSON spells \u00NN.
+        raw = re.sub(r'\\(x([0-9A-Fa-f]{2})|.)',
+                     lambda m: "\\u00" + m.group(2) if m.group(2) else m.group(0), raw)
+        return json.loads(raw)
     if raw.startswith("'"):
         return raw[1:-1].replace("''", "'")
     return raw
