@@ -26,6 +26,7 @@ struct feed_state {
     int removed;            /* unsubscribed while in flight: freed when the fetch ends */
     int done;               /* --once: polled */
     int failed;             /* --once: the poll failed */
+    int disabled;           /* 410 Gone: not polled */
 };
 
 struct app {

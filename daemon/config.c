@@ -28,7 +28,9 @@ void config_defaults(struct config *c)
     c->interval = 3600;
     c->max_interval = DAY;
     c->concurrency = 16;
-    c->per_host = 2;
+    c->per_host = 1;
+    c->host_delay = 1000;
+    c->min_interval = 900;
     c->timeout = 30;
     c->max_size = 16L << 20;
     c->backlog = 5;
@@ -263,6 +265,28 @@ static int set_duration(struct ctx *x, const struct key *k, const char *v)
     return 0;
 }
 
+/* A short duration with millisecond precision: "500ms", "1s", "2.5s", "0". */
+static int set_millis(struct ctx *x, const struct key *k, const char *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || d < 0)
+        return WHY("expected a duration like 1s or 500ms, got \"%s\"", v);
+    if (!strcmp(end, "ms"))
+        ;
+    else if (!strcmp(end, "s") || (!*end && d == 0))
+        d *= 1000;
+    else if (!strcmp(end, "m"))
+        d *= 60000;
+    else
+        return WHY("expected a duration like 1s or 500ms, got \"%s\"", v);
+    if (d > (double)k->max)
+        return WHY("%s is out of range (at most %lds)", v, k->max / 1000);
+    *(int *)field(x, k) = (int)d;
+    return 0;
+}
+
 static int set_size(struct ctx *x, const struct key *k, const char *v)
 {
     long s;
@@ -487,6 +511,10 @@ static const struct key global_keys[] = {
     {"max_interval", set_duration, G(max_interval), 60, MAXDUR, NULL},
     {"concurrency", set_int, G(concurrency), 1, 1000, NULL},
     {"per_host", set_int, G(per_host), 1, 100, NULL},
+    {"host_delay", set_millis, G(host_delay), 0, 3600000, NULL},
+    {"allow_private", set_bool, G(allow_private), 0, 0, NULL},
+    {"adaptive", set_bool, G(adaptive), 0, 0, NULL},
+    {"min_interval", set_duration, G(min_interval), 60, MAXDUR, NULL},
     {"timeout", set_duration, G(timeout), 1, 3600, NULL},
     {"max_size", set_size, G(max_size), 1L << 10, 1L << 30, NULL},
     {"backlog", set_backlog, G(backlog), 0, 1000000, NULL},

@@ -26,7 +26,11 @@ struct config {
     int interval;         /* seconds, default 3600 */
     int max_interval;     /* backoff cap, seconds, default 86400 */
     int concurrency;      /* transfers at once, default 16 */
-    int per_host;         /* transfers at once per host, default 2 */
+    int per_host;         /* transfers at once per origin, default 1 */
+    int host_delay;       /* milliseconds between two request starts per origin, default 1000 */
+    int allow_private;    /* fetch feeds from private/loopback/link-local addresses */
+    int adaptive;         /* poll busy feeds more often, quiet ones less */
+    int min_interval;     /* adaptive mode's lower bound, seconds, default 900 */
     int timeout;          /* seconds per transfer, default 30 */
     long max_size;        /* response byte cap, default 16 MiB */
     int backlog;          /* first subscription: files for the newest N, -1 = all; default 5 */

@@ -19,6 +19,7 @@
 #include "daemon/app.h"
 #include "daemon/commands.h"
 #include "daemon/notify.h"
+#include "daemon/schedule.h"
 #include "daemon/summary.h"
 #include "storage/output.h"
 
@@ -168,7 +169,7 @@ static int schedule_from_db(struct app *app, char *err, size_t errlen)
             fs = xcalloc(1, sizeof *fs);
             fs->app = app;
             fs->id = rows[i].id;
-            fs->url = xstrdup(rows[i].url);
+            fs->url = xstrdup(rows[i].fetch_url ? rows[i].fetch_url : rows[i].url);
             double wait = rows[i].next_poll > now ? (double)(rows[i].next_poll - now) : 0;
             if (wait == 0 && spread > 0)
                 wait = spread * (random() / (double)RAND_MAX);
@@ -176,6 +177,9 @@ static int schedule_from_db(struct app *app, char *err, size_t errlen)
         }
         fs->interval = rows[i].interval ? rows[i].interval : app->cfg.interval;
         fs->backlog = effective_backlog(app, rows[i].backlog);
+        fs->disabled = rows[i].disabled != NULL;
+        if (fs->disabled)
+            fs->done = 1;    /* --once has nothing to wait for */
         next[i] = fs;
     }
     for (; j < app->nfeeds; j++) {
@@ -233,18 +237,6 @@ void daemon_check_done(struct app *app)
         ev_break(app->loop, EVBREAK_ALL);
 }
 
-static int64_t backoff_delay(const struct app *app, const struct feed_state *fs, int fails)
-{
-    /* Exponential from min(interval, 15 min), capped, with jitter; never dropped. */
-    double base = fs->interval < 900 ? fs->interval : 900;
-    double d = base;
-    for (int i = 1; i < fails && d < app->cfg.max_interval; i++)
-        d *= 2;
-    if (d > app->cfg.max_interval)
-        d = app->cfg.max_interval;
-    return (int64_t)(d * (0.9 + 0.2 * (random() / (double)RAND_MAX)));
-}
-
 static void on_fetched(void *ud, const struct fetch_result *r)
 {
     struct feed_state *fs = ud;
@@ -254,28 +246,64 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         feed_state_free(fs);
         return;
     }
-    char err[512] = "";
-    int rc;
+    char err[512] = "", reason[96] = "";
+    int rc, count_it = 1;
+    int64_t now = time(NULL), d = -1;
     if (!r->ok) {
         snprintf(err, sizeof err, "%s", r->error ? r->error : "transfer failed");
         rc = -1;
+    } else if ((r->status == 429 || r->status == 503) && (r->retry_after >= 0 || r->status == 429)) {
+        /* Rate limited: the origin says when (RFC 6585 4, RFC 9110 10.2.3). Only that
+         * origin waits, and it is no defect of the feed. */
+        d = r->retry_after >= 0 ? r->retry_after : 3600;
+        if (d < 1)
+            d = 1;
+        fetch_pause_origin(app->fetch, fs->url, (double)d);
+        char dur[32];
+        schedule_duration(d, dur, sizeof dur);
+        snprintf(err, sizeof err, "rate limited (HTTP %ld), retry after %s", r->status, dur);
+        snprintf(reason, sizeof reason, "Retry-After %s", dur);
+        count_it = 0;
+        rc = -1;
+    } else if (r->status == 410) {
+        /* RFC 9110 15.5.11: gone for good. Polling stops; `feedsd add URL` resumes it. */
+        snprintf(err, sizeof err, "HTTP 410 Gone: the feed was removed by its publisher");
+        db_feed_disable(app->db, fs->id, "HTTP 410 Gone");
+        log_warn("%s: %s; no longer polled", fs->url, err);
+        db_feed_record_failure(app->db, fs->id, 410, err, now, 0, 1, "disabled (410 Gone)");
+        fs->disabled = 1;
+        fs->failed = 1;
+        fs->done = 1;
+        daemon_check_done(app);
+        if (!app->once && !app->stopping)
+            schedule(app);
+        return;
     } else {
         rc = ingest_response(app, fs, r, err, sizeof err);
     }
-    int64_t now = time(NULL);
     double delay;
     if (rc < 0) {
         struct db_feed row;
         int fails = 1;
         if (db_feed_get(app->db, fs->id, &row) == 0) {
-            fails = row.fail_count + 1;
+            fails = row.fail_count + count_it;
             db_feed_clear(&row);
         }
-        int64_t d = backoff_delay(app, fs, fails);
-        db_feed_record_failure(app->db, fs->id, (int)r->status, err, now, now + d);
-        log_warn("%s: %s (failure %d, retry in %llds)", fs->url, err, fails, (long long)d);
+        if (d < 0) {
+            d = schedule_backoff(fs->interval, app->cfg.max_interval, fails);
+            char dur[32];
+            schedule_duration(d, dur, sizeof dur);
+            snprintf(reason, sizeof reason, "backoff %s after %d failure%s", dur, fails,
+                     fails == 1 ? "" : "s");
+        }
+        db_feed_record_failure(app->db, fs->id, (int)r->status, err, now, now + d, count_it,
+                               reason);
+        if (count_it)
+            log_warn("%s: %s (failure %d, retry in %llds)", fs->url, err, fails, (long long)d);
+        else
+            log_warn("%s: %s", fs->url, err);
         delay = (double)d;
-        fs->failed = 1;
+        fs->failed = count_it;
     } else {
         struct db_feed row;
         delay = fs->interval;
@@ -309,7 +337,7 @@ static void schedule(struct app *app)
     double next = -1;
     for (size_t i = 0; i < app->nfeeds; i++) {
         struct feed_state *fs = app->feeds[i];
-        if (fs->in_flight || (app->once && fs->done))
+        if (fs->in_flight || fs->disabled || (app->once && fs->done))
             continue;
         if (fs->due <= now) {
             struct db_feed row;
@@ -478,6 +506,8 @@ int cmd_run(int argc, char **argv)
         .timeout = app.cfg.timeout,
         .max_size = app.cfg.max_size,
         .user_agent = app.user_agent,
+        .host_delay = app.cfg.host_delay / 1000.0,
+        .allow_private = app.cfg.allow_private,
     };
     app.fetch = fetch_new(app.loop, &fo);
     int status = 2;

@@ -15,6 +15,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 #include <ev.h>
 
@@ -37,6 +41,8 @@ struct req {
     int timeout, unlimited;
     long max_size;
     long retry_after;
+    long max_age, expires_in;
+    int redirects, temp_redirects, refused_private;
     fetch_cb cb;
     void *ud;
     CURL *easy;
@@ -52,6 +58,8 @@ struct host {
     char *origin;
     int active;
     int waiting;                /* listed in f->waiting */
+    double next_start;          /* host_delay spacing (ev_now) */
+    double paused_until;        /* Retry-After (ev_now) */
     struct req *head, *tail;
 };
 
@@ -76,6 +84,7 @@ struct fetcher {
     struct sock *socks;
     struct req *running_list;
     int unlimited_running;
+    ev_timer wake;              /* re-runs pump() when a spaced or paused origin may go */
 };
 
 static struct host *host_get(struct fetcher *f, const char *url)
@@ -162,6 +171,35 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
             *slot = NULL;
         }
         r->retry_after = -1;
+        r->max_age = r->expires_in = -1;
+        /* "HTTP/1.1 301 ..." / "HTTP/2 308": which kinds of redirect led here. */
+        const char *sp = memchr(ptr, ' ', n);
+        int code = sp ? atoi(sp + 1) : 0;
+        if (code >= 300 && code < 400 && code != 304) {
+            r->redirects++;
+            if (code != 301 && code != 308)
+                r->temp_redirects++;
+        }
+        return n;
+    }
+    if (n > 14 && !strncasecmp(ptr, "cache-control:", 14)) {
+        /* max-age=N; "no-cache"/"no-store" say nothing about how often to poll. */
+        char *v = xstrndup(ptr + 14, n - 14);
+        char *m = strcasestr(v, "max-age=");
+        if (m) {
+            long a = strtol(m + 8, NULL, 10);
+            if (a >= 0)
+                r->max_age = a;
+        }
+        free(v);
+        return n;
+    }
+    if (n > 8 && !strncasecmp(ptr, "expires:", 8)) {
+        char *v = str_trim(xstrndup(ptr + 8, n - 8));
+        int64_t when, now = time(NULL);
+        if (date_parse(v, &when) == 0)
+            r->expires_in = when > now ? (long)(when - now) : 0;
+        free(v);
         return n;
     }
     if (n > 12 && !strncasecmp(ptr, "retry-after:", 12)) {
@@ -185,6 +223,55 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+int fetch_address_allowed(const struct sockaddr *sa, int allow_private)
+{
+    if (allow_private)
+        return 1;
+    if (sa->sa_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+        static const struct { uint32_t net, mask; } refused[] = {
+            {0x00000000, 0xFF000000},   /* 0.0.0.0/8 "this network" */
+            {0x0A000000, 0xFF000000},   /* 10/8 (RFC 1918) */
+            {0x64400000, 0xFFC00000},   /* 100.64/10 carrier-grade NAT (RFC 6598) */
+            {0x7F000000, 0xFF000000},   /* 127/8 loopback */
+            {0xA9FE0000, 0xFFFF0000},   /* 169.254/16 link-local, cloud metadata */
+            {0xAC100000, 0xFFF00000},   /* 172.16/12 (RFC 1918) */
+            {0xC0A80000, 0xFFFF0000},   /* 192.168/16 (RFC 1918) */
+            {0xE0000000, 0xE0000000},   /* multicast and reserved 224/3 */
+        };
+        for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+            if ((a & refused[i].mask) == refused[i].net)
+                return 0;
+        return 1;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)) {
+            struct sockaddr_in v4 = {.sin_family = AF_INET};
+            memcpy(&v4.sin_addr, &a->s6_addr[12], 4);
+            return fetch_address_allowed((const struct sockaddr *)&v4, 0);
+        }
+        if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
+            IN6_IS_ADDR_SITELOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
+            (a->s6_addr[0] & 0xFE) == 0xFC)   /* fc00::/7 unique local (RFC 4193) */
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Checked on the address curl is about to connect to, after DNS: a name that resolves (or
+ * re-resolves, DNS rebinding) to an internal address is refused, for every redirect hop. */
+static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct req *r = ud;
+    if (!r->unlimited && !fetch_address_allowed(&a->addr, r->f->opts.allow_private)) {
+        r->refused_private = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static int req_setup(struct fetcher *f, struct req *r)
 {
     CURL *e = curl_easy_init();
@@ -199,6 +286,8 @@ static int req_setup(struct fetcher *f, struct req *r)
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -262,7 +351,8 @@ static void waiting_remove_at(struct fetcher *f, size_t i)
 
 static void deliver_failure(struct req *r, const char *msg)
 {
-    struct fetch_result res = {.url = r->url, .error = msg, .body = "", .len = 0};
+    struct fetch_result res = {.url = r->url, .error = msg, .body = "", .len = 0,
+                               .retry_after = -1, .max_age = -1};
     r->cb(r->ud, &res);
 }
 
@@ -270,6 +360,7 @@ static void deliver_failure(struct req *r, const char *msg)
  * turn so one busy host does not starve the others. */
 static void pump(struct fetcher *f)
 {
+    double now = ev_now(f->loop), wake = 0;
     while (f->running < f->opts.concurrency && f->nwaiting) {
         size_t tried = 0;
         struct host *h = NULL;
@@ -281,16 +372,19 @@ static void pump(struct fetcher *f)
                 waiting_remove_at(f, f->cursor);
                 continue;
             }
-            if (c->active < f->opts.per_host) {
+            double ready = c->next_start > c->paused_until ? c->next_start : c->paused_until;
+            if (c->active < f->opts.per_host && ready <= now) {
                 h = c;
                 f->cursor++;
                 break;
             }
+            if (c->active < f->opts.per_host && (!wake || ready < wake))
+                wake = ready;
             f->cursor++;
             tried++;
         }
         if (!h)
-            return;
+            break;
         struct req *r = h->head;
         h->head = r->next;
         if (!h->head)
@@ -303,12 +397,37 @@ static void pump(struct fetcher *f)
             continue;
         }
         h->active++;
+        h->next_start = now + f->opts.host_delay;
+        if (f->opts.host_delay > 0 && h->head &&
+            (!wake || h->next_start < wake))
+            wake = h->next_start;
         f->running++;
         r->run_next = f->running_list;
         if (f->running_list)
             f->running_list->run_prev = r;
         f->running_list = r;
     }
+    /* Some origin is held back by its spacing or a Retry-After: come back then. */
+    if (wake > now && (!ev_is_active(&f->wake) || ev_timer_remaining(f->loop, &f->wake) >
+                                                     wake - now + 0.001)) {
+        ev_timer_stop(f->loop, &f->wake);
+        ev_timer_set(&f->wake, wake - now, 0.);
+        ev_timer_start(f->loop, &f->wake);
+    }
+}
+
+static void wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    pump(w->data);
+}
+
+void fetch_pause_origin(struct fetcher *f, const char *url, double seconds)
+{
+    struct host *h = host_get(f, url);
+    double until = ev_now(f->loop) + seconds;
+    if (until > h->paused_until)
+        h->paused_until = until;
+    pump(f);
 }
 
 static void running_unlink(struct fetcher *f, struct req *r)
@@ -350,6 +469,10 @@ static void drain_done(struct fetcher *f)
         char msg[CURL_ERROR_SIZE + 64];
         if (code == CURLE_OK) {
             res.ok = 1;
+        } else if (r->refused_private) {
+            snprintf(msg, sizeof msg, "refused: the address is private, loopback or link-local"
+                                      " (allow_private = yes permits it)");
+            res.error = msg;
         } else if (r->too_big || code == CURLE_FILESIZE_EXCEEDED) {
             snprintf(msg, sizeof msg, "response larger than %ld bytes", r->max_size);
             res.error = msg;
@@ -365,6 +488,10 @@ static void drain_done(struct fetcher *f)
         res.last_modified = r->h_last_modified;
         res.content_type = r->h_content_type;
         res.retry_after = r->retry_after;
+        res.redirects = r->redirects;
+        /* RFC 9111 5.3: max-age wins over Expires. */
+        res.max_age = r->max_age >= 0 ? r->max_age : r->expires_in;
+        res.permanent = r->redirects > 0 && r->temp_redirects == 0;
         r->cb(r->ud, &res);
         req_free(r);
     }
@@ -468,6 +595,8 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
      * the summarizer's requests (which have limits of their own), so curl gets none. */
     ev_timer_init(&f->timer, timer_cb, 0., 0.);
     f->timer.data = f;
+    ev_timer_init(&f->wake, wake_cb, 0., 0.);
+    f->wake.data = f;
     return f;
 }
 
@@ -501,6 +630,7 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
     r->max_size = rq->max_size > 0 ? rq->max_size : f->opts.max_size;
     r->unlimited = rq->unlimited;
     r->retry_after = -1;
+    r->max_age = r->expires_in = -1;
     r->cb = cb;
     r->ud = ud;
     struct host *h = host_get(f, rq->url);
@@ -567,6 +697,7 @@ void fetch_free(struct fetcher *f)
         }
     }
     ev_timer_stop(f->loop, &f->timer);
+    ev_timer_stop(f->loop, &f->wake);
     curl_multi_cleanup(f->multi);
     while (f->socks) {
         struct sock *s = f->socks;

@@ -17,6 +17,8 @@ struct fetch_opts {
     int timeout;            /* seconds for a whole transfer */
     long max_size;          /* bytes of body before the transfer is aborted */
     const char *user_agent;
+    double host_delay;      /* seconds between the starts of two requests to one origin */
+    int allow_private;      /* connect to loopback, private and link-local addresses */
 };
 
 struct fetch_result {
@@ -29,6 +31,10 @@ struct fetch_result {
     const char *etag, *last_modified, *content_type, *effective_url;   /* may be NULL */
     double seconds;             /* total time */
     long retry_after;           /* seconds from a Retry-After header (RFC 9110 10.2.3), -1 */
+    int redirects;              /* redirects followed */
+    int permanent;              /* every redirect followed was permanent (301/308) */
+    long max_age;               /* freshness from Cache-Control max-age or Expires
+                                   (RFC 9111 4.2.1), seconds; -1 when not given */
 };
 
 /* A request beyond a feed GET: the summarizer's POSTs to a model server. */
@@ -56,6 +62,13 @@ int fetch_start(struct fetcher *f, const char *url, const char *etag,
 int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch_cb cb,
                         void *ud);
 size_t fetch_in_flight(struct fetcher *f);    /* queued + running feed requests */
+/* No request to url's origin starts for `seconds` (a 429/503 with Retry-After): the other
+ * origins are not held up. */
+void fetch_pause_origin(struct fetcher *f, const char *url, double seconds);
+/* Whether an address may be connected to: loopback, RFC 1918/6598 private, link-local,
+ * unique-local, unspecified and multicast addresses are refused unless allowed. */
+struct sockaddr;
+int fetch_address_allowed(const struct sockaddr *sa, int allow_private);
 /* Aborts everything; callbacks of unfinished requests are not called. */
 void fetch_free(struct fetcher *f);
 

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
+#include "daemon/schedule.h"
 #include "feeds/identity.h"
 #include "feeds/parse.h"
 
@@ -138,11 +139,60 @@ static int store_entries(struct app *app, struct feed_state *fs, const struct fe
     return rc ? -1 : 0;
 }
 
-static int64_t next_poll_after_success(const struct feed_state *fs, int64_t now)
+/* The schedule inputs of a feed: its stored hints, updated from a freshly parsed
+ * document when there is one. */
+static struct sched_input sched_inputs(const struct app *app, const struct feed_state *fs,
+                                       const struct db_feed *old, const struct feed *f,
+                                       const struct fetch_result *r)
 {
-    /* +-5% jitter keeps feeds that were added together from staying in lock-step. */
-    int spread = fs->interval / 20;
-    return now + fs->interval + (spread ? (random() % (2 * spread + 1)) - spread : 0);
+    struct sched_input in = {
+        .interval = fs->interval,
+        .min_interval = app->cfg.min_interval,
+        .max_interval = app->cfg.max_interval,
+        .adaptive = app->cfg.adaptive,
+        .estimate = old->adaptive,
+        .max_age = r->max_age > 0 ? (int)(r->max_age > 0x7fffffff ? 0x7fffffff : r->max_age) : 0,
+        .ttl = old->hint_ttl,
+        .sy = old->hint_sy,
+        .skip_hours = old->skip_hours,
+        .skip_days = old->skip_days,
+    };
+    if (f) {
+        in.ttl = f->ttl_minutes > 0 ? f->ttl_minutes * 60 : 0;
+        /* sy:updateFrequency without a period: the period defaults to daily. */
+        in.sy = f->sy_seconds > 0 ? f->sy_seconds : f->sy_seconds < 0 ? 86400 / -f->sy_seconds : 0;
+        in.skip_hours = f->skip_hours;
+        in.skip_days = f->skip_days;
+        int est = schedule_estimate(f);
+        if (est > 0)
+            in.estimate = est;
+    }
+    return in;
+}
+
+/* Permanent redirects (301/308) become the feed's URL only once they have been seen on
+ * REDIRECT_POLLS polls in a row, never for temporary ones and never from https to http:
+ * a misconfigured server or a captive portal must not move a subscription. */
+#define REDIRECT_POLLS 3
+
+static int redirect_track(struct app *app, struct feed_state *fs, const struct db_feed *old,
+                          const struct fetch_result *r)
+{
+    const char *target = r->effective_url;
+    int candidate = r->permanent && target && strcmp(target, fs->url) &&
+                    !(str_has_prefix(fs->url, "https:") && str_has_prefix(target, "http:"));
+    if (!candidate)
+        return old->redirect_to ? db_feed_set_redirect(app->db, fs->id, NULL, 0, NULL) : 0;
+    int count = old->redirect_to && !strcmp(old->redirect_to, target) ? old->redirect_count + 1 : 1;
+    if (count < REDIRECT_POLLS)
+        return db_feed_set_redirect(app->db, fs->id, target, count, NULL);
+    log_info("%s: moved permanently to %s (seen on %d polls in a row): following the new URL",
+             fs->url, target, count);
+    if (db_feed_set_redirect(app->db, fs->id, NULL, 0, target) < 0)
+        return -1;
+    free(fs->url);
+    fs->url = xstrdup(target);
+    return 0;
 }
 
 int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_result *r,
@@ -157,27 +207,29 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     int rc = -1;
     struct feed *f = NULL;
-    char bodyhash[17];
+    char bodyhash[17], reason[96];
     hash_hex(hash64(r->body, r->len), bodyhash);
-    int64_t next = next_poll_after_success(fs, now);
     /* RFC 9110 15.4.5: a 304 may carry new validators; keep the old ones otherwise. */
     const char *etag = r->etag ? r->etag : old.etag;
     const char *lm = r->last_modified ? r->last_modified : old.last_modified;
 
-    if (r->status == 304) {
-        rc = db_feed_record_success(db, fs->id, 304, etag, lm, NULL, NULL, NULL, now, next);
-        log_debug("%s: not modified", fs->url);
+    if (r->status == 304 ||
+        (r->status >= 200 && r->status <= 299 && old.initialized && old.body_hash &&
+         !strcmp(old.body_hash, bodyhash))) {
+        /* Not modified, or (servers without validators) the same bytes again. */
+        struct sched_input in = sched_inputs(app, fs, &old, NULL, r);
+        int64_t next = schedule_next(&in, now, reason, sizeof reason);
+        rc = db_feed_record_success(db, fs->id, (int)r->status,
+                                    r->status == 304 ? etag : r->etag,
+                                    r->status == 304 ? lm : r->last_modified,
+                                    NULL, NULL, NULL, now, next, reason);
+        if (rc == 0)
+            rc = redirect_track(app, fs, &old, r);
+        log_debug("%s: %s", fs->url, r->status == 304 ? "not modified" : "body unchanged");
         goto out;
     }
     if (r->status < 200 || r->status > 299) {
         snprintf(err, errlen, "HTTP status %ld", r->status);
-        goto out;
-    }
-    /* A server that sends no validators often sends the same bytes again: nothing to do. */
-    if (old.initialized && old.body_hash && !strcmp(old.body_hash, bodyhash)) {
-        rc = db_feed_record_success(db, fs->id, (int)r->status, r->etag, r->last_modified,
-                                    NULL, NULL, NULL, now, next);
-        log_debug("%s: body unchanged", fs->url);
         goto out;
     }
     char *charset = content_type_charset(r->content_type);
@@ -187,6 +239,8 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     if (prc < 0)
         goto out;
 
+    struct sched_input in = sched_inputs(app, fs, &old, f, r);
+    int64_t next = schedule_next(&in, now, reason, sizeof reason);
     int nnew = 0, nupdated = 0;
     if (db_begin(db) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
@@ -194,9 +248,12 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     if (store_entries(app, fs, f, !old.initialized, now, &nnew, &nupdated) < 0 ||
         db_feed_record_success(db, fs->id, (int)r->status, r->etag, r->last_modified,
-                               f->title, f->link, bodyhash, now, next) < 0 ||
+                               f->title, f->link, bodyhash, now, next, reason) < 0 ||
+        db_feed_set_hints(db, fs->id, in.ttl, in.sy, in.skip_hours, in.skip_days,
+                          in.estimate) < 0 ||
         (!old.initialized && db_feed_set_initialized(db, fs->id) < 0) ||
         db_feed_set_language(db, fs->id, f->language) < 0 ||
+        redirect_track(app, fs, &old, r) < 0 ||
         db_commit(db) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
         db_rollback(db);

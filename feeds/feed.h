@@ -37,6 +37,9 @@ struct feed {
     char *title, *link, *id, *subtitle, *language, *author, *icon;
     int64_t updated;
     int ttl_minutes;                     /* RSS <ttl>, 0 when absent */
+    int sy_seconds;                      /* sy:updatePeriod / sy:updateFrequency, 0 */
+    uint32_t skip_hours;                 /* RSS <skipHours>: bit h = hour h (GMT) */
+    uint8_t skip_days;                   /* RSS <skipDays>: bit 0 = Sunday ... 6 */
     struct entry *entries;
     size_t nentries, cap_entries;
 };

@@ -34,6 +34,7 @@ static const struct { const char *uri; enum xns ns; } namespaces[] = {
     {"http://www.itunes.com/dtds/podcast-1.0.dtd", XNS_ITUNES},
     {"http://www.w3.org/1999/xhtml", XNS_XHTML},
     {"http://purl.oclc.org/net/rss_2.0/enc#", XNS_ENC},
+    {"http://purl.org/rss/1.0/modules/syndication", XNS_SY},
 };
 
 enum xns xml_ns_lookup(const char *uri, int none_is_atom)
@@ -77,6 +78,15 @@ static const struct xrule rules[] = {
     {K_FEED, XNS_ITUNES, "subtitle", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "image", A_ITUNES_IMAGE, F_ICON, 1, 0},
     {K_FEED, XNS_RSS, "ttl", A_PLAIN, F_TTL, 3, 0},
+    /* polling hints (issue 5): RSS 2.0 skipHours/skipDays, RSS 1.0 syndication module */
+    {K_FEED, XNS_SY, "updatePeriod", A_PLAIN, F_SY_PERIOD, 3, 0},
+    {K_FEED, XNS_SY, "updateFrequency", A_PLAIN, F_SY_FREQUENCY, 3, 0},
+    {K_RDFROOT, XNS_SY, "updatePeriod", A_PLAIN, F_SY_PERIOD, 3, 0},
+    {K_RDFROOT, XNS_SY, "updateFrequency", A_PLAIN, F_SY_FREQUENCY, 3, 0},
+    {K_FEED, XNS_RSS, "skipHours", A_PUSH, F_NONE, 0, K_SKIPHOURS},
+    {K_SKIPHOURS, XNS_RSS, "hour", A_PLAIN, F_SKIP_HOUR, 3, 0},
+    {K_FEED, XNS_RSS, "skipDays", A_PUSH, F_NONE, 0, K_SKIPDAYS},
+    {K_SKIPDAYS, XNS_RSS, "day", A_PLAIN, F_SKIP_DAY, 3, 0},
 
     /* feed level: Atom (also atom: elements inside an RSS channel) */
     {K_FEED, XNS_ATOM, "title", A_ATOMTEXT, F_TITLE, 3, 0},
@@ -175,6 +185,53 @@ static char **field_slot(struct xstate *st, int on_entry, enum xfield f)
     }
 }
 
+/* Polling hints. sy:updatePeriod is hourly|daily|weekly|monthly|yearly and
+ * sy:updateFrequency how many times per period (RSS 1.0 syndication module; default 1);
+ * skipHours hours are 0-23 GMT (24 is read as 0, as some feeds write it) and skipDays
+ * English day names (RSS 2.0 specification). */
+static void hints_set(struct feed *fd, enum xfield f, const char *v)
+{
+    static const struct { const char *name; int seconds; } periods[] = {
+        {"hourly", 3600}, {"daily", 86400}, {"weekly", 7 * 86400},
+        {"monthly", 30 * 86400}, {"yearly", 365 * 86400},
+    };
+    static const char *const days[] = {"sunday", "monday", "tuesday", "wednesday",
+                                       "thursday", "friday", "saturday"};
+    char *end;
+    long n;
+    switch (f) {
+    case F_SY_PERIOD:
+        for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++)
+            if (!strcasecmp(v, periods[i].name)) {
+                /* keep a frequency that came first */
+                int freq = fd->sy_seconds < 0 ? -fd->sy_seconds : 1;
+                fd->sy_seconds = periods[i].seconds / freq;
+            }
+        break;
+    case F_SY_FREQUENCY:
+        n = strtol(v, &end, 10);
+        if (end == v || *end || n < 1 || n > 100000)
+            break;
+        if (fd->sy_seconds > 0)   /* the period came first: divide it */
+            fd->sy_seconds = fd->sy_seconds / (int)n > 0 ? fd->sy_seconds / (int)n : 1;
+        else
+            fd->sy_seconds = -(int)n;   /* remembered until the period arrives */
+        break;
+    case F_SKIP_HOUR:
+        n = strtol(v, &end, 10);
+        if (end != v && !*end && n >= 0 && n <= 24)
+            fd->skip_hours |= 1u << (n % 24);
+        break;
+    case F_SKIP_DAY:
+        for (int i = 0; i < 7; i++)
+            if (!strcasecmp(v, days[i]))
+                fd->skip_days |= (uint8_t)(1u << i);
+        break;
+    default:
+        break;
+    }
+}
+
 /* Stores value (owned) in field f of the entry or the feed when prio beats what is
  * there. Returns 1 when stored. */
 int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char *value)
@@ -182,6 +239,11 @@ int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char
     unsigned char *prios = on_entry && st->entry ? st->eprio : st->fprio;
     if (!value)
         return 0;
+    if (f >= F_SY_PERIOD && f <= F_SKIP_DAY) {   /* repeatable; no priorities */
+        hints_set(st->feed, f, str_trim(value));
+        free(value);
+        return 1;
+    }
     if (prios[f] && prios[f] >= prio) {
         free(value);
         return 0;

@@ -11,17 +11,19 @@
 /* Namespace groups: RSS 0.90/1.0/2.0 elements share one group, Atom 0.3/1.0 another. */
 enum xns {
     XNS_OTHER, XNS_RSS, XNS_ATOM, XNS_RDF, XNS_DC, XNS_DCTERMS, XNS_CONTENT, XNS_MEDIA,
-    XNS_ITUNES, XNS_XHTML, XNS_ENC,
+    XNS_ITUNES, XNS_XHTML, XNS_ENC, XNS_SY,
 };
 
 /* What an open element is, for its children's lookups. */
 enum xkind {
     K_NONE, K_RSSROOT, K_RDFROOT, K_FEED, K_ENTRY, K_IMAGE, K_MEDIA, K_PERSON, K_CATEGORIES,
+    K_SKIPHOURS, K_SKIPDAYS,
 };
 
 enum xfield {
     F_NONE, F_TITLE, F_LINK, F_ID, F_AUTHOR, F_PUBLISHED, F_UPDATED, F_SUMMARY, F_CONTENT,
-    F_SUBTITLE, F_LANGUAGE, F_ICON, F_TTL, F_PERSON_NAME, F_PERSON_EMAIL, F_COUNT,
+    F_SUBTITLE, F_LANGUAGE, F_ICON, F_TTL, F_PERSON_NAME, F_PERSON_EMAIL,
+    F_SY_PERIOD, F_SY_FREQUENCY, F_SKIP_HOUR, F_SKIP_DAY, F_COUNT,
 };
 
 enum xaction {

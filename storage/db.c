@@ -59,6 +59,18 @@ static const char *const migrations[] = {
     /* 3: where a subscription comes from: the configuration (synced on every start and
      * reload) or the command line (`feedsd add`, `import`), which a reload leaves alone. */
     "ALTER TABLE feeds ADD COLUMN origin TEXT NOT NULL DEFAULT 'config';",
+    /* 4: politeness (issue 5): adopted permanent redirects, feeds disabled by 410 Gone,
+     * the feed's own polling hints, and why the next poll is when it is. */
+    "ALTER TABLE feeds ADD COLUMN fetch_url TEXT;"
+    "ALTER TABLE feeds ADD COLUMN redirect_to TEXT;"
+    "ALTER TABLE feeds ADD COLUMN redirect_count INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN disabled TEXT;"
+    "ALTER TABLE feeds ADD COLUMN schedule_reason TEXT;"
+    "ALTER TABLE feeds ADD COLUMN hint_ttl INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN hint_sy INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN adaptive INTEGER NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -71,6 +83,7 @@ enum stmt_id {
     S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
     S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
     S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
+    S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE,
     S_COUNT
 };
 
@@ -79,7 +92,8 @@ enum stmt_id {
     " f.last_fetch, f.last_status, f.last_error, f.fail_count, f.next_poll,"             \
     " f.initialized, f.active, f.interval, f.backlog, f.body_hash,"                     \
     " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), f.language, f.summarizer,"     \
-    " f.origin"
+    " f.origin, f.fetch_url, f.redirect_to, f.redirect_count, f.disabled,"             \
+    " f.schedule_reason, f.hint_ttl, f.hint_sy, f.skip_hours, f.skip_days, f.adaptive"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -98,10 +112,15 @@ static const char *const stmt_sql[S_COUNT] = {
         "UPDATE feeds SET last_status = ?2, etag = ?3, last_modified = ?4,"
         " feed_title = coalesce(?5, feed_title), site_link = coalesce(?6, site_link),"
         " body_hash = coalesce(?7, body_hash), last_fetch = ?8, next_poll = ?9,"
-        " last_error = NULL, fail_count = 0 WHERE id = ?1",
+        " last_error = NULL, fail_count = 0, schedule_reason = ?10 WHERE id = ?1",
     [S_FEED_FAILURE] =
         "UPDATE feeds SET last_status = ?2, last_error = ?3, last_fetch = ?4, next_poll = ?5,"
-        " fail_count = fail_count + 1 WHERE id = ?1",
+        " fail_count = fail_count + ?6, schedule_reason = ?7 WHERE id = ?1",
+    [S_FEED_HINTS] = "UPDATE feeds SET hint_ttl = ?2, hint_sy = ?3, skip_hours = ?4,"
+                     " skip_days = ?5, adaptive = ?6 WHERE id = ?1",
+    [S_FEED_REDIRECT] = "UPDATE feeds SET redirect_to = ?2, redirect_count = ?3,"
+                        " fetch_url = coalesce(?4, fetch_url) WHERE id = ?1",
+    [S_FEED_DISABLE] = "UPDATE feeds SET disabled = ?2 WHERE id = ?1",
     [S_FEED_INIT] = "UPDATE feeds SET initialized = 1 WHERE id = ?1",
     [S_FEED_COUNT] = "SELECT count(*) FROM entries WHERE feed_id = ?1",
     [S_KEY_FIND] = "SELECT k.entry_id, e.key FROM entry_keys k LEFT JOIN entries e"
@@ -379,6 +398,16 @@ static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
     f->language = col_text(s, 18);
     f->summarizer = col_text(s, 19);
     f->origin = col_text(s, 20);
+    f->fetch_url = col_text(s, 21);
+    f->redirect_to = col_text(s, 22);
+    f->redirect_count = sqlite3_column_int(s, 23);
+    f->disabled = col_text(s, 24);
+    f->schedule_reason = col_text(s, 25);
+    f->hint_ttl = sqlite3_column_int(s, 26);
+    f->hint_sy = sqlite3_column_int(s, 27);
+    f->skip_hours = (uint32_t)sqlite3_column_int64(s, 28);
+    f->skip_days = sqlite3_column_int(s, 29);
+    f->adaptive = sqlite3_column_int(s, 30);
 }
 
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
@@ -433,6 +462,10 @@ void db_feed_clear(struct db_feed *f)
     free(f->language);
     free(f->summarizer);
     free(f->origin);
+    free(f->fetch_url);
+    free(f->redirect_to);
+    free(f->disabled);
+    free(f->schedule_reason);
     memset(f, 0, sizeof *f);
 }
 
@@ -446,7 +479,7 @@ void db_feed_list_free(struct db_feed *f, size_t n)
 int db_feed_record_success(struct db *db, int64_t id, int status, const char *etag,
                            const char *last_modified, const char *feed_title,
                            const char *site_link, const char *body_hash, int64_t now,
-                           int64_t next_poll)
+                           int64_t next_poll, const char *reason)
 {
     sqlite3_stmt *s = stmt(db, S_FEED_SUCCESS);
     if (!s)
@@ -460,11 +493,12 @@ int db_feed_record_success(struct db *db, int64_t id, int status, const char *et
     bind_text(s, 7, body_hash);
     sqlite3_bind_int64(s, 8, now);
     sqlite3_bind_int64(s, 9, next_poll);
+    bind_text(s, 10, reason);
     return step_done(db, s);
 }
 
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
-                           int64_t now, int64_t next_poll)
+                           int64_t now, int64_t next_poll, int count_it, const char *reason)
 {
     sqlite3_stmt *s = stmt(db, S_FEED_FAILURE);
     if (!s)
@@ -474,6 +508,46 @@ int db_feed_record_failure(struct db *db, int64_t id, int status, const char *er
     bind_text(s, 3, error);
     sqlite3_bind_int64(s, 4, now);
     sqlite3_bind_int64(s, 5, next_poll);
+    sqlite3_bind_int(s, 6, count_it ? 1 : 0);
+    bind_text(s, 7, reason);
+    return step_done(db, s);
+}
+
+int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_hours,
+                      int skip_days, int adaptive)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_HINTS);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, ttl);
+    sqlite3_bind_int(s, 3, sy);
+    sqlite3_bind_int64(s, 4, skip_hours);
+    sqlite3_bind_int(s, 5, skip_days);
+    sqlite3_bind_int(s, 6, adaptive);
+    return step_done(db, s);
+}
+
+int db_feed_set_redirect(struct db *db, int64_t id, const char *redirect_to, int count,
+                         const char *adopt)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_REDIRECT);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, redirect_to);
+    sqlite3_bind_int(s, 3, count);
+    bind_text(s, 4, adopt);
+    return step_done(db, s);
+}
+
+int db_feed_disable(struct db *db, int64_t id, const char *reason)
+{
+    sqlite3_stmt *s = stmt(db, S_FEED_DISABLE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, reason);
     return step_done(db, s);
 }
 

@@ -41,6 +41,15 @@ struct db_feed {
     char *language;         /* the feed's declared language */
     char *summarizer;       /* per-feed summarizer, NULL = global */
     char *origin;           /* "config" or "cli" */
+    char *fetch_url;        /* an adopted permanent redirect: fetched instead of url */
+    char *redirect_to;      /* a permanent redirect seen on redirect_count polls in a row */
+    int redirect_count;
+    char *disabled;         /* why the feed is no longer polled (410 Gone), or NULL */
+    char *schedule_reason;  /* why next_poll is when it is */
+    int hint_ttl, hint_sy;  /* seconds from <ttl> and sy:updatePeriod/Frequency */
+    uint32_t skip_hours;    /* RSS skipHours bits (GMT) */
+    int skip_days;          /* RSS skipDays bits, 0 = Sunday */
+    int adaptive;           /* adaptive mode's interval estimate in seconds, 0 = none */
 };
 
 struct db_entry {
@@ -108,9 +117,17 @@ void db_feed_list_free(struct db_feed *f, size_t n);
 int db_feed_record_success(struct db *db, int64_t id, int status, const char *etag,
                            const char *last_modified, const char *feed_title,
                            const char *site_link, const char *body_hash, int64_t now,
-                           int64_t next_poll);
+                           int64_t next_poll, const char *reason);
+/* count_it 0: a deferral that is no defect of the feed (429/503 with Retry-After). */
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
-                           int64_t now, int64_t next_poll);
+                           int64_t now, int64_t next_poll, int count_it, const char *reason);
+int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_hours,
+                      int skip_days, int adaptive);
+/* Records a permanent redirect seen `count` polls in a row; adopt (non-NULL) makes it
+ * the URL fetched from now on. */
+int db_feed_set_redirect(struct db *db, int64_t id, const char *redirect_to, int count,
+                         const char *adopt);
+int db_feed_disable(struct db *db, int64_t id, const char *reason);
 int db_feed_set_initialized(struct db *db, int64_t id);
 
 /* Identity lookups: the entry that owns key in this feed. Returns 1 and sets *entry_id

@@ -336,10 +336,13 @@ def feeds_file_and_command_line_overrides(server, work):
     lst = os.path.join(work.dir, "feeds.txt")
     with open(lst, "w") as f:
         f.write("# my feeds\n\n%s\n%s\n" % (server.url("/a.xml"), server.url("/b.xml")))
+    with open(os.path.join(work.dir, "only-private.conf"), "w") as f:
+        f.write("allow_private = yes\nhost_delay = 0\n")
     out = os.path.join(work.dir, "elsewhere")
     db = os.path.join(work.dir, "other.db")
-    r = subprocess.run([work.feedsd, "run", "--once", "--feeds", lst, "--output", out,
-                        "--database", db], capture_output=True, text=True, timeout=60, cwd=work.dir)
+    r = subprocess.run([work.feedsd, "run", "--once", "-c", "only-private.conf", "--feeds", lst,
+                        "--output", out, "--database", db], capture_output=True, text=True,
+                       timeout=60, cwd=work.dir)
     assert r.returncode == 0, r.stderr
     names = sorted(os.listdir(out))
     assert "2026-01-07-hello-rss.md" in names and len(names) == 3, names

@@ -308,7 +308,8 @@ def command_backend_success_failure_timeout_and_huge_output(server, work):
         work2_out = os.path.join(work.dir, "out-" + name)
         path = script(work, name, body)
         with open(work.conf, "w") as f:
-            f.write("database = %s/db-%s\noutput = %s\ntimezone = UTC\n%s%scommand = %s\n"
+            f.write("database = %s/db-%s\noutput = %s\ntimezone = UTC\nallow_private = yes\n"
+                    "%s%scommand = %s\n"
                     "summary_attempts = 1\nfeed = %s\n" % (work.dir, name, work2_out, base, extra,
                                                             path, server.url("/a.xml")))
         t0 = time.time()

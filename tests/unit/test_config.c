@@ -69,7 +69,9 @@ static void defaults(void **state)
     assert_int_equal(c.interval, 3600);
     assert_int_equal(c.max_interval, 86400);
     assert_int_equal(c.concurrency, 16);
-    assert_int_equal(c.per_host, 2);
+    assert_int_equal(c.per_host, 1);
+    assert_int_equal(c.host_delay, 1000);
+    assert_int_equal(c.allow_private, 0);
     assert_int_equal(c.timeout, 30);
     assert_int_equal(c.max_size, 16L << 20);
     assert_int_equal(c.backlog, 5);

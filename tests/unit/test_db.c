@@ -89,8 +89,8 @@ static void test_fetch_outcomes(void **state)
     struct db *db = *state;
     int64_t id;
     assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
-    assert_int_equal(db_feed_record_failure(db, id, 503, "HTTP status 503", 110, 500), 0);
-    assert_int_equal(db_feed_record_failure(db, id, 0, "timeout", 120, 900), 0);
+    assert_int_equal(db_feed_record_failure(db, id, 503, "HTTP status 503", 110, 500, 1, "backoff"), 0);
+    assert_int_equal(db_feed_record_failure(db, id, 0, "timeout", 120, 900, 1, "backoff"), 0);
     struct db_feed f;
     assert_int_equal(db_feed_get(db, id, &f), 0);
     assert_int_equal(f.fail_count, 2);
@@ -98,7 +98,7 @@ static void test_fetch_outcomes(void **state)
     assert_int_equal(f.next_poll, 900);
     db_feed_clear(&f);
     assert_int_equal(db_feed_record_success(db, id, 200, "\"e1\"", "Mon, 01 Jan 2024 00:00:00 GMT",
-                                            "Title", "http://a/", "abc", 130, 3730), 0);
+                                            "Title", "http://a/", "abc", 130, 3730, "interval 1h"), 0);
     assert_int_equal(db_feed_get(db, id, &f), 0);
     assert_int_equal(f.fail_count, 0);
     assert_null(f.last_error);
