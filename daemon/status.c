@@ -116,10 +116,18 @@ int cmd_status(int argc, char **argv)
                        f->last_status);
             else
                 printf("  last fetch:  never\n");
+            if (f->fetch_url)
+                printf("  moved to:    %s (permanent redirect, adopted)\n", f->fetch_url);
+            else if (f->redirect_to)
+                printf("  redirects:   to %s (permanent, seen on %d poll%s; adopted after 3)\n",
+                       f->redirect_to, f->redirect_count, f->redirect_count == 1 ? "" : "s");
             printf("  entries:     %lld stored\n", (long long)f->nentries);
-            if (f->next_poll)
-                printf("  next poll:   %s (%s %s)\n", next, f->next_poll >= now ? "in" : "due",
-                       delta);
+            if (f->disabled)
+                printf("  next poll:   never: disabled (%s); 'feedsd add URL' resumes it\n",
+                       f->disabled);
+            else if (f->next_poll)
+                printf("  next poll:   %s (%s %s; %s)\n", next, f->next_poll >= now ? "in" : "due",
+                       delta, f->schedule_reason ? f->schedule_reason : "interval");
             else
                 printf("  next poll:   at the next start\n");
             if (f->last_error)
