@@ -103,7 +103,8 @@ static const char *const stmt_sql[S_COUNT] = {
         "INSERT INTO feeds (url, title, interval, backlog, created, summarizer, origin)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
         " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1,"
-        " summarizer = ?6, origin = ?7 RETURNING id",
+        " summarizer = ?6, origin = ?7,"
+        " disabled = CASE WHEN ?7 = 'cli' THEN NULL ELSE disabled END RETURNING id",
     [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE origin = 'config'",
     [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
     [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.active ORDER BY f.id",
