@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon/commands.h"
+#include "daemon/subs.h"
 #include "feeds/date.h"
 #include "feeds/html2md.h"
 #include "feeds/parse.h"
@@ -13,7 +14,13 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", cmd_run, "run [--once] [-c CONFIG] [--database PATH] [--output DIR] [--feeds FILE] [-v]"},
-    {"status", cmd_status, "status [-c CONFIG] [--database PATH] [--all]"},
+    {"status", cmd_status, "status [-c CONFIG] [--database PATH] [--all] [--json]"},
+    {"add", cmd_add, "add [-c CONFIG] [--database PATH] [--title T] [--interval I] [--no-fetch] URL"},
+    {"remove", cmd_remove, "remove [-c CONFIG] [--database PATH] URL"},
+    {"list", cmd_list, "list [-c CONFIG] [--database PATH] [--json]"},
+    {"import", cmd_import, "import [-c CONFIG] [--database PATH] FILE.opml|-"},
+    {"export", cmd_export, "export [-c CONFIG] [--database PATH] > FILE.opml"},
+    {"check", cmd_check, "check [-c CONFIG] [--database PATH] [--max-age DURATION] [--max-failures N]"},
     {"resummarize", cmd_resummarize,
      "resummarize [-c CONFIG] [--database PATH] (--fallback | --all | --feed URL | --file PATH)"},
     {"parse", cmd_parse, "parse [--base-url URL] FILE"},

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "common/util.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
@@ -72,10 +74,56 @@ int cli_open(const char *config_path, const char *database, struct config *c,
     return 0;
 }
 
+/* RFC 3339 in UTC, or JSON null for "never" (0). */
+static json_t *json_time(int64_t t)
+{
+    if (t <= 0)
+        return json_null();
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[32];
+    gmtime_r(&tt, &tm);
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(s);
+}
+
+static json_t *json_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* `status --json`: the text output's data as one object for scripts and dashboards. */
+static int status_json(const struct db_feed *feeds, size_t n)
+{
+    json_t *arr = json_array();
+    size_t failing = 0;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct db_feed *f = &feeds[i];
+        json_array_append_new(
+            arr, json_pack("{s:s, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:o, s:i}", "url", f->url,
+                           "title", json_str(f->title ? f->title : f->feed_title), "origin",
+                           f->origin ? f->origin : "config", "active", f->active,
+                           "last_fetch", json_time(f->last_fetch), "last_status",
+                           f->last_status, "entries", (json_int_t)f->nentries, "next_poll",
+                           json_time(f->next_poll), "last_error", json_str(f->last_error),
+                           "fail_count", f->fail_count));
+        failing += f->last_error != NULL;
+        total += f->nentries;
+    }
+    json_t *doc = json_pack("{s:o, s:{s:I, s:I, s:I}}", "feeds", arr, "totals", "feeds",
+                            (json_int_t)n, "failing", (json_int_t)failing, "entries",
+                            (json_int_t)total);
+    int rc = !doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0;
+    putchar('\n');
+    json_decref(doc);
+    return rc;
+}
+
 int cmd_status(int argc, char **argv)
 {
     const char *config_path = getenv("FEEDSD_CONFIG"), *database = NULL;
-    int all = 0;
+    int all = 0, json = 0;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
             config_path = argv[++i];
@@ -83,8 +131,11 @@ int cmd_status(int argc, char **argv)
             database = argv[++i];
         else if (!strcmp(argv[i], "--all"))
             all = 1;
+        else if (!strcmp(argv[i], "--json"))
+            json = 1;
         else {
-            fprintf(stderr, "usage: feedsd status [-c CONFIG] [--database PATH] [--all]\n");
+            fprintf(stderr, "usage: feedsd status [-c CONFIG] [--database PATH] [--all]"
+                            " [--json]\n");
             return 2;
         }
     }
@@ -98,6 +149,9 @@ int cmd_status(int argc, char **argv)
     if (db_feed_list(db, !all, &feeds, &n) < 0) {
         fprintf(stderr, "feedsd: cannot read feeds: %s\n", db_errmsg(db));
         rc = 1;
+    } else if (json) {
+        rc = status_json(feeds, n);
+        db_feed_list_free(feeds, n);
     } else {
         int64_t now = time(NULL);
         size_t failing = 0;
