@@ -149,6 +149,58 @@ static void opml_bom_blank_comment(void **state)
     opml_free(v, n);
 }
 
+/* The chunking property over the whole shared corpus: every feed libxml2 finds
+ * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
+ * boundaries fall inside names, references and multi-byte characters). */
+static void chunking_invariance_on_corpus(void **state)
+{
+    const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
+                                                : "../shared/testdata/feeds";
+    DIR *d = opendir(dir);
+    if (!d)
+        d = opendir(dir = "/work/shared/testdata/feeds");
+    if (!d)
+        skip();
+    static const size_t chunks[] = {1009, 4093};
+    int checked = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t nl = strlen(e->d_name);
+        if (nl < 5 || strcmp(e->d_name + nl - 4, ".xml"))
+            continue;
+        char *path = xasprintf("%s/%s", dir, e->d_name), *data;
+        size_t len, ulen;
+        assert_int_equal(file_read_all(path, &data, &len), 0);
+        char *utf8 = encoding_xml_to_utf8(data, len, NULL, &ulen, NULL, 0);
+        struct feed *whole = NULL;
+        int rec = 0;
+        char err[256];
+        int rc = parse_xml_chunked(utf8, ulen, "https://example.com/", ulen + 1, &whole, &rec,
+                                   err, sizeof err);
+        if (!rec) {
+            char *jw = result_json(rc, whole);
+            for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+                struct feed *part = NULL;
+                int rp = parse_xml_chunked(utf8, ulen, "https://example.com/", chunks[c], &part,
+                                           NULL, err, sizeof err);
+                char *jp = result_json(rp, part);
+                if (strcmp(jw, jp))
+                    fail_msg("%s: chunks of %zu give other entries", e->d_name, chunks[c]);
+                free(jp);
+                feed_free(part);
+            }
+            free(jw);
+            checked++;
+        }
+        feed_free(whole);
+        free(utf8);
+        free(data);
+        free(path);
+    }
+    closedir(d);
+    print_message("%d well-formed feeds parse alike in chunks\n", checked);
+    assert_true(checked >= 50);   /* most of the corpus is well-formed */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +209,7 @@ int main(void)
         cmocka_unit_test(nul_byte_keeps_later_entries),
         cmocka_unit_test(opml_plain_nul),
         cmocka_unit_test(opml_bom_blank_comment),
+        cmocka_unit_test(chunking_invariance_on_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
