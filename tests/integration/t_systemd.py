@@ -417,6 +417,7 @@ def daemon_syscalls_fit_the_unit_filter(server, work):
     os.chmod(ln.address, 0o777)
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          env=ln.env(WATCHDOG_USEC="200000"))
+    pid = None
     try:
         ln.wait_line("READY=1", timeout=30)
         ok = wait_requests(server, "/a.xml")
@@ -433,9 +434,14 @@ def daemon_syscalls_fit_the_unit_filter(server, work):
         os.kill(pid, signal.SIGTERM)
         p.wait(timeout=30)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        # strace killed with SIGKILL detaches its tracee, which would run on.
+        for victim in (pid, p.pid if p.poll() is None else None):
+            if victim:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        p.wait()
         ln.close()
     err = p.stderr.read().decode(errors="replace")
     if "ptrace" in err and "Operation not permitted" in err:
