@@ -91,13 +91,18 @@ bench: $(BUILD)/feedsd
 
 install: $(DEPS_OK)
 	@$(MAKE) --no-print-directory $(BUILD)/feedsd
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/feedsd $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/feedsd $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/feedsd $(DESTDIR)$(BINDIR)/feedsd
-	install -m 0644 systemd/feedsd.service $(DESTDIR)$(UNITDIR)/feedsd.service
+	for u in feedsd.service feedsd@.service; do \
+	    sed -e 's|/usr/local/bin/feedsd|$(BINDIR)/feedsd|' -e 's|/etc/feedsd|$(SYSCONFDIR)/feedsd|g' \
+	        systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 docs/feedsd.1 $(DESTDIR)$(MANDIR)/man1/feedsd.1
+	install -m 0644 docs/feedsd.conf.5 $(DESTDIR)$(MANDIR)/man5/feedsd.conf.5
 	test -e $(DESTDIR)$(SYSCONFDIR)/feedsd/feedsd.conf || \
-	    install -m 0644 examples/feedsd.conf $(DESTDIR)$(SYSCONFDIR)/feedsd/feedsd.conf
+	    install -m 0644 systemd/feedsd.conf $(DESTDIR)$(SYSCONFDIR)/feedsd/feedsd.conf
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-*
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(UNIT_BIN:=.d)

@@ -14,6 +14,7 @@
 #include "storage/db.h"
 
 struct summary_state;
+struct page_job;
 
 struct feed_state {
     struct app *app;
@@ -45,6 +46,8 @@ struct app {
     struct summarize_opts sopts;
     char *user_agent;
     struct summary_state *summary;
+    struct page_job *pages;     /* page fetches in flight (page.c) */
+    ev_timer page_timer;
 };
 
 /* daemon.c: with --once (or while stopping), ends the loop once every poll, transfer and

@@ -50,6 +50,16 @@ void config_defaults(struct config *c)
     c->summary_max_wait = 3600;
     c->summary_min_length = 300;
     c->summary_circuit = 300;
+    c->full_content = xstrdup("never");
+    c->full_content_min = 500;
+}
+
+const struct feed_conf *config_feed(const struct config *c, const char *url)
+{
+    for (size_t i = 0; i < c->nfeeds; i++)
+        if (!strcmp(c->feeds[i].url, url))
+            return &c->feeds[i];
+    return NULL;
 }
 
 void config_free(struct config *c)
@@ -71,10 +81,12 @@ void config_free(struct config *c)
     free(c->prompt);
     free(c->command);
     free(c->summary_fallback);
+    free(c->full_content);
     for (size_t i = 0; i < c->nfeeds; i++) {
         free(c->feeds[i].url);
         free(c->feeds[i].title);
         free(c->feeds[i].summarizer);
+        free(c->feeds[i].full_content);
     }
     free(c->feeds);
     memset(c, 0, sizeof *c);
@@ -520,6 +532,8 @@ static const struct key global_keys[] = {
     {"backlog", set_backlog, G(backlog), 0, 1000000, NULL},
     {"retention", set_duration, G(retention), 0, 100L * 365 * DAY > INT_MAX ? INT_MAX : 100L * 365 * DAY, NULL},
     {"summarizer", set_choice, G(summarizer), 0, 0, "builtin|openai|command|none"},
+    {"full_content", set_choice, G(full_content), 0, 0, "never|auto|always"},
+    {"full_content_min", set_int, G(full_content_min), 0, 1000000, NULL},
     {"summary_sentences", set_int, G(summary_sentences), 1, 20, NULL},
     {"summary_chars", set_int, G(summary_chars), 50, 10000, NULL},
     {"summary_language", set_text, G(summary_language), 0, 0, NULL},
@@ -553,6 +567,7 @@ static const struct key feed_keys[] = {
     {"interval", set_duration, F(interval), 60, MAXDUR, NULL},
     {"backlog", set_backlog, F(backlog), 0, 1000000, NULL},
     {"summarizer", set_choice, F(summarizer), 0, 0, "builtin|openai|command|none"},
+    {"full_content", set_choice, F(full_content), 0, 0, "never|auto|always"},
 };
 
 static const struct key *key_find(const struct key *t, size_t n, const char *name)

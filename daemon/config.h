@@ -13,6 +13,7 @@ struct feed_conf {
     int interval;         /* seconds; 0 = global default */
     int backlog;          /* -2 = global default, -1 = all, N >= 0 */
     char *summarizer;     /* NULL = global */
+    char *full_content;   /* NULL = global */
 };
 
 struct config {
@@ -35,6 +36,8 @@ struct config {
     long max_size;        /* response byte cap, default 16 MiB */
     int backlog;          /* first subscription: files for the newest N, -1 = all; default 5 */
     int retention;        /* seconds after which written entries are pruned; 0 = never */
+    char *full_content;   /* "never" (default), "auto" or "always": fetch the post's page */
+    int full_content_min; /* auto: fetch when the feed's text is shorter; default 500 chars */
     char *summarizer;     /* "builtin" (default), "openai", "command" or "none" */
     int summary_sentences;/* built-in summarizer: default 3 */
     int summary_chars;    /* built-in summarizer: default 600 */
@@ -81,5 +84,8 @@ int config_parse_duration(const char *s, int *out);
 int config_parse_size(const char *s, long *out);
 
 void config_free(struct config *c);
+
+/* The [feed URL] section of url, or NULL. */
+const struct feed_conf *config_feed(const struct config *c, const char *url);
 
 #endif

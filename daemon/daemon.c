@@ -19,6 +19,7 @@
 #include "daemon/app.h"
 #include "daemon/commands.h"
 #include "daemon/notify.h"
+#include "daemon/page.h"
 #include "daemon/schedule.h"
 #include "daemon/summary.h"
 #include "storage/output.h"
@@ -226,7 +227,7 @@ static int all_done(struct app *app)
     for (size_t i = 0; i < app->nfeeds; i++)
         if (!app->feeds[i]->done)
             return 0;
-    return fetch_in_flight(app->fetch) == 0 && !summary_busy(app);
+    return fetch_in_flight(app->fetch) == 0 && !summary_busy(app) && !page_busy(app);
 }
 
 void daemon_check_done(struct app *app)
@@ -313,6 +314,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         }
         app->write_failures += pipeline_run(app, fs->id);
         summary_kick(app);
+        page_kick(app);
     }
     fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
     fs->done = 1;
@@ -567,6 +569,7 @@ int cmd_run(int argc, char **argv)
     notify_status(&app);
     schedule(&app);
     summary_kick(&app);
+    page_kick(&app);
     if (!(app.once && app.nfeeds == 0))
         ev_run(app.loop, 0);
 
@@ -581,6 +584,7 @@ int cmd_run(int argc, char **argv)
 out:
     fetch_free(app.fetch);
     summary_free(&app);
+    page_free(&app);
     for (size_t i = 0; i < app.nfeeds; i++)
         feed_state_free(app.feeds[i]);
     free(app.feeds);

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
+#include "daemon/page.h"
 #include "daemon/summary.h"
 #include "feeds/html2md.h"
 #include "feeds/url.h"
@@ -129,8 +130,10 @@ static size_t decide(struct app *app, struct db_entry *es, size_t n, int *failed
     size_t ready = 0;
     for (size_t i = 0; i < n; i++) {
         struct db_entry *e = &es[i];
-        int ok = 1;
-        if (e->stage == STAGE_NEW && summary_prepare(app, e) < 0)
+        int ok = 1, text_final = 1;
+        if (e->stage == STAGE_NEW && (text_final = page_decide(app, e)) < 0)
+            ok = 0;
+        if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app, e) < 0)
             ok = 0;
         if (ok && e->stage == STAGE_SUMMARIZED && !e->path && claim_path(app, e) < 0)
             ok = 0;

@@ -71,6 +71,14 @@ static const char *const migrations[] = {
     "ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE feeds ADD COLUMN adaptive INTEGER NOT NULL DEFAULT 0;",
+    /* 5: full articles for teaser feeds (issue 4). page_state: 0 undecided, 1 wanted,
+     * 2 fetched (content now holds the article), 3 given up (the feed's text is used),
+     * 4 not wanted. */
+    "ALTER TABLE entries ADD COLUMN page_state INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN page_attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN page_next INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN page_error TEXT;"
+    "CREATE INDEX entries_page_wanted ON entries(page_next) WHERE page_state = 1;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -83,7 +91,7 @@ enum stmt_id {
     S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
     S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
     S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
-    S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE,
+    S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
     S_COUNT
 };
 
@@ -122,6 +130,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEED_REDIRECT] = "UPDATE feeds SET redirect_to = ?2, redirect_count = ?3,"
                         " fetch_url = coalesce(?4, fetch_url) WHERE id = ?1",
     [S_FEED_DISABLE] = "UPDATE feeds SET disabled = ?2 WHERE id = ?1",
+    [S_PAGE_SET] = "UPDATE entries SET page_state = ?2, content = coalesce(?3, content),"
+                   " page_error = ?4, page_next = ?5, page_attempts = page_attempts + ?6"
+                   " WHERE id = ?1",
+    [S_PAGE_DUE] = "SELECT id FROM entries WHERE page_state = 1 AND page_next <= ?1"
+                   " ORDER BY page_next, id LIMIT ?2",
+    [S_PAGE_COUNT] = "SELECT count(*) FROM entries WHERE page_state = 1",
     [S_FEED_INIT] = "UPDATE feeds SET initialized = 1 WHERE id = ?1",
     [S_FEED_COUNT] = "SELECT count(*) FROM entries WHERE feed_id = ?1",
     [S_KEY_FIND] = "SELECT k.entry_id, e.key FROM entry_keys k LEFT JOIN entries e"
@@ -135,15 +149,21 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_ENTRY_UPDATE] =
         "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
         " updated = ?7, content = ?8, content_hash = ?9, stage = ?10,"
-        " sum_pending = 0, sum_attempts = 0, sum_next = 0 WHERE id = ?1",
-    [S_ENTRY_PENDING] = "SELECT id FROM entries WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
-    [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries WHERE stage < 2 ORDER BY id",
+        " sum_pending = 0, sum_attempts = 0, sum_next = 0, page_state = 0, page_attempts = 0,"
+        " page_next = 0 WHERE id = ?1",
+    /* INDEXED BY: without it the planner walks the rowid order (to skip the sort) or the
+     * (feed_id, key) index and reads every row, and stage sits after the post's HTML, in
+     * overflow pages: each poll read the whole table (quadratic in the number of feeds). */
+    [S_ENTRY_PENDING] = "SELECT id FROM entries INDEXED BY entries_pending"
+                        " WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
+    [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries INDEXED BY entries_pending"
+                            " WHERE stage < 2 ORDER BY id",
     [S_ENTRY_GET] =
         "SELECT e.id, e.feed_id, e.key, e.guid, e.link, e.title, e.author, e.published,"
         " e.updated, e.first_seen, e.content, e.content_hash, e.stage, e.summary, e.path,"
         " coalesce(f.title, f.feed_title), f.url, e.backlog, e.sum_pending, e.sum_force,"
         " e.sum_attempts, e.sum_next, e.sum_error, e.sum_by, e.sum_fallback, e.model_title,"
-        " f.language, f.summarizer"
+        " f.language, f.summarizer, e.page_state, e.page_attempts"
         " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?1",
     [S_ENTRY_SUMMARY] =
         "UPDATE entries SET summary = ?2, sum_by = ?3, model_title = ?4, sum_fallback = ?5,"
@@ -157,7 +177,9 @@ static const char *const stmt_sql[S_COUNT] = {
                   " ORDER BY sum_next, id LIMIT ?2",
     [S_SUM_NEXT] = "SELECT min(sum_next) FROM entries WHERE sum_pending = 1",
     [S_SUM_COUNT] = "SELECT count(*) FROM entries WHERE sum_pending = 1",
-    [S_SUM_OVERDUE] = "SELECT id FROM entries WHERE sum_pending = 1 AND stage = 0"
+    /* Runs after every fetched feed: the partial index keeps it to the pending rows. */
+    [S_SUM_OVERDUE] = "SELECT id FROM entries INDEXED BY entries_sum_pending"
+                      " WHERE sum_pending = 1 AND stage = 0"
                       " AND first_seen <= ?1 ORDER BY id LIMIT 500",
     [S_CACHE_GET] = "SELECT summary, title, by FROM summaries WHERE key = ?1",
     [S_CACHE_PUT] = "INSERT OR REPLACE INTO summaries (key, summary, title, by, created)"
@@ -176,6 +198,8 @@ struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S_COUNT];
 };
+
+static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n);
 
 const char *db_errmsg(struct db *db)
 {
@@ -552,6 +576,41 @@ int db_feed_disable(struct db *db, int64_t id, const char *reason)
     return step_done(db, s);
 }
 
+int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
+                      const char *error, int64_t next_ms, int count_attempt)
+{
+    sqlite3_stmt *s = stmt(db, S_PAGE_SET);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, state);
+    bind_text(s, 3, html);
+    bind_text(s, 4, error);
+    sqlite3_bind_int64(s, 5, next_ms);
+    sqlite3_bind_int(s, 6, count_attempt ? 1 : 0);
+    return step_done(db, s);
+}
+
+int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *s = stmt(db, S_PAGE_DUE);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_int(s, 2, limit);
+    return id_list(db, s, ids, n);
+}
+
+int64_t db_pages_wanted(struct db *db)
+{
+    sqlite3_stmt *s = stmt(db, S_PAGE_COUNT);
+    if (!s)
+        return -1;
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    return n;
+}
+
 int db_feed_set_initialized(struct db *db, int64_t id)
 {
     sqlite3_stmt *s = stmt(db, S_FEED_INIT);
@@ -677,8 +736,6 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
     return step_done(db, s) < 0 ? -1 : 1;
 }
 
-static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n);
-
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)
 {
     sqlite3_stmt *s = stmt(db, feed_id ? S_ENTRY_PENDING : S_ENTRY_PENDING_ALL);
@@ -726,6 +783,8 @@ int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
         out->model_title = col_text(s, 25);
         out->feed_language = col_text(s, 26);
         out->feed_summarizer = col_text(s, 27);
+        out->page_state = sqlite3_column_int(s, 28);
+        out->page_attempts = sqlite3_column_int(s, 29);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : -1;

@@ -73,7 +73,13 @@ struct db_entry {
     char *model_title;      /* a title the model supplied, or NULL */
     char *feed_language;
     char *feed_summarizer;
+    int page_state;         /* PAGE_* */
+    int page_attempts;
 };
+
+/* Full-article stage (issue 4): whether the post's web page is fetched for its text. */
+enum page_state { PAGE_UNDECIDED = 0, PAGE_WANTED = 1, PAGE_FETCHED = 2, PAGE_FAILED = 3,
+                  PAGE_NONE = 4 };
 
 /* A summary and what produced it (strings borrowed when writing, owned when read). */
 struct db_summary {
@@ -128,6 +134,11 @@ int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_
 int db_feed_set_redirect(struct db *db, int64_t id, const char *redirect_to, int count,
                          const char *adopt);
 int db_feed_disable(struct db *db, int64_t id, const char *reason);
+/* html non-NULL replaces the entry's content (the extracted article). */
+int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
+                      const char *error, int64_t next_ms, int count_attempt);
+int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n);
+int64_t db_pages_wanted(struct db *db);
 int db_feed_set_initialized(struct db *db, int64_t id);
 
 /* Identity lookups: the entry that owns key in this feed. Returns 1 and sets *entry_id
