@@ -339,6 +339,11 @@ int summary_prepare(struct app *app, struct db_entry *e)
     enum summary_backend b = summary_backend_of(app, e->feed_summarizer);
     if (b == SB_NONE)
         return set_now(app, e, "", "none", NULL, 0, 0);
+    /* Already queued for a model and not yet overdue: nothing to decide again (this runs
+     * for every waiting post of a feed whenever one of them is answered). */
+    if ((b == SB_OPENAI || b == SB_COMMAND) && e->sum_pending &&
+        (int64_t)time(NULL) - e->first_seen < app->cfg.summary_max_wait)
+        return 0;
     char *text = html_to_text(e->content ? e->content : "", e->content ? strlen(e->content) : 0);
     int rc;
     if (b == SB_BUILTIN || (e->backlog && !app->cfg.summarize_backlog)) {
@@ -486,9 +491,14 @@ void summary_kick(struct app *app)
         st->in_kick = 0;
         return;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* Once every model backend is at its limit, the rest of the list waits: loading
+         * each post only to find no free slot costs more than the requests themselves. */
+        if (!backend_can_start(app, SB_OPENAI, now) && !backend_can_start(app, SB_COMMAND, now))
+            break;
         if (!job_running(st, ids[i]))
             start_one(app, ids[i], now);
+    }
     free(ids);
     st->in_kick = 0;
 
