@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,12 +51,53 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     return len;
 }
 
+/* Whole documents and every HTML field go through the scans below, and almost all of
+ * their bytes are plain ASCII: these skip eight such bytes per step (SWAR: a byte
+ * >= 0x80 sets its high bit; b - 0x20 borrows into the high bit when b < 0x20), so the
+ * byte-by-byte checks only run where something may need attention. */
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH 0x8080808080808080ULL
+
+/* Length of the run of bytes < 0x80 at the start of p[0..n). */
+static size_t ascii_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t w;
+    while (i + 8 <= n) {
+        memcpy(&w, p + i, 8);
+        if (w & SWAR_HIGH)
+            break;
+        i += 8;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* Length of the run of printable ASCII bytes (0x20-0x7F) at the start of p[0..n). */
+static size_t printable_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t w;
+    while (i + 8 <= n) {
+        memcpy(&w, p + i, 8);
+        if ((w | ((w - SWAR_ONES * 0x20) & ~w)) & SWAR_HIGH)
+            break;
+        i += 8;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80)
+        i++;
+    return i;
+}
+
 int utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     unsigned cp;
     for (size_t i = 0; i < n;) {
-        if (p[i] < 0x80) { i++; continue; }
+        i += ascii_run(p + i, n - i);
+        if (i >= n)
+            break;
         size_t l = utf8_seq(p + i, n - i, &cp);
         if (!l)
             return 0;
@@ -77,8 +119,11 @@ char *text_fix_utf8(const char *s)
     /* Bytes that need no change are copied in runs: almost every byte of a feed. */
     size_t run = 0;
     for (size_t i = 0; i < n;) {
+        i += printable_run(p + i, n - i);
+        if (i >= n)
+            break;
         unsigned char c = p[i];
-        if ((c >= 0x20 && c < 0x80) || c == '\t' || c == '\n' || c == '\r') {
+        if (c == '\t' || c == '\n' || c == '\r') {
             i++;
             continue;
         }
@@ -258,6 +303,9 @@ static char *xml_chars_clean(char *s, size_t *len)
     struct buf b = {0};
     int changed = 0;
     while (i < n) {
+        i += printable_run(p + i, n - i);
+        if (i >= n)
+            break;
         unsigned char c = p[i];
         size_t l = 1;
         const char *repl = NULL;

@@ -218,17 +218,32 @@ int text_has_scheme(const char *s)
 static int url_attr(const char *name, size_t n)
 {
     static const char *const names[] = {"href", "src", "poster", "background", "cite", "action"};
+    if (n < 3 || n > 10)
+        return 0;   /* most attributes (class, alt, title, ...) end here */
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i]) == n && !strncasecmp(name, names[i], n))
             return 1;
     return 0;
 }
 
-/* Scans one start tag at p ('<' + letter); appends it to out with URL attributes
- * resolved. Returns the position after the tag. */
-static const char *rewrite_tag(const char *p, const char *base, struct buf *out)
+/* text_has_scheme() on the span s[0..n) */
+static int span_has_scheme(const char *s, size_t n)
 {
-    const char *copied = p;
+    if (!n || !isalpha((unsigned char)*s))
+        return 0;
+    size_t i = 1;
+    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+        i++;
+    return i < n && s[i] == ':';
+}
+
+/* Scans one start tag at p ('<' + letter). For each relative URL attribute, appends to
+ * out what lies between *copied and the attribute value, then the resolved value, and
+ * moves *copied past it; markup that needs no change is never copied here (most tags of
+ * most posts). Returns the position after the tag. */
+static const char *rewrite_tag(const char *p, const char *base, struct buf *out,
+                               const char **copied)
+{
     p++;
     while (isalnum((unsigned char)*p) || *p == ':' || *p == '-')
         p++;
@@ -264,28 +279,34 @@ static const char *rewrite_tag(const char *p, const char *base, struct buf *out)
                 p++;
             ve = p;
         }
-        if (anl && url_attr(an, anl) && ve > vs) {
-            char *val = xstrndup(vs, (size_t)(ve - vs));
-            str_trim(val);
-            if (*val && !text_has_scheme(val)) {
-                char *abs = url_resolve(base, val);
-                const char *from = q ? vs - 1 : vs, *to = q ? (*(ve) ? ve + 1 : ve) : ve;
-                buf_append(out, copied, (size_t)(from - copied));
-                buf_putc(out, '"');
-                for (const char *c = abs; *c; c++) {
-                    if (*c == '"') buf_puts(out, "&quot;");
-                    else buf_putc(out, *c);
-                }
-                buf_putc(out, '"');
-                copied = to;
-                free(abs);
-            }
-            free(val);
+        if (!anl || !url_attr(an, anl) || ve <= vs)
+            continue;
+        /* the value as str_trim() leaves it */
+        const char *ts = vs, *te = ve;
+        while (ts < te && isspace((unsigned char)*ts))
+            ts++;
+        while (te > ts && isspace((unsigned char)te[-1]))
+            te--;
+        if (ts == te || span_has_scheme(ts, (size_t)(te - ts)))
+            continue;
+        char *val = xstrndup(ts, (size_t)(te - ts));
+        char *abs = url_resolve(base, val);
+        const char *from = q ? vs - 1 : vs, *to = q ? (*(ve) ? ve + 1 : ve) : ve;
+        if (!out->data)
+            buf_grow(out, strlen(*copied) + 64);
+        buf_append(out, *copied, (size_t)(from - *copied));
+        buf_putc(out, '"');
+        for (const char *c = abs; *c; c++) {
+            if (*c == '"') buf_puts(out, "&quot;");
+            else buf_putc(out, *c);
         }
+        buf_putc(out, '"');
+        *copied = to;
+        free(abs);
+        free(val);
     }
     if (*p == '>')
         p++;
-    buf_append(out, copied, (size_t)(p - copied));
     return p;
 }
 
@@ -295,28 +316,23 @@ char *html_resolve_urls(const char *html, const char *base)
         return NULL;
     char *fixed = text_fix_utf8(html);
     str_trim(fixed);
-    if (!base || !strstr(fixed, "<")) {
+    if (!base)
         return fixed;
-    }
-    struct buf b = {0};
-    buf_grow(&b, strlen(fixed) + 64);
-    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
-    const char *p = fixed;
-    while (*p) {
+    struct buf b = {0};   /* allocated at the first URL that changes */
+    const char *p = fixed, *copied = fixed;
+    while ((p = strchr(p, '<')) != NULL) {
         if (!strncmp(p, "<!--", 4)) {
             const char *e = strstr(p + 4, "-->");
-            size_t n = e ? (size_t)(e + 3 - p) : strlen(p);
-            buf_append(&b, p, n);
-            p += n;
-        } else if (*p == '<' && isalpha((unsigned char)p[1])) {
-            p = rewrite_tag(p, base, &b);
+            p = e ? e + 3 : p + strlen(p);
+        } else if (isalpha((unsigned char)p[1])) {
+            p = rewrite_tag(p, base, &b, &copied);
         } else {
-            /* text up to the next tag, in one piece */
-            size_t n = 1 + strcspn(p + 1, "<");
-            buf_append(&b, p, n);
-            p += n;
+            p++;
         }
     }
+    if (!b.data)
+        return fixed;
+    buf_puts(&b, copied);
     free(fixed);
     return buf_steal(&b);
 }
