@@ -9,9 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "common/util.h"
+#include "daemon/fetch.h"
 #include "daemon/http_get.h"
 
 struct sink {
@@ -29,6 +32,18 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
     }
     buf_append(&s->b, p, n);
     return n;
+}
+
+int http_get_allow_private;
+
+/* The same address policy as the daemon (daemon/fetch.c), checked after DNS. */
+static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    if (!fetch_address_allowed(&a->addr, http_get_allow_private)) {
+        *(int *)ud = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 int http_get(const char *url, const char *user_agent, struct http_body *out, char *err,
@@ -61,9 +76,15 @@ int http_get(const char *url, const char *user_agent, struct http_body *out, cha
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
+    int refused = 0;
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &refused);
     CURLcode rc = curl_easy_perform(e);
     int ret = -1;
-    if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+    if (refused) {
+        snprintf(err, errlen, "refused: the address is private, loopback or link-local"
+                              " (allow_private = yes permits it)");
+    } else if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "response larger than %ld MiB", HTTP_GET_MAX_SIZE >> 20);
     } else if (rc != CURLE_OK) {
         snprintf(err, errlen, "%s", *cerr ? cerr : curl_easy_strerror(rc));

@@ -17,6 +17,10 @@ struct http_body {
     char *effective_url;    /* after redirects */
 };
 
+/* Whether private, loopback and link-local addresses may be connected to (the
+ * configuration's allow_private; refused by default, like the daemon's fetcher). */
+extern int http_get_allow_private;
+
 /* GETs url (http/https only, redirects followed, every content coding curl knows, the
  * limits above, user_agent sent). 0 on a 2xx answer; -1 with a one-line reason in err on a
  * transport error, an over-size body or an HTTP error status. */
