@@ -46,6 +46,24 @@ static int script_scheme(const char *p, const char *end)
     return 0;
 }
 
+/* End of "(dest "title")" starting after the "(": the destination runs to a blank or
+ * ')', a title in double quotes to its unescaped closing quote. Renderers put the title
+ * in an attribute, escaped, so markup there is harmless and is skipped. */
+static size_t link_end(const char *md, size_t i, size_t le)
+{
+    while (i < le && md[i] != ' ' && md[i] != ')')
+        i += md[i] == '\\' ? 2 : 1;
+    while (i < le && md[i] == ' ')
+        i++;
+    if (i < le && md[i] == '"') {
+        for (i++; i < le && md[i] != '"'; i++)
+            if (md[i] == '\\')
+                i++;
+        i++;
+    }
+    return i < le ? i : le;
+}
+
 static void check_markdown(const char *md, size_t len)
 {
     int fenced = 0;
@@ -109,9 +127,12 @@ static void check_markdown(const char *md, size_t len)
                 }
                 if (md[j] == '<' && le - j >= 7 && !strncasecmp(md + j, "<script", 7))
                     md_fail("raw <script", md, j);
-                if (md[j] == ']' && j + 1 < le && md[j + 1] == '(' &&
-                    script_scheme(md + j + 2, md + le))
-                    md_fail("script URL in a link", md, j);
+                if (md[j] == ']' && j + 1 < le && md[j + 1] == '(') {
+                    if (script_scheme(md + j + 2, md + le))
+                        md_fail("script URL in a link", md, j);
+                    j = link_end(md, j + 2, le) - 1;   /* a title is text, not HTML */
+                    continue;
+                }
                 if (md[j] == '<' && script_scheme(md + j, md + le))
                     md_fail("script URL in an autolink", md, j);
             }
