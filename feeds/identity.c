@@ -26,26 +26,42 @@ static int is_ws(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Adds one field: its text with runs of whitespace squashed to one space and the ends
- * trimmed (NULL counts as empty), then a unit separator so that ("ab","c") != ("a","bc"). */
-static uint64_t hash_field(uint64_t h, const char *s)
+#define FNV_PRIME 0x100000001b3ULL   /* FNV-1a, as hash64_update() in common/util.c */
+
+/* Adds one field to two hashes at once: its text with runs of whitespace squashed to one
+ * space and the ends trimmed (NULL counts as empty), then a unit separator so that
+ * ("ab","c") != ("a","bc"). Each hash is exactly what hash64_update() would give over
+ * that text. The posts' HTML is most of what is hashed, and both the repeat hash and the
+ * content hash run over it: FNV-1a is a chain of one multiply per byte, and two
+ * independent chains in one loop run side by side (instruction-level parallelism), so
+ * the second hash costs little, and the text is scanned once. */
+static void hash_field2(uint64_t *ha, uint64_t *hb, const char *s)
 {
-    int started = 0;
-    while (s && *s) {
-        size_t ws = 0;
-        while (is_ws(s[ws]))
-            ws++;
-        if (ws && started && s[ws])
-            h = hash64_update(h, " ", 1);
-        s += ws;
-        size_t n = 0;
-        while (s[n] && !is_ws(s[n]))
-            n++;
-        h = hash64_update(h, s, n);   /* a whole word at a time */
-        s += n;
+    uint64_t a = *ha, b = *hb;
+    int started = 0, space = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (is_ws((char)*p)) {
+            space = started;   /* one space, and only between words */
+            continue;
+        }
+        if (space) {
+            a = (a ^ ' ') * FNV_PRIME;
+            b = (b ^ ' ') * FNV_PRIME;
+            space = 0;
+        }
+        a = (a ^ *p) * FNV_PRIME;
+        b = (b ^ *p) * FNV_PRIME;
         started = 1;
     }
-    return hash64_update(h, "\x1f", 1);
+    *ha = (a ^ 0x1f) * FNV_PRIME;
+    *hb = (b ^ 0x1f) * FNV_PRIME;
+}
+
+static uint64_t hash_field(uint64_t h, const char *s)
+{
+    uint64_t unused = 0;
+    hash_field2(&h, &unused, s);
+    return h;
 }
 
 /* The "hash:" key: title, summary, content and the first enclosure, never dates. */
@@ -59,28 +75,20 @@ static uint64_t hash_stable(const struct entry *e)
     return h;
 }
 
-/* Disambiguates a repeated exact key: title, link and the text (summary and content, so
- * that RSS items that only carry a description still differ). */
-static uint64_t hash_repeat(const struct entry *e)
+/* *repeat disambiguates a repeated exact key: title, link and the text (summary and
+ * content, so that RSS items that only carry a description still differ).
+ * *content decides "updated": everything a reader sees except dates (title, summary,
+ * content, every enclosure). */
+static void hash_entry(const struct entry *e, uint64_t *repeat, uint64_t *content)
 {
-    uint64_t h = HASH64_INIT;
-    h = hash_field(h, e->title);
-    h = hash_field(h, e->link);
-    h = hash_field(h, e->summary);
-    h = hash_field(h, e->content);
-    return h;
-}
-
-/* What decides "updated": everything a reader sees except dates. */
-static uint64_t hash_content(const struct entry *e)
-{
-    uint64_t h = HASH64_INIT;
-    h = hash_field(h, e->title);
-    h = hash_field(h, e->summary);
-    h = hash_field(h, e->content);
+    uint64_t t = hash_field(HASH64_INIT, e->title);
+    uint64_t r = hash_field(t, e->link), c = t;
+    hash_field2(&r, &c, e->summary);
+    hash_field2(&r, &c, e->content);
     for (size_t i = 0; i < e->nenclosures; i++)
-        h = hash_field(h, e->enclosures[i].url);
-    return h;
+        c = hash_field(c, e->enclosures[i].url);
+    *repeat = r;
+    *content = c;
 }
 
 /* ---- A small string multiset (open addressing; keys are borrowed) -------------------- */
@@ -199,19 +207,19 @@ void identity_compute(const struct feed *f, struct identity *out)
         /* Exact key: the first occurrence keeps it; later ones get "|hash", then
          * "|hash|2", "|hash|3"... for true duplicates, so every key is distinct. */
         char *key = base_key(e);
+        uint64_t repeat, content;
+        hash_entry(e, &repeat, &content);
         /* The same key with the same stable fields is the same item listed twice. */
         char rh[17];
-        hash_hex(hash_repeat(e), rh);
+        hash_hex(repeat, rh);
         fps[i] = xasprintf("%s|%s", key, rh);
         id->duplicate = strcount_get(&prints, fps[i]) > 0;
         strcount_add(&prints, fps[i]);
         if (strcount_get(&used, key)) {
-            char hex[17];
-            hash_hex(hash_repeat(e), hex);
-            char *k2 = xasprintf("%s|%s", key, hex);
+            char *k2 = xasprintf("%s|%s", key, rh);
             for (unsigned c = 2; strcount_get(&used, k2); c++) {
                 free(k2);
-                k2 = xasprintf("%s|%s|%u", key, hex, c);
+                k2 = xasprintf("%s|%s|%u", key, rh, c);
             }
             free(key);
             key = k2;
@@ -228,7 +236,7 @@ void identity_compute(const struct feed *f, struct identity *out)
         for (size_t k = 0; k < id->naliases; k++)
             strcount_add(&aliases, id->aliases[k]);
 
-        hash_hex(hash_content(e), id->content_hash);
+        hash_hex(content, id->content_hash);
     }
 
     /* An alias shared within the document identifies none of its holders. The table

@@ -126,12 +126,47 @@ static int is_word_cp(uint32_t c)
 
 /* ---- terms --------------------------------------------------------------------------- */
 
+#define N_STOP_WORDS (sizeof stop_words / sizeof *stop_words)
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct word_key {
+    const char *w;
+    size_t n;
+};
+
+/* strcmp() order between the word w[0..n) and the string *e. */
+static int cmp_word(const void *k, const void *e)
+{
+    const struct word_key *key = k;
+    const unsigned char *w = (const unsigned char *)key->w;
+    const unsigned char *s = *(const unsigned char *const *)e;
+    size_t i = 0;
+    for (; i < key->n && s[i]; i++)
+        if (w[i] != s[i])
+            return w[i] < s[i] ? -1 : 1;
+    if (i < key->n)
+        return 1;
+    return s[i] ? -1 : 0;
+}
+
+/* Every word of every post is looked up: a binary search over a sorted copy of the
+ * table (made on first use; the daemon is single-threaded) instead of a scan of ~250
+ * strings. */
 static int is_stop_word(const char *w, size_t n)
 {
-    for (size_t i = 0; i < sizeof stop_words / sizeof *stop_words; i++)
-        if (strlen(stop_words[i]) == n && memcmp(stop_words[i], w, n) == 0)
-            return 1;
-    return 0;
+    static const char *sorted[N_STOP_WORDS];
+    static int ready;
+    if (!ready) {
+        memcpy(sorted, stop_words, sizeof sorted);
+        qsort(sorted, N_STOP_WORDS, sizeof *sorted, cmp_str);
+        ready = 1;
+    }
+    struct word_key key = {w, n};
+    return bsearch(&key, sorted, N_STOP_WORDS, sizeof *sorted, cmp_word) != NULL;
 }
 
 struct terms {
@@ -228,8 +263,10 @@ static int is_abbreviation(const char *text, size_t dot)
         return 0;
     if (n == 1 && text[a] >= 'A' && text[a] <= 'Z') /* an initial: "J. R. R. Tolkien" */
         return 1;
+    char first = text[a] >= 'A' && text[a] <= 'Z' ? (char)(text[a] + 32) : text[a];
     for (size_t i = 0; i < sizeof abbreviations / sizeof *abbreviations; i++)
-        if (strlen(abbreviations[i]) == n && strncasecmp(text + a, abbreviations[i], n) == 0)
+        if (abbreviations[i][0] == first && strlen(abbreviations[i]) == n &&
+            strncasecmp(text + a, abbreviations[i], n) == 0)
             return 1;
     return 0;
 }
