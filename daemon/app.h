@@ -10,6 +10,7 @@
 
 #include "daemon/config.h"
 #include "daemon/fetch.h"
+#include "daemon/metrics.h"
 #include "feeds/summarize.h"
 #include "storage/db.h"
 
@@ -48,6 +49,8 @@ struct app {
     struct summary_state *summary;
     struct page_job *pages;     /* page fetches in flight (page.c) */
     ev_timer page_timer;
+    struct metrics metrics;
+    struct metrics_server *metrics_server;
 };
 
 /* daemon.c: with --once (or while stopping), ends the loop once every poll, transfer and

@@ -71,6 +71,7 @@ void config_free(struct config *c)
     free(c->timezone);
     free(c->feeds_file);
     free(c->user_agent);
+    free(c->metrics);
     free(c->summarizer);
     free(c->summary_language);
     free(c->openai_url);
@@ -519,6 +520,7 @@ static const struct key global_keys[] = {
     {"feeds", set_path, G(feeds_file), 0, 0, NULL},
     {"feed", set_feed_line, 0, 0, 0, NULL},
     {"user_agent", set_header_text, G(user_agent), 0, 0, NULL},
+    {"metrics", set_header_text, G(metrics), 0, 0, NULL},
     {"interval", set_duration, G(interval), 60, MAXDUR, NULL},
     {"max_interval", set_duration, G(max_interval), 60, MAXDUR, NULL},
     {"concurrency", set_int, G(concurrency), 1, 1000, NULL},

@@ -24,6 +24,7 @@ struct config {
     char *timezone;       /* NULL = system local zone */
     char *feeds_file;     /* OPML or plain URL list, NULL if none */
     char *user_agent;     /* NULL = "feedsd/VERSION (+https://...)" */
+    char *metrics;        /* HOST:PORT of the Prometheus endpoint, NULL = off */
     int interval;         /* seconds, default 3600 */
     int max_interval;     /* backoff cap, seconds, default 86400 */
     int concurrency;      /* transfers at once, default 16 */

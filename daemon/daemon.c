@@ -250,6 +250,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
     char err[512] = "", reason[96] = "";
     int rc, count_it = 1;
     int64_t now = time(NULL), d = -1;
+    app->metrics.fetch_seconds += r->seconds;
     if (!r->ok) {
         snprintf(err, sizeof err, "%s", r->error ? r->error : "transfer failed");
         rc = -1;
@@ -265,6 +266,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         snprintf(err, sizeof err, "rate limited (HTTP %ld), retry after %s", r->status, dur);
         snprintf(reason, sizeof reason, "Retry-After %s", dur);
         count_it = 0;
+        app->metrics.fetch_rate_limited++;
         rc = -1;
     } else if (r->status == 410) {
         /* RFC 9110 15.5.11: gone for good. Polling stops; `feedsd add URL` resumes it. */
@@ -281,7 +283,13 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         return;
     } else {
         rc = ingest_response(app, fs, r, err, sizeof err);
+        if (rc == 0 && r->status == 304)
+            app->metrics.fetch_not_modified++;
+        else if (rc == 0)
+            app->metrics.fetch_ok++;
     }
+    if (rc < 0 && count_it)
+        app->metrics.fetch_error++;
     double delay;
     if (rc < 0) {
         struct db_feed row;
@@ -563,6 +571,11 @@ int cmd_run(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
 
+    if (app.cfg.metrics && !app.once &&
+        !(app.metrics_server = metrics_start(&app, app.cfg.metrics, err, sizeof err))) {
+        fprintf(stderr, "feedsd: %s\n", err);
+        goto out;
+    }
     log_info("feedsd %s: %zu feeds, database %s, output %s", FEEDSD_VERSION, app.nfeeds,
              app.cfg.database, app.cfg.output);
     notify_send("READY=1");
@@ -582,6 +595,7 @@ int cmd_run(int argc, char **argv)
             status = 1;
     }
 out:
+    metrics_stop(app.metrics_server);
     fetch_free(app.fetch);
     summary_free(&app);
     page_free(&app);

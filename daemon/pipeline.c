@@ -200,8 +200,10 @@ static void write_batch(struct app *app, struct db_entry *es, size_t n, int *fai
     }
     int began = db_begin(app->db) == 0;
     for (size_t i = 0; i < n; i++) {
-        if (ok[i] && began && db_entry_mark_written(app->db, es[i].id) == 0)
+        if (ok[i] && began && db_entry_mark_written(app->db, es[i].id) == 0) {
             log_info("wrote %s", es[i].path);
+            app->metrics.files_written++;
+        }
         else
             (*failed)++;
     }

@@ -250,6 +250,11 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
     double now = ev_now(app->loop);
     char *title = NULL;
     char *summary = o->ok ? summary_clean_output(o->text, &title) : NULL;
+    app->metrics.summary_seconds += now - j->started;
+    if (summary)
+        app->metrics.summary_ok++;
+    else
+        app->metrics.summary_error++;
 
     if (summary) {
         bs->consecutive = 0;

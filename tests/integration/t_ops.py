@@ -1,0 +1,64 @@
+"""Operating feedsd (issue 5): the metrics endpoint and retention."""
+import socket
+import time
+import urllib.error
+import urllib.request
+
+from harness import Route, simple_atom, test, wait_for
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@test
+def metrics_endpoint_speaks_prometheus_text(server, work):
+    server.routes["/a.xml"] = Route(simple_atom(3), etag='"x"')
+    port = free_port()
+    work.write_config([server.url("/a.xml")], "backlog = all\nmetrics = 127.0.0.1:%d" % port)
+    p = work.start_daemon()
+    try:
+        assert wait_for(lambda: len([f for f in work.files() if f.endswith(".md")]) == 3, 15), work.daemon_log()
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+            assert r.status == 200
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            text = r.read().decode()
+        lines = dict(l.rsplit(" ", 1) for l in text.splitlines() if l and not l.startswith("#"))
+        assert lines['feedsd_fetches_total{result="ok"}'] == "1", text
+        assert lines["feedsd_files_written_total"] == "3", text
+        assert lines['feedsd_feeds{state="ok"}'] == "1", text
+        assert float(lines["feedsd_fetch_duration_seconds_sum"]) > 0, text
+        assert "# TYPE feedsd_summary_queue_depth gauge" in text
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5)
+            assert False, "expected 404"
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+        # A client that connects and says nothing does not hold the loop up.
+        idle = socket.create_connection(("127.0.0.1", port))
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+            assert r.status == 200
+        idle.close()
+    finally:
+        p.terminate()
+        p.wait(timeout=15)
+
+
+@test
+def retention_prunes_rows_but_keys_keep_posts_from_coming_back(server, work):
+    server.routes["/a.xml"] = Route(simple_atom(3))
+    work.write_config([server.url("/a.xml")], "backlog = all\nretention = 30d")
+    assert work.run_once().returncode == 0
+    assert work.sql("select count(*) from entries") == "3"
+    # Age two entries past the retention period.
+    work.sql("update entries set first_seen = first_seen - 40*86400 where title != 'Post number 2'")
+    server.routes["/a.xml"] = Route(simple_atom(3) + " ")   # the same posts again
+    files_before = sorted(work.files())
+    assert work.run_once().returncode == 0
+    assert work.sql("select count(*) from entries") == "1"
+    assert work.sql("select count(*) from entry_keys") != "1"
+    assert sorted(work.files()) == files_before              # nothing came back as new
