@@ -70,8 +70,11 @@ unit: $(UNIT_BIN)
 integration: $(BUILD)/feedsd
 	python3 tests/integration/run.py --feedsd $(BUILD)/feedsd
 
+# Every testdata document through `feedsd parse`, and every entry's HTML through html2md
+# and back through cmark-gfm (the round-trip property of issue 4).
 corpus: $(BUILD)/feedsd
 	python3 tests/integration/corpus.py --feedsd $(BUILD)/feedsd
+	python3 tests/integration/roundtrip.py --feedsd $(BUILD)/feedsd
 
 # The whole suite, then again under ASan+UBSan in a separate build folder.
 test: $(DEPS_OK)
