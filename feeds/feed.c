@@ -1,13 +1,12 @@
 /* feeds/feed.c: the parsed-feed model (feeds/feed.h): construction, release, and the
- * `feedsd parse` JSON rendering (shared/spec/cli-contracts.md) through jansson.
+ * `feedsd parse` JSON rendering (shared/spec/cli-contracts.md).
  * Owned by the feed-parser engineer. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "common/util.h"
 #include "feeds/date.h"
+#include "feeds/encoding.h"
 #include "feeds/feed.h"
 
 /* Hostile feeds cannot grow these lists without bound. */
@@ -120,79 +119,218 @@ const char *feed_format_name(enum feed_format fmt)
     return format_names[fmt];
 }
 
-/* A JSON string, or null for a field the feed does not give. jansson refuses invalid
- * UTF-8; the parser hands over clean text, but a U+FFFD beats a dropped field. */
-static json_t *jstr(const char *s)
+/* ---- `feedsd parse` JSON ----------------------------------------------------------
+ * Written directly rather than through a jansson tree: building the tree and dumping it
+ * cost more than parsing the feed (a 50 MB feed is 50 MB of strings copied into the
+ * tree, then escaped through a callback per piece). The output is byte for byte what
+ * json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) wrote (jansson 2.14, dump.c): two
+ * spaces per level, ": " after keys, "," at line ends, {} and [] when empty, and in
+ * strings \" \\ \b \f \n \r \t, other controls as \u00XX (upper-case hex), nothing
+ * else escaped (UTF-8 as it is, no "\/"). */
+
+struct jw {
+    FILE *out;
+    int err;
+    size_t n;
+    char buf[1 << 16];
+};
+
+static void jw_flush(struct jw *w)
 {
-    if (!s)
-        return json_null();
-    json_t *j = json_string(s);
-    if (!j) {
-        char *fixed = xstrdup(s);
+    if (w->n && fwrite(w->buf, 1, w->n, w->out) != w->n)
+        w->err = 1;
+    w->n = 0;
+}
+
+static void jw_put(struct jw *w, const char *s, size_t n)
+{
+    if (n > sizeof w->buf - w->n) {
+        jw_flush(w);
+        if (n > sizeof w->buf) {
+            if (fwrite(s, 1, n, w->out) != n)
+                w->err = 1;
+            return;
+        }
+    }
+    memcpy(w->buf + w->n, s, n);
+    w->n += n;
+}
+
+static void jw_puts(struct jw *w, const char *s)
+{
+    jw_put(w, s, strlen(s));
+}
+
+/* A new line indented for depth (jansson's dump_indent); depth is at most 5 here. */
+static void jw_indent(struct jw *w, int depth)
+{
+    static const char line[] = "\n                    ";
+    size_t n = 1 + 2 * (size_t)depth;
+    jw_put(w, line, n < sizeof line - 1 ? n : sizeof line - 1);
+}
+
+/* A JSON string. jansson refused invalid UTF-8; the parser hands over clean text, but
+ * a field with it is written with '?' for every byte >= 0x80 rather than dropped. */
+static void jw_str(struct jw *w, const char *s)
+{
+    size_t len = strlen(s);
+    char *fixed = NULL;
+    if (!utf8_valid(s, len)) {
+        fixed = xstrndup(s, len);
         for (char *p = fixed; *p; p++)
             if ((unsigned char)*p >= 0x80)
                 *p = '?';
-        j = json_string(fixed);
-        free(fixed);
+        s = fixed;
     }
-    return j ? j : json_null();
+    jw_put(w, "\"", 1);
+    const char *run = s;
+    for (const char *p = s;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        jw_put(w, run, (size_t)(p - run));
+        if (!c)
+            break;
+        char esc[8];
+        switch (c) {
+        case '"': jw_put(w, "\\\"", 2); break;
+        case '\\': jw_put(w, "\\\\", 2); break;
+        case '\b': jw_put(w, "\\b", 2); break;
+        case '\f': jw_put(w, "\\f", 2); break;
+        case '\n': jw_put(w, "\\n", 2); break;
+        case '\r': jw_put(w, "\\r", 2); break;
+        case '\t': jw_put(w, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04X", c);
+            jw_put(w, esc, 6);
+        }
+        run = p + 1;
+    }
+    jw_put(w, "\"", 1);
+    free(fixed);
 }
 
-static json_t *jdate(int64_t t)
+/* One member of an object: the separator from the previous member (or the opening
+ * line), the key, then the value is up to the caller. */
+static void jw_key(struct jw *w, int depth, int *first, const char *key)
+{
+    if (!*first)
+        jw_put(w, ",", 1);
+    *first = 0;
+    jw_indent(w, depth);
+    jw_str(w, key);
+    jw_put(w, ": ", 2);
+}
+
+static void jw_field(struct jw *w, int depth, int *first, const char *key, const char *v)
+{
+    jw_key(w, depth, first, key);
+    if (v)
+        jw_str(w, v);
+    else
+        jw_put(w, "null", 4);
+}
+
+static void jw_date(struct jw *w, int depth, int *first, const char *key, int64_t t)
 {
     char buf[40];
-    if (t == FEED_TIME_NONE)
-        return json_null();
-    return json_string(date_format_utc(t, buf, sizeof buf));
+    jw_field(w, depth, first, key, t == FEED_TIME_NONE ? NULL :
+                                   date_format_utc(t, buf, sizeof buf));
 }
 
-static json_t *entry_json(const struct entry *e)
+static void entry_json(struct jw *w, int depth, const struct entry *e)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", jstr(e->id));
-    json_object_set_new(o, "title", jstr(e->title));
-    json_object_set_new(o, "link", jstr(e->link));
-    json_object_set_new(o, "author", jstr(e->author));
-    json_object_set_new(o, "published", jdate(e->published));
-    json_object_set_new(o, "updated", jdate(e->updated));
-    json_object_set_new(o, "summary", jstr(e->summary));
-    json_object_set_new(o, "content", jstr(e->content));
-    json_t *cats = json_array();
-    for (size_t i = 0; i < e->ncategories; i++)
-        json_array_append_new(cats, jstr(e->categories[i]));
-    json_object_set_new(o, "categories", cats);
-    json_t *encs = json_array();
-    for (size_t i = 0; i < e->nenclosures; i++) {
-        const struct enclosure *x = &e->enclosures[i];
-        json_t *eo = json_object();
-        json_object_set_new(eo, "url", jstr(x->url ? x->url : ""));
-        json_object_set_new(eo, "type", jstr(x->type));
-        json_object_set_new(eo, "length", x->length >= 0 ? json_integer(x->length) : json_null());
-        json_array_append_new(encs, eo);
+    int first = 1;
+    jw_put(w, "{", 1);
+    jw_field(w, depth + 1, &first, "id", e->id);
+    jw_field(w, depth + 1, &first, "title", e->title);
+    jw_field(w, depth + 1, &first, "link", e->link);
+    jw_field(w, depth + 1, &first, "author", e->author);
+    jw_date(w, depth + 1, &first, "published", e->published);
+    jw_date(w, depth + 1, &first, "updated", e->updated);
+    jw_field(w, depth + 1, &first, "summary", e->summary);
+    jw_field(w, depth + 1, &first, "content", e->content);
+    jw_key(w, depth + 1, &first, "categories");
+    if (!e->ncategories) {
+        jw_put(w, "[]", 2);
+    } else {
+        jw_put(w, "[", 1);
+        for (size_t i = 0; i < e->ncategories; i++) {
+            if (i)
+                jw_put(w, ",", 1);
+            jw_indent(w, depth + 2);
+            jw_str(w, e->categories[i]);
+        }
+        jw_indent(w, depth + 1);
+        jw_put(w, "]", 1);
     }
-    json_object_set_new(o, "enclosures", encs);
-    return o;
+    jw_key(w, depth + 1, &first, "enclosures");
+    if (!e->nenclosures) {
+        jw_put(w, "[]", 2);
+    } else {
+        jw_put(w, "[", 1);
+        for (size_t i = 0; i < e->nenclosures; i++) {
+            const struct enclosure *x = &e->enclosures[i];
+            int f2 = 1;
+            if (i)
+                jw_put(w, ",", 1);
+            jw_indent(w, depth + 2);
+            jw_put(w, "{", 1);
+            jw_field(w, depth + 3, &f2, "url", x->url ? x->url : "");
+            jw_field(w, depth + 3, &f2, "type", x->type);
+            jw_key(w, depth + 3, &f2, "length");
+            if (x->length >= 0) {
+                char num[32];
+                snprintf(num, sizeof num, "%lld", (long long)x->length);
+                jw_puts(w, num);
+            } else {
+                jw_put(w, "null", 4);
+            }
+            jw_indent(w, depth + 2);
+            jw_put(w, "}", 1);
+        }
+        jw_indent(w, depth + 1);
+        jw_put(w, "]", 1);
+    }
+    jw_indent(w, depth);
+    jw_put(w, "}", 1);
 }
 
 int feed_write_json(const struct feed *f, FILE *out)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "format", json_string(feed_format_name(f->format)));
-    json_object_set_new(o, "title", jstr(f->title));
-    json_object_set_new(o, "link", jstr(f->link));
-    json_object_set_new(o, "id", jstr(f->id));
-    json_object_set_new(o, "subtitle", jstr(f->subtitle));
-    json_object_set_new(o, "language", jstr(f->language));
-    json_object_set_new(o, "updated", jdate(f->updated));
-    json_object_set_new(o, "author", jstr(f->author));
-    json_object_set_new(o, "icon", jstr(f->icon));
-    json_t *entries = json_array();
-    for (size_t i = 0; i < f->nentries; i++)
-        json_array_append_new(entries, entry_json(&f->entries[i]));
-    json_object_set_new(o, "entries", entries);
-    int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    if (rc != 0 || fputc('\n', out) == EOF)
-        return -1;
-    return 0;
+    struct jw *w = xmalloc(sizeof *w);
+    w->out = out;
+    w->err = 0;
+    w->n = 0;
+    int first = 1;
+    jw_put(w, "{", 1);
+    jw_field(w, 1, &first, "format", feed_format_name(f->format));
+    jw_field(w, 1, &first, "title", f->title);
+    jw_field(w, 1, &first, "link", f->link);
+    jw_field(w, 1, &first, "id", f->id);
+    jw_field(w, 1, &first, "subtitle", f->subtitle);
+    jw_field(w, 1, &first, "language", f->language);
+    jw_date(w, 1, &first, "updated", f->updated);
+    jw_field(w, 1, &first, "author", f->author);
+    jw_field(w, 1, &first, "icon", f->icon);
+    jw_key(w, 1, &first, "entries");
+    if (!f->nentries) {
+        jw_put(w, "[]", 2);
+    } else {
+        jw_put(w, "[", 1);
+        for (size_t i = 0; i < f->nentries; i++) {
+            if (i)
+                jw_put(w, ",", 1);
+            jw_indent(w, 2);
+            entry_json(w, 2, &f->entries[i]);
+        }
+        jw_indent(w, 1);
+        jw_put(w, "]", 1);
+    }
+    jw_indent(w, 0);
+    jw_put(w, "}\n", 2);
+    jw_flush(w);
+    int rc = w->err ? -1 : 0;
+    free(w);
+    return rc;
 }
