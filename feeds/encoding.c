@@ -348,6 +348,28 @@ static char *xml_chars_clean(char *s, size_t *len)
     return buf_steal(&b);
 }
 
+/* 1 when s[0..n) is well-formed UTF-8 that xml_chars_clean() would leave as it is. */
+static int xml_chars_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        i += printable_run(p + i, n - i);
+        if (i >= n)
+            break;
+        unsigned char c = p[i];
+        if (c == '\t' || c == '\n' || c == '\r') {
+            i++;
+            continue;
+        }
+        unsigned cp;
+        size_t l = c >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
+        if (!l || cp == 0xFFFE || cp == 0xFFFF)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
 /* Drops bytes before the first '<' and the encoding pseudo-attribute of the XML
  * declaration (the text is UTF-8 now, whatever the declaration said). */
 static char *tidy_prolog(char *s, size_t *len)
@@ -449,4 +471,59 @@ char *encoding_xml_to_utf8(const char *data, size_t len, const char *http_charse
         snprintf(charset_out, charset_len, "%s", charset);
     *outlen = n;
     return out;
+}
+
+void encoding_xml_prepare(const char *data, size_t len, const char *http_charset,
+                          struct xml_utf8_doc *doc)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    memset(doc, 0, sizeof *doc);
+    /* The same first choices as encoding_xml_to_utf8(): a UTF-8 BOM, or no BOM and no
+     * UTF-16 sniff, and bytes that are valid UTF-8 (checked here with the XML character
+     * rules in the same pass). Everything else takes the copying path. */
+    size_t skip = 0;
+    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+        skip = 3;
+    else if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF) ||
+                          (u[1] == 0 && u[0] != 0) || (u[0] == 0 && u[1] != 0)))
+        goto copy;
+    if (!xml_chars_ok(data + skip, len - skip))
+        goto copy;
+
+    /* tidy_prolog() without the copy */
+    const char *s = data + skip;
+    size_t n = len - skip;
+    const char *lt = memchr(s, '<', n);
+    const char *p = lt ? lt : s + n;
+    n -= (size_t)(p - s);
+    if (n > 5 && !memcmp(p, "<?xml", 5) && isspace((unsigned char)p[5])) {
+        const char *end = memmem(p, n, "?>", 2);
+        if (end) {
+            const char *sa = memmem(p, (size_t)(end - p), "standalone", 10);
+            static const char decl[] = "<?xml version=\"1.0\"";
+            size_t salen = sa ? (size_t)(end - sa) : 0;
+            size_t need = sizeof decl - 1 + (sa ? 1 + salen : 0) + 2;
+            if (need >= sizeof doc->head)
+                goto copy;   /* a declaration that long is no feed's; keep it simple */
+            char *h = doc->head;
+            memcpy(h, decl, sizeof decl - 1);
+            h += sizeof decl - 1;
+            if (sa) {
+                *h++ = ' ';
+                memcpy(h, sa, salen);
+                h += salen;
+            }
+            memcpy(h, "?>", 3);
+            doc->head_len = need;
+            n -= (size_t)(end + 2 - p);
+            p = end + 2;
+        }
+    }
+    doc->body = p;
+    doc->body_len = n;
+    return;
+copy:
+    memset(doc, 0, sizeof *doc);
+    doc->owned = encoding_xml_to_utf8(data, len, http_charset, &doc->body_len, NULL, 0);
+    doc->body = doc->owned;
 }

@@ -20,6 +20,25 @@ int utf8_valid(const char *s, size_t n);
 char *encoding_xml_to_utf8(const char *data, size_t len, const char *http_charset,
                            size_t *outlen, char *charset, size_t charset_len);
 
+/* What encoding_xml_prepare() hands to the parser: the document is head[0..head_len)
+ * followed by body[0..body_len). */
+struct xml_utf8_doc {
+    char head[160];       /* a rewritten XML declaration, or empty */
+    size_t head_len;
+    const char *body;     /* into the caller's data, or into owned */
+    size_t body_len;
+    char *owned;          /* malloc'd (free it), or NULL when body is the caller's bytes */
+};
+
+/* encoding_xml_to_utf8() without copying the document when it need not change: when
+ * data is already UTF-8 that XML accepts as it is (the common case), body points into
+ * data (which must outlive doc) and head holds the rewritten declaration; the bytes are
+ * then exactly what encoding_xml_to_utf8() would return. Otherwise owned and body are
+ * encoding_xml_to_utf8()'s result and head is empty. body is NUL-terminated only when
+ * owned is set. */
+void encoding_xml_prepare(const char *data, size_t len, const char *http_charset,
+                          struct xml_utf8_doc *doc);
+
 /* Returns a malloc'd copy of s in which every C1 control (U+0080-U+009F) is replaced by
  * the windows-1252 character of the same byte value (feeds produced from cp1252 text
  * write "don&#146;t" for "don't"), invalid UTF-8 becomes U+FFFD and other control

@@ -41,10 +41,12 @@ int feed_parse(const char *data, size_t len, const char *base_url, const char *h
     if (data[i] == '{' || data[i] == '[')
         return jsonfeed_parse(data + i, len - i, base_url, out, err, errlen);
 
-    size_t ulen;
-    char *utf8 = encoding_xml_to_utf8(data, len, http_charset, &ulen, NULL, 0);
-    int rc = parse_xml(utf8, ulen, base_url, out, err, errlen);
-    free(utf8);
+    /* Usually no copy of the document: the parser reads the caller's bytes. */
+    struct xml_utf8_doc doc;
+    encoding_xml_prepare(data, len, http_charset, &doc);
+    int rc = parse_xml_parts(doc.head, doc.head_len, doc.body, doc.body_len, base_url, 0, out,
+                             NULL, err, errlen);
+    free(doc.owned);
     return rc;
 }
 

@@ -25,6 +25,14 @@ int parse_xml(const char *data, size_t len, const char *base_url, struct feed **
 int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t chunk,
                       struct feed **out, int *recovered, char *err, size_t errlen);
 
+/* parse_xml_chunked() over the document head[0..hlen) followed by body[0..blen), neither
+ * NUL-terminated (head may be NULL when hlen is 0): how feed_parse() reads a document
+ * without copying it (encoding_xml_prepare). libxml2 gets the same chunks as it would
+ * from the two pieces joined. */
+int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen,
+                    const char *base_url, size_t chunk, struct feed **out, int *recovered,
+                    char *err, size_t errlen);
+
 /* JSON Feed 1.0/1.1. Returns 0 with *out set, or -1 with a reason in err. */
 int jsonfeed_parse(const char *data, size_t len, const char *base_url, struct feed **out,
                    char *err, size_t errlen);

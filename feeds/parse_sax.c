@@ -477,9 +477,33 @@ static void state_free(struct xstate *st)
     feed_free(st->feed);
 }
 
-/* One pass over the document, handed to libxml2 chunk bytes at a time. Returns 1 when
- * libxml2 found it well-formed. */
-static int run_sax(struct run *r, const char *data, size_t len, const char *base_url, int recover,
+/* The document as head followed by body (parse_xml_parts). */
+struct doc {
+    const char *head, *body;
+    size_t hlen, blen;
+    char *joined;         /* both pieces in one NUL-terminated copy, made on demand */
+};
+
+/* The whole document NUL-terminated, for the rare paths that scan it as a string
+ * (the recovery pass, the "not a feed" message). */
+static const char *doc_joined(struct doc *d)
+{
+    if (!d->joined) {
+        d->joined = xmalloc(d->hlen + d->blen + 1);
+        if (d->hlen)
+            memcpy(d->joined, d->head, d->hlen);
+        if (d->blen)
+            memcpy(d->joined + d->hlen, d->body, d->blen);
+        d->joined[d->hlen + d->blen] = '\0';
+    }
+    return d->joined;
+}
+
+/* One pass over the document, handed to libxml2 chunk bytes at a time. The chunks are
+ * cut from head + body as if they were one buffer (libxml2's error recovery looks at
+ * chunk ends); only a chunk that straddles the two is copied. Returns 1 when libxml2
+ * found it well-formed. */
+static int run_sax(struct run *r, const struct doc *d, const char *base_url, int recover,
                    size_t chunk)
 {
     xmlSAXHandler sax;
@@ -501,13 +525,28 @@ static int run_sax(struct run *r, const char *data, size_t len, const char *base
         return 0;
     r->st.ctxt = ctxt;
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | (recover ? XML_PARSE_RECOVER : 0));
+    size_t len = d->hlen + d->blen;
+    char *straddle = NULL;
     for (size_t off = 0; off < len && !r->st.refused;) {
         size_t n = len - off < chunk ? len - off : chunk;
-        xmlParseChunk(ctxt, data + off, (int)n, 0);
+        const char *p;
+        if (off >= d->hlen) {
+            p = d->body + (off - d->hlen);
+        } else if (off + n <= d->hlen) {
+            p = d->head + off;
+        } else {
+            size_t h = d->hlen - off;
+            straddle = xrealloc(straddle, n);
+            memcpy(straddle, d->head + off, h);
+            memcpy(straddle + h, d->body, n - h);
+            p = straddle;
+        }
+        xmlParseChunk(ctxt, p, (int)n, 0);
         off += n;
         if (!recover && !ctxt->wellFormed)
             break;   /* libxml2 stopped calling SAX; the recovery pass takes over */
     }
+    free(straddle);
     if (!r->st.refused)
         xmlParseChunk(ctxt, NULL, 0, 1);
     int ok = ctxt->wellFormed && !r->st.refused;
@@ -551,27 +590,36 @@ static int looks_html(const char *s, const char *root)
 int parse_xml(const char *data, size_t len, const char *base_url, struct feed **out,
               char *err, size_t errlen)
 {
-    return parse_xml_chunked(data, len, base_url, CHUNK, out, NULL, err, errlen);
+    return parse_xml_parts(NULL, 0, data, len, base_url, CHUNK, out, NULL, err, errlen);
 }
 
 int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t chunk,
                       struct feed **out, int *recovered, char *err, size_t errlen)
 {
+    return parse_xml_parts(NULL, 0, data, len, base_url, chunk, out, recovered, err, errlen);
+}
+
+int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen,
+                    const char *base_url, size_t chunk, struct feed **out, int *recovered,
+                    char *err, size_t errlen)
+{
     if (chunk == 0)
         chunk = CHUNK;
     if (chunk > INT_MAX)
         chunk = INT_MAX;   /* xmlParseChunk takes an int */
+    struct doc d = {.head = head, .body = body, .hlen = head ? hlen : 0, .blen = blen};
     struct run *strict = xcalloc(1, sizeof *strict), *rec = NULL, *use = NULL;
-    int ok = run_sax(strict, data, len, base_url, 0, chunk);
+    int ok = run_sax(strict, &d, base_url, 0, chunk);
     if (strict->st.refused) {
         snprintf(err, errlen, "refused: the document declares entities");
     } else if (ok && strict->st.found_root) {
         use = strict;
     } else {
         size_t flen;
-        char *fixed = fix_ampersands(data, len, &flen);
+        char *fixed = fix_ampersands(doc_joined(&d), d.hlen + d.blen, &flen);
+        struct doc fd = {.body = fixed, .blen = flen};
         rec = xcalloc(1, sizeof *rec);
-        run_sax(rec, fixed, flen, base_url, 1, chunk);
+        run_sax(rec, &fd, base_url, 1, chunk);
         free(fixed);
         if (rec->st.found_root && !rec->st.refused)
             use = rec;
@@ -581,9 +629,10 @@ int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t
     if (!use && !strict->st.refused) {
         const char *root = strict->st.root_name[0] ? strict->st.root_name :
                            rec ? rec->st.root_name : "";
+        const char *data = doc_joined(&d);
         if (looks_html(data, root)) {
             char title[100];
-            html_title(data, len, title, sizeof title);
+            html_title(data, d.hlen + d.blen, title, sizeof title);
             snprintf(err, errlen, "not a feed: HTML document (title \"%s\")", title);
         } else if (*root) {
             snprintf(err, errlen, "not a feed: XML document with root element <%s>", root);
@@ -592,6 +641,7 @@ int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t
                      strict->error[0] ? strict->error : "no element found");
         }
     }
+    free(d.joined);
     if (recovered)
         *recovered = !ok || use != strict;
     if (use) {
