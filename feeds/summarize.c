@@ -64,15 +64,19 @@ static const char *const abbreviations[] = {
     "usw", "ca", "vgl", "mme", "mlle", "sra", "sr", "p", "pp", "ed", "eds", "al",
 };
 
-/* Sentences that belong to the feed's template, not the post (lower-case substrings). */
+/* Sentences that belong to the feed's template, not the post (lower-case substrings).
+ * Template phrases are never a summary; chrome phrases only lose to real sentences: a
+ * reddit link post ("submitted by ... [1143 comments]") has no other text. */
 static const char *const boilerplate[] = {
     "continue reading", "read more", "read the rest", "read the full", "keep reading",
-    "appeared first on", "the post ", "share this", "subscribe", "sign up for",
-    "click here", "follow us", "leave a comment", "comments", "this entry was posted",
-    "originally published", "you are only seeing the long-form articles", "all rights reserved",
-    "related posts", "advertisement", "view original", "permalink", "weiterlesen",
-    "lire la suite", "leer más", "seguir leyendo", "阅读全文", "查看全文", "閱讀全文",
-    "続きを読む", "もっと読む",
+    "appeared first on", "the post ", "click here", "this entry was posted",
+    "originally published", "you are only seeing the long-form articles", "view original",
+    "weiterlesen", "lire la suite", "leer más", "seguir leyendo", "阅读全文", "查看全文",
+    "閱讀全文", "続きを読む", "もっと読む",
+};
+static const char *const chrome[] = {
+    "share this", "subscribe", "sign up for", "follow us", "leave a comment", "comments",
+    "all rights reserved", "related posts", "advertisement", "permalink",
 };
 
 /* ---- UTF-8 helpers ------------------------------------------------------------------ */
@@ -378,6 +382,8 @@ size_t summarize_sentences(const char *text, size_t *starts, size_t *ends, size_
     return count;
 }
 
+/* 2: template boilerplate (never chosen), 1: page chrome (chosen only when nothing
+ * else is left), 0: the post's own sentence. */
 static int is_boilerplate(const char *s, size_t n)
 {
     char *low = xstrndup(s, n);
@@ -386,11 +392,13 @@ static int is_boilerplate(const char *s, size_t n)
             *p = (char)(*p + 32);
     int hit = 0;
     for (size_t i = 0; !hit && i < sizeof boilerplate / sizeof *boilerplate; i++)
-        hit = strstr(low, boilerplate[i]) != NULL;
+        hit = strstr(low, boilerplate[i]) != NULL ? 2 : 0;
+    for (size_t i = 0; !hit && i < sizeof chrome / sizeof *chrome; i++)
+        hit = strstr(low, chrome[i]) != NULL ? 1 : 0;
     /* A line that is only a URL. */
     if (!hit && (strncmp(low, "http://", 7) == 0 || strncmp(low, "https://", 8) == 0 ||
                  strncmp(low, "www.", 4) == 0))
-        hit = memchr(low, ' ', n) == NULL;
+        hit = memchr(low, ' ', n) == NULL ? 2 : 0;
     free(low);
     return hit;
 }
@@ -515,6 +523,16 @@ static char *cut_sentence(const char *s, size_t n, size_t budget)
     plain[cut] = '\0';
     struct buf b = {0};
     md_escape_text(&b, plain);
+    /* The escaper may add more than the estimate above (URL-looking text): cut further,
+     * a character at a time, until the escaped text and the ellipsis fit. */
+    while (b.len && b.len + ell > budget && cut > 0) {
+        do
+            cut--;
+        while (cut > 0 && ((unsigned char)plain[cut] & 0xC0) == 0x80);
+        plain[cut] = '\0';
+        buf_free(&b);
+        md_escape_text(&b, plain);
+    }
     free(plain);
     if (!b.len || b.len + ell > budget) { /* a budget too small for anything */
         buf_free(&b);
@@ -544,6 +562,11 @@ char *summarize_extractive(const char *text, const struct summarize_opts *opts)
     for (size_t i = 0; i < count; i++)
         if (!v[i].excluded)
             rank[nrank++] = i;
+    /* Only page chrome left (a reddit link post): it is the post's text after all. */
+    if (nrank == 0)
+        for (size_t i = 0; i < count; i++)
+            if (v[i].excluded == 1)
+                rank[nrank++] = i;
     qsort_r(rank, nrank, sizeof *rank, cmp_rank, v);
 
     /* Greedy by rank: take a sentence when it still fits the budget (its escaped bytes and
