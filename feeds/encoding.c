@@ -106,15 +106,12 @@ int utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-char *text_fix_utf8(const char *s)
+/* text_fix_utf8() of s[0..n). When nothing needs fixing (almost always) the result is
+ * own when given, so that a post's HTML is not copied once more. */
+static char *fix_utf8(const char *s, size_t n, char *own)
 {
-    if (!s)
-        return NULL;
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    struct buf b = {0};
-    buf_grow(&b, n + 1);
-    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
+    struct buf b = {0};   /* allocated at the first byte that changes */
     char enc[4];
     /* Bytes that need no change are copied in runs: almost every byte of a feed. */
     size_t run = 0;
@@ -133,6 +130,8 @@ char *text_fix_utf8(const char *s)
             i += l;
             continue;
         }
+        if (!b.data)
+            buf_grow(&b, n + 1);
         buf_append(&b, (const char *)p + run, i - run);
         if (!l) {
             buf_append(&b, "\xEF\xBF\xBD", 3);
@@ -146,8 +145,21 @@ char *text_fix_utf8(const char *s)
         i += l;
         run = i;
     }
+    if (!b.data)
+        return own ? own : xstrndup(s, n);
     buf_append(&b, (const char *)p + run, n - run);
+    free(own);
     return buf_steal(&b);
+}
+
+char *text_fix_utf8(const char *s)
+{
+    return s ? fix_utf8(s, strlen(s), NULL) : NULL;
+}
+
+char *text_fix_utf8_take(char *s)
+{
+    return s ? fix_utf8(s, strlen(s), s) : NULL;
 }
 
 /* Converts with iconv, replacing undecodable bytes with U+FFFD. NULL if the charset is

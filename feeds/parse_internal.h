@@ -58,6 +58,10 @@ char *text_escape_html(const char *s);
  * against base (url_resolve). base NULL: a cleaned copy. NULL for NULL or blank input. */
 char *html_resolve_urls(const char *html, const char *base);
 
+/* html_resolve_urls() that consumes html (malloc'd, may be NULL) and returns it in place
+ * when nothing changes: the entry's HTML is not copied again. */
+char *html_resolve_urls_take(char *html, const char *base);
+
 /* Author as the contract wants it: "jo@example.com (Jo Doe)" -> "Jo Doe". */
 char *text_author(const char *s);
 

@@ -128,10 +128,17 @@ static void sax_characters(void *ctx, const xmlChar *ch, int len)
     struct xstate *st = &r->st;
     if (!st->cap_rule || len <= 0 || st->cap.len + (size_t)len > PARSE_FIELD_MAX)
         return;
-    if (st->cap_mode == M_XHTML)
-        cap_append_escaped(&st->cap, (const char *)ch, (size_t)len, 0);
-    else
-        buf_append(&st->cap, (const char *)ch, (size_t)len);
+    struct buf *b = &st->cap;
+    if (st->cap_mode == M_XHTML) {
+        cap_append_escaped(b, (const char *)ch, (size_t)len, 0);
+    } else if (b->len + (size_t)len < b->cap) {
+        /* escaped HTML arrives in many short runs (one per entity reference) */
+        memcpy(b->data + b->len, ch, (size_t)len);
+        b->len += (size_t)len;
+        b->data[b->len] = '\0';
+    } else {
+        buf_append(b, (const char *)ch, (size_t)len);
+    }
 }
 
 static int is_void_element(const char *name)
@@ -394,9 +401,11 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
     } else if (st->cap_rule && d == st->cap_depth) {
         const struct xrule *rule = st->cap_rule;
         st->cap_rule = NULL;
+        size_t len = st->cap.len, cap = st->cap.cap;
         char *text = buf_steal(&st->cap);
+        if (cap > len + len / 4 + 64)
+            text = xrealloc(text, len + 1);   /* the field keeps it: return the slack */
         xml_rule_text(st, rule, text, st->cap_mode);
-        free(text);
         free(st->cap_base);
         st->cap_base = NULL;
     } else if (fr->kind == K_ENTRY) {

@@ -312,9 +312,16 @@ static const char *rewrite_tag(const char *p, const char *base, struct buf *out,
 
 char *html_resolve_urls(const char *html, const char *base)
 {
-    if (str_empty(html))
+    return html_resolve_urls_take(str_empty(html) ? NULL : xstrdup(html), base);
+}
+
+char *html_resolve_urls_take(char *html, const char *base)
+{
+    if (str_empty(html)) {
+        free(html);
         return NULL;
-    char *fixed = text_fix_utf8(html);
+    }
+    char *fixed = text_fix_utf8_take(html);
     str_trim(fixed);
     if (!base)
         return fixed;

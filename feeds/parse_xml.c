@@ -341,14 +341,8 @@ void xml_entry_end(struct xstate *st)
     const char *flink = st->feed->link;
     resolve_in_place(&e->link, st->doc_base ? st->doc_base :
                                flink && text_has_scheme(flink) ? flink : NULL);
-    const char *b = html_base(st, st->summary_base);
-    char *s = html_resolve_urls(e->summary, b);
-    free(e->summary);
-    e->summary = s;
-    b = html_base(st, st->content_base);
-    s = html_resolve_urls(e->content, b);
-    free(e->content);
-    e->content = s;
+    e->summary = html_resolve_urls_take(e->summary, html_base(st, st->summary_base));
+    e->content = html_resolve_urls_take(e->content, html_base(st, st->content_base));
     for (size_t i = 0; i < e->nenclosures; i++)
         resolve_in_place(&e->enclosures[i].url, st->doc_base);
     free(st->summary_base);
@@ -487,18 +481,15 @@ int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr 
     }
 }
 
-/* A captured text element has closed: turn the text into the field's value. */
-void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode)
+/* The value of a captured text element (borrows text). */
+static void rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode)
 {
     int on_entry = st->entry != NULL;
     char *v = NULL;
     int html_field = r->field == F_SUMMARY || r->field == F_CONTENT;
 
     if (html_field) {
-        if (mode == M_TEXT)
-            v = str_empty(text) ? NULL : text_escape_html(str_trim(text));
-        else
-            v = str_empty(text) ? NULL : xstrdup(text);
+        v = str_empty(text) ? NULL : text_escape_html(str_trim(text));   /* M_TEXT */
         xml_field_set(st, on_entry, r->field, r->prio, v);
         return;
     }
@@ -539,6 +530,22 @@ void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xm
     else
         v = text_plain(text);
     xml_field_set(st, on_entry, r->field, r->prio, v);
+}
+
+/* A captured text element has closed: turn the text (consumed) into the field's value.
+ * Captured HTML becomes the summary or content as it is, without a copy of the post. */
+void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode)
+{
+    if ((r->field == F_SUMMARY || r->field == F_CONTENT) && mode != M_TEXT) {
+        if (str_empty(text)) {
+            free(text);
+            text = NULL;
+        }
+        xml_field_set(st, st->entry != NULL, r->field, r->prio, text);
+        return;
+    }
+    rule_text(st, r, text, mode);
+    free(text);
 }
 
 /* Closes an Atom person construct: the name when given, else the email. */

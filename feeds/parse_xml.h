@@ -92,7 +92,7 @@ void xml_entry_begin(struct xstate *st);
 void xml_entry_end(struct xstate *st);
 void xml_feed_end(struct xstate *st);
 int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr *a, int n);
-void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);
+void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);   /* consumes text */
 void xml_person_end(struct xstate *st);
 
 #endif
