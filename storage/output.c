@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "storage/output.h"
 #include "storage/output_utf8.h"
@@ -356,10 +357,17 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
     int rc = -1, e = 0, dfd = -1, fd = -1;
     char *tmp = NULL, *tmpfull = NULL;
 
+    /* The output folder itself may be gone (deleted by hand under a running daemon): it
+     * is created again, and said so, since the files written before went with it and
+     * are not rewritten. */
+    struct stat st;
+    int root_missing = stat(dir, &st) < 0 && errno == ENOENT;
     if (mkdir_p(full, err, errlen) < 0) {
         e = errno;
         goto out;
     }
+    if (root_missing)
+        log_warn("output folder %s was missing: created it again", dir);
     dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
         e = errno;

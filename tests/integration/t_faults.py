@@ -153,5 +153,303 @@ def sigkill_at_random_points_loses_and_duplicates_nothing(server, work):
         llm.close()
 
 
+# ---------------------------------------------------------------- small and read-only disks
+
+def run_quiet(*cmd):
+    return subprocess.run(list(cmd), capture_output=True, text=True)
+
+
+def unmount(path):
+    if run_quiet("umount", path).returncode != 0:
+        run_quiet("umount", "-l", path)
+
+
+def mount_small_fs(work, mnt, kib):
+    """A file system of about kib KiB at mnt: tmpfs, else an ext4 loop file. Returns the
+    mechanism's name, or None when this sandbox allows neither (the caller skips).
+    RLIMIT_FSIZE (prlimit --fsize) is no substitute: it limits the database file as well,
+    and its SIGXFSZ kills feedsd instead of failing the write."""
+    os.makedirs(mnt, exist_ok=True)
+    if run_quiet("mount", "-t", "tmpfs", "-o", "size=%dk,mode=0755" % kib, "tmpfs", mnt).returncode == 0:
+        return "tmpfs"
+    img = os.path.join(work.dir, "disk.img")
+    if (run_quiet("dd", "if=/dev/zero", "of=" + img, "bs=1024", "count=%d" % max(kib, 1024)).returncode == 0
+            and run_quiet("mkfs.ext4", "-q", "-F", "-m", "0", img).returncode == 0
+            and run_quiet("mount", "-o", "loop", img, mnt).returncode == 0):
+        return "ext4 loop file"
+    return None
+
+
+def fill(path, leave):
+    """Fills the file system of path with one file, then gives `leave` bytes back."""
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+        except OSError:
+            pass
+    with open(path, "r+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        f.truncate(max(0, size - leave))
+
+
+def first_line_with(text, word):
+    return [l for l in text.splitlines() if word in l][0]
+
+
+def unwritten(work):
+    return db_rows(work, "select path from entries where stage < 2")
+
+
+@test
+def disk_full_writes_the_missing_files_once_space_returns(server, work):
+    mnt = os.path.join(work.dir, "disk")
+    how = mount_small_fs(work, mnt, 256)
+    if not how:
+        print("    SKIP disk full: neither a tmpfs nor a loop mount is allowed here", flush=True)
+        return
+    print("    disk full: output on a 256 KiB %s" % how, flush=True)
+    try:
+        work.out = os.path.join(mnt, "out")
+        server.routes["/a.xml"] = Route(simple_atom(10, words=400), etag='"1"')
+        work.write_config([server.url("/a.xml")], "backlog = all")
+        # Room for a few of the ten ~5 KB files, not for all of them.
+        filler = os.path.join(mnt, "filler")
+        os.makedirs(work.out)
+        fill(filler, 12 * 1024)
+        r = work.run_once()
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "No space left on device" in r.stderr, r.stderr
+        print("    disk full: " + first_line_with(r.stderr, "No space"), flush=True)
+        missing = [p for (p,) in unwritten(work)]
+        assert missing, "every file fit: the disk was not full"
+        # Each failure names its file (the temporary name embeds the post's file name).
+        for p in missing:
+            assert p is not None and os.path.basename(p) in r.stderr, (p, r.stderr)
+        # The database says exactly what is on disk; nothing half-written is left.
+        done = check_files_match_db(work)
+        print("    disk full: %d written, %d refused" % (len(done), len(missing)), flush=True)
+        before = work.snapshot()
+
+        os.unlink(filler)
+        r = work.run_once()
+        assert r.returncode == 0, r.stderr
+        check_files_match_db(work, total=10)
+        after = work.snapshot()
+        # The files written before are untouched; the missing ones appear once each.
+        assert all(after[p] == before[p] for p in before), "a written file was rewritten"
+        assert sorted(set(after) - set(before)) == sorted(missing), sorted(set(after) - set(before))
+        # The second run got 304 (the entries were stored by the first): the files came
+        # from the database, not from a second download.
+        assert len(server.requests_for("/a.xml")) == 2
+    finally:
+        unmount(mnt)
+
+
+@test
+def disk_full_during_rewrites_keeps_the_old_files_whole(server, work):
+    """Edited posts rewrite their files; with the disk full the new text cannot be
+    written, and each old file must stay complete (the rename never happens) until space
+    returns."""
+    mnt = os.path.join(work.dir, "disk")
+    how = mount_small_fs(work, mnt, 256)
+    if not how:
+        print("    SKIP disk full: neither a tmpfs nor a loop mount is allowed here", flush=True)
+        return
+    try:
+        work.out = os.path.join(mnt, "out")
+        server.routes["/a.xml"] = Route(simple_atom(4, words=400), etag='"1"')
+        work.write_config([server.url("/a.xml")], "backlog = all")
+        assert work.run_once().returncode == 0
+        before = work.snapshot()
+        assert len(before) == 4
+        edited = simple_atom(4, words=400).replace("Another remark", "A revised remark")
+        server.routes["/a.xml"] = Route(edited, etag='"2"')
+        filler = os.path.join(mnt, "filler")
+        fill(filler, 0)
+        r = work.run_once()
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "No space left on device" in r.stderr, r.stderr
+        assert work.snapshot() == before, "an old file changed while the disk was full"
+        assert not temp_files(work), temp_files(work)
+        assert len(unwritten(work)) == 4, unwritten(work)
+        assert work.sql("pragma integrity_check") == "ok"
+        os.unlink(filler)
+        r = work.run_once()
+        assert r.returncode == 0, r.stderr
+        texts = check_files_match_db(work, total=4)
+        assert set(texts) == set(before)
+        assert all("A revised remark" in t for t in texts.values())
+    finally:
+        unmount(mnt)
+
+
+@test
+def read_only_output_folder_is_a_clear_error_and_loses_nothing(server, work):
+    os.makedirs(work.out)
+    if run_quiet("mount", "--bind", "-o", "ro", work.out, work.out).returncode != 0 or \
+            not os.statvfs(work.out).f_flag & os.ST_RDONLY:
+        # chmod 0555 means nothing to root, which these tests run as.
+        unmount(work.out)
+        print("    SKIP read-only folder: no read-only bind mount here", flush=True)
+        return
+    try:
+        server.routes["/a.xml"] = Route(simple_atom(3))
+        work.write_config([server.url("/a.xml")], "backlog = all")
+        r = work.run_once()
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "Read-only file system" in r.stderr, r.stderr
+        print("    read-only: " + first_line_with(r.stderr, "Read-only"), flush=True)
+        missing = [p for (p,) in unwritten(work)]
+        assert len(missing) == 3, missing
+        for p in missing:
+            assert os.path.basename(p) in r.stderr, (p, r.stderr)
+        assert work.files() == []
+    finally:
+        unmount(work.out)
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    check_files_match_db(work, total=3)
+
+
+# ---------------------------------------------------------------- output folder deleted
+
+@test
+def output_folder_deleted_under_a_running_daemon(server, work):
+    server.routes["/a.xml"] = Route(simple_atom(2))
+    server.routes["/b.xml"] = Route(simple_atom(1, prefix="bee"))
+    server.routes["/c.xml"] = Route(simple_atom(1, prefix="sea"))
+    extra = "backlog = all\ninterval = 60s"
+    work.write_config([server.url("/a.xml")], extra)
+    p = work.start_daemon()
+    try:
+        assert wait_for(lambda: len(md_files(work)) == 2, 15), work.daemon_log()
+        shutil.rmtree(work.out)
+        # A reload brings a new feed: its file goes into a recreated folder.
+        work.write_config([server.url("/a.xml"), server.url("/b.xml")], extra)
+        p.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any("bee" in f for f in md_files(work)), 15), work.daemon_log()
+        assert p.poll() is None
+        assert [f for f in md_files(work) if "bee" in f] == ["2026-01-01-bee-number-0.md"]
+        assert "output folder %s was missing: created it again" % work.out in work.daemon_log(), \
+            work.daemon_log()
+        # Worse: a plain file where the folder was. A clear error, the daemon lives on.
+        shutil.rmtree(work.out)
+        with open(work.out, "w") as f:
+            f.write("not a folder\n")
+        work.write_config([server.url("/a.xml"), server.url("/b.xml"), server.url("/c.xml")], extra)
+        p.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "cannot create folder %s: Not a directory" % work.out
+                        in work.daemon_log(), 15), work.daemon_log()
+        time.sleep(0.3)
+        assert p.poll() is None, work.daemon_log()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
+    # The post that could not be written is not lost: the next start writes it.
+    os.unlink(work.out)
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert "2026-01-01-sea-number-0.md" in md_files(work), md_files(work)
+    # Only what was written since the deletions is there; no entry has two files.
+    assert len(db_rows(work, "select id from entries where stage = 2")) == 4
+    assert not temp_files(work)
+
+
+# ---------------------------------------------------------------- database locked
+
+class Locker:
+    """Another process's write lock on the database: BEGIN EXCLUSIVE held for `hold`
+    seconds in a thread (Python's sqlite3 is a separate connection with its own locks,
+    exactly like a second process)."""
+
+    def __init__(self, path, hold):
+        self.con = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        self.con.execute("BEGIN EXCLUSIVE")
+        self.since = time.time()
+        self.thread = threading.Thread(target=self.release_after, args=(hold,), daemon=True)
+        self.thread.start()
+
+    def release_after(self, hold):
+        time.sleep(hold)
+        self.con.execute("COMMIT")
+        self.con.close()
+        self.released = time.time()
+
+    def join(self):
+        self.thread.join()
+
+
+@test
+def database_locked_briefly_feedsd_waits_and_succeeds(server, work):
+    server.routes["/a.xml"] = Route(simple_atom(2), etag='"1"')
+    work.write_config([server.url("/a.xml")], "backlog = all")
+    assert work.run_once().returncode == 0
+    server.routes["/a.xml"] = Route(simple_atom(4), etag='"2"')
+    lock = Locker(work.db, 3.0)
+    t0 = time.time()
+    r = work.run_once()
+    took = time.time() - t0
+    lock.join()
+    assert r.returncode == 0, r.stderr
+    # It waited for the lock (busy timeout 10 s) instead of failing.
+    assert took >= 2.5, took
+    assert "locked" not in r.stderr, r.stderr
+    check_files_match_db(work, total=4)
+
+
+@test
+def database_locked_too_long_is_a_clear_error_and_loses_nothing(server, work):
+    """A lock held past feedsd's 10 s busy timeout while a poll's answer arrives: the poll
+    fails with a clear error and the daemon lives on; its ETag was not stored with the
+    failed transaction, so a later poll gets the entries again (a stored ETag would make
+    the server answer 304 and the posts would be lost for good)."""
+    server.routes["/a.xml"] = Route(simple_atom(1), etag='"a1"')
+    server.routes["/b.xml"] = Route(simple_atom(3, prefix="bee"), etag='"b1"')
+    server.routes["/c.xml"] = Route(simple_atom(1, prefix="sea"))
+    work.write_config([server.url("/a.xml")], "backlog = all\ninterval = 60s")
+    assert work.run_once().returncode == 0
+    # The daemon starts with b.xml new; its answer comes 1.5 s later, into the lock.
+    server.routes["/b.xml"].delay = 1.5
+    work.write_config([server.url("/a.xml"), server.url("/b.xml")], "backlog = all\ninterval = 60s")
+    lock = None
+    p = work.start_daemon()
+    try:
+        # The start line comes after the daemon's own start-up writes.
+        assert wait_for(lambda: "feeds, database" in work.daemon_log(), 10), work.daemon_log()
+        lock = Locker(work.db, 12.0)
+        assert wait_for(lambda: len(server.requests_for("/b.xml")) == 1, 10)
+        # The poll's failure names the feed and the cause (db.c also logs the bare
+        # SQLite message on the line before).
+        def failure_lines():
+            return [l for l in work.daemon_log().splitlines()
+                    if "/b.xml" in l and "database is locked" in l]
+        assert wait_for(failure_lines, 20), work.daemon_log()
+        print("    locked: " + failure_lines()[0], flush=True)
+        lock.join()
+        assert p.poll() is None, work.daemon_log()
+        assert not [f for f in md_files(work) if "bee" in f]
+        # The failed transaction took the ETag with it.
+        assert db_rows(work, "select etag from feeds where url = ?", (server.url("/b.xml"),)) == [(None,)]
+        # Once the lock is gone the daemon works on: a feed added by reload is written.
+        work.write_config([server.url("/a.xml"), server.url("/b.xml"), server.url("/c.xml")],
+                          "backlog = all\ninterval = 60s")
+        p.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any("sea" in f for f in md_files(work)), 15), work.daemon_log()
+    finally:
+        if lock:
+            lock.join()
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
+    # A later poll stores and writes the three posts (the daemon's own retry comes after
+    # its backoff of at least 54 s, too long for this test: run --once polls at once).
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert "if-none-match" not in server.requests_for("/b.xml")[-1]
+    assert len([f for f in md_files(work) if "bee" in f]) == 3, md_files(work)
+    check_files_match_db(work, total=5)
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(sys.argv[1:]))
