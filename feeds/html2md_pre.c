@@ -177,9 +177,11 @@ void pre_close(struct md *w, struct md_frame *f)
     if (!f->mode)
         return;
     w->raw--;
-    char *s = xstrndup(w->inl.data + f->mark, w->inl.len - f->mark);
+    /* An empty <pre> before any text: the buffer has no storage yet. */
+    char *s = w->inl.data ? xstrndup(w->inl.data + f->mark, w->inl.len - f->mark) : xstrdup("");
     w->inl.len = f->mark;
-    w->inl.data[f->mark] = '\0';
+    if (w->inl.data)
+        w->inl.data[f->mark] = '\0';
     /* HTML: a newline right after <pre> is not content. The fence closes on a line of its
      * own, so trailing newlines go too; everything else stays byte for byte. */
     char *body = s;
