@@ -74,20 +74,42 @@ static size_t ascii_run(const unsigned char *p, size_t n)
     return i;
 }
 
-/* Length of the run of printable ASCII bytes (0x20-0x7F) at the start of p[0..n). */
+/* Length of the run at the start of p[0..n) of text that every scan below accepts as
+ * it is: printable ASCII (0x20-0x7F), tab, line feed, carriage return, and well-formed
+ * UTF-8 for U+00A0 and above except the non-characters U+FFFE and U+FFFF. The callers
+ * look at what stops it (C0 and C1 controls, ill-formed bytes, U+FFFE/U+FFFF). */
 static size_t printable_run(const unsigned char *p, size_t n)
 {
     size_t i = 0;
     uint64_t w;
-    while (i + 8 <= n) {
-        memcpy(&w, p + i, 8);
-        if ((w | ((w - SWAR_ONES * 0x20) & ~w)) & SWAR_HIGH)
-            break;
-        i += 8;
+    for (;;) {
+        while (i + 8 <= n) {
+            memcpy(&w, p + i, 8);
+            uint64_t t = (w | ((w - SWAR_ONES * 0x20) & ~w)) & SWAR_HIGH;
+            if (t) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                /* the lowest flagged byte is exact (a borrow only runs upwards) */
+                i += (size_t)__builtin_ctzll(t) / 8;
+#endif
+                break;
+            }
+            i += 8;
+        }
+        while (i < n && p[i] >= 0x20 && p[i] < 0x80)
+            i++;
+        if (i >= n)
+            return i;
+        unsigned char c = p[i];
+        if (c == '\t' || c == '\n' || c == '\r') {
+            i++;   /* line breaks and accented letters are frequent: stay in this loop */
+            continue;
+        }
+        unsigned cp;
+        size_t l = c >= 0xC2 ? utf8_seq(p + i, n - i, &cp) : 0;
+        if (!l || cp < 0xA0 || cp == 0xFFFE || cp == 0xFFFF)
+            return i;
+        i += l;
     }
-    while (i < n && p[i] >= 0x20 && p[i] < 0x80)
-        i++;
-    return i;
 }
 
 int utf8_valid(const char *s, size_t n)
