@@ -545,7 +545,8 @@ def parse_counts(args, path, have_sfeed):
 # ---------------------------------------------------------------- output
 
 def ratio(a, b):
-    return "%.2f" % (a / b) if b else "-"
+    """a/b with three significant digits (warm ratios are far below 0.01)."""
+    return "%.3g" % (a / b) if b else "-"
 
 
 def print_poll_table(rows):
