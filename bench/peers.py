@@ -678,8 +678,9 @@ def main(argv):
                 if args.server == "nginx":
                     sys.exit("nginx is not available")
                 server = PyServer(feeddir, args.server_workers)
-                print("server: bench/serve.py (nginx not available), %d workers on 127.0.0.1:%d"
-                      % (args.server_workers, server.port))
+                print("server: bench/serve.py (%s), %d workers on 127.0.0.1:%d"
+                      % ("--server python" if args.server == "python" else "nginx not available",
+                         args.server_workers, server.port))
             server_used[0] = server.name
             paths = sorted(manifest["files"])
             for n in sizes:
