@@ -78,21 +78,22 @@ def check_files_match_db(work, total=None):
 
 @test
 def sigkill_at_random_points_loses_and_duplicates_nothing(server, work):
-    """200 feeds x 3 entries, a slow model and summary_max_wait 0: each post first gets
-    a file with the fallback summary, rewritten when the model answers. The daemon is
-    killed 15 times at random instants during polls, file writes and rewrites; a last
-    `run --once` with a fast model must leave exactly one complete file per entry, each
-    with the model's summary."""
+    """200 feeds x 3 entries (~5 KB each), a slow model and summary_max_wait 0: each post
+    first gets a file with the fallback summary, rewritten when the model answers. The
+    daemon is killed 15 times at random instants during polls, file writes and rewrites;
+    a last `run --once` with a fast model must leave exactly one complete file per entry,
+    each with the model's summary."""
     nfeeds, nentries = 200, 3
     total = nfeeds * nentries
     urls = []
     for i in range(nfeeds):
         path = "/f%d.xml" % i
-        # ~2 KB per feed in 256-byte chunks 10 ms apart: a poll of the 200 feeds takes at
-        # least 2 s at 8 at a time however fast the disk, so kills land in transfers and
-        # parses as well as in commits and file writes.
+        # ~9 KB per feed in 256-byte chunks 10 ms apart: a poll of the 200 feeds takes
+        # several seconds at 8 at a time however fast the disk, so kills land in transfers
+        # and parses as well as in commits and file writes (~5 KB files: a kill now and
+        # then leaves a temporary file for the next start to sweep).
         server.routes[path] = Route(simple_atom(nentries, prefix="feed%d" % i, title="Feed %d" % i,
-                                                words=60), chunk_delay=0.01, chunk_size=256)
+                                                words=400), chunk_delay=0.01, chunk_size=256)
         urls.append(server.url(path))
     llm = LLMServer()
     rng = random.Random(20260106)
@@ -108,12 +109,13 @@ def sigkill_at_random_points_loses_and_duplicates_nothing(server, work):
                               "summary_max_wait = 0\nsummary_rate = 0\nsummary_concurrency = %d\n"
                               % (llm.base, concurrency))
         config(4)
-        partial = mid_summary = complete = 0
+        partial = mid_summary = complete = mid_write = 0
         for round_ in range(15):
             p = work.start_daemon()
             time.sleep(rng.uniform(0.2, 2.0))
             p.kill()
             p.wait()
+            mid_write += bool(temp_files(work))     # swept by the next start
             files = md_files(work)
             # Between any two restarts: never more files than entries, and every file on
             # disk is at a path the database claimed (a file is never written first).
@@ -126,9 +128,9 @@ def sigkill_at_random_points_loses_and_duplicates_nothing(server, work):
             # Files with the fallback next to files the model's answer already rewrote.
             mid_summary += 0 < fallback < len(files)
             complete += len(files) == total
-        print("    crash: of 15 kills, %d left part of the files, %d all of them; %d landed "
-              "between fallback and model summaries; %d model requests"
-              % (partial, complete, mid_summary, len(llm.requests)), flush=True)
+        print("    crash: of 15 kills, %d left part of the files, %d all of them, %d a temporary "
+              "file; %d landed between fallback and model summaries; %d model requests"
+              % (partial, complete, mid_write, mid_summary, len(llm.requests)), flush=True)
         assert partial >= 2, "the kills did not land mid-poll (%d partial rounds)" % partial
         assert mid_summary >= 2, "the kills did not land mid-summaries (%d rounds)" % mid_summary
         assert len(llm.requests) > 0
@@ -346,7 +348,8 @@ def output_folder_deleted_under_a_running_daemon(server, work):
         assert p.poll() is None, work.daemon_log()
     finally:
         p.send_signal(signal.SIGTERM)
-        p.wait(timeout=15)
+        rc = p.wait(timeout=15)
+    assert rc == 0, (rc, work.daemon_log()[-3000:])
     # The post that could not be written is not lost: the next start writes it.
     os.unlink(work.out)
     r = work.run_once()
@@ -441,7 +444,8 @@ def database_locked_too_long_is_a_clear_error_and_loses_nothing(server, work):
         if lock:
             lock.join()
         p.send_signal(signal.SIGTERM)
-        p.wait(timeout=15)
+        rc = p.wait(timeout=15)
+    assert rc == 0, (rc, work.daemon_log()[-3000:])
     # A later poll stores and writes the three posts (the daemon's own retry comes after
     # its backoff of at least 54 s, too long for this test: run --once polls at once).
     r = work.run_once()
