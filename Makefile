@@ -36,7 +36,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit integration corpus test-san run install clean bench
+.PHONY: all deps test unit integration corpus test-san run install clean bench fuzz lint
 # Public targets first install dependencies, then re-enter make so that pkg-config
 # flags are computed with the packages present.
 all: $(DEPS_OK)
@@ -88,6 +88,15 @@ run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory $(BUILD)/feedsd
 	@mkdir -p var out
 	$(BUILD)/feedsd run -c examples/feedsd.conf
+
+# libFuzzer targets (clang): each runs FUZZ_SECONDS; a crash exits 1 (see fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: $(DEPS_OK)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+
+# cppcheck and clang-tidy on the checked-in configuration (.clang-tidy, scripts/lint.sh).
+lint: $(DEPS_OK)
+	sh scripts/lint.sh
 
 bench: $(BUILD)/feedsd
 	python3 bench/poll.py --feedsd $(BUILD)/feedsd

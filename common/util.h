@@ -26,7 +26,7 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 /* Inline: the parsers append one character at a time in their inner loops. */
 static inline void buf_putc(struct buf *b, char c)
 {
-    if (b->len + 2 > b->cap)
+    if (!b->data || b->len + 2 > b->cap)
         buf_grow(b, 1);
     b->data[b->len++] = c;
     b->data[b->len] = '\0';

@@ -174,7 +174,7 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         r->max_age = r->expires_in = -1;
         /* "HTTP/1.1 301 ..." / "HTTP/2 308": which kinds of redirect led here. */
         const char *sp = memchr(ptr, ' ', n);
-        int code = sp ? atoi(sp + 1) : 0;
+        int code = sp ? (int)strtol(sp + 1, NULL, 10) : 0;
         if (code >= 300 && code < 400 && code != 304) {
             r->redirects++;
             if (code != 301 && code != 308)
@@ -676,12 +676,12 @@ void fetch_free(struct fetcher *f)
         return;
     /* Order matters (design notes): remove the handles, clean the multi handle while the
      * loop still exists, then release our socket watchers. */
-    while (f->running_list) {
-        struct req *r = f->running_list;
-        running_unlink(f, r);
+    for (struct req *r = f->running_list, *next; r; r = next) {
+        next = r->run_next;
         curl_multi_remove_handle(f->multi, r->easy);
         req_free(r);
     }
+    f->running_list = NULL;
     for (size_t b = 0; b < f->nbuckets; b++) {
         struct host *h = f->buckets[b];
         while (h) {

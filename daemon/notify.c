@@ -42,8 +42,8 @@ double notify_watchdog_interval(void)
     /* sd_watchdog_enabled(3): the pings are for us only when WATCHDOG_PID is unset or
      * names this process. */
     const char *pid = getenv("WATCHDOG_PID");
-    if (pid && atol(pid) != (long)getpid())
+    if (pid && strtol(pid, NULL, 10) != (long)getpid())
         return 0;
-    double us = atof(usec);
+    double us = strtod(usec, NULL);
     return us > 0 ? us / 2e6 : 0;
 }

@@ -369,8 +369,10 @@ static struct md_frame *push_frame(struct md *w, xmlNode *n, const struct html_e
 
 static void leave(struct md *w)
 {
+    if (!w->nframes || !w->frames)
+        return;
     struct md_frame *f = &w->frames[w->nframes - 1];
-    if (f->e->close)
+    if (f->e && f->e->close)
         f->e->close(w, f);
     free(f->url);
     free(f->title);

@@ -2,7 +2,8 @@
 # Installs the Debian packages that building and testing feedsd needs, if any is missing.
 # As root it runs apt-get; otherwise sudo when available; otherwise it prints the command.
 PKGS="build-essential pkg-config libxml2-dev libcurl4-openssl-dev libev-dev libsqlite3-dev \
-libjansson-dev libcmocka-dev python3 cmark-gfm libxml2-utils sqlite3"
+libjansson-dev libcmocka-dev python3 cmark-gfm libxml2-utils sqlite3 clang libclang-rt-14-dev \
+cppcheck clang-tidy"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
