@@ -76,10 +76,12 @@ corpus: $(BUILD)/feedsd
 	python3 tests/integration/corpus.py --feedsd $(BUILD)/feedsd
 	python3 tests/integration/roundtrip.py --feedsd $(BUILD)/feedsd
 
-# The whole suite, then again under ASan+UBSan in a separate build folder.
+# The whole suite, then again under ASan+UBSan in a separate build folder, then a short
+# repeatable run of every fuzz target (the long runs are `make fuzz`).
 test: $(DEPS_OK)
 	$(MAKE) --no-print-directory unit integration corpus
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_SEED=1
 
 test-san:
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus

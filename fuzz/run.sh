@@ -35,11 +35,14 @@ for t in $targets; do
     [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
     dict=""
     [ -f "fuzz/$t.dict" ] && dict="-dict=fuzz/$t.dict"
+    # FUZZ_SEED makes a run repeatable (CI); unset, libFuzzer picks one.
+    seed=""
+    [ -n "${FUZZ_SEED:-}" ] && seed="-seed=$FUZZ_SEED"
     echo "== $t: ${SECS}s"
     # shellcheck disable=SC2086
     if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$OUT/$t" -max_total_time="$SECS" \
             -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-            -artifact_prefix="$OUT/crashes/$t/" $keep $dict "fuzz/corpus-$t" $seeds \
+            -artifact_prefix="$OUT/crashes/$t/" $keep $dict $seed "fuzz/corpus-$t" $seeds \
             2> "$OUT/$t.log"; then
         echo "!! $t failed: see $OUT/$t.log and $OUT/crashes/$t/"
         grep -E "ERROR|SUMMARY|fuzz_" "$OUT/$t.log" | head -5
