@@ -1,10 +1,11 @@
 """Faults (issue 6, "Faults and hostile input"): feedsd killed at random instants while
-it polls, summarizes and writes; a full disk; a read-only output folder; the output folder
-deleted under a running daemon; the database locked by another process. Each test checks
-that the error is clear and that nothing is lost or written twice.
+it polls, summarizes and writes; a full disk under the output folder (new files and
+rewrites) and under the database; a read-only output folder; the output folder deleted
+under a running daemon; the database locked by another process. Each test checks that
+the error is clear and that nothing is lost or written twice.
 
-The disk and read-only tests need mount(2) (root in a sandbox that allows tmpfs and bind
-mounts); without it they print SKIP and pass. Hostile feeds are in t_hostile.py.
+The disk and read-only tests need mount(2) (root in a sandbox that allows tmpfs, loop or
+bind mounts); without it they print SKIP and pass. Hostile feeds are in t_hostile.py.
 Run alone: python3 tests/integration/t_faults.py --feedsd build/feedsd [-k NAME]
 Owner: fault-tests engineer."""
 import os
@@ -283,6 +284,41 @@ def disk_full_during_rewrites_keeps_the_old_files_whole(server, work):
         texts = check_files_match_db(work, total=4)
         assert set(texts) == set(before)
         assert all("A revised remark" in t for t in texts.values())
+    finally:
+        unmount(mnt)
+
+
+@test
+def database_on_a_full_disk_fails_the_poll_and_recovers(server, work):
+    """The database's own file system fills up while a poll stores 60 posts: the poll
+    fails as a whole (its ETag with it), the database stays sound, and the next run after
+    space returns stores and writes everything."""
+    mnt = os.path.join(work.dir, "disk")
+    how = mount_small_fs(work, mnt, 4096)
+    if not how:
+        print("    SKIP database disk full: neither a tmpfs nor a loop mount is allowed here", flush=True)
+        return
+    try:
+        work.db = os.path.join(mnt, "feedsd.db")
+        server.routes["/a.xml"] = Route(simple_atom(2, words=400), etag='"1"')
+        work.write_config([server.url("/a.xml")], "backlog = all")
+        assert work.run_once().returncode == 0
+        server.routes["/a.xml"] = Route(simple_atom(60, words=400), etag='"2"')
+        filler = os.path.join(mnt, "filler")
+        fill(filler, 48 * 1024)     # room to open the database, not for 60 posts
+        r = work.run_once()
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        line = [l for l in r.stderr.splitlines() if "/a.xml" in l and "disk is full" in l]
+        assert line, r.stderr
+        print("    database full: " + line[0], flush=True)
+        assert db_rows(work, "select count(*) from entries") == [(2,)]
+        check_files_match_db(work, total=2)
+        os.unlink(filler)
+        r = work.run_once()
+        assert r.returncode == 0, r.stderr
+        # The failed poll's ETag was not kept: the whole feed came again.
+        assert server.requests_for("/a.xml")[-1].get("if-none-match") == '"1"'
+        check_files_match_db(work, total=60)
     finally:
         unmount(mnt)
 
