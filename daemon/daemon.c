@@ -218,8 +218,13 @@ static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
             log_info("retention: removed %lld entries older than %ds (their keys stay)",
                      (long long)n, app->cfg.retention);
     }
+    /* Files that could not be written (disk full, folder read-only) are retried here,
+     * not only at their feed's next poll. */
+    if (db_entries_unwritten(app->db) > 0)
+        pipeline_run(app, 0);
     schedule(app);
     summary_kick(app);
+    page_kick(app);
 }
 
 static int all_done(struct app *app)

@@ -100,7 +100,7 @@ int schedule_estimate(const struct feed *f)
     if (m >= 3) {
         qsort(t, m, sizeof *t, cmp_i64);
         size_t k = m < 11 ? m : 11;          /* the newest ten gaps */
-        int64_t gaps[10];
+        int64_t gaps[10] = {0};
         for (size_t i = 0; i + 1 < k; i++)
             gaps[i] = t[i] - t[i + 1];
         qsort(gaps, k - 1, sizeof *gaps, cmp_i64);

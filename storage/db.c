@@ -92,6 +92,7 @@ enum stmt_id {
     S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
     S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
     S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
+    S_UNWRITTEN,
     S_COUNT
 };
 
@@ -136,6 +137,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PAGE_DUE] = "SELECT id FROM entries WHERE page_state = 1 AND page_next <= ?1"
                    " ORDER BY page_next, id LIMIT ?2",
     [S_PAGE_COUNT] = "SELECT count(*) FROM entries WHERE page_state = 1",
+    [S_UNWRITTEN] = "SELECT count(*) FROM entries WHERE stage = 1",
     [S_FEED_INIT] = "UPDATE feeds SET initialized = 1 WHERE id = ?1",
     [S_FEED_COUNT] = "SELECT count(*) FROM entries WHERE feed_id = ?1",
     [S_KEY_FIND] = "SELECT k.entry_id, e.key FROM entry_keys k LEFT JOIN entries e"
@@ -346,7 +348,12 @@ static int run_simple(struct db *db, enum stmt_id id)
 
 int db_begin(struct db *db) { return run_simple(db, S_BEGIN); }
 int db_commit(struct db *db) { return run_simple(db, S_COMMIT); }
-int db_rollback(struct db *db) { return run_simple(db, S_ROLLBACK); }
+/* SQLite may have rolled the transaction back itself (SQLITE_FULL, SQLITE_IOERR): then
+ * there is nothing left to undo, and saying ROLLBACK would only log a confusing error. */
+int db_rollback(struct db *db)
+{
+    return sqlite3_get_autocommit(db->h) ? 0 : run_simple(db, S_ROLLBACK);
+}
 
 int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
                       int backlog, const char *summarizer, const char *origin, int64_t now,
@@ -599,6 +606,16 @@ int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t
     sqlite3_bind_int64(s, 1, now_ms);
     sqlite3_bind_int(s, 2, limit);
     return id_list(db, s, ids, n);
+}
+
+int64_t db_entries_unwritten(struct db *db)
+{
+    sqlite3_stmt *s = stmt(db, S_UNWRITTEN);
+    if (!s)
+        return -1;
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    return n;
 }
 
 int64_t db_pages_wanted(struct db *db)

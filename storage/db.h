@@ -139,6 +139,8 @@ int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
                       const char *error, int64_t next_ms, int count_attempt);
 int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n);
 int64_t db_pages_wanted(struct db *db);
+/* Entries with a summary whose file is not written (a full disk, a read-only folder). */
+int64_t db_entries_unwritten(struct db *db);
 int db_feed_set_initialized(struct db *db, int64_t id);
 
 /* Identity lookups: the entry that owns key in this feed. Returns 1 and sets *entry_id
