@@ -197,3 +197,19 @@ def feed_hints_are_lower_bounds_of_the_interval(server, work):
     assert 3600 * 0.9 <= int(r[0]) <= 3600 * 1.1 and r[1].startswith("adaptive interval"), r
     assert "ttl 3h" in subprocess.run([work.feedsd, "status", "-c", work.conf],
                                       capture_output=True, text=True).stdout
+
+
+@test
+def redirect_chains_of_308_are_adopted_and_mixed_chains_are_not(server, work):
+    server.routes["/final.xml"] = Route(simple_atom(1))
+    server.routes["/p1.xml"] = Route(b"", status=308, headers={"Location": server.url("/p2.xml")})
+    server.routes["/p2.xml"] = Route(b"", status=301, headers={"Location": server.url("/final.xml")})
+    server.routes["/m1.xml"] = Route(b"", status=301, headers={"Location": server.url("/m2.xml")})
+    server.routes["/m2.xml"] = Route(b"", status=307, headers={"Location": server.url("/final.xml")})
+    work.write_config([server.url("/p1.xml"), server.url("/m1.xml")], "backlog = all")
+    for _ in range(3):
+        assert work.run_once().returncode == 0
+    # An all-permanent chain moves the feed to the chain's end.
+    assert feed_row(work, "fetch_url", server.url("/p1.xml")) == server.url("/final.xml")
+    # A chain with a temporary hop does not move it.
+    assert feed_row(work, "fetch_url", server.url("/m1.xml")) == ""

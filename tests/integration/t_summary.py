@@ -347,3 +347,24 @@ def resummarize_redoes_fallen_back_posts(server, work, llm):
         assert summary_of(text).startswith("Model summary of: "), text
         assert "summary_fallback" not in front_matter_dict(text)["extra"]
     assert len(md_files(work)) == 2
+
+
+@test
+@with_llm
+def a_failing_backend_opens_its_circuit(server, work, llm):
+    # Five failures in a row pause the backend for summary_circuit; posts wait, and the
+    # fallback comes only after summary_attempts (here many), so the pause is visible.
+    llm.default = {"status": 500}
+    server.routes["/a.xml"] = Route(simple_atom(8))
+    work.write_config([server.url("/a.xml")], "backlog = all\nsummary_attempts = 50\nsummary_retry = 1s\n"
+                      "summary_circuit = 1h\nsummary_concurrency = 1\n" + llm_config(llm))
+    p = work.start_daemon()
+    try:
+        assert wait_for(lambda: len(llm.requests) >= 5, 20), work.daemon_log()
+        time.sleep(4)
+        # No sixth request while the circuit is open (retries would have come every 1-2 s).
+        assert len(llm.requests) == 5, len(llm.requests)
+        assert "failed 5 times in a row; pausing it for 3600s" in work.daemon_log(), work.daemon_log()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
