@@ -1,0 +1,143 @@
+"""The reference documentation against the code: every key of daemon/config.c's key tables
+(global_keys[], feed_keys[]) must be documented in docs/configuration.md and in
+docs/feedsd.conf.5, and every subcommand that `feedsd --help` lists, with each of its
+options, must be in docs/feedsd.1. Owner: documentation."""
+import os
+import re
+import subprocess
+
+from harness import test
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def read(rel):
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        return f.read()
+
+
+def config_tables():
+    """{"global_keys": [...], "feed_keys": [...]} from the C source: each table is the text
+    between `static const struct key NAME[] = {` and the `};` that closes it, and each
+    entry starts with {"name", set_..."""
+    src = read("daemon/config.c")
+    tables = {}
+    for name in ("global_keys", "feed_keys"):
+        m = re.search(r"static const struct key %s\[\]\s*=\s*\{(.*?)\n\};" % name, src, re.S)
+        assert m, "daemon/config.c: table %s[] not found" % name
+        tables[name] = re.findall(r'\{\s*"([a-z0-9_]+)"\s*,\s*set_\w+', m.group(1))
+    # A regex that silently matched nothing would make every check below pass.
+    assert len(tables["global_keys"]) >= 40, tables["global_keys"]
+    assert len(tables["feed_keys"]) >= 4, tables["feed_keys"]
+    return tables
+
+
+def roff_plain(text):
+    """Roff source with the escapes that may sit inside a key or option undone."""
+    return text.replace("\\-", "-").replace("\\&", "").replace("\\(em", "-")
+
+
+def split_md(md):
+    """(text before the per-feed section, the per-feed section)."""
+    m = re.search(r"^## Per-feed sections\s*$(.*?)(?=^## |\Z)", md, re.M | re.S)
+    assert m, "docs/configuration.md: no '## Per-feed sections' section"
+    return md[:m.start()] + md[m.end():], m.group(1)
+
+
+def split_man(man):
+    """(the man page without its PER-FEED SECTIONS section, that section)."""
+    m = re.search(r"^\.SH PER-FEED SECTIONS\s*$(.*?)(?=^\.SH )", man, re.M | re.S)
+    assert m, "docs/feedsd.conf.5: no .SH PER-FEED SECTIONS"
+    return man[:m.start()] + man[m.end():], m.group(1)
+
+
+def md_has_key(text, key):
+    """A table row that starts with the key: | `key` | ..."""
+    return re.search(r"^\|\s*`%s`\s*\|" % re.escape(key), text, re.M) is not None
+
+
+def man_has_key(text, key):
+    """A tagged paragraph for the key: .TP (or .TQ), then .B/.BI/.BR key ..."""
+    return re.search(r"^\.T[PQ][^\n]*\n\.B[IR]?\s+%s(\s|$)" % re.escape(key), text, re.M) is not None
+
+
+def missing_keys(tables, md, man):
+    md_global, md_feed = split_md(md)
+    man_global, man_feed = split_man(roff_plain(man))
+    missing = []
+    for key in tables["global_keys"]:
+        if not md_has_key(md_global, key):
+            missing.append("docs/configuration.md: global key %s" % key)
+        if not man_has_key(man_global, key):
+            missing.append("docs/feedsd.conf.5: global key %s" % key)
+    for key in tables["feed_keys"]:
+        if not md_has_key(md_feed, key):
+            missing.append("docs/configuration.md: per-feed key %s" % key)
+        if not man_has_key(man_feed, key):
+            missing.append("docs/feedsd.conf.5: per-feed key %s" % key)
+    return missing
+
+
+def help_commands(feedsd):
+    """[(name, [options])] from `feedsd --help`: lines "  feedsd NAME ARGS"."""
+    r = subprocess.run([feedsd, "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    cmds = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s+feedsd\s+([a-z][a-z0-9-]*)\b(.*)$", line)
+        if m:
+            opts = re.findall(r"(?<![\w-])(--?[a-z][a-z0-9-]*)", m.group(2))
+            cmds.append((m.group(1), opts))
+    assert len(cmds) >= 10, r.stdout
+    return cmds
+
+
+def missing_commands(cmds, man):
+    man = roff_plain(man)
+    missing = []
+    for name, opts in cmds:
+        # The synopsis: .SY feedsd / .B name / ... / .YS
+        syn = re.search(r"^\.SY feedsd\s*\n\.B\s+%s\s*\n(.*?)^\.YS" % re.escape(name), man,
+                        re.M | re.S)
+        if not syn:
+            missing.append("docs/feedsd.1: no synopsis for %s" % name)
+        else:
+            for o in opts:
+                if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(o), syn.group(1)):
+                    missing.append("docs/feedsd.1: option %s of %s missing in its synopsis"
+                                   % (o, name))
+        # The description: a tagged paragraph under COMMANDS.
+        if not re.search(r"^\.TP\s*\n\.B[R]?\s+%s(\s|$)" % re.escape(name), man, re.M):
+            missing.append("docs/feedsd.1: no .TP entry for command %s" % name)
+    return missing
+
+
+@test
+def docs_name_every_config_key(server, work):
+    tables = config_tables()
+    md, man = read("docs/configuration.md"), read("docs/feedsd.conf.5")
+    missing = missing_keys(tables, md, man)
+    assert not missing, "\n".join(missing)
+    # The check itself must be able to fail: without one key's row and tagged
+    # paragraph, that key is reported.
+    key = tables["global_keys"][-1]
+    md_cut = re.sub(r"^\|\s*`%s`\s*\|.*\n" % key, "", md, flags=re.M)
+    man_cut = re.sub(r"^(\.T[PQ][^\n]*\n)\.B[IR]?\s+%s(\s[^\n]*)?\n" % key, r"\1.B other\n",
+                     man, flags=re.M)
+    cut = missing_keys(tables, md_cut, man_cut)
+    assert "docs/configuration.md: global key %s" % key in cut, cut
+    assert "docs/feedsd.conf.5: global key %s" % key in cut, cut
+
+
+@test
+def docs_name_every_subcommand_and_option(server, work):
+    cmds = help_commands(work.feedsd)
+    man = read("docs/feedsd.1")
+    missing = missing_commands(cmds, man)
+    assert not missing, "\n".join(missing)
+    names = [n for n, _ in cmds]
+    for needed in ("run", "status", "add", "remove", "list", "import", "export", "check",
+                   "resummarize"):
+        assert needed in names, names
+    # status --json in particular.
+    assert "--json" in dict(cmds)["status"], cmds
