@@ -1,6 +1,7 @@
-/* storage/db.c: schema, migrations and every SQL statement feedsd runs. Statements are
+/* storage/db.c: schema, migrations and every SQL statement feedsd runs (the queue
+ * functions that use some of them are in db_queue.c). Statements are
  * prepared once (SQLITE_PREPARE_PERSISTENT) and reset after each use. */
-#include "storage/db.h"
+#include "storage/db_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,19 +83,6 @@ static const char *const migrations[] = {
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
-enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK,
-    S_FEED_SUBSCRIBE, S_FEED_DEACTIVATE, S_FEED_LIST, S_FEED_LIST_ACTIVE, S_FEED_GET,
-    S_FEED_SUCCESS, S_FEED_FAILURE, S_FEED_INIT, S_FEED_COUNT,
-    S_KEY_FIND, S_KEY_ADD,
-    S_ENTRY_INSERT, S_ENTRY_HASH, S_ENTRY_UPDATE, S_ENTRY_PENDING, S_ENTRY_PENDING_ALL,
-    S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
-    S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
-    S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
-    S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
-    S_UNWRITTEN,
-    S_COUNT
-};
 
 #define FEED_COLS                                                                        \
     "f.id, f.url, f.title, f.feed_title, f.site_link, f.etag, f.last_modified,"          \
@@ -196,12 +184,6 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_ENTRY_WRITTEN] = "UPDATE entries SET stage = 2 WHERE id = ?1",
 };
 
-struct db {
-    sqlite3 *h;
-    sqlite3_stmt *st[S_COUNT];
-};
-
-static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n);
 
 const char *db_errmsg(struct db *db)
 {
@@ -209,7 +191,7 @@ const char *db_errmsg(struct db *db)
 }
 
 /* Fetches a prepared statement, reset and with no bindings. */
-static sqlite3_stmt *stmt(struct db *db, enum stmt_id id)
+sqlite3_stmt *db_stmt(struct db *db, enum stmt_id id)
 {
     sqlite3_stmt *s = db->st[id];
     if (!s) {
@@ -225,7 +207,7 @@ static sqlite3_stmt *stmt(struct db *db, enum stmt_id id)
     return s;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void db_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -233,7 +215,7 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-static void bind_time(sqlite3_stmt *s, int i, int64_t t)
+void db_bind_time(sqlite3_stmt *s, int i, int64_t t)
 {
     if (t == FEED_TIME_NONE)
         sqlite3_bind_null(s, i);
@@ -241,20 +223,20 @@ static void bind_time(sqlite3_stmt *s, int i, int64_t t)
         sqlite3_bind_int64(s, i, t);
 }
 
-static char *col_text(sqlite3_stmt *s, int i)
+char *db_col_text(sqlite3_stmt *s, int i)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
     return t ? xstrdup((const char *)t) : NULL;
 }
 
-static int64_t col_time(sqlite3_stmt *s, int i)
+int64_t db_col_time(sqlite3_stmt *s, int i)
 {
     return sqlite3_column_type(s, i) == SQLITE_NULL ? FEED_TIME_NONE
                                                     : sqlite3_column_int64(s, i);
 }
 
 /* Runs a statement that returns no rows. */
-static int step_done(struct db *db, sqlite3_stmt *s)
+int db_step_done(struct db *db, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -342,8 +324,8 @@ void db_close(struct db *db)
 
 static int run_simple(struct db *db, enum stmt_id id)
 {
-    sqlite3_stmt *s = stmt(db, id);
-    return s ? step_done(db, s) : -1;
+    sqlite3_stmt *s = db_stmt(db, id);
+    return s ? db_step_done(db, s) : -1;
 }
 
 int db_begin(struct db *db) { return run_simple(db, S_BEGIN); }
@@ -359,16 +341,16 @@ int db_feed_subscribe(struct db *db, const char *url, const char *title, int int
                       int backlog, const char *summarizer, const char *origin, int64_t now,
                       int64_t *id)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_SUBSCRIBE);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_SUBSCRIBE);
     if (!s)
         return -1;
-    bind_text(s, 1, url);
-    bind_text(s, 2, title);
+    db_bind_text(s, 1, url);
+    db_bind_text(s, 2, title);
     sqlite3_bind_int(s, 3, interval);
     sqlite3_bind_int(s, 4, backlog);
     sqlite3_bind_int64(s, 5, now);
-    bind_text(s, 6, summarizer);
-    bind_text(s, 7, origin ? origin : "config");
+    db_bind_text(s, 6, summarizer);
+    db_bind_text(s, 7, origin ? origin : "config");
     if (sqlite3_step(s) != SQLITE_ROW) {
         log_err("database: subscribe %s: %s", url, sqlite3_errmsg(db->h));
         sqlite3_reset(s);
@@ -387,22 +369,22 @@ int db_feeds_deactivate_config(struct db *db)
 
 int db_feed_unsubscribe(struct db *db, const char *url)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_UNSUB);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_UNSUB);
     if (!s)
         return -1;
-    bind_text(s, 1, url);
-    if (step_done(db, s) < 0)
+    db_bind_text(s, 1, url);
+    if (db_step_done(db, s) < 0)
         return -1;
     return sqlite3_changes(db->h) > 0;
 }
 
 int64_t db_entries_prune(struct db *db, int64_t before)
 {
-    sqlite3_stmt *s = stmt(db, S_PRUNE);
+    sqlite3_stmt *s = db_stmt(db, S_PRUNE);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, before);
-    if (step_done(db, s) < 0)
+    if (db_step_done(db, s) < 0)
         return -1;
     return sqlite3_changes64(db->h);
 }
@@ -410,31 +392,31 @@ int64_t db_entries_prune(struct db *db, int64_t before)
 static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
 {
     f->id = sqlite3_column_int64(s, 0);
-    f->url = col_text(s, 1);
-    f->title = col_text(s, 2);
-    f->feed_title = col_text(s, 3);
-    f->site_link = col_text(s, 4);
-    f->etag = col_text(s, 5);
-    f->last_modified = col_text(s, 6);
+    f->url = db_col_text(s, 1);
+    f->title = db_col_text(s, 2);
+    f->feed_title = db_col_text(s, 3);
+    f->site_link = db_col_text(s, 4);
+    f->etag = db_col_text(s, 5);
+    f->last_modified = db_col_text(s, 6);
     f->last_fetch = sqlite3_column_int64(s, 7);
     f->last_status = sqlite3_column_int(s, 8);
-    f->last_error = col_text(s, 9);
+    f->last_error = db_col_text(s, 9);
     f->fail_count = sqlite3_column_int(s, 10);
     f->next_poll = sqlite3_column_int64(s, 11);
     f->initialized = sqlite3_column_int(s, 12);
     f->active = sqlite3_column_int(s, 13);
     f->interval = sqlite3_column_int(s, 14);
     f->backlog = sqlite3_column_int(s, 15);
-    f->body_hash = col_text(s, 16);
+    f->body_hash = db_col_text(s, 16);
     f->nentries = sqlite3_column_int64(s, 17);
-    f->language = col_text(s, 18);
-    f->summarizer = col_text(s, 19);
-    f->origin = col_text(s, 20);
-    f->fetch_url = col_text(s, 21);
-    f->redirect_to = col_text(s, 22);
+    f->language = db_col_text(s, 18);
+    f->summarizer = db_col_text(s, 19);
+    f->origin = db_col_text(s, 20);
+    f->fetch_url = db_col_text(s, 21);
+    f->redirect_to = db_col_text(s, 22);
     f->redirect_count = sqlite3_column_int(s, 23);
-    f->disabled = col_text(s, 24);
-    f->schedule_reason = col_text(s, 25);
+    f->disabled = db_col_text(s, 24);
+    f->schedule_reason = db_col_text(s, 25);
     f->hint_ttl = sqlite3_column_int(s, 26);
     f->hint_sy = sqlite3_column_int(s, 27);
     f->skip_hours = (uint32_t)sqlite3_column_int64(s, 28);
@@ -444,7 +426,7 @@ static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
 
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
 {
-    sqlite3_stmt *s = stmt(db, active_only ? S_FEED_LIST_ACTIVE : S_FEED_LIST);
+    sqlite3_stmt *s = db_stmt(db, active_only ? S_FEED_LIST_ACTIVE : S_FEED_LIST);
     if (!s)
         return -1;
     size_t cap = 16, len = 0;
@@ -469,7 +451,7 @@ int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n
 
 int db_feed_get(struct db *db, int64_t id, struct db_feed *out)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_GET);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_GET);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
@@ -513,42 +495,42 @@ int db_feed_record_success(struct db *db, int64_t id, int status, const char *et
                            const char *site_link, const char *body_hash, int64_t now,
                            int64_t next_poll, const char *reason)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_SUCCESS);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_SUCCESS);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int(s, 2, status);
-    bind_text(s, 3, etag);
-    bind_text(s, 4, last_modified);
-    bind_text(s, 5, feed_title);
-    bind_text(s, 6, site_link);
-    bind_text(s, 7, body_hash);
+    db_bind_text(s, 3, etag);
+    db_bind_text(s, 4, last_modified);
+    db_bind_text(s, 5, feed_title);
+    db_bind_text(s, 6, site_link);
+    db_bind_text(s, 7, body_hash);
     sqlite3_bind_int64(s, 8, now);
     sqlite3_bind_int64(s, 9, next_poll);
-    bind_text(s, 10, reason);
-    return step_done(db, s);
+    db_bind_text(s, 10, reason);
+    return db_step_done(db, s);
 }
 
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
                            int64_t now, int64_t next_poll, int count_it, const char *reason)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_FAILURE);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_FAILURE);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int(s, 2, status);
-    bind_text(s, 3, error);
+    db_bind_text(s, 3, error);
     sqlite3_bind_int64(s, 4, now);
     sqlite3_bind_int64(s, 5, next_poll);
     sqlite3_bind_int(s, 6, count_it ? 1 : 0);
-    bind_text(s, 7, reason);
-    return step_done(db, s);
+    db_bind_text(s, 7, reason);
+    return db_step_done(db, s);
 }
 
 int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_hours,
                       int skip_days, int adaptive)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_HINTS);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_HINTS);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
@@ -557,89 +539,44 @@ int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_
     sqlite3_bind_int64(s, 4, skip_hours);
     sqlite3_bind_int(s, 5, skip_days);
     sqlite3_bind_int(s, 6, adaptive);
-    return step_done(db, s);
+    return db_step_done(db, s);
 }
 
 int db_feed_set_redirect(struct db *db, int64_t id, const char *redirect_to, int count,
                          const char *adopt)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_REDIRECT);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_REDIRECT);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, redirect_to);
+    db_bind_text(s, 2, redirect_to);
     sqlite3_bind_int(s, 3, count);
-    bind_text(s, 4, adopt);
-    return step_done(db, s);
+    db_bind_text(s, 4, adopt);
+    return db_step_done(db, s);
 }
 
 int db_feed_disable(struct db *db, int64_t id, const char *reason)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_DISABLE);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_DISABLE);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, reason);
-    return step_done(db, s);
-}
-
-int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
-                      const char *error, int64_t next_ms, int count_attempt)
-{
-    sqlite3_stmt *s = stmt(db, S_PAGE_SET);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, state);
-    bind_text(s, 3, html);
-    bind_text(s, 4, error);
-    sqlite3_bind_int64(s, 5, next_ms);
-    sqlite3_bind_int(s, 6, count_attempt ? 1 : 0);
-    return step_done(db, s);
-}
-
-int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n)
-{
-    sqlite3_stmt *s = stmt(db, S_PAGE_DUE);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, now_ms);
-    sqlite3_bind_int(s, 2, limit);
-    return id_list(db, s, ids, n);
-}
-
-int64_t db_entries_unwritten(struct db *db)
-{
-    sqlite3_stmt *s = stmt(db, S_UNWRITTEN);
-    if (!s)
-        return -1;
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_reset(s);
-    return n;
-}
-
-int64_t db_pages_wanted(struct db *db)
-{
-    sqlite3_stmt *s = stmt(db, S_PAGE_COUNT);
-    if (!s)
-        return -1;
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_reset(s);
-    return n;
+    db_bind_text(s, 2, reason);
+    return db_step_done(db, s);
 }
 
 int db_feed_set_initialized(struct db *db, int64_t id)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_INIT);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_INIT);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    return step_done(db, s);
+    return db_step_done(db, s);
 }
 
 int64_t db_feed_entry_count(struct db *db, int64_t feed_id)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_COUNT);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_COUNT);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, feed_id);
@@ -651,11 +588,11 @@ int64_t db_feed_entry_count(struct db *db, int64_t feed_id)
 int db_key_find(struct db *db, int64_t feed_id, const char *key, int64_t *entry_id,
                 char **exact_key)
 {
-    sqlite3_stmt *s = stmt(db, S_KEY_FIND);
+    sqlite3_stmt *s = db_stmt(db, S_KEY_FIND);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, feed_id);
-    bind_text(s, 2, key);
+    db_bind_text(s, 2, key);
     int rc = sqlite3_step(s);
     int found = 0;
     if (rc == SQLITE_ROW) {
@@ -664,7 +601,7 @@ int db_key_find(struct db *db, int64_t feed_id, const char *key, int64_t *entry_
         int alive = sqlite3_column_type(s, 1) != SQLITE_NULL;
         *entry_id = alive ? sqlite3_column_int64(s, 0) : 0;
         if (exact_key)
-            *exact_key = alive ? col_text(s, 1) : NULL;
+            *exact_key = alive ? db_col_text(s, 1) : NULL;
     } else if (rc != SQLITE_DONE) {
         log_err("database: key lookup: %s", sqlite3_errmsg(db->h));
         found = -1;
@@ -675,13 +612,13 @@ int db_key_find(struct db *db, int64_t feed_id, const char *key, int64_t *entry_
 
 int db_key_add(struct db *db, int64_t feed_id, const char *key, int64_t entry_id)
 {
-    sqlite3_stmt *s = stmt(db, S_KEY_ADD);
+    sqlite3_stmt *s = db_stmt(db, S_KEY_ADD);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, feed_id);
-    bind_text(s, 2, key);
+    db_bind_text(s, 2, key);
     sqlite3_bind_int64(s, 3, entry_id);
-    return step_done(db, s);
+    return db_step_done(db, s);
 }
 
 /* The HTML an entry's file is made from: full content when the feed has it, else the
@@ -695,23 +632,23 @@ int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
                     const struct identity *id, int stage, int backlog, int64_t now,
                     int64_t *entry_id)
 {
-    sqlite3_stmt *s = stmt(db, S_ENTRY_INSERT);
+    sqlite3_stmt *s = db_stmt(db, S_ENTRY_INSERT);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, feed_id);
-    bind_text(s, 2, id->key);
-    bind_text(s, 3, e->id);
-    bind_text(s, 4, e->link);
-    bind_text(s, 5, e->title);
-    bind_text(s, 6, e->author);
-    bind_time(s, 7, e->published);
-    bind_time(s, 8, e->updated);
+    db_bind_text(s, 2, id->key);
+    db_bind_text(s, 3, e->id);
+    db_bind_text(s, 4, e->link);
+    db_bind_text(s, 5, e->title);
+    db_bind_text(s, 6, e->author);
+    db_bind_time(s, 7, e->published);
+    db_bind_time(s, 8, e->updated);
     sqlite3_bind_int64(s, 9, now);
-    bind_text(s, 10, entry_body(e));
-    bind_text(s, 11, id->content_hash);
+    db_bind_text(s, 10, entry_body(e));
+    db_bind_text(s, 11, id->content_hash);
     sqlite3_bind_int(s, 12, stage);
     sqlite3_bind_int(s, 13, backlog);
-    if (step_done(db, s) < 0)
+    if (db_step_done(db, s) < 0)
         return -1;
     *entry_id = sqlite3_last_insert_rowid(db->h);
     return 0;
@@ -720,7 +657,7 @@ int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
 int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
                     const struct identity *id)
 {
-    sqlite3_stmt *s = stmt(db, S_ENTRY_HASH);
+    sqlite3_stmt *s = db_stmt(db, S_ENTRY_HASH);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, entry_id);
@@ -737,35 +674,35 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
     /* A backlog entry recorded as seen stays without a file; any other goes back to NEW so
      * that its summary and its file are made again (the path is kept). */
     int new_stage = stage == STAGE_SEEN ? STAGE_SEEN : STAGE_NEW;
-    s = stmt(db, S_ENTRY_UPDATE);
+    s = db_stmt(db, S_ENTRY_UPDATE);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, entry_id);
-    bind_text(s, 2, e->id);
-    bind_text(s, 3, e->link);
-    bind_text(s, 4, e->title);
-    bind_text(s, 5, e->author);
-    bind_time(s, 6, e->published);
-    bind_time(s, 7, e->updated);
-    bind_text(s, 8, entry_body(e));
-    bind_text(s, 9, id->content_hash);
+    db_bind_text(s, 2, e->id);
+    db_bind_text(s, 3, e->link);
+    db_bind_text(s, 4, e->title);
+    db_bind_text(s, 5, e->author);
+    db_bind_time(s, 6, e->published);
+    db_bind_time(s, 7, e->updated);
+    db_bind_text(s, 8, entry_body(e));
+    db_bind_text(s, 9, id->content_hash);
     sqlite3_bind_int(s, 10, new_stage);
-    return step_done(db, s) < 0 ? -1 : 1;
+    return db_step_done(db, s) < 0 ? -1 : 1;
 }
 
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)
 {
-    sqlite3_stmt *s = stmt(db, feed_id ? S_ENTRY_PENDING : S_ENTRY_PENDING_ALL);
+    sqlite3_stmt *s = db_stmt(db, feed_id ? S_ENTRY_PENDING : S_ENTRY_PENDING_ALL);
     if (!s)
         return -1;
     if (feed_id)
         sqlite3_bind_int64(s, 1, feed_id);
-    return id_list(db, s, ids, n);
+    return db_id_list(db, s, ids, n);
 }
 
 int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
 {
-    sqlite3_stmt *s = stmt(db, S_ENTRY_GET);
+    sqlite3_stmt *s = db_stmt(db, S_ENTRY_GET);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
@@ -774,32 +711,32 @@ int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
     if (rc == SQLITE_ROW) {
         out->id = sqlite3_column_int64(s, 0);
         out->feed_id = sqlite3_column_int64(s, 1);
-        out->key = col_text(s, 2);
-        out->guid = col_text(s, 3);
-        out->link = col_text(s, 4);
-        out->title = col_text(s, 5);
-        out->author = col_text(s, 6);
-        out->published = col_time(s, 7);
-        out->updated = col_time(s, 8);
-        out->first_seen = col_time(s, 9);
-        out->content = col_text(s, 10);
-        out->content_hash = col_text(s, 11);
+        out->key = db_col_text(s, 2);
+        out->guid = db_col_text(s, 3);
+        out->link = db_col_text(s, 4);
+        out->title = db_col_text(s, 5);
+        out->author = db_col_text(s, 6);
+        out->published = db_col_time(s, 7);
+        out->updated = db_col_time(s, 8);
+        out->first_seen = db_col_time(s, 9);
+        out->content = db_col_text(s, 10);
+        out->content_hash = db_col_text(s, 11);
         out->stage = sqlite3_column_int(s, 12);
-        out->summary = col_text(s, 13);
-        out->path = col_text(s, 14);
-        out->feed_title = col_text(s, 15);
-        out->feed_url = col_text(s, 16);
+        out->summary = db_col_text(s, 13);
+        out->path = db_col_text(s, 14);
+        out->feed_title = db_col_text(s, 15);
+        out->feed_url = db_col_text(s, 16);
         out->backlog = sqlite3_column_int(s, 17);
         out->sum_pending = sqlite3_column_int(s, 18);
         out->sum_force = sqlite3_column_int(s, 19);
         out->sum_attempts = sqlite3_column_int(s, 20);
         out->sum_next = sqlite3_column_int64(s, 21);
-        out->sum_error = col_text(s, 22);
-        out->sum_by = col_text(s, 23);
+        out->sum_error = db_col_text(s, 22);
+        out->sum_by = db_col_text(s, 23);
         out->sum_fallback = sqlite3_column_int(s, 24);
-        out->model_title = col_text(s, 25);
-        out->feed_language = col_text(s, 26);
-        out->feed_summarizer = col_text(s, 27);
+        out->model_title = db_col_text(s, 25);
+        out->feed_language = db_col_text(s, 26);
+        out->feed_summarizer = db_col_text(s, 27);
         out->page_state = sqlite3_column_int(s, 28);
         out->page_attempts = sqlite3_column_int(s, 29);
     }
@@ -828,44 +765,7 @@ void db_entry_clear(struct db_entry *e)
     memset(e, 0, sizeof *e);
 }
 
-int db_entry_set_summary(struct db *db, int64_t id, const struct db_summary *sum)
-{
-    sqlite3_stmt *s = stmt(db, S_ENTRY_SUMMARY);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, sum->summary);
-    bind_text(s, 3, sum->by);
-    bind_text(s, 4, sum->title);
-    sqlite3_bind_int(s, 5, sum->fallback);
-    sqlite3_bind_int(s, 6, sum->still_pending);
-    bind_text(s, 7, sum->error);
-    return step_done(db, s);
-}
-
-int db_entry_want_summary(struct db *db, int64_t id)
-{
-    sqlite3_stmt *s = stmt(db, S_SUM_PENDING);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return step_done(db, s);
-}
-
-int db_entry_summary_failed(struct db *db, int64_t id, int count_attempt, const char *error,
-                            int64_t next)
-{
-    sqlite3_stmt *s = stmt(db, S_SUM_FAILED);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, count_attempt ? 1 : 0);
-    bind_text(s, 3, error);
-    sqlite3_bind_int64(s, 4, next);
-    return step_done(db, s);
-}
-
-static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n)
+int db_id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n)
 {
     size_t cap = 16, len = 0;
     int64_t *v = xmalloc(cap * sizeof *v);
@@ -886,88 +786,14 @@ static int id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n)
     return 0;
 }
 
-int db_summaries_due(struct db *db, int64_t now, int limit, int64_t **ids, size_t *n)
-{
-    sqlite3_stmt *s = stmt(db, S_SUM_DUE);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, limit);
-    return id_list(db, s, ids, n);
-}
-
-int db_summaries_overdue(struct db *db, int64_t cutoff, int64_t **ids, size_t *n)
-{
-    sqlite3_stmt *s = stmt(db, S_SUM_OVERDUE);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cutoff);
-    return id_list(db, s, ids, n);
-}
-
-int db_summaries_pending(struct db *db, int64_t *count, int64_t *next)
-{
-    sqlite3_stmt *s = stmt(db, S_SUM_COUNT);
-    if (!s)
-        return -1;
-    *count = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    s = stmt(db, S_SUM_NEXT);
-    if (!s)
-        return -1;
-    int rc = sqlite3_step(s);
-    *next = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL
-                ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return 0;
-}
-
-int db_cache_get(struct db *db, const char *key, struct db_summary *out)
-{
-    sqlite3_stmt *s = stmt(db, S_CACHE_GET);
-    if (!s)
-        return -1;
-    bind_text(s, 1, key);
-    memset(out, 0, sizeof *out);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        out->summary = col_text(s, 0);
-        out->title = col_text(s, 1);
-        out->by = col_text(s, 2);
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-int db_cache_put(struct db *db, const char *key, const struct db_summary *sum, int64_t now)
-{
-    sqlite3_stmt *s = stmt(db, S_CACHE_PUT);
-    if (!s)
-        return -1;
-    bind_text(s, 1, key);
-    bind_text(s, 2, sum->summary);
-    bind_text(s, 3, sum->title);
-    bind_text(s, 4, sum->by);
-    sqlite3_bind_int64(s, 5, now);
-    return step_done(db, s);
-}
-
-void db_summary_clear(struct db_summary *s)
-{
-    free((char *)s->summary);
-    free((char *)s->title);
-    free((char *)s->by);
-    memset(s, 0, sizeof *s);
-}
-
 int db_feed_set_language(struct db *db, int64_t id, const char *language)
 {
-    sqlite3_stmt *s = stmt(db, S_FEED_LANG);
+    sqlite3_stmt *s = db_stmt(db, S_FEED_LANG);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, language);
-    return step_done(db, s);
+    db_bind_text(s, 2, language);
+    return db_step_done(db, s);
 }
 
 int db_exec(struct db *db, const char *sql, char *err, size_t errlen)
@@ -988,10 +814,10 @@ int64_t db_changes(struct db *db)
 
 int db_entry_claim_path(struct db *db, int64_t id, const char *path)
 {
-    sqlite3_stmt *s = stmt(db, S_ENTRY_PATH_OWNER);
+    sqlite3_stmt *s = db_stmt(db, S_ENTRY_PATH_OWNER);
     if (!s)
         return -1;
-    bind_text(s, 1, path);
+    db_bind_text(s, 1, path);
     int rc = sqlite3_step(s);
     int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
@@ -999,19 +825,19 @@ int db_entry_claim_path(struct db *db, int64_t id, const char *path)
         return -1;
     if (owner && owner != id)
         return 1;
-    s = stmt(db, S_ENTRY_CLAIM);
+    s = db_stmt(db, S_ENTRY_CLAIM);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    bind_text(s, 2, path);
-    return step_done(db, s);
+    db_bind_text(s, 2, path);
+    return db_step_done(db, s);
 }
 
 int db_entry_mark_written(struct db *db, int64_t id)
 {
-    sqlite3_stmt *s = stmt(db, S_ENTRY_WRITTEN);
+    sqlite3_stmt *s = db_stmt(db, S_ENTRY_WRITTEN);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    return step_done(db, s);
+    return db_step_done(db, s);
 }

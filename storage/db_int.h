@@ -1,0 +1,41 @@
+/* storage/db_int.h: what the files of the storage module share (db.c: schema, statements
+ * and the feed/entry functions; db_queue.c: the summary and page queues and the summary
+ * cache). Not for other modules: they use storage/db.h. */
+#ifndef FEEDSD_DB_INT_H
+#define FEEDSD_DB_INT_H
+
+#include <sqlite3.h>
+
+#include "storage/db.h"
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK,
+    S_FEED_SUBSCRIBE, S_FEED_DEACTIVATE, S_FEED_LIST, S_FEED_LIST_ACTIVE, S_FEED_GET,
+    S_FEED_SUCCESS, S_FEED_FAILURE, S_FEED_INIT, S_FEED_COUNT,
+    S_KEY_FIND, S_KEY_ADD,
+    S_ENTRY_INSERT, S_ENTRY_HASH, S_ENTRY_UPDATE, S_ENTRY_PENDING, S_ENTRY_PENDING_ALL,
+    S_ENTRY_GET, S_ENTRY_SUMMARY, S_ENTRY_PATH_OWNER, S_ENTRY_CLAIM, S_ENTRY_WRITTEN,
+    S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
+    S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
+    S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
+    S_UNWRITTEN,
+    S_COUNT
+};
+
+struct db {
+    sqlite3 *h;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+/* A prepared statement, reset and with no bindings (prepared once, persistent). */
+sqlite3_stmt *db_stmt(struct db *db, enum stmt_id id);
+void db_bind_text(sqlite3_stmt *s, int i, const char *v);
+void db_bind_time(sqlite3_stmt *s, int i, int64_t t);
+char *db_col_text(sqlite3_stmt *s, int i);
+int64_t db_col_time(sqlite3_stmt *s, int i);
+/* Runs a statement that returns no rows. */
+int db_step_done(struct db *db, sqlite3_stmt *s);
+/* Collects the first column of every row as ids. */
+int db_id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n);
+
+#endif
