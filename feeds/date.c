@@ -23,26 +23,27 @@
 
 /* Full month names in the languages feeds use. Lookup accepts an exact name, an entry of
  * month_abbrevs, or a prefix of at least 3 letters that names one month only ("Sept",
- * "Janv", "Dez", "Set" = setembro); "Jui" (juin/juillet) is ambiguous and rejected. */
+ * "Janv", "Dez", "Set" = setembro); "Jui" (juin/juillet) is ambiguous and rejected.
+ * Sorted by name in strcmp (unsigned byte) order, as are day_names and zone_names: the
+ * names that start with a prefix are then one run found by binary search (name_lower_bound)
+ * rather than a strncmp against every name of every language for every word of every date.
+ * test_date.c parses every name, so a row out of order fails there. */
 static const struct { const char *name; int month; } month_names[] = {
-    {"january", 1}, {"januar", 1}, {"janvier", 1}, {"enero", 1}, {"janeiro", 1},
-    {"gennaio", 1}, {"januari", 1}, {"j\xc3\xa4nner", 1},
-    {"february", 2}, {"februar", 2}, {"f\xc3\xa9vrier", 2}, {"fevrier", 2},
-    {"febrero", 2}, {"fevereiro", 2}, {"febbraio", 2}, {"februari", 2},
-    {"march", 3}, {"m\xc3\xa4rz", 3}, {"maerz", 3}, {"mars", 3}, {"marzo", 3},
-    {"mar\xc3\xa7o", 3}, {"marco", 3}, {"maart", 3},
-    {"april", 4}, {"avril", 4}, {"abril", 4}, {"aprile", 4},
-    {"may", 5}, {"mai", 5}, {"mayo", 5}, {"maio", 5}, {"maggio", 5}, {"mei", 5},
-    {"june", 6}, {"juni", 6}, {"juin", 6}, {"junio", 6}, {"junho", 6}, {"giugno", 6},
-    {"july", 7}, {"juli", 7}, {"juillet", 7}, {"julio", 7}, {"julho", 7}, {"luglio", 7},
-    {"august", 8}, {"ao\xc3\xbbt", 8}, {"aout", 8}, {"agosto", 8}, {"augustus", 8},
-    {"september", 9}, {"septembre", 9}, {"septiembre", 9}, {"setiembre", 9},
-    {"setembro", 9}, {"settembre", 9},
-    {"october", 10}, {"oktober", 10}, {"octobre", 10}, {"octubre", 10},
-    {"outubro", 10}, {"ottobre", 10},
-    {"november", 11}, {"novembre", 11}, {"noviembre", 11}, {"novembro", 11},
-    {"december", 12}, {"dezember", 12}, {"d\xc3\xa9""cembre", 12}, {"decembre", 12},
-    {"diciembre", 12}, {"dezembro", 12}, {"dicembre", 12},
+    {"abril", 4}, {"agosto", 8}, {"aout", 8}, {"ao\xc3\xbbt", 8}, {"april", 4},
+    {"aprile", 4}, {"august", 8}, {"augustus", 8}, {"avril", 4}, {"december", 12},
+    {"decembre", 12}, {"dezember", 12}, {"dezembro", 12}, {"dicembre", 12},
+    {"diciembre", 12}, {"d\xc3\xa9""cembre", 12}, {"enero", 1}, {"febbraio", 2},
+    {"febrero", 2}, {"februar", 2}, {"februari", 2}, {"february", 2}, {"fevereiro", 2},
+    {"fevrier", 2}, {"f\xc3\xa9vrier", 2}, {"gennaio", 1}, {"giugno", 6}, {"janeiro", 1},
+    {"januar", 1}, {"januari", 1}, {"january", 1}, {"janvier", 1}, {"juillet", 7},
+    {"juin", 6}, {"julho", 7}, {"juli", 7}, {"julio", 7}, {"july", 7}, {"june", 6},
+    {"junho", 6}, {"juni", 6}, {"junio", 6}, {"j\xc3\xa4nner", 1}, {"luglio", 7},
+    {"maart", 3}, {"maerz", 3}, {"maggio", 5}, {"mai", 5}, {"maio", 5}, {"march", 3},
+    {"marco", 3}, {"mars", 3}, {"marzo", 3}, {"mar\xc3\xa7o", 3}, {"may", 5}, {"mayo", 5},
+    {"mei", 5}, {"m\xc3\xa4rz", 3}, {"november", 11}, {"novembre", 11}, {"novembro", 11},
+    {"noviembre", 11}, {"october", 10}, {"octobre", 10}, {"octubre", 10}, {"oktober", 10},
+    {"ottobre", 10}, {"outubro", 10}, {"september", 9}, {"septembre", 9}, {"septiembre", 9},
+    {"setembro", 9}, {"setiembre", 9}, {"settembre", 9},
 };
 
 /* Abbreviations that are not prefixes of a full name above. */
@@ -55,17 +56,15 @@ static const struct { const char *name; int month; } month_abbrevs[] = {
  * feeds get it wrong), only recognised so that they can be skipped. A leading word whose
  * first two letters start a day name is taken as a misspelt day ("Thr", "Wen", "Tues"). */
 static const char *const day_names[] = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend",
-    "sonntag",
-    "lunes", "martes", "mi\xc3\xa9rcoles", "miercoles", "jueves", "viernes",
+    "dienstag", "dimanche", "dinsdag", "domenica", "domingo", "donderdag", "donnerstag",
+    "freitag", "friday", "gioved\xc3\xac", "jeudi", "jueves", "lundi", "luned\xc3\xac",
+    "lunes", "maandag", "mardi", "marted\xc3\xac", "martes", "mercoled\xc3\xac", "mercredi",
+    "miercoles", "mittwoch", "mi\xc3\xa9rcoles", "monday", "montag", "quarta", "quinta",
+    "sabado", "samedi", "samstag", "saturday", "segunda", "sexta", "sonnabend", "sonntag",
     /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): split so "\xa1b" is no escape */
-    "s\xc3\xa1""bado", "sabado", "domingo",
-    "segunda", "ter\xc3\xa7""a", "terca", "quarta", "quinta", "sexta",
-    "luned\xc3\xac", "marted\xc3\xac", "mercoled\xc3\xac", "gioved\xc3\xac",
-    "venerd\xc3\xac", "domenica",
-    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+    "sunday", "s\xc3\xa1""bado", "terca", "ter\xc3\xa7""a", "thursday", "tuesday",
+    "vendredi", "venerd\xc3\xac", "viernes", "vrijdag", "wednesday", "woensdag", "zaterdag",
+    "zondag",
 };
 
 /* Named zones, offset in minutes east of UTC. RFC 822 section 5 defines UT, GMT, the US
@@ -80,24 +79,24 @@ static const char *const day_names[] = {
  * RFC 2822 section 4.3 says to treat them as -0000, i.e. UTC with unknown local time: we
  * do. The same section says unknown alphabetic zones SHOULD also be taken as -0000. */
 static const struct { const char *name; int minutes; } zone_names[] = {
-    {"UT", 0}, {"UTC", 0}, {"GMT", 0}, {"Z", 0}, {"WET", 0}, {"WEST", 60},
-    {"EST", -300}, {"EDT", -240}, {"CST", -360}, {"CDT", -300},
-    {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
-    {"AKST", -540}, {"AKDT", -480}, {"HST", -600}, {"HAST", -600}, {"HADT", -540},
-    {"AST", -240}, {"ADT", -180}, {"NST", -210}, {"NDT", -150},
-    {"BRT", -180}, {"BRST", -120}, {"ART", -180}, {"CLT", -240}, {"CLST", -180},
-    {"BST", 60}, {"IST", 330}, {"CET", 60}, {"CEST", 120}, {"MET", 60}, {"MEST", 120},
-    {"MEZ", 60}, {"MESZ", 120}, {"WAT", 60}, {"EET", 120}, {"EEST", 180},
-    {"SAST", 120}, {"EAT", 180}, {"MSK", 180}, {"MSD", 240}, {"PKT", 300},
-    {"ICT", 420}, {"WIB", 420}, {"HKT", 480}, {"SGT", 480}, {"PHT", 480},
-    {"AWST", 480}, {"JST", 540}, {"KST", 540}, {"ACST", 570}, {"ACDT", 630},
-    {"AEST", 600}, {"AEDT", 660}, {"NZST", 720}, {"NZDT", 780},
-    {"A", 0}, {"B", 0}, {"C", 0}, {"D", 0}, {"E", 0}, {"F", 0}, {"G", 0}, {"H", 0},
-    {"I", 0}, {"K", 0}, {"L", 0}, {"M", 0}, {"N", 0}, {"O", 0}, {"P", 0}, {"Q", 0},
-    {"R", 0}, {"S", 0}, {"T", 0}, {"U", 0}, {"V", 0}, {"W", 0}, {"X", 0}, {"Y", 0},
+    {"A", 0}, {"ACDT", 630}, {"ACST", 570}, {"ADT", -180}, {"AEDT", 660}, {"AEST", 600},
+    {"AKDT", -480}, {"AKST", -540}, {"ART", -180}, {"AST", -240}, {"AWST", 480}, {"B", 0},
+    {"BRST", -120}, {"BRT", -180}, {"BST", 60}, {"C", 0}, {"CDT", -300}, {"CEST", 120},
+    {"CET", 60}, {"CLST", -180}, {"CLT", -240}, {"CST", -360}, {"D", 0}, {"E", 0},
+    {"EAT", 180}, {"EDT", -240}, {"EEST", 180}, {"EET", 120}, {"EST", -300}, {"F", 0},
+    {"G", 0}, {"GMT", 0}, {"H", 0}, {"HADT", -540}, {"HAST", -600}, {"HKT", 480},
+    {"HST", -600}, {"I", 0}, {"ICT", 420}, {"IST", 330}, {"JST", 540}, {"K", 0},
+    {"KST", 540}, {"L", 0}, {"M", 0}, {"MDT", -360}, {"MEST", 120}, {"MESZ", 120},
+    {"MET", 60}, {"MEZ", 60}, {"MSD", 240}, {"MSK", 180}, {"MST", -420}, {"N", 0},
+    {"NDT", -150}, {"NST", -210}, {"NZDT", 780}, {"NZST", 720}, {"O", 0}, {"P", 0},
+    {"PDT", -420}, {"PHT", 480}, {"PKT", 300}, {"PST", -480}, {"Q", 0}, {"R", 0}, {"S", 0},
+    {"SAST", 120}, {"SGT", 480}, {"T", 0}, {"U", 0}, {"UT", 0}, {"UTC", 0}, {"V", 0},
+    {"W", 0}, {"WAT", 60}, {"WEST", 60}, {"WET", 0}, {"WIB", 420}, {"X", 0}, {"Y", 0},
+    {"Z", 0},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_ZONE_NAME 4      /* the longest name in zone_names */
 #define MAX_YEAR 99999
 
 /* ---- Calendar ---------------------------------------------------------------------- */
@@ -241,16 +240,38 @@ static int parse_offset(const char **p, int *minutes)
     return 0;
 }
 
+/* Index of the first of n names that is not less than key in strcmp order. The tables
+ * are arrays of structs (or of pointers) whose first member is the name: stride is the
+ * size of one row. */
+static size_t name_lower_bound(const void *table, size_t n, size_t stride, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *name = *(const char *const *)(const void *)((const char *)table +
+                                                                 mid * stride);
+        if (strcmp(name, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Case-insensitive lookup of a zone name of length n. */
 static int zone_lookup(const char *s, size_t n, int *minutes)
 {
-    for (size_t i = 0; i < NELEM(zone_names); i++) {
-        if (strlen(zone_names[i].name) == n && strncasecmp(zone_names[i].name, s, n) == 0) {
-            *minutes = zone_names[i].minutes;
-            return 0;
-        }
-    }
-    return -1;
+    char key[MAX_ZONE_NAME + 1];
+    if (n > MAX_ZONE_NAME)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        key[i] = (char)toupper((unsigned char)s[i]);
+    key[n] = '\0';
+    size_t i = name_lower_bound(zone_names, NELEM(zone_names), sizeof zone_names[0], key);
+    if (i == NELEM(zone_names) || strcmp(zone_names[i].name, key) != 0)
+        return -1;
+    *minutes = zone_names[i].minutes;
+    return 0;
 }
 
 /* A zone as the last thing in a date: "Z", a named zone, a numeric offset, or a named
@@ -427,9 +448,9 @@ static int month_lookup(const struct tok *t)
     if (n < 3)
         return -1;
     int found = -1;
-    for (size_t i = 0; i < NELEM(month_names); i++) {
-        if (strncmp(month_names[i].name, w, n) != 0)
-            continue;
+    /* Every name that w is a prefix of, and only those, sorts from w's lower bound on. */
+    for (size_t i = name_lower_bound(month_names, NELEM(month_names), sizeof month_names[0], w);
+         i < NELEM(month_names) && strncmp(month_names[i].name, w, n) == 0; i++) {
         if (found >= 0 && found != month_names[i].month)
             return -1;                       /* ambiguous prefix */
         found = month_names[i].month;
@@ -443,10 +464,9 @@ static int day_lookup(const struct tok *t)
     word_lower(t, w, sizeof w);
     if (strlen(w) < 2)
         return -1;
-    for (size_t i = 0; i < NELEM(day_names); i++)
-        if (strncmp(day_names[i], w, 2) == 0)
-            return 0;
-    return -1;
+    w[2] = '\0';                             /* only the first two letters count */
+    size_t i = name_lower_bound(day_names, NELEM(day_names), sizeof day_names[0], w);
+    return i < NELEM(day_names) && strncmp(day_names[i], w, 2) == 0 ? 0 : -1;
 }
 
 /* Splits the (whitespace-squashed) string into tokens. Commas, periods after words or

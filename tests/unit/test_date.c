@@ -262,6 +262,149 @@ static int run_cmd(char **argv, int argc, char *out, size_t outsz, char *err, si
     return rc;
 }
 
+/* Every name of date.c's tables, in the order and grouping date.c had before its tables
+ * were sorted for binary search: a row that the sort misplaced is not found and fails. */
+static const struct { const char *name; int month; } month_rows[] = {
+    {"january", 1}, {"januar", 1}, {"janvier", 1}, {"enero", 1}, {"janeiro", 1},
+    {"gennaio", 1}, {"januari", 1}, {"j\xc3\xa4nner", 1},
+    {"february", 2}, {"februar", 2}, {"f\xc3\xa9vrier", 2}, {"fevrier", 2},
+    {"febrero", 2}, {"fevereiro", 2}, {"febbraio", 2}, {"februari", 2},
+    {"march", 3}, {"m\xc3\xa4rz", 3}, {"maerz", 3}, {"mars", 3}, {"marzo", 3},
+    {"mar\xc3\xa7o", 3}, {"marco", 3}, {"maart", 3},
+    {"april", 4}, {"avril", 4}, {"abril", 4}, {"aprile", 4},
+    {"may", 5}, {"mai", 5}, {"mayo", 5}, {"maio", 5}, {"maggio", 5}, {"mei", 5},
+    {"june", 6}, {"juni", 6}, {"juin", 6}, {"junio", 6}, {"junho", 6}, {"giugno", 6},
+    {"july", 7}, {"juli", 7}, {"juillet", 7}, {"julio", 7}, {"julho", 7}, {"luglio", 7},
+    {"august", 8}, {"ao\xc3\xbbt", 8}, {"aout", 8}, {"agosto", 8}, {"augustus", 8},
+    {"september", 9}, {"septembre", 9}, {"septiembre", 9}, {"setiembre", 9},
+    {"setembro", 9}, {"settembre", 9},
+    {"october", 10}, {"oktober", 10}, {"octobre", 10}, {"octubre", 10},
+    {"outubro", 10}, {"ottobre", 10},
+    {"november", 11}, {"novembre", 11}, {"noviembre", 11}, {"novembro", 11},
+    {"december", 12}, {"dezember", 12}, {"d\xc3\xa9""cembre", 12}, {"decembre", 12},
+    {"diciembre", 12}, {"dezembro", 12}, {"dicembre", 12},
+    {"mrz", 3}, {"mrt", 3},
+};
+
+static const char *const day_rows[] = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend",
+    "sonntag",
+    "lunes", "martes", "mi\xc3\xa9rcoles", "miercoles", "jueves", "viernes",
+    /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): split so "\xa1b" is no escape */
+    "s\xc3\xa1""bado", "sabado", "domingo",
+    "segunda", "ter\xc3\xa7""a", "terca", "quarta", "quinta", "sexta",
+    "luned\xc3\xac", "marted\xc3\xac", "mercoled\xc3\xac", "gioved\xc3\xac",
+    "venerd\xc3\xac", "domenica",
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"
+};
+
+static const struct { const char *name; int minutes; } zone_rows[] = {
+    {"UT", 0}, {"UTC", 0}, {"GMT", 0}, {"Z", 0}, {"WET", 0}, {"WEST", 60},
+    {"EST", -300}, {"EDT", -240}, {"CST", -360}, {"CDT", -300},
+    {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
+    {"AKST", -540}, {"AKDT", -480}, {"HST", -600}, {"HAST", -600}, {"HADT", -540},
+    {"AST", -240}, {"ADT", -180}, {"NST", -210}, {"NDT", -150},
+    {"BRT", -180}, {"BRST", -120}, {"ART", -180}, {"CLT", -240}, {"CLST", -180},
+    {"BST", 60}, {"IST", 330}, {"CET", 60}, {"CEST", 120}, {"MET", 60}, {"MEST", 120},
+    {"MEZ", 60}, {"MESZ", 120}, {"WAT", 60}, {"EET", 120}, {"EEST", 180},
+    {"SAST", 120}, {"EAT", 180}, {"MSK", 180}, {"MSD", 240}, {"PKT", 300},
+    {"ICT", 420}, {"WIB", 420}, {"HKT", 480}, {"SGT", 480}, {"PHT", 480},
+    {"AWST", 480}, {"JST", 540}, {"KST", 540}, {"ACST", 570}, {"ACDT", 630},
+    {"AEST", 600}, {"AEDT", 660}, {"NZST", 720}, {"NZDT", 780},
+    {"A", 0}, {"B", 0}, {"C", 0}, {"D", 0}, {"E", 0}, {"F", 0}, {"G", 0}, {"H", 0},
+    {"I", 0}, {"K", 0}, {"L", 0}, {"M", 0}, {"N", 0}, {"O", 0}, {"P", 0}, {"Q", 0},
+    {"R", 0}, {"S", 0}, {"T", 0}, {"U", 0}, {"V", 0}, {"W", 0}, {"X", 0}, {"Y", 0}
+};
+
+/* The month of s's prefix rule computed by brute force over month_rows: the single month
+ * of every name that starts with p, or 0 if none or several. */
+static int brute_month(const char *p)
+{
+    int found = 0;
+    for (size_t i = 0; i < sizeof month_rows / sizeof month_rows[0]; i++) {
+        if (strncmp(month_rows[i].name, p, strlen(p)) != 0)
+            continue;
+        if (found && found != month_rows[i].month)
+            return 0;
+        found = month_rows[i].month;
+    }
+    return found;
+}
+
+static void test_every_name(void **state)
+{
+    (void)state;
+    char in[96], out[32], want[32];
+    int64_t t;
+    for (size_t i = 0; i < sizeof month_rows / sizeof month_rows[0]; i++) {
+        const char *name = month_rows[i].name;
+        /* Every prefix: exact names and unambiguous prefixes of 3+ bytes parse to their
+         * month, others are rejected (no other word in the date could take them). */
+        for (size_t k = 1; k <= strlen(name); k++) {
+            char p[32];
+            memcpy(p, name, k);
+            p[k] = '\0';
+            int m = k == strlen(name) ? month_rows[i].month : k >= 3 ? brute_month(p) : 0;
+            snprintf(in, sizeof in, "10 %s 2003 04:00:00 +0000", p);
+            if (m == 0) {
+                if (date_parse(in, &t) == 0)
+                    fail_msg("accepted \"%s\"", in);
+                continue;
+            }
+            if (date_parse(in, &t) != 0)
+                fail_msg("did not parse: \"%s\"", in);
+            snprintf(want, sizeof want, "2003-%02d-10T04:00:00Z", m);
+            if (strcmp(date_format_utc(t, out, sizeof out), want) != 0)
+                fail_msg("\"%s\": got %s, want %s", in, out, want);
+        }
+        /* Upper case (ASCII letters only: accented bytes stay as they are). */
+        char up[32];
+        size_t n = strlen(name);
+        for (size_t k = 0; k <= n; k++)
+            up[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+        snprintf(in, sizeof in, "10 %s 2003", up);
+        assert_int_equal(date_parse(in, &t), 0);
+        snprintf(want, sizeof want, "2003-%02d-10T00:00:00Z", month_rows[i].month);
+        assert_string_equal(date_format_utc(t, out, sizeof out), want);
+    }
+    for (size_t i = 0; i < sizeof day_rows / sizeof day_rows[0]; i++) {
+        /* Whole name, and its first two letters (a misspelt day), before the date. */
+        for (int whole = 0; whole < 2; whole++) {
+            snprintf(in, sizeof in, "%.*s, 10 Jun 2003 04:00:00 GMT",
+                     whole ? (int)strlen(day_rows[i]) : 2, day_rows[i]);
+            if (date_parse(in, &t) != 0)
+                fail_msg("did not parse: \"%s\"", in);
+            assert_int_equal(t, 1055217600);
+        }
+    }
+    for (size_t i = 0; i < sizeof zone_rows / sizeof zone_rows[0]; i++) {
+        char lower[8];
+        size_t n = strlen(zone_rows[i].name);
+        for (size_t k = 0; k <= n; k++)
+            lower[k] = (char)(zone_rows[i].name[k] >= 'A' && zone_rows[i].name[k] <= 'Z'
+                                  ? zone_rows[i].name[k] + 32 : zone_rows[i].name[k]);
+        for (int variant = 0; variant < 2; variant++) {
+            snprintf(in, sizeof in, "Tue, 10 Jun 2003 04:00:00 %s",
+                     variant ? lower : zone_rows[i].name);
+            if (date_parse(in, &t) != 0)
+                fail_msg("did not parse: \"%s\"", in);
+            if (t != 1055217600 - zone_rows[i].minutes * 60)
+                fail_msg("\"%s\": offset %lld s, want %d min", in,
+                         (long long)(1055217600 - t), zone_rows[i].minutes);
+        }
+        /* ISO 8601 takes the named zones but no military letter other than Z. */
+        snprintf(in, sizeof in, "2003-06-10T04:00:00 %s", zone_rows[i].name);
+        assert_int_equal(date_parse(in, &t), n == 1 && zone_rows[i].name[0] != 'Z' ? -1 : 0);
+    }
+    /* Words near the names that are not names. */
+    assert_int_equal(date_parse("10 Jui 2003", &t), -1);          /* juin or juillet */
+    assert_int_equal(date_parse("10 Janx 2003", &t), -1);
+    assert_int_equal(date_parse("10 Jun 2003 04:00:00 GMTXYZ", &t), -1);   /* > 5 letters */
+    assert_int_equal(date_parse("Xy, 10 Jun 2003", &t), -1);
+}
+
 static void test_cmd(void **state)
 {
     (void)state;
@@ -307,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_epoch_values),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_every_name),
         cmocka_unit_test(test_cmd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
