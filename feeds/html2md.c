@@ -429,6 +429,29 @@ char *html2md(const char *html, size_t len, const char *base_url)
     htmlDocPtr doc = html_parse(html, len);
     if (!doc)
         return xstrdup("");
+    char *md = md_from_doc(doc, len, base_url);
+    xmlFreeDoc(doc);
+    return md;
+}
+
+/* One parse for both outputs: the parse (and freeing the tree) is most of html_to_text's
+ * cost, and every written post needs its markdown and its text (bench/README.md). Both
+ * walks only read the tree, so each output is what its own function would return. */
+void html_convert(const char *html, size_t len, const char *base_url, char **markdown,
+                  char **text)
+{
+    htmlDocPtr doc = html_parse(html, len);
+    if (markdown)
+        *markdown = doc ? md_from_doc(doc, len, base_url) : xstrdup("");
+    if (text)
+        *text = doc ? html_text_from_doc(doc) : xstrdup("");
+    if (doc)
+        xmlFreeDoc(doc);
+}
+
+/* len is the HTML's length: it sets the output cap. */
+char *md_from_doc(htmlDocPtr doc, size_t len, const char *base_url)
+{
     struct md w = {0};
     w.base = base_url;
     /* Escaping at most doubles text; prefixes, resolved URLs and table padding add more,
@@ -436,7 +459,6 @@ char *html2md(const char *html, size_t len, const char *base_url)
     w.limit = len < SIZE_MAX / 32 ? 16 * len + 4096 : SIZE_MAX / 2;
     walk(&w, doc->children);
     md_flush(&w);
-    xmlFreeDoc(doc);
     md_pre_free(&w);
     free(w.frames);
     buf_free(&w.inl);

@@ -16,6 +16,12 @@ char *html2md(const char *html, size_t len, const char *base_url);
  * Used by the summarizer and for plain-text titles. Returns malloc'd text. */
 char *html_to_text(const char *html, size_t len);
 
+/* Both of the above from one parse of html: *markdown is html2md(html, len, base_url) and
+ * *text is html_to_text(html, len), byte for byte, at about the cost of html2md alone.
+ * Either pointer may be NULL when that output is not wanted. Both results are malloc'd. */
+void html_convert(const char *html, size_t len, const char *base_url, char **markdown,
+                  char **text);
+
 /* Markdown escaping, shared with the summarizer (feeds/md_escape.c). */
 struct buf;
 /* Appends s so that markdown shows it literally: inline syntax characters are

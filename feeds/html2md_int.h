@@ -94,6 +94,11 @@ struct md {
 
 /* html2md.c: the parser front end and the writer used by renderers. */
 htmlDocPtr html_parse(const char *html, size_t len);
+/* The two walks over a parsed document, which they only read (the caller frees it):
+ * markdown (html2md.c; len is the HTML's length, for the output cap) and visible text
+ * (html_text.c). html2md, html_to_text and html_convert are parse + these. */
+char *md_from_doc(htmlDocPtr doc, size_t len, const char *base_url);
+char *html_text_from_doc(htmlDocPtr doc);
 void md_text(struct md *w, const char *s);            /* a text node */
 void md_token(struct md *w, const char *s, size_t n); /* pre-escaped markdown, no spaces */
 void md_space(struct md *w);                          /* collapsible white space */

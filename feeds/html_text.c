@@ -76,6 +76,15 @@ char *html_to_text(const char *html, size_t len)
     htmlDocPtr doc = html_parse(html, len);
     if (!doc)
         return xstrdup("");
+    char *text = html_text_from_doc(doc);
+    xmlFreeDoc(doc);
+    return text;
+}
+
+/* The walk only reads the tree, so html_convert can hand the same document to
+ * md_from_doc afterwards. */
+char *html_text_from_doc(htmlDocPtr doc)
+{
     struct text t = {0};
     /* The same parent-pointer walk as html2md.c: no recursion, no stack. */
     xmlNode *n = doc->children;
@@ -108,6 +117,5 @@ char *html_to_text(const char *html, size_t len)
         if (n)
             n = n->next;
     }
-    xmlFreeDoc(doc);
     return buf_steal(&t.out);
 }

@@ -13,9 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include "common/util.h"
+#include "feeds/feed.h"
 #include "feeds/html2md.h"
 #include "feeds/html2md_int.h"
+#include "feeds/parse.h"
 
 static char *md(const char *html, const char *base)
 {
@@ -368,6 +372,77 @@ static void test_html_to_text(void **state)
     free(t);
 }
 
+/* html_convert against html2md + html_to_text on one HTML string; returns 1 if equal. */
+static int convert_matches(const char *html, const char *base)
+{
+    size_t len = strlen(html);
+    char *md_want = html2md(html, len, base), *text_want = html_to_text(html, len);
+    char *md_got = NULL, *text_got = NULL;
+    html_convert(html, len, base, &md_got, &text_got);
+    int same = strcmp(md_got, md_want) == 0 && strcmp(text_got, text_want) == 0;
+    free(md_want);
+    free(text_want);
+    free(md_got);
+    free(text_got);
+    return same;
+}
+
+/* Every entry body (content and summary) of every feed of the test corpus: one parse gives
+ * byte for byte what the two separate functions give. */
+static void test_convert_corpus(void **state)
+{
+    (void)state;
+    const char *env = getenv("FEEDSD_TESTDATA");
+    const char *dir = env && *env ? env : "../shared/testdata/feeds";
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("cannot open %s (set FEEDSD_TESTDATA)", dir);
+    size_t files = 0, bodies = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "SOURCES.md") == 0)
+            continue;
+        char *path = xasprintf("%s/%s", dir, de->d_name), *data;
+        size_t len;
+        struct feed *f = NULL;
+        char err[256];
+        if (file_read_all(path, &data, &len) == 0) {     /* fails on the expected/ folder */
+            if (feed_parse(data, len, "https://example.org/feed", NULL, &f, err, sizeof err) == 0) {
+                files++;
+                for (size_t i = 0; i < f->nentries; i++) {
+                    const struct entry *e = &f->entries[i];
+                    const char *html[2] = {e->content, e->summary};
+                    for (int k = 0; k < 2; k++) {
+                        if (!html[k])
+                            continue;
+                        if (!convert_matches(html[k], e->link))
+                            fail_msg("%s entry %zu: html_convert differs", de->d_name, i);
+                        bodies++;
+                    }
+                }
+                feed_free(f);
+            }
+            free(data);
+        }
+        free(path);
+    }
+    closedir(d);
+    assert_true(files >= 80);
+    assert_true(bodies >= 1000);
+
+    /* Empty input, a NULL base and one output only. */
+    assert_true(convert_matches("", NULL));
+    assert_true(convert_matches("<p>a <b>b</b></p><p>c</p>", NULL));
+    char *m = NULL;
+    html_convert("<p>x <i>y</i></p>", 17, NULL, &m, NULL);
+    assert_string_equal(m, "x _y_\n");
+    free(m);
+    char *t = NULL;
+    html_convert("<p>x <i>y</i></p>", 17, NULL, NULL, &t);
+    assert_string_equal(t, "x y");
+    free(t);
+}
+
 static void test_cmd(void **state)
 {
     char path[] = "/tmp/feedsd-test-html2md-XXXXXX";
@@ -490,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_output_bounded),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_html_to_text),
+        cmocka_unit_test(test_convert_corpus),
         cmocka_unit_test(test_cmd),
         cmocka_unit_test(test_emphasis_flanking),
         cmocka_unit_test(test_no_autolinks),
