@@ -65,5 +65,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
 /* pipeline.c: summary then file for every entry that still needs them (feed_id 0: all).
  * Returns the number of entries that failed (they stay pending and are retried). */
 int pipeline_run(struct app *app, int64_t feed_id);
+/* The same for one entry (a summary that just arrived). */
+int pipeline_run_one(struct app *app, int64_t entry_id);
 
 #endif

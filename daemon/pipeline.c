@@ -214,6 +214,20 @@ static void write_batch(struct app *app, struct db_entry *es, size_t n, int *fai
     free(ok);
 }
 
+int pipeline_run_one(struct app *app, int64_t entry_id)
+{
+    struct db_entry e;
+    if (db_entry_get(app->db, entry_id, &e) < 0)
+        return 1;
+    int failed = 0;
+    if (e.stage == STAGE_NEW || e.stage == STAGE_SUMMARIZED) {
+        size_t ready = decide(app, &e, 1, &failed);
+        write_batch(app, &e, ready, &failed);
+    }
+    db_entry_clear(&e);
+    return failed;
+}
+
 int pipeline_run(struct app *app, int64_t feed_id)
 {
     int64_t *ids;

@@ -201,8 +201,8 @@ static char *fallback_summary(struct app *app, const struct db_entry *e, const c
 }
 
 /* Stores a summary for one entry in its own transaction, then writes its file. */
-static void store_and_write(struct app *app, int64_t entry_id, int64_t feed_id,
-                            const struct db_summary *sum, const char *cache_key)
+static void store_and_write(struct app *app, int64_t entry_id, const struct db_summary *sum,
+                            const char *cache_key)
 {
     struct db *db = app->db;
     int ok = db_begin(db) == 0;
@@ -218,7 +218,7 @@ static void store_and_write(struct app *app, int64_t entry_id, int64_t feed_id,
         db_rollback(db);
         return;
     }
-    app->write_failures += pipeline_run(app, feed_id);
+    app->write_failures += pipeline_run_one(app, entry_id);
 }
 
 static void job_unlink(struct summary_state *st, struct summary_job *j)
@@ -261,7 +261,7 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
         bs->circuit_until = 0;
         struct db_summary sum = {.summary = summary, .title = title, .by = j->by};
         log_info("summary: %s: %s (%.1fs)", j->by, j->url ? j->url : "entry", now - j->started);
-        store_and_write(app, j->entry_id, j->feed_id, &sum, j->key);
+        store_and_write(app, j->entry_id, &sum, j->key);
     } else {
         const char *why = o->ok ? "the answer was empty (or only <think>)" : o->error;
         struct db_entry e;
@@ -283,7 +283,7 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
             char *err = xasprintf("%s: %s", j->by, why);
             struct db_summary sum = {.summary = fb, .by = by, .fallback = 1, .error = err};
             db_entry_summary_failed(app->db, j->entry_id, 1, err, 0);
-            store_and_write(app, j->entry_id, j->feed_id, &sum, NULL);
+            store_and_write(app, j->entry_id, &sum, NULL);
             free(err);
             free(fb);
         } else if (have) {
@@ -422,7 +422,7 @@ static int start_one(struct app *app, int64_t id, double now)
             free(text);
         }
         struct db_summary sum = {.summary = s, .by = by};
-        store_and_write(app, e.id, e.feed_id, &sum, NULL);
+        store_and_write(app, e.id, &sum, NULL);
         free(s);
     } else if (!backend_can_start(app, b, now)) {
         rc = 0;
@@ -430,7 +430,7 @@ static int start_one(struct app *app, int64_t id, double now)
         char *key = summary_request_key(app, b, &e);
         struct db_summary hit;
         if (!e.sum_force && db_cache_get(app->db, key, &hit) == 1) {
-            store_and_write(app, e.id, e.feed_id, &hit, NULL);
+            store_and_write(app, e.id, &hit, NULL);
             db_summary_clear(&hit);
             free(key);
         } else {
