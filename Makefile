@@ -24,7 +24,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lev -lm
 CFLAGS   ?=
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(OPT) $(SANFLAGS) \
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra $(OPT) $(SANFLAGS) \
             -I. $(PKG_CFLAGS) -DFEEDSD_VERSION='"$(VERSION)"'
 LDFLAGS  += $(SANFLAGS)
 

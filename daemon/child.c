@@ -149,6 +149,7 @@ static void begin_kill(struct child *c)
 
 static void in_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+    (void)loop, (void)revents;
     struct child *c = w->data;
     while (c->input_off < c->input_len) {
         ssize_t n = write(c->in_fd, c->input + c->input_off, c->input_len - c->input_off);
@@ -171,6 +172,7 @@ static void in_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void out_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+    (void)loop, (void)revents;
     struct child *c = w->data;
     size_t chunk = 64 * 1024;
     buf_grow(&c->out, chunk);
@@ -196,6 +198,7 @@ static void out_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void err_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+    (void)loop, (void)revents;
     static char discard[16384];
     struct child *c = w->data;
     size_t room = c->err.len < CHILD_STDERR_MAX ? CHILD_STDERR_MAX - c->err.len : 0;
@@ -219,6 +222,7 @@ static void err_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
+    (void)revents;
     struct child *c = w->data;
     ev_child_stop(loop, w);
     c->reaped = 1;
@@ -238,6 +242,7 @@ static void exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     struct child *c = w->data;
     switch (c->phase) {
     case PH_RUN:

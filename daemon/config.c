@@ -394,6 +394,7 @@ static int set_prompt_file(struct ctx *x, const struct key *k, const char *v)
  * and backed up, so the key itself is refused here. */
 static int set_refused_secret(struct ctx *x, const struct key *k, const char *v)
 {
+    (void)k, (void)v;
     return WHY("the API key does not go into the configuration: name a file with "
                "openai_api_key_file or an environment variable with openai_api_key_env");
 }
@@ -636,6 +637,7 @@ static int feed_add_checked(struct ctx *x, const char *url)
 
 static int set_feed_line(struct ctx *x, const struct key *k, const char *v)
 {
+    (void)k;
     return feed_add_checked(x, v);
 }
 

@@ -208,6 +208,7 @@ static int sync_feeds(struct app *app, char *err, size_t errlen)
  * `feedsd resummarize`, and retention. */
 static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     struct app *app = w->data;
     char err[256];
     if (schedule_from_db(app, err, sizeof err) < 0)
@@ -340,6 +341,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
 
 static void sched_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     schedule(w->data);
 }
 
@@ -381,6 +383,7 @@ static void notify_status(struct app *app)
 
 static void stop_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)revents;
     log_warn("stopping: %zu transfers did not finish in time and were aborted",
              fetch_in_flight(((struct app *)w->data)->fetch));
     ev_break(loop, EVBREAK_ALL);
@@ -388,6 +391,7 @@ static void stop_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+    (void)revents;
     struct app *app = w->data;
     if (app->stopping) {
         ev_break(loop, EVBREAK_ALL);    /* a second signal: stop now */
@@ -408,6 +412,7 @@ static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+    (void)loop, (void)revents;
     struct app *app = w->data;
     char msg[64];
     struct timespec ts;
@@ -445,6 +450,7 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)w, (void)revents;
     notify_send("WATCHDOG=1");   /* from the loop itself: a wedged loop trips systemd */
 }
 

@@ -264,6 +264,7 @@ int fetch_address_allowed(const struct sockaddr *sa, int allow_private)
  * re-resolves, DNS rebinding) to an internal address is refused, for every redirect hop. */
 static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
+    (void)purpose;
     struct req *r = ud;
     if (!r->unlimited && !fetch_address_allowed(&a->addr, r->f->opts.allow_private)) {
         r->refused_private = 1;
@@ -418,6 +419,7 @@ static void pump(struct fetcher *f)
 
 static void wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     pump(w->data);
 }
 
@@ -509,6 +511,7 @@ static void socket_action(struct fetcher *f, curl_socket_t fd, int mask)
 
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+    (void)loop;
     struct sock *s = (struct sock *)w;
     int mask = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
                (revents & EV_WRITE ? CURL_CSELECT_OUT : 0) |
@@ -518,11 +521,13 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     socket_action(w->data, CURL_SOCKET_TIMEOUT, 0);
 }
 
 static int multi_timer_cb(CURLM *multi, long timeout_ms, void *ud)
 {
+    (void)multi;
     struct fetcher *f = ud;
     ev_timer_stop(f->loop, &f->timer);
     if (timeout_ms >= 0) {
@@ -534,6 +539,7 @@ static int multi_timer_cb(CURLM *multi, long timeout_ms, void *ud)
 
 static int multi_socket_cb(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp)
 {
+    (void)e;
     struct fetcher *f = ud;
     struct sock *s = sockp;
     if (what == CURL_POLL_REMOVE) {

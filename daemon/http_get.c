@@ -39,6 +39,7 @@ int http_get_allow_private;
 /* The same address policy as the daemon (daemon/fetch.c), checked after DNS. */
 static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
+    (void)purpose;
     if (!fetch_address_allowed(&a->addr, http_get_allow_private)) {
         *(int *)ud = 1;
         return CURL_SOCKET_BAD;

@@ -112,11 +112,13 @@ static char *render(struct app *app)
 
 static void client_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     client_close(w->data);
 }
 
 static void client_io(struct ev_loop *loop, ev_io *w, int revents)
 {
+    (void)revents;
     struct client *c = w->data;
     if (c->resp) {   /* writing the answer */
         ssize_t k = write(w->fd, c->resp + c->sent, c->resp_len - c->sent);
@@ -164,6 +166,7 @@ static void client_io(struct ev_loop *loop, ev_io *w, int revents)
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+    (void)revents;
     struct metrics_server *s = w->data;
     int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)

@@ -134,6 +134,7 @@ static void page_done(void *ud, const struct fetch_result *r)
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     page_kick(w->data);
 }
 

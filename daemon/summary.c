@@ -457,6 +457,7 @@ static int start_one(struct app *app, int64_t id, double now)
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)loop, (void)revents;
     summary_kick(w->data);
 }
 

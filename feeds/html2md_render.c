@@ -15,23 +15,27 @@
 
 static int blk_open(struct md *w, struct md_frame *f)
 {
+    (void)f;
     md_block_begin(w);
     return MD_DESCEND;
 }
 
 static void blk_close(struct md *w, struct md_frame *f)
 {
+    (void)f;
     md_block_end(w);
 }
 
 static int br_open(struct md *w, struct md_frame *f)
 {
+    (void)f;
     md_hard_break(w);
     return MD_NO_CHILDREN;
 }
 
 static int hr_open(struct md *w, struct md_frame *f)
 {
+    (void)f;
     if (w->raw)
         return MD_NO_CHILDREN;
     if (w->inline_only) {
@@ -94,6 +98,7 @@ static void mark_close(struct md *w, struct md_frame *f)
 
 static int q_open(struct md *w, struct md_frame *f)
 {
+    (void)f;
     if (!w->raw)
         md_token(w, "\xE2\x80\x9C", 3); /* U+201C, as browsers render <q> in English */
     return MD_DESCEND;
@@ -101,6 +106,7 @@ static int q_open(struct md *w, struct md_frame *f)
 
 static void q_close(struct md *w, struct md_frame *f)
 {
+    (void)f;
     if (!w->raw)
         md_token(w, "\xE2\x80\x9D", 3);
 }

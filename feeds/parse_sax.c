@@ -93,6 +93,7 @@ static void entities_free(struct xstate *st)
 static void sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
                             const xmlChar *systemId, xmlChar *content)
 {
+    (void)name, (void)type, (void)publicId, (void)systemId, (void)content;
     struct run *r = ctx;
     r->st.refused = 1;
     xmlStopParser(r->st.ctxt);
@@ -320,6 +321,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
                       const xmlChar *URI, int nb_namespaces, const xmlChar **namespaces,
                       int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
+    (void)prefix, (void)nb_namespaces, (void)namespaces, (void)nb_defaulted;
     struct run *r = ctx;
     struct xstate *st = &r->st;
     int d = st->depth++;
@@ -390,6 +392,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 
 static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI)
 {
+    (void)prefix, (void)URI;
     struct run *r = ctx;
     struct xstate *st = &r->st;
     int d = --st->depth;

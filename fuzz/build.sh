@@ -10,7 +10,7 @@ CLANG=${CLANG:-clang}
 OUT=${FUZZ_BUILD:-build-fuzz}
 PKGS="libxml-2.0 libcurl sqlite3 jansson"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CFLAGS="-std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-unused-parameter $SAN -I. \
+CFLAGS="-std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra $SAN -I. \
  $(pkg-config --cflags $PKGS) -DFEEDSD_VERSION=\"0.1.0-fuzz\""
 LIBS="$(pkg-config --libs $PKGS) -lev -lm"
 

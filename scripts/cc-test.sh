@@ -8,7 +8,7 @@ t="$1"; shift
 name=$(basename "$t" .c)
 san=""
 [ "${SAN:-0}" = 1 ] && san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -O1 -g $san -I. \
+cc -std=c17 -D_GNU_SOURCE -Wall -Wextra -O1 -g $san -I. \
    -DFEEDSD_VERSION='"0.1.0"' \
    $(pkg-config --cflags libxml-2.0 libcurl sqlite3 jansson cmocka) \
    -o /tmp/feedsd-test-$name "$t" "$@" \

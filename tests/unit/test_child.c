@@ -55,6 +55,7 @@ static const struct split_case split_cases[] = {
 
 static void test_argv_split_table(void **state)
 {
+    (void)state;
     char err[128];
     for (size_t i = 0; i < sizeof split_cases / sizeof *split_cases; i++) {
         const struct split_case *k = &split_cases[i];
@@ -80,6 +81,7 @@ static void test_argv_split_table(void **state)
 
 static void test_argv_split_errors(void **state)
 {
+    (void)state;
     static const struct {
         const char *in, *reason;
     } bad[] = {
@@ -142,6 +144,7 @@ static void run_free(struct run *run)
 
 static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    (void)revents;
     *(int *)w->data = 1;
     ev_break(loop, EVBREAK_ALL);
 }
@@ -205,6 +208,7 @@ static int group_gone(pid_t pgid, double limit)
 
 static void test_child_cat(void **state)
 {
+    (void)state;
     struct run run;
     const char *in = "# Title\n\nSome *markdown* body.\n";
     run_one(&run, "cat", NULL, in, strlen(in), 10, 0);
@@ -229,6 +233,7 @@ static void test_child_cat(void **state)
 
 static void test_child_env(void **state)
 {
+    (void)state;
     struct run run;
     /* Inherited variables pass through; an extra one replaces an inherited namesake. */
     setenv("FEEDSD_TITLE", "inherited title", 1);
@@ -257,6 +262,7 @@ static void test_child_env(void **state)
 
 static void test_child_failure_stderr(void **state)
 {
+    (void)state;
     struct run run;
     char *env[] = {"FEEDSD_TITLE=My post", NULL};
     run_one(&run, DATA "fail.sh", env, "x", 1, 10, 0);
@@ -288,6 +294,7 @@ static void test_child_failure_stderr(void **state)
 
 static void test_child_timeout(void **state)
 {
+    (void)state;
     struct run run;
     struct child *c = start(&run, "sleep 30", NULL, NULL, 0, 0.3, 0);
     pid_t pid = child_pid(c);
@@ -307,6 +314,7 @@ static void test_child_timeout(void **state)
 
 static void test_child_sigkill_escalation(void **state)
 {
+    (void)state;
     struct run run;
     struct child *c = start(&run, DATA "ignore_term.sh", NULL, NULL, 0, 0.2, 0);
     pid_t pid = child_pid(c);
@@ -323,6 +331,7 @@ static void test_child_sigkill_escalation(void **state)
 
 static void test_child_output_cap(void **state)
 {
+    (void)state;
     struct run run;
     size_t cap = 1 << 20;
     run_one(&run, "yes", NULL, NULL, 0, 30, cap);
@@ -346,6 +355,7 @@ static void test_child_output_cap(void **state)
 /* `sleep 30 &` inherits stdout: the pipe stays open after sh exits. */
 static void test_child_grandchild_timeout(void **state)
 {
+    (void)state;
     struct run run;
     struct child *c = start(&run, "sh -c 'sleep 30 & echo hi'", NULL, NULL, 0, 0.3, 0);
     pid_t pgid = child_pid(c);
@@ -363,6 +373,7 @@ static void test_child_grandchild_timeout(void **state)
 
 static void test_child_grandchild_linger(void **state)
 {
+    (void)state;
     struct run run;
     struct child *c = start(&run, "sh -c 'sleep 30 & echo hi'", NULL, NULL, 0, 60, 0);
     pid_t pgid = child_pid(c);
@@ -388,6 +399,7 @@ static void test_child_grandchild_linger(void **state)
 
 static void test_child_large_stdin(void **state)
 {
+    (void)state;
     struct run run;
     size_t n = 5 * 1000 * 1000;
     char *in = xmalloc(n);
@@ -416,6 +428,7 @@ static void test_child_large_stdin(void **state)
 
 static void test_child_not_found(void **state)
 {
+    (void)state;
     struct run run;
     struct child *c = start(&run, "feedsd-no-such-program-xyz -m x", NULL, "x", 1, 10, 0);
     assert_int_equal(child_pid(c), 0);
@@ -440,6 +453,7 @@ static void test_child_not_found(void **state)
 
 static void test_child_parallel(void **state)
 {
+    (void)state;
     enum { N = 5 };
     struct run runs[N];
     char vars[N][32];
@@ -466,6 +480,7 @@ static void test_child_parallel(void **state)
 
 static void test_child_cancel(void **state)
 {
+    (void)state;
     struct run run;
     struct child *c = start(&run, "sh -c 'sleep 30 & sleep 30'", NULL, "x", 1, 30, 0);
     pid_t pgid = child_pid(c);
@@ -480,6 +495,7 @@ static void test_child_cancel(void **state)
 /* The child gets only 0-2, default signal dispositions, an empty mask, its own group. */
 static void test_child_hygiene(void **state)
 {
+    (void)state;
     struct run run;
     int leak = open("/dev/null", O_RDONLY);     /* deliberately without O_CLOEXEC */
     assert_true(leak >= 3);
@@ -516,6 +532,7 @@ static void test_child_hygiene(void **state)
 
 static int setup(void **state)
 {
+    (void)state;
     signal(SIGPIPE, SIG_IGN);       /* as the daemon does */
     /* Orphaned grandchildren (`sleep 30 &` after sh exits) become ours, so libev reaps them
      * and kill(-pgid, 0) can tell when a group is really empty (a zombie still counts). */

@@ -21,12 +21,14 @@ static char tmpdir[64];
 
 static int setup(void **state)
 {
+    (void)state;
     strcpy(tmpdir, "/tmp/feedsd-conf-XXXXXX");
     return mkdtemp(tmpdir) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
+    (void)state;
     char *cmd = xasprintf("rm -rf '%s'", tmpdir);
     int rc = system(cmd);
     free(cmd);
@@ -57,6 +59,7 @@ static int load(struct config *c, const char *text, char *err, size_t errlen)
 
 static void defaults(void **state)
 {
+    (void)state;
     struct config c;
     config_defaults(&c);
     assert_null(c.path);
@@ -90,6 +93,7 @@ static void defaults(void **state)
 
 static void durations_and_sizes(void **state)
 {
+    (void)state;
     static const struct { const char *s; int v; } d[] = {
         {"90", 90}, {"90s", 90}, {"15m", 900}, {"2h", 7200}, {"1d", 86400},
         {"1h30m", 5400}, {"1w", 604800}, {"0", 0},
@@ -128,6 +132,7 @@ static void durations_and_sizes(void **state)
 
 static void every_key(void **state)
 {
+    (void)state;
     struct config c;
     char err[512];
     int rc = load(&c,
@@ -195,6 +200,7 @@ static void every_key(void **state)
 /* Each bad line must fail with exactly this message (FILE is the file's path). */
 static void errors_name_file_line_key(void **state)
 {
+    (void)state;
     static const struct { const char *text, *msg; } c[] = {
         {"\n\ninterval = soon\n", "3: interval: expected a duration like 30m, got \"soon\""},
         {"# x\n\ncolour = blue\n", "3: colour: unknown key"},
@@ -251,6 +257,7 @@ static void errors_name_file_line_key(void **state)
 
 static void feed_sections(void **state)
 {
+    (void)state;
     struct config c;
     char err[512];
     int rc = load(&c,
@@ -284,6 +291,7 @@ static void feed_sections(void **state)
 
 static void relative_paths(void **state)
 {
+    (void)state;
     char *sub = xasprintf("%s/etc", tmpdir);
     assert_int_equal(mkdir(sub, 0755), 0);
     char *path = xasprintf("%s/feedsd.conf", sub);
@@ -332,6 +340,7 @@ static void relative_paths(void **state)
 
 static void opml_nested(void **state)
 {
+    (void)state;
     const char *doc =
         "<?xml version=\"1.0\"?>\n"
         "<opml version=\"1.0\"><head><title>t</title></head><body>\n"
@@ -362,6 +371,7 @@ static void opml_nested(void **state)
 
 static void opml_hostile_and_broken(void **state)
 {
+    (void)state;
     struct opml_feed *f = NULL;
     size_t n = 0;
     char err[256];
@@ -388,6 +398,7 @@ static void opml_hostile_and_broken(void **state)
 
 static void plain_list(void **state)
 {
+    (void)state;
     const char *txt =
         "\xEF\xBB\xBF# my feeds\n"
         "https://a.example/feed\n"
@@ -417,6 +428,7 @@ static void plain_list(void **state)
 
 static void add_feeds_file(void **state)
 {
+    (void)state;
     struct config c;
     char err[512];
     assert_int_equal(load(&c, "feed = https://a.example/feed\n", err, sizeof err), 0);
@@ -450,6 +462,7 @@ static void add_feeds_file(void **state)
 /* The shipped example must load, and resolve to the repository's ./var and ./out. */
 static void shipped_examples(void **state)
 {
+    (void)state;
     struct config c;
     char err[512];
     config_defaults(&c);
@@ -479,6 +492,7 @@ static void shipped_examples(void **state)
 
 static void summary_keys(void **state)
 {
+    (void)state;
     struct config c;
     char err[512];
     char *pf = put_file("zh.prompt", "  用中文总结：{title}\n\n{content}\n");

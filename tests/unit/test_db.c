@@ -195,6 +195,7 @@ static void test_tombstone_of_pruned_entry(void **state)
 
 static void test_refuses_newer_schema(void **state)
 {
+    (void)state;
     sqlite3 *h;
     assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);

@@ -35,6 +35,7 @@ static char *md(const char *html, const char *base)
 
 static void test_table_sorted(void **state)
 {
+    (void)state;
     assert_int_equal(html_elem_table_check(), 0);
     assert_int_equal(html_elem_lookup("blockquote")->kind, HK_BLOCK);
     assert_int_equal(html_elem_lookup("script")->kind, HK_SKIP);
@@ -43,6 +44,7 @@ static void test_table_sorted(void **state)
 
 static void test_empty(void **state)
 {
+    (void)state;
     expect_md("", NULL, "");
     expect_md("   \n  ", NULL, "");
     expect_md("<p></p><div> </div>", NULL, "");
@@ -53,6 +55,7 @@ static void test_empty(void **state)
 
 static void test_paragraphs_whitespace(void **state)
 {
+    (void)state;
     expect_md("<p>  Hello\n   world  </p>\n\n<p>Second</p>", NULL, "Hello world\n\nSecond\n");
     expect_md("plain text", NULL, "plain text\n");
     expect_md("<div>a</div><div>b</div>", NULL, "a\n\nb\n");
@@ -61,6 +64,7 @@ static void test_paragraphs_whitespace(void **state)
 
 static void test_inline_emphasis(void **state)
 {
+    (void)state;
     expect_md("<p>a <strong>b</strong> <b>c</b> <em>d</em> <i>e</i> <del>f</del> <s>g</s></p>",
               NULL, "a **b** **c** _d_ _e_ ~~f~~ ~~g~~\n");
     /* white space inside the element moves outside the markers */
@@ -73,6 +77,7 @@ static void test_inline_emphasis(void **state)
 
 static void test_inline_code(void **state)
 {
+    (void)state;
     expect_md("<p>run <code>make  test</code> now</p>", NULL, "run `make test` now\n");
     expect_md("<p><code>a`b</code></p>", NULL, "``a`b``\n");
     expect_md("<p><code>`x`</code></p>", NULL, "`` `x` ``\n");
@@ -81,6 +86,7 @@ static void test_inline_code(void **state)
 
 static void test_headings(void **state)
 {
+    (void)state;
     expect_md("<h1>One</h1><h3>Three <em>x</em></h3><h6>Six</h6><p>body</p>", NULL,
               "# One\n\n### Three _x_\n\n###### Six\n\nbody\n");
     expect_md("<h2>Issue #</h2><h2>C#</h2>", NULL, "## Issue \\#\n\n## C#\n");
@@ -89,6 +95,7 @@ static void test_headings(void **state)
 
 static void test_breaks_and_rules(void **state)
 {
+    (void)state;
     expect_md("<p>a<br>b<br/>c</p>", NULL, "a\\\nb\\\nc\n");
     expect_md("<p>a<br><br>b<br></p>", NULL, "a\n\nb\n");
     expect_md("<p>a</p><hr><p>b</p>", NULL, "a\n\n---\n\nb\n");
@@ -97,6 +104,7 @@ static void test_breaks_and_rules(void **state)
 
 static void test_lists(void **state)
 {
+    (void)state;
     expect_md("<ul><li>a</li><li>b<ul><li>c</li><li>d</li></ul></li><li>e</li></ul><p>after</p>",
               NULL, "- a\n- b\n  - c\n  - d\n- e\n\nafter\n");
     expect_md("<ol start=\"9\"><li>nine</li><li>ten<ol><li>x</li></ol></li></ol>", NULL,
@@ -109,6 +117,7 @@ static void test_lists(void **state)
 
 static void test_blockquotes(void **state)
 {
+    (void)state;
     expect_md("<blockquote><p>q1</p><p>q2</p><blockquote><p>inner</p></blockquote></blockquote>"
               "<p>out</p>",
               NULL, "> q1\n>\n> q2\n>\n> > inner\n\nout\n");
@@ -118,6 +127,7 @@ static void test_blockquotes(void **state)
 
 static void test_pre(void **state)
 {
+    (void)state;
     expect_md("<pre class=\"language-c\"><code>int main() {\n  return `x`;\n}\n</code></pre>",
               NULL, "```c\nint main() {\n  return `x`;\n}\n```\n");
     expect_md("<pre><code class=\"lang-py\">\nif x:\n\n    y  = 1</code></pre>", NULL,
@@ -129,6 +139,7 @@ static void test_pre(void **state)
 
 static void test_links(void **state)
 {
+    (void)state;
     const char *base = "https://base.example/dir/page.html";
     expect_md("<p><a href=\"/foo\" title=\"T &quot;q&quot;\">rel</a> "
               "<a href=\"other\">o</a> <a href=\"https://x.example/a b\">sp</a></p>",
@@ -148,6 +159,7 @@ static void test_links(void **state)
 
 static void test_images_and_media(void **state)
 {
+    (void)state;
     const char *base = "https://b.example/p/";
     expect_md("<p><img src=\"i.png\" alt=\"An [image]\" title=\"t\"></p>", base,
               "![An \\[image\\]](https://b.example/p/i.png \"t\")\n");
@@ -169,6 +181,7 @@ static void test_images_and_media(void **state)
 
 static void test_tables(void **state)
 {
+    (void)state;
     expect_md("<table><thead><tr><th>a</th><th>b|c</th></tr></thead><tbody><tr><td>1</td>"
               "<td><code>x|y</code></td></tr><tr><td colspan=\"2\">wide</td></tr></tbody></table>"
               "<p>after</p>",
@@ -183,6 +196,7 @@ static void test_tables(void **state)
 
 static void test_sanitise(void **state)
 {
+    (void)state;
     expect_md("<p>a<script>alert(1)</script><style>p{}</style>b</p><noscript>ns</noscript>"
               "<template><p>t</p></template><!-- comment -->",
               NULL, "ab\n");
@@ -207,6 +221,7 @@ static void test_sanitise(void **state)
 
 static void test_escaping(void **state)
 {
+    (void)state;
     expect_md("<p>*a* _b_ [c] `d` \\e &lt;f&gt; |g| ~h~ &amp;copy; AT&amp;T 3 * 4</p>", NULL,
               "\\*a\\* \\_b\\_ \\[c\\] \\`d\\` \\\\e \\<f> \\|g\\| \\~h\\~ \\&copy; AT&T 3 \\* 4\n");
     expect_md("<p># not heading</p><p>1. not list</p><p>- no</p><p>+ no</p><p>&gt; no</p>"
@@ -262,6 +277,7 @@ static const char example_md[] =
 
 static void test_example_output(void **state)
 {
+    (void)state;
     char *m = html2md(example_html, strlen(example_html),
                       "https://simonwillison.net/2024/Dec/19/is-ai-progress-slowing-down/");
     assert_string_equal(m, example_md);
@@ -279,6 +295,7 @@ static void test_example_output(void **state)
  * and "<p><small></small>Via <a>...</a></small></p>" (SOURCES.md). */
 static void test_simonwillison_blogmark(void **state)
 {
+    (void)state;
     const char *html =
         "<p><a href=\"https://www.aisnakeoil.com/p/is-ai-progress-slowing-down\">Is AI progress "
         "slowing down?</a></p>\n"
@@ -299,6 +316,7 @@ static void test_simonwillison_blogmark(void **state)
 
 static void test_deep_nesting(void **state)
 {
+    (void)state;
     const size_t depth = 100000;
     struct buf b = {0};
     buf_puts(&b, "<p>before</p>");
@@ -334,6 +352,7 @@ static void test_deep_nesting(void **state)
 
 static void test_output_bounded(void **state)
 {
+    (void)state;
     struct buf b = {0};
     for (int i = 0; i < 2000; i++)
         buf_puts(&b, "<a href=a>y</a><br>");
@@ -351,6 +370,7 @@ static void test_output_bounded(void **state)
 
 static void test_invalid_utf8(void **state)
 {
+    (void)state;
     /* One bad byte must not turn the rest of the document into Latin-1 mojibake. */
     const char html[] = "<p>caf\xC3\xA9 \xFF x</p><p>na\xC3\xAFve \xE6\x97\xA5\xE6\x9C\xAC</p>";
     expect_md(html, NULL, "caf\xC3\xA9 \xEF\xBF\xBD x\n\nna\xC3\xAFve \xE6\x97\xA5\xE6\x9C\xAC\n");
@@ -362,6 +382,7 @@ static void test_invalid_utf8(void **state)
 
 static void test_html_to_text(void **state)
 {
+    (void)state;
     const char *html = "<h1>Title</h1><p>Hello <b>big</b>\n world.</p><ul><li>one</li><li>two</li>"
                        "</ul>a<br>b<table><tr><td>x</td><td>y</td></tr></table><script>z()</script>"
                        "<img alt=\"skip\" src=\"i.png\"><figure><figcaption>cap</figcaption></figure>"
@@ -445,6 +466,7 @@ static void test_convert_corpus(void **state)
 
 static void test_cmd(void **state)
 {
+    (void)state;
     char path[] = "/tmp/feedsd-test-html2md-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -482,6 +504,7 @@ static void test_cmd(void **state)
  * was checked with cmark-gfm: it renders the element as meant. */
 static void test_emphasis_flanking(void **state)
 {
+    (void)state;
     /* "**Note:**text" is not bold: the colon moves out */
     expect_md("<p><b>Note:</b>text</p>", NULL, "**Note**:text\n");
     expect_md("<p>a<b>(x)</b>b</p>", NULL, "a(**x**)b\n");
@@ -511,6 +534,7 @@ static void test_emphasis_flanking(void **state)
 /* GFM's autolink extension must not turn text into links the post did not have. */
 static void test_no_autolinks(void **state)
 {
+    (void)state;
     expect_md("<p>see http://x.com/a and www.y.org, HTTPS://z.io</p>", NULL,
               "see http\\://x.com/a and www\\.y.org, HTTPS\\://z.io\n");
     expect_md("<p>mailto:x and awww.b and http:/x</p>", NULL, "mailto:x and awww.b and http:/x\n");
@@ -518,6 +542,7 @@ static void test_no_autolinks(void **state)
 
 static void test_code_with_links(void **state)
 {
+    (void)state;
     expect_md("<p><code><a href=\"https://im.org/d\">-define</a> icon:x</code> y</p>", NULL,
               "[`-define`](https://im.org/d) `icon:x` y\n");
     /* a <pre> with links: code spans and links, lines joined by hard breaks */
@@ -533,6 +558,7 @@ static void test_code_with_links(void **state)
  * follows them becomes their children and must still be rendered. */
 static void test_void_html5(void **state)
 {
+    (void)state;
     expect_md("<picture><source srcset=\"a.webp\"><img src=\"http://y/i.jpg\" alt=\"z\">"
               "</picture><p>Th</p>", NULL, "![z](http://y/i.jpg)\n\nTh\n");
     expect_md("<p><embed src=\"http://x/e.swf\"> after</p>", NULL,

@@ -74,6 +74,7 @@ static const struct { const char *in, *out; } yaml_cases[] = {
 
 static void yaml_table(void **state)
 {
+    (void)state;
     for (size_t i = 0; i < sizeof yaml_cases / sizeof *yaml_cases; i++) {
         char *y = yaml_scalar(yaml_cases[i].in);
         if (strcmp(y, yaml_cases[i].out))
@@ -89,6 +90,7 @@ static void yaml_table(void **state)
  * "key: value" position of the front matter. Skips when python3 or PyYAML is missing. */
 static void yaml_roundtrip_pyyaml(void **state)
 {
+    (void)state;
     if (system("python3 -c 'import yaml' >/dev/null 2>&1") != 0)
         skip();
     char ydoc[] = "/tmp/feedsd-yaml-XXXXXX", hexf[] = "/tmp/feedsd-hex-XXXXXX";
@@ -128,6 +130,7 @@ static void yaml_roundtrip_pyyaml(void **state)
 
 static void slug_cases(void **state)
 {
+    (void)state;
     static const struct { const char *in; size_t max; const char *out; } c[] = {
         {"Is AI progress slowing down?", 80, "is-ai-progress-slowing-down"},
         {"Crème brûlée à Paris", 80, "creme-brulee-a-paris"},
@@ -178,6 +181,7 @@ static void check_path(const char *pattern, const char *title, const char *feed,
 
 static void path_patterns(void **state)
 {
+    (void)state;
     use_tz("UTC0");
     check_path(NULL, "Is AI progress slowing down?", NULL,
                "2024-12-20-is-ai-progress-slowing-down.md");
@@ -195,6 +199,7 @@ static void path_patterns(void **state)
 
 static void path_fallbacks_and_traversal(void **state)
 {
+    (void)state;
     use_tz("UTC0");
     check_path(NULL, "中文标题", NULL, "2024-12-20-post-01234567.md");
     check_path("{slug}.md", "中文标题", NULL, "post-01234567.md");
@@ -225,6 +230,7 @@ static int path_starts(const char *pattern, const char *title, const char *feed,
 
 static void path_hashed_feed(void **state)
 {
+    (void)state;
     use_tz("UTC0");
     assert_true(path_starts("{feed}/{slug}.md", "Hello", "中文博客", "feed-", "/hello.md"));
     assert_true(path_starts("{feed}/{slug}.md", "x", "../..", "feed-", "/x.md"));
@@ -232,6 +238,7 @@ static void path_hashed_feed(void **state)
 
 static void path_timezone(void **state)
 {
+    (void)state;
     use_tz("EST5");   /* 03:00Z is still the 19th in New York */
     check_path(NULL, "Hello", NULL, "2024-12-19-hello.md");
     use_tz("UTC0");
@@ -239,6 +246,7 @@ static void path_timezone(void **state)
 
 static void path_long_names(void **state)
 {
+    (void)state;
     use_tz("UTC0");
     struct buf t = {0};
     for (int i = 0; i < 200; i++)
@@ -270,6 +278,7 @@ static void path_long_names(void **state)
 
 static void path_suffixed(void **state)
 {
+    (void)state;
     static const struct { const char *in, *sfx, *out; } c[] = {
         {"2024/x/foo.md", "abc123", "2024/x/foo-abc123.md"},
         {"foo.md", "1a2b3c4d", "foo-1a2b3c4d.md"},
@@ -286,6 +295,7 @@ static void path_suffixed(void **state)
 
 static void pattern_check(void **state)
 {
+    (void)state;
     char err[256];
     static const char *ok[] = {"{date}-{slug}.md", "{year}/{feed}/{slug}.md",
                                "{year}/{month}/{day}/{id}.md", "posts/{slug}-{id}.markdown"};
@@ -336,6 +346,7 @@ static char *between(const char *s, const char *from, const char *to)
  * extra.published after original_title. */
 static void render_matches_example(void **state)
 {
+    (void)state;
     use_tz("UTC0");
     char *ex = read_example();
     char *summary = between(ex, "## Summary\n", "## Full Content\n");
@@ -389,6 +400,7 @@ static void render_matches_example(void **state)
 
 static void render_extras_and_edges(void **state)
 {
+    (void)state;
     use_tz("UTC0");
     struct post p = {
         .title = "yes",
@@ -438,6 +450,7 @@ static void render_extras_and_edges(void **state)
 /* The front matter of hostile titles must parse back to the same strings. */
 static void render_front_matter_pyyaml(void **state)
 {
+    (void)state;
     if (system("python3 -c 'import yaml' >/dev/null 2>&1") != 0)
         skip();
     use_tz("UTC0");
@@ -509,6 +522,7 @@ static int hidden_files(const char *dir)
 
 static void write_creates_and_overwrites(void **state)
 {
+    (void)state;
     char *dir = make_tmpdir(), err[512];
     assert_int_equal(output_write_atomic(dir, "2024/feed/a.md", "first\n", err, sizeof err), 0);
     char *s = slurp(dir, "2024/feed/a.md");
@@ -541,6 +555,7 @@ static void write_creates_and_overwrites(void **state)
 
 static void write_errors(void **state)
 {
+    (void)state;
     char *dir = make_tmpdir(), err[512];
     /* a folder in the path is a regular file: ENOTDIR, nothing left behind */
     assert_int_equal(output_write_atomic(dir, "file", "x", err, sizeof err), 0);
@@ -574,6 +589,7 @@ static void write_errors(void **state)
  * reports the error, leaves no temporary file and does not touch the old file. */
 static void write_failure_cleans_up(void **state)
 {
+    (void)state;
     char *dir = make_tmpdir(), err[512];
     assert_int_equal(output_write_atomic(dir, "a.md", "old", err, sizeof err), 0);
     struct buf big = {0};

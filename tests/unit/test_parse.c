@@ -90,6 +90,7 @@ static void assert_date(int64_t t, const char *want)
 
 static void test_rss20(void **state)
 {
+    (void)state;
     struct feed *f = parse_str(
         "<?xml version=\"1.0\"?>\n"
         "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\""
@@ -139,6 +140,7 @@ static void test_rss20(void **state)
 
 static void test_rss_versions(void **state)
 {
+    (void)state;
     static const struct { const char *doc; enum feed_format fmt; } cases[] = {
         {"<rss version=\"0.91\"><channel><title>t</title></channel></rss>", FEED_RSS091},
         {"<rss version=\"0.92\"><channel><title>t</title></channel></rss>", FEED_RSS092},
@@ -159,6 +161,7 @@ static void test_rss_versions(void **state)
 
 static void test_rss10(void **state)
 {
+    (void)state;
     struct feed *f = parse_str(
         "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
         "xmlns=\"http://purl.org/rss/1.0/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
@@ -180,6 +183,7 @@ static void test_rss10(void **state)
 
 static void test_atom10(void **state)
 {
+    (void)state;
     struct feed *f = parse_str(
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"de\">"
         "<title type=\"html\">A &amp;amp; B &lt;i&gt;x&lt;/i&gt;</title><subtitle>sub</subtitle>"
@@ -230,6 +234,7 @@ static void test_atom10(void **state)
 
 static void test_atom03(void **state)
 {
+    (void)state;
     struct feed *f = parse_str(
         "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>Old</title>"
         "<tagline>tl</tagline><modified>2004-05-01T00:00:00Z</modified>"
@@ -249,6 +254,7 @@ static void test_atom03(void **state)
 
 static void test_jsonfeed(void **state)
 {
+    (void)state;
     struct feed *f = parse_str(
         "{\"version\":\"http://jsonfeed.org/version/1\",\"title\":\"J &#8211; F\","
         "\"home_page_url\":\"https://j.com/\",\"authors\":[{\"name\":\"Ann\"}],"
@@ -276,6 +282,7 @@ static void test_jsonfeed(void **state)
 
 static void test_unclosed_recovers(void **state)
 {
+    (void)state;
     struct feed *f = parse_str("<rss version=\"2.0\"><channel><title>t</title>"
                                "<item><title>A</title></item><item><title>B &hellip;</title>", NULL);
     assert_int_equal(f->nentries, 2);
@@ -285,6 +292,7 @@ static void test_unclosed_recovers(void **state)
 
 static void test_entity_declaration_refused(void **state)
 {
+    (void)state;
     const char *doc = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\">"
                       "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
                       "<rss><channel><title>&b;</title></channel></rss>";
@@ -296,6 +304,7 @@ static void test_entity_declaration_refused(void **state)
 
 static void test_deep_nesting(void **state)
 {
+    (void)state;
     struct buf b = {0};
     buf_puts(&b, "<rss><channel><item><title>deep</title><description>");
     for (int i = 0; i < 5000; i++)
@@ -315,6 +324,7 @@ static void test_deep_nesting(void **state)
 
 static void test_not_a_feed_inline(void **state)
 {
+    (void)state;
     static const char *const docs[] = {
         "<!DOCTYPE html><html><head><title>Hello</title></head><body>x</body></html>",
         "{\"rss\":{\"channel\":{}}}", "[1,2]", "", "   \n", "<opml><body/></opml>", "garbage",
@@ -330,6 +340,7 @@ static void test_not_a_feed_inline(void **state)
 
 static void test_json_output(void **state)
 {
+    (void)state;
     struct feed *f = parse_str("<rss><channel><item><title>x</title></item></channel></rss>", NULL);
     char *out = NULL;
     size_t len = 0;
@@ -355,6 +366,7 @@ static void test_json_output(void **state)
 
 static void test_xml_base_inherit(void **state)
 {
+    (void)state;
     struct feed *f = parse_file("gofeed-atom-xml-base-inherit.xml", NULL);
     json_t *exp = load_expected("expected/gofeed-atom-xml-base-inherit.gofeed.json");
     json_t *e0 = json_array_get(json_object_get(exp, "entries"), 0);
@@ -393,6 +405,7 @@ static void test_xml_base_inherit(void **state)
 
 static void test_entities(void **state)
 {
+    (void)state;
     struct feed *f = parse_file("feedparser-undeclared-nbsp.xml", NULL);
     assert_string_equal(f->title, "testing \xC2\xA0 entity");
     feed_free(f);
@@ -424,6 +437,7 @@ static void test_entities(void **state)
 
 static void test_encodings(void **state)
 {
+    (void)state;
     static const struct { const char *file; const char *title; int entry; } cases[] = {
         {"mini-rss2-koi8-r.xml", "Пример RSS ленты", -1},
         {"mini-rss2-windows-1252.xml", "Euro €", -1},
@@ -465,6 +479,7 @@ static void test_encodings(void **state)
 /* The HTTP charset is the hint for undeclared legacy bytes, but never beats valid UTF-8. */
 static void test_http_charset(void **state)
 {
+    (void)state;
     size_t len;
     char *data = load("le-cercle-psy-rss2-latin1-no-decl.xml", &len);
     struct feed *f = NULL;
@@ -486,6 +501,7 @@ static void test_http_charset(void **state)
 
 static void test_not_a_feed_files(void **state)
 {
+    (void)state;
     assert_true(parse_file_fails("marketwatch-html-not-a-feed.xml"));
     assert_non_null(strstr(errbuf, "HTML"));
     assert_non_null(strstr(errbuf, "Document Moved"));
@@ -497,6 +513,7 @@ static void test_not_a_feed_files(void **state)
 
 static void test_quirky_documents(void **state)
 {
+    (void)state;
     struct feed *f = parse_file("tablix-avian-atom-inside-xhtml.xml", NULL);
     assert_int_equal(f->format, FEED_ATOM10);
     assert_string_equal(f->title, "Avian’s Blog");
@@ -543,6 +560,7 @@ static void test_quirky_documents(void **state)
 /* rss-parser recorded title, link and isoDate for these real feeds. */
 static void test_expected_rss_parser(void **state)
 {
+    (void)state;
     static const char *const pairs[][2] = {
         {"heise-developer-atom.xml", "expected/heise-developer-atom.rss-parser.json"},
         {"craigslist-rss1-rdf.xml", "expected/craigslist-rss1-rdf.rss-parser.json"},
@@ -584,6 +602,7 @@ static void test_expected_rss_parser(void **state)
 /* feed-rs recorded entries as {title:{content}, links:[{href}], published, updated}. */
 static void test_expected_feed_rs(void **state)
 {
+    (void)state;
     static const char *const pairs[][2] = {
         {"spiegel-update-podcast-rss2.xml", "expected/spiegel-update-podcast-rss2.feed-rs.json"},
         {"bbc-in-our-time-podcast-rss2.xml", "expected/bbc-in-our-time-podcast-rss2.feed-rs.json"},

@@ -123,6 +123,7 @@ static char *extract(const char *html, const char *base)
 
 static void test_daringfireball(void **state)
 {
+    (void)state;
     size_t n, m;
     char *src = read_page("daringfireball-1.source.html", &n);
     char *want = read_page("daringfireball-1.readability-expected.html", &m);
@@ -153,6 +154,7 @@ static const char article_paras[] =
 
 static void test_synthetic_boilerplate(void **state)
 {
+    (void)state;
     struct buf page = {0};
     buf_puts(&page,
              "<html><head><title>T</title><script>var x = 'navigation';</script></head><body>"
@@ -189,6 +191,7 @@ static void test_synthetic_boilerplate(void **state)
  * link-heavy related-links block between them is not. */
 static void test_synthetic_siblings(void **state)
 {
+    (void)state;
     struct buf page = {0};
     buf_puts(&page, "<html><body><main><div class=\"post\">");
     buf_puts(&page, article_paras);
@@ -207,6 +210,7 @@ static void test_synthetic_siblings(void **state)
 
 static void test_no_article(void **state)
 {
+    (void)state;
     char err[256] = "";
     const char *pages[] = {
         "",
@@ -227,6 +231,7 @@ static void test_no_article(void **state)
  * stops reading at depth 256: a page deeper than that gets a clear reason. */
 static void test_deep_and_large(void **state)
 {
+    (void)state;
     struct buf page = {0};
     buf_puts(&page, "<html><body>");
     for (int i = 0; i < 200; i++)

@@ -55,6 +55,7 @@ static const struct {
 
 static void replay_all(void **state)
 {
+    (void)state;
     int replayed = 0;
     for (size_t t = 0; t < sizeof targets / sizeof *targets; t++) {
         char dir[256];
@@ -97,6 +98,7 @@ static struct feed *parse_file(const char *name)
  * document is well-formed: all of its entries, whatever the chunk size. */
 static void bom_utf8_stray_byte(void **state)
 {
+    (void)state;
     struct feed *f = parse_file("bom-utf8-stray-latin1-byte.xml");
     assert_int_equal(f->nentries, 2);
     assert_string_equal(f->link, "http://www.example.com/");
@@ -106,6 +108,7 @@ static void bom_utf8_stray_byte(void **state)
 /* A NUL byte ended the document where it stood, so every later entry was lost. */
 static void nul_byte_keeps_later_entries(void **state)
 {
+    (void)state;
     static const char doc[] =
         "<rss version=\"2.0\"><channel><title>T\0itle</title>"
         "<item><title>one</title><guid>1</guid></item>\0\0"
@@ -123,6 +126,7 @@ static void nul_byte_keeps_later_entries(void **state)
  * empty or truncated URL. */
 static void opml_plain_nul(void **state)
 {
+    (void)state;
     char *data;
     size_t len, n = 0;
     struct opml_feed *v = NULL;
@@ -138,6 +142,7 @@ static void opml_plain_nul(void **state)
 /* BOM, blanks, then a comment on line 1: nothing to subscribe to (was an empty URL). */
 static void opml_bom_blank_comment(void **state)
 {
+    (void)state;
     static const char data[] = "\xEF\xBB\xBF #x\nhttps://a.example/feed\n";
     size_t n = 0;
     struct opml_feed *v = NULL;
@@ -154,6 +159,7 @@ static void opml_bom_blank_comment(void **state)
  * boundaries fall inside names, references and multi-byte characters). */
 static void chunking_invariance_on_corpus(void **state)
 {
+    (void)state;
     const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
                                                 : "../shared/testdata/feeds";
     DIR *d = opendir(dir);

@@ -66,6 +66,7 @@ static void expect_split(const char *text, const char *const *want, size_t nwant
 
 static void test_split_latin(void **state)
 {
+    (void)state;
     const char *const w1[] = {"Dr. Smith paid $3.14 for it, e.g. at the U.S. store.",
                               "Was it worth it?!", "\"Yes,\" he said.", "J. R. R. Tolkien agreed"};
     expect_split("Dr. Smith paid $3.14 for it, e.g. at the U.S. store. Was it worth it?! "
@@ -79,6 +80,7 @@ static void test_split_latin(void **state)
 
 static void test_split_cjk(void **state)
 {
+    (void)state;
     const char *const zh[] = {"今天天气很好。", "我们去公园散步吧！", "你觉得怎么样？",
                               "「好的。」", "没有标点的结尾"};
     expect_split("今天天气很好。我们去公园散步吧！你觉得怎么样？「好的。」没有标点的结尾", zh, 5);
@@ -88,6 +90,7 @@ static void test_split_cjk(void **state)
 
 static void test_empty(void **state)
 {
+    (void)state;
     char *s = summarize_extractive("", NULL);
     assert_string_equal(s, "");
     free(s);
@@ -117,6 +120,7 @@ static const char article[] =
 
 static void test_english_article(void **state)
 {
+    (void)state;
     char *s = summ(article, 3, 600);
     assert_true(strlen(s) <= 600);
     /* the informative sentences, not the asides, not the template */
@@ -148,6 +152,7 @@ static void test_english_article(void **state)
 
 static void test_budget_and_cut(void **state)
 {
+    (void)state;
     char *s = summ(article, 3, 200);
     assert_true(strlen(s) <= 200);
     assert_true(strlen(s) > 0);
@@ -187,6 +192,7 @@ static void test_budget_and_cut(void **state)
 
 static void test_chinese(void **state)
 {
+    (void)state;
     const char *text =
         "人工智能的进步是否正在放缓？这是最近讨论最多的问题。"
         "研究者认为模型扩展的收益正在减少，推理扩展成为新的方向。"
@@ -208,6 +214,7 @@ static void test_chinese(void **state)
 
 static void test_japanese(void **state)
 {
+    (void)state;
     const char *text =
         "新しい検索エンジンが公開された。"
         "この検索エンジンは大規模言語モデルを使って検索結果を要約する。"
@@ -226,6 +233,7 @@ static void test_japanese(void **state)
 
 static void test_escaping(void **state)
 {
+    (void)state;
     char *s = summ("Use *stars* and [brackets] with `ticks` in the text of this sentence.", 3, 600);
     assert_string_equal(s, "Use \\*stars\\* and \\[brackets\\] with \\`ticks\\` in the text of this "
                            "sentence.");
@@ -324,6 +332,7 @@ static void summarize_node_text(xmlNode *n, size_t *entries)
 
 static void test_testdata_budget(void **state)
 {
+    (void)state;
     /* make runs the tests from the repository's root; shared/ sits beside it */
     const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
                                                : "../shared/testdata/feeds";
