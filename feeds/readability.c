@@ -27,6 +27,7 @@
 #include <libxml/HTMLtree.h>
 
 #include "common/util.h"
+#include "feeds/html2md_int.h"   /* html_is_hidden: the same rule as html2md */
 #include "feeds/url.h"
 
 /* An article shorter than this is a teaser or an error page, not worth replacing the
@@ -197,25 +198,6 @@ static int class_weight(xmlNode *n, int *pos, int *neg)
     return w;
 }
 
-static int is_hidden(xmlNode *n)
-{
-    if (!n->properties)
-        return 0;
-    if (xmlHasProp(n, (const xmlChar *)"hidden"))
-        return 1;
-    char *style = attr(n, "style");
-    if (!style)
-        return 0;
-    char *w = style;
-    for (char *r = style; *r; r++)
-        if (!isspace((unsigned char)*r))
-            *w++ = (char)tolower((unsigned char)*r);
-    *w = '\0';
-    int hidden = strstr(style, "display:none") || strstr(style, "visibility:hidden");
-    free(style);
-    return hidden;
-}
-
 /* ---- the steps ---------------------------------------------------------------------- */
 
 struct nodes {
@@ -254,7 +236,7 @@ static void prune(xmlNode *body)
             const struct tag *t = tag_of(n);
             int pos, neg;
             int unlikely = !(t->flags & T_KEEP) && (class_weight(n, &pos, &neg), neg && !pos);
-            if ((t->flags & T_DROP) || unlikely || is_hidden(n)) {
+            if ((t->flags & T_DROP) || unlikely || html_is_hidden(n)) {
                 nodes_add(&gone, n);
                 skip = 1;
             }
