@@ -48,6 +48,9 @@ char *str_squash_ws(char *s);
 int str_empty(const char *s);          /* NULL or only whitespace */
 int str_has_prefix(const char *s, const char *prefix);
 
+/* Wall-clock time in milliseconds (queue times stored in the database). */
+int64_t time_wall_ms(void);
+
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer, NUL-terminated. 0 / -1 (errno). */
 int file_read_all(const char *path, char **out, size_t *len);
 

@@ -22,7 +22,10 @@
 void config_defaults(struct config *c)
 {
     memset(c, 0, sizeof *c);
-    c->database = xstrdup("feedsd.db");
+    /* Under systemd's StateDirectory= (systemd.exec(5)) the database lives there, for the
+     * daemon and for every command run in the same environment. */
+    const char *state = getenv("STATE_DIRECTORY");
+    c->database = state && *state ? xasprintf("%s/feedsd.db", state) : xstrdup("feedsd.db");
     c->output = xstrdup("out");
     c->filename = xstrdup("{date}-{slug}.md");
     c->interval = 3600;

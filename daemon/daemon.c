@@ -66,11 +66,6 @@ static int effective_backlog(const struct app *app, int per_feed)
 static int load_config(struct app *app, struct config *c, char *err, size_t errlen)
 {
     config_defaults(c);
-    const char *state = getenv("STATE_DIRECTORY");   /* systemd.exec(5) StateDirectory= */
-    if (state && *state) {
-        free(c->database);
-        c->database = xasprintf("%s/feedsd.db", state);
-    }
     if (app->config_path && config_load(c, app->config_path, err, errlen) < 0)
         return -1;
     if (app->opt_database) {

@@ -114,25 +114,6 @@ int http_get(const char *url, const char *user_agent, struct http_body *out, cha
     return ret;
 }
 
-char *http_charset(const char *ct)
-{
-    if (!ct)
-        return NULL;
-    for (const char *p = strchr(ct, ';'); p; p = strchr(p + 1, ';')) {
-        const char *q = p + 1;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (strncasecmp(q, "charset=", 8))
-            continue;
-        q += 8;
-        if (*q == '"')
-            q++;
-        size_t n = strcspn(q, "\"; \t");
-        return n ? xstrndup(q, n) : NULL;
-    }
-    return NULL;
-}
-
 void http_body_free(struct http_body *b)
 {
     free(b->data);

@@ -27,9 +27,6 @@ extern int http_get_allow_private;
 int http_get(const char *url, const char *user_agent, struct http_body *out, char *err,
              size_t errlen);
 
-/* The charset parameter of a Content-Type value, malloc'd, or NULL. */
-char *http_charset(const char *content_type);
-
 void http_body_free(struct http_body *b);
 
 #endif

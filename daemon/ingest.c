@@ -12,23 +12,9 @@
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/schedule.h"
+#include "feeds/encoding.h"
 #include "feeds/identity.h"
 #include "feeds/parse.h"
-
-/* charset parameter of a Content-Type value (RFC 9110 8.3.2), malloc'd or NULL. */
-static char *content_type_charset(const char *ct)
-{
-    if (!ct)
-        return NULL;
-    const char *p = strcasestr(ct, "charset=");
-    if (!p)
-        return NULL;
-    p += 8;
-    if (*p == '"')
-        p++;
-    size_t n = strcspn(p, "\"; \t");
-    return n ? xstrndup(p, n) : NULL;
-}
 
 static int64_t entry_date(const struct entry *e)
 {
@@ -232,7 +218,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         snprintf(err, errlen, "HTTP status %ld", r->status);
         goto out;
     }
-    char *charset = content_type_charset(r->content_type);
+    char *charset = encoding_charset_param(r->content_type);
     const char *base = r->effective_url ? r->effective_url : fs->url;
     int prc = feed_parse(r->body, r->len, base, charset, &f, err, errlen);
     free(charset);

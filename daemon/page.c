@@ -29,13 +29,6 @@ struct page_job {
     char *url;
 };
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *policy_of(const struct app *app, const char *feed_url)
 {
     const struct feed_conf *fc = config_feed(&app->cfg, feed_url);
@@ -118,7 +111,7 @@ static void page_done(void *ud, const struct fetch_result *r)
             int64_t wait = (app->once ? 1000LL : 60000LL) << e.page_attempts;
             log_warn("%s: page fetch failed (%s); retry in %llds", j->url, err,
                      (long long)(wait / 1000));
-            db_entry_set_page(app->db, j->entry_id, PAGE_WANTED, NULL, err, wall_ms() + wait, 1);
+            db_entry_set_page(app->db, j->entry_id, PAGE_WANTED, NULL, err, time_wall_ms() + wait, 1);
         }
     }
     if (have)
@@ -148,7 +141,7 @@ void page_kick(struct app *app)
     }
     int64_t *ids;
     size_t n;
-    int64_t now = wall_ms();
+    int64_t now = time_wall_ms();
     if (db_pages_due(app->db, now, PAGE_BATCH, &ids, &n) < 0)
         return;
     for (size_t i = 0; i < n; i++) {

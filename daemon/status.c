@@ -45,11 +45,6 @@ int cli_open(const char *config_path, const char *database, struct config *c,
 {
     config_defaults(c);
     char err[1024];
-    const char *state = getenv("STATE_DIRECTORY");
-    if (state && *state) {
-        free(c->database);
-        c->database = xasprintf("%s/feedsd.db", state);
-    }
     if (config_path && config_load(c, config_path, err, sizeof err) < 0) {
         fprintf(stderr, "feedsd: %s\n", err);
         config_free(c);

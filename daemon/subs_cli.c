@@ -14,6 +14,7 @@
 
 #include "common/util.h"
 #include "daemon/http_get.h"
+#include "feeds/encoding.h"
 #include "daemon/subs.h"
 #include "feeds/discover.h"
 #include "feeds/parse.h"
@@ -59,7 +60,7 @@ static int fetch_feed(const char *url, const char *ua, struct http_body *body,
     *feed = NULL;
     if (http_get(url, ua, body, err, errlen) < 0)
         return -1;
-    char *cs = http_charset(body->content_type);
+    char *cs = encoding_charset_param(body->content_type);
     int rc = feed_parse(body->data, body->len, body->effective_url, cs, feed, err, errlen);
     free(cs);
     return rc;

@@ -85,11 +85,6 @@ int subs_open(struct subs *s, const char *config_path, const char *database, int
     memset(s, 0, sizeof *s);
     config_defaults(&s->cfg);
     char err[1024];
-    const char *state = getenv("STATE_DIRECTORY");   /* as the service sees it */
-    if (state && *state) {
-        free(s->cfg.database);
-        s->cfg.database = xasprintf("%s/feedsd.db", state);
-    }
     if (!config_path)
         config_path = getenv("FEEDSD_CONFIG");
     int bad = config_path && config_load(&s->cfg, config_path, err, sizeof err) < 0;

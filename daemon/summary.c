@@ -16,15 +16,6 @@
 #include "feeds/html2md.h"
 #include "feeds/summarize.h"
 
-/* The queue's clock: wall-clock milliseconds (entries.sum_next), so that a one-second
- * backoff is one second and not "the next full second". */
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #define CIRCUIT_FAILURES 5      /* failures in a row that open a backend's circuit */
 #define TICK 30.0               /* seconds between scans for overdue or external work */
 
@@ -186,18 +177,21 @@ static int64_t backoff_ms(const struct app *app, int attempts)
     return (int64_t)(d * 1000.0 * (0.9 + 0.2 * (random() / (double)RAND_MAX)));
 }
 
-/* The fallback summary of an entry: built-in, or none. */
-static char *fallback_summary(struct app *app, const struct db_entry *e, const char **by)
+/* The built-in summary of a post's HTML. */
+static char *builtin_summary(struct app *app, const char *html)
 {
-    if (!strcmp(app->cfg.summary_fallback, "none")) {
-        *by = "none";
-        return xstrdup("");
-    }
-    *by = "builtin";
-    char *text = html_to_text(e->content ? e->content : "", e->content ? strlen(e->content) : 0);
+    char *text = html_to_text(html ? html : "", html ? strlen(html) : 0);
     char *s = summarize_extractive(text, &app->sopts);
     free(text);
     return s;
+}
+
+/* The fallback summary of an entry: built-in, or none. */
+static char *fallback_summary(struct app *app, const struct db_entry *e, const char **by)
+{
+    int none = !strcmp(app->cfg.summary_fallback, "none");
+    *by = none ? "none" : "builtin";
+    return none ? xstrdup("") : builtin_summary(app, e->content);
 }
 
 /* Stores a summary for one entry in its own transaction, then writes its file. */
@@ -294,7 +288,7 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
                      j->url ? j->url : "entry", why, attempts, app->cfg.summary_attempts,
                      wait / 1000.0);
             db_entry_summary_failed(app->db, j->entry_id, o->retry_after < 0, err,
-                                    wall_ms() + wait);
+                                    time_wall_ms() + wait);
             free(err);
         }
         if (have)
@@ -414,13 +408,7 @@ static int start_one(struct app *app, int64_t id, double now)
     } else if (b == SB_NONE || b == SB_BUILTIN) {
         /* The feed's summarizer changed since, or `resummarize` asked for a built-in one. */
         const char *by = b == SB_NONE ? "none" : "builtin";
-        char *s = b == SB_NONE ? xstrdup("") : NULL;
-        if (!s) {
-            char *text = html_to_text(e.content ? e.content : "",
-                                      e.content ? strlen(e.content) : 0);
-            s = summarize_extractive(text, &app->sopts);
-            free(text);
-        }
+        char *s = b == SB_NONE ? xstrdup("") : builtin_summary(app, e.content);
         struct db_summary sum = {.summary = s, .by = by};
         store_and_write(app, e.id, &sum, NULL);
         free(s);
@@ -488,7 +476,7 @@ void summary_kick(struct app *app)
     if (!st || app->stopping)
         return;
     double now = ev_now(app->loop);
-    int64_t wall = wall_ms();
+    int64_t wall = time_wall_ms();
     st->in_kick = 1;
     write_overdue(app);
     int64_t *ids;

@@ -561,3 +561,22 @@ copy:
     doc->owned = encoding_xml_to_utf8(data, len, http_charset, &doc->body_len, NULL, 0);
     doc->body = doc->owned;
 }
+
+char *encoding_charset_param(const char *ct)
+{
+    if (!ct)
+        return NULL;
+    for (const char *p = strchr(ct, ';'); p; p = strchr(p + 1, ';')) {
+        const char *q = p + 1;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncasecmp(q, "charset=", 8))
+            continue;
+        q += 8;
+        if (*q == '"')
+            q++;
+        size_t n = strcspn(q, "\"; \t");
+        return n ? xstrndup(q, n) : NULL;
+    }
+    return NULL;
+}

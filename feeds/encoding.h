@@ -45,6 +45,9 @@ void encoding_xml_prepare(const char *data, size_t len, const char *http_charset
  * characters except tab and newline are removed. */
 char *text_fix_utf8(const char *s);
 
+/* The charset parameter of a Content-Type value (RFC 9110 8.3.2), malloc'd, or NULL. */
+char *encoding_charset_param(const char *content_type);
+
 /* text_fix_utf8() that consumes s (malloc'd): returns s itself when nothing needs
  * fixing, else the fixed copy (s is freed). */
 char *text_fix_utf8_take(char *s);
