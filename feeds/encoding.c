@@ -580,3 +580,8 @@ char *encoding_charset_param(const char *ct)
     }
     return NULL;
 }
+
+int encoding_xml_chars_ok(const char *s, size_t n)
+{
+    return xml_chars_ok(s, n);
+}

@@ -39,6 +39,11 @@ struct xml_utf8_doc {
 void encoding_xml_prepare(const char *data, size_t len, const char *http_charset,
                           struct xml_utf8_doc *doc);
 
+/* 1 when s[0..n) is UTF-8 that encoding_xml_prepare() hands to the parser as it is
+ * (well-formed, and only characters XML 1.0 allows): the test a document read piece by
+ * piece passes piece by piece (cut between characters). */
+int encoding_xml_chars_ok(const char *s, size_t n);
+
 /* Returns a malloc'd copy of s in which every C1 control (U+0080-U+009F) is replaced by
  * the windows-1252 character of the same byte value (feeds produced from cp1252 text
  * write "don&#146;t" for "don't"), invalid UTF-8 becomes U+FFFD and other control

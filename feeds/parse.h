@@ -17,6 +17,18 @@
 int feed_parse(const char *data, size_t len, const char *base_url, const char *http_charset,
                struct feed **out, char *err, size_t errlen);
 
+/* feed_parse() of the len bytes of the file fd (read with pread(2) from offset 0, so the
+ * offset of fd does not matter), without holding them in memory when the document is
+ * clean, well-formed UTF-8 XML (the common case); other documents are read whole. The
+ * result is what feed_parse() gives for the same bytes. */
+int feed_parse_fd(int fd, size_t len, const char *base_url, const char *http_charset,
+                  struct feed **out, char *err, size_t errlen);
+/* The same, reading chunk bytes at a time (tests use small pieces); *whole (may be NULL)
+ * is set to 1 when the document was read whole instead. */
+int feed_parse_fd_chunked(int fd, size_t len, const char *base_url, const char *http_charset,
+                          size_t chunk, struct feed **out, int *whole, char *err,
+                          size_t errlen);
+
 /* `feedsd parse [--base-url URL] FILE`: argv[0] is "parse". Returns the exit status. */
 int cmd_parse(int argc, char **argv);
 

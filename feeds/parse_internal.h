@@ -33,6 +33,20 @@ int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen
                     const char *base_url, size_t chunk, struct feed **out, int *recovered,
                     char *err, size_t errlen);
 
+/* A document handed to the parser piece by piece: next() sets *p and *n to the next
+ * piece (valid until the following call) and returns 1, or returns 0 at the end. */
+struct xml_source {
+    int (*next)(struct xml_source *src, const char **p, size_t *n);
+};
+
+/* The strict pass of parse_xml_parts() over a document that src yields (UTF-8 with a
+ * tidy prolog, as encoding_xml_prepare() makes it): 0 with *out set when the document is
+ * a well-formed feed; 1 when it is not (the caller then takes the whole-document path,
+ * which recovers what it can and words the error); -1 with a reason in err when it is
+ * refused (entity declarations). */
+int parse_xml_source(struct xml_source *src, const char *base_url, struct feed **out,
+                     char *err, size_t errlen);
+
 /* JSON Feed 1.0/1.1. Returns 0 with *out set, or -1 with a reason in err. */
 int jsonfeed_parse(const char *data, size_t len, const char *base_url, struct feed **out,
                    char *err, size_t errlen);

@@ -511,12 +511,43 @@ static const char *doc_joined(struct doc *d)
     return d->joined;
 }
 
-/* One pass over the document, handed to libxml2 chunk bytes at a time. The chunks are
- * cut from head + body as if they were one buffer (libxml2's error recovery looks at
- * chunk ends); only a chunk that straddles the two is copied. Returns 1 when libxml2
- * found it well-formed. */
-static int run_sax(struct run *r, const struct doc *d, const char *base_url, int recover,
-                   size_t chunk)
+/* The pieces of head + body, chunk bytes at a time, cut as if they were one buffer
+ * (libxml2's error recovery looks at chunk ends); only a chunk that straddles the two is
+ * copied. */
+struct doc_source {
+    struct xml_source src;
+    const struct doc *d;
+    size_t chunk, off;
+    char *straddle;
+};
+
+static int doc_next(struct xml_source *src, const char **out, size_t *outlen)
+{
+    struct doc_source *s = (struct doc_source *)src;
+    const struct doc *d = s->d;
+    size_t len = d->hlen + d->blen, off = s->off;
+    if (off >= len)
+        return 0;
+    size_t n = len - off < s->chunk ? len - off : s->chunk;
+    if (off >= d->hlen) {
+        *out = d->body + (off - d->hlen);
+    } else if (off + n <= d->hlen) {
+        *out = d->head + off;
+    } else {
+        size_t h = d->hlen - off;
+        s->straddle = xrealloc(s->straddle, n);
+        memcpy(s->straddle, d->head + off, h);
+        memcpy(s->straddle + h, d->body, n - h);
+        *out = s->straddle;
+    }
+    *outlen = n;
+    s->off += n;
+    return 1;
+}
+
+/* One pass over the document, handed to libxml2 piece by piece as src yields it.
+ * Returns 1 when libxml2 found it well-formed. */
+static int run_sax(struct run *r, struct xml_source *src, const char *base_url, int recover)
 {
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
@@ -537,28 +568,13 @@ static int run_sax(struct run *r, const struct doc *d, const char *base_url, int
         return 0;
     r->st.ctxt = ctxt;
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | (recover ? XML_PARSE_RECOVER : 0));
-    size_t len = d->hlen + d->blen;
-    char *straddle = NULL;
-    for (size_t off = 0; off < len && !r->st.refused;) {
-        size_t n = len - off < chunk ? len - off : chunk;
-        const char *p;
-        if (off >= d->hlen) {
-            p = d->body + (off - d->hlen);
-        } else if (off + n <= d->hlen) {
-            p = d->head + off;
-        } else {
-            size_t h = d->hlen - off;
-            straddle = xrealloc(straddle, n);
-            memcpy(straddle, d->head + off, h);
-            memcpy(straddle + h, d->body, n - h);
-            p = straddle;
-        }
+    const char *p;
+    size_t n;
+    while (!r->st.refused && src->next(src, &p, &n)) {
         xmlParseChunk(ctxt, p, (int)n, 0);
-        off += n;
         if (!recover && !ctxt->wellFormed)
             break;   /* libxml2 stopped calling SAX; the recovery pass takes over */
     }
-    free(straddle);
     if (!r->st.refused)
         xmlParseChunk(ctxt, NULL, 0, 1);
     int ok = ctxt->wellFormed && !r->st.refused;
@@ -569,6 +585,34 @@ static int run_sax(struct run *r, const struct doc *d, const char *base_url, int
     if (r->st.found_root)
         xml_feed_end(&r->st);
     return ok;
+}
+
+static int run_sax_doc(struct run *r, const struct doc *d, const char *base_url, int recover,
+                       size_t chunk)
+{
+    struct doc_source s = {.src = {.next = doc_next}, .d = d, .chunk = chunk};
+    int ok = run_sax(r, &s.src, base_url, recover);
+    free(s.straddle);
+    return ok;
+}
+
+int parse_xml_source(struct xml_source *src, const char *base_url, struct feed **out,
+                     char *err, size_t errlen)
+{
+    struct run *r = xcalloc(1, sizeof *r);
+    int ok = run_sax(r, src, base_url, 0);
+    int rc = 1;
+    if (r->st.refused) {
+        snprintf(err, errlen, "refused: the document declares entities");
+        rc = -1;
+    } else if (ok && r->st.found_root) {
+        *out = r->st.feed;
+        r->st.feed = NULL;
+        rc = 0;
+    }
+    state_free(&r->st);
+    free(r);
+    return rc;
 }
 
 /* Extracts the <title> of an HTML page for the "not a feed" message. */
@@ -621,7 +665,7 @@ int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen
         chunk = INT_MAX;   /* xmlParseChunk takes an int */
     struct doc d = {.head = head, .body = body, .hlen = head ? hlen : 0, .blen = blen};
     struct run *strict = xcalloc(1, sizeof *strict), *rec = NULL, *use = NULL;
-    int ok = run_sax(strict, &d, base_url, 0, chunk);
+    int ok = run_sax_doc(strict, &d, base_url, 0, chunk);
     if (strict->st.refused) {
         snprintf(err, errlen, "refused: the document declares entities");
     } else if (ok && strict->st.found_root) {
@@ -631,7 +675,7 @@ int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen
         char *fixed = fix_ampersands(doc_joined(&d), d.hlen + d.blen, &flen);
         struct doc fd = {.body = fixed, .blen = flen};
         rec = xcalloc(1, sizeof *rec);
-        run_sax(rec, &fd, base_url, 1, chunk);
+        run_sax_doc(rec, &fd, base_url, 1, chunk);
         free(fixed);
         if (rec->st.found_root && !rec->st.refused)
             use = rec;

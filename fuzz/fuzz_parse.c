@@ -4,7 +4,11 @@
  * feeds it 64 KiB at a time, and a chunk boundary must never change what is stored).
  * Both results are compared through their `feedsd parse` JSON (feed_write_json); for a
  * document that is not well-formed, only the verdict (see parse_xml_chunked in
- * feeds/parse_internal.h). */
+ * feeds/parse_internal.h). A second PROPERTY: feed_parse_fd() (a large body read from
+ * its spool file in pieces) gives exactly feed_parse()'s outcome, error text included,
+ * for every input. */
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +55,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
 
     /* The front door first: JSON Feed sniffing, encoding detection, the SAX parse. */
-    if (feed_parse(doc, size, "https://example.com/feed/", NULL, &f, err, sizeof err) == 0 &&
-        !f)
+    int rc = feed_parse(doc, size, "https://example.com/feed/", NULL, &f, err, sizeof err);
+    if (rc == 0 && !f)
         abort();
+    char *jf = rc == 0 ? result_json(rc, f) : xasprintf("error: %s", err);
     feed_free(f);
+
+    /* The same bytes from a file, in pieces of 16 bytes and up. */
+    uint64_t hf = hash64(data, size);
+    int fd = memfd_create("fuzz_parse", MFD_CLOEXEC);
+    if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
+        abort();
+    struct feed *g = NULL;
+    char err2[256];
+    int rc2 = feed_parse_fd_chunked(fd, size, "https://example.com/feed/", NULL,
+                                    16 + (size_t)(hf % 4093), &g, NULL, err2, sizeof err2);
+    char *jg = rc2 == 0 ? result_json(rc2, g) : xasprintf("error: %s", err2);
+    if (strcmp(jf, jg) != 0)
+        report("feed_parse and feed_parse_fd results", jf, jg);
+    feed_free(g);
+    free(jf);
+    free(jg);
+    close(fd);
 
     /* Then the chunking property on the UTF-8 document the front door hands to libxml2.
      * The chunk size comes from the content so that a crashing input replays exactly. */
