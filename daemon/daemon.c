@@ -239,6 +239,20 @@ void daemon_check_done(struct app *app)
         ev_break(app->loop, EVBREAK_ALL);
 }
 
+/* Feed bodies up to this size stay in memory; larger ones are spooled to a file. Most
+ * feeds are far below it (the median is tens of KB), so only the rare large one pays for
+ * the file and the extra pass over it. */
+#define SPOOL_MEM (1024 * 1024)
+
+/* The folder of a file path ("." for a bare name), malloc'd. */
+static char *path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
+
 static void on_fetched(void *ud, const struct fetch_result *r)
 {
     struct feed_state *fs = ud;
@@ -516,7 +530,12 @@ int cmd_run(int argc, char **argv)
                          ? xstrdup(app.cfg.user_agent)
                          : xasprintf("feedsd/%s (+https://github.com/feedsd/feedsd)",
                                      FEEDSD_VERSION);
+    /* Large bodies wait in a file beside the database (the state directory under
+     * systemd: writable, on disk), parsed from there in chunks (feeds/parse.h). */
+    char *spool_dir = path_dirname(app.cfg.database);
     struct fetch_opts fo = {
+        .spool_mem = SPOOL_MEM,
+        .spool_dir = spool_dir,
         .concurrency = app.cfg.concurrency,
         .per_host = app.cfg.per_host,
         .timeout = app.cfg.timeout,
@@ -526,6 +545,7 @@ int cmd_run(int argc, char **argv)
         .allow_private = app.cfg.allow_private,
     };
     app.fetch = fetch_new(app.loop, &fo);
+    free(spool_dir);
     int status = 2;
     if (!app.fetch || sync_feeds(&app, err, sizeof err) < 0) {
         fprintf(stderr, "feedsd: %s\n", app.fetch ? err : "cannot create the HTTP client");

@@ -15,6 +15,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -48,6 +52,10 @@ struct req {
     CURL *easy;
     struct curl_slist *headers;
     struct buf body;
+    int spool;                  /* this body may be spooled */
+    int spool_fd;               /* -1, or the file the body went to once it grew large */
+    size_t spooled;             /* bytes written to spool_fd */
+    int spool_errno;            /* a failed write: the transfer fails with it */
     int too_big;
     char *h_etag, *h_last_modified, *h_content_type;
     char errbuf[CURL_ERROR_SIZE];
@@ -75,6 +83,7 @@ struct fetcher {
     ev_timer timer;
     struct fetch_opts opts;
     char *user_agent;
+    char *spool_dir;
     int running;
     size_t queued;
     struct host **buckets;
@@ -122,17 +131,81 @@ static void req_free(struct req *r)
             free(*h);
     free(r->extra_headers);
     buf_free(&r->body);
+    if (r->spool_fd >= 0)
+        close(r->spool_fd);
     free(r);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* An unlinked file for a body (open(2) O_TMPFILE, else mkstemp(3) and unlink), or -1:
+ * the body then stays in memory, which only costs memory. */
+static int spool_open(const char *dir)
+{
+    if (!dir || !*dir)
+        dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char *path = xasprintf("%s/feedsd-body-XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    else
+        log_debug("cannot spool a large body to %s: %m; keeping it in memory", dir);
+    free(path);
+    return fd;
+}
+
+/* Moves the body to a file once it outgrows spool_mem. */
+static int spool_write(struct req *r, const char *ptr, size_t n)
+{
+    if (r->spool_fd < 0) {
+        r->spool_fd = spool_open(r->f->opts.spool_dir);
+        if (r->spool_fd < 0) {
+            r->spool = 0;
+            buf_append(&r->body, ptr, n);
+            return 0;
+        }
+        if (write_all(r->spool_fd, r->body.data, r->body.len) < 0) {
+            r->spool_errno = errno;
+            return -1;
+        }
+        r->spooled = r->body.len;
+        buf_free(&r->body);
+    }
+    if (write_all(r->spool_fd, ptr, n) < 0) {
+        r->spool_errno = errno;
+        return -1;
+    }
+    r->spooled += n;
+    return 0;
 }
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct req *r = ud;
     size_t n = size * nmemb;
-    if (r->body.len + n > (size_t)r->max_size) {
+    if (r->body.len + r->spooled + n > (size_t)r->max_size) {
         r->too_big = 1;
         return 0;       /* makes curl fail the transfer with CURLE_WRITE_ERROR */
     }
+    if (r->spool && (r->spool_fd >= 0 || r->body.len + n > r->f->opts.spool_mem))
+        return spool_write(r, ptr, n) < 0 ? 0 : n;
     buf_append(&r->body, ptr, n);
     return n;
 }
@@ -353,7 +426,7 @@ static void waiting_remove_at(struct fetcher *f, size_t i)
 static void deliver_failure(struct req *r, const char *msg)
 {
     struct fetch_result res = {.url = r->url, .error = msg, .body = "", .len = 0,
-                               .retry_after = -1, .max_age = -1};
+                               .body_fd = -1, .retry_after = -1, .max_age = -1};
     r->cb(r->ud, &res);
 }
 
@@ -478,14 +551,25 @@ static void drain_done(struct fetcher *f)
         } else if (r->too_big || code == CURLE_FILESIZE_EXCEEDED) {
             snprintf(msg, sizeof msg, "response larger than %ld bytes", r->max_size);
             res.error = msg;
+        } else if (r->spool_errno) {
+            snprintf(msg, sizeof msg, "cannot spool the body to %s: %s",
+                     f->opts.spool_dir ? f->opts.spool_dir : "the temporary folder",
+                     strerror(r->spool_errno));
+            res.error = msg;
         } else {
             snprintf(msg, sizeof msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
             res.error = msg;
         }
-        if (!r->body.data)
-            buf_grow(&r->body, 0), r->body.data[0] = '\0';
-        res.body = r->body.data;
-        res.len = r->body.len;
+        res.body_fd = r->spool_fd;
+        if (r->spool_fd >= 0) {
+            res.body = NULL;
+            res.len = r->spooled;
+        } else {
+            if (!r->body.data)
+                buf_grow(&r->body, 0), r->body.data[0] = '\0';
+            res.body = r->body.data;
+            res.len = r->body.len;
+        }
         res.etag = r->h_etag;
         res.last_modified = r->h_last_modified;
         res.content_type = r->h_content_type;
@@ -584,12 +668,15 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
         f->opts.per_host = 1;
     f->user_agent = xstrdup(opts->user_agent);
     f->opts.user_agent = f->user_agent;
+    f->spool_dir = opts->spool_dir ? xstrdup(opts->spool_dir) : NULL;
+    f->opts.spool_dir = f->spool_dir;
     f->nbuckets = 1024;
     f->buckets = xcalloc(f->nbuckets, sizeof *f->buckets);
     f->multi = curl_multi_init();
     if (!f->multi) {
         free(f->buckets);
         free(f->user_agent);
+        free(f->spool_dir);
         free(f);
         return NULL;
     }
@@ -635,6 +722,8 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
     r->timeout = rq->timeout > 0 ? rq->timeout : f->opts.timeout;
     r->max_size = rq->max_size > 0 ? rq->max_size : f->opts.max_size;
     r->unlimited = rq->unlimited;
+    r->spool = rq->spool && f->opts.spool_mem > 0;
+    r->spool_fd = -1;
     r->retry_after = -1;
     r->max_age = r->expires_in = -1;
     r->cb = cb;
@@ -667,7 +756,8 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
 int fetch_start(struct fetcher *f, const char *url, const char *etag,
                 const char *last_modified, fetch_cb cb, void *ud)
 {
-    struct fetch_request rq = {.url = url, .etag = etag, .last_modified = last_modified};
+    struct fetch_request rq = {.url = url, .etag = etag, .last_modified = last_modified,
+                               .spool = 1};
     return fetch_request_start(f, &rq, cb, ud);
 }
 
@@ -714,5 +804,6 @@ void fetch_free(struct fetcher *f)
     free(f->waiting);
     free(f->buckets);
     free(f->user_agent);
+    free(f->spool_dir);
     free(f);
 }

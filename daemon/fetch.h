@@ -19,6 +19,11 @@ struct fetch_opts {
     const char *user_agent;
     double host_delay;      /* seconds between the starts of two requests to one origin */
     int allow_private;      /* connect to loopback, private and link-local addresses */
+    /* Feed bodies beyond spool_mem bytes go to an unlinked file in spool_dir (NULL: the
+     * system's temporary folder) instead of memory, so that one large feed does not raise
+     * the daemon's memory for good (malloc rarely gives it back). 0: always in memory. */
+    size_t spool_mem;
+    const char *spool_dir;
 };
 
 struct fetch_result {
@@ -26,8 +31,11 @@ struct fetch_result {
     long status;                /* HTTP status of the final response, 0 on transport error */
     int ok;                     /* transfer completed (any HTTP status) */
     const char *error;          /* transport error text when !ok */
-    const char *body;           /* NUL-terminated; may contain NULs before len */
+    const char *body;           /* NUL-terminated; may contain NULs before len; NULL
+                                   when the body was spooled to body_fd */
     size_t len;
+    int body_fd;                /* -1, or a file holding the len bytes of the body (lent:
+                                   read it with pread(2); closed after the callback) */
     const char *etag, *last_modified, *content_type, *effective_url;   /* may be NULL */
     double seconds;             /* total time */
     long retry_after;           /* seconds from a Retry-After header (RFC 9110 10.2.3), -1 */
@@ -50,13 +58,15 @@ struct fetch_request {
      * before its first byte. */
     int unlimited;
     long max_size;                      /* 0 = the fetcher's */
+    int spool;                          /* the body may go to a file (fetch_opts.spool_mem) */
 };
 
 typedef void (*fetch_cb)(void *ud, const struct fetch_result *r);
 
 struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts);
-/* Queues a GET. etag/last_modified are sent back verbatim as If-None-Match /
- * If-Modified-Since (RFC 9110 13.1). The callback runs exactly once, from the loop. */
+/* Queues a GET of a feed. etag/last_modified are sent back verbatim as If-None-Match /
+ * If-Modified-Since (RFC 9110 13.1). The callback runs exactly once, from the loop. A
+ * large body is spooled (fetch_opts.spool_mem): the callback then reads body_fd. */
 int fetch_start(struct fetcher *f, const char *url, const char *etag,
                 const char *last_modified, fetch_cb cb, void *ud);
 int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch_cb cb,

@@ -3,8 +3,10 @@
  * feeds/identity.h: the exact key first, then the alias keys, which are accepted only
  * when the entry they point at is no longer in the document under its own key (so two
  * live entries are never merged). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -15,6 +17,29 @@
 #include "feeds/encoding.h"
 #include "feeds/identity.h"
 #include "feeds/parse.h"
+
+/* The body's hash, also when it was spooled to a file (fetch_result.body_fd). */
+static int body_hash(const struct fetch_result *r, char out[17])
+{
+    if (r->body_fd < 0) {
+        hash_hex(hash64(r->body, r->len), out);
+        return 0;
+    }
+    char buf[64 * 1024];
+    uint64_t h = HASH64_INIT;
+    for (size_t off = 0; off < r->len;) {
+        size_t want = r->len - off < sizeof buf ? r->len - off : sizeof buf;
+        ssize_t got = pread(r->body_fd, buf, want, (off_t)off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        h = hash64_update(h, buf, (size_t)got);
+        off += (size_t)got;
+    }
+    hash_hex(h, out);
+    return 0;
+}
 
 static int64_t entry_date(const struct entry *e)
 {
@@ -194,7 +219,11 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     int rc = -1;
     struct feed *f = NULL;
     char bodyhash[17], reason[96];
-    hash_hex(hash64(r->body, r->len), bodyhash);
+    if (body_hash(r, bodyhash) < 0) {
+        snprintf(err, errlen, "cannot read the spooled body: %s", strerror(errno));
+        db_feed_clear(&old);
+        return -1;
+    }
     /* RFC 9110 15.4.5: a 304 may carry new validators; keep the old ones otherwise. */
     const char *etag = r->etag ? r->etag : old.etag;
     const char *lm = r->last_modified ? r->last_modified : old.last_modified;
@@ -220,7 +249,11 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     char *charset = encoding_charset_param(r->content_type);
     const char *base = r->effective_url ? r->effective_url : fs->url;
-    int prc = feed_parse(r->body, r->len, base, charset, &f, err, errlen);
+    /* A large body waits in a file and is parsed from there piece by piece. */
+    if (r->body_fd >= 0)
+        log_debug("%s: parsing the %zu-byte body from its spool file", fs->url, r->len);
+    int prc = r->body_fd >= 0 ? feed_parse_fd(r->body_fd, r->len, base, charset, &f, err, errlen)
+                              : feed_parse(r->body, r->len, base, charset, &f, err, errlen);
     free(charset);
     if (prc < 0)
         goto out;
