@@ -194,7 +194,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     int rc = -1;
     struct feed *f = NULL;
     char bodyhash[17], reason[96];
-    hash_hex(hash64(r->body, r->len), bodyhash);
+    hash_hex(hash_xxh64(r->body, r->len, 0), bodyhash);
     /* RFC 9110 15.4.5: a 304 may carry new validators; keep the old ones otherwise. */
     const char *etag = r->etag ? r->etag : old.etag;
     const char *lm = r->last_modified ? r->last_modified : old.last_modified;
