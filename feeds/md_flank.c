@@ -86,7 +86,7 @@ static uint32_t utf8_decode(const unsigned char *s, size_t n, size_t *len)
     return c;
 }
 
-static int char_class(uint32_t c)
+static int char_class_of(uint32_t c)
 {
     if (in_ranges(c, uspace, sizeof uspace / sizeof *uspace))
         return CC_SPACE;
@@ -96,6 +96,23 @@ static int char_class(uint32_t c)
                    ? CC_PUNCT
                    : CC_WORD;
     return in_ranges(c, upunct, sizeof upunct / sizeof *upunct) ? CC_PUNCT : CC_WORD;
+}
+
+/* char_class_of(c), from a table for ASCII (made on first use from char_class_of itself,
+ * so the two cannot disagree): every character of a post's text is classified, and most
+ * are ASCII. */
+static int char_class(uint32_t c)
+{
+    static unsigned char ascii[128];
+    static int ready;
+    if (c >= 0x80)
+        return char_class_of(c);
+    if (!ready) {
+        for (uint32_t a = 0; a < 128; a++)
+            ascii[a] = (unsigned char)char_class_of(a);
+        ready = 1;
+    }
+    return ascii[c];
 }
 
 /* ---- the run as items -------------------------------------------------------------- */
