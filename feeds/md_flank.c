@@ -395,15 +395,24 @@ char *md_marks_resolve(const char *s, size_t n)
     settle_all(&r);
     struct buf out = {0};
     buf_puts(&out, "");
+    /* Text items are one character each: adjacent ones are copied as one run. */
+    size_t run = 0, run_end = 0;
     for (size_t i = 0; i < r.n; i++) {
         const struct item *x = &r.it[i];
-        if (x->type == IT_TEXT)
-            buf_append(&out, s + x->off, x->len);
-        else if (live(&r, x)) {
+        if (x->type == IT_TEXT) {
+            if (x->off != run_end) {
+                buf_append(&out, s + run, run_end - run);
+                run = x->off;
+            }
+            run_end = x->off + x->len;
+        } else if (live(&r, x)) {
+            buf_append(&out, s + run, run_end - run);
+            run = run_end;
             const char m[2] = {mchar(&r, x), mchar(&r, x)};
             buf_append(&out, m, x->kind == 'e' ? 1 : 2);
         }
     }
+    buf_append(&out, s + run, run_end - run);
     free(r.it);
     free(r.pr);
     return buf_steal(&out);
