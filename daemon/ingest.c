@@ -18,15 +18,17 @@
 #include "feeds/identity.h"
 #include "feeds/parse.h"
 
-/* The body's hash, also when it was spooled to a file (fetch_result.body_fd). */
+/* The body's hash (XXH64, only ever compared with the previous one), also when the body
+ * was spooled to a file (fetch_result.body_fd). */
 static int body_hash(const struct fetch_result *r, char out[17])
 {
     if (r->body_fd < 0) {
-        hash_hex(hash64(r->body, r->len), out);
+        hash_hex(hash_xxh64(r->body, r->len, 0), out);
         return 0;
     }
     char buf[64 * 1024];
-    uint64_t h = HASH64_INIT;
+    struct xxh64_state h;
+    hash_xxh64_init(&h, 0);
     for (size_t off = 0; off < r->len;) {
         size_t want = r->len - off < sizeof buf ? r->len - off : sizeof buf;
         ssize_t got = pread(r->body_fd, buf, want, (off_t)off);
@@ -34,10 +36,10 @@ static int body_hash(const struct fetch_result *r, char out[17])
             continue;
         if (got <= 0)
             return -1;
-        h = hash64_update(h, buf, (size_t)got);
+        hash_xxh64_update(&h, buf, (size_t)got);
         off += (size_t)got;
     }
-    hash_hex(h, out);
+    hash_hex(hash_xxh64_digest(&h), out);
     return 0;
 }
 

@@ -120,8 +120,10 @@ static int claim_path(struct app *app, struct db_entry *e)
 }
 
 /* Phase 1, in one transaction: summaries that are due now, and file names. Returns how
- * many entries of the batch are ready to be written (moved to the front of es). */
-static size_t decide(struct app *app, struct db_entry *es, size_t n, int *failed)
+ * many entries of the batch are ready to be written (moved to the front of es, their
+ * markdown in md[] moved along: md[i] is es[i]'s when the built-in summary made it from
+ * the same parse, else NULL and write_batch makes it). */
+static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, int *failed)
 {
     if (db_begin(app->db) < 0) {
         *failed += (int)n;
@@ -131,9 +133,10 @@ static size_t decide(struct app *app, struct db_entry *es, size_t n, int *failed
     for (size_t i = 0; i < n; i++) {
         struct db_entry *e = &es[i];
         int ok = 1, text_final = 1;
+        md[i] = NULL;
         if (e->stage == STAGE_NEW && (text_final = page_decide(app, e)) < 0)
             ok = 0;
-        if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app, e) < 0)
+        if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app, e, &md[i]) < 0)
             ok = 0;
         if (ok && e->stage == STAGE_SUMMARIZED && !e->path && claim_path(app, e) < 0)
             ok = 0;
@@ -143,20 +146,30 @@ static size_t decide(struct app *app, struct db_entry *es, size_t n, int *failed
             struct db_entry tmp = es[ready];
             es[ready] = *e;
             *e = tmp;
+            char *t = md[ready];
+            md[ready] = md[i];
+            md[i] = t;
             ready++;
+        } else {
+            free(md[i]);
+            md[i] = NULL;
         }
     }
     if (db_commit(app->db) < 0) {
         log_err("pipeline: %s", db_errmsg(app->db));
         db_rollback(app->db);
         *failed += (int)ready;
+        for (size_t i = 0; i < ready; i++) {
+            free(md[i]);
+            md[i] = NULL;
+        }
         return 0;
     }
     return ready;
 }
 
-/* Phase 2: the files, then their folders, then the marks. */
-static void write_batch(struct app *app, struct db_entry *es, size_t n, int *failed)
+/* Phase 2: the files, then their folders, then the marks. Takes md[0..n) (see decide). */
+static void write_batch(struct app *app, struct db_entry *es, char **md, size_t n, int *failed)
 {
     char *ok = xcalloc(n ? n : 1, 1);
     char err[512];
@@ -165,8 +178,10 @@ static void write_batch(struct app *app, struct db_entry *es, size_t n, int *fai
         struct post p;
         struct rendered r;
         post_fill(e, &p, &r);
-        r.md = html2md(e->content ? e->content : "", e->content ? strlen(e->content) : 0,
-                       e->link);
+        r.md = md[i] ? md[i]
+                     : html2md(e->content ? e->content : "",
+                               e->content ? strlen(e->content) : 0, e->link);
+        md[i] = NULL;
         p.content_md = r.md;
         char *text = output_render(&p);
         if (output_write_file(app->cfg.output, e->path, text, 0, err, sizeof err) < 0)
@@ -221,8 +236,9 @@ int pipeline_run_one(struct app *app, int64_t entry_id)
         return 1;
     int failed = 0;
     if (e.stage == STAGE_NEW || e.stage == STAGE_SUMMARIZED) {
-        size_t ready = decide(app, &e, 1, &failed);
-        write_batch(app, &e, ready, &failed);
+        char *md[1];
+        size_t ready = decide(app, &e, md, 1, &failed);
+        write_batch(app, &e, md, ready, &failed);
     }
     db_entry_clear(&e);
     return failed;
@@ -236,6 +252,7 @@ int pipeline_run(struct app *app, int64_t feed_id)
         return 1;
     int failed = 0;
     struct db_entry es[BATCH];
+    char *md[BATCH];
     for (size_t start = 0; start < n; start += BATCH) {
         size_t m = 0;
         for (size_t i = start; i < n && i < start + BATCH; i++)
@@ -243,8 +260,8 @@ int pipeline_run(struct app *app, int64_t feed_id)
                 m++;
             else
                 failed++;
-        size_t ready = decide(app, es, m, &failed);
-        write_batch(app, es, ready, &failed);
+        size_t ready = decide(app, es, md, m, &failed);
+        write_batch(app, es, md, ready, &failed);
         for (size_t i = 0; i < m; i++)
             db_entry_clear(&es[i]);
     }

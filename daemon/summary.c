@@ -333,8 +333,10 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-int summary_prepare(struct app *app, struct db_entry *e)
+int summary_prepare(struct app *app, struct db_entry *e, char **markdown)
 {
+    if (markdown)
+        *markdown = NULL;
     enum summary_backend b = summary_backend_of(app, e->feed_summarizer);
     if (b == SB_NONE)
         return set_now(app, e, "", "none", NULL, 0, 0);
@@ -343,9 +345,17 @@ int summary_prepare(struct app *app, struct db_entry *e)
     if ((b == SB_OPENAI || b == SB_COMMAND) && e->sum_pending &&
         (int64_t)time(NULL) - e->first_seen < app->cfg.summary_max_wait)
         return 0;
-    char *text = html_to_text(e->content ? e->content : "", e->content ? strlen(e->content) : 0);
+    const char *html = e->content ? e->content : "";
+    int builtin = b == SB_BUILTIN || (e->backlog && !app->cfg.summarize_backlog);
+    char *text;
+    /* The built-in summary is stored now and the file is written right after: one parse
+     * of the HTML gives both the summary's text and the file's markdown. */
+    if (markdown && builtin)
+        html_convert(html, strlen(html), e->link, markdown, &text);
+    else
+        text = html_to_text(html, strlen(html));
     int rc;
-    if (b == SB_BUILTIN || (e->backlog && !app->cfg.summarize_backlog)) {
+    if (builtin) {
         /* The backlog of a new subscription is not sent to a (possibly paid) model. */
         char *s = summarize_extractive(text, &app->sopts);
         rc = set_now(app, e, s, "builtin", NULL, 0, 0);

@@ -23,8 +23,10 @@ void summary_free(struct app *app);
 /* For an entry in stage NEW: stores a summary at once when one is due now (built-in, none,
  * short posts, backlog, cache hits, a provisional fallback after summary_max_wait) and
  * returns 1; queues it for a model and returns 0; -1 on a database error. Runs inside the
- * pipeline's transaction. */
-int summary_prepare(struct app *app, struct db_entry *e);
+ * pipeline's transaction. When markdown is not NULL and the built-in summary is stored
+ * now (the post's file is written next), *markdown gets html2md(e->content, e->link) made
+ * from the same HTML parse as the summary's text; otherwise it is left NULL. */
+int summary_prepare(struct app *app, struct db_entry *e, char **markdown);
 
 /* Starts queued requests that limits allow; arms the queue's timer. Cheap to call often. */
 void summary_kick(struct app *app);

@@ -43,7 +43,7 @@ static void text_node(struct text *t, const char *s)
             continue;
         }
         const char *word = s;
-        while (*s && !strchr(" \t\r\f\n", *s) &&
+        while (*s && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\f' && *s != '\n' &&
                !((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0))
             s++;
         put(t, word, (size_t)(s - word));

@@ -17,7 +17,8 @@ struct identity {
     char *key;                               /* exact key, never NULL */
     char *aliases[IDENTITY_MAX_ALIASES];     /* NULL-padded, distinct, never equal to key */
     size_t naliases;
-    char content_hash[17];                   /* title + summary + content + enclosures */
+    char content_hash[17];                   /* title + summary + content + enclosures
+                                                (version 2: XXH64 of the squashed text) */
     int duplicate;                           /* same key and stable fields as an earlier
                                                 entry of the document: store it once */
 };
@@ -28,5 +29,10 @@ struct identity {
  * same document is dropped from both (it could not tell them apart). */
 void identity_compute(const struct feed *f, struct identity *out);
 void identity_free(struct identity *id);
+
+/* The content hash of e as feedsd stored it until 2026-11 (version 1: FNV-1a over the same
+ * squashed text). A stored version-1 hash equal to this is the same content: the store
+ * replaces it with the version-2 hash without treating the entry as updated. */
+void identity_content_hash_v1(const struct entry *e, char out[17]);
 
 #endif

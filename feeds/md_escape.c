@@ -14,8 +14,17 @@
 
 /* Characters that open or close inline constructs wherever they stand: code spans,
  * emphasis, links and images (`!` is harmless once `[` is escaped), autolinks and raw
- * HTML (`<`), GFM tables and strikethrough, and the backslash itself. */
-static const char inline_specials[] = "\\`*_[]<|~";
+ * HTML (`<`), GFM tables and strikethrough, and the backslash itself. Every byte of every
+ * post's text is tested: a switch is a bit test where strchr() on a string was a call. */
+static int is_inline_special(char c)
+{
+    switch (c) {
+    case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '|': case '~':
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* An entity reference (&amp; &#169; &#x1F600;) would be decoded by a markdown renderer:
  * CommonMark section 2.5. A lone "&" (AT&T) is shown as it is and needs nothing. */
@@ -73,7 +82,7 @@ void md_escape_inline(struct buf *b, const char *s, size_t n)
             run = i + 1;
             continue;
         }
-        int esc = (c != '\0' && strchr(inline_specials, c) != NULL) ||
+        int esc = is_inline_special(c) ||
                   (c == '&' && looks_like_entity(s + i, n - i)) ||
                   ((c == ':' || c == '.') && autolink_trigger(s, n, i));
         if (!esc)

@@ -86,7 +86,7 @@ static uint32_t utf8_decode(const unsigned char *s, size_t n, size_t *len)
     return c;
 }
 
-static int char_class(uint32_t c)
+static int char_class_of(uint32_t c)
 {
     if (in_ranges(c, uspace, sizeof uspace / sizeof *uspace))
         return CC_SPACE;
@@ -96,6 +96,23 @@ static int char_class(uint32_t c)
                    ? CC_PUNCT
                    : CC_WORD;
     return in_ranges(c, upunct, sizeof upunct / sizeof *upunct) ? CC_PUNCT : CC_WORD;
+}
+
+/* char_class_of(c), from a table for ASCII (made on first use from char_class_of itself,
+ * so the two cannot disagree): every character of a post's text is classified, and most
+ * are ASCII. */
+static int char_class(uint32_t c)
+{
+    static unsigned char ascii[128];
+    static int ready;
+    if (c >= 0x80)
+        return char_class_of(c);
+    if (!ready) {
+        for (uint32_t a = 0; a < 128; a++)
+            ascii[a] = (unsigned char)char_class_of(a);
+        ready = 1;
+    }
+    return ascii[c];
 }
 
 /* ---- the run as items -------------------------------------------------------------- */
@@ -378,15 +395,24 @@ char *md_marks_resolve(const char *s, size_t n)
     settle_all(&r);
     struct buf out = {0};
     buf_puts(&out, "");
+    /* Text items are one character each: adjacent ones are copied as one run. */
+    size_t run = 0, run_end = 0;
     for (size_t i = 0; i < r.n; i++) {
         const struct item *x = &r.it[i];
-        if (x->type == IT_TEXT)
-            buf_append(&out, s + x->off, x->len);
-        else if (live(&r, x)) {
+        if (x->type == IT_TEXT) {
+            if (x->off != run_end) {
+                buf_append(&out, s + run, run_end - run);
+                run = x->off;
+            }
+            run_end = x->off + x->len;
+        } else if (live(&r, x)) {
+            buf_append(&out, s + run, run_end - run);
+            run = run_end;
             const char m[2] = {mchar(&r, x), mchar(&r, x)};
             buf_append(&out, m, x->kind == 'e' ? 1 : 2);
         }
     }
+    buf_append(&out, s + run, run_end - run);
     free(r.it);
     free(r.pr);
     return buf_steal(&out);

@@ -82,10 +82,14 @@ static const char *const chrome[] = {
 /* ---- UTF-8 helpers ------------------------------------------------------------------ */
 
 /* Decodes one code point; invalid bytes decode as themselves with length 1. */
-static uint32_t utf8_next(const char *s, size_t n, size_t *len)
+static inline uint32_t utf8_next(const char *s, size_t n, size_t *len)
 {
     const unsigned char *p = (const unsigned char *)s;
     uint32_t c = p[0];
+    if (c < 0x80) { /* almost every character of most posts */
+        *len = 1;
+        return c;
+    }
     size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
     if (k > n)
         k = 1;
@@ -105,6 +109,8 @@ static uint32_t utf8_next(const char *s, size_t n, size_t *len)
  * but bigrams serve it as well). */
 static int is_cjk(uint32_t c)
 {
+    if (c < 0x3040) /* every character of Latin text: decided by one comparison */
+        return 0;
     return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
            (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
            (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FFFF);
@@ -132,45 +138,37 @@ static int is_word_cp(uint32_t c)
 
 #define N_STOP_WORDS (sizeof stop_words / sizeof *stop_words)
 
-static int cmp_str(const void *a, const void *b)
+/* Every word of every post is looked up: an open-addressing set of the words' hash64
+ * (the hash the word's term gets anyway), each slot checked against the word itself,
+ * instead of a scan or a binary search of ~250 strings. Built on first use (the daemon is
+ * single-threaded). */
+#define STOP_SLOTS 1024 /* a power of two, above twice the number of stop words */
+
+static const char *stop_set[STOP_SLOTS];
+
+static void stop_set_init(void)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    for (size_t i = 0; i < N_STOP_WORDS; i++) {
+        const char *w = stop_words[i];
+        size_t k = (size_t)hash64(w, strlen(w)) & (STOP_SLOTS - 1);
+        while (stop_set[k] && strcmp(stop_set[k], w) != 0)
+            k = (k + 1) & (STOP_SLOTS - 1);
+        stop_set[k] = w;
+    }
 }
 
-struct word_key {
-    const char *w;
-    size_t n;
-};
-
-/* strcmp() order between the word w[0..n) and the string *e. */
-static int cmp_word(const void *k, const void *e)
+/* Whether the word w[0..n), whose hash64 is h, is a stop word. */
+static int is_stop_word(const char *w, size_t n, uint64_t h)
 {
-    const struct word_key *key = k;
-    const unsigned char *w = (const unsigned char *)key->w;
-    const unsigned char *s = *(const unsigned char *const *)e;
-    size_t i = 0;
-    for (; i < key->n && s[i]; i++)
-        if (w[i] != s[i])
-            return w[i] < s[i] ? -1 : 1;
-    if (i < key->n)
-        return 1;
-    return s[i] ? -1 : 0;
-}
-
-/* Every word of every post is looked up: a binary search over a sorted copy of the
- * table (made on first use; the daemon is single-threaded) instead of a scan of ~250
- * strings. */
-static int is_stop_word(const char *w, size_t n)
-{
-    static const char *sorted[N_STOP_WORDS];
     static int ready;
     if (!ready) {
-        memcpy(sorted, stop_words, sizeof sorted);
-        qsort(sorted, N_STOP_WORDS, sizeof *sorted, cmp_str);
+        stop_set_init();
         ready = 1;
     }
-    struct word_key key = {w, n};
-    return bsearch(&key, sorted, N_STOP_WORDS, sizeof *sorted, cmp_word) != NULL;
+    for (size_t k = (size_t)h & (STOP_SLOTS - 1); stop_set[k]; k = (k + 1) & (STOP_SLOTS - 1))
+        if (strncmp(stop_set[k], w, n) == 0 && stop_set[k][n] == '\0')
+            return 1;
+    return 0;
 }
 
 struct terms {
@@ -203,8 +201,11 @@ static void terms_of(const char *s, size_t n, struct terms *out)
                 word[wl++] = (b >= 'A' && b <= 'Z') ? (char)(b + 32) : b;
             }
         } else if (wl) {
-            if (wl >= 2 && wl < sizeof word && !is_stop_word(word, wl))
-                terms_add(out, hash64(word, wl));
+            if (wl >= 2 && wl < sizeof word) {
+                uint64_t h = hash64(word, wl);
+                if (!is_stop_word(word, wl, h))
+                    terms_add(out, h);
+            }
             wl = 0;
         }
         if (i < n && is_cjk(c)) {
@@ -245,6 +246,23 @@ static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Ascending order. Most sentences have a dozen terms or fewer: insertion sort, without
+ * qsort's indirect calls; the order is the same either way. */
+static void sort_u64(uint64_t *v, size_t n)
+{
+    if (n > 24) {
+        qsort(v, n, sizeof *v, cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* ---- sentences ------------------------------------------------------------------------- */
@@ -382,24 +400,73 @@ size_t summarize_sentences(const char *text, size_t *starts, size_t *ends, size_
     return count;
 }
 
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Whether s[0..n), lower-cased (ASCII letters only), starts with the lower-case pat. */
+static int starts_lower(const char *s, size_t n, const char *pat)
+{
+    size_t i = 0;
+    for (; pat[i]; i++)
+        if (i >= n || ascii_lower((unsigned char)s[i]) != (unsigned char)pat[i])
+            return 0;
+    return 1;
+}
+
+#define N_BOILERPLATE (sizeof boilerplate / sizeof *boilerplate)
+#define N_CHROME (sizeof chrome / sizeof *chrome)
+
+/* The first two bytes of s, lower-cased, as one number. */
+static unsigned pair_at(const char *s)
+{
+    return ascii_lower((unsigned char)s[0]) | (unsigned)ascii_lower((unsigned char)s[1]) << 8;
+}
+
 /* 2: template boilerplate (never chosen), 1: page chrome (chosen only when nothing
- * else is left), 0: the post's own sentence. */
+ * else is left), 0: the post's own sentence. Every sentence of every post is checked:
+ * one pass over it that looks up each position's first two bytes in a table of the
+ * phrases' first two bytes (rarely a hit), not a lower-cased copy searched once per
+ * phrase. Every phrase is at least two bytes long. */
 static int is_boilerplate(const char *s, size_t n)
 {
-    char *low = xstrndup(s, n);
-    for (char *p = low; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
+    static unsigned char pairs[65536 / 8];
+    static unsigned bp_pair[N_BOILERPLATE], ch_pair[N_CHROME];
+    static int ready;
+    if (!ready) {
+        for (size_t i = 0; i < N_BOILERPLATE; i++) {
+            bp_pair[i] = pair_at(boilerplate[i]);
+            pairs[bp_pair[i] / 8] |= (unsigned char)(1u << bp_pair[i] % 8);
+        }
+        for (size_t i = 0; i < N_CHROME; i++) {
+            ch_pair[i] = pair_at(chrome[i]);
+            pairs[ch_pair[i] / 8] |= (unsigned char)(1u << ch_pair[i] % 8);
+        }
+        ready = 1;
+    }
     int hit = 0;
-    for (size_t i = 0; !hit && i < sizeof boilerplate / sizeof *boilerplate; i++)
-        hit = strstr(low, boilerplate[i]) != NULL ? 2 : 0;
-    for (size_t i = 0; !hit && i < sizeof chrome / sizeof *chrome; i++)
-        hit = strstr(low, chrome[i]) != NULL ? 1 : 0;
+    const unsigned char *u = (const unsigned char *)s;
+    /* k is pair_at(s + at), kept up to date one byte at a time */
+    unsigned k = n ? ascii_lower(u[0]) : 0;
+    for (size_t at = 0; at + 1 < n && hit < 2; at++) {
+        k = (k & 0xFF) | (unsigned)ascii_lower(u[at + 1]) << 8;
+        if (!(pairs[k / 8] & (1u << k % 8))) {
+            k >>= 8;
+            continue;
+        }
+        for (size_t i = 0; i < N_BOILERPLATE && hit < 2; i++)
+            if (bp_pair[i] == k && starts_lower(s + at, n - at, boilerplate[i]))
+                hit = 2;
+        for (size_t i = 0; i < N_CHROME && !hit; i++)
+            if (ch_pair[i] == k && starts_lower(s + at, n - at, chrome[i]))
+                hit = 1;
+        k >>= 8;
+    }
     /* A line that is only a URL. */
-    if (!hit && (strncmp(low, "http://", 7) == 0 || strncmp(low, "https://", 8) == 0 ||
-                 strncmp(low, "www.", 4) == 0))
-        hit = memchr(low, ' ', n) == NULL ? 2 : 0;
-    free(low);
+    if (!hit && (starts_lower(s, n, "http://") || starts_lower(s, n, "https://") ||
+                 starts_lower(s, n, "www.")))
+        hit = memchr(s, ' ', n) == NULL ? 2 : 0;
     return hit;
 }
 
@@ -441,7 +508,7 @@ static void score_sentences(const char *text, struct sentence *v, size_t count)
         uint64_t *u = xmalloc((nt + 1) * sizeof *u);
         if (nt)
             memcpy(u, ts, nt * sizeof *u);
-        qsort(u, nt, sizeof *u, cmp_u64);
+        sort_u64(u, nt);
         double sum = 0;
         for (size_t j = 0; j < nt; j++)
             if (j == 0 || u[j] != u[j - 1])

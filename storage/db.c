@@ -136,6 +136,7 @@ static const char *const stmt_sql[S_COUNT] = {
         " first_seen, content, content_hash, stage, backlog)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [S_ENTRY_HASH] = "SELECT content_hash, stage FROM entries WHERE id = ?1",
+    [S_ENTRY_REHASH] = "UPDATE entries SET content_hash = ?2 WHERE id = ?1",
     [S_ENTRY_UPDATE] =
         "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
         " updated = ?7, content = ?8, content_hash = ?9, stage = ?10,"
@@ -667,10 +668,27 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
     }
     const char *old = (const char *)sqlite3_column_text(s, 0);
     int same = old && strcmp(old, id->content_hash) == 0;
+    int v1 = 0;
+    if (old && !same) {
+        /* Rows stored before the version-2 content hash hold version 1: the same content
+         * when it matches, and then only the stored hash is brought up to date (no new
+         * summary, no rewritten file). */
+        char h1[17];
+        identity_content_hash_v1(e, h1);
+        v1 = strcmp(old, h1) == 0;
+    }
     int stage = sqlite3_column_int(s, 1);
     sqlite3_reset(s);
     if (same)
         return 0;
+    if (v1) {
+        s = db_stmt(db, S_ENTRY_REHASH);
+        if (!s)
+            return -1;
+        sqlite3_bind_int64(s, 1, entry_id);
+        db_bind_text(s, 2, id->content_hash);
+        return db_step_done(db, s) < 0 ? -1 : 0;
+    }
     /* A backlog entry recorded as seen stays without a file; any other goes back to NEW so
      * that its summary and its file are made again (the path is kept). */
     int new_stage = stage == STAGE_SEEN ? STAGE_SEEN : STAGE_NEW;

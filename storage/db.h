@@ -155,7 +155,9 @@ int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
                     int64_t *entry_id);
 /* Replaces an entry's fields when its content hash changed; an entry that had a summary
  * or a file goes back to NEW (its path is kept, so the file is rewritten in place).
- * Returns 1 when updated, 0 when the hash was the same, -1 on error. */
+ * Returns 1 when updated, 0 when the hash was the same, -1 on error. A stored version-1
+ * content hash (identity_content_hash_v1) of the same content counts as the same: it is
+ * replaced by id's and 0 is returned. */
 int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
                     const struct identity *id);
 

@@ -223,12 +223,62 @@ static void test_reopen_keeps_data(void **state)
     db_close(db2);
 }
 
+/* An upgrade from a build that stored version-1 content hashes: the same content seen
+ * again is not an update (no new summary, no rewritten file); only the stored hash is
+ * replaced by version 2, so later polls compare directly. Changed content still is an
+ * update. */
+static void test_content_hash_upgrade(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, eid;
+    assert_int_equal(db_feed_subscribe(db, "http://u/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    struct entry e = mk_entry("urn:u", "Upgrade", "<p>Same  text</p>\n");
+    struct identity now;
+    struct feed f = {.entries = &e, .nentries = 1, .cap_entries = 1};
+    identity_compute(&f, &now);
+    char v1[17];
+    identity_content_hash_v1(&e, v1);
+    assert_string_not_equal(v1, now.content_hash);
+    struct identity old = mk_id(now.key, v1);
+    assert_int_equal(db_entry_insert(db, fid, &e, &old, STAGE_NEW, 0, 100, &eid), 0);
+    struct db_summary sum = {.summary = "Sum.", .by = "builtin"};
+    assert_int_equal(db_entry_set_summary(db, eid, &sum), 0);
+    assert_int_equal(db_entry_claim_path(db, eid, "2023-11-14-upgrade.md"), 0);
+    assert_int_equal(db_entry_mark_written(db, eid), 0);
+
+    assert_int_equal(db_entry_update(db, eid, &e, &now), 0);
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, eid, &row), 0);
+    assert_int_equal(row.stage, STAGE_WRITTEN);
+    assert_string_equal(row.content_hash, now.content_hash);
+    assert_string_equal(row.summary, "Sum.");
+    db_entry_clear(&row);
+    int64_t *ids;
+    size_t n;
+    assert_int_equal(db_entries_pending(db, fid, &ids, &n), 0);
+    assert_int_equal(n, 0);
+    free(ids);
+    assert_int_equal(db_entry_update(db, eid, &e, &now), 0);   /* now a direct match */
+
+    struct entry e2 = mk_entry("urn:u", "Upgrade", "<p>Other text</p>");
+    struct identity changed;
+    struct feed f2 = {.entries = &e2, .nentries = 1, .cap_entries = 1};
+    identity_compute(&f2, &changed);
+    assert_int_equal(db_entry_update(db, eid, &e2, &changed), 1);
+    assert_int_equal(db_entry_get(db, eid, &row), 0);
+    assert_int_equal(row.stage, STAGE_NEW);
+    db_entry_clear(&row);
+    identity_free(&now);
+    identity_free(&changed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_hash_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tombstone_of_pruned_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),

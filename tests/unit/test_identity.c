@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/util.h"
 #include "feeds/identity.h"
 
 #define SW_OLD "https://simonwillison.net/2024/Dec/19/is-ai-progress-slowing-down/#atom-everything"
@@ -195,6 +196,47 @@ static void test_content_hash(void **state)
     identity_free(&ib);
     identity_free(&ic);
     identity_free(&ia);
+}
+
+/* Both content hash versions, pinned to their definitions: the fields squashed (runs of
+ * whitespace as one space, ends trimmed, NULL as empty), each followed by 0x1f; version 1
+ * (rows stored before 2026-11) is the FNV-1a hash64 of that, version 2 its XXH64. The
+ * long content crosses the 8-byte fast path with whitespace at every offset. */
+static void test_content_hash_versions(void **state)
+{
+    (void)state;
+    char content[600], squashed[600];
+    size_t c = 0, q = 0;
+    content[c++] = '\n';
+    for (int i = 0; i < 40; i++) {
+        for (int k = 0; k < i % 11; k++)
+            content[c++] = squashed[q++] = (char)('a' + (i + k) % 26);
+        if (i % 11) {  /* a word, then whitespace of varying kind and length */
+            const char *ws = i % 3 == 0 ? " " : i % 3 == 1 ? "\t\r\n" : "  \f\v ";
+            memcpy(content + c, ws, strlen(ws));
+            c += strlen(ws);
+            squashed[q++] = ' ';
+        }
+    }
+    content[c] = '\0';
+    while (q && squashed[q - 1] == ' ')
+        q--;
+    squashed[q] = '\0';
+    struct enclosure enc = {.url = "https://e.com/a.mp3", .length = -1};
+    struct entry e = mk("1", "https://e.com/1", " Caf\xC3\xA9  au lait ", NULL, content);
+    e.enclosures = &enc;
+    e.nenclosures = 1;
+    char text[800];
+    int len = snprintf(text, sizeof text, "Caf\xC3\xA9 au lait\x1f\x1f%s\x1f%s\x1f", squashed, enc.url);
+    char want1[17], want2[17], got1[17];
+    hash_hex(hash64(text, (size_t)len), want1);
+    hash_hex(hash_xxh64(text, (size_t)len, 0), want2);
+    identity_content_hash_v1(&e, got1);
+    assert_string_equal(got1, want1);
+    struct identity id;
+    compute(&e, 1, &id);
+    assert_string_equal(id.content_hash, want2);
+    identity_free(&id);
 }
 
 static void test_aliases(void **state)
@@ -386,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_exact_keys),
         cmocka_unit_test(test_hash_key_stability),
         cmocka_unit_test(test_content_hash),
+        cmocka_unit_test(test_content_hash_versions),
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_shared_alias_dropped),
         cmocka_unit_test(test_repeated_guids),

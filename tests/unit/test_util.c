@@ -1,0 +1,100 @@
+/* tests/unit/test_util.c: the stable hashes of common/util.h. Their values are stored in
+ * databases (keys, content hashes, body hashes) and in file names, so they are pinned to
+ * published reference values, not to whatever the code gives today. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+
+/* FNV-1a 64-bit reference values (the FNV authors' test suite). */
+static void test_hash64_fnv1a_vectors(void **state)
+{
+    (void)state;
+    assert_true(hash64("", 0) == 0xcbf29ce484222325ULL);
+    assert_true(hash64("a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true(hash64("foobar", 6) == 0x85944171f73967e8ULL);
+    assert_true(hash64_update(hash64("foo", 3), "bar", 3) == hash64("foobar", 6));
+}
+
+/* XXH64 reference values: the short strings are the ones xxHash's own documentation and
+ * ports use; the generated buffer is xxHash's sanity-check buffer (each byte the top byte
+ * of a 32-bit generator squared at every step), whose lengths 1, 14 and 101 reach every
+ * branch (32-byte stripes, 8-byte, 4-byte and 1-byte tails). */
+static void test_hash_xxh64_vectors(void **state)
+{
+    (void)state;
+    const uint32_t prime = 2654435761U;
+    unsigned char sanity[101];
+    uint32_t gen = prime;
+    for (size_t i = 0; i < sizeof sanity; i++) {
+        sanity[i] = (unsigned char)(gen >> 24);
+        gen *= gen;
+    }
+    assert_true(hash_xxh64("", 0, 0) == 0xEF46DB3751D8E999ULL);
+    assert_true(hash_xxh64("", 0, prime) == 0xAC75FDA2929B17EFULL);
+    assert_true(hash_xxh64("a", 1, 0) == 0xD24EC4F1A98C6E5BULL);
+    assert_true(hash_xxh64("abc", 3, 0) == 0x44BC2CF5AD770999ULL);
+    const char *nobody = "Nobody inspects the spammish repetition";
+    assert_true(hash_xxh64(nobody, strlen(nobody), 0) == 0xFBCEA83C8A378BF1ULL);
+    assert_true(hash_xxh64(sanity, 1, 0) == 0x4FCE394CC88952D8ULL);
+    assert_true(hash_xxh64(sanity, 1, prime) == 0x739840CB819FA723ULL);
+    assert_true(hash_xxh64(sanity, 14, 0) == 0xCFFA8DB881BC3A3DULL);
+    assert_true(hash_xxh64(sanity, 14, prime) == 0x5B9611585EFCC9CBULL);
+    assert_true(hash_xxh64(sanity, 101, 0) == 0x0EAB543384F878ADULL);
+    assert_true(hash_xxh64(sanity, 101, prime) == 0xCAA65939306F1E21ULL);
+}
+
+/* The result does not depend on where the data starts (lanes are read bytewise). */
+static void test_hash_xxh64_unaligned(void **state)
+{
+    (void)state;
+    char a[80], b[81];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = (char)('A' + i % 26);
+    memcpy(b + 1, a, sizeof a);
+    assert_true(hash_xxh64(a, sizeof a, 7) == hash_xxh64(b + 1, sizeof a, 7));
+    assert_true(hash_xxh64(a, sizeof a, 7) != hash_xxh64(a, sizeof a - 1, 7));
+}
+
+/* Pieces of every size, at every split, give the one-shot digest (the spooled body's hash
+ * must equal the in-memory body's). */
+static void test_hash_xxh64_pieces(void **state)
+{
+    (void)state;
+    unsigned char data[300];
+    uint32_t gen = 2654435761U;
+    for (size_t i = 0; i < sizeof data; i++) {
+        data[i] = (unsigned char)(gen >> 24);
+        gen *= gen;
+    }
+    for (size_t len = 0; len <= sizeof data; len += len < 70 ? 1 : 23) {
+        uint64_t want = hash_xxh64(data, len, 0);
+        for (size_t piece = 1; piece <= 70; piece += piece < 10 ? 1 : 13) {
+            struct xxh64_state s;
+            hash_xxh64_init(&s, 0);
+            for (size_t off = 0; off < len; off += piece)
+                hash_xxh64_update(&s, data + off, len - off < piece ? len - off : piece);
+            if (hash_xxh64_digest(&s) != want)
+                fail_msg("length %zu in pieces of %zu: streaming digest differs", len, piece);
+        }
+    }
+    struct xxh64_state s;
+    hash_xxh64_init(&s, 2654435761U);
+    hash_xxh64_update(&s, data, 14);
+    assert_true(hash_xxh64_digest(&s) == 0x5B9611585EFCC9CBULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hash64_fnv1a_vectors),
+        cmocka_unit_test(test_hash_xxh64_vectors),
+        cmocka_unit_test(test_hash_xxh64_unaligned),
+        cmocka_unit_test(test_hash_xxh64_pieces),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
