@@ -80,16 +80,15 @@ int cmd_parse(int argc, char **argv)
     if (!path)
         return usage();
 
-    char *data;
-    size_t len;
-    if (file_read_all(path, &data, &len) != 0) {
+    struct file_view in;
+    if (file_view_open(path, &in) != 0) {
         fprintf(stderr, "feedsd parse: %s: cannot read: %m\n", path);
         return 1;
     }
     struct feed *f = NULL;
     char err[256];
-    int rc = feed_parse(data, len, base, NULL, &f, err, sizeof err);
-    free(data);
+    int rc = feed_parse(in.data, in.len, base, NULL, &f, err, sizeof err);
+    file_view_close(&in);
     if (rc != 0) {
         fprintf(stderr, "feedsd parse: %s: %s\n", path, err);
         return 1;
