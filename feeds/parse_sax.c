@@ -240,8 +240,10 @@ static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
     st->cap_depth = d;
     st->cap_mode = mode;
     st->cap_skip_div = 0;
-    buf_free(&st->cap);
-    buf_puts(&st->cap, "");
+    /* The buffer is kept from field to field (sax_end copies the text out): growing a
+     * fresh one from 64 bytes for every post cost a chain of reallocs. */
+    st->cap.len = 0;
+    buf_append(&st->cap, "", 0);
     free(st->cap_base);
     st->cap_base = st->frames[d].has_base ? xstrdup(st->frames[d].base) : NULL;
 }
@@ -404,10 +406,8 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
     } else if (st->cap_rule && d == st->cap_depth) {
         const struct xrule *rule = st->cap_rule;
         st->cap_rule = NULL;
-        size_t len = st->cap.len, cap = st->cap.cap;
-        char *text = buf_steal(&st->cap);
-        if (cap > len + len / 4 + 64)
-            text = xrealloc(text, len + 1);   /* the field keeps it: return the slack */
+        /* an exact copy: the field keeps it, and the capture buffer is reused */
+        char *text = xstrndup(st->cap.data, st->cap.len);
         xml_rule_text(st, rule, text, st->cap_mode);
         free(st->cap_base);
         st->cap_base = NULL;
