@@ -130,7 +130,7 @@ int utf8_valid(const char *s, size_t n)
 
 /* text_fix_utf8() of s[0..n). When nothing needs fixing (almost always) the result is
  * own when given, so that a post's HTML is not copied once more. */
-static char *fix_utf8(const char *s, size_t n, char *own)
+static char *fix_utf8(const char *s, size_t n, char *own, size_t *outlen)
 {
     const unsigned char *p = (const unsigned char *)s;
     struct buf b = {0};   /* allocated at the first byte that changes */
@@ -167,21 +167,31 @@ static char *fix_utf8(const char *s, size_t n, char *own)
         i += l;
         run = i;
     }
-    if (!b.data)
+    if (!b.data) {
+        *outlen = n;
         return own ? own : xstrndup(s, n);
+    }
     buf_append(&b, (const char *)p + run, n - run);
     free(own);
+    *outlen = b.len;
     return buf_steal(&b);
 }
 
 char *text_fix_utf8(const char *s)
 {
-    return s ? fix_utf8(s, strlen(s), NULL) : NULL;
+    size_t n;
+    return s ? fix_utf8(s, strlen(s), NULL, &n) : NULL;
 }
 
 char *text_fix_utf8_take(char *s)
 {
-    return s ? fix_utf8(s, strlen(s), s) : NULL;
+    size_t n;
+    return s ? fix_utf8(s, strlen(s), s, &n) : NULL;
+}
+
+char *text_fix_utf8_take_len(char *s, size_t *len)
+{
+    return fix_utf8(s, *len, s, len);
 }
 
 /* Converts with iconv, replacing undecodable bytes with U+FFFD. NULL if the charset is

@@ -52,4 +52,8 @@ char *encoding_charset_param(const char *content_type);
  * fixing, else the fixed copy (s is freed). */
 char *text_fix_utf8_take(char *s);
 
+/* text_fix_utf8_take() of s[0..*len) (s malloc'd, NUL-terminated at *len, not NULL);
+ * *len becomes the length of the result. */
+char *text_fix_utf8_take_len(char *s, size_t *len);
+
 #endif
