@@ -104,9 +104,10 @@ static size_t printable_run(const unsigned char *p, size_t n)
             i++;   /* line breaks and accented letters are frequent: stay in this loop */
             continue;
         }
-        unsigned cp;
-        size_t l = c >= 0xC2 ? utf8_seq(p + i, n - i, &cp) : 0;
-        if (!l || cp < 0xA0 || cp == 0xFFFE || cp == 0xFFFF)
+        /* c >= 0x80 here; C1 controls are C2 80-C2 9F, U+FFFE/U+FFFF are EF BF BE/BF */
+        size_t l = utf8_seq_len(p + i, n - i);
+        if (!l || (c == 0xC2 && p[i + 1] < 0xA0) ||
+            (c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE))
             return i;
         i += l;
     }
@@ -115,12 +116,11 @@ static size_t printable_run(const unsigned char *p, size_t n)
 int utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    unsigned cp;
     for (size_t i = 0; i < n;) {
         i += ascii_run(p + i, n - i);
         if (i >= n)
             break;
-        size_t l = utf8_seq(p + i, n - i, &cp);
+        size_t l = utf8_seq_len(p + i, n - i);
         if (!l)
             return 0;
         i += l;

@@ -196,25 +196,29 @@ static size_t jw_escape(char *out, const char *str, size_t n, int check)
     char *o = out;
     size_t i = 0;
     while (i < n) {
-        size_t start = i;
+        /* Each word is stored whole before it is tested (out has room: at most 6 * i
+         * bytes are written for i read, and i + 8 <= n), so a run costs no memcpy call;
+         * the bytes past a stop are overwritten next. */
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
+            memcpy(o, &w, 8);
             uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
             uint64_t t = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
                           (w & hi_mask)) & high;
             if (t) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                i += (size_t)__builtin_ctzll(t) / 8;
+                size_t k = (size_t)__builtin_ctzll(t) / 8;
+                i += k;
+                o += k;
 #endif
                 break;
             }
             i += 8;
+            o += 8;
         }
         while (i < n && !jw_special(s[i], check))
-            i++;
-        memcpy(o, s + start, i - start);
-        o += i - start;
+            *o++ = (char)s[i++];
         if (i >= n)
             break;
         unsigned char c = s[i];
