@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/util.h"
 #include "feeds/date.h"
@@ -196,9 +199,31 @@ static size_t jw_escape(char *out, const char *str, size_t n, int check)
     char *o = out;
     size_t i = 0;
     while (i < n) {
-        /* Each word is stored whole before it is tested (out has room: at most 6 * i
-         * bytes are written for i read, and i + 8 <= n), so a run costs no memcpy call;
+        /* Each block is stored whole before it is tested (out has room: at most 6 * i
+         * bytes are written for i read, and i + 16 <= n), so a run costs no memcpy call;
          * the bytes past a stop are overwritten next. */
+#ifdef __SSE2__
+        /* x86-64 always has SSE2: sixteen bytes per step. A signed compare with 0x20
+         * flags the controls and every byte >= 0x80; without check the latter are
+         * copied by the byte loop below. */
+        const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
+                      bs = _mm_set1_epi8('\\');
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            _mm_storeu_si128((__m128i *)o, v);
+            __m128i t = _mm_or_si128(_mm_cmplt_epi8(v, sp),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)));
+            unsigned m = (unsigned)_mm_movemask_epi8(t);
+            if (m) {
+                size_t k = (size_t)__builtin_ctz(m);
+                i += k;
+                o += k;
+                goto stop;
+            }
+            i += 16;
+            o += 16;
+        }
+#endif
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
@@ -219,16 +244,18 @@ static size_t jw_escape(char *out, const char *str, size_t n, int check)
         }
         while (i < n && !jw_special(s[i], check))
             *o++ = (char)s[i++];
+#ifdef __SSE2__
+    stop:
+#endif
         if (i >= n)
             break;
         unsigned char c = s[i];
         if (c >= 0x80) {
-            size_t l = utf8_seq_len(s + i, n - i);
+            size_t l = check ? utf8_seq_len(s + i, n - i) : 1;
             if (!l)
                 return (size_t)-1;
-            memcpy(o, s + i, l);
-            o += l;
-            i += l;
+            for (size_t k = 0; k < l; k++)
+                *o++ = (char)s[i++];
             continue;
         }
         static const char hex[] = "0123456789ABCDEF";
