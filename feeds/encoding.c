@@ -209,6 +209,15 @@ char *text_fix_utf8_take(char *s)
     return s ? fix_utf8(s, strlen(s), s, &n) : NULL;
 }
 
+int utf8_has_c1(const char *s, size_t n)
+{
+    const char *end = s + n;
+    for (const char *p = s; (p = memchr(p, 0xC2, (size_t)(end - p))) != NULL; p++)
+        if (p + 1 < end && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] < 0xA0)
+            return 1;
+    return 0;
+}
+
 char *text_fix_utf8_take_len(char *s, size_t *len)
 {
     return fix_utf8(s, *len, s, len);

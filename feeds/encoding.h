@@ -74,6 +74,9 @@ char *encoding_charset_param(const char *content_type);
  * fixing, else the fixed copy (s is freed). */
 char *text_fix_utf8_take(char *s);
 
+/* 1 when the UTF-8 text s[0..n) holds a C1 control (U+0080-U+009F: C2 80 to C2 9F). */
+int utf8_has_c1(const char *s, size_t n);
+
 /* text_fix_utf8_take() of s[0..*len) (s malloc'd, NUL-terminated at *len, not NULL);
  * *len becomes the length of the result. */
 char *text_fix_utf8_take_len(char *s, size_t *len);

@@ -108,6 +108,14 @@ static void sax_error(void *ctx, xmlErrorPtr e)
     }
 }
 
+int xml_text_checked(const struct xstate *st)
+{
+    const xmlParserCtxt *c = st->ctxt;
+    /* XML 1.0 section 2.2: a character outside Char is a fatal error, which clears
+     * wellFormed (and, without RECOVER, stops the SAX calls) */
+    return c && !c->recovery && c->wellFormed;
+}
+
 /* ---- text capture ---- */
 
 static void cap_append_escaped(struct buf *b, const char *s, size_t n, int attr)

@@ -320,14 +320,21 @@ char *html_resolve_urls(const char *html, const char *base)
 
 char *html_resolve_urls_take(char *html, const char *base)
 {
+    return html_resolve_urls_checked(html, base, 0);
+}
+
+char *html_resolve_urls_checked(char *html, const char *base, int checked)
+{
     if (str_empty(html)) {
         free(html);
         return NULL;
     }
     /* Posts are long: one pass each for the clean-up, the trim and the tag scan, all
-     * with the length known (no strlen/strchr over the post again). */
+     * with the length known (no strlen/strchr over the post again). Checked text can
+     * only differ from text_fix_utf8()'s result by its C1 controls (U+0080-U+009F,
+     * from references such as &#146;): a memchr for their lead byte is enough. */
     size_t n = strlen(html);
-    char *fixed = text_fix_utf8_take_len(html, &n);
+    char *fixed = checked && !utf8_has_c1(html, n) ? html : text_fix_utf8_take_len(html, &n);
     /* str_trim() */
     while (n && isspace((unsigned char)fixed[n - 1]))
         n--;

@@ -90,6 +90,10 @@ const struct xrule *xml_rule_find(enum xkind parent, enum xns ns, const char *lo
 int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char *value);
 void xml_entry_begin(struct xstate *st);
 void xml_entry_end(struct xstate *st);
+/* 1 while the strict (not the recovery) pass has found the document well-formed so far:
+ * then every character libxml2 has handed over was checked by it (well-formed UTF-8, XML
+ * 1.0 Char: no C0 control but tab, LF and CR; no U+FFFE/U+FFFF). parse_sax.c. */
+int xml_text_checked(const struct xstate *st);
 void xml_feed_end(struct xstate *st);
 int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr *a, int n);
 void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);   /* consumes text */

@@ -443,6 +443,38 @@ static void test_json_escapes(void **state)
     buf_free(&bad);
 }
 
+/* Summaries and contents of a well-formed document skip the full UTF-8 clean-up and
+ * only look for C1 controls (xml_text_checked): each way in must still be mapped through
+ * windows-1252, next to other C2 letters, at the very end, and in the recovery pass. */
+static void test_c1_in_html_fields(void **state)
+{
+    (void)state;
+    static const char *const docs[][2] = {
+        {"<rss><channel><item><description>\xC2\xA9 it&#150;s&#146;</description></item></channel></rss>",
+         "\xC2\xA9 it\xE2\x80\x93s\xE2\x80\x99"},
+        {"<rss><channel><item><description><![CDATA[<p>\xC2\xA0\xC2\x92x</p>]]></description></item></channel></rss>",
+         "<p>\xC2\xA0\xE2\x80\x99x</p>"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content type=\"html\">&lt;b&gt;&#x80;&lt;/b&gt;</content></entry></feed>",
+         "<b>\xE2\x82\xAC</b>"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><summary type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><a title=\"&#150;\">a&#133;</a></div></summary></entry></feed>",
+         "<a title=\"\xE2\x80\x93\">a\xE2\x80\xA6</a>"},
+        /* a bare ampersand: the recovery pass */
+        {"<rss><channel><item><description>A & B&#146;</description></item></channel></rss>",
+         "A & B\xE2\x80\x99"},
+        /* an unassigned cp1252 byte stays a C1 control */
+        {"<rss><channel><item><description>x&#129;</description></item></channel></rss>",
+         "x\xC2\x81"},
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        struct feed *f = parse_str(docs[i][0], NULL);
+        assert_int_equal(f->nentries, 1);
+        const char *got = f->entries[0].summary ? f->entries[0].summary : f->entries[0].content;
+        assert_non_null(got);
+        assert_string_equal(got, docs[i][1]);
+        feed_free(f);
+    }
+}
+
 /* ---- the corpus ---- */
 
 static void test_xml_base_inherit(void **state)
@@ -736,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_not_a_feed_inline),
         cmocka_unit_test(test_json_output),
         cmocka_unit_test(test_json_escapes),
+        cmocka_unit_test(test_c1_in_html_fields),
         cmocka_unit_test(test_xml_base_inherit),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_encodings),
