@@ -351,12 +351,15 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
     const char *pbase = parent ? parent->base : st->doc_base;
     fr->kind = K_NONE;
     fr->has_base = parent ? parent->has_base : 0;
-    fr->base = xstrdup(pbase);
+    fr->base = pbase;
+    fr->owns_base = 0;
     for (int i = 0; i < n; i++)
         if (a[i].ns_xml && !strcmp(a[i].name, "base")) {
             char *b = url_resolve(pbase, a[i].value);   /* RFC 3986 section 5.1.1 */
-            free(fr->base);
+            if (fr->owns_base)
+                free((char *)fr->base);
             fr->base = b;
+            fr->owns_base = 1;
             fr->has_base = 1;
         }
     if (!d)
@@ -424,8 +427,10 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
     } else if (fr->kind == K_PERSON) {
         xml_person_end(st);
     }
-    free(fr->base);
+    if (fr->owns_base)
+        free((char *)fr->base);
     fr->base = NULL;
+    fr->owns_base = 0;
     fr->kind = K_NONE;
 }
 
@@ -482,7 +487,8 @@ static void state_free(struct xstate *st)
 {
     int open = st->depth < XML_MAX_DEPTH ? st->depth : XML_MAX_DEPTH;
     for (int i = 0; i < open && i >= 0; i++) {
-        free(st->frames[i].base);
+        if (st->frames[i].owns_base)
+            free((char *)st->frames[i].base);
         st->frames[i].base = NULL;
     }
     buf_free(&st->cap);

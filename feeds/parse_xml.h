@@ -58,7 +58,10 @@ struct xattr {
 struct xframe {
     unsigned char kind;
     unsigned char has_base;   /* an xml:base applies here (own or inherited) */
-    char *base;               /* effective base URL (owned), NULL when unknown */
+    unsigned char owns_base;  /* base is this element's own xml:base, malloc'd */
+    /* effective base URL, NULL when unknown: the element's own (owns_base) or borrowed
+     * from the parent or the document, which outlive it (no copy per element) */
+    const char *base;
 };
 
 struct xstate {
