@@ -4,10 +4,11 @@
 
   python3 bench/parse.py --feedsd build/feedsd [--entries 20000] [--mb 50] [--repeat 3]
 
-Four measurements, each against `xmllint --sax --noout` (libxml2-utils: libxml2's parser
+Six measurements, each against `xmllint --sax --noout` (libxml2-utils: libxml2's parser
 with empty SAX callbacks, i.e. the floor for anything built on libxml2) on the same file:
   rss-cdata    `feedsd parse FILE`  on a generated RSS 2.0 feed, HTML in CDATA
   atom-escaped `feedsd parse FILE`  on a generated Atom 1.0 feed, HTML escaped
+  parse-count  `feedsd parse --count FILE` on both: the same parse without the JSON
   corpus-html  `feedsd html2md FILE` on every entry body of the test corpus, concatenated
   gen-html     `feedsd html2md FILE` on the generated entries' HTML, concatenated
 For the two HTML rows the reference is `xmllint --html --noout`: xmllint 2.9.14's --sax
@@ -15,7 +16,7 @@ always uses the XML parser (--html is ignored there; it stops at the first HTML-
 construct), and html2md builds libxml2's HTML tree too, so HTML parser + tree is the floor.
 CPU time is user + system of the child alone (os.wait4 rusage), the minimum of --repeat
 runs; MB/s is input bytes over that CPU time. feedsd's output goes to /dev/null, but it is
-produced: `parse` includes building entries and serialising JSON (jansson), `html2md`
+produced: `parse` includes building entries and serialising JSON (feeds/feed.c), `html2md`
 includes writing markdown, while xmllint builds nothing. The ratio is feedsd CPU time
 over xmllint CPU time.
 """
@@ -179,13 +180,18 @@ def main():
              [args.xmllint, "--sax", "--noout", str(rss)]),
             ("parse atom-escaped", atom, [args.feedsd, "parse", str(atom)],
              [args.xmllint, "--sax", "--noout", str(atom)]),
+            # the same parse without the JSON (`feedsd parse --count` prints the entry count)
+            ("parse-count rss-cdata", rss, [args.feedsd, "parse", "--count", str(rss)],
+             [args.xmllint, "--sax", "--noout", str(rss)]),
+            ("parse-count atom-escaped", atom, [args.feedsd, "parse", "--count", str(atom)],
+             [args.xmllint, "--sax", "--noout", str(atom)]),
             ("html2md corpus-html", corpus, [args.feedsd, "html2md", str(corpus)],
              [args.xmllint, "--html", "--noout", str(corpus)]),
             ("html2md gen-html", genhtml, [args.feedsd, "html2md", str(genhtml)],
              [args.xmllint, "--html", "--noout", str(genhtml)]),
         ]
         print()
-        print("%-20s %7s %9s %11s %10s %12s %6s  %s" % ("run", "MB", "feedsd s", "feedsd MB/s",
+        print("%-24s %7s %9s %11s %10s %12s %6s  %s" % ("run", "MB", "feedsd s", "feedsd MB/s",
                                                       "xmllint s", "xmllint MB/s", "ratio",
                                                       "reference"))
         for label, path, mine, ref in rows:
@@ -194,14 +200,14 @@ def main():
             t_ref, err = best(ref, args.repeat)
             if b"Excessive depth" in err:
                 print("warning: %s hit libxml2's depth limit; figures not comparable" % label)
-            print("%-20s %7.1f %9.3f %11.1f %10.3f %12.1f %6.2f  %s" % (
+            print("%-24s %7.1f %9.3f %11.1f %10.3f %12.1f %6.2f  %s" % (
                 label, mb, t_mine, mb / t_mine if t_mine else 0, t_ref,
                 mb / t_ref if t_ref else 0, t_mine / t_ref if t_ref else 0,
                 " ".join(["xmllint"] + ref[1:-1])))
         print()
         print("CPU = user + sys of the child (wait4), best of %d; ratio = feedsd / xmllint. "
-              "feedsd writes its output (JSON for parse, incl. jansson serialisation; "
-              "markdown for html2md) to /dev/null; xmllint builds nothing with --sax "
+              "feedsd writes its output (JSON for parse, only the entry count for "
+              "parse-count; markdown for html2md) to /dev/null; xmllint builds nothing with --sax "
               "--noout, and the HTML tree only with --html --noout (its error messages "
               "for unknown HTML5 tags go to a pipe)."
               % args.repeat)

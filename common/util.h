@@ -68,4 +68,16 @@ int64_t time_wall_ms(void);
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer, NUL-terminated. 0 / -1 (errno). */
 int file_read_all(const char *path, char **out, size_t *len);
 
+/* A whole file ("-" = stdin) for reading only: a regular file is mapped (mmap(2),
+ * MAP_PRIVATE), anything else (a pipe, an empty file) is read into memory as by
+ * file_read_all(). data is NUL-terminated only when it was read. 0 / -1 (errno). */
+struct file_view {
+    const char *data;
+    size_t len;
+    void *map;            /* the mapping, or NULL when data was read (then owned) */
+    char *owned;
+};
+int file_view_open(const char *path, struct file_view *v);
+void file_view_close(struct file_view *v);
+
 #endif

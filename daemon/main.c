@@ -25,7 +25,7 @@ static const struct {
      "check [-c CONFIG] [--database PATH] [--max-age DURATION] [--max-failures N]"},
     {"resummarize", cmd_resummarize,
      "resummarize [-c CONFIG] [--database PATH] (--fallback | --all | --feed URL | --file PATH)"},
-    {"parse", cmd_parse, "parse [--base-url URL] FILE"},
+    {"parse", cmd_parse, "parse [--base-url URL] [--count] FILE"},
     {"parse-date", cmd_parse_date, "parse-date [--] STRING"},
     {"html2md", cmd_html2md, "html2md [--base-url URL] [FILE]"},
 };

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/util.h"
 #include "feeds/encoding.h"
@@ -83,6 +86,20 @@ static size_t printable_run(const unsigned char *p, size_t n)
     size_t i = 0;
     uint64_t w;
     for (;;) {
+#ifdef __SSE2__
+        /* x86-64 always has SSE2: sixteen bytes per step; a signed compare with 0x20
+         * flags both the controls and the bytes >= 0x80 */
+        const __m128i sp = _mm_set1_epi8(0x20);
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, sp));
+            if (m) {
+                i += (size_t)__builtin_ctz(m);
+                goto stop;
+            }
+            i += 16;
+        }
+#endif
         while (i + 8 <= n) {
             memcpy(&w, p + i, 8);
             uint64_t t = (w | ((w - SWAR_ONES * 0x20) & ~w)) & SWAR_HIGH;
@@ -97,6 +114,9 @@ static size_t printable_run(const unsigned char *p, size_t n)
         }
         while (i < n && p[i] >= 0x20 && p[i] < 0x80)
             i++;
+#ifdef __SSE2__
+    stop:
+#endif
         if (i >= n)
             return i;
         unsigned char c = p[i];
@@ -104,9 +124,10 @@ static size_t printable_run(const unsigned char *p, size_t n)
             i++;   /* line breaks and accented letters are frequent: stay in this loop */
             continue;
         }
-        unsigned cp;
-        size_t l = c >= 0xC2 ? utf8_seq(p + i, n - i, &cp) : 0;
-        if (!l || cp < 0xA0 || cp == 0xFFFE || cp == 0xFFFF)
+        /* c >= 0x80 here; C1 controls are C2 80-C2 9F, U+FFFE/U+FFFF are EF BF BE/BF */
+        size_t l = utf8_seq_len(p + i, n - i);
+        if (!l || (c == 0xC2 && p[i + 1] < 0xA0) ||
+            (c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE))
             return i;
         i += l;
     }
@@ -115,12 +136,11 @@ static size_t printable_run(const unsigned char *p, size_t n)
 int utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    unsigned cp;
     for (size_t i = 0; i < n;) {
         i += ascii_run(p + i, n - i);
         if (i >= n)
             break;
-        size_t l = utf8_seq(p + i, n - i, &cp);
+        size_t l = utf8_seq_len(p + i, n - i);
         if (!l)
             return 0;
         i += l;
@@ -130,7 +150,7 @@ int utf8_valid(const char *s, size_t n)
 
 /* text_fix_utf8() of s[0..n). When nothing needs fixing (almost always) the result is
  * own when given, so that a post's HTML is not copied once more. */
-static char *fix_utf8(const char *s, size_t n, char *own)
+static char *fix_utf8(const char *s, size_t n, char *own, size_t *outlen)
 {
     const unsigned char *p = (const unsigned char *)s;
     struct buf b = {0};   /* allocated at the first byte that changes */
@@ -167,21 +187,40 @@ static char *fix_utf8(const char *s, size_t n, char *own)
         i += l;
         run = i;
     }
-    if (!b.data)
+    if (!b.data) {
+        *outlen = n;
         return own ? own : xstrndup(s, n);
+    }
     buf_append(&b, (const char *)p + run, n - run);
     free(own);
+    *outlen = b.len;
     return buf_steal(&b);
 }
 
 char *text_fix_utf8(const char *s)
 {
-    return s ? fix_utf8(s, strlen(s), NULL) : NULL;
+    size_t n;
+    return s ? fix_utf8(s, strlen(s), NULL, &n) : NULL;
 }
 
 char *text_fix_utf8_take(char *s)
 {
-    return s ? fix_utf8(s, strlen(s), s) : NULL;
+    size_t n;
+    return s ? fix_utf8(s, strlen(s), s, &n) : NULL;
+}
+
+int utf8_has_c1(const char *s, size_t n)
+{
+    const char *end = s + n;
+    for (const char *p = s; (p = memchr(p, 0xC2, (size_t)(end - p))) != NULL; p++)
+        if (p + 1 < end && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] < 0xA0)
+            return 1;
+    return 0;
+}
+
+char *text_fix_utf8_take_len(char *s, size_t *len)
+{
+    return fix_utf8(s, *len, s, len);
 }
 
 /* Converts with iconv, replacing undecodable bytes with U+FFFD. NULL if the charset is

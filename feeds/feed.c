@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/util.h"
 #include "feeds/date.h"
@@ -129,11 +132,16 @@ const char *feed_format_name(enum feed_format fmt)
  * strings \" \\ \b \f \n \r \t, other controls as \u00XX (upper-case hex), nothing
  * else escaped (UTF-8 as it is, no "\/"). */
 
+/* A string of up to JW_DIRECT bytes is escaped straight into the buffer (at most six
+ * bytes out per byte in: \u00XX), after a flush when it might not fit. */
+#define JW_BUF (1 << 18)
+#define JW_DIRECT ((JW_BUF - 2) / 6)
+
 struct jw {
     FILE *out;
     int err;
     size_t n;
-    char buf[1 << 16];
+    char buf[JW_BUF];
 };
 
 static void jw_flush(struct jw *w)
@@ -170,23 +178,115 @@ static void jw_indent(struct jw *w, int depth)
     jw_put(w, line, n < sizeof line - 1 ? n : sizeof line - 1);
 }
 
-/* Length of the run at the start of s[0..n) that needs no escape, eight bytes per step
- * (SWAR: a zero byte of w ^ k, or a byte < 0x20, sets its high bit in the test); the
- * caller looks at the byte where it stops. Posts are long and rarely need escapes. */
-static size_t plain_run(const char *s, size_t n)
+/* 1 for a byte that stops jw_escape's copying: one to escape, or (when checking) the
+ * start of a UTF-8 sequence to check. */
+static int jw_special(unsigned char c, int check)
+{
+    return c < 0x20 || c == '"' || c == '\\' || (check && c >= 0x80);
+}
+
+/* Escapes s[0..n) into out, which has room for 6 * n bytes, and returns the bytes
+ * written. With check, also verifies that s is well-formed UTF-8 and returns
+ * (size_t)-1 at the first ill-formed sequence. One pass: runs that need nothing are
+ * found eight bytes per step (SWAR: a zero byte of w ^ k, a byte < 0x20, and with check
+ * a byte >= 0x80 set its high bit in the test; the lowest flagged byte is exact since a
+ * borrow only runs upwards) and copied whole. Posts are long and rarely need escapes. */
+static size_t jw_escape(char *out, const char *str, size_t n, int check)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    const unsigned char *s = (const unsigned char *)str;
+    uint64_t hi_mask = check ? high : 0;
+    char *o = out;
     size_t i = 0;
-    uint64_t w;
-    while (i + 8 <= n) {
-        memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t t = ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b);
-        if (t & high)
+    while (i < n) {
+        /* Each block is stored whole before it is tested (out has room: at most 6 * i
+         * bytes are written for i read, and i + 16 <= n), so a run costs no memcpy call;
+         * the bytes past a stop are overwritten next. */
+#ifdef __SSE2__
+        /* x86-64 always has SSE2: sixteen bytes per step. A signed compare with 0x20
+         * flags the controls and every byte >= 0x80; without check the latter are
+         * copied by the byte loop below. */
+        const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
+                      bs = _mm_set1_epi8('\\');
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            _mm_storeu_si128((__m128i *)o, v);
+            __m128i t = _mm_or_si128(_mm_cmplt_epi8(v, sp),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)));
+            unsigned m = (unsigned)_mm_movemask_epi8(t);
+            if (m) {
+                size_t k = (size_t)__builtin_ctz(m);
+                i += k;
+                o += k;
+                goto stop;
+            }
+            i += 16;
+            o += 16;
+        }
+#endif
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            memcpy(o, &w, 8);
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t t = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+                          (w & hi_mask)) & high;
+            if (t) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                size_t k = (size_t)__builtin_ctzll(t) / 8;
+                i += k;
+                o += k;
+#endif
+                break;
+            }
+            i += 8;
+            o += 8;
+        }
+        while (i < n && !jw_special(s[i], check))
+            *o++ = (char)s[i++];
+#ifdef __SSE2__
+    stop:
+#endif
+        if (i >= n)
             break;
-        i += 8;
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t l = check ? utf8_seq_len(s + i, n - i) : 1;
+            if (!l)
+                return (size_t)-1;
+            for (size_t k = 0; k < l; k++)
+                *o++ = (char)s[i++];
+            continue;
+        }
+        static const char hex[] = "0123456789ABCDEF";
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+        }
+        i++;
     }
-    return i;
+    return (size_t)(o - out);
+}
+
+/* s with '?' for every byte >= 0x80 (see jw_str) */
+static char *jw_qmarks(const char *s, size_t len)
+{
+    char *fixed = xstrndup(s, len);
+    for (char *p = fixed; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    return fixed;
 }
 
 /* A JSON string. jansson refused invalid UTF-8; the parser hands over clean text, but
@@ -194,38 +294,31 @@ static size_t plain_run(const char *s, size_t n)
 static void jw_str(struct jw *w, const char *s)
 {
     size_t len = strlen(s);
-    char *fixed = NULL;
-    if (!utf8_valid(s, len)) {
-        fixed = xstrndup(s, len);
-        for (char *p = fixed; *p; p++)
-            if ((unsigned char)*p >= 0x80)
-                *p = '?';
-        s = fixed;
-    }
-    jw_put(w, "\"", 1);
-    const char *run = s;
-    for (const char *p = s;; p++) {
-        p += plain_run(p, len - (size_t)(p - s));
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        jw_put(w, run, (size_t)(p - run));
-        if (!c)
-            break;
-        char esc[8];
-        switch (c) {
-        case '"': jw_put(w, "\\\"", 2); break;
-        case '\\': jw_put(w, "\\\\", 2); break;
-        case '\b': jw_put(w, "\\b", 2); break;
-        case '\f': jw_put(w, "\\f", 2); break;
-        case '\n': jw_put(w, "\\n", 2); break;
-        case '\r': jw_put(w, "\\r", 2); break;
-        case '\t': jw_put(w, "\\t", 2); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04X", c);
-            jw_put(w, esc, 6);
+    if (len <= JW_DIRECT) {
+        if (sizeof w->buf - w->n < 6 * len + 2)
+            jw_flush(w);
+        char *o = w->buf + w->n;
+        *o++ = '"';
+        size_t k = jw_escape(o, s, len, 1);
+        if (k == (size_t)-1) {   /* nothing of it is kept: written again */
+            char *fixed = jw_qmarks(s, len);
+            k = jw_escape(o, fixed, len, 0);
+            free(fixed);
         }
-        run = p + 1;
+        o += k;
+        *o++ = '"';
+        w->n = (size_t)(o - w->buf);
+        return;
+    }
+    /* Longer than the buffer: checked first, then escaped a slice at a time (without
+     * the check, a slice may end inside a UTF-8 sequence). */
+    char *fixed = utf8_valid(s, len) ? NULL : jw_qmarks(s, len);
+    const char *p = fixed ? fixed : s;
+    jw_put(w, "\"", 1);
+    for (size_t off = 0; off < len; off += JW_DIRECT) {
+        size_t k = len - off < JW_DIRECT ? len - off : JW_DIRECT;
+        jw_flush(w);
+        w->n = jw_escape(w->buf, p + off, k, 0);
     }
     jw_put(w, "\"", 1);
     free(fixed);

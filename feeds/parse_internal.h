@@ -76,6 +76,11 @@ char *html_resolve_urls(const char *html, const char *base);
  * when nothing changes: the entry's HTML is not copied again. */
 char *html_resolve_urls_take(char *html, const char *base);
 
+/* html_resolve_urls_take() of html that, when checked is 1, is known to be well-formed
+ * UTF-8 without C0 controls but tab, LF and CR (text from a well-formed XML document,
+ * see xml_text_checked): its clean-up pass then only looks for C1 controls. */
+char *html_resolve_urls_checked(char *html, const char *base, int checked);
+
 /* Author as the contract wants it: "jo@example.com (Jo Doe)" -> "Jo Doe". */
 char *text_author(const char *s);
 

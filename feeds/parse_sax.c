@@ -108,6 +108,14 @@ static void sax_error(void *ctx, xmlErrorPtr e)
     }
 }
 
+int xml_text_checked(const struct xstate *st)
+{
+    const xmlParserCtxt *c = st->ctxt;
+    /* XML 1.0 section 2.2: a character outside Char is a fatal error, which clears
+     * wellFormed (and, without RECOVER, stops the SAX calls) */
+    return c && !c->recovery && c->wellFormed;
+}
+
 /* ---- text capture ---- */
 
 static void cap_append_escaped(struct buf *b, const char *s, size_t n, int attr)
@@ -240,8 +248,10 @@ static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
     st->cap_depth = d;
     st->cap_mode = mode;
     st->cap_skip_div = 0;
-    buf_free(&st->cap);
-    buf_puts(&st->cap, "");
+    /* The buffer is kept from field to field (sax_end copies the text out): growing a
+     * fresh one from 64 bytes for every post cost a chain of reallocs. */
+    st->cap.len = 0;
+    buf_append(&st->cap, "", 0);
     free(st->cap_base);
     st->cap_base = st->frames[d].has_base ? xstrdup(st->frames[d].base) : NULL;
 }
@@ -341,12 +351,15 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
     const char *pbase = parent ? parent->base : st->doc_base;
     fr->kind = K_NONE;
     fr->has_base = parent ? parent->has_base : 0;
-    fr->base = xstrdup(pbase);
+    fr->base = pbase;
+    fr->owns_base = 0;
     for (int i = 0; i < n; i++)
         if (a[i].ns_xml && !strcmp(a[i].name, "base")) {
             char *b = url_resolve(pbase, a[i].value);   /* RFC 3986 section 5.1.1 */
-            free(fr->base);
+            if (fr->owns_base)
+                free((char *)fr->base);
             fr->base = b;
+            fr->owns_base = 1;
             fr->has_base = 1;
         }
     if (!d)
@@ -404,10 +417,8 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
     } else if (st->cap_rule && d == st->cap_depth) {
         const struct xrule *rule = st->cap_rule;
         st->cap_rule = NULL;
-        size_t len = st->cap.len, cap = st->cap.cap;
-        char *text = buf_steal(&st->cap);
-        if (cap > len + len / 4 + 64)
-            text = xrealloc(text, len + 1);   /* the field keeps it: return the slack */
+        /* an exact copy: the field keeps it, and the capture buffer is reused */
+        char *text = xstrndup(st->cap.data, st->cap.len);
         xml_rule_text(st, rule, text, st->cap_mode);
         free(st->cap_base);
         st->cap_base = NULL;
@@ -416,8 +427,10 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
     } else if (fr->kind == K_PERSON) {
         xml_person_end(st);
     }
-    free(fr->base);
+    if (fr->owns_base)
+        free((char *)fr->base);
     fr->base = NULL;
+    fr->owns_base = 0;
     fr->kind = K_NONE;
 }
 
@@ -474,7 +487,8 @@ static void state_free(struct xstate *st)
 {
     int open = st->depth < XML_MAX_DEPTH ? st->depth : XML_MAX_DEPTH;
     for (int i = 0; i < open && i >= 0; i++) {
-        free(st->frames[i].base);
+        if (st->frames[i].owns_base)
+            free((char *)st->frames[i].base);
         st->frames[i].base = NULL;
     }
     buf_free(&st->cap);

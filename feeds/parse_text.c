@@ -292,8 +292,11 @@ static const char *rewrite_tag(const char *p, const char *base, struct buf *out,
         char *val = xstrndup(ts, (size_t)(te - ts));
         char *abs = url_resolve(base, val);
         const char *from = q ? vs - 1 : vs, *to = q ? (*(ve) ? ve + 1 : ve) : ve;
-        if (!out->data)
-            buf_grow(out, strlen(*copied) + 64);
+        if (!out->data) {   /* room for the post and a few longer URLs */
+            out->cap = strlen(*copied) + 512;
+            out->data = xmalloc(out->cap);
+            out->data[0] = '\0';
+        }
         buf_append(out, *copied, (size_t)(from - *copied));
         buf_putc(out, '"');
         for (const char *c = abs; *c; c++) {
@@ -317,20 +320,40 @@ char *html_resolve_urls(const char *html, const char *base)
 
 char *html_resolve_urls_take(char *html, const char *base)
 {
+    return html_resolve_urls_checked(html, base, 0);
+}
+
+char *html_resolve_urls_checked(char *html, const char *base, int checked)
+{
     if (str_empty(html)) {
         free(html);
         return NULL;
     }
-    char *fixed = text_fix_utf8_take(html);
-    str_trim(fixed);
+    /* Posts are long: one pass each for the clean-up, the trim and the tag scan, all
+     * with the length known (no strlen/strchr over the post again). Checked text can
+     * only differ from text_fix_utf8()'s result by its C1 controls (U+0080-U+009F,
+     * from references such as &#146;): a memchr for their lead byte is enough. */
+    size_t n = strlen(html);
+    char *fixed = checked && !utf8_has_c1(html, n) ? html : text_fix_utf8_take_len(html, &n);
+    /* str_trim() */
+    while (n && isspace((unsigned char)fixed[n - 1]))
+        n--;
+    fixed[n] = '\0';
+    size_t lead = 0;
+    while (isspace((unsigned char)fixed[lead]))
+        lead++;
+    if (lead) {
+        n -= lead;
+        memmove(fixed, fixed + lead, n + 1);
+    }
     if (!base)
         return fixed;
     struct buf b = {0};   /* allocated at the first URL that changes */
-    const char *p = fixed, *copied = fixed;
-    while ((p = strchr(p, '<')) != NULL) {
-        if (!strncmp(p, "<!--", 4)) {
+    const char *p = fixed, *copied = fixed, *end = fixed + n;
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        if (p[1] == '!' && p[2] == '-' && p[3] == '-') {
             const char *e = strstr(p + 4, "-->");
-            p = e ? e + 3 : p + strlen(p);
+            p = e ? e + 3 : end;
         } else if (isalpha((unsigned char)p[1])) {
             p = rewrite_tag(p, base, &b, &copied);
         } else {
@@ -339,8 +362,10 @@ char *html_resolve_urls_take(char *html, const char *base)
     }
     if (!b.data)
         return fixed;
-    buf_puts(&b, copied);
+    buf_append(&b, copied, (size_t)(end - copied));
     free(fixed);
+    if (b.cap - b.len > b.len / 8 + 64)
+        b.data = xrealloc(b.data, b.len + 1);   /* the entry keeps it: return the slack */
     return buf_steal(&b);
 }
 

@@ -341,8 +341,9 @@ void xml_entry_end(struct xstate *st)
     const char *flink = st->feed->link;
     resolve_in_place(&e->link, st->doc_base ? st->doc_base :
                                flink && text_has_scheme(flink) ? flink : NULL);
-    e->summary = html_resolve_urls_take(e->summary, html_base(st, st->summary_base));
-    e->content = html_resolve_urls_take(e->content, html_base(st, st->content_base));
+    int checked = xml_text_checked(st);
+    e->summary = html_resolve_urls_checked(e->summary, html_base(st, st->summary_base), checked);
+    e->content = html_resolve_urls_checked(e->content, html_base(st, st->content_base), checked);
     for (size_t i = 0; i < e->nenclosures; i++)
         resolve_in_place(&e->enclosures[i].url, st->doc_base);
     free(st->summary_base);

@@ -58,7 +58,10 @@ struct xattr {
 struct xframe {
     unsigned char kind;
     unsigned char has_base;   /* an xml:base applies here (own or inherited) */
-    char *base;               /* effective base URL (owned), NULL when unknown */
+    unsigned char owns_base;  /* base is this element's own xml:base, malloc'd */
+    /* effective base URL, NULL when unknown: the element's own (owns_base) or borrowed
+     * from the parent or the document, which outlive it (no copy per element) */
+    const char *base;
 };
 
 struct xstate {
@@ -90,6 +93,10 @@ const struct xrule *xml_rule_find(enum xkind parent, enum xns ns, const char *lo
 int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char *value);
 void xml_entry_begin(struct xstate *st);
 void xml_entry_end(struct xstate *st);
+/* 1 while the strict (not the recovery) pass has found the document well-formed so far:
+ * then every character libxml2 has handed over was checked by it (well-formed UTF-8, XML
+ * 1.0 Char: no C0 control but tab, LF and CR; no U+FFFE/U+FFFF). parse_sax.c. */
+int xml_text_checked(const struct xstate *st);
 void xml_feed_end(struct xstate *st);
 int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr *a, int n);
 void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);   /* consumes text */

@@ -162,6 +162,9 @@ def check_feed(feedsd, path, verbose):
             problems.append("stderr does not say 'not a feed': %r" % lines[0])
         if proc.stdout.strip():
             problems.append("printed output for a non-feed")
+        cnt = subprocess.run([feedsd, "parse", "--count", str(path)], capture_output=True, timeout=60)
+        if cnt.returncode != proc.returncode or cnt.stdout or cnt.stderr != proc.stderr:
+            problems.append("parse --count differs from parse for a non-feed")
         return problems
     if proc.returncode != 0:
         return ["exit %d: %s" % (proc.returncode, stderr.strip()[:200])]
@@ -170,6 +173,12 @@ def check_feed(feedsd, path, verbose):
     except (ValueError, UnicodeDecodeError) as e:
         return ["output is not valid UTF-8 JSON: %s" % e]
     check_shape(out, problems)
+
+    # `parse --count` (an extension for bench/parse.py): the same parse, only the count
+    cnt = subprocess.run([feedsd, "parse", "--count", str(path)], capture_output=True, timeout=60)
+    if cnt.returncode != 0 or cnt.stdout != b"%d\n" % len(out.get("entries") or []):
+        problems.append("parse --count: exit %d, printed %r for %d entries"
+                        % (cnt.returncode, cnt.stdout[:40], len(out.get("entries") or [])))
 
     for token, fmt in NAME_FORMATS:
         if token in name:

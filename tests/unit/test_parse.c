@@ -362,6 +362,119 @@ static void test_json_output(void **state)
     feed_free(f);
 }
 
+/* feed_write_json() against jansson's json_dumpf (the format it replaced): every control
+ * byte, quotes, backslashes, UTF-8 of each length, and strings longer than the writer's
+ * buffer with escapes near its slice edges. An ill-formed field is written with '?'. */
+static char *json_of(const struct feed *f)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    assert_int_equal(feed_write_json(f, mem), 0);
+    fclose(mem);
+    return out;
+}
+
+static void test_json_escapes(void **state)
+{
+    (void)state;
+    struct buf ctl = {0}, big = {0}, bad = {0};
+    for (int c = 1; c < 0x20; c++)
+        buf_putc(&ctl, (char)c);
+    buf_puts(&ctl, "\"\\/\x7f caf\xc3\xa9 \xe6\x95\xb0 \xf0\x9f\x98\x80 \xef\xbf\xbf");
+    for (int i = 0; big.len < 200000; i++)
+        buf_puts(&big, i % 7 ? "<p class=\"x\">caf\xc3\xa9 \xe6\x95\xb0\xe6\x8d\xae\\</p>\n"
+                             : "\t\xf0\x9f\x98\x80\x01");
+    buf_puts(&bad, "ok \xc3\xa9 then \xc3 bad \xed\xa0\x80 \xe0\x80\xaf \xf4\x90\x80\x80 \"q\"");
+
+    struct feed *f = feed_new();
+    f->format = FEED_RSS20;
+    f->title = xstrdup(ctl.data);
+    f->subtitle = xstrdup(big.data);
+    struct entry *e = feed_add_entry(f);
+    e->title = xstrdup("plain");
+    e->content = xstrdup(big.data);
+    e->summary = xstrdup(ctl.data);
+    entry_add_category(e, "a\"b");
+    e = feed_add_entry(f);
+    e->title = xstrdup(bad.data);
+
+    json_t *exp = json_object();
+    json_object_set_new(exp, "format", json_string("rss20"));
+    json_object_set_new(exp, "title", json_string(ctl.data));
+    json_object_set_new(exp, "link", json_null());
+    json_object_set_new(exp, "id", json_null());
+    json_object_set_new(exp, "subtitle", json_string(big.data));
+    json_object_set_new(exp, "language", json_null());
+    json_object_set_new(exp, "updated", json_null());
+    json_object_set_new(exp, "author", json_null());
+    json_object_set_new(exp, "icon", json_null());
+    json_t *entries = json_array();
+    for (int k = 0; k < 2; k++) {
+        json_t *je = json_object();
+        json_object_set_new(je, "id", json_null());
+        json_object_set_new(je, "title", json_string(k ? "ok ?? then ? bad ??? ??? ???? \"q\"" : "plain"));
+        json_object_set_new(je, "link", json_null());
+        json_object_set_new(je, "author", json_null());
+        json_object_set_new(je, "published", json_null());
+        json_object_set_new(je, "updated", json_null());
+        json_object_set_new(je, "summary", k ? json_null() : json_string(ctl.data));
+        json_object_set_new(je, "content", k ? json_null() : json_string(big.data));
+        json_t *cats = json_array();
+        if (!k)
+            json_array_append_new(cats, json_string("a\"b"));
+        json_object_set_new(je, "categories", cats);
+        json_object_set_new(je, "enclosures", json_array());
+        json_array_append_new(entries, je);
+    }
+    json_object_set_new(exp, "entries", entries);
+    char *want = json_dumps(exp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    assert_non_null(want);
+    char *got = json_of(f);
+    assert_int_equal(strlen(got), strlen(want) + 1);
+    assert_memory_equal(got, want, strlen(want));
+    assert_string_equal(got + strlen(want), "\n");
+    free(got);
+    free(want);
+    json_decref(exp);
+    feed_free(f);
+    buf_free(&ctl);
+    buf_free(&big);
+    buf_free(&bad);
+}
+
+/* Summaries and contents of a well-formed document skip the full UTF-8 clean-up and
+ * only look for C1 controls (xml_text_checked): each way in must still be mapped through
+ * windows-1252, next to other C2 letters, at the very end, and in the recovery pass. */
+static void test_c1_in_html_fields(void **state)
+{
+    (void)state;
+    static const char *const docs[][2] = {
+        {"<rss><channel><item><description>\xC2\xA9 it&#150;s&#146;</description></item></channel></rss>",
+         "\xC2\xA9 it\xE2\x80\x93s\xE2\x80\x99"},
+        {"<rss><channel><item><description><![CDATA[<p>\xC2\xA0\xC2\x92x</p>]]></description></item></channel></rss>",
+         "<p>\xC2\xA0\xE2\x80\x99x</p>"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content type=\"html\">&lt;b&gt;&#x80;&lt;/b&gt;</content></entry></feed>",
+         "<b>\xE2\x82\xAC</b>"},
+        {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><summary type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><a title=\"&#150;\">a&#133;</a></div></summary></entry></feed>",
+         "<a title=\"\xE2\x80\x93\">a\xE2\x80\xA6</a>"},
+        /* a bare ampersand: the recovery pass */
+        {"<rss><channel><item><description>A & B&#146;</description></item></channel></rss>",
+         "A & B\xE2\x80\x99"},
+        /* an unassigned cp1252 byte stays a C1 control */
+        {"<rss><channel><item><description>x&#129;</description></item></channel></rss>",
+         "x\xC2\x81"},
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        struct feed *f = parse_str(docs[i][0], NULL);
+        assert_int_equal(f->nentries, 1);
+        const char *got = f->entries[0].summary ? f->entries[0].summary : f->entries[0].content;
+        assert_non_null(got);
+        assert_string_equal(got, docs[i][1]);
+        feed_free(f);
+    }
+}
+
 /* ---- the corpus ---- */
 
 static void test_xml_base_inherit(void **state)
@@ -654,6 +767,8 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_not_a_feed_inline),
         cmocka_unit_test(test_json_output),
+        cmocka_unit_test(test_json_escapes),
+        cmocka_unit_test(test_c1_in_html_fields),
         cmocka_unit_test(test_xml_base_inherit),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_encodings),
