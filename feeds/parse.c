@@ -2,9 +2,12 @@
  * converts XML to UTF-8 (encoding.c) and hands it to the SAX parser (parse_sax.c), and
  * implements `feedsd parse` (shared/spec/cli-contracts.md).
  * Owned by the feed-parser engineer. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "feeds/encoding.h"
@@ -82,15 +85,28 @@ int cmd_parse(int argc, char **argv)
     if (!path)
         return usage();
 
-    struct file_view in;
-    if (file_view_open(path, &in) != 0) {
-        fprintf(stderr, "feedsd parse: %s: cannot read: %m\n", path);
-        return 1;
-    }
     struct feed *f = NULL;
     char err[256];
-    int rc = feed_parse(in.data, in.len, base, NULL, &f, err, sizeof err);
-    file_view_close(&in);
+    int rc;
+    /* A regular file is read in pieces (feed_parse_fd): the document is never in memory
+     * as a whole, only the entries; anything else (standard input, a pipe, an empty
+     * file) as a whole. */
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat sb;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        rc = feed_parse_fd(fd, (size_t)sb.st_size, base, NULL, &f, err, sizeof err);
+        close(fd);
+    } else {
+        if (fd >= 0)
+            close(fd);
+        struct file_view in;
+        if (file_view_open(path, &in) != 0) {
+            fprintf(stderr, "feedsd parse: %s: cannot read: %m\n", path);
+            return 1;
+        }
+        rc = feed_parse(in.data, in.len, base, NULL, &f, err, sizeof err);
+        file_view_close(&in);
+    }
     if (rc != 0) {
         fprintf(stderr, "feedsd parse: %s: %s\n", path, err);
         return 1;
