@@ -518,6 +518,18 @@ int cmd_run(int argc, char **argv)
         config_free(&app.cfg);
         return 2;
     }
+    size_t spool_mem = SPOOL_MEM;
+    const char *sm = getenv("FEEDSD_SPOOL_MEM");
+    if (sm && *sm) {
+        char *end;
+        unsigned long long v = strtoull(sm, &end, 10);
+        if (*end || v > SIZE_MAX) {
+            fprintf(stderr, "feedsd: FEEDSD_SPOOL_MEM: not a number of bytes: %s\n", sm);
+            config_free(&app.cfg);
+            return 2;
+        }
+        spool_mem = (size_t)v;
+    }
     if (db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
         fprintf(stderr, "feedsd: %s\n", err);
         config_free(&app.cfg);
@@ -534,7 +546,7 @@ int cmd_run(int argc, char **argv)
      * systemd: writable, on disk), parsed from there in chunks (feeds/parse.h). */
     char *spool_dir = path_dirname(app.cfg.database);
     struct fetch_opts fo = {
-        .spool_mem = SPOOL_MEM,
+        .spool_mem = spool_mem,
         .spool_dir = spool_dir,
         .concurrency = app.cfg.concurrency,
         .per_host = app.cfg.per_host,

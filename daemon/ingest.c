@@ -108,48 +108,172 @@ static int entry_lookup(struct db *db, int64_t feed_id, const struct identity *i
     return 0;
 }
 
-static int store_entries(struct app *app, struct feed_state *fs, const struct feed *f,
-                         int first, int64_t now, int *nnew, int *nupdated)
+/* Storing one document's entries: the identities are decided for the whole document
+ * first (a key repeated later, an alias shared by two entries, the newest of a first
+ * fetch), then each entry is stored in document order. */
+struct store {
+    struct app *app;
+    struct feed_state *fs;
+    int first;
+    int64_t now;
+    struct identity *ids;
+    char *gets_file;
+    size_t n, next;         /* entries; the next one to store */
+    int rc, nnew, nupdated;
+};
+
+static void store_begin(struct store *s, struct app *app, struct feed_state *fs, int first,
+                        int64_t now, const struct feed *f, const struct identity_pre *pre)
 {
-    struct db *db = app->db;
-    size_t n = f->nentries;
-    struct identity *ids = xcalloc(n, sizeof *ids);
-    char *gets_file = xmalloc(n ? n : 1);
-    identity_compute(f, ids);
-    backlog_mark(f, first ? fs->backlog : -1, gets_file);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        int64_t eid = 0;
-        if (ids[i].duplicate)
-            continue;     /* the same item twice in one document (invalid feeds do this) */
-        int found = entry_lookup(db, fs->id, ids, n, i, &eid);
-        if (found < 0) {
-            rc = -1;
-        } else if (found && eid == 0) {
-            continue;     /* pruned earlier: stays gone */
-        } else if (found) {
-            int u = db_entry_update(db, eid, &f->entries[i], &ids[i]);
-            if (u < 0)
-                rc = -1;
-            *nupdated += u > 0;
-        } else {
-            int stage = gets_file[i] ? STAGE_NEW : STAGE_SEEN;
-            if (db_entry_insert(db, fs->id, &f->entries[i], &ids[i], stage, first, now,
-                                &eid) < 0)
-                rc = -1;
-            *nnew += stage == STAGE_NEW;
-        }
-        if (rc == 0 && eid) {
-            rc |= db_key_add(db, fs->id, ids[i].key, eid);
-            for (size_t a = 0; a < ids[i].naliases; a++)
-                rc |= db_key_add(db, fs->id, ids[i].aliases[a], eid);
-        }
+    memset(s, 0, sizeof *s);
+    s->app = app;
+    s->fs = fs;
+    s->first = first;
+    s->now = now;
+    s->n = f->nentries;
+    s->ids = xcalloc(s->n ? s->n : 1, sizeof *s->ids);
+    s->gets_file = xmalloc(s->n ? s->n : 1);
+    if (pre)
+        identity_compute_pre(f, pre, s->ids);
+    else
+        identity_compute(f, s->ids);
+    backlog_mark(f, first ? fs->backlog : -1, s->gets_file);
+}
+
+/* Stores entry number s->next, which is e. */
+static void store_one(struct store *s, const struct entry *e)
+{
+    struct db *db = s->app->db;
+    size_t i = s->next++;
+    if (s->rc < 0 || i >= s->n) {
+        s->rc = -1;
+        return;
     }
-    for (size_t i = 0; i < n; i++)
-        identity_free(&ids[i]);
-    free(ids);
-    free(gets_file);
-    return rc ? -1 : 0;
+    const struct identity *id = &s->ids[i];
+    int64_t eid = 0;
+    if (id->duplicate)
+        return;     /* the same item twice in one document (invalid feeds do this) */
+    int found = entry_lookup(db, s->fs->id, s->ids, s->n, i, &eid);
+    int rc = 0;
+    if (found < 0) {
+        rc = -1;
+    } else if (found && eid == 0) {
+        return;     /* pruned earlier: stays gone */
+    } else if (found) {
+        int u = db_entry_update(db, eid, e, id);
+        if (u < 0)
+            rc = -1;
+        s->nupdated += u > 0;
+    } else {
+        int stage = s->gets_file[i] ? STAGE_NEW : STAGE_SEEN;
+        if (db_entry_insert(db, s->fs->id, e, id, stage, s->first, s->now, &eid) < 0)
+            rc = -1;
+        s->nnew += stage == STAGE_NEW;
+    }
+    if (rc == 0 && eid) {
+        rc |= db_key_add(db, s->fs->id, id->key, eid);
+        for (size_t a = 0; a < id->naliases; a++)
+            rc |= db_key_add(db, s->fs->id, id->aliases[a], eid);
+    }
+    if (rc)
+        s->rc = -1;
+}
+
+static void store_sink_entry(void *ud, const struct entry *e)
+{
+    store_one(ud, e);
+}
+
+static void store_end(struct store *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        identity_free(&s->ids[i]);
+    free(s->ids);
+    free(s->gets_file);
+}
+
+/* ---- A large (spooled) body: two passes, so that its entries are never all in memory.
+ * The first keeps of each entry only what the identities, the backlog and the schedule
+ * read (id, link, title, dates, enclosures and the hashes of the text); the second parses
+ * the same bytes again and stores each entry as it ends. */
+
+struct collect {
+    struct feed *light;
+    struct identity_pre *pre;
+    size_t cap;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void collect_entry(void *ud, const struct entry *e)
+{
+    struct collect *c = ud;
+    struct entry *l = feed_add_entry(c->light);
+    l->id = dup_or_null(e->id);
+    l->link = dup_or_null(e->link);
+    l->title = dup_or_null(e->title);
+    l->published = e->published;
+    l->updated = e->updated;
+    for (size_t i = 0; i < e->nenclosures; i++) {
+        struct enclosure *x = entry_add_enclosure(l);
+        x->url = dup_or_null(e->enclosures[i].url);
+        x->type = dup_or_null(e->enclosures[i].type);
+        x->length = e->enclosures[i].length;
+    }
+    if (c->light->nentries > c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->pre = xrealloc(c->pre, c->cap * sizeof *c->pre);
+    }
+    identity_precompute(e, &c->pre[c->light->nentries - 1]);
+}
+
+/* Pass one. Returns 0 with *f set: streamed (*pre set) when the entries of *f are the
+ * light copies, else *f is the whole feed as feed_parse() gives it. -1 with err. */
+static int spooled_pass1(const struct fetch_result *r, const char *base, const char *charset,
+                         struct feed **f, struct identity_pre **pre, char *err,
+                         size_t errlen)
+{
+    struct collect c = {.light = feed_new()};
+    struct feed_sink sink = {.entry = collect_entry, .ud = &c};
+    int streamed = 0;
+    int rc = feed_parse_fd_sink(r->body_fd, r->len, base, charset, &sink, f, &streamed, err,
+                                errlen);
+    if (rc == 0 && streamed) {
+        /* the feed's own fields from the parse, its entries from the collector */
+        free((*f)->entries);
+        (*f)->entries = c.light->entries;
+        (*f)->nentries = c.light->nentries;
+        (*f)->cap_entries = c.light->cap_entries;
+        c.light->entries = NULL;
+        c.light->nentries = c.light->cap_entries = 0;
+        *pre = c.pre;
+        c.pre = NULL;
+    }
+    feed_free(c.light);
+    free(c.pre);
+    return rc;
+}
+
+/* Pass two, inside the feed's transaction. */
+static int spooled_pass2(const struct fetch_result *r, const char *base, const char *charset,
+                         struct store *s, char *err, size_t errlen)
+{
+    struct feed_sink sink = {.entry = store_sink_entry, .ud = s};
+    struct feed *f2 = NULL;
+    int streamed = 0;
+    int rc = feed_parse_fd_sink(r->body_fd, r->len, base, charset, &sink, &f2, &streamed, err,
+                                errlen);
+    if (f2)
+        feed_free(f2);
+    if (rc == 0 && (!streamed || s->next != s->n)) {
+        /* the same bytes parse the same way: only a changed file gets here */
+        snprintf(err, errlen, "the spooled body changed between its two passes");
+        return -1;
+    }
+    return rc;
 }
 
 /* The schedule inputs of a feed: its stored hints, updated from a freshly parsed
@@ -251,23 +375,46 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     char *charset = encoding_charset_param(r->content_type);
     const char *base = r->effective_url ? r->effective_url : fs->url;
-    /* A large body waits in a file and is parsed from there piece by piece. */
+    /* A large body waits in a file and is parsed from there piece by piece, twice. */
+    struct identity_pre *pre = NULL;
     if (r->body_fd >= 0)
         log_debug("%s: parsing the %zu-byte body from its spool file", fs->url, r->len);
-    int prc = r->body_fd >= 0 ? feed_parse_fd(r->body_fd, r->len, base, charset, &f, err, errlen)
+    int prc = r->body_fd >= 0 ? spooled_pass1(r, base, charset, &f, &pre, err, errlen)
                               : feed_parse(r->body, r->len, base, charset, &f, err, errlen);
-    free(charset);
-    if (prc < 0)
+    if (prc < 0) {
+        free(charset);
         goto out;
+    }
 
     struct sched_input in = sched_inputs(app, fs, &old, f, r);
     int64_t next = schedule_next(&in, now, reason, sizeof reason);
-    int nnew = 0, nupdated = 0;
+    struct store st;
+    store_begin(&st, app, fs, !old.initialized, now, f, pre);
     if (db_begin(db) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
+        store_end(&st);
+        free(pre);
+        free(charset);
         goto out;
     }
-    if (store_entries(app, fs, f, !old.initialized, now, &nnew, &nupdated) < 0 ||
+    if (pre) {
+        if (spooled_pass2(r, base, charset, &st, err, errlen) < 0) {
+            db_rollback(db);
+            store_end(&st);
+            free(pre);
+            free(charset);
+            goto out;
+        }
+    } else {
+        for (size_t i = 0; i < f->nentries; i++)
+            store_one(&st, &f->entries[i]);
+    }
+    free(pre);
+    free(charset);
+    int nnew = st.nnew, nupdated = st.nupdated;
+    int stored = st.rc;
+    store_end(&st);
+    if (stored < 0 ||
         db_feed_record_success(db, fs->id, (int)r->status, r->etag, r->last_modified,
                                f->title, f->link, bodyhash, now, next, reason) < 0 ||
         db_feed_set_hints(db, fs->id, in.ttl, in.sy, in.skip_hours, in.skip_days,

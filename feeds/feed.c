@@ -14,7 +14,7 @@
 #include "feeds/feed.h"
 
 /* Hostile feeds cannot grow these lists without bound. */
-#define MAX_ENTRIES     100000
+#define MAX_ENTRIES     FEED_MAX_ENTRIES
 #define MAX_CATEGORIES  256
 #define MAX_ENCLOSURES  64
 
@@ -45,6 +45,12 @@ static void entry_clear(struct entry *e)
     free(e->enclosures);
     memset(e, 0, sizeof *e);
     e->published = e->updated = FEED_TIME_NONE;
+}
+
+void feed_drop_last_entry(struct feed *f)
+{
+    if (f->nentries)
+        entry_clear(&f->entries[--f->nentries]);
 }
 
 struct entry *feed_add_entry(struct feed *f)

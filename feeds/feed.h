@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define FEED_MAX_ENTRIES 100000    /* entries of one document; the rest are dropped */
 #define FEED_TIME_NONE INT64_MIN   /* a date the document does not give or that fails to parse */
 
 enum feed_format {
@@ -46,6 +47,7 @@ struct feed {
 
 struct feed *feed_new(void);
 struct entry *feed_add_entry(struct feed *f);   /* zeroed, dates FEED_TIME_NONE, length -1 */
+void feed_drop_last_entry(struct feed *f);      /* frees the last entry's fields */
 void entry_add_category(struct entry *e, const char *term);
 struct enclosure *entry_add_enclosure(struct entry *e);
 void feed_free(struct feed *f);

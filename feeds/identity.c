@@ -205,7 +205,7 @@ static char *trimmed(const char *s)
     return str_trim(xstrdup(s));
 }
 
-static char *base_key(const struct entry *e)
+static char *base_key(const struct entry *e, const struct identity_pre *pre)
 {
     char *id = trimmed(e->id), *link = trimmed(e->link), *key;
     if (id) {
@@ -214,7 +214,7 @@ static char *base_key(const struct entry *e)
         key = xasprintf("link:%s", link);
     } else {
         char hex[17];
-        hash_hex(hash_stable(e), hex);
+        hash_hex(pre ? pre->stable : hash_stable(e), hex);
         key = xasprintf("hash:%s", hex);
     }
     free(id);
@@ -274,7 +274,19 @@ static char *print_of(const char *base, uint64_t repeat)
     return xasprintf("%s|%s", base, rh);
 }
 
-void identity_compute(const struct feed *f, struct identity *out)
+void identity_precompute(const struct entry *e, struct identity_pre *pre)
+{
+    memset(pre, 0, sizeof *pre);
+    pre->stable = hash_stable(e);
+    pre->repeat = hash_repeat(e);
+    struct buf scratch = {0};
+    content_hash_v2(e, &scratch, pre->content_hash);
+    buf_free(&scratch);
+}
+
+/* With pre, the hashes of the entries' text come from it (the text may be gone). */
+static void compute(const struct feed *f, const struct identity_pre *pre,
+                    struct identity *out)
 {
     if (!f || f->nentries == 0)
         return;
@@ -301,7 +313,7 @@ void identity_compute(const struct feed *f, struct identity *out)
 
         /* Exact key: the first occurrence keeps it; later ones get "|hash", then
          * "|hash|2", "|hash|3"... for true duplicates, so every key is distinct. */
-        char *key = base_key(e);
+        char *key = base_key(e, pre ? &pre[i] : NULL);
         bases[i] = xstrdup(key);
         size_t slot = basemap_slot(&bm, key);
         unsigned seen = 0;
@@ -310,10 +322,10 @@ void identity_compute(const struct feed *f, struct identity *out)
              * earlier entry with the same base key, so no earlier print can equal its
              * own. The earlier holders of this base key get their prints on the first
              * repeat; later ones as they come. */
-            repeats[i] = hash_repeat(e);
+            repeats[i] = pre ? pre[i].repeat : hash_repeat(e);
             if (bm.keys[slot] && !bm.printed[slot]) {
                 for (size_t k = bm.last[slot]; k; k = prev[k - 1]) {
-                    repeats[k - 1] = hash_repeat(&f->entries[k - 1]);
+                    repeats[k - 1] = pre ? pre[k - 1].repeat : hash_repeat(&f->entries[k - 1]);
                     fps[k - 1] = print_of(bases[k - 1], repeats[k - 1]);
                     strcount_add(&prints, fps[k - 1]);
                 }
@@ -354,7 +366,10 @@ void identity_compute(const struct feed *f, struct identity *out)
         for (size_t k = 0; k < id->naliases; k++)
             strcount_add(&aliases, id->aliases[k]);
 
-        content_hash_v2(e, &scratch, id->content_hash);
+        if (pre)
+            memcpy(id->content_hash, pre[i].content_hash, sizeof id->content_hash);
+        else
+            content_hash_v2(e, &scratch, id->content_hash);
     }
     buf_free(&scratch);
     free(bm.keys);
@@ -383,6 +398,17 @@ void identity_compute(const struct feed *f, struct identity *out)
             if (drop[i * IDENTITY_MAX_ALIASES + k])
                 drop_alias(&out[i], k);
     free(drop);
+}
+
+void identity_compute(const struct feed *f, struct identity *out)
+{
+    compute(f, NULL, out);
+}
+
+void identity_compute_pre(const struct feed *f, const struct identity_pre *pre,
+                          struct identity *out)
+{
+    compute(f, pre, out);
 }
 
 void identity_free(struct identity *id)

@@ -28,6 +28,20 @@ struct identity {
  * disambiguated by a hash of their stable fields; an alias shared by two entries of the
  * same document is dropped from both (it could not tell them apart). */
 void identity_compute(const struct feed *f, struct identity *out);
+
+/* What identity_compute() reads of an entry's text (summary, content), taken while the
+ * text is at hand, so that the identities of a long document can be computed after its
+ * entries' text has been freed (the daemon's first pass over a large feed). */
+struct identity_pre {
+    uint64_t stable;          /* the "hash:" key's hash (entries with neither id nor link) */
+    uint64_t repeat;          /* what tells apart entries that share an exact key */
+    char content_hash[17];
+};
+void identity_precompute(const struct entry *e, struct identity_pre *pre);
+/* identity_compute() where pre[i] is identity_precompute() of entry i taken when its
+ * text was there: the entries' summary and content are not read. Same result. */
+void identity_compute_pre(const struct feed *f, const struct identity_pre *pre,
+                          struct identity *out);
 void identity_free(struct identity *id);
 
 /* The content hash of e as feedsd stored it until 2026-11 (version 1: FNV-1a over the same

@@ -17,6 +17,14 @@
 int feed_parse(const char *data, size_t len, const char *base_url, const char *http_charset,
                struct feed **out, char *err, size_t errlen);
 
+/* Receives each entry of a document as soon as its element ends, in document order. The
+ * entry is lent for the call (the parser frees it after), so a long document's entries
+ * need not all be in memory at once. */
+struct feed_sink {
+    void (*entry)(void *ud, const struct entry *e);
+    void *ud;
+};
+
 /* feed_parse() of the len bytes of the file fd (read with pread(2) from offset 0, so the
  * offset of fd does not matter), without holding them in memory when the document is
  * clean, well-formed UTF-8 XML (the common case); other documents are read whole. The
@@ -28,6 +36,15 @@ int feed_parse_fd(int fd, size_t len, const char *base_url, const char *http_cha
 int feed_parse_fd_chunked(int fd, size_t len, const char *base_url, const char *http_charset,
                           size_t chunk, struct feed **out, int *whole, char *err,
                           size_t errlen);
+/* feed_parse_fd() that hands the entries to sink as they end when the document is read in
+ * pieces: then *streamed is 1 and *out holds the feed without entries. Otherwise (the
+ * document was read whole) *streamed is 0 and the entries are in *out as usual; the sink
+ * may have been given some entries of an attempt that was abandoned, which the caller
+ * must forget. For the same bytes, the entries given to the sink are exactly the ones
+ * feed_parse() lists, in the same order. */
+int feed_parse_fd_sink(int fd, size_t len, const char *base_url, const char *http_charset,
+                       const struct feed_sink *sink, struct feed **out, int *streamed,
+                       char *err, size_t errlen);
 
 /* `feedsd parse [--base-url URL] FILE`: argv[0] is "parse". Returns the exit status. */
 int cmd_parse(int argc, char **argv);

@@ -140,9 +140,9 @@ static int parse_whole(int fd, size_t len, const char *base_url, const char *htt
     return rc;
 }
 
-int feed_parse_fd_chunked(int fd, size_t len, const char *base_url, const char *http_charset,
-                          size_t chunk, struct feed **out, int *whole, char *err,
-                          size_t errlen)
+static int parse_fd(int fd, size_t len, const char *base_url, const char *http_charset,
+                    size_t chunk, const struct feed_sink *sink, struct feed **out, int *whole,
+                    char *err, size_t errlen)
 {
     char dummy[8];
     if (!err || !errlen) {
@@ -186,7 +186,7 @@ int feed_parse_fd_chunked(int fd, size_t len, const char *base_url, const char *
     }
     int rc = 1;
     if (pieces) {
-        rc = parse_xml_source(&s.src, base_url, out, err, errlen);
+        rc = parse_xml_source(&s.src, sink, base_url, out, err, errlen);
         if (s.read_errno) {
             if (*out)
                 feed_free(*out);
@@ -207,9 +207,26 @@ int feed_parse_fd_chunked(int fd, size_t len, const char *base_url, const char *
     return rc;
 }
 
+int feed_parse_fd_chunked(int fd, size_t len, const char *base_url, const char *http_charset,
+                          size_t chunk, struct feed **out, int *whole, char *err,
+                          size_t errlen)
+{
+    return parse_fd(fd, len, base_url, http_charset, chunk, NULL, out, whole, err, errlen);
+}
+
 int feed_parse_fd(int fd, size_t len, const char *base_url, const char *http_charset,
                   struct feed **out, char *err, size_t errlen)
 {
-    return feed_parse_fd_chunked(fd, len, base_url, http_charset, FD_CHUNK, out, NULL, err,
-                                 errlen);
+    return parse_fd(fd, len, base_url, http_charset, FD_CHUNK, NULL, out, NULL, err, errlen);
+}
+
+int feed_parse_fd_sink(int fd, size_t len, const char *base_url, const char *http_charset,
+                       const struct feed_sink *sink, struct feed **out, int *streamed,
+                       char *err, size_t errlen)
+{
+    int whole = 1;
+    int rc = parse_fd(fd, len, base_url, http_charset, FD_CHUNK, sink, out, &whole, err,
+                      errlen);
+    *streamed = rc == 0 && !whole;
+    return rc;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include "feeds/feed.h"
 
+struct feed_sink;
+
 /* Largest text accumulated for one field; the rest is dropped (a hostile feed must not
  * exhaust memory with one endless element). */
 #define PARSE_FIELD_MAX (8u << 20)
@@ -39,13 +41,14 @@ struct xml_source {
     int (*next)(struct xml_source *src, const char **p, size_t *n);
 };
 
-/* The strict pass of parse_xml_parts() over a document that src yields (UTF-8 with a
+/* The strict pass of parse_xml_parts() over a document that src yields; with a sink,
+ * each entry goes to it when it ends instead of into *out (UTF-8 with a
  * tidy prolog, as encoding_xml_prepare() makes it): 0 with *out set when the document is
  * a well-formed feed; 1 when it is not (the caller then takes the whole-document path,
  * which recovers what it can and words the error); -1 with a reason in err when it is
  * refused (entity declarations). */
-int parse_xml_source(struct xml_source *src, const char *base_url, struct feed **out,
-                     char *err, size_t errlen);
+int parse_xml_source(struct xml_source *src, const struct feed_sink *sink,
+                     const char *base_url, struct feed **out, char *err, size_t errlen);
 
 /* JSON Feed 1.0/1.1. Returns 0 with *out set, or -1 with a reason in err. */
 int jsonfeed_parse(const char *data, size_t len, const char *base_url, struct feed **out,

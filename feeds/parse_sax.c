@@ -561,7 +561,8 @@ static int doc_next(struct xml_source *src, const char **out, size_t *outlen)
 
 /* One pass over the document, handed to libxml2 piece by piece as src yields it.
  * Returns 1 when libxml2 found it well-formed. */
-static int run_sax(struct run *r, struct xml_source *src, const char *base_url, int recover)
+static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink *sink,
+                   const char *base_url, int recover)
 {
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
@@ -577,6 +578,7 @@ static int run_sax(struct run *r, struct xml_source *src, const char *base_url, 
     memset(r, 0, sizeof *r);
     r->st.feed = feed_new();
     r->st.doc_base = xstrdup(base_url);
+    r->st.sink = sink;
     xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, NULL);
     if (!ctxt)
         return 0;
@@ -605,16 +607,16 @@ static int run_sax_doc(struct run *r, const struct doc *d, const char *base_url,
                        size_t chunk)
 {
     struct doc_source s = {.src = {.next = doc_next}, .d = d, .chunk = chunk};
-    int ok = run_sax(r, &s.src, base_url, recover);
+    int ok = run_sax(r, &s.src, NULL, base_url, recover);
     free(s.straddle);
     return ok;
 }
 
-int parse_xml_source(struct xml_source *src, const char *base_url, struct feed **out,
-                     char *err, size_t errlen)
+int parse_xml_source(struct xml_source *src, const struct feed_sink *sink,
+                     const char *base_url, struct feed **out, char *err, size_t errlen)
 {
     struct run *r = xcalloc(1, sizeof *r);
-    int ok = run_sax(r, src, base_url, 0);
+    int ok = run_sax(r, src, sink, base_url, 0);
     int rc = 1;
     if (r->st.refused) {
         snprintf(err, errlen, "refused: the document declares entities");

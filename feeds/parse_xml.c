@@ -14,6 +14,7 @@
 #include "feeds/date.h"
 #include "feeds/entities.h"
 #include "feeds/parse_internal.h"
+#include "feeds/parse.h"
 #include "feeds/parse_xml.h"
 #include "feeds/url.h"
 
@@ -351,6 +352,12 @@ void xml_entry_end(struct xstate *st)
     free(st->guid_link);
     st->summary_base = st->content_base = st->guid_link = NULL;
     st->entry = NULL;
+    if (st->sink) {
+        /* the same cap as feed_add_entry's, so that both ways keep the same entries */
+        if (st->sunk++ < FEED_MAX_ENTRIES)
+            st->sink->entry(st->sink->ud, e);
+        feed_drop_last_entry(st->feed);
+    }
 }
 
 void xml_feed_end(struct xstate *st)

@@ -8,6 +8,8 @@
 #include "common/util.h"
 #include "feeds/feed.h"
 
+struct feed_sink;
+
 /* Namespace groups: RSS 0.90/1.0/2.0 elements share one group, Atom 0.3/1.0 another. */
 enum xns {
     XNS_OTHER, XNS_RSS, XNS_ATOM, XNS_RDF, XNS_DC, XNS_DCTERMS, XNS_CONTENT, XNS_MEDIA,
@@ -86,6 +88,8 @@ struct xstate {
     char *person_name, *person_email;
     char *summary_base, *content_base, *guid_link;
     void *entities;                /* entities handed to libxml2 (parse_sax.c) */
+    const struct feed_sink *sink;  /* NULL, or where each finished entry goes */
+    size_t sunk;                   /* entries handed to the sink */
 };
 
 enum xns xml_ns_lookup(const char *uri, int none_is_atom);

@@ -77,7 +77,8 @@ def large_feed_is_spooled_and_stored_like_parse(server, work):
     assert r.returncode == 0, r.stderr
     assert "parsing the %d-byte body from its spool file" % len(body) in r.stderr, r.stderr[-2000:]
     check_same_as_parse(work, body, url)
-    assert len([f for f in work.files() if f.endswith(".md")]) == 5, work.files()
+    md = [f for f in work.files() if f.endswith(".md")]
+    assert len(md) == 5, (len(md), md[:10])
     assert not spool_files_left(work)
     # the same bytes again, without validators: recognised from the spooled body's hash
     r = work.run_once("-v")
@@ -122,3 +123,99 @@ def large_spooled_broken_feed_is_recovered_like_parse(server, work):
     assert r.returncode == 0, r.stderr
     check_same_as_parse(work, body, url)
     assert len(stored(work)) >= 1450
+
+
+def tricky_rss(n, edit=False):
+    """A large RSS document whose identities need the whole document: a GUID repeated
+    far apart with different text, an item listed twice, items with neither guid nor
+    link, two items sharing a link (the alias is dropped from both), dates out of order
+    (the newest 5 of a first fetch are spread through it), enclosures. edit: the second
+    version (one item's text changed, one new item first, the last one gone)."""
+    items = []
+    for k in range(n):
+        if edit and k == n - 1:
+            continue
+        guid = "<guid>urn:t:%d</guid>" % k
+        link = "<link>http://example.org/t/%d</link>" % k
+        text = " ".join(WORDS[(k * 7 + j) % len(WORDS)] for j in range(150))
+        if k in (10, n - 100):
+            guid = "<guid>urn:t:shared</guid>"
+        if k in (20, n - 80):
+            guid, link, text = "<guid>urn:t:twice</guid>", "<link>http://example.org/twice</link>", "same"
+        if k in (30, n - 60):
+            guid, link = "", ""
+        if k in (40, n - 40):
+            link = "<link>http://example.org/shared-link</link>"
+        if edit and k == 100:
+            text += " (edited)"
+        title = "T %d %s" % (k, WORDS[k % len(WORDS)]) if k not in (20, n - 80) else "Twice"
+        day = 1 + (k * 37) % 28
+        enc = ('<enclosure url="http://example.org/a/%d.mp3" type="audio/mpeg" length="%d"/>' % (k, k)
+               if k % 50 == 0 else "")
+        if k in (20, n - 80):
+            day, enc, k_link = 5, "", 20
+        else:
+            k_link = k
+        items.append("<item><title>%s</title>%s%s<pubDate>%02d Mar 2026 %02d:00:00 +0000</pubDate>"
+                     "%s<description><![CDATA[<p>%s <a href=\"/r/%d\">r</a></p>]]></description></item>\n"
+                     % (title, guid, link, day, k_link % 24, enc, text, k_link))
+    if edit:
+        items.insert(0, "<item><title>New first</title><guid>urn:t:new</guid>"
+                        "<pubDate>30 Mar 2026 12:00:00 +0000</pubDate>"
+                        "<description>brand new</description></item>\n")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>T</title>'
+            '<link>http://example.org/</link>\n' + "".join(items) + "</channel></rss>\n").encode()
+
+
+def db_state(work):
+    con = sqlite3.connect(work.db)
+    try:
+        entries = con.execute(
+            "SELECT key, guid, link, title, author, published, updated, content, content_hash,"
+            " stage, backlog, path FROM entries ORDER BY key").fetchall()
+        keys = con.execute("SELECT key, (SELECT e.key FROM entries e WHERE e.id = k.entry_id)"
+                           " FROM entry_keys k ORDER BY key").fetchall()
+        return entries, keys
+    finally:
+        con.close()
+
+
+@test
+def spooled_and_in_memory_store_the_same(server, work):
+    # The same feed stored twice: all in memory (FEEDSD_SPOOL_MEM=0) and spooled (two
+    # passes over the file); database rows, keys and files must be identical.
+    from harness import Work
+    other = Work(work.feedsd)
+    try:
+        url = server.url("/t.xml")
+        server.routes["/t.xml"] = Route(tricky_rss(1500))
+        assert len(server.routes["/t.xml"].body) > 1536 * 1024
+        mem_env = dict(os.environ, FEEDSD_SPOOL_MEM="0")
+        for w in (work, other):
+            w.write_config([url])
+        for version in (0, 1):
+            if version:
+                server.routes["/t.xml"] = Route(tricky_rss(1500, edit=True))
+            r1 = work.run_once("-v", env=mem_env)
+            r2 = other.run_once("-v")
+            assert r1.returncode == 0 and r2.returncode == 0, (r1.stderr, r2.stderr)
+            assert "spool file" not in r1.stderr and "spool file" in r2.stderr
+            a, b = db_state(work), db_state(other)
+            assert len(a[0]) > 1400, len(a[0])
+            assert a[0] == b[0], [(x[:4], y[:4]) for x, y in zip(a[0], b[0]) if x != y][:3]
+            assert a[1] == b[1], [(x, y) for x, y in zip(a[1], b[1]) if x != y][:3]
+            fa = {p: work.read(p) for p in work.files()}
+            fb = {p: other.read(p) for p in other.files()}
+            assert fa == fb, sorted(set(fa) ^ set(fb))
+            la = [l.split("]: ", 1)[-1] for l in r1.stderr.splitlines() if "entries," in l]
+            lb = [l.split("]: ", 1)[-1] for l in r2.stderr.splitlines() if "entries," in l]
+            assert la == lb and la, (la, lb)
+        # the repeated guid, the item listed twice, the shared link were all exercised
+        keys = [k for k, _ in a[1]]
+        assert sum(k.startswith("id:urn:t:shared") for k in keys) == 2, keys[:5]
+        assert sum(k.startswith("id:urn:t:twice") for k in keys) == 1
+        assert sum(k.startswith("hash:") for k in keys) == 2
+        assert not any(k == "url:http://example.org/shared-link" for k in keys)
+        assert any("1 updated" in l for l in la), la
+    finally:
+        other.cleanup()
