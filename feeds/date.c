@@ -240,17 +240,29 @@ static int parse_offset(const char **p, int *minutes)
     return 0;
 }
 
-/* Index of the first of n names that is not less than key in strcmp order. The tables
- * are arrays of structs (or of pointers) whose first member is the name: stride is the
- * size of one row. */
-static size_t name_lower_bound(const void *table, size_t n, size_t stride, const char *key)
+static const char *month_name_at(size_t i)
+{
+    return month_names[i].name;
+}
+
+static const char *day_name_at(size_t i)
+{
+    return day_names[i];
+}
+
+static const char *zone_name_at(size_t i)
+{
+    return zone_names[i].name;
+}
+
+/* Index of the first of the n names of a table (name_at gives the i-th) that is not less
+ * than key in strcmp order. */
+static size_t name_lower_bound(const char *(*name_at)(size_t), size_t n, const char *key)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *name = *(const char *const *)(const void *)((const char *)table +
-                                                                 mid * stride);
-        if (strcmp(name, key) < 0)
+        if (strcmp(name_at(mid), key) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -267,7 +279,7 @@ static int zone_lookup(const char *s, size_t n, int *minutes)
     for (size_t i = 0; i < n; i++)
         key[i] = (char)toupper((unsigned char)s[i]);
     key[n] = '\0';
-    size_t i = name_lower_bound(zone_names, NELEM(zone_names), sizeof zone_names[0], key);
+    size_t i = name_lower_bound(zone_name_at, NELEM(zone_names), key);
     if (i == NELEM(zone_names) || strcmp(zone_names[i].name, key) != 0)
         return -1;
     *minutes = zone_names[i].minutes;
@@ -449,7 +461,7 @@ static int month_lookup(const struct tok *t)
         return -1;
     int found = -1;
     /* Every name that w is a prefix of, and only those, sorts from w's lower bound on. */
-    for (size_t i = name_lower_bound(month_names, NELEM(month_names), sizeof month_names[0], w);
+    for (size_t i = name_lower_bound(month_name_at, NELEM(month_names), w);
          i < NELEM(month_names) && strncmp(month_names[i].name, w, n) == 0; i++) {
         if (found >= 0 && found != month_names[i].month)
             return -1;                       /* ambiguous prefix */
@@ -465,7 +477,7 @@ static int day_lookup(const struct tok *t)
     if (strlen(w) < 2)
         return -1;
     w[2] = '\0';                             /* only the first two letters count */
-    size_t i = name_lower_bound(day_names, NELEM(day_names), sizeof day_names[0], w);
+    size_t i = name_lower_bound(day_name_at, NELEM(day_names), w);
     return i < NELEM(day_names) && strncmp(day_names[i], w, 2) == 0 ? 0 : -1;
 }
 

@@ -275,10 +275,11 @@ static size_t jw_escape(char *out, const char *str, size_t n, int check)
         case '\r': *o++ = 'r'; break;
         case '\t': *o++ = 't'; break;
         default:
-            memcpy(o, "u00", 3);
-            o[3] = hex[c >> 4];
-            o[4] = hex[c & 15];
-            o += 5;
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
         }
         i++;
     }

@@ -325,7 +325,7 @@ char *html_resolve_urls_take(char *html, const char *base)
 
 char *html_resolve_urls_checked(char *html, const char *base, int checked)
 {
-    if (str_empty(html)) {
+    if (!html || str_empty(html)) {
         free(html);
         return NULL;
     }
