@@ -77,11 +77,13 @@ corpus: $(BUILD)/feedsd
 	python3 tests/integration/roundtrip.py --feedsd $(BUILD)/feedsd
 
 # The whole suite, then again under ASan+UBSan in a separate build folder, then a short
-# repeatable run of every fuzz target (the long runs are `make fuzz`).
+# repeatable run of every fuzz target (the long runs are `make fuzz`), then the static
+# analysis (a finding fails the suite like a failing test: it kept creeping back in).
 test: $(DEPS_OK)
 	$(MAKE) --no-print-directory unit integration corpus
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_SEED=1
+	$(MAKE) --no-print-directory lint
 
 test-san:
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
