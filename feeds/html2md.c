@@ -245,7 +245,14 @@ void md_emit_line(struct md *w, const char *s, size_t n)
     }
     w->need_blank = 0;
     put_prefix(w, w->nctr, 0);
+    size_t from = w->out.len;
     buf_append(&w->out, s, n);
+    /* A CR ends a line for a markdown reader too (CommonMark 2.1), and the line after it
+     * would lack this one's container prefix ("> ", list indentation): what follows
+     * would leave its block quote or code block. Every line handed out is one line. */
+    for (char *cr = memchr(w->out.data + from, '\r', n); cr;
+         cr = memchr(cr + 1, '\r', (size_t)(w->out.data + w->out.len - cr - 1)))
+        *cr = ' ';
     buf_putc(&w->out, '\n');
 }
 

@@ -62,6 +62,22 @@ static void put_link(struct md *w, const struct buf *text, const char *url)
     buf_free(&t);
 }
 
+/* CR LF and a lone CR become LF, in place. */
+static void newlines_normalize(char *s)
+{
+    char *o = s;
+    for (const char *p = s; *p; p++) {
+        if (*p == '\r') {
+            *o++ = '\n';
+            if (p[1] == '\n')
+                p++;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+}
+
 /* The links path: each line becomes code spans around [`link text`](url) tokens, lines
  * joined by hard breaks; an empty line becomes a paragraph break (a paragraph cannot
  * hold an empty line); a newline inside a link's text is a space, so the link stays one. */
@@ -182,6 +198,11 @@ void pre_close(struct md *w, struct md_frame *f)
     w->inl.len = f->mark;
     if (w->inl.data)
         w->inl.data[f->mark] = '\0';
+    /* HTML 13.2.3.5: CR LF, and a CR alone, are one line feed each. A CR left inside a line
+     * would end it for a markdown reader without the container prefix of the lines
+     * md_emit_line writes, and the rest of the block would leave its code block
+     * (fuzz_html2md found it in a <pre> inside a <blockquote>). */
+    newlines_normalize(s);
     /* HTML: a newline right after <pre> is not content. The fence closes on a line of its
      * own, so trailing newlines go too; everything else stays byte for byte. */
     char *body = s;

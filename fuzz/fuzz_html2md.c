@@ -74,10 +74,11 @@ static void check_markdown(const char *md, size_t len)
         size_t le = nl ? (size_t)(nl - md) : len;
         if (!nl)
             md_fail("line without final newline", md, ls);
-        /* Fences: ``` or ~~~ after up to 3 spaces (list items indent more: allow any
-         * indentation, being generous only makes the check weaker, not wrong). */
+        /* Fences: ``` or ~~~ after up to 3 spaces (list items indent more, block quotes
+         * put "> " first: allow any of both, being generous only makes the check weaker,
+         * not wrong). */
         size_t i = ls;
-        while (i < le && md[i] == ' ')
+        while (i < le && (md[i] == ' ' || md[i] == '>'))
             i++;
         if (i < le && (md[i] == '`' || md[i] == '~')) {
             size_t k = i;

@@ -19,6 +19,7 @@
 
 #include "common/util.h"
 #include "feeds/feed.h"
+#include "feeds/html2md.h"
 #include "feeds/opml.h"
 #include "feeds/parse.h"
 
@@ -154,6 +155,26 @@ static void opml_bom_blank_comment(void **state)
     opml_free(v, n);
 }
 
+/* A lone CR inside a <pre> within a block quote or a list item: the markdown line ended
+ * there without the "> " or indentation of its container, so the code block ended and
+ * the rest became markdown: a [x](javascript:...) link, a heading (fuzz_html2md, 270 s
+ * run, 2026-11-29). The CR is a line break of the code, each line with its prefix. */
+static void pre_cr_in_container(void **state)
+{
+    (void)state;
+    char *data;
+    size_t len;
+    assert_int_equal(file_read_all(REGRESSIONS "/fuzz_html2md/pre-cr-in-container.html", &data,
+                                   &len), 0);
+    char *md = html2md(data, len, NULL);
+    assert_non_null(md);
+    assert_null(strchr(md, '\r'));
+    assert_string_equal(md, "> ```\n> a\n> [x](javascript:alert(1))\n> b\n> ```\n\n"
+                            "- ```\n  c\n  # heading\n  d\n  ```\n");
+    free(md);
+    free(data);
+}
+
 /* The chunking property over the whole shared corpus: every feed libxml2 finds
  * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
  * boundaries fall inside names, references and multi-byte characters). */
@@ -216,6 +237,7 @@ int main(void)
         cmocka_unit_test(opml_plain_nul),
         cmocka_unit_test(opml_bom_blank_comment),
         cmocka_unit_test(chunking_invariance_on_corpus),
+        cmocka_unit_test(pre_cr_in_container),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
