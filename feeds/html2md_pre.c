@@ -164,8 +164,12 @@ int pre_open(struct md *w, struct md_frame *f)
         return MD_DESCEND;
     if (w->inline_only) { /* a <pre> inside a link or a cell: inline code */
         f->mode = 0;
-        code_open(w, f); /* sets mode 1 when it starts a code span */
-        f->mode = f->mode ? 2 : 0;
+        code_open(w, f); /* mode 1: one code span; 3: code pieces split around links */
+        /* 2 and 4 mark the inline ways apart from the block one (1); the split must
+         * survive to code_close, or the pieces and their links end up inside one more
+         * code span whose fence runs into theirs, and the text in between is read as
+         * markdown (fuzz_html2md: a [](javascript:) link out of <b><pre>). */
+        f->mode = f->mode == 3 ? 4 : f->mode ? 2 : 0;
         return MD_DESCEND;
     }
     md_flush(w);
@@ -185,8 +189,8 @@ int pre_open(struct md *w, struct md_frame *f)
 
 void pre_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2) {
-        f->mode = 1;
+    if (f->mode == 2 || f->mode == 4) {
+        f->mode = f->mode == 4 ? 3 : 1;
         code_close(w, f);
         return;
     }

@@ -175,6 +175,24 @@ static void pre_cr_in_container(void **state)
     free(data);
 }
 
+/* A <pre> holding a link inside inline markup (<strong>): its code pieces and links were
+ * wrapped in one more code span, whose fence ran into theirs, so the text between was
+ * read as markdown: a [](javascript:) link (fuzz_html2md, 270 s run, 2026-11-29). It is
+ * now split around the link as <code> is. */
+static void pre_links_inline_split(void **state)
+{
+    (void)state;
+    char *data;
+    size_t len;
+    assert_int_equal(file_read_all(REGRESSIONS "/fuzz_html2md/pre-links-inline-split.html", &data,
+                                   &len), 0);
+    char *md = html2md(data, len, NULL);
+    assert_non_null(md);
+    assert_string_equal(md, "**`>`[`[](javascript:)`](h)**\n");
+    free(md);
+    free(data);
+}
+
 /* The chunking property over the whole shared corpus: every feed libxml2 finds
  * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
  * boundaries fall inside names, references and multi-byte characters). */
@@ -238,6 +256,7 @@ int main(void)
         cmocka_unit_test(opml_bom_blank_comment),
         cmocka_unit_test(chunking_invariance_on_corpus),
         cmocka_unit_test(pre_cr_in_container),
+        cmocka_unit_test(pre_links_inline_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
