@@ -75,11 +75,22 @@ static void check_markdown(const char *md, size_t len)
         if (!nl)
             md_fail("line without final newline", md, ls);
         /* Fences: ``` or ~~~ after up to 3 spaces (list items indent more, block quotes
-         * put "> " first: allow any of both, being generous only makes the check weaker,
-         * not wrong). */
+         * put "> " first, a list item's first line its marker "- " or "1. ": allow any
+         * of them, being generous only makes the check weaker, not wrong). */
         size_t i = ls;
-        while (i < le && (md[i] == ' ' || md[i] == '>'))
-            i++;
+        for (;;) {
+            size_t d = i;
+            while (d < le && isdigit((unsigned char)md[d]))
+                d++;
+            if (i < le && (md[i] == ' ' || md[i] == '>'))
+                i++;
+            else if (i + 1 < le && strchr("-*+", md[i]) && md[i + 1] == ' ')
+                i += 2;
+            else if (d > i && d + 1 < le && (md[d] == '.' || md[d] == ')') && md[d + 1] == ' ')
+                i = d + 2;
+            else
+                break;
+        }
         if (i < le && (md[i] == '`' || md[i] == '~')) {
             size_t k = i;
             while (k < le && md[k] == md[i])
@@ -134,7 +145,10 @@ static void check_markdown(const char *md, size_t len)
                     j = link_end(md, j + 2, le) - 1;   /* a title is text, not HTML */
                     continue;
                 }
-                if (md[j] == '<' && script_scheme(md + j, md + le))
+                /* an autolink is "<" and the scheme at once (CommonMark 6.5): "< x:" is
+                 * text */
+                if (md[j] == '<' && j + 1 < le && isalpha((unsigned char)md[j + 1]) &&
+                    script_scheme(md + j, md + le))
                     md_fail("script URL in an autolink", md, j);
             }
         }
