@@ -45,6 +45,8 @@ struct md_frame {
     long counter;      /* ordered lists: next item number; cells: colspan */
     long items;        /* lists: items rendered so far */
     char *url, *title; /* links: sanitised absolute URL and title, owned by the frame */
+    int code_outside, split_outside; /* cells: md.code, md.code_split and */
+    size_t code_mark_outside;        /* md.code_mark around them */
 };
 
 /* Containers prefix every line of their content: "> " for quotes, the marker (first line)

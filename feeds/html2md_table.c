@@ -187,6 +187,15 @@ int cell_open(struct md *w, struct md_frame *f)
     w->inline_only++;
     f->mark = w->inl.len;
     f->counter = 1;
+    /* A cell is an inline context of its own: a <code> around it (table > code > td, as
+     * libxml2 builds it from <table><code><td>) cannot wrap the cell's text, which goes
+     * into the table, so its literal mode must not reach in either: the text would go
+     * out unescaped and outside any code span (fuzz_html2md: a [](javascript:) link). */
+    f->code_outside = w->code;
+    f->split_outside = w->code_split;
+    f->code_mark_outside = w->code_mark;
+    w->code = 0;
+    w->code_split = 0;
     char *span = html_attr(f->node, "colspan");
     if (span) {
         f->counter = strtol(span, NULL, 10);
@@ -221,6 +230,9 @@ void cell_close(struct md *w, struct md_frame *f)
         return;
     w->table.in_cell = 0;
     w->inline_only--;
+    w->code = f->code_outside;
+    w->code_split = f->split_outside;
+    w->code_mark = f->code_mark_outside;
     char *taken = md_take(w, f->mark, NULL, NULL);
     char *s = md_marks_resolve(taken, strlen(taken)); /* a cell is a paragraph of its own */
     free(taken);

@@ -193,6 +193,23 @@ static void pre_links_inline_split(void **state)
     free(data);
 }
 
+/* <table><code><td>: libxml2 puts the cell inside the <code>; the cell's text went into
+ * the table unescaped (literal code mode) but outside any code span, so [](javascript:)
+ * was a link (fuzz_html2md, 2026-11-29). A cell is an inline context of its own. */
+static void code_around_table_cell(void **state)
+{
+    (void)state;
+    char *data;
+    size_t len;
+    assert_int_equal(file_read_all(REGRESSIONS "/fuzz_html2md/code-around-table-cell.html", &data,
+                                   &len), 0);
+    char *md = html2md(data, len, NULL);
+    assert_non_null(md);
+    assert_string_equal(md, "\\[\\](javascript:)\n");
+    free(md);
+    free(data);
+}
+
 /* The chunking property over the whole shared corpus: every feed libxml2 finds
  * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
  * boundaries fall inside names, references and multi-byte characters). */
@@ -257,6 +274,7 @@ int main(void)
         cmocka_unit_test(chunking_invariance_on_corpus),
         cmocka_unit_test(pre_cr_in_container),
         cmocka_unit_test(pre_links_inline_split),
+        cmocka_unit_test(code_around_table_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
