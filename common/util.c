@@ -372,6 +372,21 @@ int file_read_all(const char *path, char **out, size_t *len)
  * page per 4 KiB; a mapping shares the page cache's pages. A file truncated by another
  * process while it is mapped would raise SIGBUS: acceptable for the command-line tools
  * that use this, not for the daemon. */
+int fd_write_all(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 int file_view_open(const char *path, struct file_view *v)
 {
     memset(v, 0, sizeof *v);

@@ -67,6 +67,8 @@ int64_t time_wall_ms(void);
 
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer, NUL-terminated. 0 / -1 (errno). */
 int file_read_all(const char *path, char **out, size_t *len);
+/* write(2) of all n bytes (it may write less than asked and fail with EINTR). 0 / -1. */
+int fd_write_all(int fd, const char *s, size_t n);
 
 /* A whole file ("-" = stdin) for reading only: a regular file is mapped (mmap(2),
  * MAP_PRIVATE), anything else (a pipe, an empty file) is read into memory as by

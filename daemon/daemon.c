@@ -29,17 +29,18 @@
 static void schedule(struct app *app);
 
 /* mkdir -p for the folder part of path (dir_only: path itself is a folder). */
-static int make_dirs(const char *path, int dir_only)
+/* The folder of a file path ("." for a bare name), malloc'd. */
+static char *path_dirname(const char *path)
 {
-    char *p = xstrdup(path);
-    if (!dir_only) {
-        char *slash = strrchr(p, '/');
-        if (!slash) {
-            free(p);
-            return 0;
-        }
-        *slash = '\0';
-    }
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
+
+static int make_dirs(const char *dir)
+{
+    char *p = xstrdup(dir);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
             continue;
@@ -244,14 +245,6 @@ void daemon_check_done(struct app *app)
  * the file and the extra pass over it. */
 #define SPOOL_MEM (1024 * 1024)
 
-/* The folder of a file path ("." for a bare name), malloc'd. */
-static char *path_dirname(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xstrdup(".");
-    return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-}
 
 static void on_fetched(void *ud, const struct fetch_result *r)
 {
@@ -512,26 +505,27 @@ int cmd_run(int argc, char **argv)
     apply_timezone(&app.cfg);
     app.sopts.max_sentences = app.cfg.summary_sentences;
     app.sopts.max_chars = (size_t)app.cfg.summary_chars;
-    if (make_dirs(app.cfg.database, 0) < 0 || make_dirs(app.cfg.output, 1) < 0) {
+    /* Large bodies wait in a file beside the database (the state directory under
+     * systemd: writable, on disk), parsed from there in pieces (feeds/parse.h). */
+    char *db_dir = path_dirname(app.cfg.database);
+    if (make_dirs(db_dir) < 0 || make_dirs(app.cfg.output) < 0) {
         fprintf(stderr, "feedsd: cannot create %s or %s: %s\n", app.cfg.database,
                 app.cfg.output, strerror(errno));
+        free(db_dir);
         config_free(&app.cfg);
         return 2;
     }
-    size_t spool_mem = SPOOL_MEM;
+    long spool_mem = SPOOL_MEM;
     const char *sm = getenv("FEEDSD_SPOOL_MEM");
-    if (sm && *sm) {
-        char *end;
-        unsigned long long v = strtoull(sm, &end, 10);
-        if (*end || v > SIZE_MAX) {
-            fprintf(stderr, "feedsd: FEEDSD_SPOOL_MEM: not a number of bytes: %s\n", sm);
-            config_free(&app.cfg);
-            return 2;
-        }
-        spool_mem = (size_t)v;
+    if (sm && *sm && config_parse_size(sm, &spool_mem) < 0) {
+        fprintf(stderr, "feedsd: FEEDSD_SPOOL_MEM: not a size: %s\n", sm);
+        free(db_dir);
+        config_free(&app.cfg);
+        return 2;
     }
     if (db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
         fprintf(stderr, "feedsd: %s\n", err);
+        free(db_dir);
         config_free(&app.cfg);
         return 2;
     }
@@ -542,12 +536,9 @@ int cmd_run(int argc, char **argv)
                          ? xstrdup(app.cfg.user_agent)
                          : xasprintf("feedsd/%s (+https://github.com/feedsd/feedsd)",
                                      FEEDSD_VERSION);
-    /* Large bodies wait in a file beside the database (the state directory under
-     * systemd: writable, on disk), parsed from there in chunks (feeds/parse.h). */
-    char *spool_dir = path_dirname(app.cfg.database);
     struct fetch_opts fo = {
-        .spool_mem = spool_mem,
-        .spool_dir = spool_dir,
+        .spool_mem = (size_t)spool_mem,
+        .spool_dir = db_dir,
         .concurrency = app.cfg.concurrency,
         .per_host = app.cfg.per_host,
         .timeout = app.cfg.timeout,
@@ -557,7 +548,7 @@ int cmd_run(int argc, char **argv)
         .allow_private = app.cfg.allow_private,
     };
     app.fetch = fetch_new(app.loop, &fo);
-    free(spool_dir);
+    free(db_dir);
     int status = 2;
     if (!app.fetch || sync_feeds(&app, err, sizeof err) < 0) {
         fprintf(stderr, "feedsd: %s\n", app.fetch ? err : "cannot create the HTTP client");

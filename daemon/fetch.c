@@ -52,6 +52,7 @@ struct req {
     CURL *easy;
     struct curl_slist *headers;
     struct buf body;
+    struct xxh64_state hash;    /* of every byte of the body, wherever it is kept */
     int spool;                  /* this body may be spooled */
     int spool_fd;               /* -1, or the file the body went to once it grew large */
     size_t spooled;             /* bytes written to spool_fd */
@@ -136,20 +137,6 @@ static void req_free(struct req *r)
     free(r);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* An unlinked file for a body (open(2) O_TMPFILE, else mkstemp(3) and unlink), or -1:
  * the body then stays in memory, which only costs memory. */
 static int spool_open(const char *dir)
@@ -181,14 +168,14 @@ static int spool_write(struct req *r, const char *ptr, size_t n)
             buf_append(&r->body, ptr, n);
             return 0;
         }
-        if (write_all(r->spool_fd, r->body.data, r->body.len) < 0) {
+        if (fd_write_all(r->spool_fd, r->body.data, r->body.len) < 0) {
             r->spool_errno = errno;
             return -1;
         }
         r->spooled = r->body.len;
         buf_free(&r->body);
     }
-    if (write_all(r->spool_fd, ptr, n) < 0) {
+    if (fd_write_all(r->spool_fd, ptr, n) < 0) {
         r->spool_errno = errno;
         return -1;
     }
@@ -204,6 +191,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         r->too_big = 1;
         return 0;       /* makes curl fail the transfer with CURLE_WRITE_ERROR */
     }
+    hash_xxh64_update(&r->hash, ptr, n);
     if (r->spool && (r->spool_fd >= 0 || r->body.len + n > r->f->opts.spool_mem))
         return spool_write(r, ptr, n) < 0 ? 0 : n;
     buf_append(&r->body, ptr, n);
@@ -426,7 +414,8 @@ static void waiting_remove_at(struct fetcher *f, size_t i)
 static void deliver_failure(struct req *r, const char *msg)
 {
     struct fetch_result res = {.url = r->url, .error = msg, .body = "", .len = 0,
-                               .body_fd = -1, .retry_after = -1, .max_age = -1};
+                               .body_fd = -1, .body_hash = hash_xxh64("", 0, 0),
+                               .retry_after = -1, .max_age = -1};
     r->cb(r->ud, &res);
 }
 
@@ -561,6 +550,7 @@ static void drain_done(struct fetcher *f)
             res.error = msg;
         }
         res.body_fd = r->spool_fd;
+        res.body_hash = hash_xxh64_digest(&r->hash);
         if (r->spool_fd >= 0) {
             res.body = NULL;
             res.len = r->spooled;
@@ -724,6 +714,7 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
     r->unlimited = rq->unlimited;
     r->spool = rq->spool && f->opts.spool_mem > 0;
     r->spool_fd = -1;
+    hash_xxh64_init(&r->hash, 0);
     r->retry_after = -1;
     r->max_age = r->expires_in = -1;
     r->cb = cb;

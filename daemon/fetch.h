@@ -7,6 +7,7 @@
 #define FEEDSD_FETCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ev_loop;
 struct fetcher;
@@ -36,6 +37,7 @@ struct fetch_result {
     size_t len;
     int body_fd;                /* -1, or a file holding the len bytes of the body (lent:
                                    read it with pread(2); closed after the callback) */
+    uint64_t body_hash;         /* XXH64 (hash_xxh64) of the body, taken as it arrived */
     const char *etag, *last_modified, *content_type, *effective_url;   /* may be NULL */
     double seconds;             /* total time */
     long retry_after;           /* seconds from a Retry-After header (RFC 9110 10.2.3), -1 */

@@ -3,10 +3,8 @@
  * feeds/identity.h: the exact key first, then the alias keys, which are accepted only
  * when the entry they point at is no longer in the document under its own key (so two
  * live entries are never merged). */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -17,31 +15,6 @@
 #include "feeds/encoding.h"
 #include "feeds/identity.h"
 #include "feeds/parse.h"
-
-/* The body's hash (XXH64, only ever compared with the previous one), also when the body
- * was spooled to a file (fetch_result.body_fd). */
-static int body_hash(const struct fetch_result *r, char out[17])
-{
-    if (r->body_fd < 0) {
-        hash_hex(hash_xxh64(r->body, r->len, 0), out);
-        return 0;
-    }
-    char buf[64 * 1024];
-    struct xxh64_state h;
-    hash_xxh64_init(&h, 0);
-    for (size_t off = 0; off < r->len;) {
-        size_t want = r->len - off < sizeof buf ? r->len - off : sizeof buf;
-        ssize_t got = pread(r->body_fd, buf, want, (off_t)off);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return -1;
-        hash_xxh64_update(&h, buf, (size_t)got);
-        off += (size_t)got;
-    }
-    hash_hex(hash_xxh64_digest(&h), out);
-    return 0;
-}
 
 static int64_t entry_date(const struct entry *e)
 {
@@ -203,24 +176,19 @@ struct collect {
     size_t cap;
 };
 
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
 static void collect_entry(void *ud, const struct entry *e)
 {
     struct collect *c = ud;
     struct entry *l = feed_add_entry(c->light);
-    l->id = dup_or_null(e->id);
-    l->link = dup_or_null(e->link);
-    l->title = dup_or_null(e->title);
+    l->id = xstrdup(e->id);
+    l->link = xstrdup(e->link);
+    l->title = xstrdup(e->title);
     l->published = e->published;
     l->updated = e->updated;
     for (size_t i = 0; i < e->nenclosures; i++) {
         struct enclosure *x = entry_add_enclosure(l);
-        x->url = dup_or_null(e->enclosures[i].url);
-        x->type = dup_or_null(e->enclosures[i].type);
+        x->url = xstrdup(e->enclosures[i].url);
+        x->type = xstrdup(e->enclosures[i].type);
         x->length = e->enclosures[i].length;
     }
     if (c->light->nentries > c->cap) {
@@ -243,12 +211,7 @@ static int spooled_pass1(const struct fetch_result *r, const char *base, const c
                                 errlen);
     if (rc == 0 && streamed) {
         /* the feed's own fields from the parse, its entries from the collector */
-        free((*f)->entries);
-        (*f)->entries = c.light->entries;
-        (*f)->nentries = c.light->nentries;
-        (*f)->cap_entries = c.light->cap_entries;
-        c.light->entries = NULL;
-        c.light->nentries = c.light->cap_entries = 0;
+        feed_take_entries(*f, c.light);
         *pre = c.pre;
         c.pre = NULL;
     }
@@ -345,11 +308,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     int rc = -1;
     struct feed *f = NULL;
     char bodyhash[17], reason[96];
-    if (body_hash(r, bodyhash) < 0) {
-        snprintf(err, errlen, "cannot read the spooled body: %s", strerror(errno));
-        db_feed_clear(&old);
-        return -1;
-    }
+    hash_hex(r->body_hash, bodyhash);
     /* RFC 9110 15.4.5: a 304 may carry new validators; keep the old ones otherwise. */
     const char *etag = r->etag ? r->etag : old.etag;
     const char *lm = r->last_modified ? r->last_modified : old.last_modified;

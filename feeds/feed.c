@@ -47,6 +47,18 @@ static void entry_clear(struct entry *e)
     e->published = e->updated = FEED_TIME_NONE;
 }
 
+void feed_take_entries(struct feed *dst, struct feed *src)
+{
+    while (dst->nentries)
+        feed_drop_last_entry(dst);
+    free(dst->entries);
+    dst->entries = src->entries;
+    dst->nentries = src->nentries;
+    dst->cap_entries = src->cap_entries;
+    src->entries = NULL;
+    src->nentries = src->cap_entries = 0;
+}
+
 void feed_drop_last_entry(struct feed *f)
 {
     if (f->nentries)

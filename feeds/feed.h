@@ -48,6 +48,7 @@ struct feed {
 struct feed *feed_new(void);
 struct entry *feed_add_entry(struct feed *f);   /* zeroed, dates FEED_TIME_NONE, length -1 */
 void feed_drop_last_entry(struct feed *f);      /* frees the last entry's fields */
+void feed_take_entries(struct feed *dst, struct feed *src);  /* dst's entries: src's, src empty */
 void entry_add_category(struct entry *e, const char *term);
 struct enclosure *entry_add_enclosure(struct entry *e);
 void feed_free(struct feed *f);

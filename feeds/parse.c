@@ -15,8 +15,7 @@
 #include "feeds/parse.h"
 #include "feeds/parse_internal.h"
 
-/* First significant byte, after a UTF-8 BOM and whitespace. */
-static size_t first_byte(const char *data, size_t len)
+size_t parse_first_byte(const char *data, size_t len)
 {
     size_t i = 0;
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
@@ -36,7 +35,7 @@ int feed_parse(const char *data, size_t len, const char *base_url, const char *h
     }
     *out = NULL;
     err[0] = '\0';
-    size_t i = first_byte(data, len);
+    size_t i = parse_first_byte(data, len);
     if (i >= len) {
         snprintf(err, errlen, "not a feed: empty document");
         return -1;

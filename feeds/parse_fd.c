@@ -164,9 +164,7 @@ static int parse_fd(int fd, size_t len, const char *base_url, const char *http_c
     }
     n0 = (size_t)got;
     const unsigned char *u = (const unsigned char *)s.buf;
-    size_t i = n0 >= 3 && !memcmp(u, "\xEF\xBB\xBF", 3) ? 3 : 0;
-    while (i < n0 && (u[i] == ' ' || u[i] == '\t' || u[i] == '\r' || u[i] == '\n'))
-        i++;
+    size_t i = parse_first_byte(s.buf, n0);
     /* Only a document that begins like XML in UTF-8 (or ASCII) is read in pieces; its
      * first piece must hold the '<' where the prolog ends, so that the piece-wise result
      * is what encoding_xml_prepare() makes of the whole. */

@@ -50,6 +50,9 @@ struct xml_source {
 int parse_xml_source(struct xml_source *src, const struct feed_sink *sink,
                      const char *base_url, struct feed **out, char *err, size_t errlen);
 
+/* Offset of the first significant byte, after a UTF-8 BOM and whitespace (parse.c). */
+size_t parse_first_byte(const char *data, size_t len);
+
 /* JSON Feed 1.0/1.1. Returns 0 with *out set, or -1 with a reason in err. */
 int jsonfeed_parse(const char *data, size_t len, const char *base_url, struct feed **out,
                    char *err, size_t errlen);

@@ -49,29 +49,24 @@ static void report(const char *what, const char *a, const char *b)
     abort();
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
 /* A sink that copies every entry it is lent into a feed of its own. */
 static void copy_entry(void *ud, const struct entry *e)
 {
     struct entry *c = feed_add_entry(ud);
-    c->id = dup_or_null(e->id);
-    c->title = dup_or_null(e->title);
-    c->link = dup_or_null(e->link);
-    c->author = dup_or_null(e->author);
-    c->summary = dup_or_null(e->summary);
-    c->content = dup_or_null(e->content);
+    c->id = xstrdup(e->id);
+    c->title = xstrdup(e->title);
+    c->link = xstrdup(e->link);
+    c->author = xstrdup(e->author);
+    c->summary = xstrdup(e->summary);
+    c->content = xstrdup(e->content);
     c->published = e->published;
     c->updated = e->updated;
     for (size_t i = 0; i < e->ncategories; i++)
         entry_add_category(c, e->categories[i]);
     for (size_t i = 0; i < e->nenclosures; i++) {
         struct enclosure *x = entry_add_enclosure(c);
-        x->url = dup_or_null(e->enclosures[i].url);
-        x->type = dup_or_null(e->enclosures[i].type);
+        x->url = xstrdup(e->enclosures[i].url);
+        x->type = xstrdup(e->enclosures[i].type);
         x->length = e->enclosures[i].length;
     }
 }
@@ -111,12 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc2 == 0 && streamed) {
         if (g->nentries)
             abort();   /* a streamed feed keeps no entries of its own */
-        free(g->entries);
-        g->entries = copies->entries;
-        g->nentries = copies->nentries;
-        g->cap_entries = copies->cap_entries;
-        copies->entries = NULL;
-        copies->nentries = copies->cap_entries = 0;
+        feed_take_entries(g, copies);
     }
     feed_free(copies);
     free(jg);

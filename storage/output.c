@@ -306,22 +306,6 @@ static int relpath_ok(const char *rel)
     return rel[strlen(rel) - 1] != '/';
 }
 
-/* write(2) may write less than asked (a signal, a full pipe) and fail with EINTR. */
-static int write_all(int fd, const char *s, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen)
 {
@@ -393,7 +377,7 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
         goto out;
     }
     const char *step = "cannot write";
-    if (write_all(fd, text ? text : "", text ? strlen(text) : 0) < 0 ||
+    if (fd_write_all(fd, text ? text : "", text ? strlen(text) : 0) < 0 ||
         (step = "cannot flush", fdatasync(fd) < 0)) {
         e = errno;
         fail(err, errlen, e, step, tmpfull);
