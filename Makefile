@@ -82,7 +82,7 @@ corpus: $(BUILD)/feedsd
 test: $(DEPS_OK)
 	$(MAKE) --no-print-directory unit integration corpus
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_SEED=1
+	FUZZ_REPEATABLE=1 sh fuzz/run.sh
 	$(MAKE) --no-print-directory lint
 
 test-san:

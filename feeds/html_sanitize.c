@@ -108,12 +108,18 @@ char *html_safe_url(const char *base, const char *raw)
     return abs;
 }
 
+/* Renderers give up on a destination nested deeper than a fixed limit (cmark and
+ * pulldown-cmark: 32 open parentheses) and read it as text instead, where a "[x](...)"
+ * inside the URL would become a link of its own. Real URLs nest one or two deep; deeper
+ * ones are escaped, which every CommonMark renderer reads back to the same URL. */
+#define URL_PAREN_DEPTH_MAX 4
+
 static int parens_balanced(const char *s)
 {
     long depth = 0;
     for (; *s; s++) {
-        if (*s == '(')
-            depth++;
+        if (*s == '(' && ++depth > URL_PAREN_DEPTH_MAX)
+            return 0;
         else if (*s == ')' && --depth < 0)
             return 0;
     }
@@ -123,7 +129,7 @@ static int parens_balanced(const char *s)
 void md_put_url(struct buf *b, const char *url)
 {
     /* CommonMark section 6.3: a bare destination holds no spaces, no controls and only
-     * balanced parentheses; '<' '>' are percent-encoded (no raw HTML, no autolinks) and a
+     * balanced parentheses (shallowly nested, see above); '<' '>' are percent-encoded (no raw HTML, no autolinks) and a
      * backslash too, since in a destination it would escape the next character. */
     int bal = parens_balanced(url);
     for (const unsigned char *p = (const unsigned char *)url; *p; p++) {

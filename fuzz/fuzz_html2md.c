@@ -46,13 +46,26 @@ static int script_scheme(const char *p, const char *end)
     return 0;
 }
 
-/* End of "(dest "title")" starting after the "(": the destination runs to a blank or
- * ')', a title in double quotes to its unescaped closing quote. Renderers put the title
- * in an attribute, escaped, so markup there is harmless and is skipped. */
+/* End of "(dest "title")" starting after the "(", or 0 when it is no link: the
+ * destination runs to a blank or to the ')' that balances it (CommonMark 6.3: parentheses
+ * in it are balanced or escaped; cmark gives up past 32 open ones, and then the text
+ * inside is read as markdown again), a title in double quotes to its unescaped closing
+ * quote. Renderers put the title in an attribute, escaped, so markup there is harmless
+ * and is skipped. */
 static size_t link_end(const char *md, size_t i, size_t le)
 {
-    while (i < le && md[i] != ' ' && md[i] != ')')
-        i += md[i] == '\\' ? 2 : 1;
+    int depth = 0;
+    while (i < le && md[i] != ' ') {
+        if (md[i] == '\\') {
+            i += 2;
+            continue;
+        }
+        if (md[i] == '(' && ++depth > 32)
+            return 0;
+        if (md[i] == ')' && depth-- == 0)
+            break;
+        i++;
+    }
     while (i < le && md[i] == ' ')
         i++;
     if (i < le && md[i] == '"') {
@@ -142,8 +155,11 @@ static void check_markdown(const char *md, size_t len)
                 if (md[j] == ']' && j + 1 < le && md[j + 1] == '(') {
                     if (script_scheme(md + j + 2, md + le))
                         md_fail("script URL in a link", md, j);
-                    j = link_end(md, j + 2, le) - 1;   /* a title is text, not HTML */
-                    continue;
+                    size_t e = link_end(md, j + 2, le);
+                    if (e) {
+                        j = e - 1;   /* a title is text, not HTML */
+                        continue;
+                    }
                 }
                 /* an autolink is "<" and the scheme at once (CommonMark 6.5): "< x:" is
                  * text */
