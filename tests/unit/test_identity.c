@@ -239,6 +239,52 @@ static void test_content_hash_versions(void **state)
     identity_free(&id);
 }
 
+/* The squashing behind version 2 against a plain byte-by-byte definition, on random
+ * text: mostly words and single spaces (the 16-byte path copies those blocks as they
+ * are), sometimes a tab, a line break, a second blank, a control or a UTF-8 byte, at
+ * every offset and length. */
+static void test_content_hash_squash_random(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "abcdefghij      \t\n\x01\xc3\xa9";
+    uint64_t seed = 42;
+    for (int round = 0; round < 3000; round++) {
+        char content[400], squashed[400];
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = (size_t)(seed >> 33) % (sizeof content - 1), q = 0;
+        int rare = round % 3;   /* a third of the rounds: spaces only, no rare bytes */
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t k = (size_t)(seed >> 33) % (rare ? sizeof alphabet - 1 : 16);
+            content[i] = alphabet[k];
+        }
+        content[len] = '\0';
+        int pending = 0;
+        for (size_t i = 0; i < len; i++) {
+            char ch = content[i];
+            if (ch == ' ' || ch == '\t' || ch == '\n') {
+                pending = q > 0;
+                continue;
+            }
+            if (pending)
+                squashed[q++] = ' ';
+            pending = 0;
+            squashed[q++] = ch;
+        }
+        squashed[q] = '\0';
+        struct entry e = mk("1", "https://e.com/1", "t", NULL, content);
+        char text[512];
+        int tl = snprintf(text, sizeof text, "t\x1f\x1f%s\x1f", squashed);
+        char want[17];
+        hash_hex(hash_xxh64(text, (size_t)tl, 0), want);
+        struct identity id;
+        compute(&e, 1, &id);
+        if (strcmp(id.content_hash, want))
+            fail_msg("round %d: content of %zu bytes squashed differently", round, len);
+        identity_free(&id);
+    }
+}
+
 static void test_aliases(void **state)
 {
     (void)state;
@@ -429,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_hash_key_stability),
         cmocka_unit_test(test_content_hash),
         cmocka_unit_test(test_content_hash_versions),
+        cmocka_unit_test(test_content_hash_squash_random),
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_shared_alias_dropped),
         cmocka_unit_test(test_repeated_guids),
