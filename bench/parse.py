@@ -160,6 +160,22 @@ def best(cmd, repeat):
     return min(times), err
 
 
+def build_floor(dirpath):
+    """bench/sax_floor.c compiled into dirpath, or None (no compiler or libxml2 headers)."""
+    out = Path(dirpath, "sax_floor")
+    src = Path(__file__).resolve().parent / "sax_floor.c"
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libxml-2.0"],
+                           capture_output=True, text=True)
+    cc = os.environ.get("CC", "cc")
+    p = subprocess.run([cc, "-O2", "-o", str(out), str(src)] + flags.stdout.split(),
+                       capture_output=True, text=True)
+    if flags.returncode != 0 or p.returncode != 0:
+        print("note: bench/sax_floor.c not built (%s); no floor column"
+              % (p.stderr.strip()[:200] or "pkg-config libxml-2.0 failed"))
+        return None
+    return str(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedsd", required=True)
@@ -173,6 +189,7 @@ def main():
         t0 = time.monotonic()
         rss, atom, genhtml = generate(tmp, args.entries, args.mb, args.seed)
         corpus, ncorpus = corpus_html(args.feedsd, tmp)
+        floor = build_floor(tmp)
         print("generated in %.1f s (%s); corpus: %d entry bodies" %
               (time.monotonic() - t0, tmp, ncorpus))
         rows = [
@@ -191,25 +208,32 @@ def main():
              [args.xmllint, "--html", "--noout", str(genhtml)]),
         ]
         print()
-        print("%-24s %7s %9s %11s %10s %12s %6s  %s" % ("run", "MB", "feedsd s", "feedsd MB/s",
-                                                      "xmllint s", "xmllint MB/s", "ratio",
-                                                      "reference"))
+        print("%-24s %7s %9s %11s %10s %12s %6s %8s %6s  %s" % (
+            "run", "MB", "feedsd s", "feedsd MB/s", "xmllint s", "xmllint MB/s", "ratio",
+            "floor s", "/floor", "reference"))
         for label, path, mine, ref in rows:
             mb = path.stat().st_size / 1e6
             t_mine, _ = best(mine, args.repeat)
             t_ref, err = best(ref, args.repeat)
             if b"Excessive depth" in err:
                 print("warning: %s hit libxml2's depth limit; figures not comparable" % label)
-            print("%-24s %7.1f %9.3f %11.1f %10.3f %12.1f %6.2f  %s" % (
+            t_floor = None
+            if floor and label.startswith("parse"):
+                t_floor, _ = best([floor, str(path)], args.repeat)
+            print("%-24s %7.1f %9.3f %11.1f %10.3f %12.1f %6.2f %8s %6s  %s" % (
                 label, mb, t_mine, mb / t_mine if t_mine else 0, t_ref,
                 mb / t_ref if t_ref else 0, t_mine / t_ref if t_ref else 0,
+                "%.3f" % t_floor if t_floor is not None else "-",
+                "%.2f" % (t_mine / t_floor) if t_floor else "-",
                 " ".join(["xmllint"] + ref[1:-1])))
         print()
         print("CPU = user + sys of the child (wait4), best of %d; ratio = feedsd / xmllint. "
               "feedsd writes its output (JSON for parse, only the entry count for "
               "parse-count; markdown for html2md) to /dev/null; xmllint builds nothing with --sax "
               "--noout, and the HTML tree only with --html --noout (its error messages "
-              "for unknown HTML5 tags go to a pipe)."
+              "for unknown HTML5 tags go to a pipe). floor = bench/sax_floor.c: libxml2's "
+              "push parser taking the text of every element and nothing else (xmllint's "
+              "--sax --noout takes none); /floor = feedsd / floor."
               % args.repeat)
     return 0
 
