@@ -708,8 +708,9 @@ def main(argv):
                         r["expected_items"] = expected
                         failed |= bool(r["check"])
                     rows += rr
-                    if not args.keep:
-                        shutil.rmtree(rr[0]["work"], ignore_errors=True)
+                    # Run folders stay until the end: deleting thousands of files just
+                    # before the next tool's cold run slows its file creation (see
+                    # bench/README-peers.md, "File system state").
         if server:
             server.close()
             server = None
