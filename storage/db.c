@@ -80,6 +80,16 @@ static const char *const migrations[] = {
     "ALTER TABLE entries ADD COLUMN page_next INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE entries ADD COLUMN page_error TEXT;"
     "CREATE INDEX entries_page_wanted ON entries(page_next) WHERE page_state = 1;",
+    /* 6: the post's HTML in a table of its own. In the entries row it spilled into
+     * overflow pages, and SQLite writes a row whole: setting a summary, a path or a stage
+     * rewrote (and wrote to the WAL) the post's kilobytes each time, and reading the
+     * small columns read them too. Entries without HTML have no row here. */
+    "CREATE TABLE entry_content ("
+    "  entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,"
+    "  content TEXT NOT NULL);"
+    "INSERT INTO entry_content (entry_id, content)"
+    "  SELECT id, content FROM entries WHERE content IS NOT NULL AND content != '';"
+    "ALTER TABLE entries DROP COLUMN content;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -119,8 +129,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FEED_REDIRECT] = "UPDATE feeds SET redirect_to = ?2, redirect_count = ?3,"
                         " fetch_url = coalesce(?4, fetch_url) WHERE id = ?1",
     [S_FEED_DISABLE] = "UPDATE feeds SET disabled = ?2 WHERE id = ?1",
-    [S_PAGE_SET] = "UPDATE entries SET page_state = ?2, content = coalesce(?3, content),"
-                   " page_error = ?4, page_next = ?5, page_attempts = page_attempts + ?6"
+    [S_PAGE_SET] = "UPDATE entries SET page_state = ?2,"
+                   " page_error = ?3, page_next = ?4, page_attempts = page_attempts + ?5"
                    " WHERE id = ?1",
     [S_PAGE_DUE] = "SELECT id FROM entries WHERE page_state = 1 AND page_next <= ?1"
                    " ORDER BY page_next, id LIMIT ?2",
@@ -133,29 +143,36 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_KEY_ADD] = "INSERT OR IGNORE INTO entry_keys (feed_id, key, entry_id) VALUES (?1, ?2, ?3)",
     [S_ENTRY_INSERT] =
         "INSERT INTO entries (feed_id, key, guid, link, title, author, published, updated,"
-        " first_seen, content, content_hash, stage, backlog)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        " first_seen, content_hash, stage, backlog)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_CONTENT_PUT] = "INSERT INTO entry_content (entry_id, content) VALUES (?1, ?2)"
+                      " ON CONFLICT (entry_id) DO UPDATE SET content = excluded.content",
+    [S_CONTENT_DEL] = "DELETE FROM entry_content WHERE entry_id = ?1",
+    [S_SAVEPOINT] = "SAVEPOINT entry",
+    [S_RELEASE] = "RELEASE entry",
+    [S_ROLLBACK_TO] = "ROLLBACK TO entry",
     [S_ENTRY_HASH] = "SELECT content_hash, stage FROM entries WHERE id = ?1",
     [S_ENTRY_REHASH] = "UPDATE entries SET content_hash = ?2 WHERE id = ?1",
     [S_ENTRY_UPDATE] =
         "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
-        " updated = ?7, content = ?8, content_hash = ?9, stage = ?10,"
+        " updated = ?7, content_hash = ?8, stage = ?9,"
         " sum_pending = 0, sum_attempts = 0, sum_next = 0, page_state = 0, page_attempts = 0,"
         " page_next = 0 WHERE id = ?1",
     /* INDEXED BY: without it the planner walks the rowid order (to skip the sort) or the
-     * (feed_id, key) index and reads every row, and stage sits after the post's HTML, in
-     * overflow pages: each poll read the whole table (quadratic in the number of feeds). */
+     * (feed_id, key) index and reads every row: each poll read the whole table
+     * (quadratic in the number of feeds; the rows held the posts' HTML until migration 6). */
     [S_ENTRY_PENDING] = "SELECT id FROM entries INDEXED BY entries_pending"
                         " WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
     [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries INDEXED BY entries_pending"
                             " WHERE stage < 2 ORDER BY id",
     [S_ENTRY_GET] =
         "SELECT e.id, e.feed_id, e.key, e.guid, e.link, e.title, e.author, e.published,"
-        " e.updated, e.first_seen, e.content, e.content_hash, e.stage, e.summary, e.path,"
+        " e.updated, e.first_seen, c.content, e.content_hash, e.stage, e.summary, e.path,"
         " coalesce(f.title, f.feed_title), f.url, e.backlog, e.sum_pending, e.sum_force,"
         " e.sum_attempts, e.sum_next, e.sum_error, e.sum_by, e.sum_fallback, e.model_title,"
         " f.language, f.summarizer, e.page_state, e.page_attempts"
-        " FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = ?1",
+        " FROM entries e JOIN feeds f ON f.id = e.feed_id"
+        " LEFT JOIN entry_content c ON c.entry_id = e.id WHERE e.id = ?1",
     [S_ENTRY_SUMMARY] =
         "UPDATE entries SET summary = ?2, sum_by = ?3, model_title = ?4, sum_fallback = ?5,"
         " sum_pending = ?6, sum_error = CASE WHEN ?6 THEN sum_error ELSE ?7 END,"
@@ -327,6 +344,30 @@ static int run_simple(struct db *db, enum stmt_id id)
 {
     sqlite3_stmt *s = db_stmt(db, id);
     return s ? db_step_done(db, s) : -1;
+}
+
+int db_atomic_begin(struct db *db) { return run_simple(db, S_SAVEPOINT); }
+
+int db_atomic_end(struct db *db, int ok)
+{
+    if (ok < 0) {
+        /* ROLLBACK TO leaves the savepoint open: it is released, empty, after. */
+        run_simple(db, S_ROLLBACK_TO);
+        run_simple(db, S_RELEASE);
+        return -1;
+    }
+    return run_simple(db, S_RELEASE);
+}
+
+int db_content_set(struct db *db, int64_t entry_id, const char *html)
+{
+    sqlite3_stmt *s = db_stmt(db, str_empty(html) ? S_CONTENT_DEL : S_CONTENT_PUT);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, entry_id);
+    if (!str_empty(html))
+        db_bind_text(s, 2, html);
+    return db_step_done(db, s);
 }
 
 int db_begin(struct db *db) { return run_simple(db, S_BEGIN); }
@@ -645,13 +686,18 @@ int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
     db_bind_time(s, 7, e->published);
     db_bind_time(s, 8, e->updated);
     sqlite3_bind_int64(s, 9, now);
-    db_bind_text(s, 10, entry_body(e));
-    db_bind_text(s, 11, id->content_hash);
-    sqlite3_bind_int(s, 12, stage);
-    sqlite3_bind_int(s, 13, backlog);
-    if (db_step_done(db, s) < 0)
+    db_bind_text(s, 10, id->content_hash);
+    sqlite3_bind_int(s, 11, stage);
+    sqlite3_bind_int(s, 12, backlog);
+    if (db_atomic_begin(db) < 0)
         return -1;
-    *entry_id = sqlite3_last_insert_rowid(db->h);
+    int ok = db_step_done(db, s);
+    int64_t rowid = sqlite3_last_insert_rowid(db->h);
+    if (ok == 0)
+        ok = db_content_set(db, rowid, entry_body(e));
+    if (db_atomic_end(db, ok) < 0)
+        return -1;
+    *entry_id = rowid;
     return 0;
 }
 
@@ -702,10 +748,14 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
     db_bind_text(s, 5, e->author);
     db_bind_time(s, 6, e->published);
     db_bind_time(s, 7, e->updated);
-    db_bind_text(s, 8, entry_body(e));
-    db_bind_text(s, 9, id->content_hash);
-    sqlite3_bind_int(s, 10, new_stage);
-    return db_step_done(db, s) < 0 ? -1 : 1;
+    db_bind_text(s, 8, id->content_hash);
+    sqlite3_bind_int(s, 9, new_stage);
+    if (db_atomic_begin(db) < 0)
+        return -1;
+    int ok = db_step_done(db, s);
+    if (ok == 0)
+        ok = db_content_set(db, entry_id, entry_body(e));
+    return db_atomic_end(db, ok) < 0 ? -1 : 1;
 }
 
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)

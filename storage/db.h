@@ -6,7 +6,9 @@
  * resumes where it stopped: NEW (stored, needs a summary) -> SUMMARIZED (needs its file)
  * -> WRITTEN. SEEN marks backlog entries that the first-subscription policy records
  * without a file. Identity keys (exact + aliases) live in entry_keys and outlive pruned
- * entries, so an old item never comes back as new. */
+ * entries, so an old item never comes back as new. The post's HTML lives apart, in
+ * entry_content (one row per entry that has some), so that moving an entry through its
+ * stages rewrites a small row, not the post. */
 #ifndef FEEDSD_DB_H
 #define FEEDSD_DB_H
 

@@ -18,7 +18,7 @@ enum stmt_id {
     S_SUM_PENDING, S_SUM_FAILED, S_SUM_DUE, S_SUM_NEXT, S_SUM_COUNT, S_SUM_OVERDUE,
     S_CACHE_GET, S_CACHE_PUT, S_FEED_LANG, S_FEED_UNSUB, S_PRUNE,
     S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
-    S_UNWRITTEN,
+    S_UNWRITTEN, S_CONTENT_PUT, S_CONTENT_DEL, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_COUNT
 };
 
@@ -35,6 +35,13 @@ char *db_col_text(sqlite3_stmt *s, int i);
 int64_t db_col_time(sqlite3_stmt *s, int i);
 /* Runs a statement that returns no rows. */
 int db_step_done(struct db *db, sqlite3_stmt *s);
+/* The post's HTML of an entry (entry_content): stored, replaced, or removed when html is
+ * NULL or empty. */
+int db_content_set(struct db *db, int64_t entry_id, const char *html);
+/* Several statements as one, inside a transaction or not (SAVEPOINT). db_atomic_end
+ * releases it when ok is 0, else undoes it; returns ok, or -1 when the release fails. */
+int db_atomic_begin(struct db *db);
+int db_atomic_end(struct db *db, int ok);
 /* Collects the first column of every row as ids. */
 int db_id_list(struct db *db, sqlite3_stmt *s, int64_t **ids, size_t *n);
 

@@ -127,11 +127,17 @@ int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
         return -1;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int(s, 2, state);
-    db_bind_text(s, 3, html);
-    db_bind_text(s, 4, error);
-    sqlite3_bind_int64(s, 5, next_ms);
-    sqlite3_bind_int(s, 6, count_attempt ? 1 : 0);
-    return db_step_done(db, s);
+    db_bind_text(s, 3, error);
+    sqlite3_bind_int64(s, 4, next_ms);
+    sqlite3_bind_int(s, 5, count_attempt ? 1 : 0);
+    if (!html)   /* the stored HTML stays */
+        return db_step_done(db, s);
+    if (db_atomic_begin(db) < 0)
+        return -1;
+    int ok = db_step_done(db, s);
+    if (ok == 0)
+        ok = db_content_set(db, id, html);
+    return db_atomic_end(db, ok);
 }
 
 int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n)

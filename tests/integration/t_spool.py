@@ -47,7 +47,8 @@ def parsed(work, body, base):
 def stored(work):
     con = sqlite3.connect(work.db)
     try:
-        return con.execute("SELECT guid, title, link, content FROM entries ORDER BY id").fetchall()
+        return con.execute("SELECT guid, title, link, c.content FROM entries e"
+                           " LEFT JOIN entry_content c ON c.entry_id = e.id ORDER BY id").fetchall()
     finally:
         con.close()
 
@@ -171,8 +172,9 @@ def db_state(work):
     con = sqlite3.connect(work.db)
     try:
         entries = con.execute(
-            "SELECT key, guid, link, title, author, published, updated, content, content_hash,"
-            " stage, backlog, path FROM entries ORDER BY key").fetchall()
+            "SELECT key, guid, link, title, author, published, updated, c.content, content_hash,"
+            " stage, backlog, path FROM entries e LEFT JOIN entry_content c"
+            " ON c.entry_id = e.id ORDER BY key").fetchall()
         keys = con.execute("SELECT key, (SELECT e.key FROM entries e WHERE e.id = k.entry_id)"
                            " FROM entry_keys k ORDER BY key").fetchall()
         return entries, keys

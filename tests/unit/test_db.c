@@ -193,6 +193,121 @@ static void test_tombstone_of_pruned_entry(void **state)
     assert_null(owner);
 }
 
+static char *content_of(struct db *db, int64_t eid)
+{
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, eid, &row), 0);
+    char *c = row.content ? strdup(row.content) : NULL;
+    db_entry_clear(&row);
+    return c;
+}
+
+static int content_rows(void)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM entry_content", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* The post's HTML lives in entry_content (migration 6): it follows its entry through
+ * insert, update, the full-article fetch and pruning; no HTML, no row. */
+static void test_content_table(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, a, b;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    struct entry ea = mk_entry("urn:a", "A", "<p>first</p>");
+    struct entry eb = mk_entry("urn:b", "B", NULL);
+    struct identity ia = mk_id("id:urn:a", "1111111111111111");
+    struct identity ib = mk_id("id:urn:b", "2222222222222222");
+    assert_int_equal(db_entry_insert(db, fid, &ea, &ia, STAGE_NEW, 0, 100, &a), 0);
+    assert_int_equal(db_entry_insert(db, fid, &eb, &ib, STAGE_NEW, 0, 100, &b), 0);
+    assert_int_equal(content_rows(), 1);
+    char *c = content_of(db, a);
+    assert_string_equal(c, "<p>first</p>");
+    free(c);
+    assert_null(content_of(db, b));
+
+    struct entry ea2 = mk_entry("urn:a", "A", "<p>second</p>");
+    struct identity ia2 = mk_id("id:urn:a", "3333333333333333");
+    assert_int_equal(db_entry_update(db, a, &ea2, &ia2), 1);
+    c = content_of(db, a);
+    assert_string_equal(c, "<p>second</p>");
+    free(c);
+    assert_int_equal(db_entry_set_page(db, b, 2, "<p>the article</p>", NULL, 0, 1), 0);
+    c = content_of(db, b);
+    assert_string_equal(c, "<p>the article</p>");
+    free(c);
+    assert_int_equal(db_entry_set_page(db, b, 3, NULL, "gone", 0, 1), 0);   /* kept */
+    c = content_of(db, b);
+    assert_string_equal(c, "<p>the article</p>");
+    free(c);
+    assert_int_equal(content_rows(), 2);
+
+    /* Rows go with their entry (ON DELETE CASCADE; foreign_keys is on). */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    char *sql = sqlite3_mprintf("PRAGMA foreign_keys = ON; DELETE FROM entries WHERE id = %lld",
+                                (long long)a);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(h);
+    assert_int_equal(content_rows(), 1);
+}
+
+/* A database of schema 5 (the HTML in entries.content) is migrated: the HTML moves to
+ * entry_content, the column goes, nothing else changes. The schema-5 shape is made from
+ * a current database by moving the HTML back. */
+static void test_content_migration(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, a, b;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    struct entry ea = mk_entry("urn:a", "A", "<p>kept</p>");
+    struct entry eb = mk_entry("urn:b", "B", NULL);
+    struct identity ia = mk_id("id:urn:a", "1111111111111111");
+    struct identity ib = mk_id("id:urn:b", "2222222222222222");
+    assert_int_equal(db_entry_insert(db, fid, &ea, &ia, STAGE_WRITTEN, 0, 100, &a), 0);
+    assert_int_equal(db_entry_insert(db, fid, &eb, &ib, STAGE_NEW, 0, 100, &b), 0);
+    db_close(db);
+    *state = NULL;
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "ALTER TABLE entries ADD COLUMN content TEXT;"
+                                  "UPDATE entries SET content = (SELECT c.content FROM"
+                                  " entry_content c WHERE c.entry_id = entries.id);"
+                                  "DROP TABLE entry_content; PRAGMA user_version = 5;",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    char err[256] = "";
+    assert_int_equal(db_open(dbpath, &db, err, sizeof err), 0);
+    *state = db;
+    assert_int_equal(content_rows(), 1);
+    char *c = content_of(db, a);
+    assert_string_equal(c, "<p>kept</p>");
+    free(c);
+    assert_null(content_of(db, b));
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, a, &row), 0);
+    assert_int_equal(row.stage, STAGE_WRITTEN);
+    assert_string_equal(row.content_hash, "1111111111111111");
+    db_entry_clear(&row);
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT content FROM entries", -1, &st, NULL),
+                     SQLITE_ERROR);   /* the column is gone */
+    sqlite3_close(h);
+}
+
 static void test_refuses_newer_schema(void **state)
 {
     (void)state;
@@ -280,6 +395,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_hash_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tombstone_of_pruned_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
     };
