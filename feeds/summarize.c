@@ -424,27 +424,46 @@ static unsigned pair_at(const char *s)
     return ascii_lower((unsigned char)s[0]) | (unsigned)ascii_lower((unsigned char)s[1]) << 8;
 }
 
+/* The phrases whose first two bytes, lower-cased, are pair: bit i for boilerplate[i],
+ * bit N_BOILERPLATE + i for chrome[i]. A small open-addressing table, filled once. */
+#define PAIR_SLOTS 64   /* a power of two, above twice the number of phrases */
+static struct {
+    unsigned pair;      /* 0: empty (no phrase starts with two NUL bytes) */
+    uint32_t phrases;
+} pair_table[PAIR_SLOTS];
+
+static size_t pair_slot(unsigned pair)
+{
+    size_t k = (pair * 0x9E3779B1u) >> 26 & (PAIR_SLOTS - 1);
+    while (pair_table[k].pair && pair_table[k].pair != pair)
+        k = (k + 1) & (PAIR_SLOTS - 1);
+    return k;
+}
+
 /* 2: template boilerplate (never chosen), 1: page chrome (chosen only when nothing
  * else is left), 0: the post's own sentence. Every sentence of every post is checked:
- * one pass over it that looks up each position's first two bytes in a table of the
- * phrases' first two bytes (rarely a hit), not a lower-cased copy searched once per
- * phrase. Every phrase is at least two bytes long. */
+ * one pass over it that looks up each position's first two bytes in a bitmap of the
+ * phrases' first two bytes (a hit on common pairs such as "th" or "re"), and only then
+ * compares the phrases that start with that pair, not a lower-cased copy searched once
+ * per phrase. Every phrase is at least two bytes long. */
 static int is_boilerplate(const char *s, size_t n)
 {
+    _Static_assert(N_BOILERPLATE + N_CHROME <= 32, "one bit per phrase");
+    _Static_assert(PAIR_SLOTS > 2 * (N_BOILERPLATE + N_CHROME), "room in pair_table");
     static unsigned char pairs[65536 / 8];
-    static unsigned bp_pair[N_BOILERPLATE], ch_pair[N_CHROME];
     static int ready;
     if (!ready) {
-        for (size_t i = 0; i < N_BOILERPLATE; i++) {
-            bp_pair[i] = pair_at(boilerplate[i]);
-            pairs[bp_pair[i] / 8] |= (unsigned char)(1u << bp_pair[i] % 8);
-        }
-        for (size_t i = 0; i < N_CHROME; i++) {
-            ch_pair[i] = pair_at(chrome[i]);
-            pairs[ch_pair[i] / 8] |= (unsigned char)(1u << ch_pair[i] % 8);
+        for (size_t i = 0; i < N_BOILERPLATE + N_CHROME; i++) {
+            const char *ph = i < N_BOILERPLATE ? boilerplate[i] : chrome[i - N_BOILERPLATE];
+            unsigned pr = pair_at(ph);
+            size_t k = pair_slot(pr);
+            pair_table[k].pair = pr;
+            pair_table[k].phrases |= 1u << i;
+            pairs[pr / 8] |= (unsigned char)(1u << pr % 8);
         }
         ready = 1;
     }
+    const uint32_t bp_bits = (1u << N_BOILERPLATE) - 1;
     int hit = 0;
     const unsigned char *u = (const unsigned char *)s;
     /* k is pair_at(s + at), kept up to date one byte at a time */
@@ -455,12 +474,18 @@ static int is_boilerplate(const char *s, size_t n)
             k >>= 8;
             continue;
         }
-        for (size_t i = 0; i < N_BOILERPLATE && hit < 2; i++)
-            if (bp_pair[i] == k && starts_lower(s + at, n - at, boilerplate[i]))
+        uint32_t m = pair_table[pair_slot(k)].phrases;
+        /* boilerplate first (it decides), chrome only while nothing was found */
+        for (uint32_t b = m & bp_bits; b && hit < 2; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctz(b);
+            if (starts_lower(s + at, n - at, boilerplate[i]))
                 hit = 2;
-        for (size_t i = 0; i < N_CHROME && !hit; i++)
-            if (ch_pair[i] == k && starts_lower(s + at, n - at, chrome[i]))
+        }
+        for (uint32_t b = m & ~bp_bits; b && !hit; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctz(b) - N_BOILERPLATE;
+            if (starts_lower(s + at, n - at, chrome[i]))
                 hit = 1;
+        }
         k >>= 8;
     }
     /* A line that is only a URL. */
