@@ -193,6 +193,16 @@ static void terms_of(const char *s, size_t n, struct terms *out)
     size_t wl = 0;
     uint32_t prev_cjk = 0;
     for (size_t i = 0; i <= n;) {
+        /* ASCII letters and digits (most of most posts): the same as below, without
+         * decoding */
+        unsigned char b0 = i < n ? (unsigned char)s[i] : 0;
+        if (b0 < 0x80 && ((b0 >= '0' && b0 <= '9') || ((b0 | 0x20) >= 'a' && (b0 | 0x20) <= 'z'))) {
+            if (wl < sizeof word)
+                word[wl++] = (b0 >= 'A' && b0 <= 'Z') ? (char)(b0 + 32) : (char)b0;
+            prev_cjk = 0;
+            i++;
+            continue;
+        }
         size_t k = 1;
         uint32_t c = i < n ? utf8_next(s + i, n - i, &k) : 0;
         if (i < n && is_word_cp(c)) {
