@@ -22,6 +22,7 @@
  * punctuation to the flanking rules, and a zero-width space would change the text. */
 #include "feeds/html2md_int.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,11 @@ static void settle_all(struct run *r)
             kill_pair(r, &r->pr[k]);
 }
 
+static int ascii_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 static int parse_items(struct run *r, size_t n)
 {
     const unsigned char *s = (const unsigned char *)r->s;
@@ -353,6 +359,15 @@ static int parse_items(struct run *r, size_t n)
                    char_class(s[i + 1]) == CC_PUNCT) {
             x.len = 2; /* an escaped character moves with its backslash */
             x.cls = CC_PUNCT;
+        } else if (ascii_alnum(s[i])) {
+            /* A run of ASCII letters and digits is one item: all of it is a word, so a
+             * renderer sees a word on either side of it, and none of it ever moves
+             * (movable()); one item per character cost most of this pass. */
+            size_t e = i + 1;
+            while (e < n && e - i < UCHAR_MAX && ascii_alnum(s[e]))
+                e++;
+            x.cls = CC_WORD;
+            x.len = (unsigned char)(e - i);
         } else {
             size_t k;
             x.cls = (unsigned char)char_class(utf8_decode(s + i, n - i, &k));
@@ -395,7 +410,8 @@ char *md_marks_resolve(const char *s, size_t n)
     settle_all(&r);
     struct buf out = {0};
     buf_puts(&out, "");
-    /* Text items are one character each: adjacent ones are copied as one run. */
+    /* Text items (one character, or a run of ASCII letters and digits): adjacent ones
+     * are copied as one run. */
     size_t run = 0, run_end = 0;
     for (size_t i = 0; i < r.n; i++) {
         const struct item *x = &r.it[i];
