@@ -119,6 +119,91 @@ void md_token(struct md *w, const char *s, size_t n)
     buf_append(&w->inl, s, n);
 }
 
+/* What a renderer reads inside the code span token t[0..n) (CommonMark 6.1: the
+ * fences off, then one space off both ends when both are spaces and not all is). */
+static void code_span_content(const char *t, size_t n, struct buf *out)
+{
+    size_t f = 0;
+    while (f < n && t[f] == '`')
+        f++;
+    const char *c = t + f;
+    size_t cl = n >= 2 * f ? n - 2 * f : 0;
+    if (cl >= 2 && c[0] == ' ' && c[cl - 1] == ' ' && strspn(c, " ") < cl) {
+        c++;
+        cl -= 2;
+    }
+    buf_append(out, c, cl);
+}
+
+/* Code span token for content c (which a renderer reads back exactly): the fence one
+ * backtick longer than any run inside, a space of padding when c starts or ends with a
+ * backtick or starts and ends with a space. */
+void md_code_token(struct buf *t, const char *c, size_t n)
+{
+    char *piece = xstrndup(c, n);
+    size_t fence = md_longest_run(piece, '`') + 1;
+    free(piece);
+    int pad = n && (c[0] == '`' || c[n - 1] == '`' || (c[0] == ' ' && c[n - 1] == ' '));
+    for (size_t i = 0; i < fence; i++)
+        buf_putc(t, '`');
+    if (pad)
+        buf_putc(t, ' ');
+    buf_append(t, c, n);
+    if (pad)
+        buf_putc(t, ' ');
+    for (size_t i = 0; i < fence; i++)
+        buf_putc(t, '`');
+}
+
+/* Two code spans side by side ("`a`" "``b``") would touch: their fences make one run of
+ * backticks, which closes neither (CommonMark 6.1 matches runs of equal length), so the
+ * renderer shows backticks and reads the code as markdown. Such a pair becomes one span:
+ * <code>a</code><code>b</code> reads "ab" either way. Returns 1 when s was merged into
+ * the code span that inl ends with (empty tokens between are dropped: they print
+ * nothing). Only when no open element will take inl from a mark inside what is rewritten
+ * (ignore_top: the innermost one is closing and takes nothing more); otherwise
+ * md_marks_resolve() keeps the two apart with a space. */
+static int code_span_merge(struct md *w, const char *s, size_t n, int ignore_top)
+{
+    if (!n || s[0] != '`' || !w->inl.len)
+        return 0;
+    size_t end = w->inl.len;
+    while (end && w->inl.data[end - 1] == MD_SYNTAX)
+        end--;
+    if (end == w->inl.len || !end || w->inl.data[end - 1] != '`')
+        return 0;
+    size_t start = end;
+    while (start && w->inl.data[start - 1] != MD_SYNTAX)
+        start--;
+    if (!start || w->inl.data[start] != '`')
+        return 0;   /* not a token (text never ends in a bare backtick: it is escaped) */
+    size_t from = start - 1;   /* the token's opening MD_SYNTAX */
+    for (size_t i = 0; i + (ignore_top ? 1 : 0) < w->nframes; i++) {
+        const struct md_frame *f = &w->frames[i];
+        if (f->mark > from || (f->split_outside && f->code_mark_outside > from))
+            return 0;
+    }
+    struct buf c = {0}, t = {0};
+    buf_puts(&c, "");
+    code_span_content(w->inl.data + start, end - start, &c);
+    code_span_content(s, n, &c);
+    md_code_token(&t, c.data, c.len);
+    w->inl.len = start - 1;
+    w->inl.data[w->inl.len] = '\0';
+    buf_putc(&w->inl, MD_SYNTAX);
+    buf_append(&w->inl, t.data, t.len);
+    buf_putc(&w->inl, MD_SYNTAX);
+    buf_free(&c);
+    buf_free(&t);
+    return 1;
+}
+
+void md_code_syntax(struct md *w, const char *s, size_t n, int ignore_top)
+{
+    if (!code_span_merge(w, s, n, ignore_top))
+        md_syntax(w, s, n);
+}
+
 void md_syntax(struct md *w, const char *s, size_t n)
 {
     buf_putc(&w->inl, MD_SYNTAX);

@@ -125,6 +125,10 @@ char *md_take(struct md *w, size_t mark, int *lead, int *trail);
 #define MD_MARK_CLOSE '\x02'
 #define MD_SYNTAX '\x03'
 void md_syntax(struct md *w, const char *s, size_t n); /* a token bracketed by MD_SYNTAX */
+void md_code_token(struct buf *t, const char *c, size_t n); /* c as one code span */
+/* md_syntax() for a code span token, merged into a code span right before it when that
+ * is safe (see code_span_merge in html2md.c). */
+void md_code_syntax(struct md *w, const char *s, size_t n, int ignore_top);
 
 /* Links inside <pre>: MD_PRE_LINK_START, the link text, MD_PRE_LINK_END in the raw text;
  * the URLs are in md.pre_urls. */
@@ -142,7 +146,8 @@ int html_elem_table_check(void);     /* 0 when the table is sorted (for the unit
 /* html2md_render.c: code spans, shared with html2md_pre.c */
 int code_open(struct md *w, struct md_frame *f);
 void code_close(struct md *w, struct md_frame *f);
-void md_code_span(struct md *w, size_t mark);      /* inl[mark..] -> one code span token */
+/* inl[mark..] -> one code span token; ignore_top as md_code_syntax() */
+void md_code_span(struct md *w, size_t mark, int ignore_top);
 size_t md_longest_run(const char *s, char c);
 
 /* html2md_pre.c: renderers of pre, listing, xmp, plaintext */

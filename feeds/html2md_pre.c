@@ -28,24 +28,10 @@ void md_pre_free(struct md *w)
     w->npre_urls = 0;
 }
 
-/* One piece of a line as a code span whose content reads back exactly: CommonMark 6.1
- * strips one space from both ends when both are spaces, and a backtick at an end needs
- * a space, so pad in those cases. */
+/* One piece of a line as a code span whose content reads back exactly. */
 static void put_code(struct buf *t, const char *s, size_t n)
 {
-    char *piece = xstrndup(s, n);
-    size_t fence = md_longest_run(piece, '`') + 1;
-    int pad = s[0] == '`' || s[n - 1] == '`' || (s[0] == ' ' && s[n - 1] == ' ');
-    for (size_t i = 0; i < fence; i++)
-        buf_putc(t, '`');
-    if (pad)
-        buf_putc(t, ' ');
-    buf_append(t, s, n);
-    if (pad)
-        buf_putc(t, ' ');
-    for (size_t i = 0; i < fence; i++)
-        buf_putc(t, '`');
-    free(piece);
+    md_code_token(t, s, n);
 }
 
 static void put_link(struct md *w, const struct buf *text, const char *url)
@@ -104,7 +90,7 @@ static void pre_lines(struct md *w, const char *body)
         if (piece.data)
             piece.data[0] = '\0';
         if (c == MD_PRE_LINK_START && !in_link) {
-            md_syntax(w, tok.data ? tok.data : "", tok.len);
+            md_code_syntax(w, tok.data ? tok.data : "", tok.len, 1);
             in_link = 1;
             tok.len = 0;
         } else if (in_link && (c == MD_PRE_LINK_END || c == '\0')) {
@@ -115,7 +101,7 @@ static void pre_lines(struct md *w, const char *body)
         }
         if (eol) {
             if (tok.len)
-                md_syntax(w, tok.data, tok.len);
+                md_code_syntax(w, tok.data, tok.len, 1);
             tok.len = 0;
             if (c == '\0')
                 break;

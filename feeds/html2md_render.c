@@ -166,7 +166,7 @@ size_t md_longest_run(const char *s, char c)
 }
 
 /* Takes inl[mark..] out and puts it back as one code span. */
-void md_code_span(struct md *w, size_t mark)
+void md_code_span(struct md *w, size_t mark, int ignore_top)
 {
     int lead, trail;
     char *s = md_take(w, mark, &lead, &trail);
@@ -174,21 +174,10 @@ void md_code_span(struct md *w, size_t mark)
     if (n) {
         if (lead)
             md_space(w);
-        /* CommonMark 6.1: the fence is one backtick longer than any run inside, and a
-         * space pads content that starts or ends with a backtick. */
-        size_t fence = md_longest_run(s, '`') + 1;
-        int pad = s[0] == '`' || s[n - 1] == '`';
+        /* md_take trimmed the blanks at its ends: padding only for a backtick there */
         struct buf t = {0};
-        for (size_t i = 0; i < fence; i++)
-            buf_putc(&t, '`');
-        if (pad)
-            buf_putc(&t, ' ');
-        buf_puts(&t, s);
-        if (pad)
-            buf_putc(&t, ' ');
-        for (size_t i = 0; i < fence; i++)
-            buf_putc(&t, '`');
-        md_syntax(w, t.data, t.len);
+        md_code_token(&t, s, n);
+        md_code_syntax(w, t.data, t.len, ignore_top);
         buf_free(&t);
     }
     if (trail || (!n && lead))
@@ -201,10 +190,10 @@ void code_close(struct md *w, struct md_frame *f)
     if (!f->mode)
         return;
     if (f->mode == 3) { /* split around links: the last piece */
-        md_code_span(w, w->code_mark);
+        md_code_span(w, w->code_mark, 1);
         w->code_split = 0;
     } else
-        md_code_span(w, f->mark);
+        md_code_span(w, f->mark, 1);
     w->code--;
     w->inline_only--;
 }
@@ -278,8 +267,8 @@ static int a_open(struct md *w, struct md_frame *f)
         w->link++;
         return MD_DESCEND;
     }
-    if (w->code_split) /* the code before the link is one span */
-        md_code_span(w, w->code_mark);
+    if (w->code_split) /* the code before the link is one span (f->mark is set below) */
+        md_code_span(w, w->code_mark, 1);
     f->title = html_attr(f->node, "title");
     f->mode = 1;
     w->link++;
@@ -299,8 +288,8 @@ static void a_close(struct md *w, struct md_frame *f)
         w->link--;
         return;
     }
-    if (w->code_split) /* the link text is code too */
-        md_code_span(w, w->code_mark);
+    if (w->code_split) /* the link text is code too (taken from f->mark below) */
+        md_code_span(w, w->code_mark, 0);
     w->link--;
     w->inline_only--;
     int lead, trail;

@@ -419,6 +419,12 @@ char *md_marks_resolve(const char *s, size_t n)
             if (x->off != run_end) {
                 buf_append(&out, s + run, run_end - run);
                 run = x->off;
+                /* Two code spans that html2md could not merge (md_code_syntax), with
+                 * only dropped markers or tokens between: their fences would touch and
+                 * make one run of backticks, which closes neither. A space keeps them
+                 * two spans. (Text never holds a bare backtick: it is escaped.) */
+                if (s[x->off] == '`' && out.len && out.data[out.len - 1] == '`')
+                    buf_putc(&out, ' ');
             }
             run_end = x->off + x->len;
         } else if (live(&r, x)) {

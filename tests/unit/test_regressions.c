@@ -220,6 +220,20 @@ static void link_deep_parens(void **state)
     free(md);
 }
 
+/* Code spans side by side: their fences touched and made one run of backticks, which
+ * closes neither, so the code was read as markdown: an autolink to javascript: in a
+ * <pre> split around an empty link, "a``b" for <code>a</code><code>b</code> (fuzz_html2md,
+ * 40 min run, 2026-11-29). Adjacent spans are merged; where html2md cannot merge them
+ * (an element still open over the second one, its markers later dropped) a space keeps
+ * them apart. */
+static void adjacent_code_spans(void **state)
+{
+    (void)state;
+    html2md_pinned("adjacent-code-spans.html",
+                   "`ab` ``x`y`` `c` `d`e\n\n``>`<script``\n");
+    html2md_pinned("adjacent-code-spans-pre.html", "``   `](vbscript:``\n");
+}
+
 /* The chunking property over the whole shared corpus: every feed libxml2 finds
  * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
  * boundaries fall inside names, references and multi-byte characters). */
@@ -286,6 +300,7 @@ int main(void)
         cmocka_unit_test(pre_links_inline_split),
         cmocka_unit_test(code_around_table_cell),
         cmocka_unit_test(link_deep_parens),
+        cmocka_unit_test(adjacent_code_spans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
