@@ -290,6 +290,17 @@ static int migrate(struct db *db, char *err, size_t errlen)
             return -1;
         }
     }
+    /* Migration 6 moved every post's HTML out of the entries rows: the pages they held
+     * are free, the file twice its size. Once, at that upgrade, the file is rewritten
+     * compact (a failure, e.g. no room for the copy VACUUM makes, only leaves it large). */
+    if (version >= 1 && version < 6 && N_MIGRATIONS >= 6) {
+        log_info("database: compacting it after moving the posts' HTML to their own table");
+        char *msg = NULL;
+        if (sqlite3_exec(db->h, "VACUUM", NULL, NULL, &msg) != SQLITE_OK)
+            log_warn("database: VACUUM failed (%s); it works as it is, only larger",
+                     msg ? msg : "?");
+        sqlite3_free(msg);
+    }
     return 0;
 fail:
     snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
