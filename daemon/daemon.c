@@ -463,6 +463,18 @@ static int usage(void)
     return 2;
 }
 
+/* sd_notify(3) EXTEND_TIMEOUT_USEC: a database upgrade may outlast the unit's start
+ * timeout (TimeoutStartSec, 90 s by default) on a large database and a slow disk; each
+ * long step asks for ten more minutes instead of being killed and redone at every
+ * restart. */
+static void extend_start_timeout(const char *what)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "EXTEND_TIMEOUT_USEC=600000000\nSTATUS=%s", what);
+    notify_send(msg);
+    log_info("%s", what);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct app app = {0};
@@ -523,6 +535,7 @@ int cmd_run(int argc, char **argv)
         config_free(&app.cfg);
         return 2;
     }
+    db_set_long_step_hook(extend_start_timeout);
     if (db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
         fprintf(stderr, "feedsd: %s\n", err);
         free(db_dir);

@@ -265,6 +265,13 @@ int db_step_done(struct db *db, sqlite3_stmt *s)
     return 0;
 }
 
+static void (*long_step_hook)(const char *what);
+
+void db_set_long_step_hook(void (*hook)(const char *what)) { long_step_hook = hook; }
+
+/* Migrations from this one on rewrite every row of a database that has rows. */
+#define MIGRATION_REWRITES 6
+
 static int migrate(struct db *db, char *err, size_t errlen)
 {
     sqlite3_stmt *s;
@@ -278,6 +285,8 @@ static int migrate(struct db *db, char *err, size_t errlen)
         return -1;
     }
     for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
+        if (version >= 1 && v + 1 >= MIGRATION_REWRITES && long_step_hook)
+            long_step_hook("upgrading the database (every row is rewritten once)");
         char *msg = NULL;
         char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %zu; COMMIT;", migrations[v],
                               v + 1);
@@ -293,8 +302,10 @@ static int migrate(struct db *db, char *err, size_t errlen)
     /* Migration 6 moved every post's HTML out of the entries rows: the pages they held
      * are free, the file twice its size. Once, at that upgrade, the file is rewritten
      * compact (a failure, e.g. no room for the copy VACUUM makes, only leaves it large). */
-    if (version >= 1 && version < 6 && N_MIGRATIONS >= 6) {
+    if (version >= 1 && version < MIGRATION_REWRITES && N_MIGRATIONS >= MIGRATION_REWRITES) {
         log_info("database: compacting it after moving the posts' HTML to their own table");
+        if (long_step_hook)
+            long_step_hook("compacting the database after its upgrade");
         char *msg = NULL;
         if (sqlite3_exec(db->h, "VACUUM", NULL, NULL, &msg) != SQLITE_OK)
             log_warn("database: VACUUM failed (%s); it works as it is, only larger",

@@ -93,6 +93,9 @@ struct db_summary {
 /* Opens (creating) the database and brings its schema up to date. Refuses a schema newer
  * than this program knows. 0 / -1 with a reason in err. */
 int db_open(const char *path, struct db **out, char *err, size_t errlen);
+/* Called (when set) before a step of db_open that may take long: an upgrade that rewrites
+ * every row, the VACUUM after it. The daemon uses it to extend systemd's start timeout. */
+void db_set_long_step_hook(void (*hook)(const char *what));
 void db_close(struct db *db);
 const char *db_errmsg(struct db *db);
 

@@ -164,6 +164,49 @@ def notify_ready_status_stopping_on_abstract_socket(server, work):
 
 
 @test
+def database_upgrade_extends_the_start_timeout(server, work):
+    """A database of schema 5 (the posts' HTML in entries.content) is upgraded at start:
+    systemd hears EXTEND_TIMEOUT_USEC with a STATUS before READY=1, the HTML is in
+    entry_content afterwards, and the daemon goes on."""
+    import sqlite3
+    server.routes["/f0.xml"] = Route(simple_atom(3, prefix="up"), etag='"1"')
+    work.write_config([server.url("/f0.xml")], "backlog = all")
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    con = sqlite3.connect(work.db)
+    want = con.execute("SELECT e.key, c.content FROM entries e JOIN entry_content c"
+                       " ON c.entry_id = e.id ORDER BY e.key").fetchall()
+    assert len(want) == 3, want
+    con.executescript("ALTER TABLE entries ADD COLUMN content TEXT;"
+                      "UPDATE entries SET content = (SELECT c.content FROM entry_content c"
+                      " WHERE c.entry_id = entries.id);"
+                      "DROP TABLE entry_content; PRAGMA user_version = 5;")
+    con.close()
+    listener = Listener(path=os.path.join(work.dir, "notify.sock"))
+    p = None
+    try:
+        p = work.start_daemon(env=listener.env())
+        ext = listener.wait(lambda m: "EXTEND_TIMEOUT_USEC" in fields(m))
+        f = fields(listener.msgs[ext][1])
+        assert int(f["EXTEND_TIMEOUT_USEC"]) >= 60 * 1000000, f
+        assert "upgrading the database" in f.get("STATUS", ""), f
+        ready = listener.wait_line("READY=1")
+        assert ext < ready, (ext, ready)
+        con = sqlite3.connect(work.db)
+        got = con.execute("SELECT e.key, c.content FROM entries e JOIN entry_content c"
+                          " ON c.entry_id = e.id ORDER BY e.key").fetchall()
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        con.close()
+        assert got == want and version >= 6, (version, got)
+        stop(p, listener)
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+        listener.close()
+
+
+@test
 def notify_sigint_stops_like_sigterm(server, work):
     def body(p, ln):
         ln.wait_line("READY=1")
