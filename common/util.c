@@ -368,10 +368,6 @@ int file_read_all(const char *path, char **out, size_t *len)
     return 0;
 }
 
-/* A large feed read() into fresh memory costs a copy and a page fault plus a cleared
- * page per 4 KiB; a mapping shares the page cache's pages. A file truncated by another
- * process while it is mapped would raise SIGBUS: acceptable for the command-line tools
- * that use this, not for the daemon. */
 int fd_write_all(int fd, const char *s, size_t n)
 {
     while (n) {
@@ -387,6 +383,10 @@ int fd_write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
+/* A large feed read() into fresh memory costs a copy and a page fault plus a cleared
+ * page per 4 KiB; a mapping shares the page cache's pages. A file truncated by another
+ * process while it is mapped would raise SIGBUS: acceptable for the command-line tools
+ * that use this, not for the daemon. */
 int file_view_open(const char *path, struct file_view *v)
 {
     memset(v, 0, sizeof *v);

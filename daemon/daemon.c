@@ -28,7 +28,6 @@
 
 static void schedule(struct app *app);
 
-/* mkdir -p for the folder part of path (dir_only: path itself is a folder). */
 /* The folder of a file path ("." for a bare name), malloc'd. */
 static char *path_dirname(const char *path)
 {
@@ -38,6 +37,7 @@ static char *path_dirname(const char *path)
     return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
+/* mkdir -p of dir. */
 static int make_dirs(const char *dir)
 {
     char *p = xstrdup(dir);

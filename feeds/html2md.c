@@ -128,7 +128,10 @@ static void code_span_content(const char *t, size_t n, struct buf *out)
         f++;
     const char *c = t + f;
     size_t cl = n >= 2 * f ? n - 2 * f : 0;
-    if (cl >= 2 && c[0] == ' ' && c[cl - 1] == ' ' && strspn(c, " ") < cl) {
+    size_t sp = 0;
+    while (sp < cl && c[sp] == ' ')
+        sp++;
+    if (cl >= 2 && c[0] == ' ' && c[cl - 1] == ' ' && sp < cl) {
         c++;
         cl -= 2;
     }
@@ -140,9 +143,7 @@ static void code_span_content(const char *t, size_t n, struct buf *out)
  * backtick or starts and ends with a space. */
 void md_code_token(struct buf *t, const char *c, size_t n)
 {
-    char *piece = xstrndup(c, n);
-    size_t fence = md_longest_run(piece, '`') + 1;
-    free(piece);
+    size_t fence = md_longest_run(c, n, '`') + 1;
     int pad = n && (c[0] == '`' || c[n - 1] == '`' || (c[0] == ' ' && c[n - 1] == ' '));
     for (size_t i = 0; i < fence; i++)
         buf_putc(t, '`');

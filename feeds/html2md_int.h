@@ -148,7 +148,7 @@ int code_open(struct md *w, struct md_frame *f);
 void code_close(struct md *w, struct md_frame *f);
 /* inl[mark..] -> one code span token; ignore_top as md_code_syntax() */
 void md_code_span(struct md *w, size_t mark, int ignore_top);
-size_t md_longest_run(const char *s, char c);
+size_t md_longest_run(const char *s, size_t n, char c);   /* longest run of c */
 
 /* html2md_pre.c: renderers of pre, listing, xmp, plaintext */
 int pre_open(struct md *w, struct md_frame *f);

@@ -28,12 +28,6 @@ void md_pre_free(struct md *w)
     w->npre_urls = 0;
 }
 
-/* One piece of a line as a code span whose content reads back exactly. */
-static void put_code(struct buf *t, const char *s, size_t n)
-{
-    md_code_token(t, s, n);
-}
-
 static void put_link(struct md *w, const struct buf *text, const char *url)
 {
     if (!text->len || !url)
@@ -85,7 +79,7 @@ static void pre_lines(struct md *w, const char *body)
         int eol = c == '\0' || c == '\n';
         /* Blanks that end a line show nothing. */
         if (piece.len && !(eol && strspn(piece.data, " \t") == piece.len))
-            put_code(&tok, piece.data, piece.len);
+            md_code_token(&tok, piece.data, piece.len);
         piece.len = 0;
         if (piece.data)
             piece.data[0] = '\0';
@@ -211,7 +205,7 @@ void pre_close(struct md *w, struct md_frame *f)
         return;
     }
     if (n && strspn(body, " \t\r\n") < n) {
-        size_t fl = md_longest_run(body, '`') + 1;
+        size_t fl = md_longest_run(body, n, '`') + 1;
         if (fl < 3)
             fl = 3;
         struct buf fence = {0};

@@ -154,11 +154,11 @@ int code_open(struct md *w, struct md_frame *f)
     return MD_DESCEND;
 }
 
-size_t md_longest_run(const char *s, char c)
+size_t md_longest_run(const char *s, size_t n, char c)
 {
     size_t best = 0, cur = 0;
-    for (; *s; s++) {
-        cur = *s == c ? cur + 1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        cur = s[i] == c ? cur + 1 : 0;
         if (cur > best)
             best = cur;
     }

@@ -129,8 +129,9 @@ static int parens_balanced(const char *s)
 void md_put_url(struct buf *b, const char *url)
 {
     /* CommonMark section 6.3: a bare destination holds no spaces, no controls and only
-     * balanced parentheses (shallowly nested, see above); '<' '>' are percent-encoded (no raw HTML, no autolinks) and a
-     * backslash too, since in a destination it would escape the next character. */
+     * balanced parentheses (shallowly nested, see above); '<' '>' are percent-encoded
+     * (no raw HTML, no autolinks) and a backslash too, since in a destination it would
+     * escape the next character. */
     int bal = parens_balanced(url);
     for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
         if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == '\\')

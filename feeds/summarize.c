@@ -122,10 +122,16 @@ static int is_cjk_text(uint32_t c)
     return is_cjk(c) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF);
 }
 
+/* ASCII letters and digits: the word characters of ASCII. */
+static int ascii_word(uint32_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static int is_word_cp(uint32_t c)
 {
     if (c < 0x80)
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        return ascii_word(c);
     if (is_cjk(c))
         return 0;
     /* Latin-1 symbols, general punctuation, CJK/full-width punctuation separate words. */
@@ -196,7 +202,7 @@ static void terms_of(const char *s, size_t n, struct terms *out)
         /* ASCII letters and digits (most of most posts): the same as below, without
          * decoding */
         unsigned char b0 = i < n ? (unsigned char)s[i] : 0;
-        if (b0 < 0x80 && ((b0 >= '0' && b0 <= '9') || ((b0 | 0x20) >= 'a' && (b0 | 0x20) <= 'z'))) {
+        if (ascii_word(b0)) {
             if (wl < sizeof word)
                 word[wl++] = (b0 >= 'A' && b0 <= 'Z') ? (char)(b0 + 32) : (char)b0;
             prev_cjk = 0;

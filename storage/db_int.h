@@ -1,6 +1,6 @@
-/* storage/db_int.h: what the files of the storage module share (db.c: schema, statements
- * and the feed/entry functions; db_queue.c: the summary and page queues and the summary
- * cache). Not for other modules: they use storage/db.h. */
+/* storage/db_int.h: what the files of the storage module share (db.c: statements and
+ * the feed/entry functions; db_schema.c: schema and migrations; db_queue.c: the summary
+ * and page queues and the summary cache). Not for other modules: they use storage/db.h. */
 #ifndef FEEDSD_DB_INT_H
 #define FEEDSD_DB_INT_H
 
@@ -27,6 +27,8 @@ struct db {
     sqlite3_stmt *st[S_COUNT];
 };
 
+/* Applies the migrations the database lacks (db_schema.c). 0, or -1 with a reason. */
+int db_migrate(struct db *db, char *err, size_t errlen);
 /* A prepared statement, reset and with no bindings (prepared once, persistent). */
 sqlite3_stmt *db_stmt(struct db *db, enum stmt_id id);
 void db_bind_text(sqlite3_stmt *s, int i, const char *v);

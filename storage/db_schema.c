@@ -1,0 +1,146 @@
+/* storage/db_schema.c: the schema as an append-only array of migrations, and running
+ * the ones a database lacks when it is opened (PRAGMA user_version counts those
+ * applied). Owner: storage. */
+#include "storage/db_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+/* Migrations: append only. user_version = number of steps applied. */
+static const char *const migrations[] = {
+    /* 1: initial schema */
+    "CREATE TABLE feeds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  url TEXT NOT NULL UNIQUE,"
+    "  title TEXT, interval INTEGER NOT NULL DEFAULT 0, backlog INTEGER NOT NULL DEFAULT -2,"
+    "  feed_title TEXT, site_link TEXT, etag TEXT, last_modified TEXT, body_hash TEXT,"
+    "  last_fetch INTEGER NOT NULL DEFAULT 0, last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT, fail_count INTEGER NOT NULL DEFAULT 0,"
+    "  next_poll INTEGER NOT NULL DEFAULT 0,"
+    "  initialized INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id),"
+    "  key TEXT NOT NULL,"
+    "  guid TEXT, link TEXT, title TEXT, author TEXT,"
+    "  published INTEGER, updated INTEGER, first_seen INTEGER NOT NULL,"
+    "  content TEXT, content_hash TEXT NOT NULL,"
+    "  stage INTEGER NOT NULL, summary TEXT, path TEXT UNIQUE,"
+    "  UNIQUE (feed_id, key));"
+    "CREATE INDEX entries_pending ON entries(stage, feed_id) WHERE stage < 2;"
+    /* Keys are never deleted: they are the tombstones of pruned entries. */
+    "CREATE TABLE entry_keys ("
+    "  feed_id INTEGER NOT NULL, key TEXT NOT NULL, entry_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (feed_id, key)) WITHOUT ROWID;",
+    /* 2: the summary queue. A model summary is wanted while sum_pending = 1; the result of
+     * every completed request is kept in summaries, keyed by what was asked, so that an
+     * unchanged post is never sent twice. */
+    "ALTER TABLE entries ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_force INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_next INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN sum_error TEXT;"
+    "ALTER TABLE entries ADD COLUMN sum_by TEXT;"
+    "ALTER TABLE entries ADD COLUMN sum_fallback INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN model_title TEXT;"
+    "ALTER TABLE feeds ADD COLUMN language TEXT;"
+    "ALTER TABLE feeds ADD COLUMN summarizer TEXT;"
+    "CREATE INDEX entries_sum_pending ON entries(sum_next) WHERE sum_pending = 1;"
+    "CREATE TABLE summaries ("
+    "  key TEXT PRIMARY KEY, summary TEXT NOT NULL, title TEXT, by TEXT NOT NULL,"
+    "  created INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 3: where a subscription comes from: the configuration (synced on every start and
+     * reload) or the command line (`feedsd add`, `import`), which a reload leaves alone. */
+    "ALTER TABLE feeds ADD COLUMN origin TEXT NOT NULL DEFAULT 'config';",
+    /* 4: politeness (issue 5): adopted permanent redirects, feeds disabled by 410 Gone,
+     * the feed's own polling hints, and why the next poll is when it is. */
+    "ALTER TABLE feeds ADD COLUMN fetch_url TEXT;"
+    "ALTER TABLE feeds ADD COLUMN redirect_to TEXT;"
+    "ALTER TABLE feeds ADD COLUMN redirect_count INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN disabled TEXT;"
+    "ALTER TABLE feeds ADD COLUMN schedule_reason TEXT;"
+    "ALTER TABLE feeds ADD COLUMN hint_ttl INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN hint_sy INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN adaptive INTEGER NOT NULL DEFAULT 0;",
+    /* 5: full articles for teaser feeds (issue 4). page_state: 0 undecided, 1 wanted,
+     * 2 fetched (content now holds the article), 3 given up (the feed's text is used),
+     * 4 not wanted. */
+    "ALTER TABLE entries ADD COLUMN page_state INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN page_attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN page_next INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE entries ADD COLUMN page_error TEXT;"
+    "CREATE INDEX entries_page_wanted ON entries(page_next) WHERE page_state = 1;",
+    /* 6: the post's HTML in a table of its own. In the entries row it spilled into
+     * overflow pages, and SQLite writes a row whole: setting a summary, a path or a stage
+     * rewrote (and wrote to the WAL) the post's kilobytes each time, and reading the
+     * small columns read them too. Entries without HTML have no row here. */
+    "CREATE TABLE entry_content ("
+    "  entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,"
+    "  content TEXT NOT NULL);"
+    "INSERT INTO entry_content (entry_id, content)"
+    "  SELECT id, content FROM entries WHERE content IS NOT NULL AND content != '';"
+    "ALTER TABLE entries DROP COLUMN content;",
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+static void (*long_step_hook)(const char *what);
+
+void db_set_long_step_hook(void (*hook)(const char *what)) { long_step_hook = hook; }
+
+/* Migrations from this one on rewrite every row of a database that has rows. */
+#define MIGRATION_REWRITES 6
+
+int db_migrate(struct db *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (version > (int)N_MIGRATIONS) {
+        snprintf(err, errlen, "schema version %d is newer than this feedsd knows (%zu)",
+                 version, N_MIGRATIONS);
+        return -1;
+    }
+    for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
+        if (version >= 1 && v + 1 >= MIGRATION_REWRITES && long_step_hook)
+            long_step_hook("upgrading the database (every row is rewritten once)");
+        char *msg = NULL;
+        char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %zu; COMMIT;", migrations[v],
+                              v + 1);
+        int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+        free(sql);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "migration %zu failed: %s", v + 1, msg ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    /* Migration 6 moved every post's HTML out of the entries rows: the pages they held
+     * are free, the file twice its size. Once, at that upgrade, the file is rewritten
+     * compact (a failure, e.g. no room for the copy VACUUM makes, only leaves it large). */
+    if (version >= 1 && version < MIGRATION_REWRITES && N_MIGRATIONS >= MIGRATION_REWRITES) {
+        log_info("database: compacting it after moving the posts' HTML to their own table");
+        if (long_step_hook)
+            long_step_hook("compacting the database after its upgrade");
+        char *msg = NULL;
+        if (sqlite3_exec(db->h, "VACUUM", NULL, NULL, &msg) != SQLITE_OK)
+            log_warn("database: VACUUM failed (%s); it works as it is, only larger",
+                     msg ? msg : "?");
+        sqlite3_free(msg);
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
+    return -1;
+}
