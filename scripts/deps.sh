@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise sudo when available; otherwise it prints the command.
 PKGS="build-essential pkg-config libxml2-dev libcurl4-openssl-dev libev-dev libsqlite3-dev \
 libjansson-dev libcmocka-dev python3 cmark-gfm libxml2-utils sqlite3 clang libclang-rt-14-dev \
-cppcheck clang-tidy"
+cppcheck clang-tidy strace e2fsprogs"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

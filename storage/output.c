@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -309,7 +310,7 @@ static int relpath_ok(const char *rel)
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen)
 {
-    return output_write_file(dir, relpath, text, 1, err, errlen);
+    return output_write_file(dir, relpath, text, OUTPUT_SYNC_DIR, err, errlen);
 }
 
 int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen)
@@ -327,7 +328,88 @@ int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errl
     return rc;
 }
 
-int output_write_file(const char *dir, const char *relpath, const char *text, int sync_dir,
+/* File systems whose syncfs(2) writes every dirty page and inode and then flushes the
+ * device cache, as fdatasync(2) does for one file (statfs(2) f_type values, from
+ * linux/magic.h). Network and FUSE file systems are left out: there syncfs may stop at the
+ * client's cache, while fsync reaches the server. */
+static const unsigned long batch_fs_types[] = {
+    0xEF53,         /* ext2, ext3, ext4 */
+    0x58465342,     /* xfs */
+    0x9123683E,     /* btrfs */
+    0xF2F52010,     /* f2fs */
+    0x2FC12FC1,     /* zfs */
+    0xCA451A4E,     /* bcachefs */
+    0x01021994,     /* tmpfs: nothing to flush */
+};
+
+int output_batch_begin(struct output_batch *b, const char *dir)
+{
+    memset(b, 0, sizeof *b);
+    b->fd = -1;
+    b->dir = dir && *dir ? dir : ".";
+    /* Opened before the first write: syncfs reports the write-back errors of the file
+     * system that happened since this descriptor was opened (syncfs(2), Linux 5.8). */
+    int fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct statfs sf;
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstatfs(fd, &sf) == 0 && fstat(fd, &st) == 0) {
+        for (size_t i = 0; i < sizeof batch_fs_types / sizeof *batch_fs_types; i++) {
+            if ((unsigned long)sf.f_type == batch_fs_types[i]) {
+                b->fd = fd;
+                b->dev = st.st_dev;
+                return 0;
+            }
+        }
+    }
+    close(fd);
+    return -1;
+}
+
+int output_batch_covers(struct output_batch *b, const char *dir, const char *relpath)
+{
+    if (b->fd < 0 || !relpath_ok(relpath))
+        return 0;
+    const char *slash = strrchr(relpath, '/');
+    char *folder = xasprintf("%s/%.*s", dir && *dir ? dir : ".",
+                             slash ? (int)(slash - relpath) : 0, relpath);
+    if (b->last_dir && !strcmp(b->last_dir, folder)) {
+        free(folder);
+        return b->last_covered;
+    }
+    /* A folder that does not exist yet is not covered (and not remembered): the file
+     * that output_write_file creates it for takes the flushes of a single file, and the
+     * next one is covered. A mount point inside the output folder is another file system,
+     * which this batch's syncfs would miss. */
+    struct stat st;
+    if (stat(folder, &st) < 0) {
+        free(folder);
+        return 0;
+    }
+    free(b->last_dir);
+    b->last_dir = folder;
+    b->last_covered = st.st_dev == b->dev;
+    return b->last_covered;
+}
+
+int output_batch_sync(struct output_batch *b, char *err, size_t errlen)
+{
+    int rc = 0;
+    free(b->last_dir);
+    b->last_dir = NULL;
+    if (b->fd < 0)
+        return 0;
+    if (syncfs(b->fd) < 0) {
+        fail(err, errlen, errno, "cannot flush the file system of", b->dir);
+        rc = -1;
+    }
+    close(b->fd);
+    b->fd = -1;
+    return rc;
+}
+
+int output_write_file(const char *dir, const char *relpath, const char *text, int flags,
                       char *err, size_t errlen)
 {
     if (!relpath_ok(relpath))
@@ -383,7 +465,7 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
     }
     const char *step = "cannot write";
     if (fd_write_all(fd, text ? text : "", text ? strlen(text) : 0) < 0 ||
-        (step = "cannot flush", fdatasync(fd) < 0)) {
+        (step = "cannot flush", !(flags & OUTPUT_NO_DATASYNC) && fdatasync(fd) < 0)) {
         e = errno;
         fail(err, errlen, e, step, tmpfull);
         goto out_unlink;
@@ -403,7 +485,7 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
     /* fsync(2): syncing the file does not persist its directory entry; without this the
      * rename may be lost on power failure. Failure here leaves a complete file, so it is
      * reported but the target is not removed. */
-    if (sync_dir && fsync(dfd) < 0 && errno != EINVAL) {
+    if ((flags & OUTPUT_SYNC_DIR) && fsync(dfd) < 0 && errno != EINVAL) {
         e = errno;
         fail(err, errlen, e, "cannot flush folder", full);
         goto out;

@@ -618,6 +618,41 @@ static void write_failure_cleans_up(void **state)
     free(dir);
 }
 
+/* A batch covers existing folders of its file system and nothing else; an output folder
+ * that is missing, or on an unknown file system, turns batching off. */
+static void batch_covers(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir(), err[512];
+    struct output_batch b;
+    char *missing = xasprintf("%s/none", dir);
+    assert_int_equal(output_batch_begin(&b, missing), -1);
+    assert_int_equal(output_batch_covers(&b, missing, "a.md"), 0);
+    assert_int_equal(output_batch_sync(&b, err, sizeof err), 0);
+    free(missing);
+    /* /proc is procfs, not a file system whose syncfs writes anything out */
+    assert_int_equal(output_batch_begin(&b, "/proc"), -1);
+
+    if (output_batch_begin(&b, dir) < 0) {
+        /* TMPDIR on a file system not in the list (NFS, overlayfs): nothing to check */
+        rm_rf(dir);
+        free(dir);
+        skip();
+    }
+    assert_int_equal(output_batch_covers(&b, dir, "a.md"), 1);
+    assert_int_equal(output_batch_covers(&b, dir, "sub/a.md"), 0);   /* not created yet */
+    assert_int_equal(output_batch_covers(&b, dir, "../a.md"), 0);
+    assert_int_equal(output_write_file(dir, "sub/a.md", "x", OUTPUT_NO_DATASYNC, err, sizeof err), 0);
+    assert_int_equal(output_batch_covers(&b, dir, "sub/b.md"), 1);   /* now it exists */
+    assert_int_equal(output_batch_sync(&b, err, sizeof err), 0);
+    assert_int_equal(b.fd, -1);
+    char *s = slurp(dir, "sub/a.md");
+    assert_string_equal(s, "x");
+    free(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +672,7 @@ int main(void)
         cmocka_unit_test(write_creates_and_overwrites),
         cmocka_unit_test(write_errors),
         cmocka_unit_test(write_failure_cleans_up),
+        cmocka_unit_test(batch_covers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
