@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "feeds/date.h"
+#include "feeds/encoding.h"
 #include "feeds/feed.h"
 #include "feeds/parse.h"
 
@@ -548,6 +549,84 @@ static void test_entities(void **state)
     feed_free(f);
 }
 
+/* The definition encoding_xml_chars_ok() implements with SIMD runs, byte by byte:
+ * strict UTF-8 (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF),
+ * no C0 control but tab, line feed and carriage return, no U+FFFE or U+FFFF. */
+static int ref_chars_ok(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i], cp, len;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return 0;
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4, cp = c & 0x07;
+        else
+            return 0;
+        if (i + len > n)
+            return 0;
+        for (unsigned k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[i + k] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* Random texts rich in the bytes where the fast paths stop (controls, line breaks, C1,
+ * broken and non-character sequences), with ASCII runs long enough for 16-byte steps. */
+static void test_chars_ok_differential(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "a", " ", "\t", "\n", "\r", "\r\n", "\x00", "\x1F", "\x7F", "\x80", "\xBF", "\xC0\xAF",
+        "\xC2", "\xC2\xA0", "\xC2\x85", "\xC3\xA9", "\xE0\x80\x80", "\xE2\x82\xAC", "\xED\xA0\x80",
+        "\xEF\xBF\xBE", "\xEF\xBF\xBF", "\xEF\xBF\xBD", "\xF0\x9F\x98\x80", "\xF4\x90\x80\x80",
+        "\xF5", "\xFF", "<p>", "&amp;", "xxxxxxxxxxxxxxxxxxx", "yyyyyyy\nyyyyyyyyyy\tyyyy",
+    };
+    uint64_t seed = 0x9E3779B97F4A7C15u;
+    unsigned char doc[256];
+    int accepted = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        int parts = (int)(seed % 24);
+        for (int k = 0; k < parts; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            const char *piece = pieces[(seed >> 33) % (sizeof pieces / sizeof *pieces)];
+            /* a rare bad byte, else mostly ASCII runs and good characters */
+            if ((seed >> 20) % 4 && piece[0] != 'x' && piece[0] != 'y' && piece[0] != 'a')
+                piece = (seed >> 40) % 2 ? "xxxxxxxxxxxxxxxxxx" : "\xC3\xA9 text\n";
+            size_t l = piece[0] ? strlen(piece) : 1;    /* the NUL piece is one byte */
+            if (n + l > sizeof doc)
+                break;
+            memcpy(doc + n, piece, l);
+            n += l;
+        }
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        int want = ref_chars_ok(doc, n);
+        accepted += want;
+        if (encoding_xml_chars_ok((const char *)doc, n) != want) {
+            for (size_t q = 0; q < n; q++)
+                fprintf(stderr, "%02x", doc[q]);
+            fail_msg("\nround %d: the %zu bytes above, expected %d", round, n, want);
+        }
+    }
+    /* both answers are common, or the test proves little */
+    assert_true(accepted > 2000 && accepted < 18000);
+}
+
 static void test_encodings(void **state)
 {
     (void)state;
@@ -772,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_xml_base_inherit),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_chars_ok_differential),
         cmocka_unit_test(test_http_charset),
         cmocka_unit_test(test_not_a_feed_files),
         cmocka_unit_test(test_quirky_documents),
