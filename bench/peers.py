@@ -34,6 +34,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import signal
 import socket
 import sqlite3
@@ -504,7 +505,10 @@ def parse_compare(args, base, have_sfeed, xmllint):
     for label, path in (("rss-cdata", rss), ("atom-escaped", atom)):
         path = str(path)
         mb = os.path.getsize(path) / 1e6
-        cmds = [("feedsd parse", [args.feedsd, "parse", path], None)]
+        # `parse` prints every entry as JSON (as sfeed prints TSV); `parse --count` only
+        # parses, streaming, as xmllint does (bench/parse.py measures that one closer).
+        cmds = [("feedsd parse", [args.feedsd, "parse", path], None),
+                ("feedsd parse --count", [args.feedsd, "parse", "--count", path], None)]
         if have_sfeed:
             cmds.append(("sfeed <FILE", ["sfeed"], path))
         if xmllint:
@@ -535,6 +539,9 @@ def parse_counts(args, path, have_sfeed):
     p = subprocess.run([args.feedsd, "parse", path], capture_output=True)
     if p.returncode == 0:
         out["feedsd parse"] = len(json.loads(p.stdout).get("entries", []))
+    p = subprocess.run([args.feedsd, "parse", "--count", path], capture_output=True, text=True)
+    if p.returncode == 0 and p.stdout.strip().isdigit():
+        out["feedsd parse --count"] = int(p.stdout)
     if have_sfeed:
         with open(path, "rb") as f:
             p = subprocess.run(["sfeed"], stdin=f, capture_output=True)
@@ -567,22 +574,30 @@ def print_poll_table(rows):
 
 
 def print_ratios(rows):
-    by = {(r["feeds"], r["tool"], r["phase"]): r for r in rows}
+    """feedsd against each peer, per round when there are several rounds (feedsd's run of
+    a round against the peer's run of the same round), then the median of those ratios."""
+    by = {(r["feeds"], r["tool"], r["phase"], r.get("round", 1)): r for r in rows}
+    rounds = sorted({r.get("round", 1) for r in rows})
     lines = []
     for n in sorted({r["feeds"] for r in rows}):
         for phase in ("cold", "warm"):
-            me = by.get((n, "feedsd", phase))
-            if not me:
-                continue
             for peer in ("sfeed", "sfeed-etag", "newsboat"):
-                p = by.get((n, peer, phase))
-                if p and not p["timed_out"]:
-                    lines.append("N=%d %-4s feedsd/%-10s CPU %s  wall %s  peak RSS %s  tree RSS %s  "
+                cpu = []
+                for rnd in rounds:
+                    me, p = by.get((n, "feedsd", phase, rnd)), by.get((n, peer, phase, rnd))
+                    if not me or not p or p["timed_out"] or not p["cpu_s"]:
+                        continue
+                    cpu.append(me["cpu_s"] / p["cpu_s"])
+                    lines.append("N=%d %-4s feedsd/%-10s %sCPU %s  wall %s  peak RSS %s  tree RSS %s  "
                                  "(peer uses %sx feedsd's CPU)"
-                                 % (n, phase, peer, ratio(me["cpu_s"], p["cpu_s"]),
+                                 % (n, phase, peer, "round %d: " % rnd if len(rounds) > 1 else "",
+                                    ratio(me["cpu_s"], p["cpu_s"]),
                                     ratio(me["wall_s"], p["wall_s"]), ratio(me["max_rss_mb"], p["max_rss_mb"]),
                                     ratio(me["tree_rss_mb"], p["tree_rss_mb"]),
                                     "%.1f" % (p["cpu_s"] / me["cpu_s"]) if me["cpu_s"] else "-"))
+                if len(cpu) > 1:
+                    lines.append("N=%d %-4s feedsd/%-10s CPU median of %d rounds %.3g (range %.3g-%.3g)"
+                                 % (n, phase, peer, len(cpu), statistics.median(cpu), min(cpu), max(cpu)))
     for l in lines:
         print("  " + l)
 
@@ -622,6 +637,8 @@ def main(argv):
     ap.add_argument("--per-host", type=int, default=16, help="feedsd per_host (default 16)")
     ap.add_argument("--sfeed-jobs", type=int, default=0, help="sfeed_update maxjobs (default: its own, 8)")
     ap.add_argument("--newsboat-threads", type=int, default=8, help="newsboat reload-threads (default 8)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run every tool this many times, alternating (ratios per round and median)")
     ap.add_argument("--parse-entries", type=int, default=20000)
     ap.add_argument("--parse-mb", type=int, default=50)
     ap.add_argument("--parse-repeat", type=int, default=3)
@@ -702,12 +719,20 @@ def main(argv):
                         tools.append(Sfeed(args, urls, t == "sfeed-etag"))
                     elif t == "newsboat" and have["newsboat"]:
                         tools.append(Newsboat(args, urls))
-                for tool in tools:          # one after the other: 2 CPUs are shared
-                    rr = run_tool(tool, args, server, n, expected, base)
-                    for r in rr:
-                        r["expected_items"] = expected
-                        failed |= bool(r["check"])
-                    rows += rr
+                # One after the other (2 CPUs are shared). With --rounds, every round
+                # runs each tool once, starting one tool later each time, so that a
+                # drifting machine weighs on all tools alike.
+                for rnd in range(args.rounds):
+                    k = rnd % len(tools) if tools else 0
+                    if args.rounds > 1:
+                        print("round %d of %d" % (rnd + 1, args.rounds), flush=True)
+                    for tool in tools[k:] + tools[:k]:
+                        rr = run_tool(tool, args, server, n, expected, base)
+                        for r in rr:
+                            r["expected_items"] = expected
+                            r["round"] = rnd + 1
+                            failed |= bool(r["check"])
+                        rows += rr
                     # Run folders stay until the end: deleting thousands of files just
                     # before the next tool's cold run slows its file creation (see
                     # bench/README-peers.md, "File system state").
@@ -740,7 +765,8 @@ def main(argv):
                                                    "uname": platform.uname()._asdict()},
                    "versions": versions, "server": server_used[0],
                    "settings": {k: getattr(args, k) for k in
-                                ("sizes", "only", "seed", "per_host", "sfeed_jobs", "newsboat_threads",
+                                ("sizes", "only", "seed", "rounds", "per_host", "sfeed_jobs",
+                                 "newsboat_threads",
                                  "parse_entries", "parse_mb", "parse_repeat", "server_workers")},
                    "poll": rows, "parse": parse_rows}, f, indent=1)
     print("\nresults: %s" % os.path.relpath(out))
