@@ -8,8 +8,13 @@
  * each element start and end empties, and counts <item> and <entry> elements. No entry
  * objects, dates, URLs or escaping. Prints the count.
  *
+ * Two switches take the difference to xmllint apart (bench/README-parse.md):
+ *   --no-text  installs no callbacks, as xmllint does (the count is then 0)
+ *   --pull     parses with xmlCtxtReadFile, libxml2's pull parser, as xmllint does,
+ *              instead of the push parser that a reader fed by the network needs
+ *
  *   cc -O2 -o sax_floor bench/sax_floor.c $(pkg-config --cflags --libs libxml-2.0)
- *   ./sax_floor FILE */
+ *   ./sax_floor [--no-text] [--pull] FILE */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,34 +61,61 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fputs("usage: sax_floor FILE\n", stderr);
+    int pull = 0, no_text = 0, a = 1;
+    for (; a < argc - 1; a++) {
+        if (!strcmp(argv[a], "--pull"))
+            pull = 1;
+        else if (!strcmp(argv[a], "--no-text"))
+            no_text = 1;
+        else
+            break;
+    }
+    if (a != argc - 1) {
+        fputs("usage: sax_floor [--no-text] [--pull] FILE\n", stderr);
         return 2;
     }
-    int fd = open(argv[1], O_RDONLY);
-    if (fd < 0) {
-        perror(argv[1]);
-        return 1;
-    }
+    const char *path = argv[a];
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
     sax.initialized = XML_SAX2_MAGIC;
-    sax.startElementNs = on_start;
-    sax.endElementNs = on_end;
-    sax.characters = on_text;
-    sax.cdataBlock = on_text;
-    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, argv[1]);
-    if (!ctxt)
-        return 1;
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET);
-    static char chunk[65536];
-    ssize_t got;
-    while ((got = read(fd, chunk, sizeof chunk)) > 0)
-        xmlParseChunk(ctxt, chunk, (int)got, 0);
-    xmlParseChunk(ctxt, NULL, 0, 1);
-    int ok = ctxt->wellFormed;
-    xmlFreeParserCtxt(ctxt);
-    close(fd);
+    if (!no_text) {
+        sax.startElementNs = on_start;
+        sax.endElementNs = on_end;
+        sax.characters = on_text;
+        sax.cdataBlock = on_text;
+    }
+    int ok;
+    if (pull) {
+        xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+        if (!ctxt)
+            return 1;
+        xmlSAXHandler *own = ctxt->sax;
+        ctxt->sax = &sax;
+        ctxt->userData = NULL;
+        xmlDocPtr doc = xmlCtxtReadFile(ctxt, path, NULL, XML_PARSE_NONET);
+        ok = ctxt->wellFormed;
+        xmlFreeDoc(doc);
+        ctxt->sax = own;
+        xmlFreeParserCtxt(ctxt);
+    } else {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            perror(path);
+            return 1;
+        }
+        xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, path);
+        if (!ctxt)
+            return 1;
+        xmlCtxtUseOptions(ctxt, XML_PARSE_NONET);
+        static char chunk[65536];
+        ssize_t got;
+        while ((got = read(fd, chunk, sizeof chunk)) > 0)
+            xmlParseChunk(ctxt, chunk, (int)got, 0);
+        xmlParseChunk(ctxt, NULL, 0, 1);
+        ok = ctxt->wellFormed;
+        xmlFreeParserCtxt(ctxt);
+        close(fd);
+    }
     free(text);
     printf("%ld\n", entries);
     return ok ? 0 : 1;
