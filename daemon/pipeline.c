@@ -7,10 +7,11 @@
  * Work goes in batches: one transaction decides summaries and claims paths for a batch,
  * the files are written and made durable, and one more transaction marks them written.
  * Marking comes only after the flush, so the database never says "written" for a file a
- * power cut could still take back. A batch of BATCH_SYNCFS files or more is flushed by
- * one syncfs(2) of the output folder's file system; a smaller one (the steady state: a
- * post or two per poll) by an fdatasync per file and an fsync per folder, which does not
- * make the daemon wait for other programs' unwritten data on the same file system. */
+ * power cut could still take back. A batch of BATCH_SYNCFS files or more is written to
+ * temporary files, flushed by one syncfs(2) of the output folder's file system, then
+ * renamed; a smaller one (the steady state: a post or two per poll) gets an fdatasync
+ * per file before its rename, which does not make the daemon wait for other programs'
+ * unwritten data on the same file system. Either way each folder is then fsync'd once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,7 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, 
 static void write_batch(struct app *app, struct db_entry *es, char **md, size_t n, int *failed)
 {
     char *ok = xcalloc(n ? n : 1, 1);
-    char *deferred = xcalloc(n ? n : 1, 1);   /* flushed by the batch's syncfs */
+    char *staged = xcalloc(n ? n : 1, 1);   /* flushed by the batch's syncfs, then renamed */
     char err[512];
     struct output_batch batch;
     int batched = n >= BATCH_SYNCFS && output_batch_begin(&batch, app->cfg.output) == 0;
@@ -195,31 +196,41 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         md[i] = NULL;
         p.content_md = r.md;
         char *text = output_render(&p);
-        deferred[i] = batched && output_batch_covers(&batch, app->cfg.output, e->path);
-        if (output_write_file(app->cfg.output, e->path, text,
-                              deferred[i] ? OUTPUT_NO_DATASYNC : 0, err, sizeof err) < 0)
+        staged[i] = batched && output_batch_covers(&batch, app->cfg.output, e->path);
+        if (output_write_file(app->cfg.output, e->path, text, staged[i] ? OUTPUT_STAGE : 0,
+                              err, sizeof err) < 0)
             log_err("%s: %s", e->feed_url, err);
         else
             ok[i] = 1;
         free(text);
         rendered_free(&r);
     }
+    /* The staged files' data reaches the disk before any of them takes its name, so a
+     * power cut leaves each name with its old text or its new one, never a torn file (as
+     * fdatasync before rename does for a single file). */
     if (batched && output_batch_sync(&batch, err, sizeof err) < 0) {
         /* The error may belong to any file of the file system; none of the batch is
-         * known durable, so none is marked, and the next pass writes them again. */
+         * known durable, so none is put in place, and the next pass writes them again. */
         size_t lost = 0;
         for (size_t i = 0; i < n; i++) {
-            if (deferred[i] && ok[i]) {
+            if (staged[i] && ok[i]) {
+                output_discard(app->cfg.output, es[i].path);
                 ok[i] = 0;
                 lost++;
             }
         }
-        log_err("%s (%zu posts not marked written: they will be written again)", err, lost);
+        log_err("%s (%zu posts not written: they will be written again)", err, lost);
     }
-    /* One fsync per folder for the files flushed one by one: most batches write into a
-     * single folder. */
     for (size_t i = 0; i < n; i++) {
-        if (!ok[i] || deferred[i])
+        if (staged[i] && ok[i] && output_publish(app->cfg.output, es[i].path, err, sizeof err) < 0) {
+            log_err("%s: %s", es[i].feed_url, err);
+            ok[i] = 0;
+        }
+    }
+    /* One fsync per folder, which makes the renames into it durable: most batches write
+     * into a single folder. */
+    for (size_t i = 0; i < n; i++) {
+        if (!ok[i])
             continue;
         const char *slash = strrchr(es[i].path, '/');
         size_t dl = slash ? (size_t)(slash - es[i].path) : 0;
@@ -227,14 +238,14 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         for (size_t k = 0; k < i && !seen; k++) {
             const char *s2 = strrchr(es[k].path, '/');
             size_t d2 = s2 ? (size_t)(s2 - es[k].path) : 0;
-            seen = ok[k] && !deferred[k] && d2 == dl && !strncmp(es[k].path, es[i].path, dl);
+            seen = ok[k] && d2 == dl && !strncmp(es[k].path, es[i].path, dl);
         }
         if (!seen && output_sync_dir(app->cfg.output, es[i].path, err, sizeof err) < 0) {
             log_err("%s", err);
             for (size_t k = i; k < n; k++) {
                 const char *s2 = strrchr(es[k].path, '/');
                 size_t d2 = s2 ? (size_t)(s2 - es[k].path) : 0;
-                if (!deferred[k] && d2 == dl && !strncmp(es[k].path, es[i].path, dl))
+                if (d2 == dl && !strncmp(es[k].path, es[i].path, dl))
                     ok[k] = 0;
             }
         }
@@ -252,7 +263,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         log_err("pipeline: %s", db_errmsg(app->db));
         db_rollback(app->db);
     }
-    free(deferred);
+    free(staged);
     free(ok);
 }
 

@@ -328,6 +328,59 @@ int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errl
     return rc;
 }
 
+/* Same folder as the target, so the rename is atomic (rename(2) within one file system).
+ * The name starts with '.' so that watchers skipping dotfiles ignore it, and is cut so
+ * that it still fits NAME_MAX beside a long target name. output_sweep_temp knows it. */
+static char *temp_name(const char *name)
+{
+    return xasprintf(".%.*s.tmp-%ld", NAME_MAX - 24, name, (long)getpid());
+}
+
+/* dir/relpath split into the folder's path (malloc'd) and the file name within it. */
+static char *split_target(const char *dir, const char *relpath, const char **name)
+{
+    char *full = xasprintf("%s/%s", dir && *dir ? dir : ".", relpath);
+    char *slash = strrchr(full, '/');
+    *slash = '\0';
+    *name = relpath + strlen(relpath) - strlen(slash + 1);
+    return full;
+}
+
+int output_publish(const char *dir, const char *relpath, char *err, size_t errlen)
+{
+    if (!relpath_ok(relpath))
+        return fail(err, errlen, EINVAL, "refusing unsafe output path", relpath ? relpath : "(null)");
+    const char *name;
+    char *full = split_target(dir, relpath, &name);
+    char *tmp = temp_name(name);
+    int rc = 0, dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || renameat(dfd, tmp, dfd, name) < 0) {
+        int e = errno;
+        if (dfd >= 0)
+            unlinkat(dfd, tmp, 0);
+        rc = fail(err, errlen, e, "cannot rename to", relpath);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(tmp);
+    free(full);
+    return rc;
+}
+
+void output_discard(const char *dir, const char *relpath)
+{
+    if (!relpath_ok(relpath))
+        return;
+    const char *name;
+    char *full = split_target(dir, relpath, &name);
+    char *tmp = temp_name(name);
+    char *path = xasprintf("%s/%s", full, tmp);
+    unlink(path);
+    free(path);
+    free(tmp);
+    free(full);
+}
+
 /* File systems whose syncfs(2) writes every dirty page and inode and then flushes the
  * device cache, as fdatasync(2) does for one file (statfs(2) f_type values, from
  * linux/magic.h). Network and FUSE file systems are left out: there syncfs may stop at the
@@ -445,10 +498,7 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
         fail(err, errlen, e, "cannot open folder", full);
         goto out;
     }
-    /* Same folder, so the rename is atomic (rename(2) within one file system). The name
-     * starts with '.' so that watchers skipping dotfiles ignore it, and is cut so that it
-     * still fits NAME_MAX beside a long target name. */
-    tmp = xasprintf(".%.*s.tmp-%ld", NAME_MAX - 24, name, (long)getpid());
+    tmp = temp_name(name);
     tmpfull = xasprintf("%s/%s", full, tmp);
     for (int attempt = 0; ; attempt++) {
         fd = openat(dfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
@@ -465,7 +515,7 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
     }
     const char *step = "cannot write";
     if (fd_write_all(fd, text ? text : "", text ? strlen(text) : 0) < 0 ||
-        (step = "cannot flush", !(flags & OUTPUT_NO_DATASYNC) && fdatasync(fd) < 0)) {
+        (step = "cannot flush", !(flags & OUTPUT_STAGE) && fdatasync(fd) < 0)) {
         e = errno;
         fail(err, errlen, e, step, tmpfull);
         goto out_unlink;
@@ -476,6 +526,10 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
         e = errno;
         fail(err, errlen, e, "cannot close", tmpfull);
         goto out_unlink;
+    }
+    if (flags & OUTPUT_STAGE) {   /* output_publish renames it once it is on the disk */
+        rc = 0;
+        goto out;
     }
     if (renameat(dfd, tmp, dfd, name) < 0) {
         e = errno;

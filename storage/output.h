@@ -60,11 +60,18 @@ int output_write_atomic(const char *dir, const char *relpath, const char *text,
 
 /* The same, with the flushes chosen by flags. Without OUTPUT_SYNC_DIR the folder's fsync
  * is left to the caller: a batch of files then needs one output_sync_dir per folder
- * instead of one per file. With OUTPUT_NO_DATASYNC the file's data is not flushed
- * either: the caller makes the whole batch durable with output_sync_fs. */
-enum { OUTPUT_SYNC_DIR = 1, OUTPUT_NO_DATASYNC = 2 };
+ * instead of one per file. With OUTPUT_STAGE the text is only written to the temporary
+ * file, not flushed and not renamed: the caller flushes a whole batch at once
+ * (output_batch_sync), then puts each file in place with output_publish, or removes it
+ * with output_discard. Either way a file at its own name is always complete. */
+enum { OUTPUT_SYNC_DIR = 1, OUTPUT_STAGE = 2 };
 int output_write_file(const char *dir, const char *relpath, const char *text, int flags,
                       char *err, size_t errlen);
+/* Renames the file staged for dir/relpath to its name (not flushing the folder). 0, or
+ * -1 with a message in err (the staged file is then removed). */
+int output_publish(const char *dir, const char *relpath, char *err, size_t errlen);
+/* Removes the file staged for dir/relpath, if any. */
+void output_discard(const char *dir, const char *relpath);
 /* fsync(2) of the folder that holds dir/relpath, making renames into it durable. */
 int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen);
 
@@ -81,7 +88,7 @@ struct output_batch {
  * or its file system is not one known to write everything out on syncfs(2). */
 int output_batch_begin(struct output_batch *b, const char *dir);
 /* Whether the folder of dir/relpath exists on the batch's file system, so that a file
- * written there with OUTPUT_NO_DATASYNC is made durable by output_batch_sync. */
+ * staged there (OUTPUT_STAGE) is made durable by output_batch_sync. */
 int output_batch_covers(struct output_batch *b, const char *dir, const char *relpath);
 /* syncfs(2), then closes the batch. 0, or -1 with a message in err: a write-back error
  * anywhere on that file system since output_batch_begin, so no file of the batch may be

@@ -345,45 +345,51 @@ def mount_thin_fs(work, mnt):
 
 
 def strace_flushes(work, out):
-    """Runs `feedsd run --once` under strace; returns (exit code, syncfs calls,
-    fdatasyncs of files under out)."""
+    """Runs `feedsd run --once` under strace; returns (the run, syncfs calls, fdatasyncs
+    of files under out, and every syncfs and rename under out in the order made)."""
     log = os.path.join(work.dir, "strace.log")
     # LeakSanitizer cannot run under ptrace (it stops the process with it): leaks are
     # checked by every other test of the sanitizer build.
     env = os.environ.copy()
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
-    r = subprocess.run(["strace", "-f", "-y", "-o", log, "-e", "trace=syncfs,fdatasync,fsync",
+    r = subprocess.run(["strace", "-f", "-y", "-o", log, "-e",
+                        "trace=syncfs,fdatasync,fsync,rename,renameat,renameat2",
                         work.feedsd, "run", "--once", "-c", work.conf],
                        capture_output=True, text=True, timeout=120, env=env)
     with open(log) as f:
         calls = [l for l in f if "(" in l and "resumed" not in l]
     syncfs = [l for l in calls if "syncfs(" in l]
     datasyncs = [l for l in calls if "fdatasync(" in l and out in l]
-    return r, syncfs, datasyncs
+    order = [l for l in calls if "syncfs(" in l or ("rename" in l and out in l)]
+    return r, syncfs, datasyncs, order
 
 
 @test
 def a_batch_of_posts_is_flushed_once_and_a_single_post_alone(server, work):
-    """Durability costs one syncfs(2) for a batch of files, not an fdatasync each; a
-    single new post keeps the flushes of its own file (it should not wait for other
-    programs' unwritten data). Seen through strace, since a power cut cannot be staged."""
+    """Durability costs one syncfs(2) for a batch of files, not an fdatasync each, and
+    comes before the renames; a single new post keeps the flushes of its own file (it
+    should not wait for other programs' unwritten data). Seen through strace, since a
+    power cut cannot be staged."""
     if shutil.which("strace") is None:
         print("    SKIP flush batching: strace is not installed", flush=True)
         return
     server.routes["/a.xml"] = Route(simple_atom(10, words=100), etag='"1"')
     work.write_config([server.url("/a.xml")], "backlog = all")
     os.makedirs(work.out)
-    r, syncfs, datasyncs = strace_flushes(work, work.out)
+    r, syncfs, datasyncs, order = strace_flushes(work, work.out)
     if r.returncode != 0 and not syncfs and not datasyncs:
         print("    SKIP flush batching: strace cannot trace here", flush=True)
         return
     assert r.returncode == 0, r.stderr
     check_files_match_db(work, total=10)
     assert len(syncfs) == 1 and not datasyncs, (syncfs, datasyncs)
+    # Every file's data is on the disk before it takes its name: a power cut leaves no
+    # torn file at a post's name.
+    assert "syncfs(" in order[0] and len(order) == 11, order
     print("    10 posts: %d syncfs, %d fdatasync in the output folder" % (len(syncfs), len(datasyncs)),
           flush=True)
     server.routes["/a.xml"] = Route(simple_atom(11, words=100), etag='"2"')
-    r, syncfs, datasyncs = strace_flushes(work, work.out)
+    r, syncfs, datasyncs, order = strace_flushes(work, work.out)
     assert r.returncode == 0, r.stderr
     check_files_match_db(work, total=11)
     assert not syncfs and len(datasyncs) == 1, (syncfs, datasyncs)
@@ -413,10 +419,12 @@ def write_back_error_marks_nothing_and_the_files_come_back(server, work):
         # they failed.
         line = first_line_with(r.stderr, "cannot flush the file system of")
         assert "Input/output error" in line or "No space left on device" in line, line
-        assert "10 posts not marked written" in line, line
+        assert "10 posts not written" in line, line
         print("    write-back error: " + line, flush=True)
         assert db_rows(work, "select count(*) from entries where stage = 2") == [(0,)]
         assert len(unwritten(work)) == 10
+        # Nothing took a post's name: a name only ever holds text that reached the disk.
+        assert md_files(work) == [], md_files(work)
 
         # The repair an administrator would make: room for the image, then a check.
         unmount(mnt)

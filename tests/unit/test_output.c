@@ -642,13 +642,30 @@ static void batch_covers(void **state)
     assert_int_equal(output_batch_covers(&b, dir, "a.md"), 1);
     assert_int_equal(output_batch_covers(&b, dir, "sub/a.md"), 0);   /* not created yet */
     assert_int_equal(output_batch_covers(&b, dir, "../a.md"), 0);
-    assert_int_equal(output_write_file(dir, "sub/a.md", "x", OUTPUT_NO_DATASYNC, err, sizeof err), 0);
+    assert_int_equal(output_write_file(dir, "sub/a.md", "x", OUTPUT_STAGE, err, sizeof err), 0);
     assert_int_equal(output_batch_covers(&b, dir, "sub/b.md"), 1);   /* now it exists */
+    assert_int_equal(output_write_file(dir, "sub/b.md", "y", OUTPUT_STAGE, err, sizeof err), 0);
+    /* staged: not in place yet, only the two temporary files */
+    char *sub = xasprintf("%s/sub", dir), *path = xasprintf("%s/sub/a.md", dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), -1);
+    assert_int_equal(hidden_files(sub), 2);
     assert_int_equal(output_batch_sync(&b, err, sizeof err), 0);
     assert_int_equal(b.fd, -1);
+    assert_int_equal(output_publish(dir, "sub/a.md", err, sizeof err), 0);
+    output_discard(dir, "sub/b.md");
+    assert_int_equal(hidden_files(sub), 0);
     char *s = slurp(dir, "sub/a.md");
     assert_string_equal(s, "x");
     free(s);
+    free(path);
+    path = xasprintf("%s/sub/b.md", dir);
+    assert_int_equal(stat(path, &st), -1);
+    /* nothing staged under that name: a clear error */
+    assert_int_equal(output_publish(dir, "sub/b.md", err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot rename to sub/b.md"));
+    free(path);
+    free(sub);
     rm_rf(dir);
     free(dir);
 }
