@@ -471,8 +471,7 @@ static void extend_start_timeout(const char *what)
 {
     char msg[256];
     snprintf(msg, sizeof msg, "EXTEND_TIMEOUT_USEC=600000000\nSTATUS=%s", what);
-    notify_send(msg);
-    log_info("%s", what);
+    notify_send(msg);   /* db_migrate logs the step itself */
 }
 
 int cmd_run(int argc, char **argv)

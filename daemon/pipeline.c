@@ -196,12 +196,12 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         md[i] = NULL;
         p.content_md = r.md;
         char *text = output_render(&p);
-        staged[i] = batched && output_batch_covers(&batch, app->cfg.output, e->path);
-        if (output_write_file(app->cfg.output, e->path, text, staged[i] ? OUTPUT_STAGE : 0,
-                              err, sizeof err) < 0)
+        int rc = batched ? output_batch_write(&batch, e->path, text, err, sizeof err)
+                         : output_write_file(app->cfg.output, e->path, text, 0, err, sizeof err);
+        if (rc < 0)
             log_err("%s: %s", e->feed_url, err);
-        else
-            ok[i] = 1;
+        ok[i] = rc >= 0;
+        staged[i] = rc == 1;
         free(text);
         rendered_free(&r);
     }

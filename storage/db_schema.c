@@ -96,6 +96,15 @@ static void (*long_step_hook)(const char *what);
 
 void db_set_long_step_hook(void (*hook)(const char *what)) { long_step_hook = hook; }
 
+/* Says what is about to take long: in the log, and to the hook (the daemon's systemd
+ * start timeout). */
+static void long_step(const char *what)
+{
+    log_info("database: %s", what);
+    if (long_step_hook)
+        long_step_hook(what);
+}
+
 /* Migrations from this one on rewrite every row of a database that has rows. */
 #define MIGRATION_REWRITES 6
 
@@ -112,8 +121,8 @@ int db_migrate(struct db *db, char *err, size_t errlen)
         return -1;
     }
     for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
-        if (version >= 1 && v + 1 >= MIGRATION_REWRITES && long_step_hook)
-            long_step_hook("upgrading the database (every row is rewritten once)");
+        if (version >= 1 && v + 1 >= MIGRATION_REWRITES)
+            long_step("upgrading the database (every row is rewritten once)");
         char *msg = NULL;
         char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %zu; COMMIT;", migrations[v],
                               v + 1);
@@ -130,9 +139,7 @@ int db_migrate(struct db *db, char *err, size_t errlen)
      * are free, the file twice its size. Once, at that upgrade, the file is rewritten
      * compact (a failure, e.g. no room for the copy VACUUM makes, only leaves it large). */
     if (version >= 1 && version < MIGRATION_REWRITES && N_MIGRATIONS >= MIGRATION_REWRITES) {
-        log_info("database: compacting it after moving the posts' HTML to their own table");
-        if (long_step_hook)
-            long_step_hook("compacting the database after its upgrade");
+        long_step("compacting the database after moving the posts' HTML to their own table");
         char *msg = NULL;
         if (sqlite3_exec(db->h, "VACUUM", NULL, NULL, &msg) != SQLITE_OK)
             log_warn("database: VACUUM failed (%s); it works as it is, only larger",

@@ -313,21 +313,6 @@ int output_write_atomic(const char *dir, const char *relpath, const char *text,
     return output_write_file(dir, relpath, text, OUTPUT_SYNC_DIR, err, errlen);
 }
 
-int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen)
-{
-    char *full = xasprintf("%s/%s", dir && *dir ? dir : ".", relpath);
-    *strrchr(full, '/') = '\0';
-    int rc = 0, dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
-        fail(err, errlen, errno, "cannot flush folder", full);
-        rc = -1;
-    }
-    if (dfd >= 0)
-        close(dfd);
-    free(full);
-    return rc;
-}
-
 /* Same folder as the target, so the rename is atomic (rename(2) within one file system).
  * The name starts with '.' so that watchers skipping dotfiles ignore it, and is cut so
  * that it still fits NAME_MAX beside a long target name. output_sweep_temp knows it. */
@@ -346,6 +331,21 @@ static char *split_target(const char *dir, const char *relpath, const char **nam
     return full;
 }
 
+int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen)
+{
+    const char *name;
+    char *full = split_target(dir, relpath, &name);
+    int rc = 0, dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
+        fail(err, errlen, errno, "cannot flush folder", full);
+        rc = -1;
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(full);
+    return rc;
+}
+
 int output_publish(const char *dir, const char *relpath, char *err, size_t errlen)
 {
     if (!relpath_ok(relpath))
@@ -353,15 +353,15 @@ int output_publish(const char *dir, const char *relpath, char *err, size_t errle
     const char *name;
     char *full = split_target(dir, relpath, &name);
     char *tmp = temp_name(name);
-    int rc = 0, dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || renameat(dfd, tmp, dfd, name) < 0) {
+    char *from = xasprintf("%s/%s", full, tmp), *to = xasprintf("%s/%s", full, name);
+    int rc = 0;
+    if (rename(from, to) < 0) {
         int e = errno;
-        if (dfd >= 0)
-            unlinkat(dfd, tmp, 0);
+        unlink(from);
         rc = fail(err, errlen, e, "cannot rename to", relpath);
     }
-    if (dfd >= 0)
-        close(dfd);
+    free(from);
+    free(to);
     free(tmp);
     free(full);
     return rc;
@@ -420,37 +420,9 @@ int output_batch_begin(struct output_batch *b, const char *dir)
     return -1;
 }
 
-int output_batch_covers(struct output_batch *b, const char *dir, const char *relpath)
-{
-    if (b->fd < 0 || !relpath_ok(relpath))
-        return 0;
-    const char *slash = strrchr(relpath, '/');
-    char *folder = xasprintf("%s/%.*s", dir && *dir ? dir : ".",
-                             slash ? (int)(slash - relpath) : 0, relpath);
-    if (b->last_dir && !strcmp(b->last_dir, folder)) {
-        free(folder);
-        return b->last_covered;
-    }
-    /* A folder that does not exist yet is not covered (and not remembered): the file
-     * that output_write_file creates it for takes the flushes of a single file, and the
-     * next one is covered. A mount point inside the output folder is another file system,
-     * which this batch's syncfs would miss. */
-    struct stat st;
-    if (stat(folder, &st) < 0) {
-        free(folder);
-        return 0;
-    }
-    free(b->last_dir);
-    b->last_dir = folder;
-    b->last_covered = st.st_dev == b->dev;
-    return b->last_covered;
-}
-
 int output_batch_sync(struct output_batch *b, char *err, size_t errlen)
 {
     int rc = 0;
-    free(b->last_dir);
-    b->last_dir = NULL;
     if (b->fd < 0)
         return 0;
     if (syncfs(b->fd) < 0) {
@@ -462,18 +434,23 @@ int output_batch_sync(struct output_batch *b, char *err, size_t errlen)
     return rc;
 }
 
-int output_write_file(const char *dir, const char *relpath, const char *text, int flags,
-                      char *err, size_t errlen)
+/* output_write_file(), and for a batch (b set) the staging: the file is only staged
+ * (*staged = 1: written to its temporary name, not flushed, not renamed) when its folder
+ * already existed on the batch's file system. A folder created here takes the flushes of
+ * a single file, and so does one behind a mount point inside the output folder, which
+ * the batch's syncfs would miss. */
+#define OUTPUT_STAGE 0x100   /* write_file: temporary file only (see output_batch_write) */
+
+static int write_file(const char *dir, const char *relpath, const char *text, int flags,
+                      const struct output_batch *b, int *staged, char *err, size_t errlen)
 {
     if (!relpath_ok(relpath))
         return fail(err, errlen, EINVAL, "refusing unsafe output path", relpath ? relpath : "(null)");
     if (!dir || !*dir)
         dir = ".";
-    char *full = xasprintf("%s/%s", dir, relpath);
-    char *slash = strrchr(full, '/');
-    *slash = '\0';
-    const char *name = slash + 1;
-    int rc = -1, e = 0, dfd = -1, fd = -1;
+    const char *name;
+    char *full = split_target(dir, relpath, &name);
+    int rc = -1, e = 0, dfd = -1, fd = -1, created = 0;
     char *tmp = NULL, *tmpfull = NULL;
 
     /* The folder exists nearly always: it is opened first, and only when that fails
@@ -492,12 +469,18 @@ int output_write_file(const char *dir, const char *relpath, const char *text, in
         if (root_missing)
             log_warn("output folder %s was missing: created it again", dir);
         dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        created = 1;
     }
     if (dfd < 0) {
         e = errno;
         fail(err, errlen, e, "cannot open folder", full);
         goto out;
     }
+    struct stat fst;
+    if (b && b->fd >= 0 && !created && fstat(dfd, &fst) == 0 && fst.st_dev == b->dev)
+        flags |= OUTPUT_STAGE;
+    if (staged)
+        *staged = (flags & OUTPUT_STAGE) != 0;
     tmp = temp_name(name);
     tmpfull = xasprintf("%s/%s", full, tmp);
     for (int attempt = 0; ; attempt++) {
@@ -563,4 +546,19 @@ out:
     if (rc < 0)
         errno = e;
     return rc;
+}
+
+int output_write_file(const char *dir, const char *relpath, const char *text, int flags,
+                      char *err, size_t errlen)
+{
+    return write_file(dir, relpath, text, flags, NULL, NULL, err, errlen);
+}
+
+int output_batch_write(struct output_batch *b, const char *relpath, const char *text,
+                       char *err, size_t errlen)
+{
+    int staged = 0;
+    if (write_file(b->dir, relpath, text, 0, b, &staged, err, errlen) < 0)
+        return -1;
+    return staged;
 }

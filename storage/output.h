@@ -58,42 +58,42 @@ char *output_render(const struct post *p);
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen);
 
-/* The same, with the flushes chosen by flags. Without OUTPUT_SYNC_DIR the folder's fsync
- * is left to the caller: a batch of files then needs one output_sync_dir per folder
- * instead of one per file. With OUTPUT_STAGE the text is only written to the temporary
- * file, not flushed and not renamed: the caller flushes a whole batch at once
- * (output_batch_sync), then puts each file in place with output_publish, or removes it
- * with output_discard. Either way a file at its own name is always complete. */
-enum { OUTPUT_SYNC_DIR = 1, OUTPUT_STAGE = 2 };
+/* The same, with the folder's fsync left to the caller unless flags has OUTPUT_SYNC_DIR:
+ * a batch of files then needs one output_sync_dir per folder instead of one per file. */
+enum { OUTPUT_SYNC_DIR = 1 };
 int output_write_file(const char *dir, const char *relpath, const char *text, int flags,
                       char *err, size_t errlen);
+/* fsync(2) of the folder that holds dir/relpath, making renames into it durable. */
+int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen);
+
+/* One flush for a batch of files: syncfs(2) of the output folder's file system, instead
+ * of an fdatasync per file. Owned by the caller, on its stack. A file takes its name only
+ * after the flush, so a name always holds complete text. */
+struct output_batch {
+    int fd;                 /* the output folder, opened before the first write; -1: off */
+    const char *dir;        /* its path (the caller's string) */
+    dev_t dev;              /* its file system */
+};
+/* Opens dir for a batch. 0, or -1 when files must be flushed one by one: dir is missing,
+ * or its file system is not one known to write everything out on syncfs(2). Either way
+ * output_batch_write and output_batch_sync may be called. */
+int output_batch_begin(struct output_batch *b, const char *dir);
+/* Writes b->dir/relpath. Returns 1 when the file is staged (written to its temporary
+ * name only, for output_batch_sync, then output_publish or output_discard): its folder
+ * already existed on the batch's file system. Returns 0 when it was written like
+ * output_write_file (flushed on its own and in place; its folder's fsync is the
+ * caller's), -1 with a message in err. */
+int output_batch_write(struct output_batch *b, const char *relpath, const char *text,
+                       char *err, size_t errlen);
+/* syncfs(2), then closes the batch. 0, or -1 with a message in err: a write-back error
+ * anywhere on that file system since output_batch_begin, so no staged file may be taken
+ * as durable. Safe to call on a batch that is off (returns 0). */
+int output_batch_sync(struct output_batch *b, char *err, size_t errlen);
 /* Renames the file staged for dir/relpath to its name (not flushing the folder). 0, or
  * -1 with a message in err (the staged file is then removed). */
 int output_publish(const char *dir, const char *relpath, char *err, size_t errlen);
 /* Removes the file staged for dir/relpath, if any. */
 void output_discard(const char *dir, const char *relpath);
-/* fsync(2) of the folder that holds dir/relpath, making renames into it durable. */
-int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen);
-
-/* One flush for a batch of files: syncfs(2) of the output folder's file system, instead
- * of an fdatasync per file and an fsync per folder. Owned by the caller, on its stack. */
-struct output_batch {
-    int fd;                 /* the output folder, opened before the first write; -1: off */
-    const char *dir;        /* its path (the caller's string), for messages */
-    dev_t dev;              /* its file system */
-    char *last_dir;         /* the folder last checked by output_batch_covers, and */
-    int last_covered;       /* whether it lies on that file system */
-};
-/* Opens dir for a batch. 0, or -1 when files must be flushed one by one: dir is missing,
- * or its file system is not one known to write everything out on syncfs(2). */
-int output_batch_begin(struct output_batch *b, const char *dir);
-/* Whether the folder of dir/relpath exists on the batch's file system, so that a file
- * staged there (OUTPUT_STAGE) is made durable by output_batch_sync. */
-int output_batch_covers(struct output_batch *b, const char *dir, const char *relpath);
-/* syncfs(2), then closes the batch. 0, or -1 with a message in err: a write-back error
- * anywhere on that file system since output_batch_begin, so no file of the batch may be
- * taken as durable. Safe to call on a batch that is off (returns 0). */
-int output_batch_sync(struct output_batch *b, char *err, size_t errlen);
 
 /* Removes temporary files of output_write_atomic() left by processes that no longer run
  * (a feedsd killed mid-write), in dir and its sub-folders. Returns how many, or -1. */

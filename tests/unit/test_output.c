@@ -618,17 +618,21 @@ static void write_failure_cleans_up(void **state)
     free(dir);
 }
 
-/* A batch covers existing folders of its file system and nothing else; an output folder
- * that is missing, or on an unknown file system, turns batching off. */
-static void batch_covers(void **state)
+/* A batch stages the files of existing folders on its file system and writes the rest
+ * in place; an output folder that is missing, or on an unknown file system, turns
+ * staging off. Staged files take their names only through output_publish. */
+static void batch_staging(void **state)
 {
     (void)state;
     char *dir = make_tmpdir(), err[512];
     struct output_batch b;
     char *missing = xasprintf("%s/none", dir);
     assert_int_equal(output_batch_begin(&b, missing), -1);
-    assert_int_equal(output_batch_covers(&b, missing, "a.md"), 0);
+    assert_int_equal(output_batch_write(&b, "a.md", "m", err, sizeof err), 0);   /* in place */
     assert_int_equal(output_batch_sync(&b, err, sizeof err), 0);
+    char *s = slurp(missing, "a.md");
+    assert_string_equal(s, "m");
+    free(s);
     free(missing);
     /* /proc is procfs, not a file system whose syncfs writes anything out */
     assert_int_equal(output_batch_begin(&b, "/proc"), -1);
@@ -639,31 +643,39 @@ static void batch_covers(void **state)
         free(dir);
         skip();
     }
-    assert_int_equal(output_batch_covers(&b, dir, "a.md"), 1);
-    assert_int_equal(output_batch_covers(&b, dir, "sub/a.md"), 0);   /* not created yet */
-    assert_int_equal(output_batch_covers(&b, dir, "../a.md"), 0);
-    assert_int_equal(output_write_file(dir, "sub/a.md", "x", OUTPUT_STAGE, err, sizeof err), 0);
-    assert_int_equal(output_batch_covers(&b, dir, "sub/b.md"), 1);   /* now it exists */
-    assert_int_equal(output_write_file(dir, "sub/b.md", "y", OUTPUT_STAGE, err, sizeof err), 0);
-    /* staged: not in place yet, only the two temporary files */
-    char *sub = xasprintf("%s/sub", dir), *path = xasprintf("%s/sub/a.md", dir);
+    assert_int_equal(output_batch_write(&b, "a.md", "a", err, sizeof err), 1);
+    assert_int_equal(output_batch_write(&b, "sub/a.md", "x", err, sizeof err), 0); /* new folder */
+    assert_int_equal(output_batch_write(&b, "../a.md", "z", err, sizeof err), -1);
+    assert_int_equal(output_batch_write(&b, "sub/b.md", "y", err, sizeof err), 1); /* now it exists */
+    assert_int_equal(output_batch_write(&b, "sub/c.md", "w", err, sizeof err), 1);
+    /* staged: not in place yet, only temporary files */
+    char *sub = xasprintf("%s/sub", dir), *path = xasprintf("%s/sub/b.md", dir);
     struct stat st;
     assert_int_equal(stat(path, &st), -1);
     assert_int_equal(hidden_files(sub), 2);
+    assert_int_equal(hidden_files(dir), 1);
     assert_int_equal(output_batch_sync(&b, err, sizeof err), 0);
     assert_int_equal(b.fd, -1);
-    assert_int_equal(output_publish(dir, "sub/a.md", err, sizeof err), 0);
-    output_discard(dir, "sub/b.md");
+    assert_int_equal(output_publish(dir, "sub/b.md", err, sizeof err), 0);
+    assert_int_equal(output_publish(dir, "a.md", err, sizeof err), 0);
+    output_discard(dir, "sub/c.md");
     assert_int_equal(hidden_files(sub), 0);
-    char *s = slurp(dir, "sub/a.md");
+    assert_int_equal(hidden_files(dir), 0);
+    s = slurp(dir, "sub/b.md");
+    assert_string_equal(s, "y");
+    free(s);
+    s = slurp(dir, "sub/a.md");
     assert_string_equal(s, "x");
     free(s);
+    s = slurp(dir, "a.md");
+    assert_string_equal(s, "a");
+    free(s);
     free(path);
-    path = xasprintf("%s/sub/b.md", dir);
+    path = xasprintf("%s/sub/c.md", dir);
     assert_int_equal(stat(path, &st), -1);
     /* nothing staged under that name: a clear error */
-    assert_int_equal(output_publish(dir, "sub/b.md", err, sizeof err), -1);
-    assert_non_null(strstr(err, "cannot rename to sub/b.md"));
+    assert_int_equal(output_publish(dir, "sub/c.md", err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot rename to sub/c.md"));
     free(path);
     free(sub);
     rm_rf(dir);
@@ -689,7 +701,7 @@ int main(void)
         cmocka_unit_test(write_creates_and_overwrites),
         cmocka_unit_test(write_errors),
         cmocka_unit_test(write_failure_cleans_up),
-        cmocka_unit_test(batch_covers),
+        cmocka_unit_test(batch_staging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
