@@ -21,6 +21,7 @@
 #include "feeds/parse_internal.h"
 #include "feeds/parse_xml.h"
 #include "feeds/url.h"
+#include "feeds/xml_cdata.h"
 
 #define MAX_ATTRS 64
 #define MAX_CACHED_ENTITIES 256
@@ -559,8 +560,27 @@ static int doc_next(struct xml_source *src, const char **out, size_t *outlen)
     return 1;
 }
 
-/* One pass over the document, handed to libxml2 piece by piece as src yields it.
- * Returns 1 when libxml2 found it well-formed. */
+static int cdata_rewrite = 1;
+
+void parse_xml_set_cdata_rewrite(int on)
+{
+    cdata_rewrite = on;
+}
+
+/* Hands n bytes to libxml2, whose length argument is an int. */
+static void push(xmlParserCtxtPtr ctxt, const char *p, size_t n)
+{
+    while (n > 0) {
+        int k = n > (1u << 30) ? 1 << 30 : (int)n;
+        xmlParseChunk(ctxt, p, k, 0);
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+/* One pass over the document, handed to libxml2 piece by piece as src yields it; the
+ * strict pass sees its text as CDATA sections (xml_cdata.h), the recovery pass the
+ * bytes as they came. Returns 1 when libxml2 found it well-formed. */
 static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink *sink,
                    const char *base_url, int recover)
 {
@@ -586,13 +606,30 @@ static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | (recover ? XML_PARSE_RECOVER : 0));
     const char *p;
     size_t n;
+    int rewrite = !recover && cdata_rewrite;
+    struct xml_cdata xc;
+    struct buf xb = {0};
+    xml_cdata_init(&xc);
     while (!r->st.refused && src->next(src, &p, &n)) {
-        xmlParseChunk(ctxt, p, (int)n, 0);
+        if (rewrite) {
+            xb.len = 0;
+            xml_cdata_feed(&xc, p, n, &xb);
+            p = xb.data;
+            n = xb.len;
+        }
+        push(ctxt, p, n);
         if (!recover && !ctxt->wellFormed)
             break;   /* libxml2 stopped calling SAX; the recovery pass takes over */
     }
-    if (!r->st.refused)
+    if (!r->st.refused) {
+        if (rewrite && ctxt->wellFormed) {
+            xb.len = 0;
+            xml_cdata_end(&xc, &xb);
+            push(ctxt, xb.data, xb.len);
+        }
         xmlParseChunk(ctxt, NULL, 0, 1);
+    }
+    buf_free(&xb);
     int ok = ctxt->wellFormed && !r->st.refused;
     if (ctxt->myDoc)
         xmlFreeDoc(ctxt->myDoc);

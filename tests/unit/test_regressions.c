@@ -22,6 +22,7 @@
 #include "feeds/html2md.h"
 #include "feeds/opml.h"
 #include "feeds/parse.h"
+#include "feeds/xml_cdata.h"
 
 /* The fuzz targets, each under its own name; their static helpers must not collide. */
 #define LLVMFuzzerTestOneInput fuzz_parse_one
@@ -287,6 +288,118 @@ static void chunking_invariance_on_corpus(void **state)
     assert_true(checked >= 50);   /* most of the corpus is well-formed */
 }
 
+/* The strict pass reads text rewritten as CDATA sections (feeds/xml_cdata.h). Over the
+ * whole corpus that must change nothing: the same verdict and the same JSON, broken
+ * documents included (their recovery pass reads the original bytes). */
+static void cdata_rewrite_invisible_on_corpus(void **state)
+{
+    (void)state;
+    const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
+                                                : "../shared/testdata/feeds";
+    DIR *d = opendir(dir);
+    if (!d)
+        d = opendir(dir = "/work/shared/testdata/feeds");
+    if (!d)
+        skip();
+    int checked = 0, broken = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t nl = strlen(e->d_name);
+        if (nl < 5 || strcmp(e->d_name + nl - 4, ".xml"))
+            continue;
+        char *path = xasprintf("%s/%s", dir, e->d_name), *data;
+        size_t len, ulen;
+        assert_int_equal(file_read_all(path, &data, &len), 0);
+        char *utf8 = encoding_xml_to_utf8(data, len, NULL, &ulen, NULL, 0);
+        char *json[2];
+        int rec[2];
+        for (int on = 0; on < 2; on++) {
+            parse_xml_set_cdata_rewrite(on);
+            struct feed *f = NULL;
+            char err[256];
+            rec[on] = 0;
+            int rc = parse_xml_chunked(utf8, ulen, "https://example.com/", 0, &f, &rec[on], err,
+                                       sizeof err);
+            json[on] = result_json(rc, f);
+            feed_free(f);
+        }
+        parse_xml_set_cdata_rewrite(1);
+        if (rec[0] != rec[1])
+            fail_msg("%s: well-formed %s the rewrite, not %s it", e->d_name,
+                     rec[0] ? "with" : "without", rec[0] ? "without" : "with");
+        if (strcmp(json[0], json[1]))
+            fail_msg("%s: the rewrite changes the entries", e->d_name);
+        broken += rec[0];
+        checked++;
+        free(json[0]);
+        free(json[1]);
+        free(utf8);
+        free(data);
+        free(path);
+    }
+    closedir(d);
+    print_message("%d feeds (%d not well-formed) parse alike with and without the rewrite\n",
+                  checked, broken);
+    assert_true(checked >= 80);
+}
+
+/* The rewrite itself, on the cases its lexer must get right, fed whole and one byte at a
+ * time (the output may not depend on the pieces). */
+static void cdata_rewrite_output(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        /* escaped HTML: a section from the first reference to the end of the text */
+        {"<a>x &lt;b&gt;y&lt;/b&gt;</a>", "<a>x <![CDATA[<b>y</b>]]></a>"},
+        /* non-ASCII text starts one too; plain ASCII text is left alone */
+        {"<a>ab caf\xc3\xa9 d</a><!-- \xc3\xa9 -->", "<a>ab caf<![CDATA[\xc3\xa9 d]]></a><!-- \xc3\xa9 -->"},
+        {"<a>plain</a>", "<a>plain</a>"},
+        /* the five entities and character references; 'X' and non-Chars stay references */
+        {"<a>&amp;&quot;&apos;&#65;&#x42;&#X43;&#0;&#xD800;</a>",
+         "<a><![CDATA[&\"'AB]]>&#X43;&#0;&#xD800;</a>"},
+        /* other names (HTML entities) and broken references pass as they came */
+        {"<a>&lt;&nbsp;&lt;&bad ref;&lt;</a>",
+         "<a><![CDATA[<]]>&nbsp;<![CDATA[<]]>&bad ref;<![CDATA[<]]></a>"},
+        /* "]]>" out of references is split; a ']' of the text ends the section */
+        {"<a>&#93;&#93;&gt;</a>", "<a><![CDATA[]]]]><![CDATA[>]]></a>"},
+        {"<a>&#93;&#93;></a>", "<a><![CDATA[]]]]><![CDATA[>]]></a>"},
+        {"<a>&lt;]]></a>", "<a><![CDATA[<]]>]]></a>"},
+        /* line ends in a section are normalized (section 2.11); &#13; is kept */
+        {"<a>&lt;\r\n\r&#13;\n</a>", "<a><![CDATA[<\n\n\r\n]]></a>"},
+        /* markup: attribute values, comments, PIs, CDATA, the prolog and the epilog */
+        {"<?xml version=\"1.0\"?><!DOCTYPE rss SYSTEM \"a>b\"><r x=\"&lt;>\" y='>'>&lt;<b/>"
+         "<!-- &lt; > --><?p &lt; ?><![CDATA[&lt;]]>&gt;</r> &lt;",
+         "<?xml version=\"1.0\"?><!DOCTYPE rss SYSTEM \"a>b\"><r x=\"&lt;>\" y='>'><![CDATA[<]]><b/>"
+         "<!-- &lt; > --><?p &lt; ?><![CDATA[&lt;]]><![CDATA[>]]></r> &lt;"},
+        /* an internal subset: nothing after it is touched */
+        {"<!DOCTYPE r [<!ENTITY e \"x\">]><r>&lt;</r>", "<!DOCTYPE r [<!ENTITY e \"x\">]><r>&lt;</r>"},
+        /* the end of the document inside a reference or a section */
+        {"<a>&lt;", "<a><![CDATA[<]]>"},
+        {"<a>x&am", "<a>x&am"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int bytewise = 0; bytewise < 2; bytewise++) {
+            struct xml_cdata x;
+            struct buf out = {0};
+            xml_cdata_init(&x);
+            size_t n = strlen(cases[i].in);
+            if (bytewise) {
+                for (size_t k = 0; k < n; k++)
+                    xml_cdata_feed(&x, cases[i].in + k, 1, &out);
+            } else {
+                xml_cdata_feed(&x, cases[i].in, n, &out);
+            }
+            xml_cdata_end(&x, &out);
+            buf_putc(&out, '\0');
+            if (strcmp(out.data, cases[i].want))
+                fail_msg("case %zu (%s): got\n%s\nwant\n%s", i, bytewise ? "byte by byte" : "whole",
+                         out.data, cases[i].want);
+            buf_free(&out);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +409,8 @@ int main(void)
         cmocka_unit_test(opml_plain_nul),
         cmocka_unit_test(opml_bom_blank_comment),
         cmocka_unit_test(chunking_invariance_on_corpus),
+        cmocka_unit_test(cdata_rewrite_invisible_on_corpus),
+        cmocka_unit_test(cdata_rewrite_output),
         cmocka_unit_test(pre_cr_in_container),
         cmocka_unit_test(pre_links_inline_split),
         cmocka_unit_test(code_around_table_cell),

@@ -1,0 +1,427 @@
+/* feeds/xml_cdata.c: character data as CDATA sections for libxml2's fast path (see
+ * xml_cdata.h for why and for what is left alone). A byte-driven lexer for just enough
+ * of XML 1.0 to know where text is: the element depth, tags with their quoted attribute
+ * values, comments, processing instructions, CDATA sections and the DOCTYPE. It keeps
+ * every decision to the bytes already seen, so that the output does not depend on where
+ * the pieces were cut. Owned by the feed-parser engineer. */
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "feeds/entities.h"
+#include "feeds/xml_cdata.h"
+
+enum {
+    S_OUT,       /* outside the root element: the prolog and the epilog */
+    S_TEXT,      /* character data inside the root element */
+    S_REF,       /* a reference in the text, from its '&' */
+    S_LT,        /* after a '<' */
+    S_STAG,      /* a start tag, outside attribute values */
+    S_STAG_Q,    /* an attribute value */
+    S_ETAG,      /* an end tag */
+    S_BANG,      /* after "<!" */
+    S_BANG_DASH, /* after "<!-" */
+    S_COMMENT,
+    S_BANG_CD,   /* after "<![", reading "CDATA[" */
+    S_CDSECT,    /* a CDATA section of the document */
+    S_PI,
+    S_DECL,      /* <!DOCTYPE ...> in the prolog, outside quotes */
+    S_DECL_Q,
+    S_OFF,       /* everything left passes unchanged */
+};
+
+static const char OPEN[] = "<![CDATA[", CLOSE[] = "]]>";
+
+void xml_cdata_init(struct xml_cdata *x)
+{
+    memset(x, 0, sizeof *x);
+    x->state = S_OUT;
+}
+
+static void open_section(struct xml_cdata *x, struct buf *out)
+{
+    buf_append(out, OPEN, sizeof OPEN - 1);
+    x->cdata = 1;
+    x->brackets = 0;
+}
+
+static void close_section(struct xml_cdata *x, struct buf *out)
+{
+    if (!x->cdata)
+        return;
+    buf_append(out, CLOSE, sizeof CLOSE - 1);
+    x->cdata = 0;
+}
+
+static void after_markup(struct xml_cdata *x)
+{
+    x->state = x->depth > 0 ? S_TEXT : S_OUT;
+}
+
+/* The length of the run of text at p that passes as it is: up to the next '<' or '&',
+ * and in plain text the next non-ASCII byte (where a section starts), in a section of
+ * ours the next ']' (which ends it) or CR (which becomes LF). */
+static size_t text_run(const unsigned char *p, size_t n, int cdata)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
+    const __m128i rb = _mm_set1_epi8(']'), cr = _mm_set1_epi8('\r');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp));
+        unsigned bits;
+        if (cdata) {
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, rb), _mm_cmpeq_epi8(v, cr)));
+            bits = (unsigned)_mm_movemask_epi8(m);
+        } else {
+            bits = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(v);
+        }
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned c = p[i];
+        if (c == '<' || c == '&' || (cdata ? c == ']' || c == '\r' : c >= 0x80))
+            break;
+    }
+    return i;
+}
+
+static int ref_char(unsigned c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '#';
+}
+
+/* XML 1.0 section 2.2, Char. */
+static int is_xml_char(unsigned long cp)
+{
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+           (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* The character that a complete reference ("&...;") stands for, or 0 when it is not one
+ * of the five predefined entities or a well-formed character reference to a Char
+ * (section 4.1: the hexadecimal form takes a lowercase 'x'). */
+static unsigned ref_value(const char *r, size_t len)
+{
+    static const struct {
+        const char *ref;
+        unsigned cp;
+    } named[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    if (len < 3 || r[len - 1] != ';')
+        return 0;
+    if (r[1] != '#') {
+        for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+            if (strlen(named[i].ref) == len && !memcmp(named[i].ref, r, len))
+                return named[i].cp;
+        return 0;
+    }
+    int hex = r[2] == 'x';
+    size_t i = 2 + (size_t)hex;
+    if (i >= len - 1)
+        return 0;      /* no digits */
+    unsigned long v = 0;
+    for (; i < len - 1; i++) {
+        unsigned c = (unsigned char)r[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (hex && c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (hex && c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return 0;
+        v = v * (hex ? 16 : 10) + d;
+        if (v > 0x10FFFF)
+            return 0;
+    }
+    return is_xml_char(v) ? (unsigned)v : 0;
+}
+
+/* The character of a decoded reference, into a section of ours. */
+static void emit(struct xml_cdata *x, struct buf *out, unsigned cp)
+{
+    if (!x->cdata)
+        open_section(x, out);
+    if (cp == '>' && x->brackets >= 2) {
+        /* "]]>" would end the section: end it before the '>' and start another */
+        buf_append(out, CLOSE, sizeof CLOSE - 1);
+        buf_append(out, OPEN, sizeof OPEN - 1);
+    }
+    x->brackets = cp == ']' ? x->brackets + 1 : 0;
+    if (cp < 0x80) {
+        buf_putc(out, (char)cp);
+    } else {
+        char u[4];
+        buf_append(out, u, utf8_encode(cp, u));
+    }
+}
+
+/* A reference read to its end (complete: it ended with ';'): decoded into a section of
+ * ours, or else written as it came, outside any section. */
+static void ref_done(struct xml_cdata *x, struct buf *out, int complete)
+{
+    unsigned cp = complete ? ref_value(x->ref, x->reflen) : 0;
+    if (!cp) {
+        close_section(x, out);
+        buf_append(out, x->ref, x->reflen);
+    } else {
+        emit(x, out, cp);
+    }
+    x->reflen = 0;
+    x->state = S_TEXT;
+}
+
+/* Copies p[i..) up to and including the first byte c, or to the end; returns the index
+ * after what it copied and sets *found. */
+static size_t copy_through(const unsigned char *p, size_t i, size_t n, int c, struct buf *out,
+                           int *found)
+{
+    const unsigned char *q = memchr(p + i, c, n - i);
+    size_t end = q ? (size_t)(q - p) + 1 : n;
+    buf_append(out, (const char *)p + i, end - i);
+    *found = q != NULL;
+    return end;
+}
+
+/* A complete reference at p (n bytes available, p[0] == '&'): its length through the ';'
+ * with *cp set to what it stands for (0 when it is not one that is decoded), or 0 when
+ * the piece ends first or it is too long to be one that is decoded. */
+static size_t ref_at(const unsigned char *p, size_t n, unsigned *cp)
+{
+    size_t lim = n < sizeof ((struct xml_cdata *)0)->ref ? n : sizeof ((struct xml_cdata *)0)->ref - 1;
+    for (size_t j = 1; j < lim; j++) {
+        if (p[j] == ';') {
+            *cp = ref_value((const char *)p, j + 1);
+            return j + 1;
+        }
+        if (!ref_char(p[j])) {
+            *cp = 0;
+            return j;   /* not a reference that is decoded: the bytes before p[j] */
+        }
+    }
+    if (lim < n) {
+        *cp = 0;
+        return lim;     /* too long */
+    }
+    return 0;
+}
+
+/* Text, from p[i], for as long as it lasts in this piece. Returns the index of the first
+ * byte it did not take. */
+static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t n,
+                   struct buf *out)
+{
+    while (i < n) {
+        unsigned c = p[i];
+        if (x->cdata && x->brackets >= 2 && c == '>') {
+            /* after "]]" from references, a '>' would end the section */
+            buf_append(out, CLOSE, sizeof CLOSE - 1);
+            buf_append(out, OPEN, sizeof OPEN - 1);
+            buf_putc(out, '>');
+            x->brackets = 0;
+            x->skip_lf = 0;
+            i++;
+            continue;
+        }
+        if (x->skip_lf) {
+            x->skip_lf = 0;
+            if (c == '\n') {   /* the LF of a CRLF already written as one LF */
+                i++;
+                continue;
+            }
+        }
+        size_t k = i + text_run(p + i, n - i, x->cdata);
+        if (k > i) {
+            buf_append(out, (const char *)p + i, k - i);
+            x->brackets = 0;
+            i = k;
+            continue;
+        }
+        if (c == '<') {
+            close_section(x, out);
+            buf_putc(out, '<');
+            x->state = S_LT;
+            return i + 1;
+        }
+        if (c == '&') {
+            unsigned cp;
+            size_t len = ref_at(p + i, n - i, &cp);
+            if (len == 0) {   /* cut by the end of the piece: byte by byte from here */
+                x->ref[0] = '&';
+                x->reflen = 1;
+                x->state = S_REF;
+                return i + 1;
+            }
+            if (!cp) {
+                close_section(x, out);
+                buf_append(out, (const char *)p + i, len);
+            } else {
+                emit(x, out, cp);
+            }
+            i += len;
+        } else if (!x->cdata) {
+            open_section(x, out);   /* a non-ASCII byte: it goes in on the next turn */
+        } else if (c == ']') {
+            close_section(x, out);
+            buf_putc(out, ']');
+            i++;
+        } else {   /* CR: section 2.11, as libxml2 does for text */
+            buf_putc(out, '\n');
+            x->brackets = 0;
+            x->skip_lf = 1;
+            i++;
+        }
+    }
+    return i;
+}
+
+void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    int found;
+    buf_grow(out, n + n / 8 + 64);
+    while (i < n) {
+        unsigned c = p[i];
+        switch (x->state) {
+        case S_OUT:
+            i = copy_through(p, i, n, '<', out, &found);
+            if (found)
+                x->state = S_LT;
+            break;
+        case S_TEXT:
+            i = text(x, p, i, n, out);
+            break;
+        case S_REF:
+            if (c == ';') {
+                x->ref[x->reflen++] = ';';
+                i++;
+                ref_done(x, out, 1);
+            } else if (ref_char(c) && x->reflen < sizeof x->ref - 1) {
+                x->ref[x->reflen++] = (char)c;
+                i++;
+            } else {
+                ref_done(x, out, 0);   /* c is text again */
+            }
+            break;
+        case S_LT:
+            buf_putc(out, (char)c);
+            i++;
+            x->prev = 0;
+            x->state = c == '!' ? S_BANG : c == '?' ? S_PI : c == '/' ? S_ETAG : S_STAG;
+            break;
+        case S_STAG:
+            buf_putc(out, (char)c);
+            i++;
+            if (c == '"' || c == '\'') {
+                x->quote = (int)c;
+                x->state = S_STAG_Q;
+            } else if (c == '>') {
+                if (x->prev != '/')
+                    x->depth++;
+                after_markup(x);
+            }
+            x->prev = (int)c;
+            break;
+        case S_STAG_Q:
+            i = copy_through(p, i, n, x->quote, out, &found);
+            if (found)
+                x->state = S_STAG;
+            break;
+        case S_ETAG:
+            i = copy_through(p, i, n, '>', out, &found);
+            if (found) {
+                if (x->depth > 0)
+                    x->depth--;
+                after_markup(x);
+            }
+            break;
+        case S_BANG:
+            buf_putc(out, (char)c);
+            i++;
+            x->sub = 0;
+            x->state = c == '-' ? S_BANG_DASH : c == '[' ? S_BANG_CD :
+                       x->depth == 0 ? S_DECL : S_OFF;
+            break;
+        case S_BANG_DASH:
+            buf_putc(out, (char)c);
+            i++;
+            x->state = c == '-' ? S_COMMENT : S_OFF;
+            break;
+        case S_COMMENT:
+        case S_CDSECT: {
+            /* both end at the first "-->" or "]]>": two of the mark, then '>' */
+            int mark = x->state == S_COMMENT ? '-' : ']';
+            if (x->sub == 0) {
+                i = copy_through(p, i, n, mark, out, &found);
+                x->sub = found;
+                break;
+            }
+            buf_putc(out, (char)c);
+            i++;
+            if (c == (unsigned)mark)
+                x->sub++;
+            else if (c == '>' && x->sub >= 2)
+                after_markup(x);
+            else
+                x->sub = 0;
+            break;
+        }
+        case S_BANG_CD:
+            buf_putc(out, (char)c);
+            i++;
+            if (c != (unsigned char)"CDATA["[x->sub])
+                x->state = S_OFF;
+            else if (++x->sub == 6)
+                x->state = S_CDSECT, x->sub = 0;
+            break;
+        case S_PI:
+            if (x->prev != '?') {
+                i = copy_through(p, i, n, '?', out, &found);
+                if (found)
+                    x->prev = '?';
+                break;
+            }
+            buf_putc(out, (char)c);
+            i++;
+            if (c == '>')
+                after_markup(x);
+            else if (c != '?')
+                x->prev = 0;
+            break;
+        case S_DECL:
+            buf_putc(out, (char)c);
+            i++;
+            if (c == '"' || c == '\'') {
+                x->quote = (int)c;
+                x->state = S_DECL_Q;
+            } else if (c == '[') {
+                x->state = S_OFF;   /* an internal subset: declarations are not lexed here */
+            } else if (c == '>') {
+                after_markup(x);
+            }
+            break;
+        case S_DECL_Q:
+            i = copy_through(p, i, n, x->quote, out, &found);
+            if (found)
+                x->state = S_DECL;
+            break;
+        default:   /* S_OFF */
+            buf_append(out, (const char *)p + i, n - i);
+            i = n;
+            break;
+        }
+    }
+}
+
+void xml_cdata_end(struct xml_cdata *x, struct buf *out)
+{
+    if (x->state == S_REF)
+        ref_done(x, out, 0);
+    close_section(x, out);
+}
