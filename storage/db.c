@@ -186,11 +186,28 @@ int db_step_done(struct db *db, sqlite3_stmt *s)
     return 0;
 }
 
+/* feedsd has one thread, and a connection is used only by it: the mutexes SQLite takes
+ * for other threads (one per connection, and one around every allocation to keep memory
+ * statistics that nothing reads) cost about 2% of a first poll's instructions for
+ * nothing. SQLITE_CONFIG_MEMSTATUS must be set before SQLite initializes (sqlite3_config
+ * fails with SQLITE_MISUSE after that, which is harmless: the statistics stay on);
+ * SQLITE_OPEN_NOMUTEX is "multi-thread" mode (https://sqlite.org/threadsafe.html). */
+static void db_config_once(void)
+{
+    static int done;
+    if (!done) {
+        done = 1;
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    }
+}
+
 int db_open(const char *path, struct db **out, char *err, size_t errlen)
 {
+    db_config_once();
     struct db *db = xcalloc(1, sizeof *db);
-    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db->h,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path,
                  db->h ? sqlite3_errmsg(db->h) : "out of memory");
         sqlite3_close(db->h);
