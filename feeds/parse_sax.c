@@ -578,8 +578,33 @@ static void push(xmlParserCtxtPtr ctxt, const char *p, size_t n)
     }
 }
 
+/* The rewrite's sink (xml_cdata.h): markup to libxml2, and text straight to the
+ * characters handler once libxml2 has parsed all it was given and is in element content,
+ * still calling SAX. */
+static int direct_push(void *ud, const char *p, size_t n)
+{
+    struct run *r = ud;
+    xmlParserCtxtPtr ctxt = r->st.ctxt;
+    push(ctxt, p, n);
+    return !r->st.refused && ctxt->wellFormed && !ctxt->disableSAX &&
+           ctxt->instate == XML_PARSER_CONTENT && ctxt->input &&
+           ctxt->input->cur == ctxt->input->end;
+}
+
+static void direct_text(void *ud, const void *p, size_t n)
+{
+    const xmlChar *s = p;
+    while (n > 0) {
+        int k = n > (1u << 30) ? 1 << 30 : (int)n;
+        sax_characters(ud, s, k);
+        s += k;
+        n -= (size_t)k;
+    }
+}
+
 /* One pass over the document, handed to libxml2 piece by piece as src yields it; the
- * strict pass sees its text as CDATA sections (xml_cdata.h), the recovery pass the
+ * strict pass sees its text as CDATA sections or hands it to the characters handler
+ * directly (xml_cdata.h), the recovery pass the
  * bytes as they came. Returns 1 when libxml2 found it well-formed. */
 static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink *sink,
                    const char *base_url, int recover)
@@ -609,7 +634,8 @@ static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink
     int rewrite = !recover && cdata_rewrite;
     struct xml_cdata xc;
     struct buf xb = {0};
-    xml_cdata_init(&xc);
+    const struct xml_cdata_sink xsink = {.push = direct_push, .text = direct_text, .ud = r};
+    xml_cdata_init(&xc, &xsink);
     while (!r->st.refused && src->next(src, &p, &n)) {
         if (rewrite) {
             xb.len = 0;

@@ -25,6 +25,7 @@ enum {
     S_COMMENT,
     S_BANG_CD,   /* after "<![", reading "CDATA[" */
     S_CDSECT,    /* a CDATA section of the document */
+    S_CDSECT_D,  /* one whose text goes to the SAX handler directly, without its markup */
     S_PI,
     S_DECL,      /* <!DOCTYPE ...> in the prolog, outside quotes */
     S_DECL_Q,
@@ -33,25 +34,52 @@ enum {
 
 static const char OPEN[] = "<![CDATA[", CLOSE[] = "]]>";
 
-void xml_cdata_init(struct xml_cdata *x)
+void xml_cdata_init(struct xml_cdata *x, const struct xml_cdata_sink *sink)
 {
     memset(x, 0, sizeof *x);
     x->state = S_OUT;
+    x->sink = sink;
 }
 
+/* Hands what out holds to libxml2 (which then owns it); 1 when it parsed all of it, so
+ * that text may now go to the SAX handler directly. */
+static int catch_up(struct xml_cdata *x, struct buf *out)
+{
+    if (!x->sink)
+        return 0;
+    int ok = x->sink->push(x->sink->ud, out->data, out->len);
+    out->len = 0;
+    return ok;
+}
+
+/* A section of text starts: directly to the SAX handler when libxml2 has caught up,
+ * else as a CDATA section. */
 static void open_section(struct xml_cdata *x, struct buf *out)
 {
-    buf_append(out, OPEN, sizeof OPEN - 1);
     x->cdata = 1;
     x->brackets = 0;
+    x->direct = catch_up(x, out);
+    if (!x->direct)
+        buf_append(out, OPEN, sizeof OPEN - 1);
 }
 
 static void close_section(struct xml_cdata *x, struct buf *out)
 {
     if (!x->cdata)
         return;
-    buf_append(out, CLOSE, sizeof CLOSE - 1);
+    if (!x->direct)
+        buf_append(out, CLOSE, sizeof CLOSE - 1);
     x->cdata = 0;
+    x->direct = 0;
+}
+
+/* Text of a section. */
+static void section_text(struct xml_cdata *x, struct buf *out, const void *p, size_t n)
+{
+    if (x->direct)
+        x->sink->text(x->sink->ud, p, n);
+    else
+        buf_append(out, p, n);
 }
 
 static void after_markup(struct xml_cdata *x)
@@ -147,18 +175,17 @@ static void emit(struct xml_cdata *x, struct buf *out, unsigned cp)
 {
     if (!x->cdata)
         open_section(x, out);
-    if (cp == '>' && x->brackets >= 2) {
+    if (cp == '>' && x->brackets >= 2 && !x->direct) {
         /* "]]>" would end the section: end it before the '>' and start another */
         buf_append(out, CLOSE, sizeof CLOSE - 1);
         buf_append(out, OPEN, sizeof OPEN - 1);
     }
     x->brackets = cp == ']' ? x->brackets + 1 : 0;
-    if (cp < 0x80) {
+    char u[4];
+    if (cp < 0x80 && !x->direct)
         buf_putc(out, (char)cp);
-    } else {
-        char u[4];
-        buf_append(out, u, utf8_encode(cp, u));
-    }
+    else
+        section_text(x, out, u, utf8_encode(cp, u));
 }
 
 /* A reference read to its end (complete: it ended with ';'): decoded into a section of
@@ -218,7 +245,7 @@ static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t
 {
     while (i < n) {
         unsigned c = p[i];
-        if (x->cdata && x->brackets >= 2 && c == '>') {
+        if (x->cdata && x->brackets >= 2 && c == '>' && !x->direct) {
             /* after "]]" from references, a '>' would end the section */
             buf_append(out, CLOSE, sizeof CLOSE - 1);
             buf_append(out, OPEN, sizeof OPEN - 1);
@@ -237,7 +264,10 @@ static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t
         }
         size_t k = i + text_run(p + i, n - i, x->cdata);
         if (k > i) {
-            buf_append(out, (const char *)p + i, k - i);
+            if (x->cdata)
+                section_text(x, out, p + i, k - i);
+            else
+                buf_append(out, (const char *)p + i, k - i);
             x->brackets = 0;
             i = k;
             continue;
@@ -249,8 +279,16 @@ static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t
             return i + 1;
         }
         if (c == '&') {
-            unsigned cp;
-            size_t len = ref_at(p + i, n - i, &cp);
+            unsigned cp = 0;
+            size_t len = 0;
+            /* escaped HTML is mostly &lt; and &gt;: those two without the general path */
+            if (n - i >= 4 && p[i + 2] == 't' && p[i + 3] == ';' &&
+                (p[i + 1] == 'l' || p[i + 1] == 'g')) {
+                cp = p[i + 1] == 'l' ? '<' : '>';
+                len = 4;
+            } else {
+                len = ref_at(p + i, n - i, &cp);
+            }
             if (len == 0) {   /* cut by the end of the piece: byte by byte from here */
                 x->ref[0] = '&';
                 x->reflen = 1;
@@ -271,10 +309,62 @@ static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t
             buf_putc(out, ']');
             i++;
         } else {   /* CR: section 2.11, as libxml2 does for text */
-            buf_putc(out, '\n');
+            section_text(x, out, "\n", 1);
             x->brackets = 0;
             x->skip_lf = 1;
             i++;
+        }
+    }
+    return i;
+}
+
+/* "<![CDATA[" has just been written to out. Inside the root element, when libxml2 has
+ * caught up with what came before it, the section's text goes to the SAX handler
+ * directly and libxml2 sees neither "<![CDATA[" nor "]]>". */
+static void cdsect_start(struct xml_cdata *x, struct buf *out)
+{
+    static const size_t len = sizeof OPEN - 1;
+    x->sub = 0;
+    x->state = S_CDSECT;
+    if (!x->sink || x->depth == 0 || out->len < len || memcmp(out->data + out->len - len, OPEN, len))
+        return;   /* the opener began in an earlier piece, already handed over */
+    out->len -= len;
+    if (catch_up(x, out))
+        x->state = S_CDSECT_D;
+    else
+        buf_append(out, OPEN, len);
+}
+
+/* A CDATA section's text to the SAX handler, to its "]]>"; x->sub counts the ']' held
+ * back (at most two: a third lets the first go). Returns the index after what it took. */
+static size_t cdsect_direct(struct xml_cdata *x, const unsigned char *p, size_t i, size_t n)
+{
+    while (i < n) {
+        if (x->sub == 0) {
+            const unsigned char *q = memchr(p + i, ']', n - i);
+            size_t end = q ? (size_t)(q - p) : n;
+            if (end > i)
+                x->sink->text(x->sink->ud, p + i, end - i);
+            if (!q)
+                return n;
+            x->sub = 1;
+            i = end + 1;
+            continue;
+        }
+        unsigned c = p[i++];
+        if (c == ']') {
+            if (x->sub == 2)
+                x->sink->text(x->sink->ud, "]", 1);
+            else
+                x->sub++;
+        } else if (c == '>' && x->sub == 2) {
+            x->sub = 0;
+            after_markup(x);
+            return i;
+        } else {
+            x->sink->text(x->sink->ud, "]]", (size_t)x->sub);
+            x->sub = 0;
+            i--;   /* c is text: the next turn takes it */
         }
     }
     return i;
@@ -378,7 +468,10 @@ void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *ou
             if (c != (unsigned char)"CDATA["[x->sub])
                 x->state = S_OFF;
             else if (++x->sub == 6)
-                x->state = S_CDSECT, x->sub = 0;
+                cdsect_start(x, out);
+            break;
+        case S_CDSECT_D:
+            i = cdsect_direct(x, p, i, n);
             break;
         case S_PI:
             if (x->prev != '?') {

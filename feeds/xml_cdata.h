@@ -10,6 +10,14 @@
  * (xmlParseCharDataComplex). A 58 MB Atom feed of escaped HTML takes twice as long as the
  * same content in CDATA sections (bench/README-parse.md).
  *
+ * Better still, libxml2 need not see the text at all: when it has parsed everything it
+ * was handed (so it is inside the element, waiting), the text can go to the SAX
+ * characters handler straight away, in document order, and libxml2 then sees the element
+ * empty. parse_sax.c does that through a sink (struct xml_cdata_sink), for the text
+ * described below and for the document's own CDATA sections inside the root element
+ * (whose "<![CDATA[" and "]]>" libxml2 then does not see either); where libxml2 has not
+ * caught up (text that began as plain text it holds back), a CDATA section is written.
+ *
  * What changes: inside the root element, a run of text that holds a decodable reference
  * or a non-ASCII character becomes a CDATA section from that point to the end of the run,
  * with the references to the five predefined entities and numeric character references
@@ -33,7 +41,19 @@
 
 #include "common/util.h"
 
+/* Where the text can go instead of into a CDATA section: push hands markup to libxml2
+ * and returns 1 when libxml2 has then parsed all it was given (the text that follows can
+ * go to the SAX characters handler, text(), in document order); 0 keeps the CDATA
+ * section. */
+struct xml_cdata_sink {
+    int (*push)(void *ud, const char *p, size_t n);
+    void (*text)(void *ud, const void *p, size_t n);
+    void *ud;
+};
+
 struct xml_cdata {
+    const struct xml_cdata_sink *sink;
+    int direct;           /* the open section's text goes to sink->text */
     int state;
     int depth;            /* open elements */
     int cdata;            /* a CDATA section of ours is open */
@@ -46,9 +66,11 @@ struct xml_cdata {
     size_t reflen;
 };
 
-void xml_cdata_init(struct xml_cdata *x);
+/* sink may be NULL: every section is then a CDATA section in the output. */
+void xml_cdata_init(struct xml_cdata *x, const struct xml_cdata_sink *sink);
 
-/* Appends the rewrite of p[0..n) to out (which it grows). */
+/* Appends the rewrite of p[0..n) to out (which it grows); with a sink, text may go to it
+ * instead, after out has been handed over and emptied. */
 void xml_cdata_feed(struct xml_cdata *x, const char *p, size_t n, struct buf *out);
 
 /* At the end of the document: writes what is still held (a reference cut off by the end,
