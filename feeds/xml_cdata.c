@@ -52,13 +52,41 @@ static int catch_up(struct xml_cdata *x, struct buf *out)
     return ok;
 }
 
-/* A section of text starts: directly to the SAX handler when libxml2 has caught up,
- * else as a CDATA section. */
+/* The plain text that began the current run and is still in out, from out->len - tail
+ * back: its length, or 0 when there is none to take (the run began in an earlier piece,
+ * or holds a ']' or CR, which must reach libxml2 as they are). */
+static size_t plain_prefix(const struct xml_cdata *x, const struct buf *out, size_t tail)
+{
+    return x->run_ok && out->len >= x->run_start + tail ? out->len - tail - x->run_start : 0;
+}
+
+/* Hands out[0..len - tail - plen) to libxml2. When it has caught up, the plain text
+ * before the tail goes to the SAX handler directly and out is left empty; else the plain
+ * text and the tail stay in out (moved to its start) for libxml2. */
+static int go_direct(struct xml_cdata *x, struct buf *out, size_t tail, size_t plen)
+{
+    size_t end = out->len;
+    out->len = end - tail - plen;
+    int ok = catch_up(x, out);
+    if (ok) {
+        if (plen)
+            x->sink->text(x->sink->ud, out->data + end - tail - plen, plen);
+    } else {
+        memmove(out->data, out->data + end - tail - plen, tail + plen);
+        out->len = tail + plen;
+    }
+    x->run_ok = 0;
+    return ok;
+}
+
+/* A section of text starts: directly to the SAX handler, with the plain text before it,
+ * when libxml2 has caught up; else as a CDATA section. */
 static void open_section(struct xml_cdata *x, struct buf *out)
 {
     x->cdata = 1;
     x->brackets = 0;
-    x->direct = catch_up(x, out);
+    x->direct = x->sink ? go_direct(x, out, 0, plain_prefix(x, out, 0)) : 0;
+    x->run_ok = 0;
     if (!x->direct)
         buf_append(out, OPEN, sizeof OPEN - 1);
 }
@@ -71,6 +99,7 @@ static void close_section(struct xml_cdata *x, struct buf *out)
         buf_append(out, CLOSE, sizeof CLOSE - 1);
     x->cdata = 0;
     x->direct = 0;
+    x->run_ok = 0;
 }
 
 /* Text of a section. */
@@ -85,11 +114,12 @@ static void section_text(struct xml_cdata *x, struct buf *out, const void *p, si
 static void after_markup(struct xml_cdata *x)
 {
     x->state = x->depth > 0 ? S_TEXT : S_OUT;
+    x->run_fresh = 1;
 }
 
-/* The length of the run of text at p that passes as it is: up to the next '<' or '&',
- * and in plain text the next non-ASCII byte (where a section starts), in a section of
- * ours the next ']' (which ends it) or CR (which becomes LF). */
+/* The length of the run of text at p that passes as it is: up to the next '<', '&', ']'
+ * (which ends a section of ours) or CR (which becomes LF in one), and in plain text the
+ * next non-ASCII byte (where a section starts). */
 static size_t text_run(const unsigned char *p, size_t n, int cdata)
 {
     size_t i = 0;
@@ -100,19 +130,17 @@ static size_t text_run(const unsigned char *p, size_t n, int cdata)
         __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
         __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp));
         unsigned bits;
-        if (cdata) {
-            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, rb), _mm_cmpeq_epi8(v, cr)));
-            bits = (unsigned)_mm_movemask_epi8(m);
-        } else {
-            bits = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(v);
-        }
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, rb), _mm_cmpeq_epi8(v, cr)));
+        bits = (unsigned)_mm_movemask_epi8(m);
+        if (!cdata)
+            bits |= (unsigned)_mm_movemask_epi8(v);
         if (bits)
             return i + (size_t)__builtin_ctz(bits);
     }
 #endif
     for (; i < n; i++) {
         unsigned c = p[i];
-        if (c == '<' || c == '&' || (cdata ? c == ']' || c == '\r' : c >= 0x80))
+        if (c == '<' || c == '&' || c == ']' || c == '\r' || (!cdata && c >= 0x80))
             break;
     }
     return i;
@@ -196,6 +224,7 @@ static void ref_done(struct xml_cdata *x, struct buf *out, int complete)
     if (!cp) {
         close_section(x, out);
         buf_append(out, x->ref, x->reflen);
+        x->run_ok = 0;   /* libxml2 must read it */
     } else {
         emit(x, out, cp);
     }
@@ -243,6 +272,11 @@ static size_t ref_at(const unsigned char *p, size_t n, unsigned *cp)
 static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t n,
                    struct buf *out)
 {
+    if (x->run_fresh) {
+        x->run_fresh = 0;
+        x->run_start = out->len;
+        x->run_ok = 1;
+    }
     while (i < n) {
         unsigned c = p[i];
         if (x->cdata && x->brackets >= 2 && c == '>' && !x->direct) {
@@ -298,10 +332,25 @@ static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t
             if (!cp) {
                 close_section(x, out);
                 buf_append(out, (const char *)p + i, len);
+                x->run_ok = 0;   /* libxml2 must read it */
             } else {
                 emit(x, out, cp);
             }
             i += len;
+        } else if (c == ']' && (x->direct || !x->cdata) && n - i >= 3 &&
+                   !(p[i + 1] == ']' && p[i + 2] == '>')) {
+            /* a ']' that does not begin "]]>" is text like any other, except in a CDATA
+             * section of ours, where it could help end the section early */
+            if (x->cdata)
+                section_text(x, out, "]", 1);
+            else
+                buf_putc(out, ']');
+            x->brackets = 0;
+            i++;
+        } else if (!x->cdata && (c == ']' || c == '\r')) {
+            buf_putc(out, (char)c);   /* as it came: libxml2 judges "]]>" and line ends */
+            x->run_ok = 0;
+            i++;
         } else if (!x->cdata) {
             open_section(x, out);   /* a non-ASCII byte: it goes in on the next turn */
         } else if (c == ']') {
@@ -328,11 +377,8 @@ static void cdsect_start(struct xml_cdata *x, struct buf *out)
     x->state = S_CDSECT;
     if (!x->sink || x->depth == 0 || out->len < len || memcmp(out->data + out->len - len, OPEN, len))
         return;   /* the opener began in an earlier piece, already handed over */
-    out->len -= len;
-    if (catch_up(x, out))
-        x->state = S_CDSECT_D;
-    else
-        buf_append(out, OPEN, len);
+    if (go_direct(x, out, len, plain_prefix(x, out, len)))
+        x->state = S_CDSECT_D;   /* else out still ends with the opener, for libxml2 */
 }
 
 /* A CDATA section's text to the SAX handler, to its "]]>"; x->sub counts the ']' held
@@ -375,6 +421,7 @@ void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *ou
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     int found;
+    x->run_ok = 0;   /* what out held was handed to libxml2 after the last piece */
     buf_grow(out, n + n / 8 + 64);
     while (i < n) {
         unsigned c = p[i];

@@ -14,9 +14,10 @@
  * was handed (so it is inside the element, waiting), the text can go to the SAX
  * characters handler straight away, in document order, and libxml2 then sees the element
  * empty. parse_sax.c does that through a sink (struct xml_cdata_sink), for the text
- * described below and for the document's own CDATA sections inside the root element
- * (whose "<![CDATA[" and "]]>" libxml2 then does not see either); where libxml2 has not
- * caught up (text that began as plain text it holds back), a CDATA section is written.
+ * described below together with the plain text that began its run (when that holds no
+ * ']' or CR, and is still at hand), and for the document's own CDATA sections inside the
+ * root element (whose "<![CDATA[" and "]]>" libxml2 then does not see either); where
+ * libxml2 has not caught up, a CDATA section is written.
  *
  * What changes: inside the root element, a run of text that holds a decodable reference
  * or a non-ASCII character becomes a CDATA section from that point to the end of the run,
@@ -64,6 +65,9 @@ struct xml_cdata {
     int sub;              /* progress through "--", "CDATA[" or the dashes of "-->" */
     char ref[16];         /* a reference being read, from its '&' */
     size_t reflen;
+    int run_fresh;        /* the next text starts a run */
+    int run_ok;           /* out[run_start..) is the run's plain text so far */
+    size_t run_start;
 };
 
 /* sink may be NULL: every section is then a CDATA section in the output. */
