@@ -587,7 +587,7 @@ static int direct_push(void *ud, const char *p, size_t n)
     xmlParserCtxtPtr ctxt = r->st.ctxt;
     push(ctxt, p, n);
     return !r->st.refused && ctxt->wellFormed && !ctxt->disableSAX &&
-           ctxt->instate == XML_PARSER_CONTENT && ctxt->input &&
+           ctxt->instate == XML_PARSER_CONTENT && ctxt->inputNr == 1 && ctxt->input &&
            ctxt->input->cur == ctxt->input->end;
 }
 

@@ -435,7 +435,8 @@ void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *ou
             i = text(x, p, i, n, out);
             break;
         case S_REF:
-            if (c == ';') {
+            /* the same limits as ref_at(), so that the pieces never change the output */
+            if (c == ';' && x->reflen < sizeof x->ref - 1) {
                 x->ref[x->reflen++] = ';';
                 i++;
                 ref_done(x, out, 1);

@@ -374,6 +374,8 @@ static void cdata_rewrite_output(void **state)
          "<!-- &lt; > --><?p &lt; ?><![CDATA[&lt;]]><![CDATA[>]]></r> &lt;"},
         /* an internal subset: nothing after it is touched */
         {"<!DOCTYPE r [<!ENTITY e \"x\">]><r>&lt;</r>", "<!DOCTYPE r [<!ENTITY e \"x\">]><r>&lt;</r>"},
+        /* a reference too long to be decoded, however the pieces fall */
+        {"<a>&#x000000000041;&#x00000000041;</a>", "<a>&#x000000000041;<![CDATA[A]]></a>"},
         /* the end of the document inside a reference or a section */
         {"<a>&lt;", "<a><![CDATA[<]]>"},
         {"<a>x&am", "<a>x&am"},
