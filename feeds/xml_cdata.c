@@ -564,5 +564,7 @@ void xml_cdata_end(struct xml_cdata *x, struct buf *out)
 {
     if (x->state == S_REF)
         ref_done(x, out, 0);
+    if (x->state == S_CDSECT_D && x->sub)   /* an unended section: its held ']' too */
+        x->sink->text(x->sink->ud, "]]", (size_t)x->sub);
     close_section(x, out);
 }

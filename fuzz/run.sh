@@ -2,7 +2,8 @@
 # fuzz/run.sh: runs every libFuzzer target (or the ones named) for FUZZ_SECONDS each
 # (default 60), one after another, with its dictionary and seeds:
 #   fuzz/seeds/<target>/ (small, checked in; regenerate with fuzz/make_seeds.py), and for
-#   fuzz_parse the shared feed corpus ../shared/testdata/feeds (FUZZ_FEEDS overrides).
+#   fuzz_parse and fuzz_xml_cdata the shared feed corpus ../shared/testdata/feeds
+#   (FUZZ_FEEDS overrides).
 # New inputs go to fuzz/corpus-<target>/ (git-ignored, kept between runs so that fuzzing
 # accumulates); crashes to $FUZZ_BUILD/crashes/<target>/. Exit status 1 when any target
 # found a crash: add the reproducer under tests/regressions/<target>/ and fix the bug.
@@ -32,6 +33,7 @@ repeat_runs() {
     case $1 in
         fuzz_parse) echo 2000 ;;
         fuzz_html2md) echo 15000 ;;
+        fuzz_xml_cdata) echo 12000 ;;
         *) echo 300000 ;;
     esac
 }
@@ -56,7 +58,7 @@ for t in $targets; do
     [ -d "fuzz/seeds/$t" ] && seeds="fuzz/seeds/$t"
     [ -d "tests/regressions/$t" ] && seeds="$seeds tests/regressions/$t"
     maxlen=4096
-    if [ "$t" = fuzz_parse ]; then
+    if [ "$t" = fuzz_parse ] || [ "$t" = fuzz_xml_cdata ]; then
         seeds="$seeds $FEEDS"
         maxlen=${FUZZ_PARSE_MAX_LEN:-16384}
     fi
@@ -64,6 +66,7 @@ for t in $targets; do
     [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
     dict=""
     [ -f "fuzz/$t.dict" ] && dict="-dict=fuzz/$t.dict"
+    [ "$t" = fuzz_xml_cdata ] && dict="-dict=fuzz/fuzz_parse.dict"   # the same vocabulary
     # FUZZ_SEED fixes libFuzzer's seed in the timed mode; unset, libFuzzer picks one.
     seed=""
     [ -z "$scratch" ] && [ -n "${FUZZ_SEED:-}" ] && seed="-seed=$FUZZ_SEED"

@@ -43,6 +43,9 @@
 #define LLVMFuzzerTestOneInput fuzz_html2md_one
 #include "fuzz/fuzz_html2md.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_xml_cdata_one
+#include "fuzz/fuzz_xml_cdata.c"
+#undef LLVMFuzzerTestOneInput
 
 #define REGRESSIONS "tests/regressions"
 
@@ -53,6 +56,7 @@ static const struct {
     {"fuzz_parse", fuzz_parse_one},   {"fuzz_date", fuzz_date_one},
     {"fuzz_yaml", fuzz_yaml_one},     {"fuzz_opml", fuzz_opml_one},
     {"fuzz_config", fuzz_config_one}, {"fuzz_html2md", fuzz_html2md_one},
+    {"fuzz_xml_cdata", fuzz_xml_cdata_one},
 };
 
 static void replay_all(void **state)
