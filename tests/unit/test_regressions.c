@@ -239,12 +239,11 @@ static void adjacent_code_spans(void **state)
     html2md_pinned("adjacent-code-spans-pre.html", "``   `](vbscript:``\n");
 }
 
-/* The chunking property over the whole shared corpus: every feed libxml2 finds
- * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
- * boundaries fall inside names, references and multi-byte characters). */
-static void chunking_invariance_on_corpus(void **state)
+/* Calls fn with every .xml document of the shared corpus as UTF-8 (the form the parser
+ * is handed); the number of documents, or skips the test when the corpus is missing. */
+static int corpus_each(void (*fn)(const char *name, const char *utf8, size_t ulen, void *ud),
+                       void *ud)
 {
-    (void)state;
     const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
                                                 : "../shared/testdata/feeds";
     DIR *d = opendir(dir);
@@ -252,8 +251,7 @@ static void chunking_invariance_on_corpus(void **state)
         d = opendir(dir = "/work/shared/testdata/feeds");
     if (!d)
         skip();
-    static const size_t chunks[] = {1009, 4093};
-    int checked = 0;
+    int n = 0;
     for (struct dirent *e; (e = readdir(d));) {
         size_t nl = strlen(e->d_name);
         if (nl < 5 || strcmp(e->d_name + nl - 4, ".xml"))
@@ -262,85 +260,88 @@ static void chunking_invariance_on_corpus(void **state)
         size_t len, ulen;
         assert_int_equal(file_read_all(path, &data, &len), 0);
         char *utf8 = encoding_xml_to_utf8(data, len, NULL, &ulen, NULL, 0);
-        struct feed *whole = NULL;
-        int rec = 0;
-        char err[256];
-        int rc = parse_xml_chunked(utf8, ulen, "https://example.com/", ulen + 1, &whole, &rec,
-                                   err, sizeof err);
-        if (!rec) {
-            char *jw = result_json(rc, whole);
-            for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
-                struct feed *part = NULL;
-                int rp = parse_xml_chunked(utf8, ulen, "https://example.com/", chunks[c], &part,
-                                           NULL, err, sizeof err);
-                char *jp = result_json(rp, part);
-                if (strcmp(jw, jp))
-                    fail_msg("%s: chunks of %zu give other entries", e->d_name, chunks[c]);
-                free(jp);
-                feed_free(part);
-            }
-            free(jw);
-            checked++;
-        }
-        feed_free(whole);
+        fn(e->d_name, utf8, ulen, ud);
+        n++;
         free(utf8);
         free(data);
         free(path);
     }
     closedir(d);
+    return n;
+}
+
+/* The chunking property over the whole shared corpus: every feed libxml2 finds
+ * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
+ * boundaries fall inside names, references and multi-byte characters). */
+static void chunks_alike(const char *name, const char *utf8, size_t ulen, void *ud)
+{
+    static const size_t chunks[] = {1009, 4093};
+    struct feed *whole = NULL;
+    int rec = 0;
+    char err[256];
+    int rc = parse_xml_chunked(utf8, ulen, "https://example.com/", ulen + 1, &whole, &rec, err,
+                               sizeof err);
+    if (!rec) {
+        char *jw = result_json(rc, whole);
+        for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+            struct feed *part = NULL;
+            int rp = parse_xml_chunked(utf8, ulen, "https://example.com/", chunks[c], &part,
+                                       NULL, err, sizeof err);
+            char *jp = result_json(rp, part);
+            if (strcmp(jw, jp))
+                fail_msg("%s: chunks of %zu give other entries", name, chunks[c]);
+            free(jp);
+            feed_free(part);
+        }
+        free(jw);
+        ++*(int *)ud;
+    }
+    feed_free(whole);
+}
+
+static void chunking_invariance_on_corpus(void **state)
+{
+    (void)state;
+    int checked = 0;
+    corpus_each(chunks_alike, &checked);
     print_message("%d well-formed feeds parse alike in chunks\n", checked);
     assert_true(checked >= 50);   /* most of the corpus is well-formed */
 }
 
-/* The strict pass reads text rewritten as CDATA sections (feeds/xml_cdata.h). Over the
- * whole corpus that must change nothing: the same verdict and the same JSON, broken
- * documents included (their recovery pass reads the original bytes). */
+/* The strict pass reads text rewritten as CDATA sections or handed past libxml2
+ * (feeds/xml_cdata.h). Over the whole corpus that must change nothing: the same verdict
+ * and the same JSON, broken documents included (their recovery pass reads the original
+ * bytes). */
+static void rewrite_alike(const char *name, const char *utf8, size_t ulen, void *ud)
+{
+    char *json[2];
+    int rec[2];
+    for (int on = 0; on < 2; on++) {
+        parse_xml_set_cdata_rewrite(on);
+        struct feed *f = NULL;
+        char err[256];
+        rec[on] = 0;
+        int rc = parse_xml_chunked(utf8, ulen, "https://example.com/", 0, &f, &rec[on], err,
+                                   sizeof err);
+        json[on] = result_json(rc, f);
+        feed_free(f);
+    }
+    parse_xml_set_cdata_rewrite(1);
+    if (rec[0] != rec[1])
+        fail_msg("%s: well-formed %s the rewrite, not %s it", name, rec[0] ? "with" : "without",
+                 rec[0] ? "without" : "with");
+    if (strcmp(json[0], json[1]))
+        fail_msg("%s: the rewrite changes the entries", name);
+    *(int *)ud += rec[0];
+    free(json[0]);
+    free(json[1]);
+}
+
 static void cdata_rewrite_invisible_on_corpus(void **state)
 {
     (void)state;
-    const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
-                                                : "../shared/testdata/feeds";
-    DIR *d = opendir(dir);
-    if (!d)
-        d = opendir(dir = "/work/shared/testdata/feeds");
-    if (!d)
-        skip();
-    int checked = 0, broken = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t nl = strlen(e->d_name);
-        if (nl < 5 || strcmp(e->d_name + nl - 4, ".xml"))
-            continue;
-        char *path = xasprintf("%s/%s", dir, e->d_name), *data;
-        size_t len, ulen;
-        assert_int_equal(file_read_all(path, &data, &len), 0);
-        char *utf8 = encoding_xml_to_utf8(data, len, NULL, &ulen, NULL, 0);
-        char *json[2];
-        int rec[2];
-        for (int on = 0; on < 2; on++) {
-            parse_xml_set_cdata_rewrite(on);
-            struct feed *f = NULL;
-            char err[256];
-            rec[on] = 0;
-            int rc = parse_xml_chunked(utf8, ulen, "https://example.com/", 0, &f, &rec[on], err,
-                                       sizeof err);
-            json[on] = result_json(rc, f);
-            feed_free(f);
-        }
-        parse_xml_set_cdata_rewrite(1);
-        if (rec[0] != rec[1])
-            fail_msg("%s: well-formed %s the rewrite, not %s it", e->d_name,
-                     rec[0] ? "with" : "without", rec[0] ? "without" : "with");
-        if (strcmp(json[0], json[1]))
-            fail_msg("%s: the rewrite changes the entries", e->d_name);
-        broken += rec[0];
-        checked++;
-        free(json[0]);
-        free(json[1]);
-        free(utf8);
-        free(data);
-        free(path);
-    }
-    closedir(d);
+    int broken = 0;
+    int checked = corpus_each(rewrite_alike, &broken);
     print_message("%d feeds (%d not well-formed) parse alike with and without the rewrite\n",
                   checked, broken);
     assert_true(checked >= 80);
