@@ -35,8 +35,9 @@ int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen
                     const char *base_url, size_t chunk, struct feed **out, int *recovered,
                     char *err, size_t errlen);
 
-/* Whether the strict pass rewrites text as CDATA sections (feeds/xml_cdata.h; on by
- * default). For the tests and fuzz targets that check it changes no result. */
+/* Whether the strict pass rewrites its text (feeds/xml_cdata.h: past libxml2 or as CDATA
+ * sections; on by default). For the tests and fuzz targets that check it changes no
+ * result. */
 void parse_xml_set_cdata_rewrite(int on);
 
 /* A document handed to the parser piece by piece: next() sets *p and *n to the next

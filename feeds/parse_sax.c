@@ -1,5 +1,6 @@
 /* feeds/parse_sax.c: drives libxml2's SAX2 push parser over a UTF-8 feed document and
- * feeds the element table of parse_xml.c. Safe options only (XML_PARSE_NONET; never
+ * feeds the element table of parse_xml.c (the text of the strict pass mostly going past
+ * libxml2: feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never
  * NOENT, DTDLOAD, DTDVALID or HUGE): a document that declares entities is refused,
  * which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
  * feed without DTD is a fatal error, after which libxml2 stops calling SAX and every
@@ -602,10 +603,10 @@ static void direct_text(void *ud, const void *p, size_t n)
     }
 }
 
-/* One pass over the document, handed to libxml2 piece by piece as src yields it; the
- * strict pass sees its text as CDATA sections or hands it to the characters handler
- * directly (xml_cdata.h), the recovery pass the
- * bytes as they came. Returns 1 when libxml2 found it well-formed. */
+/* One pass over the document, handed to libxml2 piece by piece as src yields it. In the
+ * strict pass its text goes to the characters handler directly or reaches libxml2 as
+ * CDATA sections (xml_cdata.h); the recovery pass hands libxml2 the bytes as they came.
+ * Returns 1 when libxml2 found it well-formed. */
 static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink *sink,
                    const char *base_url, int recover)
 {

@@ -29,17 +29,21 @@
  * What does not change, byte for byte: markup (tags, attribute values, comments,
  * processing instructions, existing CDATA sections, the prolog and the epilog), any other
  * reference (&nbsp; and the other HTML names, which parse_sax.c answers, or a malformed
- * one), a ']' of the text (so "]]>" in text stays the error it is), and everything after
- * a DOCTYPE with an internal subset or markup the rewriter does not know. A document that
- * is not well-formed therefore fails the strict pass in the same way, and the recovery
- * pass always reads the original bytes.
+ * one), a ']' that begins "]]>" (an error in text, which libxml2 must see; in a CDATA
+ * section of ours any ']' ends the section), CR in plain text, and everything after a
+ * DOCTYPE with an internal subset or markup the rewriter does not know. Characters were
+ * checked before (encoding_xml_chars_ok), so a document that is not well-formed fails the
+ * strict pass in the same way, and the recovery pass always reads the original bytes.
  *
  * One outcome does change, for the better: a section or run of text so long that 10 MB
  * of it wait in libxml2's buffer (XML_MAX_LOOKUP_LIMIT) made the push parser stop with
  * "Huge input lookup", in the recovery pass too, and every later entry was lost; text
  * that goes past libxml2 never waits there (tests/unit/test_parse.c).
  *
- * The output depends only on the bytes, never on how they were cut into pieces. */
+ * Without a sink, the output depends only on the bytes, never on how they were cut into
+ * pieces (fuzz/fuzz_xml_cdata.c). With one, whether a run goes past libxml2 or into a
+ * section can depend on where a piece ended; the characters the SAX handler receives, in
+ * order, cannot. */
 #ifndef FEEDSD_XML_CDATA_H
 #define FEEDSD_XML_CDATA_H
 
