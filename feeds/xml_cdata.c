@@ -18,7 +18,7 @@ enum {
     S_REF,       /* a reference in the text, from its '&' */
     S_LT,        /* after a '<' */
     S_STAG,      /* a start tag, outside attribute values */
-    S_STAG_Q,    /* an attribute value */
+    S_QUOTED,    /* a quoted value in a start tag or the DOCTYPE; x->back says which */
     S_ETAG,      /* an end tag */
     S_BANG,      /* after "<!" */
     S_BANG_DASH, /* after "<!-" */
@@ -28,7 +28,6 @@ enum {
     S_CDSECT_D,  /* one whose text goes to the SAX handler directly, without its markup */
     S_PI,
     S_DECL,      /* <!DOCTYPE ...> in the prolog, outside quotes */
-    S_DECL_Q,
     S_OFF,       /* everything left passes unchanged */
 };
 
@@ -216,18 +215,24 @@ static void emit(struct xml_cdata *x, struct buf *out, unsigned cp)
         section_text(x, out, u, utf8_encode(cp, u));
 }
 
-/* A reference read to its end (complete: it ended with ';'): decoded into a section of
- * ours, or else written as it came, outside any section. */
+/* A reference read to its end: the character it stands for (cp) into a section of ours,
+ * or, when cp is 0, its bytes as they came, outside any section (libxml2 must read it). */
+static void ref_out(struct xml_cdata *x, struct buf *out, unsigned cp, const void *raw,
+                    size_t len)
+{
+    if (cp) {
+        emit(x, out, cp);
+        return;
+    }
+    close_section(x, out);
+    buf_append(out, raw, len);
+    x->run_ok = 0;
+}
+
+/* The reference that S_REF gathered across pieces (complete: it ended with ';'). */
 static void ref_done(struct xml_cdata *x, struct buf *out, int complete)
 {
-    unsigned cp = complete ? ref_value(x->ref, x->reflen) : 0;
-    if (!cp) {
-        close_section(x, out);
-        buf_append(out, x->ref, x->reflen);
-        x->run_ok = 0;   /* libxml2 must read it */
-    } else {
-        emit(x, out, cp);
-    }
+    ref_out(x, out, complete ? ref_value(x->ref, x->reflen) : 0, x->ref, x->reflen);
     x->reflen = 0;
     x->state = S_TEXT;
 }
@@ -249,6 +254,11 @@ static size_t copy_through(const unsigned char *p, size_t i, size_t n, int c, st
  * the piece ends first or it is too long to be one that is decoded. */
 static size_t ref_at(const unsigned char *p, size_t n, unsigned *cp)
 {
+    /* escaped HTML is mostly &lt; and &gt;: those two first, without the general path */
+    if (n >= 4 && p[2] == 't' && p[3] == ';' && (p[1] == 'l' || p[1] == 'g')) {
+        *cp = p[1] == 'l' ? '<' : '>';
+        return 4;
+    }
     size_t lim = n < sizeof ((struct xml_cdata *)0)->ref ? n : sizeof ((struct xml_cdata *)0)->ref - 1;
     for (size_t j = 1; j < lim; j++) {
         if (p[j] == ';') {
@@ -314,28 +324,14 @@ static size_t text(struct xml_cdata *x, const unsigned char *p, size_t i, size_t
         }
         if (c == '&') {
             unsigned cp = 0;
-            size_t len = 0;
-            /* escaped HTML is mostly &lt; and &gt;: those two without the general path */
-            if (n - i >= 4 && p[i + 2] == 't' && p[i + 3] == ';' &&
-                (p[i + 1] == 'l' || p[i + 1] == 'g')) {
-                cp = p[i + 1] == 'l' ? '<' : '>';
-                len = 4;
-            } else {
-                len = ref_at(p + i, n - i, &cp);
-            }
+            size_t len = ref_at(p + i, n - i, &cp);
             if (len == 0) {   /* cut by the end of the piece: byte by byte from here */
                 x->ref[0] = '&';
                 x->reflen = 1;
                 x->state = S_REF;
                 return i + 1;
             }
-            if (!cp) {
-                close_section(x, out);
-                buf_append(out, (const char *)p + i, len);
-                x->run_ok = 0;   /* libxml2 must read it */
-            } else {
-                emit(x, out, cp);
-            }
+            ref_out(x, out, cp, p + i, len);
             i += len;
         } else if (c == ']' && (x->direct || !x->cdata) && n - i >= 3 &&
                    !(p[i + 1] == ']' && p[i + 2] == '>')) {
@@ -458,7 +454,8 @@ void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *ou
             i++;
             if (c == '"' || c == '\'') {
                 x->quote = (int)c;
-                x->state = S_STAG_Q;
+                x->back = S_STAG;
+                x->state = S_QUOTED;
             } else if (c == '>') {
                 if (x->prev != '/')
                     x->depth++;
@@ -466,10 +463,10 @@ void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *ou
             }
             x->prev = (int)c;
             break;
-        case S_STAG_Q:
+        case S_QUOTED:
             i = copy_through(p, i, n, x->quote, out, &found);
             if (found)
-                x->state = S_STAG;
+                x->state = x->back;
             break;
         case S_ETAG:
             i = copy_through(p, i, n, '>', out, &found);
@@ -540,17 +537,13 @@ void xml_cdata_feed(struct xml_cdata *x, const char *s, size_t n, struct buf *ou
             i++;
             if (c == '"' || c == '\'') {
                 x->quote = (int)c;
-                x->state = S_DECL_Q;
+                x->back = S_DECL;
+                x->state = S_QUOTED;
             } else if (c == '[') {
                 x->state = S_OFF;   /* an internal subset: declarations are not lexed here */
             } else if (c == '>') {
                 after_markup(x);
             }
-            break;
-        case S_DECL_Q:
-            i = copy_through(p, i, n, x->quote, out, &found);
-            if (found)
-                x->state = S_DECL;
             break;
         default:   /* S_OFF */
             buf_append(out, (const char *)p + i, n - i);

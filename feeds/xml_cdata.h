@@ -69,7 +69,8 @@ struct xml_cdata {
     int cdata;            /* a CDATA section of ours is open */
     int brackets;         /* ']' characters that end our open section */
     int skip_lf;          /* the text's last character was CR, written as LF */
-    int quote;            /* the quote of the attribute value being read */
+    int quote;            /* the quote of the value being read (S_QUOTED) */
+    int back;             /* the state that value belongs to */
     int prev;             /* the previous byte of the markup being read */
     int sub;              /* progress through "--", "CDATA[" or the dashes of "-->" */
     char ref[16];         /* a reference being read, from its '&' */

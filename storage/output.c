@@ -346,14 +346,25 @@ int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errl
     return rc;
 }
 
+/* The path of the file staged for dir/relpath, and in *to (may be NULL) its target's. */
+static char *staged_path(const char *dir, const char *relpath, char **to)
+{
+    const char *name;
+    char *full = split_target(dir, relpath, &name);
+    char *tmp = temp_name(name);
+    char *from = xasprintf("%s/%s", full, tmp);
+    if (to)
+        *to = xasprintf("%s/%s", full, name);
+    free(tmp);
+    free(full);
+    return from;
+}
+
 int output_publish(const char *dir, const char *relpath, char *err, size_t errlen)
 {
     if (!relpath_ok(relpath))
         return fail(err, errlen, EINVAL, "refusing unsafe output path", relpath ? relpath : "(null)");
-    const char *name;
-    char *full = split_target(dir, relpath, &name);
-    char *tmp = temp_name(name);
-    char *from = xasprintf("%s/%s", full, tmp), *to = xasprintf("%s/%s", full, name);
+    char *to, *from = staged_path(dir, relpath, &to);
     int rc = 0;
     if (rename(from, to) < 0) {
         int e = errno;
@@ -362,8 +373,6 @@ int output_publish(const char *dir, const char *relpath, char *err, size_t errle
     }
     free(from);
     free(to);
-    free(tmp);
-    free(full);
     return rc;
 }
 
@@ -371,14 +380,9 @@ void output_discard(const char *dir, const char *relpath)
 {
     if (!relpath_ok(relpath))
         return;
-    const char *name;
-    char *full = split_target(dir, relpath, &name);
-    char *tmp = temp_name(name);
-    char *path = xasprintf("%s/%s", full, tmp);
+    char *path = staged_path(dir, relpath, NULL);
     unlink(path);
     free(path);
-    free(tmp);
-    free(full);
 }
 
 /* File systems whose syncfs(2) writes every dirty page and inode and then flushes the
