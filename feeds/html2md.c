@@ -6,6 +6,7 @@
  * html2md_render.c; `feedsd html2md` is at the end. */
 #include "feeds/html2md.h"
 #include "feeds/html2md_int.h"
+#include "feeds/html_runs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -54,32 +55,9 @@ static void quiet_errors(void *ctx, xmlErrorPtr err)
     (void)err;
 }
 
-htmlDocPtr html_parse(const char *html, size_t len)
+/* libxml2's HTML parser on valid UTF-8 without NUL bytes. */
+static htmlDocPtr parse_utf8(const char *in, size_t inlen)
 {
-    if (!html || !len)
-        return NULL;
-    if (len > INT_MAX / 4)
-        len = INT_MAX / 4;
-    /* libxml2 2.9's HTML parser, on the first invalid UTF-8 byte, switches the rest of the
-     * document to ISO-8859-1 (htmlCurrentChar), and a NUL byte ends it: replace such bytes
-     * with U+FFFD first, as browsers do (WHATWG Encoding, "UTF-8 decode"). */
-    struct buf fixed = {0};
-    const unsigned char *s = (const unsigned char *)html;
-    size_t run = 0;
-    for (size_t i = 0; i < len;) {
-        size_t k = utf8_valid_len(s + i, len - i);
-        if (k) {
-            i += k;
-            continue;
-        }
-        buf_append(&fixed, html + run, i - run);
-        buf_puts(&fixed, "\xEF\xBF\xBD");
-        run = ++i;
-    }
-    if (fixed.data)
-        buf_append(&fixed, html + run, len - run);
-    const char *in = fixed.data ? fixed.data : html;
-    size_t inlen = fixed.data ? fixed.len : len;
     /* No HTML_PARSE_NOIMPLIED: with it libxml2 2.9.14 nests sibling <p>s. No NOBLANKS:
      * white space between inline elements is content. The parser caps nesting at 256. */
     htmlDocPtr doc = NULL;
@@ -96,6 +74,76 @@ htmlDocPtr html_parse(const char *html, size_t len)
                                      HTML_PARSE_NONET | HTML_PARSE_COMPACT);
         htmlFreeParserCtxt(ctxt);
     }
+    return doc;
+}
+
+/* Shorter runs are not worth their marker; tests hide every run (html_parse_set_runs). */
+#define MIN_RUN 32
+static int hide_runs = 1;
+
+void html_parse_set_runs(int on)
+{
+    hide_runs = on;
+}
+
+/* Bytes 0x01-0x7F, eight at a time: the length of the ASCII prefix of s[0..n) that needs
+ * no check, give or take the last word. */
+static size_t ascii_prefix(const unsigned char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((w | ((w - ones) & ~w)) & high) /* a byte >= 0x80, or a NUL */
+            break;
+    }
+    return i;
+}
+
+htmlDocPtr html_parse(const char *html, size_t len)
+{
+    if (!html || !len)
+        return NULL;
+    if (len > INT_MAX / 4)
+        len = INT_MAX / 4;
+    /* libxml2 2.9's HTML parser, on the first invalid UTF-8 byte, switches the rest of the
+     * document to ISO-8859-1 (htmlCurrentChar), and a NUL byte ends it: replace such bytes
+     * with U+FFFD first, as browsers do (WHATWG Encoding, "UTF-8 decode"). */
+    struct buf fixed = {0};
+    const unsigned char *s = (const unsigned char *)html;
+    size_t run = 0;
+    for (size_t i = 0; i < len;) {
+        i += ascii_prefix(s + i, len - i);
+        if (i >= len)
+            break;
+        size_t k = utf8_valid_len(s + i, len - i);
+        if (k) {
+            i += k;
+            continue;
+        }
+        buf_append(&fixed, html + run, i - run);
+        buf_puts(&fixed, "\xEF\xBF\xBD");
+        run = ++i;
+    }
+    if (fixed.data)
+        buf_append(&fixed, html + run, len - run);
+    const char *in = fixed.data ? fixed.data : html;
+    size_t inlen = fixed.data ? fixed.len : len;
+    /* The text of a post goes past the parser (html_runs.h); the original document is
+     * parsed when the markers do not come back as they went in. */
+    struct html_runs runs;
+    htmlDocPtr doc = NULL;
+    if (hide_runs && html_runs_hide(in, inlen, hide_runs == 2 ? 1 : MIN_RUN, &runs) == 0) {
+        doc = parse_utf8(runs.doc, runs.len);
+        if (doc && html_runs_restore(doc, in, &runs) < 0) {
+            xmlFreeDoc(doc);
+            doc = NULL;
+        }
+        html_runs_free(&runs);
+    }
+    if (!doc)
+        doc = parse_utf8(in, inlen);
     buf_free(&fixed);
     return doc;
 }

@@ -96,6 +96,9 @@ struct md {
 
 /* html2md.c: the parser front end and the writer used by renderers. */
 htmlDocPtr html_parse(const char *html, size_t len);
+/* Tests: 0 parses every document as it is, without hiding its text runs (html_runs.h);
+ * 2 hides every run, however short; 1 (the default) the long ones. */
+void html_parse_set_runs(int on);
 /* The two walks over a parsed document, which they only read (the caller frees it):
  * markdown (html2md.c; len is the HTML's length, for the output cap) and visible text
  * (html_text.c). html2md, html_to_text and html_convert are parse + these. */

@@ -33,6 +33,7 @@ repeat_runs() {
     case $1 in
         fuzz_parse) echo 2000 ;;
         fuzz_html2md) echo 15000 ;;
+        fuzz_html_runs) echo 15000 ;;
         fuzz_xml_cdata) echo 12000 ;;
         *) echo 300000 ;;
     esac
@@ -56,6 +57,7 @@ for t in $targets; do
     mkdir -p "$corpus" "$OUT/crashes/$t"
     seeds=""
     [ -d "fuzz/seeds/$t" ] && seeds="fuzz/seeds/$t"
+    [ "$t" = fuzz_html_runs ] && seeds="fuzz/seeds/fuzz_html2md"   # the same documents
     [ -d "tests/regressions/$t" ] && seeds="$seeds tests/regressions/$t"
     maxlen=4096
     if [ "$t" = fuzz_parse ] || [ "$t" = fuzz_xml_cdata ]; then

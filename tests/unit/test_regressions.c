@@ -46,6 +46,9 @@
 #define LLVMFuzzerTestOneInput fuzz_xml_cdata_one
 #include "fuzz/fuzz_xml_cdata.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_html_runs_one
+#include "fuzz/fuzz_html_runs.c"
+#undef LLVMFuzzerTestOneInput
 
 #define REGRESSIONS "tests/regressions"
 
@@ -56,7 +59,7 @@ static const struct {
     {"fuzz_parse", fuzz_parse_one},   {"fuzz_date", fuzz_date_one},
     {"fuzz_yaml", fuzz_yaml_one},     {"fuzz_opml", fuzz_opml_one},
     {"fuzz_config", fuzz_config_one}, {"fuzz_html2md", fuzz_html2md_one},
-    {"fuzz_xml_cdata", fuzz_xml_cdata_one},
+    {"fuzz_xml_cdata", fuzz_xml_cdata_one}, {"fuzz_html_runs", fuzz_html_runs_one},
 };
 
 static void replay_all(void **state)
@@ -484,6 +487,189 @@ static void cdata_rewrite_direct(void **state)
     free(got);
 }
 
+/* The text runs hidden from libxml2's HTML parser (feeds/html_runs.h) change no tree:
+ * every entry's content and summary in the shared corpus gives the same nodes, names,
+ * attributes and text with its long runs hidden (the daemon's way), with every run
+ * hidden, and with none. */
+struct runs_count {
+    int docs, hidden;
+};
+
+static void runs_alike(const char *name, const char *utf8, size_t ulen, void *ud)
+{
+    struct runs_count *c = ud;
+    struct feed *f = NULL;
+    char err[256];
+    if (feed_parse(utf8, ulen, "https://example.com/", NULL, &f, err, sizeof err) < 0 || !f)
+        return;
+    for (size_t i = 0; i < f->nentries; i++) {
+        const char *fields[] = {f->entries[i].content, f->entries[i].summary};
+        for (size_t k = 0; k < 2; k++) {
+            if (!fields[k] || !*fields[k])
+                continue;
+            size_t n = strlen(fields[k]);
+            char *t[3];
+            for (int on = 0; on < 3; on++) {
+                html_parse_set_runs(on);
+                htmlDocPtr d = html_parse(fields[k], n);
+                t[on] = html_runs_dump(d);
+                if (d)
+                    xmlFreeDoc(d);
+            }
+            html_parse_set_runs(1);
+            if (strcmp(t[0], t[1]) || strcmp(t[0], t[2]))
+                fail_msg("%s: entry %zu: the tree changes with its text runs hidden", name, i);
+            struct html_runs r;
+            if (html_runs_hide(fields[k], n, 32, &r) == 0)
+                c->hidden++;
+            html_runs_free(&r);
+            c->docs++;
+            for (int on = 0; on < 3; on++)
+                free(t[on]);
+        }
+    }
+    feed_free(f);
+}
+
+static void html_runs_invisible_on_corpus(void **state)
+{
+    (void)state;
+    struct runs_count c = {0};
+    corpus_each(runs_alike, &c);
+    print_message("%d entry documents parse alike, %d of them with runs hidden\n", c.docs,
+                  c.hidden);
+    assert_true(c.docs >= 500);
+    assert_true(c.hidden >= c.docs / 4); /* the path is taken, not only the fallback */
+}
+
+/* Where libxml2's HTML parser leaves character data, crafted: each document gives the
+ * same tree with every run hidden and with none, and is hidden (1) or refused (0) as
+ * stated (-1: either). */
+static void html_runs_crafted(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *html;
+        int hidden;
+    } cases[] = {
+        {"<p>Plain text that is long enough to be hidden from the parser.</p>", 1},
+        {"<!-- c -->   text after a comment, where the prologue skips blanks", 1},
+        {"<?pi x?>\n  text after a processing instruction", 1},
+        {"<p title=\"a>b\">a quoted value with a greater-than sign in it</p>", 1},
+        {"<p title=a>b>an unquoted value ends at the greater-than sign</p>", 1},
+        {"<p \"bogus>the bogus attribute is dumped to the sign</p>", 1},
+        {"<p a='x\"y' b=\"z'w>v\">quotes of the other kind inside values</p>", 1},
+        {"<script>var x = '<p>not text</p> </b> still script';</script><p>after it</p>", 1},
+        {"<style>p { color: red }</style>text after the style element", 1},
+        {"<SCRIPT>upper-case script</Script>text after it", 1},
+        {"<script/>after an empty script tag, which libxml2 leaves</script>more", -1},
+        {"<p>a &amp; b &foo bar &#8217; quote &#x41; letter &#xZZ; and &; and &</p>", 1},
+        {"<p>a &am" "p; split reference, and &nbsp&nbsp without semicolons</p>", 1},
+        {"<p>&#127; a reference to the marker byte</p>", 0},
+        {"<p>&#x7F a hexadecimal one without its semicolon</p>", 0},
+        {"<p>\x7f the raw marker byte itself</p>", 0},
+        {"<meta charset=\"latin1\"><p>text after a meta element</p>", 0},
+        {"<!DOCTYPE html><p>text after a document type declaration</p>", 0},
+        {"<p>a < b and c <_d and <!e and </ f> and </g x=\">\"> text</p>", 1},
+        {"<p>a form feed \x0c and U+FFFE \xef\xbf\xbe and U+FFFF \xef\xbf\xbf inside</p>", 1},
+        {"\xef\xbb\xbf<p>text after a byte order mark</p>", 1},
+        {"\xef\xbb\xbfLeading text after a byte order mark, with no tag", -1},
+        {"Leading text without any tag at all, long enough to be a run", -1},
+        {"<p>      \n\t      </p><p>     \n      </p><p>blank runs stay as they are</p>", 1},
+        {"<html><body></body></html>\ntext after the end of the whole document", 1},
+        {"<p><![CDATA[ text that the HTML parser reads as text ]]> and more", 1},
+        {"<p>a comment that never ends <!-- never closed, and more text", 1},
+        {"<!-->text after an abrupt comment<!--->and after another --> end", 1},
+        {"<!-- a --!> text after a comment closed with a bang --> end", 1},
+        {"<table><tr>text inside a table row, not in a cell</tr></table>", 1},
+        {"<p>text<br/>more text after a self-closed line break</p>", 1},
+        {"<?pi unterminated processing instruction with text after it", -1},
+        {"<p>an entity with a long name &aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9 and text</p>", 0},
+        {"<p>white space\r\nwith CR LF line ends, kept as they are by the parser</p>", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *h = cases[i].html;
+        size_t n = strlen(h);
+        char *t[2];
+        for (int on = 0; on < 2; on++) {
+            html_parse_set_runs(on ? 2 : 0);
+            htmlDocPtr d = html_parse(h, n);
+            t[on] = html_runs_dump(d);
+            if (d)
+                xmlFreeDoc(d);
+        }
+        html_parse_set_runs(1);
+        if (strcmp(t[0], t[1]))
+            fail_msg("case %zu: trees differ\nplain:\n%s\nhidden:\n%s", i, t[0], t[1]);
+        struct html_runs r;
+        int rc = html_runs_hide(h, n, 1, &r);
+        html_runs_free(&r);
+        if (cases[i].hidden >= 0 && (rc == 0) != cases[i].hidden)
+            fail_msg("case %zu: %s, expected %s", i, rc == 0 ? "hidden" : "refused",
+                     cases[i].hidden ? "hidden" : "refused");
+        free(t[0]);
+        free(t[1]);
+    }
+    /* Long runs: pieces of 1000 bytes (areBlanks), the last one blank. */
+    struct buf b = {0};
+    buf_puts(&b, "<div><p>x");
+    for (int i = 0; i < 1500; i++)
+        buf_putc(&b, i % 7 ? ' ' : '\n');
+    buf_puts(&b, "</p>");
+    for (int i = 0; i < 2500; i++)
+        buf_putc(&b, (char)('a' + i % 26));
+    buf_puts(&b, "<b>bold</b></div>");
+    char *t[2];
+    for (int on = 0; on < 2; on++) {
+        html_parse_set_runs(on);
+        htmlDocPtr d = html_parse(b.data, b.len);
+        t[on] = html_runs_dump(d);
+        xmlFreeDoc(d);
+    }
+    html_parse_set_runs(1);
+    assert_string_equal(t[0], t[1]);
+    free(t[0]);
+    free(t[1]);
+    buf_free(&b);
+}
+
+/* The check after the parse: a marker must come back once, in order, in a text node;
+ * anything else sends the caller to the original document. */
+static void html_runs_restore_checks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc;
+        int rc;
+    } cases[] = {
+        {"<p>\x7f" "0\x7f</p>", 0},
+        {"<p title=\"\x7f" "0\x7f\">x</p>", -1},           /* in an attribute */
+        {"<p><!--\x7f" "0\x7f--></p>", -1},                   /* in a comment */
+        {"<script>\x7f" "0\x7f</script>", -1},                /* in script text */
+        {"<p>\x7f" "0\x7f\x7f" "0\x7f</p>", -1},            /* twice */
+        {"<p>\x7f" "1\x7f</p>", -1},                          /* out of order */
+        {"<p>\x7f" "0 \x7f</p>", -1},                         /* not a marker */
+        {"<p>no marker at all</p>", -1},                         /* missing */
+    };
+    size_t at = 0, n = 5;
+    struct html_runs r = {.at = &at, .n = &n, .count = 1};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *d = cases[i].doc;
+        htmlDocPtr doc = htmlReadMemory(d, (int)strlen(d), NULL, "UTF-8",
+                                        HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+        assert_non_null(doc);
+        if (html_runs_restore(doc, "hello", &r) != cases[i].rc)
+            fail_msg("case %zu: restore gave %d", i, -cases[i].rc - 1);
+        if (cases[i].rc == 0) {
+            char *t = html_runs_dump(doc);
+            assert_non_null(strstr(t, "[hello]"));
+            free(t);
+        }
+        xmlFreeDoc(doc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +687,9 @@ int main(void)
         cmocka_unit_test(code_around_table_cell),
         cmocka_unit_test(link_deep_parens),
         cmocka_unit_test(adjacent_code_spans),
+        cmocka_unit_test(html_runs_invisible_on_corpus),
+        cmocka_unit_test(html_runs_crafted),
+        cmocka_unit_test(html_runs_restore_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
