@@ -49,6 +49,9 @@ struct app {
     struct summary_state *summary;
     struct page_job *pages;     /* page fetches in flight (page.c) */
     ev_timer page_timer;
+    ev_timer write_soon;        /* the feeds polled since the last pipeline run */
+    int64_t *write_feeds;
+    size_t nwrite_feeds, capwrite_feeds;
     struct metrics metrics;
     struct metrics_server *metrics_server;
 };
@@ -65,6 +68,8 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
 /* pipeline.c: summary then file for every entry that still needs them (feed_id 0: all).
  * Returns the number of entries that failed (they stay pending and are retried). */
 int pipeline_run(struct app *app, int64_t feed_id);
+/* The same for the entries of several feeds (nfeeds 0: all), in batches across them. */
+int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds);
 /* The same for one entry (a summary that just arrived). */
 int pipeline_run_one(struct app *app, int64_t entry_id);
 

@@ -282,13 +282,25 @@ int pipeline_run_one(struct app *app, int64_t entry_id)
     return failed;
 }
 
-int pipeline_run(struct app *app, int64_t feed_id)
+int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
 {
-    int64_t *ids;
-    size_t n;
-    if (db_entries_pending(app->db, feed_id, &ids, &n) < 0)
-        return 1;
+    int64_t *ids = NULL;
+    size_t n = 0;
     int failed = 0;
+    for (size_t f = 0; f < (nfeeds ? nfeeds : 1); f++) {
+        int64_t *one;
+        size_t k;
+        if (db_entries_pending(app->db, nfeeds ? feeds[f] : 0, &one, &k) < 0) {
+            failed++;
+            continue;
+        }
+        if (k) {
+            ids = xrealloc(ids, (n + k) * sizeof *ids);
+            memcpy(ids + n, one, k * sizeof *ids);
+            n += k;
+        }
+        free(one);
+    }
     struct db_entry es[BATCH];
     char *md[BATCH];
     for (size_t start = 0; start < n; start += BATCH) {
@@ -305,4 +317,9 @@ int pipeline_run(struct app *app, int64_t feed_id)
     }
     free(ids);
     return failed;
+}
+
+int pipeline_run(struct app *app, int64_t feed_id)
+{
+    return pipeline_run_feeds(app, feed_id ? &feed_id : NULL, feed_id ? 1 : 0);
 }

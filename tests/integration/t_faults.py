@@ -396,6 +396,37 @@ def a_batch_of_posts_is_flushed_once_and_a_single_post_alone(server, work):
 
 
 @test
+def posts_of_feeds_polled_together_are_flushed_together(server, work):
+    """Eight feeds with two new posts each, polled at once: their posts are written
+    together (the daemon waits a quarter second for feeds that finish close together),
+    so the flushes number fewer than the feeds, where writing feed by feed costs two
+    fdatasyncs each (a batch below four files flushes file by file). Every post is
+    written once."""
+    if shutil.which("strace") is None:
+        print("    SKIP flush coalescing: strace is not installed", flush=True)
+        return
+    urls = []
+    for k in range(8):
+        server.routes["/f%d.xml" % k] = Route(simple_atom(2, prefix="feed%d" % k, words=60),
+                                               etag='"%d"' % k)
+        urls.append(server.url("/f%d.xml" % k))
+    work.write_config(urls, "backlog = all")
+    os.makedirs(work.out)
+    r, syncfs, datasyncs, order = strace_flushes(work, work.out)
+    if r.returncode != 0 and not syncfs and not datasyncs:
+        print("    SKIP flush coalescing: strace cannot trace here", flush=True)
+        return
+    assert r.returncode == 0, r.stderr
+    check_files_match_db(work, total=16)
+    flushes = len(syncfs) + len(datasyncs)
+    assert syncfs and flushes < 8, (syncfs, datasyncs)
+    # Still every file's data on the disk before its name
+    assert "syncfs(" in order[0], order
+    print("    16 posts of 8 feeds: %d syncfs, %d fdatasync in the output folder"
+          % (len(syncfs), len(datasyncs)), flush=True)
+
+
+@test
 def write_back_error_marks_nothing_and_the_files_come_back(server, work):
     """The output's storage fails when the batch is flushed (thin provisioning run out):
     syncfs reports EIO, no post of the batch is marked written, and after the storage is
