@@ -21,7 +21,8 @@
  * text nodes: a marker read as an attribute, a comment or script text (a misreading
  * here) is missing there, and the caller parses the original document instead. A
  * document with a DEL byte, a character reference to DEL, a <meta> (its charset may
- * switch the decoder: htmlCheckMeta) or a DOCTYPE is parsed as it is. */
+ * switch the decoder: htmlCheckMeta), a DOCTYPE, or a name of 100 bytes or more after a
+ * '&' or "<?" anywhere (long_name) is parsed as it is. */
 #include "feeds/html_runs.h"
 
 #include <stdint.h>
@@ -273,6 +274,10 @@ int html_runs_hide(const char *html, size_t len, size_t min_run, struct html_run
         ready = 1;
     }
     const unsigned char *s = (const unsigned char *)html;
+    /* entity references in attribute values too (htmlParseHTMLAttribute) */
+    for (const unsigned char *a = memchr(s, '&', len); a; a = memchr(a + 1, '&', len - (size_t)(a + 1 - s)))
+        if (long_name(s, len, (size_t)(a - s) + 1))
+            return -1;
     struct buf out = {0};
     size_t copied = 0, cap = 0, i = 0;
     const char *raw = NULL; /* inside script or style: the end tag that ends it */
@@ -340,8 +345,6 @@ int html_runs_hide(const char *html, size_t len, size_t min_run, struct html_run
                 goto refuse;
             /* past anything htmlParseEntityRef or htmlParseCharRef may take as a name or
              * a number, and its ';' */
-            if (long_name(s, len, i + 1))
-                goto refuse;
             i++;
             while (i < len && (name_char(s[i]) || s[i] == '#' || s[i] >= 0x80))
                 i++;
