@@ -22,32 +22,64 @@ static void owe(struct text *t, enum sep s)
         t->sep = s;
 }
 
-static void put(struct text *t, const char *s, size_t n)
+/* White space as html2md.c sees it, by byte: 1 for the one-byte spaces, 2 for 0xC2 (white
+ * space when 0xA0 follows: U+00A0), 3 for the terminating NUL. */
+static const unsigned char ws_class[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\f'] = 1, ['\n'] = 1, [0xC2] = 2, [0] = 3,
+};
+
+/* The length of the white space at u (U+00A0 included), 0 when there is none. */
+static size_t ws_at(const unsigned char *u)
 {
-    if (t->out.len) {
-        static const char *const seps[] = {"", " ", "\n", "\n\n"};
-        buf_puts(&t->out, seps[t->sep]);
-    }
-    t->sep = SEP_NONE;
-    buf_append(&t->out, s, n);
+    unsigned c = ws_class[u[0]];
+    return c == 1 ? 1 : c == 2 && u[1] == 0xA0 ? 2 : 0;
 }
 
+/* The node's words, each after the separator owed before it, written straight into the
+ * buffer: it is grown once per node, not once per word and separator. */
 static void text_node(struct text *t, const char *s)
 {
-    while (*s) {
-        /* U+00A0 counts as white space, as in html2md.c. */
-        int nbsp = (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0;
-        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\n' || nbsp) {
-            owe(t, *s == '\n' && t->pre ? SEP_LINE : SEP_SPACE);
-            s += nbsp ? 2 : 1;
+    static const char *const seps[] = {"", " ", "\n", "\n\n"};
+    size_t len = strlen(s);
+    if (!len)
+        return;
+    /* Room for all the node can add: its bytes, and two for the separator before its
+     * first word (every later separator takes the place of white space at least as
+     * long). */
+    buf_grow(&t->out, len + 2);
+    char *const base = t->out.data;
+    char *w = base + t->out.len;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        size_t k = ws_at(u);
+        if (k) {
+            owe(t, *u == '\n' && t->pre ? SEP_LINE : SEP_SPACE);
+            u += k;
             continue;
         }
-        const char *word = s;
-        while (*s && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\f' && *s != '\n' &&
-               !((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0))
-            s++;
-        put(t, word, (size_t)(s - word));
+        if (w != base)
+            for (const char *p = seps[t->sep]; *p; p++)
+                *w++ = *p;
+        t->sep = SEP_NONE;
+        /* The word, and the words after it as long as one ' ' separates them (that space
+         * is the very separator they owe): one copy of the whole run. */
+        const unsigned char *e = u + 1;
+        for (;;) {
+            while (!ws_class[*e])
+                e++;
+            if (*e == ' ' && !ws_class[e[1]])
+                e += 2;
+            else if (*e == 0xC2 && e[1] != 0xA0)
+                e++;
+            else
+                break;
+        }
+        memcpy(w, u, (size_t)(e - u));
+        w += e - u;
+        u = e;
     }
+    t->out.len = (size_t)(w - base);
+    *w = '\0';
 }
 
 static void element_edge(struct text *t, const struct html_elem *e, int opening)
@@ -81,11 +113,35 @@ char *html_to_text(const char *html, size_t len)
     return text;
 }
 
+/* html_elem_lookup() (a binary search of the element table) remembered by name, in
+ * slots chosen by the name's first two bytes: each element is looked up twice (opening
+ * and closing), and a fragment uses few distinct tags. A slot's name points into the
+ * tree, which stays as it is during the walk. */
+#define ELEM_CACHE 32 /* a power of two */
+struct elem_cache {
+    const char *name[ELEM_CACHE];
+    const struct html_elem *e[ELEM_CACHE];
+};
+
+static const struct html_elem *elem_of(struct elem_cache *c, const xmlChar *xname)
+{
+    const char *name = (const char *)xname;
+    if (!name || !name[0])
+        return html_elem_lookup(name);
+    size_t k = ((unsigned char)name[0] * 7u + (unsigned char)name[1]) & (ELEM_CACHE - 1);
+    if (!c->e[k] || strcmp(c->name[k], name) != 0) {
+        c->name[k] = name;
+        c->e[k] = html_elem_lookup(name);
+    }
+    return c->e[k];
+}
+
 /* The walk only reads the tree, so html_convert can hand the same document to
  * md_from_doc afterwards. */
 char *html_text_from_doc(htmlDocPtr doc)
 {
     struct text t = {0};
+    struct elem_cache cache = {0};
     /* The same parent-pointer walk as html2md.c: no recursion, no stack. */
     xmlNode *n = doc->children;
     while (n) {
@@ -93,7 +149,7 @@ char *html_text_from_doc(htmlDocPtr doc)
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
             text_node(&t, (const char *)n->content);
         else if (n->type == XML_ELEMENT_NODE) {
-            const struct html_elem *e = html_elem_lookup((const char *)n->name);
+            const struct html_elem *e = elem_of(&cache, n->name);
             if (e->kind != HK_SKIP && e->kind != HK_EMBED && !html_is_hidden(n)) {
                 element_edge(&t, e, 1);
                 if (n->children)
@@ -112,7 +168,7 @@ char *html_text_from_doc(htmlDocPtr doc)
                 n = NULL;
                 break;
             }
-            element_edge(&t, html_elem_lookup((const char *)n->name), 0);
+            element_edge(&t, elem_of(&cache, n->name), 0);
         }
         if (n)
             n = n->next;

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/util.h"
 #include "feeds/html2md.h"
@@ -105,6 +108,11 @@ static inline uint32_t utf8_next(const char *s, size_t n, size_t *len)
     return c;
 }
 
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
 /* Han, kana, Hangul: scripts written without spaces between words (Hangul has spaces,
  * but bigrams serve it as well). */
 static int is_cjk(uint32_t c)
@@ -143,103 +151,182 @@ static int is_word_cp(uint32_t c)
 /* ---- terms --------------------------------------------------------------------------- */
 
 #define N_STOP_WORDS (sizeof stop_words / sizeof *stop_words)
+#define FNV_PRIME 0x100000001b3ULL /* hash64's (FNV-1a), applied a byte at a time below */
 
-/* Every word of every post is looked up: an open-addressing set of the words' hash64
- * (the hash the word's term gets anyway), each slot checked against the word itself,
+/* Every word of every post is looked up: an open-addressing set of the stop words, found
+ * by the words' hash64 (the hash the word's term gets anyway), each slot holding its word
+ * as a number (every stop word is at most 8 bytes long) to compare with in one step,
  * instead of a scan or a binary search of ~250 strings. Built on first use (the daemon is
  * single-threaded). */
 #define STOP_SLOTS 1024 /* a power of two, above twice the number of stop words */
+#define STOP_MAX 8      /* bytes in the longest stop word ("también") */
 
-static const char *stop_set[STOP_SLOTS];
+static uint64_t stop_word64[STOP_SLOTS];
+static unsigned char stop_len[STOP_SLOTS];   /* 0: an empty slot */
 
-static void stop_set_init(void)
+/* word_lower[b]: the byte b lower-cased when it is an ASCII letter or digit, else 0 (the
+ * bytes of multi-byte characters too). */
+static unsigned char word_lower[256];
+
+/* The first n <= 8 bytes of w, whose first 8 bytes are readable, as a number (the bytes
+ * after the n-th count as zero). */
+static uint64_t first8(const char *w, size_t n)
+{
+    uint64_t x;
+    memcpy(&x, w, sizeof x);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return n >= 8 ? x : x & ((1ULL << (8 * n)) - 1);
+}
+
+static void terms_init(void)
 {
     for (size_t i = 0; i < N_STOP_WORDS; i++) {
         const char *w = stop_words[i];
-        size_t k = (size_t)hash64(w, strlen(w)) & (STOP_SLOTS - 1);
-        while (stop_set[k] && strcmp(stop_set[k], w) != 0)
+        size_t n = strlen(w);
+        char pad[8] = {0};
+        if (n > STOP_MAX)
+            abort(); /* the table above outgrew STOP_MAX: raise it */
+        for (size_t j = 0; j < n; j++)
+            pad[j] = w[j];
+        uint64_t x = first8(pad, n);
+        size_t k = (size_t)hash64(w, n) & (STOP_SLOTS - 1);
+        while (stop_len[k] && !(stop_len[k] == n && stop_word64[k] == x))
             k = (k + 1) & (STOP_SLOTS - 1);
-        stop_set[k] = w;
+        stop_word64[k] = x;
+        stop_len[k] = (unsigned char)n;
     }
+    for (unsigned b = 0; b < 128; b++)
+        if (ascii_word(b))
+            word_lower[b] = (unsigned char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
 }
 
-/* Whether the word w[0..n), whose hash64 is h, is a stop word. */
-static int is_stop_word(const char *w, size_t n, uint64_t h)
+/* Whether the word w[0..n), whose hash64 is h, is a stop word. w has 8 readable bytes. */
+static inline int is_stop_word(const char *w, size_t n, uint64_t h)
 {
-    static int ready;
-    if (!ready) {
-        stop_set_init();
-        ready = 1;
-    }
-    for (size_t k = (size_t)h & (STOP_SLOTS - 1); stop_set[k]; k = (k + 1) & (STOP_SLOTS - 1))
-        if (strncmp(stop_set[k], w, n) == 0 && stop_set[k][n] == '\0')
+    if (n > STOP_MAX)
+        return 0;
+    uint64_t x = first8(w, n);
+    for (size_t k = (size_t)h & (STOP_SLOTS - 1); stop_len[k]; k = (k + 1) & (STOP_SLOTS - 1))
+        if (stop_len[k] == n && stop_word64[k] == x)
             return 1;
     return 0;
 }
 
+/* Terms, appended without a check: the caller reserves room for a text's terms first
+ * (terms_room). */
 struct terms {
     uint64_t *v;
     size_t n, cap;
 };
 
-static void terms_add(struct terms *t, uint64_t h)
+/* Room for the terms of n more bytes of text: a term takes at least two bytes (a word of
+ * two or more, or a CJK character of three). */
+static void terms_room(struct terms *t, size_t n)
 {
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 32;
+    size_t need = t->n + n / 2 + 1;
+    if (!t->v || need > t->cap) {
+        t->cap = need > 2 * t->cap ? need : 2 * t->cap;
         t->v = xrealloc(t->v, t->cap * sizeof *t->v);
     }
-    t->v[t->n++] = h;
+}
+
+/* The word w[0..wl), hashed to h, as a term: two bytes or more, not truncated, not a
+ * stop word. */
+static inline void word_term(const char *w, size_t wl, uint64_t h, size_t cap,
+                             struct terms *out)
+{
+    if (wl >= 2 && wl < cap && !is_stop_word(w, wl, h))
+        out->v[out->n++] = h;
 }
 
 /* Content terms of s: lower-cased words of two or more letters that are not stop words,
- * and bigrams (a lone character: unigram) of CJK runs. */
+ * and bigrams (a lone character: unigram) of CJK runs. A word's hash64 is computed as its
+ * bytes are collected, not in a second pass over them. terms_init() must have run, and
+ * terms_room(out, n). */
 static void terms_of(const char *s, size_t n, struct terms *out)
 {
-    char word[64];
+    const unsigned char *u = (const unsigned char *)s;
+    char word[64] = {0};
     size_t wl = 0;
+    uint64_t h = HASH64_INIT;
     uint32_t prev_cjk = 0;
-    for (size_t i = 0; i <= n;) {
-        /* ASCII letters and digits (most of most posts): the same as below, without
-         * decoding */
-        unsigned char b0 = i < n ? (unsigned char)s[i] : 0;
-        if (ascii_word(b0)) {
-            if (wl < sizeof word)
-                word[wl++] = (b0 >= 'A' && b0 <= 'Z') ? (char)(b0 + 32) : (char)b0;
+    for (size_t i = 0; i < n;) {
+        unsigned char b0 = u[i];
+        if (b0 < 0x80) { /* most of most posts: no decoding, no CJK */
+            unsigned char lc = word_lower[b0];
+            if (lc) { /* the whole run of ASCII word characters */
+                do {
+                    if (wl < sizeof word) {
+                        word[wl++] = (char)lc;
+                        h = (h ^ lc) * FNV_PRIME;
+                    }
+                } while (++i < n && (lc = word_lower[u[i]]) != 0);
+                prev_cjk = 0;
+                continue;
+            }
+            if (wl) {
+                word_term(word, wl, h, sizeof word, out);
+                wl = 0;
+                h = HASH64_INIT;
+            }
             prev_cjk = 0;
             i++;
             continue;
         }
+        if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
+            /* A two-byte character (accented Latin, Greek, Cyrillic...): what utf8_next,
+             * is_word_cp and is_cjk below decide for it, in short. */
+            uint32_t c = (uint32_t)(b0 & 0x1F) << 6 | (u[i + 1] & 0x3F);
+            if (c > 0xBF && c != 0xD7 && c != 0xF7) {
+                for (size_t j = 0; j < 2 && wl < sizeof word; j++) {
+                    word[wl++] = (char)u[i + j];
+                    h = (h ^ u[i + j]) * FNV_PRIME;
+                }
+            } else if (wl) {
+                word_term(word, wl, h, sizeof word, out);
+                wl = 0;
+                h = HASH64_INIT;
+            }
+            prev_cjk = 0;
+            i += 2;
+            continue;
+        }
+        /* (a malformed sequence may decode to an ASCII code point: as it always did) */
         size_t k = 1;
-        uint32_t c = i < n ? utf8_next(s + i, n - i, &k) : 0;
-        if (i < n && is_word_cp(c)) {
+        uint32_t c = utf8_next(s + i, n - i, &k);
+        if (is_word_cp(c)) {
             for (size_t j = 0; j < k && wl < sizeof word; j++) {
-                char b = s[i + j];
-                word[wl++] = (b >= 'A' && b <= 'Z') ? (char)(b + 32) : b;
+                unsigned char b = u[i + j];
+                if (b >= 'A' && b <= 'Z')
+                    b += 32;
+                word[wl++] = (char)b;
+                h = (h ^ b) * FNV_PRIME;
             }
         } else if (wl) {
-            if (wl >= 2 && wl < sizeof word) {
-                uint64_t h = hash64(word, wl);
-                if (!is_stop_word(word, wl, h))
-                    terms_add(out, h);
-            }
+            word_term(word, wl, h, sizeof word, out);
             wl = 0;
+            h = HASH64_INIT;
         }
-        if (i < n && is_cjk(c)) {
+        if (is_cjk(c)) {
             uint32_t next = 0;
             size_t nk = 0;
             if (i + k < n)
                 next = utf8_next(s + i + k, n - i - k, &nk);
             if (is_cjk(next)) {
                 uint32_t pair[2] = {c, next};
-                terms_add(out, hash64(pair, sizeof pair));
+                out->v[out->n++] = hash64(pair, sizeof pair);
             } else if (!prev_cjk) {
-                terms_add(out, hash64(&c, sizeof c));
+                out->v[out->n++] = hash64(&c, sizeof c);
             }
             prev_cjk = c;
         } else
             prev_cjk = 0;
         i += k;
     }
+    if (wl)
+        word_term(word, wl, h, sizeof word, out);
 }
 
 /* Term -> count across the post: open addressing on the 64-bit hashes. */
@@ -290,6 +377,37 @@ struct sentence {
     char *md;           /* escaped markdown of the sentence */
 };
 
+#define N_ABBREVIATIONS (sizeof abbreviations / sizeof *abbreviations)
+#define ABBR_MAX 6       /* the longest abbreviation ("approx") */
+#define ABBR_PER_LETTER 12
+
+/* The abbreviations by first letter, so that a word is compared with the few that could
+ * be it, not the whole table. Filled by sentences_init(). */
+static const char *abbr_by_letter[26][ABBR_PER_LETTER];
+
+/* sent_byte[b]: whether sentence_end must look at byte b: a line break, . ! ?, and the
+ * first bytes of the sequences that utf8_next can decode to one of those or to 。！？｡:
+ * 0xE3 and 0xEF for the full stops, and 0xC0, 0xE0, 0xF0, 0xF8, whose sequences are
+ * overlong (any other lead byte decodes to something else, and the other bytes of a
+ * sequence are never one of these). Every other byte just continues the sentence. */
+static unsigned char sent_byte[256];
+
+static void sentences_init(void)
+{
+    for (size_t i = 0; i < N_ABBREVIATIONS; i++) {
+        const char *ab = abbreviations[i];
+        size_t l = (size_t)(ab[0] - 'a'), j = 0;
+        while (abbr_by_letter[l][j])
+            j++;
+        if (j + 1 >= ABBR_PER_LETTER || strlen(ab) > ABBR_MAX)
+            abort(); /* the table above outgrew these limits: raise them */
+        abbr_by_letter[l][j] = ab;
+    }
+    sent_byte['\n'] = sent_byte['.'] = sent_byte['!'] = sent_byte['?'] = 1;
+    sent_byte[0xC0] = sent_byte[0xE0] = sent_byte[0xE3] = sent_byte[0xEF] = 1;
+    sent_byte[0xF0] = sent_byte[0xF8] = 1;
+}
+
 static int is_abbreviation(const char *text, size_t dot)
 {
     size_t a = dot;
@@ -301,12 +419,23 @@ static int is_abbreviation(const char *text, size_t dot)
         return 0;
     if (n == 1 && text[a] >= 'A' && text[a] <= 'Z') /* an initial: "J. R. R. Tolkien" */
         return 1;
-    char first = text[a] >= 'A' && text[a] <= 'Z' ? (char)(text[a] + 32) : text[a];
-    for (size_t i = 0; i < sizeof abbreviations / sizeof *abbreviations; i++)
-        if (abbreviations[i][0] == first && strlen(abbreviations[i]) == n &&
-            strncasecmp(text + a, abbreviations[i], n) == 0)
+    if (n > ABBR_MAX)
+        return 0;
+    char w[ABBR_MAX] = {0};
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)ascii_lower((unsigned char)text[a + i]);
+    if (w[0] < 'a' || w[0] > 'z') /* every abbreviation starts with a letter */
+        return 0;
+    for (const char *const *ab = abbr_by_letter[w[0] - 'a']; *ab; ab++)
+        if (strncmp(*ab, w, n) == 0 && (*ab)[n] == '\0')
             return 1;
     return 0;
+}
+
+static int is_closer(uint32_t c)
+{
+    return c == '"' || c == '\'' || c == ')' || c == ']' || c == 0x201D || c == 0x2019 ||
+           c == 0x300D || c == 0x300F || c == 0xFF09 || c == 0x3011 || c == 0x00BB;
 }
 
 /* Closing quotes and brackets that stay with the sentence they end. */
@@ -314,24 +443,57 @@ static size_t closers_len(const char *s, size_t n)
 {
     size_t i = 0;
     for (;;) {
-        size_t k;
         if (i >= n)
             return i;
-        uint32_t c = utf8_next(s + i, n - i, &k);
-        if (c == '"' || c == '\'' || c == ')' || c == ']' || c == 0x201D || c == 0x2019 ||
-            c == 0x300D || c == 0x300F || c == 0xFF09 || c == 0x3011 || c == 0x00BB)
+        size_t k = 1;
+        uint32_t c = (unsigned char)s[i];
+        if (c >= 0x80)
+            c = utf8_next(s + i, n - i, &k);
+        if (is_closer(c))
             i += k;
         else
             return i;
     }
 }
 
+/* The first byte at or after i that sentence_end() must look at (sent_byte), or n. */
+static size_t next_sent_byte(const unsigned char *u, size_t n, size_t i)
+{
+#ifdef __SSE2__
+    /* x86-64 always has SSE2: sixteen bytes per step, compared with each byte that
+     * sent_byte marks */
+    static const unsigned char marked[] = {'\n', '.', '!', '?', 0xC0,
+                                           0xE0, 0xE3, 0xEF, 0xF0, 0xF8};
+    __m128i m[sizeof marked];
+    for (size_t j = 0; j < sizeof marked; j++)
+        m[j] = _mm_set1_epi8((char)marked[j]);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(u + i)), t = _mm_cmpeq_epi8(v, m[0]);
+        for (size_t j = 1; j < sizeof marked; j++)
+            t = _mm_or_si128(t, _mm_cmpeq_epi8(v, m[j]));
+        unsigned bits = (unsigned)_mm_movemask_epi8(t);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    while (i < n && !sent_byte[u[i]])
+        i++;
+    return i;
+}
+
 /* Byte offset just past the end of the sentence that starts at i. */
 static size_t sentence_end(const char *t, size_t n, size_t i)
 {
+    const unsigned char *u = (const unsigned char *)t;
     while (i < n) {
-        size_t k;
-        uint32_t c = utf8_next(t + i, n - i, &k);
+        if (!sent_byte[u[i]]) { /* nearly every byte: skip to the next one that counts */
+            i = next_sent_byte(u, n, i);
+            continue;
+        }
+        size_t k = 1;
+        uint32_t c = u[i];
+        if (c >= 0x80)
+            c = utf8_next(t + i, n - i, &k);
         if (c == '\n')
             return i;
         /* 。！？ and the half-width ｡ end a sentence with no space after them. */
@@ -373,8 +535,21 @@ static int is_space_byte(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* The lookup tables of terms_of() and sentence_end(), filled on first use (the daemon
+ * is single-threaded). */
+static void tables_init(void)
+{
+    static int ready;
+    if (!ready) {
+        terms_init();
+        sentences_init();
+        ready = 1;
+    }
+}
+
 static size_t split_sentences(const char *t, size_t n, struct sentence **out)
 {
+    tables_init();
     size_t cap = 16, count = 0;
     struct sentence *v = xmalloc(cap * sizeof *v);
     size_t i = 0;
@@ -414,11 +589,6 @@ size_t summarize_sentences(const char *text, size_t *starts, size_t *ends, size_
     }
     free(v);
     return count;
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* Whether s[0..n), lower-cased (ASCII letters only), starts with the lower-case pat. */
@@ -514,7 +684,21 @@ static int is_boilerplate(const char *s, size_t n)
 /* Sentence text with white space collapsed, escaped as markdown. */
 static char *sentence_md(const char *s, size_t n)
 {
-    char *plain = str_squash_ws(xstrndup(s, n));
+    /* str_squash_ws(xstrndup(s, n)) in one pass: is_space_byte() is isspace() of the C
+     * locale, the daemon's */
+    char *plain = xmalloc(n + 1), *w = plain;
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_space_byte(s[i])) {
+            space = 1;
+            continue;
+        }
+        if (space && w != plain)
+            *w++ = ' ';
+        space = 0;
+        *w++ = s[i];
+    }
+    *w = '\0';
     struct buf b = {0};
     md_escape_text(&b, plain);
     free(plain);
@@ -523,12 +707,28 @@ static char *sentence_md(const char *s, size_t n)
 
 /* ---- scoring and choice ------------------------------------------------------------------ */
 
+/* log(1 + count) for the counts most terms have, each computed once with the same call
+ * as for any other count (so the very same double). */
+#define LOG_CACHE 256
+static double log_count(unsigned count)
+{
+    static double cache[LOG_CACHE]; /* 0: not yet (log(1 + count) > 0 for count >= 1) */
+    if (count >= LOG_CACHE)
+        return log(1.0 + count);
+    if (cache[count] == 0)
+        cache[count] = log(1.0 + count);
+    return cache[count];
+}
+
+/* Scores every sentence (boilerplate is classified later, only where the choice needs
+ * it). */
 static void score_sentences(const char *text, struct sentence *v, size_t count)
 {
     struct terms all = {0};
     size_t *first = xmalloc((count + 1) * sizeof *first);
     for (size_t i = 0; i < count; i++) {
         first[i] = all.n;
+        terms_room(&all, v[i].end - v[i].start);
         terms_of(text + v[i].start, v[i].end - v[i].start, &all);
     }
     first[count] = all.n;
@@ -545,16 +745,13 @@ static void score_sentences(const char *text, struct sentence *v, size_t count)
     }
     for (size_t i = 0; i < count; i++) {
         size_t nt = first[i + 1] - first[i];
-        uint64_t *ts = all.v ? all.v + first[i] : NULL;
-        uint64_t *u = xmalloc((nt + 1) * sizeof *u);
-        if (nt)
-            memcpy(u, ts, nt * sizeof *u);
+        /* the counts are taken: each sentence's terms are sorted where they are */
+        uint64_t *u = all.v + first[i];
         sort_u64(u, nt);
         double sum = 0;
         for (size_t j = 0; j < nt; j++)
             if (j == 0 || u[j] != u[j - 1])
-                sum += log(1.0 + *freq_slot(&f, u[j]));
-        free(u);
+                sum += log_count(*freq_slot(&f, u[j]));
         /* Normalised by length so that long sentences do not win on size alone. */
         double s = nt ? sum / sqrt((double)nt) : 0;
         if (nt < 3) /* headings, "Hi!", captions */
@@ -562,7 +759,6 @@ static void score_sentences(const char *text, struct sentence *v, size_t count)
         if (i == 0) /* the lede usually states the topic */
             s *= 1.15;
         v[i].score = s;
-        v[i].excluded = is_boilerplate(text + v[i].start, v[i].end - v[i].start);
     }
     free(first);
     free(all.v);
@@ -570,14 +766,64 @@ static void score_sentences(const char *text, struct sentence *v, size_t count)
     free(f.count);
 }
 
-/* By score, then document order: ties never depend on qsort's whims. */
-static int cmp_rank(const void *a, const void *b, void *ctx)
+/* Whether sentence x ranks before sentence y: by score, then document order (the order is
+ * total: ties never depend on the sort). */
+static int ranks_before(const struct sentence *v, size_t x, size_t y)
 {
-    const struct sentence *v = ctx;
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
     if (v[x].score != v[y].score)
-        return v[x].score > v[y].score ? -1 : 1;
-    return x < y ? -1 : x > y;
+        return v[x].score > v[y].score;
+    return x < y;
+}
+
+/* The sentences in rank order, produced as far as they are asked for: a binary heap,
+ * popped into order[]. The choice usually stops after the first few, so most of the
+ * post is never sorted. */
+struct ranking {
+    const struct sentence *v;
+    size_t *heap, nheap;
+    size_t *order, norder;
+};
+
+static void heap_down(struct ranking *k, size_t i)
+{
+    size_t *h = k->heap;
+    for (;;) {
+        size_t l = 2 * i + 1, top = i;
+        if (l < k->nheap && ranks_before(k->v, h[l], h[top]))
+            top = l;
+        if (l + 1 < k->nheap && ranks_before(k->v, h[l + 1], h[top]))
+            top = l + 1;
+        if (top == i)
+            return;
+        size_t x = h[i];
+        h[i] = h[top];
+        h[top] = x;
+        i = top;
+    }
+}
+
+static void ranking_init(struct ranking *k, const struct sentence *v, size_t count)
+{
+    k->v = v;
+    k->heap = xmalloc(count * sizeof *k->heap);
+    k->order = xmalloc(count * sizeof *k->order);
+    k->nheap = count;
+    k->norder = 0;
+    for (size_t i = 0; i < count; i++)
+        k->heap[i] = i;
+    for (size_t i = count / 2; i-- > 0;)
+        heap_down(k, i);
+}
+
+/* The index of the sentence of rank r (r < count). */
+static size_t ranking_at(struct ranking *k, size_t r)
+{
+    while (k->norder <= r) {
+        k->order[k->norder++] = k->heap[0];
+        k->heap[0] = k->heap[--k->nheap];
+        heap_down(k, 0);
+    }
+    return k->order[r];
 }
 
 static uint32_t last_cp(const char *s)
@@ -665,38 +911,44 @@ char *summarize_extractive(const char *text, const struct summarize_opts *opts)
     }
     score_sentences(text, v, count);
 
-    size_t *rank = xmalloc(count * sizeof *rank);
-    size_t nrank = 0;
-    for (size_t i = 0; i < count; i++)
-        if (!v[i].excluded)
-            rank[nrank++] = i;
-    /* Only page chrome left (a reddit link post): it is the post's text after all. */
-    if (nrank == 0)
-        for (size_t i = 0; i < count; i++)
-            if (v[i].excluded == 1)
-                rank[nrank++] = i;
-    qsort_r(rank, nrank, sizeof *rank, cmp_rank, v);
+    /* Every sentence by rank; boilerplate (excluded) is classified in that order, only as
+     * far as the choice goes: the first sentences that are not boilerplate are usually
+     * enough. The non-excluded ones come in the same order as if they had been ranked on
+     * their own (the order is total). */
+    struct ranking rank;
+    ranking_init(&rank, v, count);
 
     /* Greedy by rank: take a sentence when it still fits the budget (its escaped bytes and
-     * a separator), skip it otherwise and try the next. */
+     * a separator), skip it otherwise and try the next. The first pass takes the post's
+     * own sentences; when there is none (which the pass has then classified all of), page
+     * chrome is the post's text after all (a reddit link post). */
     char *chosen = xcalloc(count, 1);
-    size_t used = 0;
+    size_t used = 0, best = SIZE_MAX; /* best: the top-ranked candidate */
     int picked = 0;
-    for (size_t r = 0; r < nrank && picked < max_sent; r++) {
-        struct sentence *s = &v[rank[r]];
-        s->md = sentence_md(text + s->start, s->end - s->start);
-        size_t need = strlen(s->md) + (picked ? 1 : 0);
-        if (!*s->md || used + need > budget)
-            continue;
-        chosen[rank[r]] = 1;
-        used += need;
-        picked++;
+    for (int pass = 0; pass < 2 && best == SIZE_MAX; pass++) {
+        for (size_t r = 0; r < count && picked < max_sent; r++) {
+            size_t i = ranking_at(&rank, r);
+            struct sentence *s = &v[i];
+            if (pass == 0)
+                s->excluded = is_boilerplate(text + s->start, s->end - s->start);
+            if (s->excluded != pass)
+                continue;
+            if (best == SIZE_MAX)
+                best = i;
+            s->md = sentence_md(text + s->start, s->end - s->start);
+            size_t need = strlen(s->md) + (picked ? 1 : 0);
+            if (!*s->md || used + need > budget)
+                continue;
+            chosen[i] = 1;
+            used += need;
+            picked++;
+        }
     }
 
     struct buf out = {0};
     buf_puts(&out, "");
-    if (!picked && nrank) { /* even the best sentence is too long: cut it */
-        struct sentence *s = &v[rank[0]];
+    if (!picked && best != SIZE_MAX) { /* even the best sentence is too long: cut it */
+        struct sentence *s = &v[best];
         char *cut = cut_sentence(text + s->start, s->end - s->start, budget);
         buf_puts(&out, cut);
         free(cut);
@@ -713,7 +965,8 @@ char *summarize_extractive(const char *text, const struct summarize_opts *opts)
     for (size_t i = 0; i < count; i++)
         free(v[i].md);
     free(v);
-    free(rank);
+    free(rank.heap);
+    free(rank.order);
     free(chosen);
     return buf_steal(&out);
 }
