@@ -336,12 +336,17 @@ struct freq {
     size_t cap;
 };
 
+/* The count of h; a new key's count starts at 0 here, so only the keys are cleared
+ * beforehand. */
 static unsigned *freq_slot(struct freq *f, uint64_t h)
 {
     size_t i = (size_t)h & (f->cap - 1);
     while (f->key[i] && f->key[i] != h)
         i = (i + 1) & (f->cap - 1);
-    f->key[i] = h ? h : 1;
+    if (!f->key[i]) {
+        f->key[i] = h ? h : 1;
+        f->count[i] = 0;
+    }
     return &f->count[i];
 }
 
@@ -737,7 +742,7 @@ static void score_sentences(const char *text, struct sentence *v, size_t count)
     while (f.cap < 2 * all.n + 2)
         f.cap *= 2;
     f.key = xcalloc(f.cap, sizeof *f.key);
-    f.count = xcalloc(f.cap, sizeof *f.count);
+    f.count = xmalloc(f.cap * sizeof *f.count);
     for (size_t i = 0; i < all.n; i++) {
         if (!all.v[i])
             all.v[i] = 1; /* 0 marks an empty slot */

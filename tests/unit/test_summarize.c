@@ -357,6 +357,59 @@ static void test_testdata_budget(void **state)
     assert_true(entries > 100);
 }
 
+/* Inputs at the edges of the fast paths (overlong and other malformed UTF-8 where a
+ * sentence may or may not end, two-byte characters in words, words too long to be terms,
+ * abbreviations, boilerplate and page chrome decided in rank order): the sentences and the
+ * summary each had before the summarizer was rewritten for speed, pinned. */
+#define LONG_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 69 */
+#define MOSKVA "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"
+#define REKA "\xD1\x80\xD0\xB5\xD0\xBA\xD0\xB0"
+static const struct pinned {
+    const char *text;
+    size_t n, starts[8], ends[8];
+    int sentences;
+    size_t chars;
+    const char *summary;
+} pinned[] = {
+    {"Overlong\xC0\xAE stop. A C0 AE is no dot \xC0\xAE and \xE0\x80\xAE nor this"
+     "\xF0\x80\x80\xAE end.\xF0\x83\x80\x82Next one\xF8\x80\x80\x8Aline",
+     5, {0, 17, 67, 75, 76}, {16, 67, 75, 76, 83}, 2, 600,
+     "Overlong\xC0\xAE stop. A C0 AE is no dot \xC0\xAE and \xE0\x80\xAE nor this"
+     "\xF0\x80\x80\xAE end.\xF0\x83\x80\x82"},
+    {"Share this: Twitter. Leave a comment below. 12 comments.",
+     3, {0, 21, 44}, {20, 43, 56}, 2, 600, "Share this: Twitter. Leave a comment below."},
+    {"Read more about it. Continue reading the post. Subscribe now.",
+     3, {0, 20, 47}, {19, 46, 61}, 2, 600, "Subscribe now."},
+    {"Stra\xC3\x9F" "e und Stra\xC3\x9F" "e. " MOSKVA " " MOSKVA " " REKA ". A \xC3\x97 b "
+     "\xC3\x97 c \xC3\xB7 d. Noise words here.",
+     4, {0, 21, 57, 75}, {20, 56, 74, 92}, 2, 600,
+     MOSKVA " " MOSKVA " " REKA ". Noise words here."},
+    {LONG_A " zz " LONG_A " zz. bb cc dd bb. Other cc dd stuff.",
+     2, {0, 160}, {159, 178}, 1, 600, LONG_A " zz " LONG_A " zz. bb cc dd bb."},
+    {"Dr. Who and Mr. Smith met the Approx. crowd at St. Paul's. Then e.g. they left. Zzz. "
+     "MR. Big arrived.",
+     4, {0, 59, 80, 85}, {58, 79, 84, 101}, 3, 80,
+     "Dr. Who and Mr. Smith met the Approx. crowd at St. Paul's. Zzz. MR. Big arrived."},
+};
+
+static void test_pinned(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof pinned / sizeof *pinned; c++) {
+        const struct pinned *p = &pinned[c];
+        size_t st[8], en[8];
+        size_t n = summarize_sentences(p->text, st, en, 8);
+        assert_int_equal(n, p->n);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(st[i], p->starts[i]);
+            assert_int_equal(en[i], p->ends[i]);
+        }
+        char *s = summ(p->text, p->sentences, p->chars);
+        assert_string_equal(s, p->summary);
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_japanese),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_testdata_budget),
+        cmocka_unit_test(test_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
