@@ -150,6 +150,10 @@ htmlDocPtr html_parse(const char *html, size_t len)
 
 /* ---- inline run ----------------------------------------------------------------- */
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static char last_char(const struct buf *b)
 {
     return b->len ? b->data[b->len - 1] : '\0';
@@ -260,56 +264,179 @@ void md_syntax(struct md *w, const char *s, size_t n)
     buf_putc(&w->inl, MD_SYNTAX);
 }
 
-/* C0 controls other than white space render as nothing in browsers, and three of them
- * are the writer's own sentinels. */
-static int is_control(char c)
+/* What md_text does with a byte of a text node: TX_COPY copies it; TX_ESCAPE escapes it
+ * (it opens or closes inline syntax wherever it stands: md_escape.c); TX_MAYBE escapes it
+ * where md_escape_at says so ('&', ':', '.'); TX_SPACE is white space as a browser renders
+ * it (CSS Text 3, white-space: normal), runs of which collapse to one space; TX_C2 may
+ * begin U+00A0, folded too (feeds use &nbsp; as padding, and a paragraph of only &nbsp;
+ * should vanish); TX_DROP: C0 controls other than white space, and DEL, which render as
+ * nothing in browsers (three of them are the writer's own sentinels); TX_END: the NUL.
+ * A word (what lies between white space and control characters) is escaped as
+ * md_escape_inline would escape it alone. */
+enum { TX_COPY, TX_ESCAPE, TX_MAYBE, TX_SPACE, TX_C2, TX_DROP, TX_END };
+static const unsigned char text_class[256] = {
+    [0x00] = TX_END,
+    [0x01] = TX_DROP, [0x02] = TX_DROP, [0x03] = TX_DROP, [0x04] = TX_DROP,
+    [0x05] = TX_DROP, [0x06] = TX_DROP, [0x07] = TX_DROP, [0x08] = TX_DROP,
+    ['\t'] = TX_SPACE, ['\n'] = TX_SPACE, [0x0B] = TX_DROP, ['\f'] = TX_SPACE,
+    ['\r'] = TX_SPACE, [0x0E] = TX_DROP, [0x0F] = TX_DROP, [0x10] = TX_DROP,
+    [0x11] = TX_DROP, [0x12] = TX_DROP, [0x13] = TX_DROP, [0x14] = TX_DROP,
+    [0x15] = TX_DROP, [0x16] = TX_DROP, [0x17] = TX_DROP, [0x18] = TX_DROP,
+    [0x19] = TX_DROP, [0x1A] = TX_DROP, [0x1B] = TX_DROP, [0x1C] = TX_DROP,
+    [0x1D] = TX_DROP, [0x1E] = TX_DROP, [0x1F] = TX_DROP, [' '] = TX_SPACE,
+    ['\\'] = TX_ESCAPE, ['`'] = TX_ESCAPE, ['*'] = TX_ESCAPE, ['_'] = TX_ESCAPE,
+    ['['] = TX_ESCAPE, [']'] = TX_ESCAPE, ['<'] = TX_ESCAPE, ['|'] = TX_ESCAPE,
+    ['~'] = TX_ESCAPE, ['&'] = TX_MAYBE, [':'] = TX_MAYBE, ['.'] = TX_MAYBE,
+    [0x7F] = TX_DROP, [0xC2] = TX_C2,
+};
+
+/* Raw text (inside <pre>): every byte but the control characters. */
+static void text_raw(struct md *w, const unsigned char *p, size_t n)
 {
-    unsigned char u = (unsigned char)c;
-    return (u >= 0x01 && u <= 0x08) || u == 0x0B || (u >= 0x0E && u <= 0x1F) || u == 0x7F;
+    buf_grow(&w->inl, n);
+    char *o = w->inl.data + w->inl.len;
+    for (; *p; p++)
+        if (text_class[*p] != TX_DROP)
+            *o++ = (char)*p;
+    *o = '\0';
+    w->inl.len = (size_t)(o - w->inl.data);
 }
 
-/* White space as a browser renders it (CSS Text 3, white-space: normal): runs of ASCII
- * white space collapse to one space. U+00A0 is folded too: feeds use &nbsp; as padding,
- * and a paragraph of only &nbsp; should vanish. */
-static size_t ws_len(const char *s)
+/* Where the word that holds p starts, as far back as md_escape_at looks ("https" before
+ * a ':', a character before "www."): at most five bytes. A word ends at white space
+ * (U+00A0 too) and at a control character. */
+static const unsigned char *word_start(const unsigned char *s, const unsigned char *p)
 {
-    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
-        return 1;
-    if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
-        return 2;
-    return 0;
+    const unsigned char *q = p;
+    while (q > s && p - q < 5) {
+        unsigned char c = q[-1];
+        if (text_class[c] == TX_SPACE || text_class[c] == TX_DROP ||
+            (c == 0xA0 && q - 1 > s && q[-2] == 0xC2))
+            break;
+        q--;
+    }
+    return q;
 }
 
+#ifdef __SSE2__
+/* Bytes of v in [lo, hi], as a vector mask (a signed compare after a shift by lo). */
+static __m128i in_range(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i t = _mm_sub_epi8(v, _mm_set1_epi8((char)(unsigned char)(lo + 0x80)));
+    return _mm_cmplt_epi8(t, _mm_set1_epi8((char)(unsigned char)(0x80 + hi - lo + 1)));
+}
+
+/* A mask of the sixteen bytes at p that md_text does not simply copy: every byte whose
+ * class is not TX_COPY (and '^' and '}'), and a space that follows a space, or, for the
+ * first byte, follows what the run ends with (prev_space: nothing, a space or a line
+ * break). Other spaces are copied as md_space() would put them. */
+static unsigned text_look(const unsigned char *p, int code, int prev_space)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
+                             _mm_or_si128(in_range(v, 0x7C, 0x7F), /* | } ~ DEL */
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2))));
+    if (!code) {
+        __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+        e = _mm_or_si128(e, in_range(v, 0x5B, 0x60)); /* [ \ ] ^ _ ` */
+        m = _mm_or_si128(m, e);
+    }
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    return (unsigned)_mm_movemask_epi8(m) | (sp & ((sp << 1) | (unsigned)prev_space));
+}
+#endif
+
+/* One pass over the node's text, written straight into the run: white space collapsed,
+ * control characters dropped, every word escaped (code: as it is). */
 void md_text(struct md *w, const char *s)
 {
     if (!s)
         return;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
     if (w->raw) {
-        for (; *s; s++)
-            if (!is_control(*s))
-                buf_putc(&w->inl, *s);
+        text_raw(w, p, n);
         return;
     }
-    while (*s) {
-        if (is_control(*s)) {
-            s++;
-            continue;
+    /* At most a backslash per byte, or a space for white space. */
+    buf_grow(&w->inl, 2 * n);
+    char *const data = w->inl.data;
+    char *o = data + w->inl.len;
+    const unsigned char *const start = p, *const end = p + n;
+    const int code = w->code;
+    for (;;) {
+#ifdef __SSE2__
+        /* Sixteen bytes at a time are copied, and kept up to the first that is not
+         * simply copied (the output has room: it grows by at most twice what is read). */
+        while (end - p >= 16) {
+            unsigned m = text_look(p, code, o == data || o[-1] == ' ' || o[-1] == '\n');
+            memcpy(o, p, 16);
+            if (!m) {
+                o += 16;
+                p += 16;
+                continue;
+            }
+            unsigned k = (unsigned)__builtin_ctz(m);
+            o += k;
+            p += k;
+            break;
         }
-        size_t k = ws_len(s);
-        if (k) {
-            while ((k = ws_len(s)) != 0)
-                s += k;
-            md_space(w);
+#endif
+        unsigned char c = *p;
+        switch (text_class[c]) {
+        case TX_COPY:
+            do
+                *o++ = (char)*p++;
+            while (text_class[*p] == TX_COPY);
             continue;
+        case TX_ESCAPE:
+            if (!code)
+                *o++ = '\\';
+            *o++ = (char)c;
+            p++;
+            continue;
+        case TX_MAYBE:
+            if (!code) {
+                const unsigned char *word = word_start(start, p);
+                if (md_escape_at((const char *)word, (size_t)(end - word), (size_t)(p - word)))
+                    *o++ = '\\';
+            }
+            *o++ = (char)c;
+            p++;
+            continue;
+        case TX_C2:
+            if (p[1] != 0xA0) {
+                *o++ = (char)c;
+                p++;
+                continue;
+            }
+            /* fall through */
+        case TX_SPACE:
+            for (;;) {
+                if (text_class[*p] == TX_SPACE)
+                    p++;
+                else if (p[0] == 0xC2 && p[1] == 0xA0)
+                    p += 2;
+                else
+                    break;
+            }
+            if (o > data && o[-1] != ' ' && o[-1] != '\n') /* md_space */
+                *o++ = ' ';
+            continue;
+        case TX_DROP:
+            p++;
+            continue;
+        default: /* TX_END */
+            break;
         }
-        const char *word = s;
-        while (*s && !ws_len(s) && !is_control(*s))
-            s++;
-        if (w->code)
-            buf_append(&w->inl, word, (size_t)(s - word));
-        else
-            md_escape_inline(&w->inl, word, (size_t)(s - word));
+        break;
     }
+    *o = '\0';
+    w->inl.len = (size_t)(o - data);
 }
 
 void md_hard_break(struct md *w)
@@ -349,6 +476,43 @@ char *md_take(struct md *w, size_t mark, int *lead, int *trail)
     return r;
 }
 
+int md_wrap_begin(struct md *w, size_t mark, const char *before, size_t nb, int *lead,
+                  int *trail)
+{
+    *lead = *trail = 0;
+    if (!w->inl.data) /* an empty run */
+        return 0;
+    if (mark > w->inl.len)
+        mark = w->inl.len;
+    const char *s = w->inl.data + mark;
+    size_t n = w->inl.len - mark;
+    size_t a = 0, z = n;
+    while (a < z && (s[a] == ' ' || s[a] == '\n'))
+        a++;
+    while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\n'))
+        z--;
+    *lead = a > 0;
+    *trail = z < n;
+    if (a == z) {
+        w->inl.len = mark;
+        w->inl.data[mark] = '\0';
+        return 0;
+    }
+    /* md_space() once the content is out of the run, then before, then the content */
+    int sp = *lead && mark && s[-1] != ' ' && s[-1] != '\n';
+    size_t len = z - a, at = mark + (size_t)sp + nb;
+    if (at + len > w->inl.len)
+        buf_grow(&w->inl, at + len - w->inl.len);
+    char *d = w->inl.data;
+    memmove(d + at, d + mark + a, len);
+    if (sp)
+        d[mark] = ' ';
+    memcpy(d + mark + sp, before, nb);
+    w->inl.len = at + len;
+    d[w->inl.len] = '\0';
+    return 1;
+}
+
 /* ---- lines and containers ------------------------------------------------------- */
 
 static void put_prefix(struct md *w, int depth, int blank)
@@ -357,37 +521,56 @@ static void put_prefix(struct md *w, int depth, int blank)
     for (int i = 0; i < depth; i++) {
         struct md_container *c = &w->ctr[i];
         if (c->kind == 'q')
-            buf_puts(&w->out, "> ");
+            buf_append(&w->out, "> ", 2);
         else if (!blank && c->pending) {
-            buf_puts(&w->out, c->marker);
+            buf_append(&w->out, c->marker, c->width);
             c->pending = 0;
-        } else
-            buf_printf(&w->out, "%*s", (int)c->width, "");
+        } else {
+            buf_grow(&w->out, c->width);
+            memset(w->out.data + w->out.len, ' ', c->width);
+            w->out.len += c->width;
+            w->out.data[w->out.len] = '\0';
+        }
     }
     if (blank) /* a blank line keeps its quote markers but no trailing spaces */
         while (w->out.len > start && w->out.data[w->out.len - 1] == ' ')
             w->out.data[--w->out.len] = '\0';
 }
 
-void md_emit_line(struct md *w, const char *s, size_t n)
+/* What comes before a line of n bytes: the blank line owed, the container prefix. 0 when
+ * the line must not be written: the output stays bounded by the input size. */
+static int line_begin(struct md *w, size_t n)
 {
     if (w->out.len + n + 4 * MD_MAX_CONTAINERS > w->limit)
-        return; /* output stays bounded by the input size */
+        return 0;
     if (w->need_blank && w->out.len) {
         put_prefix(w, w->blank_depth, 1);
         buf_putc(&w->out, '\n');
     }
     w->need_blank = 0;
     put_prefix(w, w->nctr, 0);
-    size_t from = w->out.len;
-    buf_append(&w->out, s, n);
-    /* A CR ends a line for a markdown reader too (CommonMark 2.1), and the line after it
-     * would lack this one's container prefix ("> ", list indentation): what follows
-     * would leave its block quote or code block. Every line handed out is one line. */
-    for (char *cr = memchr(w->out.data + from, '\r', n); cr;
+    return 1;
+}
+
+/* Ends the line whose text starts at out[from]. A CR ends a line for a markdown reader
+ * too (CommonMark 2.1), and the line after it would lack this one's container prefix
+ * ("> ", list indentation): what follows would leave its block quote or code block.
+ * Every line handed out is one line. */
+static void line_end(struct md *w, size_t from)
+{
+    for (char *cr = memchr(w->out.data + from, '\r', w->out.len - from); cr;
          cr = memchr(cr + 1, '\r', (size_t)(w->out.data + w->out.len - cr - 1)))
         *cr = ' ';
     buf_putc(&w->out, '\n');
+}
+
+void md_emit_line(struct md *w, const char *s, size_t n)
+{
+    if (!line_begin(w, n))
+        return;
+    size_t from = w->out.len;
+    buf_append(&w->out, s, n);
+    line_end(w, from);
 }
 
 void md_set_blank(struct md *w)
@@ -402,8 +585,10 @@ int md_push_container(struct md *w, char kind, const char *marker)
         return 0;
     struct md_container *c = &w->ctr[w->nctr++];
     c->kind = kind;
-    snprintf(c->marker, sizeof c->marker, "%s", marker);
-    c->width = (unsigned char)strlen(c->marker);
+    size_t len = strnlen(marker, sizeof c->marker - 1);
+    memcpy(c->marker, marker, len);
+    c->marker[len] = '\0';
+    c->width = (unsigned char)len;
     c->pending = kind == 'l';
     return 1;
 }
@@ -417,36 +602,50 @@ void md_pop_container(struct md *w)
         w->blank_depth = w->nctr;
 }
 
-/* One line of paragraph text: escaped so it cannot open a block, then emitted. */
+/* One line of paragraph text: escaped so it cannot open a block, then emitted (written
+ * straight into the output, as md_emit_line would write the escaped line). */
 static void emit_text_line(struct md *w, const char *s, size_t n, int hard_break)
 {
-    struct buf line = {0};
     long at = md_line_start_escape(s, n);
+    /* CommonMark 6.7: a backslash at the end of a line is a hard break */
+    if (!line_begin(w, n + (at >= 0) + (hard_break != 0)))
+        return;
+    size_t from = w->out.len;
+    buf_grow(&w->out, n + 2);
+    char *o = w->out.data + w->out.len;
     if (at >= 0) {
-        buf_append(&line, s, (size_t)at);
-        buf_putc(&line, '\\');
-        buf_append(&line, s + at, n - (size_t)at);
-    } else
-        buf_append(&line, s, n);
-    if (hard_break) /* CommonMark 6.7: a backslash at the end of a line is a hard break */
-        buf_putc(&line, '\\');
-    md_emit_line(w, line.data ? line.data : "", line.len);
-    buf_free(&line);
+        memcpy(o, s, (size_t)at);
+        o += at;
+        *o++ = '\\';
+        memcpy(o, s + at, n - (size_t)at);
+        o += n - (size_t)at;
+    } else {
+        memcpy(o, s, n);
+        o += n;
+    }
+    if (hard_break)
+        *o++ = '\\';
+    *o = '\0';
+    w->out.len = (size_t)(o - w->out.data);
+    line_end(w, from);
 }
 
 void md_flush(struct md *w)
 {
     if (w->raw || w->inline_only || !w->inl.len)
         return;
-    char *run = md_marks_resolve(w->inl.data, w->inl.len);
-    const char *s = run;
-    size_t n = strlen(run);
+    const char *s = w->inl.data;
+    if (memchr(s, MD_MARK_OPEN, w->inl.len) || memchr(s, MD_SYNTAX, w->inl.len)) {
+        w->resolved.len = 0;
+        md_marks_resolve_into(&w->resolved, s, w->inl.len);
+        s = w->resolved.data;
+    }
+    size_t n = strlen(s);
     int emitted = 0, para_break = 0;
     size_t i = 0;
     while (i < n) {
-        size_t e = i;
-        while (e < n && s[e] != '\n')
-            e++;
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - s) : n;
         size_t a = i, z = e;
         while (a < z && s[a] == ' ')
             a++;
@@ -470,7 +669,6 @@ void md_flush(struct md *w)
         }
         i = e + 1;
     }
-    free(run);
     w->inl.len = 0;
     w->inl.data[0] = '\0';
     if (emitted)
@@ -603,6 +801,7 @@ char *md_from_doc(htmlDocPtr doc, size_t len, const char *base_url)
     md_pre_free(&w);
     free(w.frames);
     buf_free(&w.inl);
+    buf_free(&w.resolved);
     return buf_steal(&w.out);
 }
 

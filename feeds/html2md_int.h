@@ -71,6 +71,7 @@ struct md_table {
 struct md {
     struct buf out;    /* finished markdown lines */
     struct buf inl;    /* current inline run; '\n' in it means a hard line break */
+    struct buf resolved; /* md_flush: the run with its markers placed (kept for reuse) */
     const char *base;  /* base URL for relative href/src, may be NULL */
     size_t limit;      /* output cap in bytes (bounded by the input size) */
 
@@ -118,6 +119,12 @@ void md_pop_container(struct md *w);
 /* Takes inl[mark..] out of the run: trimmed copy returned (malloc'd), run cut at mark;
  * *lead / *trail tell whether white space surrounded the content. */
 char *md_take(struct md *w, size_t mark, int *lead, int *trail);
+/* md_take() without the copy, for a renderer that puts the content back between two
+ * tokens: when the trimmed content is not empty, the run becomes what md_space(), then
+ * md_token(before, nb) and md_token(content) would make of it (the caller appends the
+ * token after), and 1 is returned; otherwise the run is cut at mark and 0 returned. */
+int md_wrap_begin(struct md *w, size_t mark, const char *before, size_t nb, int *lead,
+                  int *trail);
 
 /* Sentinels in the inline run, replaced when a paragraph, heading or cell is complete:
  * MD_MARK_OPEN/MD_MARK_CLOSE followed by 's' (strong), 'e' (emphasis) or 'd'
@@ -141,6 +148,15 @@ void md_code_syntax(struct md *w, const char *s, size_t n, int ignore_top);
 /* md_flank.c: the run with real markers placed where CommonMark reads them as meant
  * (section 6.4 flanking rules), sentinels removed. malloc'd. */
 char *md_marks_resolve(const char *s, size_t n);
+/* The same, appended to out. */
+void md_marks_resolve_into(struct buf *out, const char *s, size_t n);
+
+/* md_escape.c: 1 when s[i], an '&', ':' or '.' of the text s[0..n), must be escaped: it
+ * starts an entity reference, or ends "www" or the scheme of a GFM autolink. s is where
+ * the word starts (the checks look back to it, five bytes at most). Forward, a check that
+ * succeeds reads no white space and no control character, so n may run past the end of
+ * the word. */
+int md_escape_at(const char *s, size_t n, size_t i);
 
 /* html2md_render.c */
 const struct html_elem *html_elem_lookup(const char *name);

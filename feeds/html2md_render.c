@@ -78,22 +78,16 @@ static void mark_close(struct md *w, struct md_frame *f)
         return;
     (*marker_depth(w, f->e->arg))--;
     w->inline_only--;
+    /* Sentinels, not markers: which marker, and where, is decided when the whole
+     * paragraph is known (md_flank.c). */
+    char kind = f->e->arg[0] == '*' ? 's' : f->e->arg[0] == '_' ? 'e' : 'd';
+    const char open[2] = {MD_MARK_OPEN, kind}, close[2] = {MD_MARK_CLOSE, kind};
     int lead, trail;
-    char *s = md_take(w, f->mark, &lead, &trail);
-    if (*s) {
-        if (lead)
-            md_space(w);
-        /* Sentinels, not markers: which marker, and where, is decided when the whole
-         * paragraph is known (md_flank.c). */
-        char kind = f->e->arg[0] == '*' ? 's' : f->e->arg[0] == '_' ? 'e' : 'd';
-        const char open[2] = {MD_MARK_OPEN, kind}, close[2] = {MD_MARK_CLOSE, kind};
-        md_token(w, open, 2);
-        md_token(w, s, strlen(s));
+    int content = md_wrap_begin(w, f->mark, open, 2, &lead, &trail);
+    if (content)
         md_token(w, close, 2);
-    }
-    if (trail || (!*s && lead))
+    if (trail || (!content && lead))
         md_space(w);
-    free(s);
 }
 
 static int q_open(struct md *w, struct md_frame *f)
@@ -292,25 +286,18 @@ static void a_close(struct md *w, struct md_frame *f)
         md_code_span(w, w->code_mark, 0);
     w->link--;
     w->inline_only--;
+    /* The link, "[text](url "title")", is one token (md_syntax) */
     int lead, trail;
-    char *s = md_take(w, f->mark, &lead, &trail);
-    if (*s) {
-        if (lead)
-            md_space(w);
-        struct buf t = {0};
-        buf_putc(&t, '[');
-        buf_puts(&t, s);
-        buf_puts(&t, "](");
-        md_put_url(&t, f->url);
+    int content = md_wrap_begin(w, f->mark, (const char[]){MD_SYNTAX, '['}, 2, &lead, &trail);
+    if (content) {
+        buf_append(&w->inl, "](", 2);
+        md_put_url(&w->inl, f->url);
         if (f->title && !str_empty(f->title))
-            md_put_title(&t, f->title);
-        buf_putc(&t, ')');
-        md_syntax(w, t.data, t.len);
-        buf_free(&t);
+            md_put_title(&w->inl, f->title);
+        buf_append(&w->inl, (const char[]){')', MD_SYNTAX}, 2);
     }
-    if (trail || (!*s && lead))
+    if (trail || (!content && lead))
         md_space(w);
-    free(s);
     if (w->code_split)
         w->code_mark = w->inl.len;
 }
@@ -540,7 +527,8 @@ static void li_close(struct md *w, struct md_frame *f)
 #define LIST(n, type) {n, HK_BLOCK, list_open, list_close, type}
 #define PRE(n) {n, HK_PRE, pre_open, pre_close, NULL}
 
-/* Sorted by name (strcmp order): looked up by binary search. */
+/* Sorted by name (strcmp order, which html_elem_table_check checks: no name twice);
+ * looked up by hash (html_elem_lookup). */
 static const struct html_elem elems[] = {
     {"a", HK_INLINE, a_open, a_close, NULL},
     BLOCK("address"),
@@ -646,6 +634,33 @@ static const struct html_elem elems[] = {
     PRE("xmp"),
 };
 
+/* Every element of every post is looked up (the markdown walk and the text walk): by a
+ * hash of the name into an open-addressing table of the entries' indexes, made on first
+ * use from the sorted table itself. */
+#define ELEM_SLOTS 256 /* a power of two, over twice the number of entries */
+_Static_assert(sizeof elems / sizeof *elems < ELEM_SLOTS / 2, "ELEM_SLOTS is too small");
+static unsigned char elem_slot[ELEM_SLOTS]; /* index + 1 into elems; 0: free */
+static int elem_slots_ready;
+
+static unsigned elem_hash(const char *s)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h & (ELEM_SLOTS - 1);
+}
+
+static void elem_slots_init(void)
+{
+    for (size_t i = 0; i < sizeof elems / sizeof *elems; i++) {
+        unsigned h = elem_hash(elems[i].name);
+        while (elem_slot[h] && elem_slot[h] != i + 1) /* a second init changes nothing */
+            h = (h + 1) & (ELEM_SLOTS - 1);
+        elem_slot[h] = (unsigned char)(i + 1);
+    }
+    __atomic_store_n(&elem_slots_ready, 1, __ATOMIC_RELEASE);
+}
+
 int html_elem_table_check(void)
 {
     for (size_t i = 1; i < sizeof elems / sizeof *elems; i++)
@@ -660,16 +675,12 @@ const struct html_elem *html_elem_lookup(const char *name)
 {
     if (!name)
         return &plain_elem;
-    size_t lo = 0, hi = sizeof elems / sizeof *elems;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(name, elems[mid].name);
-        if (c == 0)
-            return &elems[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    if (!__atomic_load_n(&elem_slots_ready, __ATOMIC_ACQUIRE))
+        elem_slots_init();
+    for (unsigned h = elem_hash(name); elem_slot[h]; h = (h + 1) & (ELEM_SLOTS - 1)) {
+        const struct html_elem *e = &elems[elem_slot[h] - 1];
+        if (e->name[0] == name[0] && strcmp(e->name, name) == 0)
+            return e;
     }
     return &plain_elem;
 }

@@ -9,22 +9,36 @@
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/util.h"
+#include "feeds/html2md_int.h"
 
-/* Characters that open or close inline constructs wherever they stand: code spans,
- * emphasis, links and images (`!` is harmless once `[` is escaped), autolinks and raw
- * HTML (`<`), GFM tables and strikethrough, and the backslash itself. Every byte of every
- * post's text is tested: a switch is a bit test where strchr() on a string was a call. */
-static int is_inline_special(char c)
-{
-    switch (c) {
-    case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '|': case '~':
-        return 1;
-    default:
-        return 0;
-    }
-}
+/* What md_escape_inline does with a byte of text (every byte of every post's text goes
+ * through this table):
+ *   ESC_ALWAYS: characters that open or close inline constructs wherever they stand:
+ *     code spans, emphasis, links and images (`!` is harmless once `[` is escaped),
+ *     autolinks and raw HTML (`<`), GFM tables and strikethrough, and the backslash
+ *     itself: escaped;
+ *   ESC_MAYBE: '&', ':' and '.', escaped where they start an entity reference or a GFM
+ *     autolink (md_escape_at);
+ *   ESC_DROP: C0 controls other than white space, and DEL: invisible, and the
+ *     converter's sentinels. */
+enum { ESC_NONE, ESC_ALWAYS, ESC_MAYBE, ESC_DROP };
+static const unsigned char esc_class[256] = {
+    [0x01] = ESC_DROP, [0x02] = ESC_DROP, [0x03] = ESC_DROP, [0x04] = ESC_DROP,
+    [0x05] = ESC_DROP, [0x06] = ESC_DROP, [0x07] = ESC_DROP, [0x08] = ESC_DROP,
+    [0x0B] = ESC_DROP, [0x0E] = ESC_DROP, [0x0F] = ESC_DROP, [0x10] = ESC_DROP,
+    [0x11] = ESC_DROP, [0x12] = ESC_DROP, [0x13] = ESC_DROP, [0x14] = ESC_DROP,
+    [0x15] = ESC_DROP, [0x16] = ESC_DROP, [0x17] = ESC_DROP, [0x18] = ESC_DROP,
+    [0x19] = ESC_DROP, [0x1A] = ESC_DROP, [0x1B] = ESC_DROP, [0x1C] = ESC_DROP,
+    [0x1D] = ESC_DROP, [0x1E] = ESC_DROP, [0x1F] = ESC_DROP, [0x7F] = ESC_DROP,
+    ['\\'] = ESC_ALWAYS, ['`'] = ESC_ALWAYS, ['*'] = ESC_ALWAYS, ['_'] = ESC_ALWAYS,
+    ['['] = ESC_ALWAYS, [']'] = ESC_ALWAYS, ['<'] = ESC_ALWAYS, ['|'] = ESC_ALWAYS,
+    ['~'] = ESC_ALWAYS, ['&'] = ESC_MAYBE, [':'] = ESC_MAYBE, ['.'] = ESC_MAYBE,
+};
 
 /* An entity reference (&amp; &#169; &#x1F600;) would be decoded by a markdown renderer:
  * CommonMark section 2.5. A lone "&" (AT&T) is shown as it is and needs nothing. */
@@ -66,32 +80,71 @@ static int autolink_trigger(const char *s, size_t n, size_t i)
     return 0;
 }
 
-static int is_control(char c)
+int md_escape_at(const char *s, size_t n, size_t i)
 {
-    unsigned char u = (unsigned char)c;
-    return (u >= 0x01 && u <= 0x08) || u == 0x0B || (u >= 0x0E && u <= 0x1F) || u == 0x7F;
+    return s[i] == '&' ? looks_like_entity(s + i, n - i) : autolink_trigger(s, n, i);
 }
+
+#ifdef __SSE2__
+/* Of the sixteen bytes at p, a mask of those esc_class does not simply copy (and of a few
+ * more: '^', '}' and the white space controls). */
+static unsigned esc_look(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    /* [0x00, 0x1F], [0x5B, 0x60] and [0x7C, 0x7F]: signed compares after a shift */
+    __m128i m = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    m = _mm_or_si128(m, _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)(0x5B + 0x80))),
+                                       _mm_set1_epi8((char)(0x80 + 6))));
+    m = _mm_or_si128(m, _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)(0x7C + 0x80))),
+                                       _mm_set1_epi8((char)(0x80 + 4))));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
 
 void md_escape_inline(struct buf *b, const char *s, size_t n)
 {
-    size_t run = 0; /* start of the pending unescaped run: appended in one go */
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (is_control(c)) { /* invisible, and the converter's sentinels */
-            buf_append(b, s + run, i - run);
-            run = i + 1;
-            continue;
+    buf_grow(b, 2 * n); /* at most one backslash per byte */
+    char *o = b->data + b->len;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    for (;;) {
+#ifdef __SSE2__
+        /* Sixteen bytes at a time are copied, and kept up to the first that needs a look
+         * (the buffer has room: the output is at most twice what is read). */
+        while (n - i >= 16) {
+            unsigned m = esc_look(u + i);
+            memcpy(o, u + i, 16);
+            if (!m) {
+                o += 16;
+                i += 16;
+                continue;
+            }
+            unsigned k = (unsigned)__builtin_ctz(m);
+            o += k;
+            i += k;
+            break;
         }
-        int esc = is_inline_special(c) ||
-                  (c == '&' && looks_like_entity(s + i, n - i)) ||
-                  ((c == ':' || c == '.') && autolink_trigger(s, n, i));
-        if (!esc)
-            continue;
-        buf_append(b, s + run, i - run);
-        buf_putc(b, '\\');
-        run = i; /* the special character itself starts the next run */
+#endif
+        if (i >= n)
+            break;
+        unsigned char k = esc_class[u[i]];
+        if (k != ESC_NONE) {
+            if (k == ESC_DROP) {
+                i++;
+                continue;
+            }
+            if (k == ESC_ALWAYS || md_escape_at(s, n, i))
+                *o++ = '\\';
+        }
+        *o++ = (char)u[i++];
     }
-    buf_append(b, s + run, n - run);
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
 }
 
 static int is_blank_or_end(const char *s, size_t n, size_t i)

@@ -22,10 +22,12 @@
  * punctuation to the flanking rules, and a zero-width space would change the text. */
 #include "feeds/html2md_int.h"
 
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { CC_SPACE, CC_PUNCT, CC_WORD };
 
@@ -101,28 +103,57 @@ static int char_class_of(uint32_t c)
 
 /* char_class_of(c), from a table for ASCII (made on first use from char_class_of itself,
  * so the two cannot disagree): every character of a post's text is classified, and most
- * are ASCII. */
+ * are ASCII. Two ranges that hold most non-ASCII text (Latin letters with diacritics, the
+ * CJK ideographs and kana) are words without a search: neither table has an entry in
+ * them (U+00C0-U+037D, U+3100-U+FE0F). */
+static unsigned char ascii_class[128];
+/* What the scan over a stretch of text (scan_stretch) does with a byte: MB_WORD and
+ * MB_OTHER are ASCII characters that are text of class word and not word, each an item or
+ * part of a run of letters and digits, all words; MB_LOOK needs a closer look (the
+ * sentinels, the backslash, bytes from 0x80). */
+enum { MB_WORD, MB_OTHER, MB_LOOK };
+static unsigned char byte_kind[256];
+static int tables_ready;
+
+static void tables_init(void)
+{
+    for (uint32_t a = 0; a < 128; a++)
+        ascii_class[a] = (unsigned char)char_class_of(a);
+    for (unsigned a = 0; a < 256; a++)
+        byte_kind[a] = a >= 0x80 || a == MD_MARK_OPEN || a == MD_MARK_CLOSE || a == MD_SYNTAX ||
+                               a == '\\'
+                           ? MB_LOOK
+                       : ascii_class[a] == CC_WORD ? MB_WORD
+                                                   : MB_OTHER;
+    __atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
+}
+
+static int is_word_range(uint32_t c)
+{
+    return (c >= 0xC0 && c < 0x37E) || (c >= 0x3100 && c < 0xFE10);
+}
+
 static int char_class(uint32_t c)
 {
-    static unsigned char ascii[128];
-    static int ready;
-    if (c >= 0x80)
+    if (c >= 0x80) {
+        if (is_word_range(c))
+            return CC_WORD;
         return char_class_of(c);
-    if (!ready) {
-        for (uint32_t a = 0; a < 128; a++)
-            ascii[a] = (unsigned char)char_class_of(a);
-        ready = 1;
     }
-    return ascii[c];
+    if (!__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE))
+        tables_init();
+    return ascii_class[c];
 }
 
 /* ---- the run as items -------------------------------------------------------------- */
 
 enum { IT_TEXT, IT_SYNTAX, IT_OPEN, IT_CLOSE };
 
+/* A text item is one character (an escaped one with its backslash), or a stretch of text
+ * that begins and ends with a word character (see parse_items). */
 struct item {
     size_t off;        /* bytes in the input */
-    unsigned char len;
+    size_t len;
     unsigned char type;
     unsigned char cls; /* text: its class */
     char kind;         /* markers: 's', 'e', 'd' */
@@ -137,13 +168,29 @@ struct pair {
     int stuck;         /* wrong, and nothing could move in this round */
 };
 
+/* The item and pair tables start in the run itself (most runs are a paragraph with a few
+ * spans) and move to the heap when they outgrow it. */
+#define RUN_ITEMS 64
+#define RUN_PAIRS 8
 struct run {
     const char *s;
     struct item *it;
-    size_t n;
+    size_t n, cap;
     struct pair *pr;
-    size_t npr;
+    size_t npr, prcap;
+    struct item it0[RUN_ITEMS];
+    struct pair pr0[RUN_PAIRS];
 };
+
+/* p (n elements of size bytes, in local storage or on the heap) with room for cap. */
+static void *table_grow(void *p, const void *local, size_t n, size_t cap, size_t size)
+{
+    if (p != local)
+        return xrealloc(p, cap * size);
+    void *q = xmalloc(cap * size);
+    memcpy(q, p, n * size);
+    return q;
+}
 
 static int is_marker(const struct item *x)
 {
@@ -324,57 +371,211 @@ static int ascii_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-static int parse_items(struct run *r, size_t n)
+static int is_kind(unsigned char c)
+{
+    return c == 's' || c == 'e' || c == 'd';
+}
+
+/* 1 when a marker or a syntax sentinel starts at s[i] (an item boundary). */
+static int at_sentinel(const unsigned char *s, size_t n, size_t i)
+{
+    return s[i] == MD_SYNTAX ||
+           ((s[i] == MD_MARK_OPEN || s[i] == MD_MARK_CLOSE) && i + 1 < n && is_kind(s[i + 1]));
+}
+
+/* The text item at s[i], an item boundary that is no sentinel (at_sentinel() is 0). */
+static struct item text_item(const unsigned char *s, size_t n, size_t i)
+{
+    struct item x = {.off = i, .len = 1, .type = IT_TEXT};
+    if (s[i] == '\\' && i + 1 < n && s[i + 1] < 0x80 && char_class(s[i + 1]) == CC_PUNCT) {
+        x.len = 2; /* an escaped character moves with its backslash */
+        x.cls = CC_PUNCT;
+    } else if (ascii_alnum(s[i])) {
+        size_t e = i + 1;
+        while (e < n && ascii_alnum(s[e]))
+            e++;
+        x.cls = CC_WORD;
+        x.len = e - i;
+    } else {
+        size_t k;
+        x.cls = (unsigned char)char_class(utf8_decode(s + i, n - i, &k));
+        x.len = k;
+    }
+    return x;
+}
+
+static inline struct item *add_item(struct run *r)
+{
+    if (r->n == r->cap) {
+        r->cap *= 2;
+        r->it = table_grow(r->it, r->it0, r->n, r->cap, sizeof *r->it);
+    }
+    return &r->it[r->n++];
+}
+
+#ifdef __SSE2__
+/* Bytes of v in [lo, hi], as a vector mask (a signed compare after a shift by lo). */
+static __m128i in_range(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i t = _mm_sub_epi8(v, _mm_set1_epi8((char)(unsigned char)(lo + 0x80)));
+    return _mm_cmplt_epi8(t, _mm_set1_epi8((char)(unsigned char)(0x80 + hi - lo + 1)));
+}
+#endif
+
+/* From i, an item boundary inside a stretch of text, to the end of the stretch: *end gets
+ * where it ends (n or a sentinel), and the result is the end of its last word item (i when
+ * there is none after i). Items are found exactly as text_item() finds them: ASCII
+ * letters, digits, white space and punctuation other than the backslash (one byte each,
+ * as far as word or not goes) and letters with diacritics of two bytes are looked at
+ * sixteen bytes at a time, the others one by one. */
+static size_t scan_stretch(const unsigned char *s, size_t n, size_t i, size_t *end)
+{
+    size_t last = i;
+    while (i < n) {
+#ifdef __SSE2__
+        if (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            /* A closer look: controls and bytes from 0x80 (a signed compare with 0x20),
+             * DEL, the backslash. */
+            __m128i look = _mm_or_si128(
+                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+            __m128i word = _mm_or_si128(in_range(v, '0', '9'),
+                                        in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'));
+            /* Except a lead byte C3-CC and a continuation byte after it: a letter with a
+             * diacritic (U+00C0-U+033F, all words), one item of two bytes. A lead is
+             * never a continuation byte, so such pairs cannot overlap. */
+            unsigned lead = (unsigned)_mm_movemask_epi8(in_range(v, 0xC3, 0xCC));
+            unsigned cont = (unsigned)_mm_movemask_epi8(in_range(v, 0x80, 0xBF));
+            unsigned pair = lead & (cont >> 1);
+            unsigned ml = (unsigned)_mm_movemask_epi8(look) & ~(pair | pair << 1);
+            unsigned mw = (unsigned)_mm_movemask_epi8(word) | pair << 1;
+            unsigned k = ml ? (unsigned)__builtin_ctz(ml) : 16;
+            if (k < 16)
+                mw &= (1u << k) - 1;
+            if (mw)
+                last = i + 32 - (size_t)__builtin_clz(mw);
+            i += k;
+            if (k == 16)
+                continue;
+        }
+#endif
+        /* One item at i. */
+        unsigned char c = s[i];
+        unsigned char k = byte_kind[c];
+        if (k == MB_WORD) {
+            last = ++i;
+            continue;
+        }
+        if (k == MB_OTHER) {
+            i++;
+            continue;
+        }
+        if (c == MD_SYNTAX)
+            break;
+        if (c == MD_MARK_OPEN || c == MD_MARK_CLOSE) {
+            if (i + 1 < n && is_kind(s[i + 1]))
+                break;
+            last = ++i; /* a stray one: a word character (char_class_of) */
+            continue;
+        }
+        if (c == '\\') {
+            i += i + 1 < n && s[i + 1] < 0x80 && ascii_class[s[i + 1]] == CC_PUNCT ? 2 : 1;
+            continue;
+        }
+        do { /* from 0x80: a run of such characters is common (accents, CJK) */
+            size_t len;
+            uint32_t u;
+            c = s[i];
+            if (c >= 0xC0 && c < 0xE0 && n - i >= 2) { /* utf8_decode(), in line */
+                u = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
+                len = 2;
+            } else if (c >= 0xE0 && c < 0xF0 && n - i >= 3) {
+                u = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 |
+                    (s[i + 2] & 0x3F);
+                len = 3;
+            } else
+                u = utf8_decode(s + i, n - i, &len);
+            i += len;
+            if (is_word_range(u) || char_class(u) == CC_WORD)
+                last = i;
+        } while (i < n && s[i] >= 0x80);
+    }
+    *end = i;
+    return last;
+}
+
+/* The run as items: markers, syntax sentinels and text. Only text that touches a marker
+ * can matter to the flanking rules (outside(), movable()), and only the characters up to
+ * the first word character of a stretch of text and after its last one: those are items
+ * of their own, as are the sentinels, and what lies between the two word characters is
+ * one text item of class word (it never moves, and nothing looks inside it). */
+static void parse_items(struct run *r, size_t n)
 {
     const unsigned char *s = (const unsigned char *)r->s;
-    size_t *stack = NULL, depth = 0;
-    r->it = xmalloc((n + 1) * sizeof *r->it);
-    r->pr = xmalloc((n / 2 + 1) * sizeof *r->pr);
-    stack = xmalloc((n / 2 + 1) * sizeof *stack);
+    size_t stack0[RUN_PAIRS] = {0}, *stack = stack0, depth = 0;
+    if (!__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE))
+        tables_init();
     for (size_t i = 0; i < n;) {
-        struct item x = {.off = i, .len = 1, .type = IT_TEXT};
-        if ((s[i] == MD_MARK_OPEN || s[i] == MD_MARK_CLOSE) && i + 1 < n &&
-            s[i + 1] && strchr("sed", s[i + 1])) {
-            x.len = 2;
-            x.kind = (char)s[i + 1];
-            if (s[i] == MD_MARK_OPEN) {
-                x.type = IT_OPEN;
-                x.pair = r->npr;
-                r->pr[r->npr] = (struct pair){.o = r->n};
-                stack[depth++] = r->npr++;
-            } else if (depth && r->it[r->pr[stack[depth - 1]].o].kind == x.kind) {
-                x.type = IT_CLOSE;
-                x.pair = stack[--depth];
-                r->pr[x.pair].c = r->n;
-            } else { /* unbalanced (cannot happen): print nothing */
-                x.type = IT_SYNTAX;
-                x.len = 0;
-                i += 2;
-                r->it[r->n++] = x;
+        if (s[i] == MD_MARK_OPEN || s[i] == MD_MARK_CLOSE || s[i] == MD_SYNTAX) {
+            if (s[i] == MD_SYNTAX) {
+                *add_item(r) = (struct item){.off = i, .len = 1, .type = IT_SYNTAX};
+                i++;
                 continue;
             }
-        } else if (s[i] == MD_SYNTAX) {
-            x.type = IT_SYNTAX;
-        } else if (s[i] == '\\' && i + 1 < n && s[i + 1] < 0x80 &&
-                   char_class(s[i + 1]) == CC_PUNCT) {
-            x.len = 2; /* an escaped character moves with its backslash */
-            x.cls = CC_PUNCT;
-        } else if (ascii_alnum(s[i])) {
-            /* A run of ASCII letters and digits is one item: all of it is a word, so a
-             * renderer sees a word on either side of it, and none of it ever moves
-             * (movable()); one item per character cost most of this pass. */
-            size_t e = i + 1;
-            while (e < n && e - i < UCHAR_MAX && ascii_alnum(s[e]))
-                e++;
-            x.cls = CC_WORD;
-            x.len = (unsigned char)(e - i);
-        } else {
-            size_t k;
-            x.cls = (unsigned char)char_class(utf8_decode(s + i, n - i, &k));
-            x.len = (unsigned char)k;
+            if (i + 1 < n && is_kind(s[i + 1])) {
+                struct item x = {.off = i, .len = 2, .kind = (char)s[i + 1]};
+                if (s[i] == MD_MARK_OPEN) {
+                    if (r->npr == r->prcap) {
+                        r->prcap *= 2;
+                        r->pr = table_grow(r->pr, r->pr0, r->npr, r->prcap, sizeof *r->pr);
+                        stack = table_grow(stack, stack0, depth, r->prcap, sizeof *stack);
+                    }
+                    x.type = IT_OPEN;
+                    x.pair = r->npr;
+                    r->pr[r->npr] = (struct pair){.o = r->n};
+                    stack[depth++] = r->npr++;
+                } else if (depth && r->it[r->pr[stack[depth - 1]].o].kind == x.kind) {
+                    x.type = IT_CLOSE;
+                    x.pair = stack[--depth];
+                    r->pr[x.pair].c = r->n;
+                } else { /* unbalanced (cannot happen): print nothing */
+                    x.type = IT_SYNTAX;
+                    x.len = 0;
+                }
+                *add_item(r) = x;
+                i += 2;
+                continue;
+            }
         }
-        i += x.len;
-        r->it[r->n++] = x;
+        /* A stretch of text: its characters up to the first word character one by one
+         * (an ASCII letter, digit or control character is one: scan_stretch finds it). */
+        size_t from = i;
+        if (byte_kind[s[i]] != MB_WORD) {
+            struct item x = text_item(s, n, i);
+            while (x.cls != CC_WORD) {
+                *add_item(r) = x;
+                i += x.len;
+                if (i >= n || at_sentinel(s, n, i))
+                    break;
+                x = text_item(s, n, i);
+            }
+            if (x.cls != CC_WORD)
+                continue;
+            from = i + x.len;
+        }
+        /* From that word character to the last one: one item. Then the rest one by one. */
+        size_t end;
+        size_t last = scan_stretch(s, n, from, &end);
+        if (last < from)
+            last = from;
+        *add_item(r) = (struct item){.off = i, .len = last - i, .type = IT_TEXT, .cls = CC_WORD};
+        for (i = last; i < end;) {
+            struct item x = text_item(s, n, i);
+            *add_item(r) = x;
+            i += x.len;
+        }
     }
     /* Openers left open (cannot happen) print nothing. */
     while (depth) {
@@ -383,15 +584,70 @@ static int parse_items(struct run *r, size_t n)
         p->dead = 1;
         p->c = p->o;
     }
-    free(stack);
-    return 0;
+    if (stack != stack0)
+        free(stack);
 }
 
-char *md_marks_resolve(const char *s, size_t n)
+/* A run with syntax sentinels but no markers (links and code, no emphasis): nothing can
+ * move, so the text is the run without its sentinels, and a space keeps two code spans
+ * apart where the sentinels between them were (as below). That is, unless a sentinel is
+ * inside a text item: a byte from 0xC0 takes the next 1-3 bytes as its character
+ * (utf8_decode), whatever they are; valid UTF-8 never does that to a sentinel, and such a
+ * run goes the long way (0 is returned, out unchanged). */
+static int resolve_tokens_only(struct buf *out, const char *s, size_t n)
 {
-    if (!memchr(s, MD_MARK_OPEN, n) && !memchr(s, MD_SYNTAX, n))
-        return xstrndup(s, n);
-    struct run r = {.s = s};
+    const unsigned char *u = (const unsigned char *)s;
+    size_t start = out->len;
+    buf_grow(out, n);
+    char *o = out->data + start;
+    size_t i = 0;
+    int after_token = 0;
+    for (;;) {
+        const unsigned char *q = memchr(u + i, MD_SYNTAX, n - i);
+        size_t e = q ? (size_t)(q - u) : n;
+        if (e > i) {
+            if (after_token && u[i] == '`' && o > out->data + start && o[-1] == '`')
+                *o++ = ' ';
+            memcpy(o, u + i, e - i);
+            o += e - i;
+        }
+        if (!q)
+            break;
+        for (size_t d = 1; d <= 3 && d <= e; d++) {
+            unsigned char c = u[e - d];
+            size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+            if (c >= 0xC0 && len > d) {
+                out->len = start;
+                out->data[start] = '\0';
+                return 0;
+            }
+        }
+        after_token = 1;
+        i = e + 1;
+    }
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
+    return 1;
+}
+
+void md_marks_resolve_into(struct buf *out, const char *s, size_t n)
+{
+    if (!memchr(s, MD_MARK_OPEN, n)) {
+        if (!memchr(s, MD_SYNTAX, n)) {
+            buf_append(out, s, n);
+            return;
+        }
+        if (!memchr(s, MD_MARK_CLOSE, n) && resolve_tokens_only(out, s, n))
+            return;
+    }
+    struct run r;
+    r.s = s;
+    r.it = r.it0;
+    r.n = 0;
+    r.cap = RUN_ITEMS;
+    r.pr = r.pr0;
+    r.npr = 0;
+    r.prcap = RUN_PAIRS;
     parse_items(&r, n);
     /* Adjacent spans of one kind merge: the first one's opener pairs with the second
      * one's closer ("**a****b**" is a run of four stars, not two spans). */
@@ -408,34 +664,52 @@ char *md_marks_resolve(const char *s, size_t n)
         }
     }
     settle_all(&r);
-    struct buf out = {0};
-    buf_puts(&out, "");
-    /* Text items (one character, or a run of ASCII letters and digits): adjacent ones
-     * are copied as one run. */
+    /* Text prints its bytes, a marker at most its two, a sentinel nothing; a space between
+     * code spans comes before a text item. */
+    buf_grow(out, n + r.n);
+    size_t start = out->len;
+    char *o = out->data + out->len;
+    /* Text items: adjacent ones are copied as one run. */
     size_t run = 0, run_end = 0;
     for (size_t i = 0; i < r.n; i++) {
         const struct item *x = &r.it[i];
         if (x->type == IT_TEXT) {
             if (x->off != run_end) {
-                buf_append(&out, s + run, run_end - run);
+                memcpy(o, s + run, run_end - run);
+                o += run_end - run;
                 run = x->off;
                 /* Two code spans that html2md could not merge (md_code_syntax), with
                  * only dropped markers or tokens between: their fences would touch and
                  * make one run of backticks, which closes neither. A space keeps them
                  * two spans. (Text never holds a bare backtick: it is escaped.) */
-                if (s[x->off] == '`' && out.len && out.data[out.len - 1] == '`')
-                    buf_putc(&out, ' ');
+                if (s[x->off] == '`' && o > out->data + start && o[-1] == '`')
+                    *o++ = ' ';
             }
             run_end = x->off + x->len;
         } else if (live(&r, x)) {
-            buf_append(&out, s + run, run_end - run);
+            memcpy(o, s + run, run_end - run);
+            o += run_end - run;
             run = run_end;
-            const char m[2] = {mchar(&r, x), mchar(&r, x)};
-            buf_append(&out, m, x->kind == 'e' ? 1 : 2);
+            *o++ = mchar(&r, x);
+            if (x->kind != 'e')
+                *o++ = mchar(&r, x);
         }
     }
-    buf_append(&out, s + run, run_end - run);
-    free(r.it);
-    free(r.pr);
+    memcpy(o, s + run, run_end - run);
+    o += run_end - run;
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
+    if (r.it != r.it0)
+        free(r.it);
+    if (r.pr != r.pr0)
+        free(r.pr);
+}
+
+char *md_marks_resolve(const char *s, size_t n)
+{
+    struct buf out = {0};
+    buf_grow(&out, n);
+    out.data[0] = '\0';
+    md_marks_resolve_into(&out, s, n);
     return buf_steal(&out);
 }

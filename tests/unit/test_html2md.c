@@ -554,6 +554,72 @@ static void test_code_with_links(void **state)
               "```\nstruct R: P\n```\n");
 }
 
+/* The text path works sixteen bytes at a time where it can (md_text, md_escape_inline,
+ * md_flank.c's scan): words that an escape depends on across those blocks, white space
+ * and control characters inside long text, and emphasis inside long paragraphs, next to
+ * letters with diacritics and CJK text. */
+static void test_long_text(void **state)
+{
+    (void)state;
+    expect_md("<p>0123456789abcdefhttps://x.io/p 0123456789abcdwww.y.org "
+              "0123456789abcde&amp;amp; and 0123456789abcdefghijk:// ok</p>", NULL,
+              "0123456789abcdefhttps\\://x.io/p 0123456789abcdwww.y.org "
+              "0123456789abcde\\&amp; and 0123456789abcdefghijk:// ok\n");
+    expect_md("<p>a long line with  two  spaces,&nbsp;&nbsp;nbsp,\ttab and\nnewline "
+              "and\x01" "control\x7F" "chars, *stars* _under_ [brackets] `ticks` |pipes| "
+              "~tildes~ &lt;lt&gt; \\back\\slash^caret}</p>", NULL,
+              "a long line with two spaces, nbsp, tab and newline andcontrolchars, "
+              "\\*stars\\* \\_under\\_ \\[brackets\\] \\`ticks\\` \\|pipes\\| \\~tildes\\~ "
+              "\\<lt> \\\\back\\\\slash^caret}\n");
+    expect_md("<p>Lorem ipsum dolor sit amet, <b>consectetur:</b>adipiscing elit, sed do "
+              "<em>eiusmod</em>tempor incididunt ut labore et <i>dolore magna</i> aliqua.</p>",
+              NULL,
+              "Lorem ipsum dolor sit amet, **consectetur**:adipiscing elit, sed do "
+              "*eiusmod*tempor incididunt ut labore et _dolore magna_ aliqua.\n");
+    expect_md("<p>na\xC3\xAFve caf\xC3\xA9 <em>cr\xC3\xA8me</em>br\xC3\xBBl\xC3\xA9" "e "
+              "S\xC3\xA3o Paulo <b>Z\xC3\xBCrich.</b>\xC3\x86r\xC3\xB8sk\xC3\xB8" "bing "
+              "\xE8\xBF\x99\xE6\x98\xAF<b>\xE4\xB8\xAD\xE6\x96\x87</b>\xE5\x8F\xA5\xE3\x80\x82 "
+              "<i>\xC2\xABguillemets\xC2\xBB</i>x</p>", NULL,
+              "na\xC3\xAFve caf\xC3\xA9 *cr\xC3\xA8me*br\xC3\xBBl\xC3\xA9" "e "
+              "S\xC3\xA3o Paulo **Z\xC3\xBCrich**.\xC3\x86r\xC3\xB8sk\xC3\xB8" "bing "
+              "\xE8\xBF\x99\xE6\x98\xAF**\xE4\xB8\xAD\xE6\x96\x87**\xE5\x8F\xA5\xE3\x80\x82 "
+              "_\xC2\xABguillemets_\xC2\xBBx\n");
+    /* code spans that cannot merge: a space keeps them apart */
+    expect_md("<p>x<i><code>a</code></i><code>b</code> y, <code>a`</code><span><code>`b</code>"
+              "</span> and a long tail of text</p>", NULL,
+              "x`a` `b` y, `` a` `` `` `b `` and a long tail of text\n");
+    expect_md("<p><a href=\"http://u/a\">first link</a><a href=\"http://u/b\">second link</a> "
+              "and then <b><a href=\"http://u/c\">bold link</a></b>, followed by text</p>", NULL,
+              "[first link](http://u/a)[second link](http://u/b) and then "
+              "**[bold link](http://u/c)**, followed by text\n");
+}
+
+/* md_marks_resolve on runs as the writer makes them, and on one it never makes: a byte
+ * from 0xC0 takes the next bytes as its character, a sentinel too. */
+static void test_marks_resolve(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *run, *want;
+    } cases[] = {
+        {"\x03`a`\x03\x03`b`\x03 tail", "`a` `b` tail"},
+        {"\x03`a`\x03\x03`b`\x03 x\xC3\x03y\x03", "`a` `b` x\xC3\x03y"},
+        {"a long run of words before \x01sbold:\x02stext and after it, more words "
+         "\x01" "eemph\x02" "e.",
+         "a long run of words before **bold**:text and after it, more words _emph_."},
+        {"word\x01s \xC3\xA9t\xC3\xA9: \x02sn\xC3\xA4" "chste W\xC3\xB6rter hier, und mehr",
+         "word **\xC3\xA9t\xC3\xA9:** n\xC3\xA4" "chste W\xC3\xB6rter hier, und mehr"},
+        {"x\x02sy \x03[l](u)\x03", "xy [l](u)"},
+        {"\x01" "ea\x02" "e\x01" "eb\x02" "e and more text after the merged spans \\* \\_ x",
+         "_ab_ and more text after the merged spans \\* \\_ x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = md_marks_resolve(cases[i].run, strlen(cases[i].run));
+        assert_string_equal(got, cases[i].want);
+        free(got);
+    }
+}
+
 /* libxml2 2.9 does not know <source>, <track> and <embed> as void elements: what
  * follows them becomes their children and must still be rendered. */
 static void test_void_html5(void **state)
@@ -597,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_no_autolinks),
         cmocka_unit_test(test_code_with_links),
         cmocka_unit_test(test_void_html5),
+        cmocka_unit_test(test_long_text),
+        cmocka_unit_test(test_marks_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
