@@ -274,10 +274,24 @@ int html_runs_hide(const char *html, size_t len, size_t min_run, struct html_run
         ready = 1;
     }
     const unsigned char *s = (const unsigned char *)html;
-    /* entity references in attribute values too (htmlParseHTMLAttribute) */
-    for (const unsigned char *a = memchr(s, '&', len); a; a = memchr(a + 1, '&', len - (size_t)(a + 1 - s)))
+    /* Anywhere, not only where the lexer below looks: entity references in attribute
+     * values (htmlParseHTMLAttribute); PIs, DOCTYPEs and <meta> after a script that
+     * libxml2 left early (at an end tag of an element around it) while the lexer waits
+     * for </script>. */
+    for (const unsigned char *a = memchr(s, '&', len); a;
+         a = memchr(a + 1, '&', len - (size_t)(a + 1 - s)))
         if (long_name(s, len, (size_t)(a - s) + 1))
             return -1;
+    for (const unsigned char *a = memchr(s, '<', len); a;
+         a = memchr(a + 1, '<', len - (size_t)(a + 1 - s))) {
+        size_t i = (size_t)(a - s), k = i + 1;
+        while (k < len && name_char(s[k]))
+            k++;
+        if ((i + 1 < len && s[i + 1] == '?' && long_name(s, len, i + 2)) ||
+            (i + 8 < len && s[i + 1] == '!' && name_is(s + i + 2, 7, "doctype")) ||
+            name_is(s + i + 1, k - i - 1, "meta"))
+            return -1;
+    }
     struct buf out = {0};
     size_t copied = 0, cap = 0, i = 0;
     const char *raw = NULL; /* inside script or style: the end tag that ends it */
@@ -310,8 +324,6 @@ int html_runs_hide(const char *html, size_t len, size_t min_run, struct html_run
                 while (k < len && name_char(s[k]))
                     k++;
                 const unsigned char *nm = s + i + 1;
-                if (name_is(nm, k - i - 1, "meta"))
-                    goto refuse;
                 /* "<script/>" is an empty element to libxml2, but staying out of it to
                  * its end tag costs nothing but speed */
                 if (name_is(nm, k - i - 1, "script"))
@@ -324,11 +336,7 @@ int html_runs_hide(const char *html, size_t len, size_t min_run, struct html_run
                 i = i + 2 < len && name_start(s[i + 2]) ? past_gt(s, len, i + 2) : i + 2;
             } else if (d == '!' && i + 3 < len && s[i + 2] == '-' && s[i + 3] == '-') {
                 i = comment_end(s, len, i);
-            } else if (d == '!' && i + 8 < len && name_is(s + i + 2, 7, "doctype")) {
-                goto refuse; /* htmlParseDocTypeDecl: quoted literals, '>' and all */
             } else if (d == '?') {
-                if (long_name(s, len, i + 2))
-                    goto refuse;
                 i = past_gt(s, len, i + 2); /* htmlParsePI */
             } else {
                 i++; /* a '<' that starts nothing is character data */
