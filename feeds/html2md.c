@@ -80,10 +80,16 @@ static htmlDocPtr parse_utf8(const char *in, size_t inlen)
 /* Shorter runs are not worth their marker; tests hide every run (html_parse_set_runs). */
 #define MIN_RUN 32
 static int hide_runs = 1;
+static int hid_runs; /* the last html_parse() went through html_runs (tests) */
 
 void html_parse_set_runs(int on)
 {
     hide_runs = on;
+}
+
+int html_parse_hid_runs(void)
+{
+    return hid_runs;
 }
 
 /* Bytes 0x01-0x7F, eight at a time: the length of the ASCII prefix of s[0..n) that needs
@@ -134,12 +140,14 @@ htmlDocPtr html_parse(const char *html, size_t len)
      * parsed when the markers do not come back as they went in. */
     struct html_runs runs;
     htmlDocPtr doc = NULL;
+    hid_runs = 0;
     if (hide_runs && html_runs_hide(in, inlen, hide_runs == 2 ? 1 : MIN_RUN, &runs) == 0) {
         doc = parse_utf8(runs.doc, runs.len);
         if (doc && html_runs_restore(doc, in, &runs) < 0) {
             xmlFreeDoc(doc);
             doc = NULL;
         }
+        hid_runs = doc != NULL;
         html_runs_free(&runs);
     }
     if (!doc)
