@@ -284,13 +284,18 @@ int pipeline_run_one(struct app *app, int64_t entry_id)
 
 int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
 {
+    static const int64_t all[1] = {0}; /* feed id 0: every feed's entries */
     int64_t *ids = NULL;
     size_t n = 0;
     int failed = 0;
-    for (size_t f = 0; f < (nfeeds ? nfeeds : 1); f++) {
+    if (!feeds || !nfeeds) {
+        feeds = all;
+        nfeeds = 1;
+    }
+    for (size_t f = 0; f < nfeeds; f++) {
         int64_t *one;
         size_t k;
-        if (db_entries_pending(app->db, nfeeds ? feeds[f] : 0, &one, &k) < 0) {
+        if (db_entries_pending(app->db, feeds[f], &one, &k) < 0) {
             failed++;
             continue;
         }

@@ -391,7 +391,7 @@ static int restore_node(xmlNode *n, const char *html, const struct html_runs *r,
     const char *c = (const char *)n->content;
     size_t cl = strlen(c), from = 0;
     struct buf b = {0};
-    for (const char *m = memchr(c, MARK, cl); m; m = memchr(c + from, MARK, cl - from)) {
+    for (const char *m = strchr(c, MARK); m; m = strchr(c + from, MARK)) {
         size_t k = (size_t)(m - c) + 1, d0 = k, idx = 0;
         while (k < cl && c[k] >= '0' && c[k] <= '9' && k - d0 < 18)
             idx = idx * 10 + (size_t)(c[k++] - '0');
