@@ -462,17 +462,25 @@ void md_hard_break(struct md *w)
     buf_putc(&w->inl, '\n');
 }
 
+/* The content s[*a..*z) of s[0..n) without the blanks and line breaks at its ends. */
+static void trim_span(const char *s, size_t n, size_t *a, size_t *z)
+{
+    *a = 0;
+    *z = n;
+    while (*a < *z && (s[*a] == ' ' || s[*a] == '\n'))
+        (*a)++;
+    while (*z > *a && (s[*z - 1] == ' ' || s[*z - 1] == '\n'))
+        (*z)--;
+}
+
 char *md_take(struct md *w, size_t mark, int *lead, int *trail)
 {
     if (mark > w->inl.len)
         mark = w->inl.len;
     const char *s = w->inl.data ? w->inl.data + mark : "";
     size_t n = w->inl.len - mark;
-    size_t a = 0, z = n;
-    while (a < z && (s[a] == ' ' || s[a] == '\n'))
-        a++;
-    while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\n'))
-        z--;
+    size_t a, z;
+    trim_span(s, n, &a, &z);
     if (lead)
         *lead = a > 0;
     if (trail)
@@ -494,11 +502,8 @@ int md_wrap_begin(struct md *w, size_t mark, const char *before, size_t nb, int 
         mark = w->inl.len;
     const char *s = w->inl.data + mark;
     size_t n = w->inl.len - mark;
-    size_t a = 0, z = n;
-    while (a < z && (s[a] == ' ' || s[a] == '\n'))
-        a++;
-    while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\n'))
-        z--;
+    size_t a, z;
+    trim_span(s, n, &a, &z);
     *lead = a > 0;
     *trail = z < n;
     if (a == z) {
