@@ -116,7 +116,7 @@ def generate(dirpath, entries, mb, seed):
 def corpus_html(feedsd, dirpath):
     """Every entry body of the test corpus, each in its own <article>, one document."""
     data = Path(os.environ.get("FEEDSD_TESTDATA") or
-                Path(__file__).resolve().parents[1].parent / "shared" / "testdata" / "feeds")
+                Path(__file__).resolve().parents[1] / "tests" / "data" / "feeds")
     out = Path(dirpath, "corpus-entries.html")
     n = 0
     with open(out, "w", encoding="utf-8") as f:

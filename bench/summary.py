@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/summary.py: what summaries cost feedsd. Owner: bench (summaries).
 
-(a) builtin overhead: `feedsd run --once` over every document of the shared feed corpus
+(a) builtin overhead: `feedsd run --once` over every document of the feed corpus
     that `feedsd parse` accepts, served from 127.0.0.1 by bench/serve.py, with
     `backlog = all`, once with `summarizer = builtin` and once with `summarizer = none`.
     Each variant runs --repeat times in fresh folders and keeps its minimum CPU; the
@@ -43,7 +43,7 @@ LAST_MODIFIED = "Sun, 29 Nov 2026 00:00:00 GMT"
 
 def testdata_dir():
     env = os.environ.get("FEEDSD_TESTDATA")
-    return env or os.path.normpath(os.path.join(ROOT, "..", "shared", "testdata", "feeds"))
+    return env or os.path.join(ROOT, "tests", "data", "feeds")
 
 
 # ---------------------------------------------------------------- the corpus, served

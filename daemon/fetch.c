@@ -1,5 +1,5 @@
-/* daemon/fetch.c: curl multi + libev. The pattern and its pitfalls follow curl's
- * docs/examples/evhiperfifo.c and ../shared/design-notes.md:
+/* daemon/fetch.c: curl multi + libev, in the pattern of curl's docs/examples/evhiperfifo.c,
+ * minding its known pitfalls:
  *  - timeouts are divided by 1000.0 (integer division turns sub-second timeouts into a
  *    spinning 0 s timer); -1 stops the timer, 0 fires it on the next loop iteration;
  *  - libcurl is never called from inside its own callbacks: finished handles are removed

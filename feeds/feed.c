@@ -1,5 +1,5 @@
 /* feeds/feed.c: the parsed-feed model (feeds/feed.h): construction, release, and the
- * `feedsd parse` JSON rendering (shared/spec/cli-contracts.md).
+ * `feedsd parse` JSON rendering (docs/cli.md).
  * Owned by the feed-parser engineer. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -54,7 +54,7 @@ struct enclosure *entry_add_enclosure(struct entry *e);
 void feed_free(struct feed *f);
 const char *feed_format_name(enum feed_format fmt);   /* "rss20", "atom10", ... */
 
-/* Writes the `feedsd parse` JSON object (cli-contracts.md) to out, with a final newline. */
+/* Writes the `feedsd parse` JSON object (docs/cli.md) to out, with a final newline. */
 int feed_write_json(const struct feed *f, FILE *out);
 
 #endif

@@ -1,6 +1,6 @@
 /* feeds/parse.c: the parser's front door (feeds/parse.h): sniffs JSON against XML,
  * converts XML to UTF-8 (encoding.c) and hands it to the SAX parser (parse_sax.c), and
- * implements `feedsd parse` (shared/spec/cli-contracts.md).
+ * implements `feedsd parse` (docs/cli.md).
  * Owned by the feed-parser engineer. */
 #include <fcntl.h>
 #include <stdio.h>

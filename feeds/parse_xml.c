@@ -440,7 +440,7 @@ static void atom_link(struct xstate *st, int on_entry, const struct xattr *a, in
     } else if (!strcmp(rel, "enclosure") && on_entry) {
         add_enclosure(st, href, attr_get(a, n, "type"), attr_get(a, n, "length"));
     } else if (!strcmp(rel, "self") && !on_entry && !st->doc_base) {
-        /* the feed's own location is the base of last resort (cli-contracts.md) */
+        /* the feed's own location is the base of last resort (docs/cli.md) */
         char *u = abs_url(st, href);
         if (u && text_has_scheme(u))
             st->doc_base = u;

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """fuzz/make_seeds.py: (re)creates the small checked-in seed corpora fuzz/seeds/<target>/
-from ../shared/testdata/feeds (dates, titles and HTML fragments taken out of the real
-feeds) plus hand-written hostile cases. The feed parser's seeds are the shared feeds
-themselves (fuzz/run.sh points at that folder), so nothing large is copied here.
-Usage: python3 fuzz/make_seeds.py [SHARED_FEEDS_DIR]"""
+from tests/data/feeds (dates, titles and HTML fragments taken out of the real feeds) plus
+hand-written hostile cases. The feed parser's seeds are the corpus documents themselves
+(fuzz/run.sh points at that folder), so nothing large is copied here.
+Usage: python3 fuzz/make_seeds.py [FEEDS_DIR]"""
 import hashlib
 import html
 import os
@@ -11,8 +11,8 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FEEDS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', '..', 'shared', 'testdata', 'feeds')
-FEEDS = os.path.normpath(FEEDS if os.path.isdir(FEEDS) else '/work/shared/testdata/feeds')
+FEEDS = os.path.normpath(sys.argv[1] if len(sys.argv) > 1
+                         else os.path.join(HERE, '..', 'tests', 'data', 'feeds'))
 
 
 def put(target, data, limit):

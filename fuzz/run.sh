@@ -2,8 +2,7 @@
 # fuzz/run.sh: runs every libFuzzer target (or the ones named) for FUZZ_SECONDS each
 # (default 60), one after another, with its dictionary and seeds:
 #   fuzz/seeds/<target>/ (small, checked in; regenerate with fuzz/make_seeds.py), and for
-#   fuzz_parse and fuzz_xml_cdata the shared feed corpus ../shared/testdata/feeds
-#   (FUZZ_FEEDS overrides).
+#   fuzz_parse and fuzz_xml_cdata the feed corpus tests/data/feeds (FUZZ_FEEDS overrides).
 # New inputs go to fuzz/corpus-<target>/ (git-ignored, kept between runs so that fuzzing
 # accumulates); crashes to $FUZZ_BUILD/crashes/<target>/. Exit status 1 when any target
 # found a crash: add the reproducer under tests/regressions/<target>/ and fix the bug.
@@ -22,8 +21,8 @@ set -u
 cd "$(dirname "$0")/.."
 OUT=${FUZZ_BUILD:-build-fuzz}
 SECS=${FUZZ_SECONDS:-60}
-FEEDS=${FUZZ_FEEDS:-../shared/testdata/feeds}
-[ -d "$FEEDS" ] || FEEDS=/work/shared/testdata/feeds
+FEEDS=${FUZZ_FEEDS:-tests/data/feeds}
+[ -d "$FEEDS" ] || { echo "fuzz/run.sh: no feed corpus at $FEEDS" >&2; exit 2; }
 targets="$*"
 [ -n "$targets" ] || targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
 sh fuzz/build.sh $targets || exit 2

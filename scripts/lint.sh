@@ -5,12 +5,28 @@
 # source of the program, with the same flags as the build. Exit status 1 on any finding.
 #   scripts/lint.sh [FILE.c...]        (default: common daemon feeds storage)
 # CPPCHECK=0 or TIDY=0 skips one of the two. Owner: fuzzing/hardening engineer.
+# First, without a switch: the tree stands alone. A user's clone has nothing beside it, so
+# no tracked file may point at a folder outside the repository (the test corpus lives in
+# tests/data/feeds, the contracts in docs/).
 set -u
 cd "$(dirname "$0")/.."
 PKGS="libxml-2.0 libcurl sqlite3 jansson"
 files="$*"
 [ -n "$files" ] || files=$(ls common/*.c daemon/*.c feeds/*.c storage/*.c)
 status=0
+
+echo "== stands alone"
+outside='[.][.]/shared|/work/[s]hared'
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    hits=$(git grep -n -I -E "$outside" -- . 2>/dev/null)
+else
+    hits=$(grep -rn -I -E "$outside" --exclude-dir='build*' --exclude-dir=.git . 2>/dev/null)
+fi
+if [ -n "$hits" ]; then
+    echo "$hits"
+    echo "   ^ these files point outside the repository: copy what they need into it"
+    status=1
+fi
 
 if [ "${CPPCHECK:-1}" = 1 ]; then
     echo "== cppcheck"

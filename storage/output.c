@@ -1,5 +1,5 @@
 /* storage/output.c: renders one post as the markdown file of
- * ../shared/spec/output-format.md (YAML front matter, "## Summary", "## Full Content")
+ * docs/output-format.md (YAML front matter, "## Summary", "## Full Content")
  * and writes it atomically. Naming (slugs, patterns, paths) lives in output_path.c.
  * Owner: output files / configuration engineer. */
 #include <errno.h>
@@ -185,7 +185,7 @@ static const char *first_nonempty(const char *a, const char *b)
     return a && *a ? a : b && *b ? b : "";
 }
 
-/* Layout, byte for byte as ../shared/spec/example-output.md: no blank line between the
+/* Layout, byte for byte as docs/example-output.md: no blank line between the
  * closing "---" and "## Summary", none between the summary and "## Full Content", a blank
  * line after "Title:" and after "URL Source:", and the content followed by one empty line
  * (the example ends with "...exciting.\n\n").

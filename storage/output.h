@@ -1,4 +1,4 @@
-/* storage/output.h: the markdown files of ../shared/spec/output-format.md. The database
+/* storage/output.h: the markdown files of docs/output-format.md. The database
  * decides which entry gets which path; this module renders a file and writes it atomically
  * (temporary name in the same folder, fsync, rename), so readers never see half a file. */
 #ifndef FEEDSD_OUTPUT_H

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""tests/integration/corpus.py: runs `feedsd parse FILE` on every document of the shared
-feed corpus and checks the output against the cli-contracts.md shape and against facts
+"""tests/integration/corpus.py: runs `feedsd parse FILE` on every document of the feed
+corpus (tests/data/feeds) and checks the output against the shape docs/cli.md gives and against facts
 counted independently from the raw document (number of items, which items have a
 title / link / body / date). Owned by the feed-parser engineer.
 
 usage: corpus.py --feedsd PATH [--verbose]
-Test data: $FEEDSD_TESTDATA, else ../shared/testdata/feeds relative to the repo root.
+Test data: $FEEDSD_TESTDATA, else tests/data/feeds of this repository.
 Prints `corpus: N passed, M failed` and exits non-zero if anything failed.
 """
 import argparse
@@ -46,8 +46,7 @@ def testdata_dir():
     env = os.environ.get("FEEDSD_TESTDATA")
     if env:
         return Path(env)
-    root = Path(__file__).resolve().parents[2]
-    return (root / ".." / "shared" / "testdata" / "feeds").resolve()
+    return Path(__file__).resolve().parents[1] / "data" / "feeds"
 
 
 def decode(raw):

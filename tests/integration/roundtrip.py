@@ -62,7 +62,7 @@ and tasklist change nothing unless html2md leaks raw HTML or "[ ]" item starts, 
 the comparison would then catch).
 
 usage: roundtrip.py --feedsd PATH [--cmark PATH] [--verbose] [-k SUBSTRING] [--jobs N]
-Test data: $FEEDSD_TESTDATA, else ../shared/testdata/feeds relative to the repo root.
+Test data: $FEEDSD_TESTDATA, else tests/data/feeds of this repository.
 Prints `roundtrip: N passed, M failed` as the last line; exits non-zero when any entry
 fails (THRESHOLD below is the pass rate required).
 """
@@ -426,7 +426,7 @@ def data_dir():
     env = os.environ.get("FEEDSD_TESTDATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "feeds"
+    return Path(__file__).resolve().parents[1] / "data" / "feeds"
 
 
 def entries(feedsd, data, filt):

@@ -4,7 +4,7 @@ import os
 from harness import Route, atom_entry, atom_feed, esc, front_matter_dict, test
 
 PAGES = os.path.join(os.environ.get("FEEDSD_TESTDATA") or os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "testdata", "feeds"), "pages")
+    os.path.dirname(os.path.abspath(__file__)), "..", "data", "feeds"), "pages")
 
 
 def md_files(work):

@@ -1,7 +1,7 @@
 /* tests/unit/test_date.c: date_parse, date_format_utc and the parse-date command.
  * Expected values of the RFC 822 and ISO rows were computed independently with Python's
  * email.utils.parsedate_tz and datetime.fromisoformat; most inputs are copied from the
- * feeds in /work/shared/testdata/feeds (file named in the comment). */
+ * feeds in tests/data/feeds (file named in the comment). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* tests/unit/test_html2md.c: HTML to markdown (feeds/html2md.c and friends): one case per
  * construct with the exact expected markdown, the reference rendering of
- * shared/spec/example-output.md, simonwillison.net's broken blogmark markup, sanitisation,
+ * docs/example-output.md, simonwillison.net's broken blogmark markup, sanitisation,
  * escaping, deep nesting, html_to_text and `feedsd html2md`. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 #include "feeds/html2md.h"
 #include "feeds/html2md_int.h"
 #include "feeds/parse.h"
+#include "tests/unit/testdata.h"
 
 static char *md(const char *html, const char *base)
 {
@@ -239,7 +240,7 @@ static void test_escaping(void **state)
     assert_int_equal(md_line_start_escape("3) x", 4), 1);
 }
 
-/* shared/spec/example-output.md, Markdown Content: the reference rendering of a
+/* docs/example-output.md, Markdown Content: the reference rendering of a
  * simonwillison.net blogmark. The HTML below is that markdown written back as HTML
  * (paragraphs, strong, links with titles, block quotes, entities). */
 static const char example_html[] =
@@ -282,13 +283,13 @@ static void test_example_output(void **state)
                       "https://simonwillison.net/2024/Dec/19/is-ai-progress-slowing-down/");
     assert_string_equal(m, example_md);
     free(m);
-    /* When the spec folder is present, check that the transcription above is exact. */
+    /* The transcription above is exact: the example file holds it byte for byte. */
     char *spec = NULL;
     size_t n = 0;
-    if (file_read_all("../shared/spec/example-output.md", &spec, &n) == 0) {
-        assert_non_null(strstr(spec, example_md));
-        free(spec);
-    }
+    if (file_read_all("docs/example-output.md", &spec, &n) != 0)
+        fail_msg("cannot read docs/example-output.md (run from the repository root)");
+    assert_non_null(strstr(spec, example_md));
+    free(spec);
 }
 
 /* simonwillison.net blogmark summaries: the commentary's <p> stripped but its </p> left,
@@ -413,8 +414,7 @@ static int convert_matches(const char *html, const char *base)
 static void test_convert_corpus(void **state)
 {
     (void)state;
-    const char *env = getenv("FEEDSD_TESTDATA");
-    const char *dir = env && *env ? env : "../shared/testdata/feeds";
+    const char *dir = testdata_dir();
     DIR *d = opendir(dir);
     if (!d)
         fail_msg("cannot open %s (set FEEDSD_TESTDATA)", dir);

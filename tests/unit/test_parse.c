@@ -1,6 +1,6 @@
 /* tests/unit/test_parse.c: the feed parser (feeds/parse.h) on small inline documents per
- * format and on real documents of the shared corpus ($FEEDSD_TESTDATA, else
- * ../shared/testdata/feeds from the repo root), checked field by field, partly against
+ * format and on real documents of the corpus (tests/data/feeds, or $FEEDSD_TESTDATA),
+ * checked field by field, partly against
  * the expected/ results recorded by other parsers. Owned by the feed-parser engineer. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "feeds/encoding.h"
 #include "feeds/feed.h"
 #include "feeds/parse.h"
+#include "tests/unit/testdata.h"
 
 static char errbuf[256];
 
@@ -33,8 +34,7 @@ static struct feed *parse_str(const char *doc, const char *base)
 
 static char *testdata_path(const char *name)
 {
-    const char *dir = getenv("FEEDSD_TESTDATA");
-    return xasprintf("%s/%s", dir && *dir ? dir : "../shared/testdata/feeds", name);
+    return xasprintf("%s/%s", testdata_dir(), name);
 }
 
 static char *load(const char *name, size_t *len)

@@ -1,7 +1,7 @@
 /* tests/unit/test_parse_fd.c: feed_parse_fd() (a document read from a file in pieces, as
  * the daemon parses a large spooled body) must give exactly what feed_parse() gives for
- * the same bytes: on every document of the shared corpus ($FEEDSD_TESTDATA, else
- * ../shared/testdata/feeds) and on documents built to go wrong late (a Latin-1 byte, a
+ * the same bytes: on every document of the corpus (tests/data/feeds, or
+ * $FEEDSD_TESTDATA) and on documents built to go wrong late (a Latin-1 byte, a
  * broken tag or an entity declaration far after the first piece, characters cut by a
  * piece boundary), with pieces from 16 bytes to 64 KiB. */
 #include <dirent.h>
@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "feeds/feed.h"
 #include "feeds/parse.h"
+#include "tests/unit/testdata.h"
 
 /* The `feedsd parse` JSON of a result, or "error: " and the reason. */
 static char *outcome(int rc, struct feed *f, const char *err)
@@ -112,8 +113,7 @@ static int walk(const char *dir, int *in_pieces)
 static void test_corpus(void **state)
 {
     (void)state;
-    const char *env = getenv("FEEDSD_TESTDATA");
-    const char *dir = env && *env ? env : "../shared/testdata/feeds";
+    const char *dir = testdata_dir();
     int in_pieces = 0;
     int n = walk(dir, &in_pieces);
     if (n < 50)

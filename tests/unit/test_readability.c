@@ -1,5 +1,5 @@
 /* tests/unit/test_readability.c: article extraction (feeds/readability.c) against Mozilla
- * Readability's expected output for a real page (shared testdata pages/), and synthetic
+ * Readability's expected output for a real page (tests/data/feeds/pages/), and synthetic
  * pages where navigation, sidebars, comments, footers and share bars must go and the
  * article must stay. Text is compared as words: the share of the expected words found
  * (recall) and of the words found that were not expected (extra). */
@@ -17,12 +17,12 @@
 #include "common/util.h"
 #include "feeds/html2md.h"
 #include "feeds/readability.h"
+#include "tests/unit/testdata.h"
 
 static const char *pages_dir(void)
 {
-    const char *env = getenv("FEEDSD_TESTDATA");
     static char path[4096];
-    snprintf(path, sizeof path, "%s/pages", env ? env : "../shared/testdata/feeds");
+    snprintf(path, sizeof path, "%s/pages", testdata_dir());
     return path;
 }
 

@@ -23,6 +23,7 @@
 #include "feeds/opml.h"
 #include "feeds/parse.h"
 #include "feeds/xml_cdata.h"
+#include "tests/unit/testdata.h"
 
 /* The fuzz targets, each under its own name; their static helpers must not collide. */
 #define LLVMFuzzerTestOneInput fuzz_parse_one
@@ -242,18 +243,15 @@ static void adjacent_code_spans(void **state)
     html2md_pinned("adjacent-code-spans-pre.html", "``   `](vbscript:``\n");
 }
 
-/* Calls fn with every .xml document of the shared corpus as UTF-8 (the form the parser
- * is handed); the number of documents, or skips the test when the corpus is missing. */
+/* Calls fn with every .xml document of the corpus as UTF-8 (the form the parser is
+ * handed); the number of documents. A missing corpus fails the test. */
 static int corpus_each(void (*fn)(const char *name, const char *utf8, size_t ulen, void *ud),
                        void *ud)
 {
-    const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
-                                                : "../shared/testdata/feeds";
+    const char *dir = testdata_dir();
     DIR *d = opendir(dir);
     if (!d)
-        d = opendir(dir = "/work/shared/testdata/feeds");
-    if (!d)
-        skip();
+        fail_msg("cannot open %s (set FEEDSD_TESTDATA)", dir);
     int n = 0;
     for (struct dirent *e; (e = readdir(d));) {
         size_t nl = strlen(e->d_name);
@@ -273,7 +271,7 @@ static int corpus_each(void (*fn)(const char *name, const char *utf8, size_t ule
     return n;
 }
 
-/* The chunking property over the whole shared corpus: every feed libxml2 finds
+/* The chunking property over the whole corpus: every feed libxml2 finds
  * well-formed gives the same JSON whole and in odd-sized chunks (prime sizes, so that
  * boundaries fall inside names, references and multi-byte characters). */
 static void chunks_alike(const char *name, const char *utf8, size_t ulen, void *ud)
@@ -488,7 +486,7 @@ static void cdata_rewrite_direct(void **state)
 }
 
 /* The text runs hidden from libxml2's HTML parser (feeds/html_runs.h) change no tree:
- * every entry's content and summary in the shared corpus gives the same nodes, names,
+ * every entry's content and summary in the corpus gives the same nodes, names,
  * attributes and text with its long runs hidden (the daemon's way), with every run
  * hidden, and with none. */
 struct runs_count {

@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "feeds/html2md.h"
 #include "feeds/summarize.h"
+#include "tests/unit/testdata.h"
 
 static int utf8_valid(const char *s)
 {
@@ -333,11 +334,10 @@ static void summarize_node_text(xmlNode *n, size_t *entries)
 static void test_testdata_budget(void **state)
 {
     (void)state;
-    /* make runs the tests from the repository's root; shared/ sits beside it */
-    const char *dir = getenv("FEEDSD_TESTDATA") ? getenv("FEEDSD_TESTDATA")
-                                               : "../shared/testdata/feeds";
+    const char *dir = testdata_dir();
     DIR *d = opendir(dir);
-    assert_non_null(d);
+    if (!d)
+        fail_msg("cannot open %s (set FEEDSD_TESTDATA)", dir);
     size_t entries = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
