@@ -34,7 +34,8 @@ LIB_SRC  := $(filter-out daemon/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-DEPS_OK  := $(BUILD)/.deps-ok
+DEPS_OK  := $(BUILD)/.deps-run
+TEST_DEPS_OK := $(BUILD)/.deps-test
 
 .PHONY: all deps test unit integration corpus test-san run install clean bench fuzz lint
 # Public targets first install dependencies, then re-enter make so that pkg-config
@@ -42,9 +43,13 @@ DEPS_OK  := $(BUILD)/.deps-ok
 all: $(DEPS_OK)
 	@$(MAKE) --no-print-directory $(BUILD)/feedsd
 
-# Installs what a fresh Debian machine lacks (apt-get as root, else sudo, else says what to run).
+# Installs what a fresh Debian machine lacks (apt-get as root, else sudo, else says what to
+# run): building and running need the libraries, testing also the test tools.
 $(DEPS_OK): scripts/deps.sh
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh run
+	@mkdir -p $(BUILD) && touch $@
+$(TEST_DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh test
 	@mkdir -p $(BUILD) && touch $@
 deps: $(DEPS_OK)
 
@@ -59,7 +64,7 @@ $(BUILD)/libfeedsd.a: $(LIB_OBJ)
 $(BUILD)/feedsd: $(BUILD)/daemon/main.o $(BUILD)/libfeedsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfeedsd.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfeedsd.a $(TEST_DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP -o $@ $< $(BUILD)/libfeedsd.a \
 	    $(LDFLAGS) $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
@@ -67,19 +72,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfeedsd.a
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: $(BUILD)/feedsd
+integration: $(BUILD)/feedsd $(TEST_DEPS_OK)
 	python3 tests/integration/run.py --feedsd $(BUILD)/feedsd
 
 # Every testdata document through `feedsd parse`, and every entry's HTML through html2md
 # and back through cmark-gfm (the round-trip property of issue 4).
-corpus: $(BUILD)/feedsd
+corpus: $(BUILD)/feedsd $(TEST_DEPS_OK)
 	python3 tests/integration/corpus.py --feedsd $(BUILD)/feedsd
 	python3 tests/integration/roundtrip.py --feedsd $(BUILD)/feedsd
 
 # The whole suite, then again under ASan+UBSan in a separate build folder, then a short
 # repeatable run of every fuzz target (the long runs are `make fuzz`), then the static
 # analysis (a finding fails the suite like a failing test: it kept creeping back in).
-test: $(DEPS_OK)
+test: $(TEST_DEPS_OK)
 	$(MAKE) --no-print-directory unit integration corpus
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit integration corpus
 	FUZZ_REPEATABLE=1 sh fuzz/run.sh
@@ -95,14 +100,14 @@ run: $(DEPS_OK)
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS; a crash exits 1 (see fuzz/README.md).
 FUZZ_SECONDS ?= 60
-fuzz: $(DEPS_OK)
+fuzz: $(TEST_DEPS_OK)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 
 # cppcheck and clang-tidy on the checked-in configuration (.clang-tidy, scripts/lint.sh).
-lint: $(DEPS_OK)
+lint: $(TEST_DEPS_OK)
 	sh scripts/lint.sh
 
-bench: $(BUILD)/feedsd
+bench: $(BUILD)/feedsd $(TEST_DEPS_OK)
 	python3 bench/poll.py --feedsd $(BUILD)/feedsd
 
 install: $(DEPS_OK)
