@@ -44,10 +44,8 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage(stderr);
-    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("feedsd %s\n", FEEDSD_VERSION);
-        return 0;
-    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+        return cmd_version(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

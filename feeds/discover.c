@@ -18,6 +18,7 @@
 #include "feeds/discover.h"
 #include "feeds/encoding.h"
 #include "feeds/url.h"
+#include "feeds/xml_compat.h"
 
 static const struct {
     const char *type;
@@ -51,12 +52,6 @@ struct acc {
     size_t n, cap;
     char *base;     /* page URL, replaced by <base href> */
 };
-
-static void quiet_errors(void *ctx, xmlErrorPtr e)
-{
-    (void)ctx;
-    (void)e;
-}
 
 /* 1 when the space-separated token list has tok (case-insensitive). */
 static int has_token(const char *list, const char *tok)
@@ -221,11 +216,8 @@ void discover_links(const char *html, size_t len, const char *page_url,
         free(a.base);
         return;
     }
-    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    htmlParserCtxtPtr ctxt = xml_html_ctxt_new();
     if (ctxt) {
-        /* A per-context handler, as in html2md.c: broken markup is normal. */
-        ctxt->sax->serror = quiet_errors;
-        ctxt->sax->initialized = XML_SAX2_MAGIC;
         /* UTF-8 when the bytes are UTF-8; else the page's own <meta charset>. */
         const char *enc = utf8_valid(html, len) ? "UTF-8" : NULL;
         htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, page_url, enc,

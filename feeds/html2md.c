@@ -7,6 +7,7 @@
 #include "feeds/html2md.h"
 #include "feeds/html2md_int.h"
 #include "feeds/html_runs.h"
+#include "feeds/xml_compat.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -49,26 +50,14 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static void quiet_errors(void *ctx, xmlErrorPtr err)
-{
-    (void)ctx;
-    (void)err;
-}
-
 /* libxml2's HTML parser on valid UTF-8 without NUL bytes. */
 static htmlDocPtr parse_utf8(const char *in, size_t inlen)
 {
     /* No HTML_PARSE_NOIMPLIED: with it libxml2 2.9.14 nests sibling <p>s. No NOBLANKS:
      * white space between inline elements is content. The parser caps nesting at 256. */
     htmlDocPtr doc = NULL;
-    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    htmlParserCtxtPtr ctxt = xml_html_ctxt_new();
     if (ctxt) {
-        /* A per-context handler: broken markup is normal here, and a handler that another
-         * module installs globally must not hear about it. */
-        ctxt->sax->serror = quiet_errors;
-        /* libxml2 (error.c, __xmlRaiseError) consults serror only on a SAX2 handler; the
-         * HTML parser's own callbacks are the SAX1-style ones it already set, unaffected. */
-        ctxt->sax->initialized = XML_SAX2_MAGIC;
         doc = htmlCtxtReadMemory(ctxt, in, (int)inlen, NULL, "UTF-8",
                                  HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                      HTML_PARSE_NONET | HTML_PARSE_COMPACT);
@@ -77,14 +66,14 @@ static htmlDocPtr parse_utf8(const char *in, size_t inlen)
     return doc;
 }
 
-/* Shorter runs are not worth their marker; tests hide every run (html_parse_set_runs). */
+/* Shorter runs are not worth their marker; tests hide every run (html_parse_every_run). */
 #define MIN_RUN 32
-static int hide_runs = 1;
+static size_t min_run = MIN_RUN;
 static int hid_runs; /* the last html_parse() went through html_runs (tests) */
 
-void html_parse_set_runs(int on)
+void html_parse_every_run(int on)
 {
-    hide_runs = on;
+    min_run = on ? 1 : MIN_RUN;
 }
 
 int html_parse_hid_runs(void)
@@ -141,7 +130,7 @@ htmlDocPtr html_parse(const char *html, size_t len)
     struct html_runs runs;
     htmlDocPtr doc = NULL;
     hid_runs = 0;
-    if (hide_runs && html_runs_hide(in, inlen, hide_runs == 2 ? 1 : MIN_RUN, &runs) == 0) {
+    if (xml_accel_on(XML_ACCEL_HTML_RUNS) && html_runs_hide(in, inlen, min_run, &runs) == 0) {
         doc = parse_utf8(runs.doc, runs.len);
         if (doc && html_runs_restore(doc, in, &runs) < 0) {
             xmlFreeDoc(doc);

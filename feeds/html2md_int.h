@@ -97,9 +97,9 @@ struct md {
 
 /* html2md.c: the parser front end and the writer used by renderers. */
 htmlDocPtr html_parse(const char *html, size_t len);
-/* Tests: 0 parses every document as it is, without hiding its text runs (html_runs.h);
- * 2 hides every run, however short; 1 (the default) the long ones. */
-void html_parse_set_runs(int on);
+/* Tests: with on, hides every text run (html_runs.h), however short, not only the long
+ * ones. Whether runs are hidden at all is xml_accel_on(XML_ACCEL_HTML_RUNS). */
+void html_parse_every_run(int on);
 /* Tests: whether the last html_parse() parsed with the runs hidden. When it did not, it
  * parsed the document as it is, and a second parse of it is the same call: libxml2 alone
  * is not always repeatable then (htmlParseNameComplex with a long name depends on where

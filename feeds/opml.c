@@ -135,7 +135,7 @@ static int parse_opml(const char *data, size_t len, struct acc *a, char *err, si
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     int rc = -1;
     if (!doc) {
-        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
         char msg[200] = "not well-formed XML";
         if (e && e->message) {
             snprintf(msg, sizeof msg, "%s", e->message);

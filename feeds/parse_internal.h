@@ -35,11 +35,6 @@ int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen
                     const char *base_url, size_t chunk, struct feed **out, int *recovered,
                     char *err, size_t errlen);
 
-/* Whether the strict pass rewrites its text (feeds/xml_cdata.h: past libxml2 or as CDATA
- * sections; on by default). For the tests and fuzz targets that check it changes no
- * result. */
-void parse_xml_set_cdata_rewrite(int on);
-
 /* A document handed to the parser piece by piece: next() sets *p and *n to the next
  * piece (valid until the following call) and returns 1, or returns 0 at the end. */
 struct xml_source {

@@ -1,7 +1,7 @@
 /* feeds/parse_sax.c: drives libxml2's SAX2 push parser over a UTF-8 feed document and
  * feeds the element table of parse_xml.c (the text of the strict pass mostly going past
  * libxml2: feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never
- * NOENT, DTDLOAD, DTDVALID or HUGE): a document that declares entities is refused,
+ * NOENT, DTDLOAD or DTDVALID; HUGE only on libxml2 2.14, xml_compat.h): a document that declares entities is refused,
  * which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
  * feed without DTD is a fatal error, after which libxml2 stops calling SAX and every
  * later entry would be lost) are answered by a getEntity callback from the HTML entity
@@ -23,6 +23,7 @@
 #include "feeds/parse_xml.h"
 #include "feeds/url.h"
 #include "feeds/xml_cdata.h"
+#include "feeds/xml_compat.h"
 
 #define MAX_ATTRS 64
 #define MAX_CACHED_ENTITIES 256
@@ -49,7 +50,7 @@ static xmlEntityPtr sax_get_entity(void *ctx, const xmlChar *name)
     unsigned cp = entity_lookup((const char *)name, strlen((const char *)name));
     if (!cp)
         return NULL;
-    int in_attr = ctxt && ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE;
+    int in_attr = xml_ctxt_in_attribute(ctxt);
     for (struct cached_entity *c = r->st.entities; c; c = c->next)
         if (c->in_attr == in_attr && !strcmp((const char *)c->ent.name, (const char *)name))
             return &c->ent;
@@ -63,7 +64,7 @@ static xmlEntityPtr sax_get_entity(void *ctx, const xmlChar *name)
     c->ent.name = (const xmlChar *)xstrdup((const char *)name);
     c->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
     if (in_attr && cp >= 0x80) {
-        /* libxml2 2.9 copies only the first byte of a predefined entity into an
+        /* libxml2 2.9 to 2.12 copy only the first byte of a predefined entity into an
          * attribute value: a no-break space becomes a space, anything else is kept as
          * the reference itself (an internal general entity is output as "&name;"). */
         if (cp == 0xA0)
@@ -101,7 +102,7 @@ static void sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlC
     xmlStopParser(r->st.ctxt);
 }
 
-static void sax_error(void *ctx, xmlErrorPtr e)
+static void sax_error(void *ctx, xml_error_arg e)
 {
     struct run *r = ctx;
     if (e && e->level == XML_ERR_FATAL && !r->error[0] && e->message) {
@@ -115,7 +116,7 @@ int xml_text_checked(const struct xstate *st)
     const xmlParserCtxt *c = st->ctxt;
     /* XML 1.0 section 2.2: a character outside Char is a fatal error, which clears
      * wellFormed (and, without RECOVER, stops the SAX calls) */
-    return c && !c->recovery && c->wellFormed;
+    return c && !st->recovering && c->wellFormed;
 }
 
 /* ---- text capture ---- */
@@ -137,8 +138,20 @@ static void sax_characters(void *ctx, const xmlChar *ch, int len)
 {
     struct run *r = ctx;
     struct xstate *st = &r->st;
-    if (!st->cap_rule || len <= 0 || st->cap.len + (size_t)len > PARSE_FIELD_MAX)
+    if (!st->cap_rule || len <= 0 || st->cap_full)
         return;
+    if (st->cap.len + (size_t)len > PARSE_FIELD_MAX) {
+        /* A field is cut at the cap, at a character boundary, whatever the pieces libxml2
+         * hands over (2.14 gives a CDATA section in one piece, 2.9 in many), and nothing
+         * after the cut is taken. */
+        size_t room = st->cap.len < PARSE_FIELD_MAX ? PARSE_FIELD_MAX - st->cap.len : 0;
+        while (room > 0 && (ch[room] & 0xC0) == 0x80)
+            room--;
+        st->cap_full = 1;
+        len = (int)room;
+        if (!len)
+            return;
+    }
     struct buf *b = &st->cap;
     if (st->cap_mode == M_XHTML) {
         cap_append_escaped(b, (const char *)ch, (size_t)len, 0);
@@ -168,7 +181,7 @@ static int is_void_element(const char *name)
 static void cap_start_child(struct xstate *st, int d, const char *local, enum xns ns,
                             const struct xattr *a, int n)
 {
-    if (st->cap_mode == M_TEXT || st->cap.len > PARSE_FIELD_MAX)
+    if (st->cap_mode == M_TEXT || st->cap_full || st->cap.len > PARSE_FIELD_MAX)
         return;
     if (st->cap_mode == M_XHTML && d == st->cap_depth + 1 && !st->cap_skip_div &&
         ns == XNS_XHTML && !strcmp(local, "div") && str_empty(st->cap.data)) {
@@ -191,7 +204,7 @@ static void cap_start_child(struct xstate *st, int d, const char *local, enum xn
 
 static void cap_end_child(struct xstate *st, int d, const char *local)
 {
-    if (st->cap_mode == M_TEXT || st->cap.len > PARSE_FIELD_MAX)
+    if (st->cap_mode == M_TEXT || st->cap_full || st->cap.len > PARSE_FIELD_MAX)
         return;
     if (st->cap_skip_div == d + 1) {
         st->cap_skip_div = -1;   /* dropped once; a later div is content */
@@ -250,6 +263,7 @@ static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
     st->cap_depth = d;
     st->cap_mode = mode;
     st->cap_skip_div = 0;
+    st->cap_full = 0;
     /* The buffer is kept from field to field (sax_end copies the text out): growing a
      * fresh one from 64 bytes for every post cost a chain of reallocs. */
     st->cap.len = 0;
@@ -561,13 +575,6 @@ static int doc_next(struct xml_source *src, const char **out, size_t *outlen)
     return 1;
 }
 
-static int cdata_rewrite = 1;
-
-void parse_xml_set_cdata_rewrite(int on)
-{
-    cdata_rewrite = on;
-}
-
 /* Hands n bytes to libxml2, whose length argument is an int. */
 static void push(xmlParserCtxtPtr ctxt, const char *p, size_t n)
 {
@@ -587,9 +594,14 @@ static int direct_push(void *ud, const char *p, size_t n)
     struct run *r = ud;
     xmlParserCtxtPtr ctxt = r->st.ctxt;
     push(ctxt, p, n);
+#if FEEDSD_HAVE_XML_CDATA
+    /* the parser's internal state, as libxml2 2.9.14 keeps it (xml_compat.h) */
     return !r->st.refused && ctxt->wellFormed && !ctxt->disableSAX &&
            ctxt->instate == XML_PARSER_CONTENT && ctxt->inputNr == 1 && ctxt->input &&
            ctxt->input->cur == ctxt->input->end;
+#else
+    return 0;
+#endif
 }
 
 static void direct_text(void *ud, const void *p, size_t n)
@@ -624,15 +636,17 @@ static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink
     memset(r, 0, sizeof *r);
     r->st.feed = feed_new();
     r->st.doc_base = xstrdup(base_url);
+    r->st.recovering = recover;
     r->st.sink = sink;
     xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, NULL);
     if (!ctxt)
         return 0;
     r->st.ctxt = ctxt;
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | (recover ? XML_PARSE_RECOVER : 0));
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_COMPAT_FEED_OPTIONS |
+                                (recover ? XML_PARSE_RECOVER : 0));
     const char *p;
     size_t n;
-    int rewrite = !recover && cdata_rewrite;
+    int rewrite = !recover && xml_accel_on(XML_ACCEL_CDATA);
     struct xml_cdata xc;
     struct buf xb = {0};
     const struct xml_cdata_sink xsink = {.push = direct_push, .text = direct_text, .ud = r};

@@ -72,6 +72,7 @@ struct xstate {
     void *ctxt;                    /* xmlParserCtxtPtr, for getEntity and stopping */
     char *doc_base;
     int found_root, none_is_atom, refused;
+    int recovering;                /* the recovery pass (XML_PARSE_RECOVER) */
     char root_name[64];            /* first element, for "not a feed" messages */
     unsigned char fprio[F_COUNT], eprio[F_COUNT];
     int depth;                     /* open elements; frames beyond XML_MAX_DEPTH are not kept */
@@ -80,6 +81,7 @@ struct xstate {
     /* text capture of one element */
     const struct xrule *cap_rule;
     int cap_depth, cap_skip_div;
+    int cap_full;                  /* the text reached PARSE_FIELD_MAX: the rest is dropped */
     enum xmode cap_mode;
     struct buf cap;
     char *cap_base;                /* explicit xml:base of the captured element, or NULL */

@@ -29,6 +29,7 @@
 #include "common/util.h"
 #include "feeds/html2md_int.h"   /* html_is_hidden: the same rule as html2md */
 #include "feeds/url.h"
+#include "feeds/xml_compat.h"
 
 /* An article shorter than this is a teaser or an error page, not worth replacing the
  * feed's own text with. */
@@ -457,17 +458,6 @@ static void resolve_urls(xmlNode *root, const char *base)
 
 /* ---- the front -------------------------------------------------------------------------- */
 
-/* Errors are normal in real pages and stay quiet; one is worth reporting: libxml2 stops
- * parsing at nesting depth 256 ("Excessive depth"), and what follows is lost. ctx is the
- * parser context (its userData); _private points at the caller's flag. */
-static void quiet_errors(void *ctx, xmlErrorPtr err)
-{
-    htmlParserCtxtPtr ctxt = ctx;
-    if (ctxt && ctxt->_private && err && err->level == XML_ERR_FATAL && err->message &&
-        strstr(err->message, "depth"))
-        *(int *)ctxt->_private = 1;
-}
-
 static int valid_utf8(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
@@ -483,19 +473,21 @@ static int valid_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
-static htmlDocPtr parse_page(const char *html, size_t len, int *too_deep)
+/* Errors are normal in real pages and stay quiet; one is worth reporting: libxml2 gave
+ * up part way (the nesting depth of 256 on every version checked), and what follows
+ * was lost: its message goes to cut (empty when the whole page was read). */
+static htmlDocPtr parse_page(const char *html, size_t len, char *cut, size_t cutlen)
 {
-    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    htmlParserCtxtPtr ctxt = xml_html_ctxt_new();
     if (!ctxt)
         return NULL;
-    ctxt->_private = too_deep;
-    ctxt->sax->serror = quiet_errors; /* see html2md.c: a per-context handler */
-    ctxt->sax->initialized = XML_SAX2_MAGIC;
     /* UTF-8 when the bytes are UTF-8; else the page's own <meta charset>. */
     const char *enc = valid_utf8((const unsigned char *)html, len) ? "UTF-8" : NULL;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, enc,
                                         HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                             HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+    if (!xml_parse_cut_short(ctxt, cut, cutlen))
+        cut[0] = '\0';
     htmlFreeParserCtxt(ctxt);
     return doc;
 }
@@ -527,8 +519,8 @@ char *readability_extract(const char *html, size_t len, const char *base_url, ch
         return fail(err, errlen, "empty page");
     if (len > 64u << 20)
         return fail(err, errlen, "page too large (%zu bytes)", len);
-    int too_deep = 0;
-    htmlDocPtr doc = parse_page(html, len, &too_deep);
+    char cut[160] = "";
+    htmlDocPtr doc = parse_page(html, len, cut, sizeof cut);
     xmlNode *body = doc ? find_body(doc) : NULL;
     if (!body) {
         xmlFreeDoc(doc);
@@ -563,9 +555,9 @@ char *readability_extract(const char *html, size_t len, const char *base_url, ch
     free(infos);
     if (chars < MIN_ARTICLE_TEXT) {
         buf_free(&out);
-        if (too_deep)
-            return fail(err, errlen, "page nested deeper than the HTML parser's limit "
-                                     "(256 levels): the rest of it was not read");
+        if (cut[0])
+            return fail(err, errlen, "the HTML parser gave up part way (%s): the rest of "
+                                     "the page was not read", cut);
         return fail(err, errlen, "no article found (%zu characters of text in the best "
                                  "candidate)", chars);
     }

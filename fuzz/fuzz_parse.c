@@ -21,6 +21,7 @@
 #include "feeds/feed.h"
 #include "feeds/parse.h"
 #include "feeds/parse_internal.h"
+#include "feeds/xml_compat.h"
 
 /* The JSON of a parse result, or "error" (the reason text may name where libxml2 stopped,
  * which legitimately depends on the chunking; success vs failure must not). */
@@ -157,10 +158,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * gives up on, is far beyond the inputs fuzzed here. */
     struct feed *plain = NULL;
     int rec_o = 0;
-    parse_xml_set_cdata_rewrite(0);
+    xml_accel_set(XML_ACCEL_CDATA, 0);
     int ro = parse_xml_chunked(utf8, ulen, "https://example.com/feed/", ulen ? ulen : 1,
                                &plain, &rec_o, err, sizeof err);
-    parse_xml_set_cdata_rewrite(1);
+    xml_accel_set(XML_ACCEL_CDATA, 1);
     char *jo = result_json(ro, plain);
     if (rec_o != rec_w)
         report("verdicts with and without the CDATA rewrite", jw, jo);

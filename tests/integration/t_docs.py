@@ -1,7 +1,8 @@
 """The reference documentation against the code: every key of daemon/config.c's key tables
 (global_keys[], feed_keys[]) must be documented in docs/configuration.md and in
 docs/feedsd.conf.5, and every subcommand that `feedsd --help` lists, with each of its
-options, must be in docs/feedsd.1. Owner: documentation."""
+options, must be in docs/feedsd.1 and in docs/cli.md, the command-line contract; `feedsd --version`
+keeps its documented shape. Owner: documentation."""
 import os
 import re
 import subprocess
@@ -141,3 +142,54 @@ def docs_name_every_subcommand_and_option(server, work):
         assert needed in names, names
     # status --json in particular.
     assert "--json" in dict(cmds)["status"], cmds
+
+
+@test
+def cli_contract_names_every_command(server, work):
+    """docs/cli.md, the command-line contract, has a section or a row for every command."""
+    cli = read("docs/cli.md")
+    names = [n for n, _ in help_commands(work.feedsd)] + ["--version"]
+    missing = [n for n in names
+               if not re.search(r"^#+ `feedsd %s\b|^\| `feedsd %s\b" % (re.escape(n), re.escape(n)),
+                                cli, re.M)]
+    assert not missing, "docs/cli.md does not describe: %s" % ", ".join(missing)
+    assert "../shared" not in cli
+
+
+@test
+def version_names_libraries_and_accelerators(server, work):
+    """`feedsd --version`: the version first, then each library as loaded, then each
+    libxml2 accelerator on, or off with the reason (docs/cli.md, feedsd(1))."""
+    def version(env_accel):
+        env = dict(os.environ)
+        env.pop("FEEDSD_ACCEL", None)
+        if env_accel is not None:
+            env["FEEDSD_ACCEL"] = env_accel
+        r = subprocess.run([work.feedsd, "--version"], capture_output=True, text=True,
+                           timeout=10, env=env)
+        assert r.returncode == 0 and not r.stderr, r
+        return r.stdout.splitlines()
+
+    lines = version(None)
+    assert re.fullmatch(r"feedsd \d+\.\d+\.\d+", lines[0]), lines
+    for lib in ("libxml2", "libcurl", "sqlite", "libev", "jansson"):
+        assert any(re.match(r"%s \d+\.\d+(\.\d+)?( |$)" % lib, l) for l in lines), (lib, lines)
+    accel = dict(re.fullmatch(r"accelerator (\w+): (.*)", l).groups()
+                 for l in lines if l.startswith("accelerator "))
+    assert set(accel) == {"xml_cdata", "html_runs"}, lines
+    for state in accel.values():
+        assert state == "on" or re.fullmatch(r"off \(.+\)", state), lines
+    # Debian 12 and 13 both ship libxml2 2.9.14, where both are proven.
+    if any(l == "libxml2 2.9.14" for l in lines):
+        assert accel == {"xml_cdata": "on", "html_runs": "on"}, lines
+    # FEEDSD_ACCEL narrows them: none, or the ones named.
+    off = dict(re.fullmatch(r"accelerator (\w+): (.*)", l).groups()
+               for l in version("none") if l.startswith("accelerator "))
+    for name, state in accel.items():
+        if state == "on":
+            assert off[name] == "off (off by FEEDSD_ACCEL)", off
+    one = dict(re.fullmatch(r"accelerator (\w+): (.*)", l).groups()
+               for l in version("html_runs") if l.startswith("accelerator "))
+    assert one["html_runs"] == accel["html_runs"], one
+    if accel["xml_cdata"] == "on":
+        assert one["xml_cdata"] == "off (off by FEEDSD_ACCEL)", one

@@ -292,8 +292,9 @@ static void test_example_output(void **state)
     free(spec);
 }
 
-/* simonwillison.net blogmark summaries: the commentary's <p> stripped but its </p> left,
- * and "<p><small></small>Via <a>...</a></small></p>" (SOURCES.md). */
+/* simonwillison.net blogmark summaries (Django's Atom feed of the blog, built by its
+ * templates/feeds/blogmark.html): the commentary's <p> stripped but its </p> left, and
+ * "<p><small></small>Via <a>...</a></small></p>". */
 static void test_simonwillison_blogmark(void **state)
 {
     (void)state;

@@ -255,7 +255,9 @@ static void test_deep_and_large(void **state)
     buf_puts(&page, article_paras);
     r = readability_extract(page.data, page.len, NULL, err, sizeof err);
     assert_null(r);
-    assert_non_null(strstr(err, "deeper"));
+    /* libxml2's own message, on every version: "Excessive depth in document: 256 ..." */
+    assert_non_null(strstr(err, "gave up part way"));
+    assert_non_null(strstr(err, "depth"));
     buf_free(&page);
 }
 
