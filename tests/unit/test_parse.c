@@ -18,6 +18,7 @@
 #include "feeds/encoding.h"
 #include "feeds/feed.h"
 #include "feeds/parse.h"
+#include "feeds/parse_internal.h"
 #include "tests/unit/testdata.h"
 
 static char errbuf[256];
@@ -327,7 +328,9 @@ static void test_deep_nesting(void **state)
  * libxml2's push parser gives up on a section it cannot see the end of once 10 MB wait
  * in its buffer ("Huge input lookup"), which lost every later entry, in the recovery
  * pass too; the text now goes past libxml2 (feeds/xml_cdata.h), capped at
- * PARSE_FIELD_MAX like any field. */
+ * PARSE_FIELD_MAX like any field. The cap cuts the field at the same character whatever
+ * the pieces (libxml2 2.14 hands such a section over in one, 2.9 in many; the network
+ * cuts the body anywhere). */
 static void test_huge_post_keeps_later_entries(void **state)
 {
     (void)state;
@@ -346,7 +349,17 @@ static void test_huge_post_keeps_later_entries(void **state)
         assert_int_equal(f->nentries, 2);
         assert_string_equal(f->entries[1].title, "b");
         assert_non_null(f->entries[0].summary);
-        assert_true(strlen(f->entries[0].summary) > 8000000);
+        size_t cut = strlen(f->entries[0].summary);
+        assert_true(cut > 8000000 && cut <= PARSE_FIELD_MAX);
+        static const size_t pieces[] = {4093, 65536, 1u << 20};
+        for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+            struct feed *g = NULL;
+            assert_int_equal(parse_xml_chunked(b.data, b.len, NULL, pieces[k], &g, NULL,
+                                               errbuf, sizeof errbuf), 0);
+            assert_int_equal(g->nentries, 2);
+            assert_string_equal(g->entries[0].summary, f->entries[0].summary);
+            feed_free(g);
+        }
         feed_free(f);
         buf_free(&b);
     }
