@@ -4,6 +4,7 @@
 # feeds/ storage/ daemon/ except daemon/main.c, as in the Makefile) are compiled with
 # -fsanitize=fuzzer-no-link so that libFuzzer's coverage reaches into them.
 #   fuzz/build.sh [TARGET...]     e.g. fuzz/build.sh fuzz_date
+# FUZZ_CFLAGS and FUZZ_LDFLAGS add flags (scripts/compat-libxml2.sh: another libxml2).
 set -eu
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-clang}
@@ -11,8 +12,8 @@ OUT=${FUZZ_BUILD:-build-fuzz}
 PKGS="libxml-2.0 libcurl sqlite3 jansson"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CFLAGS="-std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra $SAN -I. \
- $(pkg-config --cflags $PKGS) -DFEEDSD_VERSION=\"0.1.0-fuzz\""
-LIBS="$(pkg-config --libs $PKGS) -lev -lm"
+ $(pkg-config --cflags $PKGS) -DFEEDSD_VERSION=\"0.1.0-fuzz\" ${FUZZ_CFLAGS:-}"
+LIBS="$(pkg-config --libs $PKGS) -lev -lm ${FUZZ_LDFLAGS:-}"
 
 targets="$*"
 [ -n "$targets" ] || targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
