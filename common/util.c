@@ -39,10 +39,10 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *p, size_t n)
 {
-    p = realloc(p, n ? n : 1);
-    if (!p)
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
         oom();
-    return p;
+    return q;
 }
 
 char *xstrdup(const char *s)
@@ -347,16 +347,19 @@ int str_has_prefix(const char *s, const char *prefix)
 
 int file_read_all(const char *path, char **out, size_t *len)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f)
         return -1;
     struct buf b = {0};
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    do {   /* fread fills the chunk unless the end or an error came first */
+        n = fread(chunk, 1, sizeof chunk, f);
         buf_append(&b, chunk, n);
+    } while (n == sizeof chunk);
     int err = ferror(f);
-    if (f != stdin)
+    if (!is_stdin)
         fclose(f);
     if (err) {
         buf_free(&b);

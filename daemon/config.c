@@ -149,6 +149,7 @@ int config_parse_size(const char *s, long *out)
     case 'k': case 'K': shift = 10; end++; break;
     case 'm': case 'M': shift = 20; end++; break;
     case 'g': case 'G': shift = 30; end++; break;
+    default: break;
     }
     if (shift && (!strcmp(end, "B") || !strcmp(end, "iB")))
         end += strlen(end);

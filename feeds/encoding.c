@@ -179,7 +179,8 @@ static char *fix_utf8(const char *s, size_t n, char *own, size_t *outlen)
             buf_append(&b, "\xEF\xBF\xBD", 3);
             l = 1;
         } else if (cp >= 0x80 && cp <= 0x9F && cp1252_c1[cp - 0x80]) {
-            buf_append(&b, enc, utf8_encode(cp1252_c1[cp - 0x80], enc));
+            size_t k = utf8_encode(cp1252_c1[cp - 0x80], enc);
+            buf_append(&b, enc, k);
         } else if (cp >= 0x80) {
             buf_append(&b, (const char *)p + i, l);
         }

@@ -333,7 +333,8 @@ static char *attr_value(const xmlChar *v, const xmlChar *end)
             unsigned cp = semi ? entity_lookup(p + 1, (size_t)(semi - p - 1)) : 0;
             if (cp) {
                 char enc[4];
-                buf_append(&b, enc, utf8_encode(cp, enc));
+                size_t k = utf8_encode(cp, enc);
+                buf_append(&b, enc, k);
                 p = semi + 1;
                 continue;
             }

@@ -88,7 +88,8 @@ static size_t decode_ref(const char *s, struct buf *out)
         if (s[i] != ';' || !(cp = entity_lookup(s + start, i - start)))
             return 0;
     }
-    buf_append(out, enc, utf8_encode(cp, enc));
+    size_t k = utf8_encode(cp, enc);
+    buf_append(out, enc, k);
     return i + 1;
 }
 

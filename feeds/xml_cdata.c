@@ -211,8 +211,10 @@ static void emit(struct xml_cdata *x, struct buf *out, unsigned cp)
     char u[4];
     if (cp < 0x80 && !x->direct)
         buf_putc(out, (char)cp);
-    else
-        section_text(x, out, u, utf8_encode(cp, u));
+    else {
+        size_t k = utf8_encode(cp, u);
+        section_text(x, out, u, k);
+    }
 }
 
 /* A reference read to its end: the character it stands for (cp) into a section of ours,

@@ -43,7 +43,7 @@ static const char *why_off[XML_ACCEL_COUNT];
 
 int xml_loaded_version(void)
 {
-    return atoi(xmlParserVersion);
+    return (int)strtol(xmlParserVersion, NULL, 10);   /* "20914": digits only */
 }
 
 /* FEEDSD_ACCEL: unset keeps every allowed accelerator; "none" (or empty) none; else the

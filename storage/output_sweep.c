@@ -35,7 +35,7 @@ static long temp_pid(const char *name)
 
 static int sweep_dir(int dfd, const char *shown, int depth)
 {
-    DIR *d = fdopendir(dfd);
+    DIR *d = fdopendir(dfd);   /* d owns dfd from here on: closedir closes it */
     if (!d) {
         close(dfd);
         return -1;
@@ -47,7 +47,7 @@ static int sweep_dir(int dfd, const char *shown, int depth)
         if (!strcmp(n, ".") || !strcmp(n, ".."))
             continue;
         if (de->d_type == DT_DIR && depth < 8) {
-            int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int sub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0)
                 removed += sweep_dir(sub, shown, depth + 1) > 0;
             continue;
@@ -56,7 +56,7 @@ static int sweep_dir(int dfd, const char *shown, int depth)
         /* Another live process (a second feedsd on the same folder) may own it. */
         if (!pid || (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM)))
             continue;
-        if (unlinkat(dirfd(d), n, 0) == 0) {
+        if (unlinkat(dfd, n, 0) == 0) {
             log_info("removed unfinished file %s/%s", shown, n);
             removed++;
         }
