@@ -447,9 +447,12 @@ def write_back_error_marks_nothing_and_the_files_come_back(server, work):
         r = work.run_once()
         assert r.returncode == 1, (r.returncode, r.stderr)
         # The loop device reports the failed writes as EIO or ENOSPC, depending on where
-        # they failed.
+        # they failed; when ext4's journal met the failure first, the file system has
+        # remounted itself read-only (errors=remount-ro) and syncfs says EROFS (seen
+        # with the machine loaded by a second test run).
         line = first_line_with(r.stderr, "cannot flush the file system of")
-        assert "Input/output error" in line or "No space left on device" in line, line
+        assert any(e in line for e in ("Input/output error", "No space left on device",
+                                       "Read-only file system")), line
         assert "10 posts not written" in line, line
         print("    write-back error: " + line, flush=True)
         assert db_rows(work, "select count(*) from entries where stage = 2") == [(0,)]
