@@ -1,8 +1,8 @@
 /* feeds/parse_sax.c: drives libxml2's SAX2 push parser over a UTF-8 feed document and
  * feeds the element table of parse_xml.c (the text of the strict pass mostly going past
- * libxml2: feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never
- * NOENT, DTDLOAD or DTDVALID; HUGE only on libxml2 2.14, xml_compat.h): a document that declares entities is refused,
- * which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
+ * libxml2: feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never NOENT, DTDLOAD
+ * or DTDVALID; HUGE only on libxml2 2.14, xml_compat.h): a document that declares
+ * entities is refused, which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
  * feed without DTD is a fatal error, after which libxml2 stops calling SAX and every
  * later entry would be lost) are answered by a getEntity callback from the HTML entity
  * table; when the strict parse still fails, the document is re-parsed once with bare
