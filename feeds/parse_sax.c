@@ -596,7 +596,7 @@ static int direct_push(void *ud, const char *p, size_t n)
     xmlParserCtxtPtr ctxt = r->st.ctxt;
     push(ctxt, p, n);
 #if FEEDSD_HAVE_XML_CDATA
-    /* the parser's internal state, as libxml2 2.9.14 keeps it (xml_compat.h) */
+    /* the parser's internal state, as the proven versions keep it (xml_compat.h) */
     return !r->st.refused && ctxt->wellFormed && !ctxt->disableSAX &&
            ctxt->instate == XML_PARSER_CONTENT && ctxt->inputNr == 1 && ctxt->input &&
            ctxt->input->cur == ctxt->input->end;

@@ -8,24 +8,21 @@
 
 enum accel_state { ACCEL_UNKNOWN, ACCEL_ON, ACCEL_OFF };
 
+/* A proof build (make ACCEL=unproven) allows the accelerators on any version. */
+#ifdef FEEDSD_ACCEL_UNPROVEN
+#define ANY_VERSION 1
+#else
+#define ANY_VERSION 0
+#endif
+
 static int cdata_proven(int v)
 {
-#ifdef FEEDSD_ACCEL_UNPROVEN
-    (void)v;
-    return 1;
-#else
-    return XML_CDATA_PROVEN(v);
-#endif
+    return ANY_VERSION || XML_CDATA_PROVEN(v);
 }
 
 static int runs_proven(int v)
 {
-#ifdef FEEDSD_ACCEL_UNPROVEN
-    (void)v;
-    return 1;
-#else
-    return HTML_RUNS_PROVEN(v);
-#endif
+    return ANY_VERSION || HTML_RUNS_PROVEN(v);
 }
 
 static const struct {
@@ -72,6 +69,10 @@ static void resolve(enum xml_accel a)
         why_off[a] = "not proven on the libxml2 it was built with";
     else if (!accel_table[a].proven(xml_loaded_version()))
         why_off[a] = "not proven on the libxml2 loaded";
+    else if (!ANY_VERSION && xml_loaded_version() != LIBXML_VERSION)
+        /* proven on both, but the parser's internal state is read at the offsets of the
+         * headers, which only the same version is sure to keep */
+        why_off[a] = "the libxml2 loaded is not the one it was built with";
     else if (!env_keeps(accel_table[a].name))
         why_off[a] = "off by FEEDSD_ACCEL";
     else {
