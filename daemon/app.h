@@ -20,7 +20,8 @@ struct page_job;
 struct feed_state {
     struct app *app;
     int64_t id;
-    char *url;
+    char *url;              /* fetched: as subscribed, credentials included */
+    char *shown;            /* url_redact(url): logged and resolved against */
     int interval;           /* effective, seconds */
     int backlog;            /* effective: -1 all, N >= 0 */
     double due;             /* ev_now() time of the next poll */

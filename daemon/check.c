@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "daemon/subs.h"
+#include "feeds/url.h"
 #include "storage/db.h"
 
 #define DEFAULT_MAX_FAILURES 5
@@ -55,8 +56,10 @@ static int check_run(const struct subs *s, int max_age, int max_failures)
         if (f->last_fetch > newest)
             newest = f->last_fetch;
         if (f->fail_count > max_failures) {
-            fprintf(stderr, "%s: failed %d times in a row: %s\n", f->url, f->fail_count,
+            char *shown = url_redact(f->url);
+            fprintf(stderr, "%s: failed %d times in a row: %s\n", shown, f->fail_count,
                     f->last_error ? f->last_error : "unknown error");
+            free(shown);
             problems++;
         }
     }

@@ -618,14 +618,18 @@ struct lines {
 static int feed_add_checked(struct ctx *x, const char *url)
 {
     struct lines *cur_lines = x->lines;
-    if (!url_is_http(url))
-        return WHY("expected an http:// or https:// URL, got \"%s\"", url);
-    struct feed_conf *dup = feed_find(x->c, url);
-    if (dup) {
-        size_t i = (size_t)(dup - x->c->feeds);
-        if (cur_lines && i < cur_lines->n && cur_lines->v[i] > 0)
-            return WHY("%s is already subscribed on line %d", url, cur_lines->v[i]);
-        return WHY("%s is already subscribed", url);
+    struct feed_conf *dup = url_is_http(url) ? feed_find(x->c, url) : NULL;
+    if (!url_is_http(url) || dup) {
+        /* Error messages show the URL without its credentials (url_redact): those are
+         * for the feed's requests only. */
+        char *shown = url_redact(url);
+        size_t i = dup ? (size_t)(dup - x->c->feeds) : 0;
+        int rc = !dup ? WHY("expected an http:// or https:// URL, got \"%s\"", shown)
+                 : cur_lines && i < cur_lines->n && cur_lines->v[i] > 0
+                     ? WHY("%s is already subscribed on line %d", shown, cur_lines->v[i])
+                     : WHY("%s is already subscribed", shown);
+        free(shown);
+        return rc;
     }
     size_t before = x->c->nfeeds;
     feed_append(x->c, url, NULL);
@@ -665,8 +669,10 @@ int config_add_feeds_file(struct config *c, const char *path, char *err, size_t 
     }
     for (size_t i = 0; i < n; i++) {
         if (!url_is_http(list[i].url)) {
+            char *shown = url_redact(list[i].url);
             snprintf(err, errlen, "%s:%d: expected an http:// or https:// URL, got \"%s\"",
-                     path, list[i].line, list[i].url);
+                     path, list[i].line, shown);
+            free(shown);
             opml_free(list, n);
             return -1;
         }

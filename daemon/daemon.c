@@ -22,6 +22,7 @@
 #include "daemon/page.h"
 #include "daemon/schedule.h"
 #include "daemon/summary.h"
+#include "feeds/url.h"
 #include "storage/output.h"
 
 #define STOP_GRACE 5.0      /* seconds in-flight transfers get after SIGTERM */
@@ -108,6 +109,7 @@ static void apply_timezone(const struct config *c)
 static void feed_state_free(struct feed_state *fs)
 {
     free(fs->url);
+    free(fs->shown);
     free(fs);
 }
 
@@ -167,6 +169,7 @@ static int schedule_from_db(struct app *app, char *err, size_t errlen)
             fs->app = app;
             fs->id = rows[i].id;
             fs->url = xstrdup(rows[i].fetch_url ? rows[i].fetch_url : rows[i].url);
+            fs->shown = url_redact(fs->url);
             double wait = rows[i].next_poll > now ? (double)(rows[i].next_poll - now) : 0;
             if (wait == 0 && spread > 0)
                 wait = spread * (random() / (double)RAND_MAX);
@@ -325,7 +328,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         /* RFC 9110 15.5.11: gone for good. Polling stops; `feedsd add URL` resumes it. */
         snprintf(err, sizeof err, "HTTP 410 Gone: the feed was removed by its publisher");
         db_feed_disable(app->db, fs->id, "HTTP 410 Gone");
-        log_warn("%s: %s; no longer polled", fs->url, err);
+        log_warn("%s: %s; no longer polled", fs->shown, err);
         db_feed_record_failure(app->db, fs->id, 410, err, now, 0, 1, "disabled (410 Gone)");
         fs->disabled = 1;
         fs->failed = 1;
@@ -361,9 +364,9 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         db_feed_record_failure(app->db, fs->id, (int)r->status, err, now, now + d, count_it,
                                reason);
         if (count_it)
-            log_warn("%s: %s (failure %d, retry in %llds)", fs->url, err, fails, (long long)d);
+            log_warn("%s: %s (failure %d, retry in %llds)", fs->shown, err, fails, (long long)d);
         else
-            log_warn("%s: %s", fs->url, err);
+            log_warn("%s: %s", fs->shown, err);
         delay = (double)d;
         fs->failed = count_it;
     } else {

@@ -15,6 +15,7 @@
 #include "feeds/encoding.h"
 #include "feeds/identity.h"
 #include "feeds/parse.h"
+#include "feeds/url.h"
 
 static int64_t entry_date(const struct entry *e)
 {
@@ -286,12 +287,16 @@ static int redirect_track(struct app *app, struct feed_state *fs, const struct d
     int count = old->redirect_to && !strcmp(old->redirect_to, target) ? old->redirect_count + 1 : 1;
     if (count < REDIRECT_POLLS)
         return db_feed_set_redirect(app->db, fs->id, target, count, NULL);
+    char *shown_target = url_redact(target);
     log_info("%s: moved permanently to %s (seen on %d polls in a row): following the new URL",
-             fs->url, target, count);
+             fs->shown, shown_target, count);
+    free(shown_target);
     if (db_feed_set_redirect(app->db, fs->id, NULL, 0, target) < 0)
         return -1;
     free(fs->url);
+    free(fs->shown);
     fs->url = xstrdup(target);
+    fs->shown = url_redact(target);
     return 0;
 }
 
@@ -307,6 +312,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     int rc = -1;
     struct feed *f = NULL;
+    char *base = NULL;
     char bodyhash[17], reason[96];
     hash_hex(r->body_hash, bodyhash);
     /* RFC 9110 15.4.5: a 304 may carry new validators; keep the old ones otherwise. */
@@ -325,7 +331,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
                                     NULL, NULL, NULL, now, next, reason);
         if (rc == 0)
             rc = redirect_track(app, fs, &old, r);
-        log_debug("%s: %s", fs->url, r->status == 304 ? "not modified" : "body unchanged");
+        log_debug("%s: %s", fs->shown, r->status == 304 ? "not modified" : "body unchanged");
         goto out;
     }
     if (r->status < 200 || r->status > 299) {
@@ -333,11 +339,13 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         goto out;
     }
     char *charset = encoding_charset_param(r->content_type);
-    const char *base = r->effective_url ? r->effective_url : fs->url;
+    /* Relative links resolve against the URL without its credentials: they are for the
+     * request alone, and every resolved link ends up in a file. */
+    base = url_redact(r->effective_url ? r->effective_url : fs->url);
     /* A large body waits in a file and is parsed from there piece by piece, twice. */
     struct identity_pre *pre = NULL;
     if (r->body_fd >= 0)
-        log_debug("%s: parsing the %zu-byte body from its spool file", fs->url, r->len);
+        log_debug("%s: parsing the %zu-byte body from its spool file", fs->shown, r->len);
     int prc = r->body_fd >= 0 ? spooled_pass1(r, base, charset, &f, &pre, err, errlen)
                               : feed_parse(r->body, r->len, base, charset, &f, err, errlen);
     if (prc < 0) {
@@ -386,11 +394,12 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         db_rollback(db);
         goto out;
     }
-    log_info("%s: %zu entries, %d new, %d updated", fs->url, f->nentries, nnew, nupdated);
+    log_info("%s: %zu entries, %d new, %d updated", fs->shown, f->nentries, nnew, nupdated);
     rc = 0;
 out:
     if (f)
         feed_free(f);
+    free(base);
     db_feed_clear(&old);
     return rc;
 }

@@ -56,16 +56,29 @@ static char *fallback_title(const struct db_entry *e)
     }
     if (!*text) {
         free(text);
-        text = xstrdup(e->link ? e->link : "Untitled");
+        text = e->link ? url_redact(e->link) : xstrdup("Untitled");
     }
     return text;
 }
 
+/* {id} and the collision suffix are published in file names: a hash of the feed URL
+ * with its password could be reversed by trying passwords, so it is the shown URL's
+ * (the same as before for every feed URL without credentials). */
 static void entry_idhash(const struct db_entry *e, char out[17])
 {
-    uint64_t h = hash64(e->feed_url, strlen(e->feed_url));
+    char *feed = url_redact(e->feed_url);
+    uint64_t h = hash64(feed, strlen(feed));
     h = hash64_update(h, "\n", 1);
     hash_hex(hash64_update(h, e->key, strlen(e->key)), out);
+    free(feed);
+}
+
+/* An entry's error, logged with its feed's URL as shown (no credentials). */
+static void log_entry_err(const struct db_entry *e, const char *what)
+{
+    char *feed = url_redact(e->feed_url);
+    log_err("%s: %s", feed, what);
+    free(feed);
 }
 
 /* The post as the output file shows it. Strings in p point into e and into *owned. */
@@ -73,10 +86,21 @@ struct rendered {
     char *title, *url, *md;
 };
 
+/* The post's URL as the file shows it: without tracking parameters and without
+ * credentials (a link resolved against a feed URL with a password carried it before
+ * links were resolved against the shown URL; such rows may still be in the database). */
+static char *post_url(const char *link)
+{
+    char *stripped = url_strip_tracking(link);
+    char *url = url_redact(stripped);
+    free(stripped);
+    return url;
+}
+
 static void post_fill(const struct db_entry *e, struct post *p, struct rendered *r)
 {
     r->title = e->title && !str_empty(e->title) ? xstrdup(e->title) : fallback_title(e);
-    r->url = url_strip_tracking(e->link);
+    r->url = post_url(e->link);
     r->md = NULL;
     *p = (struct post){
         .title = e->model_title && *e->model_title ? e->model_title : r->title,
@@ -119,8 +143,9 @@ static int claim_path(struct app *app, struct db_entry *e)
         path = alt;
     }
     if (rc != 0) {
-        log_err("%s: cannot choose a file name for \"%s\"", e->feed_url,
-                e->title ? e->title : "");
+        char *why = xasprintf("cannot choose a file name for \"%s\"", e->title ? e->title : "");
+        log_entry_err(e, why);
+        free(why);
         free(path);
         return -1;
     }
@@ -199,7 +224,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         int rc = batched ? output_batch_write(&batch, e->path, text, err, sizeof err)
                          : output_write_file(app->cfg.output, e->path, text, 0, err, sizeof err);
         if (rc < 0)
-            log_err("%s: %s", e->feed_url, err);
+            log_entry_err(e, err);
         ok[i] = rc >= 0;
         staged[i] = rc == 1;
         free(text);
@@ -223,7 +248,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
     }
     for (size_t i = 0; i < n; i++) {
         if (staged[i] && ok[i] && output_publish(app->cfg.output, es[i].path, err, sizeof err) < 0) {
-            log_err("%s: %s", es[i].feed_url, err);
+            log_entry_err(&es[i], err);
             ok[i] = 0;
         }
     }

@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "feeds/url.h"
 #include "storage/db.h"
 
 static void fmt_time(int64_t t, char *out, size_t n)
@@ -87,6 +88,24 @@ static json_t *json_str(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* db_feed_list, with every URL of a row as shown: credentials in a feed URL are for its
+ * requests only (url_redact). */
+static int feeds_shown(struct db *db, int active_only, struct db_feed **out, size_t *n)
+{
+    if (db_feed_list(db, active_only, out, n) < 0)
+        return -1;
+    for (size_t i = 0; i < *n; i++) {
+        struct db_feed *f = &(*out)[i];
+        char **urls[] = {&f->url, &f->fetch_url, &f->redirect_to};
+        for (size_t k = 0; k < sizeof urls / sizeof *urls; k++) {
+            char *shown = url_redact(*urls[k]);
+            free(*urls[k]);
+            *urls[k] = shown;
+        }
+    }
+    return 0;
+}
+
 /* `status --json`: the text output's data as one object for scripts and dashboards. */
 static int status_json(const struct db_feed *feeds, size_t n)
 {
@@ -141,7 +160,7 @@ int cmd_status(int argc, char **argv)
     struct db_feed *feeds;
     size_t n;
     int rc = 0;
-    if (db_feed_list(db, !all, &feeds, &n) < 0) {
+    if (feeds_shown(db, !all, &feeds, &n) < 0) {
         fprintf(stderr, "feedsd: cannot read feeds: %s\n", db_errmsg(db));
         rc = 1;
     } else if (json) {

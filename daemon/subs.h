@@ -22,9 +22,11 @@ int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 /* One active subscription: a database row, or a feed of the configuration that no daemon
- * has synced into the database yet (row NULL, origin "config"). Strings borrowed. */
+ * has synced into the database yet (row NULL, origin "config"). Strings borrowed, but
+ * shown, which the struct subs owns. */
 struct sub {
-    const char *url;
+    const char *url;            /* as subscribed: the database's key, credentials included */
+    char *shown;                /* url_redact(url): what the commands print */
     const char *title;          /* configured title, NULL = the feed's own */
     const char *feed_title;     /* what the feed calls itself, NULL before a fetch */
     const char *site_link;
@@ -56,7 +58,8 @@ int subs_reload(struct subs *s);
 void subs_close(struct subs *s);
 
 /* The subscription for url: the same string, else the same url_normalize() form (http and
- * https, a trailing slash, tracking parameters). NULL when not subscribed. */
+ * https, a trailing slash, tracking parameters), else the one subscription shown as url
+ * (subscribed with credentials). NULL when not subscribed. */
 const struct sub *subs_find(const struct subs *s, const char *url);
 /* Where the configuration lists url: its file's path, the subscription file's path, or
  * NULL when it does not. */

@@ -27,6 +27,7 @@
 
 struct add_opts {
     const char *url, *title, *config, *database;
+    char *shown;                /* url_redact(url): printed instead of url */
     int interval;
     int no_fetch;
 };
@@ -38,12 +39,15 @@ static int add_usage(void)
     return 2;
 }
 
+/* Credentials in a URL are for its requests: what is printed is url_redact()'s form. */
 static void print_sub(const char *what, const char *url, const char *title)
 {
+    char *shown = url_redact(url);
     if (title && *title)
-        printf("%s %s (%s)\n", what, url, title);
+        printf("%s %s (%s)\n", what, shown, title);
     else
-        printf("%s %s\n", what, url);
+        printf("%s %s\n", what, shown);
+    free(shown);
 }
 
 static int already(const struct sub *x)
@@ -61,7 +65,11 @@ static int fetch_feed(const char *url, const char *ua, struct http_body *body,
     if (http_get(url, ua, body, err, errlen) < 0)
         return -1;
     char *cs = encoding_charset_param(body->content_type);
-    int rc = feed_parse(body->data, body->len, body->effective_url, cs, feed, err, errlen);
+    /* The feed's link is stored and shown: resolved against the URL without credentials,
+     * as the daemon does (ingest.c). */
+    char *base = url_redact(body->effective_url);
+    int rc = feed_parse(body->data, body->len, base, cs, feed, err, errlen);
+    free(base);
     free(cs);
     return rc;
 }
@@ -73,6 +81,7 @@ static int subscribe(struct subs *s, const struct add_opts *o, const char *url,
 {
     int64_t id;
     struct db *db = s->db;
+    char *shown;
     if (db_begin(db) < 0)
         goto fail;
     if (db_feed_subscribe(db, url, o->title, o->interval, -2, NULL, "cli", time(NULL), &id) < 0)
@@ -92,16 +101,21 @@ static int subscribe(struct subs *s, const struct add_opts *o, const char *url,
     print_sub("subscribed to", url, o->title ? o->title : f ? f->title : NULL);
     return 0;
 fail:
-    fprintf(stderr, "feedsd: cannot subscribe to %s: %s\n", url, db_errmsg(db));
+    shown = url_redact(url);
+    fprintf(stderr, "feedsd: cannot subscribe to %s: %s\n", shown, db_errmsg(db));
+    free(shown);
     db_rollback(db);
     return 1;
 }
 
 static void list_links(const struct discover_link *l, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s\n", l[i].url, discover_kind_name(l[i].kind),
+    for (size_t i = 0; i < n; i++) {
+        char *shown = url_redact(l[i].url);
+        printf("%s\t%s\t%s\n", shown, discover_kind_name(l[i].kind),
                l[i].title ? l[i].title : "");
+        free(shown);
+    }
 }
 
 /* The page at o->url is not a feed: subscribe to the feed it advertises. */
@@ -112,14 +126,14 @@ static int add_discovered(struct subs *s, const struct add_opts *o, const char *
     size_t n;
     discover_links(page->data, page->len, page->effective_url, &l, &n);
     if (n == 0) {
-        fprintf(stderr, "feedsd: %s is not a feed (%s) and advertises no feed\n", o->url, why);
+        fprintf(stderr, "feedsd: %s is not a feed (%s) and advertises no feed\n", o->shown, why);
         return 1;
     }
     size_t best = discover_rank(l, n);
     int rc = 1;
     if (l[0].comments) {
         fprintf(stderr, "feedsd: %s advertises only comment feeds; add one by its URL:\n",
-                o->url);
+                o->shown);
         list_links(l, n);
         goto out;
     }
@@ -133,7 +147,7 @@ static int add_discovered(struct subs *s, const struct add_opts *o, const char *
     }
     if (l[0].kind != DISCOVER_GUESS && best > 1) {
         fprintf(stderr, "feedsd: %s advertises %zu feeds that fit equally; choose one with"
-                        " 'feedsd add FEED-URL':\n", o->url, best);
+                        " 'feedsd add FEED-URL':\n", o->shown, best);
         list_links(l, best);
         goto out;
     }
@@ -143,19 +157,22 @@ static int add_discovered(struct subs *s, const struct add_opts *o, const char *
         struct http_body b;
         struct feed *f;
         char err[512];
+        char *shown = url_redact(l[i].url);
         if (fetch_feed(l[i].url, ua, &b, &f, err, sizeof err) == 0) {
-            printf("found %s (%s) on %s\n", l[i].url, discover_kind_name(l[i].kind), o->url);
+            printf("found %s (%s) on %s\n", shown, discover_kind_name(l[i].kind), o->shown);
+            free(shown);
             rc = subscribe(s, o, l[i].url, f);
             feed_free(f);
             http_body_free(&b);
             goto out;
         }
         http_body_free(&b);
-        fprintf(stderr, "feedsd: %s, found on %s: %s\n", l[i].url, o->url, err);
+        fprintf(stderr, "feedsd: %s, found on %s: %s\n", shown, o->shown, err);
+        free(shown);
     }
     if (tries > 1 || l[0].kind == DISCOVER_GUESS)
         fprintf(stderr, "feedsd: %s is not a feed (%s) and links to no working feed\n",
-                o->url, why);
+                o->shown, why);
 out:
     discover_free(l, n);
     return rc;
@@ -177,7 +194,7 @@ static int add_run(struct subs *s, const struct add_opts *o)
         rc = subscribe(s, o, o->url, f);
         feed_free(f);
     } else if (!b.data) {
-        fprintf(stderr, "feedsd: %s: %s\n", o->url, err);
+        fprintf(stderr, "feedsd: %s: %s\n", o->shown, err);
         rc = 1;
     } else {
         rc = add_discovered(s, o, ua, &b, err);
@@ -220,18 +237,21 @@ int cmd_add(int argc, char **argv)
     }
     if (!o.url)
         return add_usage();
+    o.shown = url_redact(o.url);
     if (!url_is_http(o.url)) {
-        fprintf(stderr, "feedsd add: '%s' is not an http:// or https:// URL\n", o.url);
+        fprintf(stderr, "feedsd add: '%s' is not an http:// or https:// URL\n", o.shown);
+        free(o.shown);
         return 2;
     }
     if (o.title && str_empty(o.title))
         o.title = NULL;
     struct subs s;
     int rc = subs_open(&s, o.config, o.database, 1);
-    if (rc)
-        return rc;
-    rc = add_run(&s, &o);
-    subs_close(&s);
+    if (!rc) {
+        rc = add_run(&s, &o);
+        subs_close(&s);
+    }
+    free(o.shown);
     return rc;
 }
 
@@ -265,10 +285,12 @@ int cmd_remove(int argc, char **argv)
     const struct sub *x = subs_find(&s, url);
     const char *src = x ? subs_config_source(&s, x->url) : NULL;
     if (!x) {
-        fprintf(stderr, "feedsd: not subscribed to %s\n", url);
+        char *shown = url_redact(url);
+        fprintf(stderr, "feedsd: not subscribed to %s\n", shown);
+        free(shown);
     } else if (src || !strcmp(x->origin, "config")) {
         /* The daemon would subscribe it again at its next start or reload. */
-        fprintf(stderr, "feedsd: %s comes from %s: remove it there\n", x->url,
+        fprintf(stderr, "feedsd: %s comes from %s: remove it there\n", x->shown,
                 src ? src : "the configuration file");
     } else {
         char *u = xstrdup(x->url), *t = xstrdup(sub_title(x));
@@ -276,7 +298,7 @@ int cmd_remove(int argc, char **argv)
         if (r < 0)
             fprintf(stderr, "feedsd: cannot unsubscribe: %s\n", db_errmsg(s.db));
         else if (r == 0)
-            fprintf(stderr, "feedsd: not subscribed to %s\n", u);
+            fprintf(stderr, "feedsd: not subscribed to %s\n", x->shown);
         else {
             print_sub("unsubscribed from", u, t);
             rc = 0;

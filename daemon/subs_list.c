@@ -43,7 +43,7 @@ static int list_json(const struct subs *s)
     json_t *arr = json_array();
     for (size_t i = 0; i < s->n; i++) {
         const struct sub *x = &s->v[i];
-        json_array_append_new(arr, json_pack("{s:o, s:o, s:s, s:I, s:o}", "url", jstr(x->url),
+        json_array_append_new(arr, json_pack("{s:o, s:o, s:s, s:I, s:o}", "url", jstr(x->shown),
                                              "title", jstr(sub_title(x)), "origin", x->origin,
                                              "entries", (json_int_t)x->nentries, "site_link",
                                              jstr(x->site_link)));
@@ -78,7 +78,7 @@ int cmd_list(int argc, char **argv)
         for (size_t i = 0; i < s.n; i++) {
             const struct sub *x = &s.v[i];
             const char *t = sub_title(x);
-            printf("%-6s %7lld  %s  %s\n", x->origin, (long long)x->nentries, x->url,
+            printf("%-6s %7lld  %s  %s\n", x->origin, (long long)x->nentries, x->shown,
                    t ? t : "-");
         }
         printf("%zu subscription%s\n", s.n, s.n == 1 ? "" : "s");
@@ -202,7 +202,7 @@ int cmd_export(int argc, char **argv)
         return rc;
     struct opml_out *v = xcalloc(s.n + 1, sizeof *v);
     for (size_t i = 0; i < s.n; i++)
-        v[i] = (struct opml_out){s.v[i].url, sub_title(&s.v[i]), s.v[i].site_link};
+        v[i] = (struct opml_out){s.v[i].shown, sub_title(&s.v[i]), s.v[i].site_link};
     char *doc = opml_write(v, s.n, "feedsd subscriptions", time(NULL));
     if (!doc || fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
         fprintf(stderr, "feedsd: cannot write the OPML document\n");

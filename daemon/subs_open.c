@@ -50,10 +50,17 @@ static const struct feed_conf *config_find(const struct config *c, const char *u
     return NULL;
 }
 
+static void subs_free_v(struct subs *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i].shown);
+    free(s->v);
+}
+
 int subs_reload(struct subs *s)
 {
     db_feed_list_free(s->rows, s->nrows);
-    free(s->v);
+    subs_free_v(s);
     s->rows = NULL;
     s->nrows = 0;
     if (s->db && db_feed_list(s->db, 1, &s->rows, &s->nrows) < 0) {
@@ -66,8 +73,9 @@ int subs_reload(struct subs *s)
     s->n = 0;
     for (size_t i = 0; i < s->nrows; i++) {
         const struct db_feed *r = &s->rows[i];
-        s->v[s->n++] = (struct sub){r->url, r->title, r->feed_title, r->site_link,
-                                    r->origin ? r->origin : "config", r->nentries, r};
+        s->v[s->n++] = (struct sub){r->url, url_redact(r->url), r->title, r->feed_title,
+                                    r->site_link, r->origin ? r->origin : "config",
+                                    r->nentries, r};
     }
     for (size_t i = 0; i < s->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &s->cfg.feeds[i];
@@ -75,7 +83,8 @@ int subs_reload(struct subs *s)
         for (size_t j = 0; j < s->nrows && !present; j++)
             present = !strcmp(s->rows[j].url, fc->url);
         if (!present)
-            s->v[s->n++] = (struct sub){fc->url, fc->title, NULL, NULL, "config", 0, NULL};
+            s->v[s->n++] = (struct sub){fc->url, url_redact(fc->url), fc->title, NULL, NULL,
+                                        "config", 0, NULL};
     }
     return 0;
 }
@@ -122,7 +131,7 @@ int subs_open(struct subs *s, const char *config_path, const char *database, int
 void subs_close(struct subs *s)
 {
     db_feed_list_free(s->rows, s->nrows);
-    free(s->v);
+    subs_free_v(s);
     if (s->db)
         db_close(s->db);
     free(s->db_path);
@@ -144,6 +153,16 @@ const struct sub *subs_find(const struct subs *s, const char *url)
         free(other);
     }
     free(norm);
+    /* The URL as `list` shows it, without the credentials it was subscribed with: the
+     * one subscription it can mean. */
+    for (size_t i = 0; !hit && i < s->n; i++) {
+        if (strcmp(s->v[i].shown, url))
+            continue;
+        for (size_t k = i + 1; k < s->n; k++)
+            if (!strcmp(s->v[k].shown, url))
+                return NULL;    /* the same URL with two sets of credentials */
+        hit = &s->v[i];
+    }
     return hit;
 }
 

@@ -445,6 +445,27 @@ char *url_origin(const char *s)
     return buf_steal(&b);
 }
 
+char *url_redact(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *c = url_clean(s);
+    struct uri u;
+    uri_split(c, &u);
+    /* RFC 3986 3.2.1: userinfo ends at the authority's last '@' (a password may hold an
+     * unencoded '@'; curl splits there too). */
+    const char *at = u.has_auth ? memrchr(u.auth, '@', u.auth_len) : NULL;
+    if (!at) {
+        free(c);
+        return xstrdup(s);
+    }
+    struct buf b = {0};
+    buf_append(&b, c, (size_t)(u.auth - c));
+    buf_puts(&b, at + 1);
+    free(c);
+    return buf_steal(&b);
+}
+
 int url_is_http(const char *s)
 {
     if (!s)

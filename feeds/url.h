@@ -21,6 +21,12 @@ char *url_origin(const char *s);
  * for the link a reader sees in an output file. Non-http(s) input is returned as is. */
 char *url_strip_tracking(const char *s);
 
+/* The URL without its userinfo ("http://bob:secret@host/feed" gives "http://host/feed"):
+ * the form that is shown (logs, command output) and that links are resolved against.
+ * Credentials in a feed URL are for the HTTP request alone. Anything without userinfo is
+ * returned as it is. NULL only when s is NULL. */
+char *url_redact(const char *s);
+
 /* 1 when s is an absolute http:// or https:// URL. */
 int url_is_http(const char *s);
 

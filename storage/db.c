@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "feeds/url.h"
 
 
 
@@ -301,7 +302,9 @@ int db_feed_subscribe(struct db *db, const char *url, const char *title, int int
     db_bind_text(s, 6, summarizer);
     db_bind_text(s, 7, origin ? origin : "config");
     if (sqlite3_step(s) != SQLITE_ROW) {
-        log_err("database: subscribe %s: %s", url, sqlite3_errmsg(db->h));
+        char *shown = url_redact(url);   /* credentials are for the feed's requests only */
+        log_err("database: subscribe %s: %s", shown, sqlite3_errmsg(db->h));
+        free(shown);
         sqlite3_reset(s);
         return -1;
     }

@@ -22,7 +22,7 @@ class Route:
 
     def __init__(self, body=b"", status=200, content_type="application/xml; charset=utf-8",
                  etag=None, last_modified=None, delay=0.0, gzip_body=False, headers=None,
-                 chunk_delay=0.0, chunk_size=512, endless=None, declared_length=None):
+                 chunk_delay=0.0, chunk_size=512, endless=None, declared_length=None, auth=None):
         self.body = body if isinstance(body, bytes) else body.encode("utf-8")
         self.status = status
         self.content_type = content_type
@@ -37,6 +37,8 @@ class Route:
         # with Transfer-Encoding: chunked, or under declared_length when that is given.
         self.endless = endless if endless is None or isinstance(endless, bytes) else endless.encode()
         self.declared_length = declared_length
+        # auth: the Authorization header this route requires (anything else gets 401).
+        self.auth = auth
 
 
 class FeedServer:
@@ -76,6 +78,12 @@ class FeedServer:
                     return
                 if route.delay:
                     time.sleep(route.delay)
+                if route.auth is not None and self.headers.get("Authorization") != route.auth:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="feedsd-test"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 inm = self.headers.get("If-None-Match")
                 ims = self.headers.get("If-Modified-Since")
                 if route.status == 200 and ((route.etag and inm == route.etag) or

@@ -222,6 +222,32 @@ static void test_strip_tracking(void **state)
     assert_null(url_strip_tracking(NULL));
 }
 
+/* Credentials in a feed URL are for the request only (issue 14): the shown form has none. */
+static void test_redact(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"http://bob:S3CRET@example.org/feed", "http://example.org/feed"},
+        {"https://bob@example.org:8443/a?b#c", "https://example.org:8443/a?b#c"},
+        {"http://bob:p@ss@example.org/", "http://example.org/"},      /* the last '@' */
+        {"http://:@example.org", "http://example.org"},
+        {"http://bob:x@[::1]:8080/f", "http://[::1]:8080/f"},
+        {" http://bob:x@example.org/f\n", "http://example.org/f"},
+        {"http://example.org/a@b", "http://example.org/a@b"},         /* '@' in the path */
+        {"http://example.org/?q=a@b#x@y", "http://example.org/?q=a@b#x@y"},
+        {"mailto:bob@example.org", "mailto:bob@example.org"},          /* no authority */
+        {"relative/path@x", "relative/path@x"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = url_redact(cases[i][0]);
+        if (strcmp(got, cases[i][1]) != 0)
+            fail_msg("\"%s\": got %s, want %s", cases[i][0], got, cases[i][1]);
+        free(got);
+    }
+    assert_null(url_redact(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_normalize_idempotent),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_is_http),
+        cmocka_unit_test(test_redact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

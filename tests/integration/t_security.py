@@ -1,0 +1,112 @@
+"""Security defects of issue 14, found by an adversarial test on 127.0.0.1: each test
+runs the real binary against a local server and checks the defect is gone.
+  - credentials in a feed URL go to the HTTP request only, never to files, logs or
+    command output;
+  - a file feedsd did not write is never written over;
+  - only http(s) item links reach a file's front matter;
+  - a symlinked folder inside the output folder is not followed.
+Owner: hardening engineer."""
+import base64
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Route, esc, front_matter_dict, test  # noqa: E402
+
+SECRET = "S3CRET"
+
+
+def fd(work, *args, conf=True):
+    cmd = [work.feedsd] + list(args) + (["-c", work.conf] if conf else [])
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def tree_bytes(top):
+    """(relative path, bytes) of every file under top, symlinks not followed."""
+    for root, _, names in os.walk(top):
+        for n in names:
+            p = os.path.join(root, n)
+            if not os.path.islink(p):
+                with open(p, "rb") as f:
+                    yield os.path.relpath(p, top), f.read()
+
+
+# ---------------------------------------------------------------- 1: userinfo
+
+def private_feed(link_base=""):
+    """An Atom feed whose links are all relative, so that they resolve against the
+    feed's own URL (no xml:base, no rel="self")."""
+    body = esc('<p>Read <a href="../about.html">about us</a> and <a href="more/2.html">'
+               'the next one</a>.</p><p><img src="pics/cat.png" alt="a cat"> '
+               'and <img src="/abs/dog.png" alt="a dog"></p>')
+    entries = "".join(
+        '<entry><id>urn:x:%d</id><title>Private post %d</title>'
+        '<link rel="alternate" href="%sposts/%d.html"/>'
+        '<updated>2026-01-0%dT10:00:00Z</updated><content type="html">%s</content></entry>'
+        % (i, i, link_base, i, i + 1, body) for i in range(2))
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>Private</title>'
+            '<link rel="alternate" href="./"/><id>urn:x:feed</id>'
+            '<updated>2026-01-01T00:00:00Z</updated>%s</feed>' % entries)
+
+
+@test
+def credentials_in_feed_url_reach_the_request_only(server, work):
+    auth = "Basic " + base64.b64encode(("bob:" + SECRET).encode()).decode()
+    server.routes["/private/feed.xml"] = Route(private_feed(), auth=auth)
+    server.routes["/private/other.xml"] = Route(private_feed(), auth=auth)
+    # A feed whose fetch fails: its error line, status and check name the URL.
+    server.routes["/private/gone.xml"] = Route(b"nope", status=404)
+    with_creds = "http://bob:%s@127.0.0.1:%d" % (SECRET, server.port)
+    plain = "http://127.0.0.1:%d" % server.port
+    work.write_config([with_creds + "/private/feed.xml", with_creds + "/private/gone.xml"],
+                      "backlog = all")
+    outputs = {}
+    r = fd(work, "add", with_creds + "/private/other.xml")
+    assert r.returncode == 0, r.stderr
+    outputs["add"] = r.stdout + r.stderr
+    r = work.run_once("-v")
+    assert r.returncode == 1, r.stderr[-2000:]     # gone.xml fails
+    outputs["run --once -v"] = r.stdout + r.stderr
+    assert plain + "/private/gone.xml: HTTP status 404" in r.stderr, r.stderr[-2000:]
+
+    # The server was asked with the credentials, and only they opened the feed.
+    got = server.requests_for("/private/feed.xml")
+    assert got and all(h.get("authorization") == auth for h in got), got
+    assert server.requests_for("/private/other.xml")
+    # The database keeps the URL as given: it is needed for the next fetch.
+    assert SECRET in work.sql("select group_concat(url) from feeds")
+
+    for args in (["status"], ["status", "--json"], ["list"], ["list", "--json"], ["export"],
+                 ["check", "--max-failures", "0"]):
+        r = fd(work, *args)
+        outputs[" ".join(args)] = r.stdout + r.stderr
+    # A subscription is removed by the URL that `list` shows, too.
+    r = fd(work, "remove", plain + "/private/other.xml")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "unsubscribed from %s/private/other.xml (Private)\n" % plain, r.stdout
+    assert work.sql("select active from feeds where url like '%other.xml'") == "0"
+    assert plain + "/private/gone.xml" in outputs["status"], outputs["status"]
+    assert plain + "/private/gone.xml" in outputs["check --max-failures 0"]
+    assert sorted(f["url"] for f in json.loads(outputs["list --json"])) == \
+        [plain + "/private/feed.xml", plain + "/private/gone.xml", plain + "/private/other.xml"], \
+        outputs["list --json"]
+    leaks = [name for name, text in outputs.items() if SECRET in text]
+    assert not leaks, {name: outputs[name] for name in leaks}
+
+    # Every file of the output folder, and the links in them, without the password.
+    files = dict(tree_bytes(work.out))
+    assert len(files) == 4, sorted(files)
+    leaks = [p for p, raw in files.items() if SECRET.encode() in raw]
+    assert not leaks, leaks
+    texts = [raw.decode() for raw in files.values()]
+    for t in texts:
+        fm = front_matter_dict(t)
+        assert fm["extra"]["source"].startswith(plain + "/private/posts/"), fm
+        assert "URL Source: " + plain + "/private/posts/" in t, t
+        assert "](%s/private/pics/cat.png)" % plain in t or \
+            "](%s/private/posts/pics/cat.png)" % plain in t, t
+        assert "](%s/abs/dog.png)" % plain in t, t
+
