@@ -123,6 +123,20 @@ static void rendered_free(struct rendered *r)
     free(r->md);
 }
 
+/* Claims path for e when it is free: no other entry owns it, and nothing is there on the
+ * disk. The database records every name feedsd gave a post, so a file at a name that no
+ * entry owns is not feedsd's to replace (a hand-written about.md, a file of an entry
+ * that retention pruned). 0 claimed, 1 owned by another entry, 2 taken on the disk, -1. */
+static int claim_free(struct app *app, struct db_entry *e, const char *path)
+{
+    int on_disk = output_exists(app->cfg.output, path);
+    if (on_disk < 0)
+        return -1;
+    if (on_disk)
+        return 2;
+    return db_entry_claim_path(app->db, e->id, path);
+}
+
 static int claim_path(struct app *app, struct db_entry *e)
 {
     char idhash[17];
@@ -132,13 +146,17 @@ static int claim_path(struct app *app, struct db_entry *e)
     post_fill(e, &p, &r);
     char *path = output_path_for(app->cfg.filename, &p, e->feed_title, idhash);
     rendered_free(&r);
-    int rc = db_entry_claim_path(app->db, e->id, path);
-    /* A name taken by another entry gets a short hash suffix, then the whole hash. */
-    for (int len = 6; rc == 1 && len <= 16; len += 10) {
+    int rc = claim_free(app, e, path);
+    /* A name taken by another entry, or by a file feedsd did not write, gets a short hash
+     * suffix, then the whole hash (the rule of docs/output-format.md, "Collisions"). */
+    for (int len = 6; rc > 0 && len <= 16; len += 10) {
+        if (rc == 2)
+            log_info("%s/%s is not a file feedsd wrote: the post takes another name",
+                     app->cfg.output, path);
         char suffix[17];
         snprintf(suffix, sizeof suffix, "%.*s", len, idhash);
         char *alt = output_path_suffixed(path, suffix);
-        rc = db_entry_claim_path(app->db, e->id, alt);
+        rc = claim_free(app, e, alt);
         free(path);
         path = alt;
     }

@@ -331,6 +331,19 @@ static char *split_target(const char *dir, const char *relpath, const char **nam
     return full;
 }
 
+int output_exists(const char *dir, const char *relpath)
+{
+    if (!relpath_ok(relpath)) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *path = xasprintf("%s/%s", dir && *dir ? dir : ".", relpath);
+    struct stat st;
+    int rc = lstat(path, &st) == 0 ? 1 : errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+    free(path);
+    return rc;
+}
+
 int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errlen)
 {
     const char *name;

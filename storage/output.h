@@ -95,6 +95,11 @@ int output_publish(const char *dir, const char *relpath, char *err, size_t errle
 /* Removes the file staged for dir/relpath, if any. */
 void output_discard(const char *dir, const char *relpath);
 
+/* Whether something (a file, a folder, a link) is at dir/relpath: 1 yes, 0 no (a missing
+ * folder on the way included), -1 when that cannot be told (errno set). A name is
+ * claimed for a post only when nothing is there that feedsd did not write. */
+int output_exists(const char *dir, const char *relpath);
+
 /* Removes temporary files of output_write_atomic() left by processes that no longer run
  * (a feedsd killed mid-write), in dir and its sub-folders. Returns how many, or -1. */
 int output_sweep_temp(const char *dir);

@@ -110,3 +110,62 @@ def credentials_in_feed_url_reach_the_request_only(server, work):
             "](%s/private/posts/pics/cat.png)" % plain in t, t
         assert "](%s/abs/dog.png)" % plain in t, t
 
+
+# ---------------------------------------------------------------- 2: files feedsd did not write
+
+def titled_feed(posts):
+    """An Atom feed of (id, title, html) posts, one day apart."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title>'
+            '<link rel="alternate" href="http://example.org/"/><id>urn:site</id>'
+            '<updated>2026-01-01T00:00:00Z</updated>%s</feed>' % "".join(
+                '<entry><id>urn:%s</id><title>%s</title>'
+                '<link rel="alternate" href="http://example.org/%s"/>'
+                '<updated>2026-01-%02dT10:00:00Z</updated><content type="html">%s</content>'
+                '</entry>' % (pid, title, pid, i + 1, esc(html))
+                for i, (pid, title, html) in enumerate(posts)))
+
+
+@test
+def files_feedsd_did_not_write_are_never_replaced(server, work):
+    hand = "# About me\n\nWritten by hand: feedsd must never replace this.\n"
+    os.makedirs(work.out)
+    with open(os.path.join(work.out, "about.md"), "w") as f:
+        f.write(hand)
+    posts = [("about", "About", "<p>First version of the about post.</p>"),
+             ("other", "Other", "<p>First version of the other post.</p>")]
+    server.routes["/site.xml"] = Route(titled_feed(posts))
+    work.write_config([server.url("/site.xml")], "backlog = all\nfilename = {slug}.md")
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert work.read("about.md") == hand
+    files = work.files()
+    assert len(files) == 3 and "other.md" in files, files
+    mine = [p for p in files if p.startswith("about-")]
+    assert len(mine) == 1 and len(mine[0]) == len("about-123456.md"), files
+    mine = mine[0]
+    assert "First version of the about post." in work.read(mine)
+    assert work.sql("select path from entries where key like '%about%'") == mine
+
+    # Changed posts are rewritten in place, the hand-written file still untouched.
+    posts = [(pid, t, html.replace("First", "Second")) for pid, t, html in posts]
+    server.routes["/site.xml"] = Route(titled_feed(posts))
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert work.files() == files, work.files()
+    assert "Second version of the about post." in work.read(mine)
+    assert "Second version of the other post." in work.read("other.md")
+    assert work.read("about.md") == hand
+
+    # A file feedsd wrote and the user deleted is feedsd's to write again.
+    os.unlink(os.path.join(work.out, mine))
+    os.unlink(os.path.join(work.out, "other.md"))
+    posts = [(pid, t, html.replace("Second", "Third")) for pid, t, html in posts]
+    server.routes["/site.xml"] = Route(titled_feed(posts))
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert work.files() == files, work.files()
+    assert "Third version of the about post." in work.read(mine)
+    assert "Third version of the other post." in work.read("other.md")
+    assert work.read("about.md") == hand
+

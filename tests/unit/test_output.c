@@ -618,6 +618,29 @@ static void write_failure_cleans_up(void **state)
     free(dir);
 }
 
+/* What output_exists reports: anything at the name counts (a dangling link too), a
+ * missing name or folder does not, an unsafe path is an error. */
+static void exists_cases(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir(), err[512];
+    assert_int_equal(output_write_atomic(dir, "sub/a.md", "a", err, sizeof err), 0);
+    char *link = xasprintf("%s/dangling.md", dir);
+    assert_int_equal(symlink("/nonexistent/feedsd-test", link), 0);
+    assert_int_equal(output_exists(dir, "sub/a.md"), 1);
+    assert_int_equal(output_exists(dir, "sub"), 1);
+    assert_int_equal(output_exists(dir, "dangling.md"), 1);
+    assert_int_equal(output_exists(dir, "sub/b.md"), 0);
+    assert_int_equal(output_exists(dir, "none/b.md"), 0);
+    assert_int_equal(output_exists(dir, "sub/a.md/x.md"), 0);
+    errno = 0;
+    assert_int_equal(output_exists(dir, "../a.md"), -1);
+    assert_int_equal(errno, EINVAL);
+    free(link);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* A batch stages the files of existing folders on its file system and writes the rest
  * in place; an output folder that is missing, or on an unknown file system, turns
  * staging off. Staged files take their names only through output_publish. */
@@ -698,6 +721,7 @@ int main(void)
         cmocka_unit_test(render_matches_example),
         cmocka_unit_test(render_extras_and_edges),
         cmocka_unit_test(render_front_matter_pyyaml),
+        cmocka_unit_test(exists_cases),
         cmocka_unit_test(write_creates_and_overwrites),
         cmocka_unit_test(write_errors),
         cmocka_unit_test(write_failure_cleans_up),
