@@ -56,7 +56,8 @@ static char *fallback_title(const struct db_entry *e)
     }
     if (!*text) {
         free(text);
-        text = e->link ? url_redact(e->link) : xstrdup("Untitled");
+        /* never a javascript: or data: link, like extra.source (post_url) */
+        text = url_is_http(e->link) ? url_redact(e->link) : xstrdup("Untitled");
     }
     return text;
 }
@@ -86,11 +87,16 @@ struct rendered {
     char *title, *url, *md;
 };
 
-/* The post's URL as the file shows it: without tracking parameters and without
- * credentials (a link resolved against a feed URL with a password carried it before
- * links were resolved against the shown URL; such rows may still be in the database). */
+/* The post's URL as the file shows it, or NULL: only an http(s) URL, since extra.source
+ * and "URL Source:" are followed by readers and site templates (a feed's
+ * <link>javascript:alert(1)</link> or data: or file: link is dropped, as html2md drops
+ * such links in the content). Without tracking parameters and without credentials (a
+ * link resolved against a feed URL with a password carried it before links were
+ * resolved against the shown URL; such rows may still be in the database). */
 static char *post_url(const char *link)
 {
+    if (!url_is_http(link))
+        return NULL;
     char *stripped = url_strip_tracking(link);
     char *url = url_redact(stripped);
     free(stripped);

@@ -169,3 +169,77 @@ def files_feedsd_did_not_write_are_never_replaced(server, work):
     assert "Third version of the other post." in work.read("other.md")
     assert work.read("about.md") == hand
 
+
+# ---------------------------------------------------------------- 3: non-web item links
+
+NON_WEB_LINKS = ["javascript:alert(1)", "JaVaScRiPt:alert(document.domain)", " javascript:alert(2)",
+                 "java\tscript:alert(3)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+                 "file:///etc/passwd", "vbscript:msgbox(1)", "mailto:someone@example.org",
+                 "ftp://example.org/file"]
+
+
+def rss_links(links, extra_items=""):
+    items = "".join(
+        '<item><guid isPermaLink="false">g%d</guid><title>Linked %d</title><link>%s</link>'
+        '<pubDate>Wed, %02d Jan 2026 08:00:00 +0000</pubDate><description>Body %d.</description>'
+        '</item>' % (i, i, esc(link), i + 1, i) for i, link in enumerate(links))
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            '<title>Links</title><link>http://example.org/</link><description>d</description>'
+            '%s%s</channel></rss>' % (items, extra_items))
+
+
+@test
+def only_web_links_reach_the_front_matter(server, work):
+    links = NON_WEB_LINKS + ["https://example.org/fine?x=1", "http://example.org/also-fine"]
+    # Without title and text a post is named after its link: never a non-web one.
+    nameless = ('<item><guid isPermaLink="false">nameless</guid><link>javascript:alert(4)</link>'
+                '<pubDate>Thu, 29 Jan 2026 08:00:00 +0000</pubDate></item>'
+                '<item><guid isPermaLink="false">nolink</guid><title>No link</title>'
+                '<pubDate>Fri, 30 Jan 2026 08:00:00 +0000</pubDate><description>Body.</description>'
+                '</item>')
+    doc = rss_links(links, nameless)
+    server.routes["/links.xml"] = Route(doc)
+    work.write_config([server.url("/links.xml")], "backlog = all")
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+
+    # `feedsd parse` stays a faithful view of the document (docs/cli.md): its links are
+    # what the feed says, whatever their scheme, resolved as the daemon resolves them.
+    path = os.path.join(work.dir, "links.xml")
+    with open(path, "w") as f:
+        f.write(doc)
+    r = fd(work, "parse", "--base-url", server.url("/links.xml"), path, conf=False)
+    assert r.returncode == 0, r.stderr
+    parsed = [e["link"] for e in json.loads(r.stdout)["entries"]]
+    assert parsed[0] == "javascript:alert(1)" and parsed[5] == "file:///etc/passwd", parsed
+
+    by_title = {}
+    for rel in work.files():
+        text = work.read(rel)
+        by_title[front_matter_dict(text)["title"]] = text
+    assert len(by_title) == len(links) + 2, sorted(by_title)
+    web = 0
+    for i, link in enumerate(parsed[:len(links)]):
+        text = by_title["Linked %d" % i]
+        fm = front_matter_dict(text)
+        if link.startswith(("http://", "https://")):
+            web += 1
+            assert fm["extra"]["source"] == link, (link, fm)
+            assert "\nURL Source: %s\n\n" % link in text, text
+        else:
+            # Exactly what a post without a URL gets: no key, an empty URL Source:.
+            assert "source" not in fm["extra"], (link, fm)
+            assert "\nURL Source: \n\nMarkdown Content:\n" in text, (link, text)
+            for bad in ("javascript:", "JaVaScRiPt:", "data:", "file:", "vbscript:", "mailto:",
+                        "ftp:"):
+                assert bad not in text, (link, text)
+    # The two web links, and "java<TAB>script:": the parser folds the white space of a
+    # <link> to one space, and "java script:" has no scheme (in a browser too): it is a
+    # relative reference, resolved against the feed's URL.
+    assert web == 3, parsed
+    nolink = by_title["No link"]
+    assert "source" not in front_matter_dict(nolink)["extra"]
+    assert "\nURL Source: \n\nMarkdown Content:\n" in nolink
+    assert "Untitled" in by_title, sorted(by_title)
+    assert "javascript" not in by_title["Untitled"]
+
