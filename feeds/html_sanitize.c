@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "feeds/entities.h"
 #include "feeds/url.h"
 
 /* Schemes a reader can follow without running code. Everything else (javascript:,
@@ -89,19 +90,113 @@ static int scheme_ok(const char *s)
     return 0;
 }
 
+/* HTML5 named character references that stand for one ASCII character (WHATWG HTML,
+ * "Named character references": every name of its table, entities.json, whose value is
+ * below U+0080), sorted by byte order for bsearch. None stands for a letter or a digit;
+ * they are what can end a scheme (&colon;), hide inside one (&Tab;, &NewLine;) or stand
+ * around it. libxml2 2.9 knows only HTML 4's names and leaves these as written. */
+static const struct ascii_ref {
+    const char *name;
+    char c;
+} ascii_refs[] = {
+    {"AMP", '&'}, {"DiacriticalGrave", '`'}, {"GT", '>'}, {"Hat", '^'}, {"LT", '<'},
+    {"NewLine", '\n'}, {"QUOT", '"'}, {"Tab", '\t'}, {"UnderBar", '_'},
+    {"VerticalLine", '|'}, {"amp", '&'}, {"apos", '\''}, {"ast", '*'}, {"bsol", '\\'},
+    {"colon", ':'}, {"comma", ','}, {"commat", '@'}, {"dollar", '$'}, {"equals", '='},
+    {"excl", '!'}, {"grave", '`'}, {"gt", '>'}, {"lbrace", '{'}, {"lbrack", '['},
+    {"lcub", '{'}, {"lowbar", '_'}, {"lpar", '('}, {"lsqb", '['}, {"lt", '<'},
+    {"midast", '*'}, {"num", '#'}, {"percnt", '%'}, {"period", '.'}, {"plus", '+'},
+    {"quest", '?'}, {"quot", '"'}, {"rbrace", '}'}, {"rbrack", ']'}, {"rcub", '}'},
+    {"rpar", ')'}, {"rsqb", ']'}, {"semi", ';'}, {"sol", '/'}, {"verbar", '|'},
+    {"vert", '|'},
+};
+
+static int ascii_ref_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct ascii_ref *)elem)->name);
+}
+
+/* s with its character references decoded, as a markdown renderer decodes a link
+ * destination (CommonMark 6.2) and a browser an attribute: numeric ones (with or without
+ * ';', as HTML reads them), named ones for ASCII characters. Other names stand for
+ * non-ASCII characters, which no scheme holds either: they stay as written. One pass, as
+ * each reader decodes once. Only the scheme check reads the result. */
+static char *refs_decode(const char *s)
+{
+    struct buf b = {0};
+    while (*s) {
+        const char *amp = strchr(s, '&');
+        if (!amp) {
+            buf_puts(&b, s);
+            break;
+        }
+        buf_append(&b, s, (size_t)(amp - s));
+        s = amp + 1;
+        if (*s == '#') {
+            int hex = s[1] == 'x' || s[1] == 'X';
+            const char *d = s + 1 + hex, *e = d;
+            unsigned long cp = 0;
+            while (hex ? isxdigit((unsigned char)*e) : isdigit((unsigned char)*e)) {
+                if (cp <= 0x10FFFF)
+                    cp = cp * (hex ? 16 : 10) +
+                         (unsigned long)(isdigit((unsigned char)*e) ? *e - '0'
+                                                                    : (*e | 0x20) - 'a' + 10);
+                e++;
+            }
+            if (e > d) {
+                char u[4];
+                buf_append(&b, u, utf8_encode(cp == 0 || cp > 0x10FFFF ? 0xFFFD : (unsigned)cp, u));
+                s = *e == ';' ? e + 1 : e;
+                continue;
+            }
+        } else {
+            size_t n = 0;
+            while (n < 32 && isalnum((unsigned char)s[n]))
+                n++;
+            if (n && s[n] == ';') {
+                char name[33];
+                memcpy(name, s, n);
+                name[n] = '\0';
+                const struct ascii_ref *r = bsearch(name, ascii_refs,
+                                                    sizeof ascii_refs / sizeof *ascii_refs,
+                                                    sizeof *ascii_refs, ascii_ref_cmp);
+                if (r) {
+                    buf_putc(&b, r->c);
+                    s += n + 1;
+                    continue;
+                }
+            }
+        }
+        buf_putc(&b, '&');
+    }
+    return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+/* scheme_ok of s as its reader sees it: references decoded, then tab and newline dropped
+ * and the ends trimmed (WHATWG URL), so that "javascript&colon;", "java&Tab;script:" and
+ * "&#106;avascript:" are the javascript: URLs they are. */
+static int decoded_scheme_ok(const char *s)
+{
+    char *dec = refs_decode(s), *clean = url_clean(dec);
+    int ok = scheme_ok(clean);
+    free(clean);
+    free(dec);
+    return ok;
+}
+
 char *html_safe_url(const char *base, const char *raw)
 {
     if (!raw)
         return NULL;
     char *clean = url_clean(raw);
-    if (!*clean || !scheme_ok(clean)) {
+    if (!*clean || !scheme_ok(clean) || !decoded_scheme_ok(clean)) {
         free(clean);
         return NULL;
     }
     char *abs = url_resolve(base, clean);
     free(clean);
     /* Checked again after resolution: the base itself comes from a feed. */
-    if (!abs || !*abs || !scheme_ok(abs)) {
+    if (!abs || !*abs || !scheme_ok(abs) || !decoded_scheme_ok(abs)) {
         free(abs);
         return NULL;
     }

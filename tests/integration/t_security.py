@@ -243,3 +243,56 @@ def only_web_links_reach_the_front_matter(server, work):
     assert "Untitled" in by_title, sorted(by_title)
     assert "javascript" not in by_title["Untitled"]
 
+
+# ---------------------------------------------------------------- 4: schemes behind references
+
+# Each is a javascript:, vbscript: or data: URL once its character references are decoded
+# (as a markdown renderer decodes a link destination) and tab and newline dropped.
+HIDDEN_SCHEMES = [
+    "javascript&colon;alert(1)", "JAVASCRIPT&colon;alert(1)", "javascript&#58;alert(1)",
+    "javascript&#x3A;alert(1)", "javascript&amp;colon;alert(1)", "javascript&amp;#58;alert(1)",
+    "javascript&amp;#x3a;alert(1)", "java&Tab;script&colon;alert(1)",
+    "java&NewLine;script&colon;alert(1)", "java&amp;Tab;script&amp;colon;alert(1)",
+    "&#106;avascript&colon;alert(1)", "&amp;#106;avascript&amp;colon;alert(1)",
+    "&NewLine;javascript&colon;alert(1)", "java\tscript:alert(1)", "java\nscript:alert(1)",
+    "vbscript&colon;msgbox(1)", "data&colon;text/html,%3Cscript%3Ealert(1)%3C/script%3E",
+]
+
+
+def rendered_urls(markdown):
+    """href and src values of the HTML that cmark-gfm makes of markdown, with no safe mode
+    (renderers such as Zola's do not filter URLs), as a browser reads them."""
+    import html.parser
+
+    r = subprocess.run(["cmark-gfm", "--unsafe", "-e", "table", "-e", "strikethrough",
+                        "-e", "autolink"], input=markdown, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    urls = []
+
+    class P(html.parser.HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            urls.extend(v for k, v in attrs if k in ("href", "src") and v is not None)
+
+    P(convert_charrefs=True).feed(r.stdout)
+    # WHATWG URL: leading/trailing C0 controls and spaces go, tab and newline anywhere.
+    return ["".join(c for c in u.strip("".join(map(chr, range(33)))) if c not in "\t\n\r")
+            for u in urls]
+
+
+@test
+def html2md_never_renders_a_hidden_script_scheme(server, work):
+    doc = "".join('<p><a href="%s">link %d</a> <img src="%s" alt="image %d"></p>'
+                  % (h.replace('"', "&quot;"), i, h.replace('"', "&quot;"), i)
+                  for i, h in enumerate(HIDDEN_SCHEMES))
+    doc += '<p><a href="https://example.org/fine">fine</a></p>'
+    for base in ([], ["--base-url", "https://example.org/post/"]):
+        r = subprocess.run([work.feedsd, "html2md"] + base, input=doc, capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        urls = rendered_urls(r.stdout)
+        bad = [u for u in urls if u.lower().startswith(("javascript:", "vbscript:", "data:"))]
+        assert not bad, (base, bad, r.stdout)
+        assert urls == ["https://example.org/fine"], (base, urls, r.stdout)
+        for i in range(len(HIDDEN_SCHEMES)):     # the text stays
+            assert "link %d" % i in r.stdout and "image %d" % i in r.stdout, r.stdout

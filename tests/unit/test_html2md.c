@@ -220,6 +220,62 @@ static void test_sanitise(void **state)
     free(m);
 }
 
+/* A URL's scheme as a markdown renderer reads it: CommonMark decodes character references
+ * in a link destination, so "javascript&colon;" (an HTML5 name libxml2 2.9 does not
+ * know, left as it is) was written out as a relative link and rendered as javascript:
+ * (issue 14). Every spelling below is a javascript:, vbscript: or data: URL once the
+ * references are decoded and tab and newline dropped (WHATWG URL); html2md keeps the
+ * link's text only, with and without a base URL. */
+static void test_scheme_behind_references(void **state)
+{
+    (void)state;
+    static const char *const hrefs[] = {
+        "javascript&colon;alert(1)",
+        "JavaScript&colon;alert(1)",
+        "javascript&#58;alert(1)",
+        "javascript&#x3A;alert(1)",
+        "javascript&amp;colon;alert(1)",        /* libxml2 leaves "&colon;" */
+        "javascript&amp;#58;alert(1)",          /* libxml2 leaves "&#58;" */
+        "javascript&amp;#x3a;alert(1)",
+        "javascript&amp;#X3A;alert(1)",
+        "javascript&amp;#0000058;alert(1)",
+        "javascript&amp;#58alert(1)",           /* no ';': HTML decodes it anyway */
+        "java&Tab;script&colon;alert(1)",
+        "java&NewLine;script&colon;alert(1)",
+        "java&amp;Tab;script&amp;colon;alert(1)",
+        "java&amp;#9;script&amp;#58;alert(1)",
+        "java&amp;#x0A;script&amp;#x3a;alert(1)",
+        "&NewLine;&Tab;javascript&colon;alert(1)",
+        "&#106;avascript&colon;alert(1)",
+        "&amp;#106;avascript&amp;colon;alert(1)",
+        "&amp;#x6A;&amp;#x61;vascript&amp;#x3A;alert(1)",
+        "&amp;#0106;avascript&amp;colon;alert(1)",
+        "java\tscript&colon;alert(1)",
+        "java\nscript:alert(1)",
+        "vbscript&colon;msgbox(1)",
+        "data&colon;text/html,x",
+        "javascript&amp;colon;alert(1)//https://example.org/",
+    };
+    const char *bases[] = {NULL, "https://base.example/dir/page.html"};
+    for (size_t b = 0; b < 2; b++)
+        for (size_t i = 0; i < sizeof hrefs / sizeof *hrefs; i++) {
+            char *html = xasprintf("<p><a href=\"%s\">c</a> <img src=\"%s\" alt=\"i\"></p>",
+                                   hrefs[i], hrefs[i]);
+            char *got = md(html, bases[b]);
+            if (strcmp(got, "c i\n") != 0)
+                fail_msg("href \"%s\" (base %s) gave %s", hrefs[i], bases[b] ? bases[b] : "none",
+                         got);
+            free(got);
+            free(html);
+        }
+    /* References that spell a safe scheme or nothing at all stay links, as before. */
+    expect_md("<p><a href=\"https&colon;//e.example/\">a</a> <a href=\"/x?a=1&amp;b=2\">b</a> "
+              "<a href=\"/x?a=1&amp;copy=2\">c</a> <a href=\"javascript&amp;colon\">d</a></p>",
+              NULL,
+              "[a](https&colon;//e.example/) [b](/x?a=1&b=2) [c](/x?a=1&copy=2) "
+              "[d](javascript&colon)\n");
+}
+
 static void test_escaping(void **state)
 {
     (void)state;
@@ -651,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_images_and_media),
         cmocka_unit_test(test_tables),
         cmocka_unit_test(test_sanitise),
+        cmocka_unit_test(test_scheme_behind_references),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_example_output),
         cmocka_unit_test(test_simonwillison_blogmark),
