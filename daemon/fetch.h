@@ -77,8 +77,9 @@ size_t fetch_in_flight(struct fetcher *f);    /* queued + running feed requests 
 /* No request to url's origin starts for `seconds` (a 429/503 with Retry-After): the other
  * origins are not held up. */
 void fetch_pause_origin(struct fetcher *f, const char *url, double seconds);
-/* Whether an address may be connected to: loopback, RFC 1918/6598 private, link-local,
- * unique-local, unspecified and multicast addresses are refused unless allowed. */
+/* Whether an address may be connected to: addresses that are not globally reachable (the
+ * IANA special-purpose registries, multicast) and the IPv6 forms that carry such an IPv4
+ * address (mapped, NAT64, 6to4, Teredo) are refused unless allowed. */
 struct sockaddr;
 int fetch_address_allowed(const struct sockaddr *sa, int allow_private);
 /* Aborts everything; callbacks of unfinished requests are not called. */
