@@ -307,6 +307,82 @@ static int relpath_ok(const char *rel)
     return rel[strlen(rel) - 1] != '/';
 }
 
+/* The folder that holds dir/relpath, opened from the output folder one name at a time
+ * with O_NOFOLLOW, the missing ones created when create is set (*created says whether
+ * one was). The output folder itself may be a symbolic link, and its path may hold some:
+ * users point it at a site's content folder on purpose. No folder below it may be one: a
+ * link there (out/2025 -> /elsewhere) would put posts, whose names feeds choose, outside
+ * the output folder, so it is an error of the post, which stays unwritten until the link
+ * is gone. Returns the folder's descriptor, or -1 with errno and a message in err. */
+static int folder_open(const char *dir, const char *relpath, int create, int *created,
+                       char *err, size_t errlen)
+{
+    if (!dir || !*dir)
+        dir = ".";
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR) && create) {
+        /* Deleted by hand under a running daemon: created again, and said so, since the
+         * files written before went with it and are not rewritten. (A file in its place
+         * gets mkdir_p's "cannot create folder".) */
+        int missing = errno == ENOENT;
+        if (mkdir_p(dir, err, errlen) < 0)
+            return -1;
+        if (missing)
+            log_warn("output folder %s was missing: created it again", dir);
+        *created = 1;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return fail(err, errlen, errno, "cannot open folder", dir);
+    for (const char *c = relpath;;) {
+        size_t n = strcspn(c, "/");
+        if (c[n] == '\0')
+            return fd;      /* the rest is the file's name */
+        char *name = xstrndup(c, n);
+        int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0 && errno == ENOENT && create) {
+            if (mkdirat(fd, name, 0755) == 0 || errno == EEXIST) {
+                *created = 1;
+                sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            } else {
+                int e = errno;
+                char *shown = xasprintf("%s/%.*s", dir, (int)(c + n - relpath), relpath);
+                fail(err, errlen, e, "cannot create folder", shown);
+                free(shown);
+                free(name);
+                close(fd);
+                errno = e;
+                return -1;
+            }
+        }
+        if (sub < 0) {
+            int e = errno;
+            struct stat st;
+            char *shown = xasprintf("%s/%.*s", dir, (int)(c + n - relpath), relpath);
+            /* O_NOFOLLOW fails with ELOOP on a link (ENOTDIR on some file systems) */
+            if ((e == ELOOP || e == ENOTDIR) &&
+                fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                e = ELOOP;
+                if (err && errlen)
+                    snprintf(err, errlen, "folder %s is a symbolic link: feedsd follows none"
+                                          " below the output folder (the post is written once"
+                                          " it is a real folder)", shown);
+            } else {
+                fail(err, errlen, e, "cannot open folder", shown);
+            }
+            free(shown);
+            free(name);
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        free(name);
+        close(fd);
+        fd = sub;
+        c += n + 1;
+    }
+}
+
 int output_write_atomic(const char *dir, const char *relpath, const char *text,
                         char *err, size_t errlen)
 {
@@ -337,10 +413,19 @@ int output_exists(const char *dir, const char *relpath)
         errno = EINVAL;
         return -1;
     }
-    char *path = xasprintf("%s/%s", dir && *dir ? dir : ".", relpath);
+    int created = 0;
+    char err[8];
+    int dfd = folder_open(dir, relpath, 0, &created, err, sizeof err);
+    if (dfd < 0)   /* no folder there (a link is none): nothing at the name either */
+        return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
+    const char *slash = strrchr(relpath, '/');
     struct stat st;
-    int rc = lstat(path, &st) == 0 ? 1 : errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-    free(path);
+    int rc = fstatat(dfd, slash ? slash + 1 : relpath, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 1
+             : errno == ENOENT                                                        ? 0
+                                                                                      : -1;
+    int e = errno;
+    close(dfd);
+    errno = e;
     return rc;
 }
 
@@ -359,7 +444,11 @@ int output_sync_dir(const char *dir, const char *relpath, char *err, size_t errl
     return rc;
 }
 
-/* The path of the file staged for dir/relpath, and in *to (may be NULL) its target's. */
+/* The path of the file staged for dir/relpath, and in *to (may be NULL) its target's.
+ * Renamed and removed by path, one system call each: the staged file was created in a
+ * folder that folder_open reached without a link. A link put there since leads to
+ * another folder, where the rename finds no staged file of ours (it fails, and the next
+ * pass refuses the link) and never carries our text out of the output folder. */
 static char *staged_path(const char *dir, const char *relpath, char **to)
 {
     const char *name;
@@ -470,27 +559,11 @@ static int write_file(const char *dir, const char *relpath, const char *text, in
     int rc = -1, e = 0, dfd = -1, fd = -1, created = 0;
     char *tmp = NULL, *tmpfull = NULL;
 
-    /* The folder exists nearly always: it is opened first, and only when that fails
-     * created (each step of mkdir_p costs two system calls per file otherwise). The output
-     * folder itself may be gone (deleted by hand under a running daemon): it is created
-     * again, and said so, since the files written before went with it and are not
-     * rewritten. */
-    dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
-        struct stat st;
-        int root_missing = stat(dir, &st) < 0 && errno == ENOENT;
-        if (mkdir_p(full, err, errlen) < 0) {
-            e = errno;
-            goto out;
-        }
-        if (root_missing)
-            log_warn("output folder %s was missing: created it again", dir);
-        dfd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        created = 1;
-    }
+    /* Opened from the output folder down, a folder at a time, never through a link; the
+     * missing ones are created (folder_open). */
+    dfd = folder_open(dir, relpath, 1, &created, err, errlen);
     if (dfd < 0) {
         e = errno;
-        fail(err, errlen, e, "cannot open folder", full);
         goto out;
     }
     struct stat fst;

@@ -11,9 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Route, esc, front_matter_dict, test  # noqa: E402
+from harness import Route, esc, front_matter_dict, test, wait_for  # noqa: E402
 
 SECRET = "S3CRET"
 
@@ -296,3 +297,71 @@ def html2md_never_renders_a_hidden_script_scheme(server, work):
         assert urls == ["https://example.org/fine"], (base, urls, r.stdout)
         for i in range(len(HIDDEN_SCHEMES)):     # the text stays
             assert "link %d" % i in r.stdout and "image %d" % i in r.stdout, r.stdout
+
+
+# ---------------------------------------------------------------- 6: symlinked folders
+
+def dated_feed(days):
+    """An Atom feed "Site" with one post per date (YYYY-MM-DD) in days."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title>'
+            '<link rel="alternate" href="http://example.org/"/><id>urn:site</id>'
+            '<updated>2026-01-01T00:00:00Z</updated>%s</feed>' % "".join(
+                '<entry><id>urn:%s</id><title>Post of %s</title>'
+                '<link rel="alternate" href="http://example.org/%s"/>'
+                '<updated>%sT10:00:00Z</updated><content type="html">Text of %s.</content>'
+                '</entry>' % (d, d, d, d, d) for d in days))
+
+
+@test
+def symlinked_folders_below_the_output_folder_are_not_followed(server, work):
+    # The output folder itself may be a link (users do that on purpose); below it, the
+    # year 2026 is a link to a folder elsewhere, and so is 2025/site.
+    real_out = os.path.join(work.dir, "real-out")
+    elsewhere = os.path.join(work.dir, "elsewhere")
+    os.makedirs(os.path.join(real_out, "2025"))
+    os.makedirs(elsewhere)
+    os.symlink(real_out, work.out)
+    os.symlink(elsewhere, os.path.join(real_out, "2026"))
+    os.symlink(elsewhere, os.path.join(real_out, "2025", "site"))
+    days = ["2024-03-01", "2025-03-01", "2026-01-05", "2026-01-06"]
+    server.routes["/site.xml"] = Route(dated_feed(days))
+    feed = server.url("/site.xml")
+    work.write_config([feed], "backlog = all\nfilename = {year}/{feed}/{slug}.md")
+
+    r = work.run_once()
+    assert r.returncode == 1, r.stderr                  # three files could not be written
+    assert os.listdir(elsewhere) == [], os.listdir(elsewhere)
+    assert work.read("2024/site/post-of-2024-03-01.md").startswith("---\n")
+    errors = [l for l in r.stderr.splitlines() if "symbolic link" in l]
+    assert len(errors) == 3 and all(feed in l for l in errors), r.stderr
+    assert any("/2026" in l for l in errors) and any("2025/site" in l for l in errors), errors
+    assert work.sql("select count(*) from entries where stage = 2") == "1"
+
+    # A daemon logs the same and keeps running.
+    proc = work.start_daemon()
+    try:
+        assert wait_for(lambda: work.daemon_log().count("symbolic link") >= 3, timeout=30), \
+            work.daemon_log()
+        time.sleep(0.5)
+        assert proc.poll() is None, work.daemon_log()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert os.listdir(elsewhere) == []
+
+    # Links gone: the next run writes each post once, in real folders.
+    os.unlink(os.path.join(real_out, "2026"))
+    os.unlink(os.path.join(real_out, "2025", "site"))
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert os.listdir(elsewhere) == []
+    want = ["2024/site/post-of-2024-03-01.md", "2025/site/post-of-2025-03-01.md",
+            "2026/site/post-of-2026-01-05.md", "2026/site/post-of-2026-01-06.md"]
+    assert work.files() == want, work.files()
+    for rel in want:
+        assert not os.path.islink(os.path.join(real_out, os.path.dirname(rel)))
+        assert "Text of %s." % rel[-13:-3] in work.read(rel)
+    assert work.sql("select count(*) from entries where stage = 2") == "4"
+    r = work.run_once()
+    assert r.returncode == 0 and work.files() == want, (r.stderr, work.files())

@@ -641,6 +641,60 @@ static void exists_cases(void **state)
     free(dir);
 }
 
+/* No folder below the output folder is followed when it is a symbolic link (out/2025 ->
+ * elsewhere would put posts outside it); the output folder itself may be one. */
+static void write_refuses_linked_folders(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir(), err[512];
+    char *real = xasprintf("%s/real", dir), *out = xasprintf("%s/out", dir);
+    char *away = xasprintf("%s/away", dir), *link = xasprintf("%s/real/2025", dir);
+    char *deep = xasprintf("%s/real/2024/feed", dir);
+    assert_int_equal(mkdir(real, 0755), 0);
+    assert_int_equal(mkdir(away, 0755), 0);
+    assert_int_equal(symlink(real, out), 0);        /* the output folder: allowed */
+    assert_int_equal(symlink(away, link), 0);
+    assert_int_equal(output_write_atomic(out, "2024/feed/a.md", "a", err, sizeof err), 0);
+    rm_rf(deep);
+    assert_int_equal(symlink(away, deep), 0);        /* a link two levels down */
+    static const char *const linked[] = {"2025/a.md", "2025/x/a.md", "2024/feed/b.md"};
+    for (size_t i = 0; i < sizeof linked / sizeof *linked; i++) {
+        err[0] = '\0';
+        errno = 0;
+        assert_int_equal(output_write_atomic(out, linked[i], "x", err, sizeof err), -1);
+        assert_int_equal(errno, ELOOP);
+        assert_non_null(strstr(err, "is a symbolic link"));
+        assert_int_equal(output_exists(out, linked[i]), 0);
+        struct output_batch b;
+        int began = output_batch_begin(&b, out) == 0;
+        assert_int_equal(output_batch_write(&b, linked[i], "x", err, sizeof err), -1);
+        assert_non_null(strstr(err, "is a symbolic link"));
+        if (began)
+            assert_int_equal(output_batch_sync(&b, err, sizeof err), 0);
+    }
+    assert_int_equal(hidden_files(away), 0);
+    DIR *d = opendir(away);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    assert_int_equal(n, 0);                         /* nothing was written through a link */
+    /* once the link is a real folder, the post is written */
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(output_write_atomic(out, "2025/x/a.md", "y", err, sizeof err), 0);
+    char *s = slurp(real, "2025/x/a.md");
+    assert_string_equal(s, "y");
+    free(s);
+    free(real);
+    free(out);
+    free(away);
+    free(link);
+    free(deep);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* A batch stages the files of existing folders on its file system and writes the rest
  * in place; an output folder that is missing, or on an unknown file system, turns
  * staging off. Staged files take their names only through output_publish. */
@@ -722,6 +776,7 @@ int main(void)
         cmocka_unit_test(render_extras_and_edges),
         cmocka_unit_test(render_front_matter_pyyaml),
         cmocka_unit_test(exists_cases),
+        cmocka_unit_test(write_refuses_linked_folders),
         cmocka_unit_test(write_creates_and_overwrites),
         cmocka_unit_test(write_errors),
         cmocka_unit_test(write_failure_cleans_up),
