@@ -49,3 +49,20 @@ void log_msg(int prio, const char *fmt, ...)
         fprintf(stderr, "%s feedsd[%s]: %s\n", ts, prio_name(prio), line);
     }
 }
+
+void log_fatal(int prio, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    /* Read here, not in log_init: a command may fail before it set the logger up. */
+    if (getenv("JOURNAL_STREAM"))
+        fprintf(stderr, "<%d>%s\n", prio, line);
+    else
+        fprintf(stderr, "feedsd: %s\n", line);
+}

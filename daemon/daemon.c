@@ -2,6 +2,7 @@
  * subscriptions into the database, then lets one libev loop drive everything: the poll
  * schedule, the fetcher, signals and the systemd notifications. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdio.h>
@@ -38,25 +39,122 @@ static char *path_dirname(const char *path)
     return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
-/* mkdir -p of dir. */
-static int make_dirs(const char *dir)
+/* mkdir -p of dir. On failure *failed is the folder that could not be made (malloc'd),
+ * errno says why (ENOTDIR: *failed exists and is no folder). A folder that exists is fine even where mkdir(2) says EROFS or EACCES
+ * before EEXIST (a read-only /opt under ProtectSystem=strict). */
+static int make_dirs(const char *dir, char **failed)
 {
     char *p = xstrdup(dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
             continue;
+        char saved = *s;
         *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            goto fail;
-        *s = '/';
+        struct stat st;
+        if (mkdir(p, 0755) < 0) {
+            int e = errno;
+            if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                *failed = p;
+                errno = e == EEXIST ? ENOTDIR : e;   /* a file in the way */
+                return -1;
+            }
+        }
+        if (!saved)
+            break;
+        *s = saved;
     }
-    if (*p && mkdir(p, 0755) < 0 && errno != EEXIST)
-        goto fail;
     free(p);
     return 0;
-fail:
-    free(p);
-    return -1;
+}
+
+/* The unit this process runs in ("feedsd@blog.service"), from the last component of
+ * its cgroup (systemd puts each service into its own), or "UNIT". */
+static void own_unit(char *unit, size_t len)
+{
+    snprintf(unit, len, "UNIT");
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *last = strrchr(line, '/');
+        size_t n = last ? strlen(last + 1) : 0;
+        if (n > 8 && !strcmp(last + 1 + n - 8, ".service"))
+            snprintf(unit, len, "%s", last + 1);
+    }
+    fclose(f);
+}
+
+/* What may help with a folder feedsd cannot write in: under systemd (INVOCATION_ID,
+ * systemd.exec(5)) a read-only file system is nearly always the sandbox; a permission
+ * error names the owner, since the service's dynamic user is known to nobody. */
+static void folder_hint(const char *dir, int e, char *hint, size_t len)
+{
+    struct stat st;
+    hint[0] = '\0';
+    if (e == EROFS && getenv("INVOCATION_ID")) {
+        char unit[96];
+        own_unit(unit, sizeof unit);
+        snprintf(hint, len, " (the service may write only its state folder and the "
+                            "folders in ReadWritePaths=: add it in a drop-in, "
+                            "systemctl edit %s; see man feedsd)", unit);
+    }
+    else if ((e == EACCES || e == EPERM) && stat(dir, &st) == 0)
+        snprintf(hint, len, " (owned by uid %u, mode %03o; feedsd runs as uid %u)",
+                 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+}
+
+/* The output folder before READY=1: it exists or can be created, is a folder, and this
+ * process can create files in it (a file is created and removed: only that answers
+ * for read-only mounts, ACLs and the sandbox alike). Otherwise every post would fail
+ * later, one error each, while systemd calls the service running. The probe's name is
+ * one output_sweep_temp removes if we die in between. */
+static int check_output_folder(const char *dir, char *err, size_t errlen)
+{
+    char hint[256];
+    char *failed = NULL;
+    if (make_dirs(dir, &failed) < 0) {
+        int e = errno;
+        folder_hint(failed, e, hint, sizeof hint);
+        struct stat st;
+        if (e == ENOTDIR && stat(failed, &st) == 0)
+            snprintf(err, errlen, "output folder %s: %s is not a folder", dir, failed);
+        else if (!strcmp(failed, dir))
+            snprintf(err, errlen, "output folder %s: cannot create it: %s%s", dir,
+                     strerror(e), hint);
+        else
+            snprintf(err, errlen, "output folder %s: cannot create %s: %s%s", dir, failed,
+                     strerror(e), hint);
+        free(failed);
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "output folder %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "output folder %s: %s is not a folder", dir, dir);
+        return -1;
+    }
+    char *probe = xasprintf("%s/.feedsd-check.tmp-%ld", dir, (long)getpid());
+    int fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(probe) == 0)   /* an earlier us, killed */
+        fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    int e = errno;
+    if (fd >= 0) {
+        close(fd);
+        e = unlink(probe) < 0 ? errno : 0;
+    }
+    free(probe);
+    if (fd < 0 || e) {
+        folder_hint(dir, e, hint, sizeof hint);
+        snprintf(err, errlen, "output folder %s: cannot %s files in it: %s%s", dir,
+                 fd < 0 ? "create" : "remove", strerror(e), hint);
+        return -1;
+    }
+    return 0;
 }
 
 static int effective_backlog(const struct app *app, int per_feed)
@@ -469,8 +567,14 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
              (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
     notify_send(msg);
     struct config c;
-    char err[512];
+    char err[1024];
     if (load_config(app, &c, err, sizeof err) < 0) {
+        log_err("reload: %s; keeping the running configuration", err);
+        config_free(&c);
+    } else if (strcmp(c.output, app->cfg.output) &&
+               check_output_folder(c.output, err, sizeof err) < 0) {
+        /* A new output folder is checked as at start; a folder that broke under the
+         * running daemon is not (its files are retried, see pipeline.c). */
         log_err("reload: %s; keeping the running configuration", err);
         config_free(&c);
     } else {
@@ -555,7 +659,7 @@ int cmd_run(int argc, char **argv)
 
     char err[1024];
     if (load_config(&app, &app.cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "feedsd: %s\n", err);
+        log_fatal(LOG_ERR, "%s", err);
         config_free(&app.cfg);
         return 2;
     }
@@ -563,11 +667,27 @@ int cmd_run(int argc, char **argv)
     app.sopts.max_sentences = app.cfg.summary_sentences;
     app.sopts.max_chars = (size_t)app.cfg.summary_chars;
     /* Large bodies wait in a file beside the database (the state directory under
-     * systemd: writable, on disk), parsed from there in pieces (feeds/parse.h). */
-    char *db_dir = path_dirname(app.cfg.database);
-    if (make_dirs(db_dir) < 0 || make_dirs(app.cfg.output) < 0) {
-        fprintf(stderr, "feedsd: cannot create %s or %s: %s\n", app.cfg.database,
-                app.cfg.output, strerror(errno));
+     * systemd: writable, on disk), parsed from there in pieces (feeds/parse.h). The
+     * database and the output folder are checked apart, so that the error names the one
+     * at fault. */
+    char *db_dir = path_dirname(app.cfg.database), *failed = NULL;
+    if (make_dirs(db_dir, &failed) < 0) {
+        int e = errno;
+        char hint[256];
+        folder_hint(failed, e, hint, sizeof hint);
+        struct stat st;
+        if (e == ENOTDIR && stat(failed, &st) == 0)
+            log_fatal(LOG_ERR, "database %s: %s is not a folder", app.cfg.database, failed);
+        else
+            log_fatal(LOG_ERR, "database %s: cannot create folder %s: %s%s", app.cfg.database,
+                      failed, strerror(e), hint);
+        free(failed);
+        free(db_dir);
+        config_free(&app.cfg);
+        return 2;
+    }
+    if (check_output_folder(app.cfg.output, err, sizeof err) < 0) {
+        log_fatal(LOG_ERR, "%s", err);
         free(db_dir);
         config_free(&app.cfg);
         return 2;
@@ -575,14 +695,14 @@ int cmd_run(int argc, char **argv)
     long spool_mem = SPOOL_MEM;
     const char *sm = getenv("FEEDSD_SPOOL_MEM");
     if (sm && *sm && config_parse_size(sm, &spool_mem) < 0) {
-        fprintf(stderr, "feedsd: FEEDSD_SPOOL_MEM: not a size: %s\n", sm);
+        log_fatal(LOG_ERR, "FEEDSD_SPOOL_MEM: not a size: %s", sm);
         free(db_dir);
         config_free(&app.cfg);
         return 2;
     }
     db_set_long_step_hook(extend_start_timeout);
     if (db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
-        fprintf(stderr, "feedsd: %s\n", err);
+        log_fatal(LOG_ERR, "%s", err);
         free(db_dir);
         config_free(&app.cfg);
         return 2;
@@ -608,19 +728,19 @@ int cmd_run(int argc, char **argv)
     app.fetch = fetch_new(app.loop, &fo);
     free(db_dir);
     int status = 2;
-    if (!app.fetch || sync_feeds(&app, err, sizeof err) < 0) {
-        fprintf(stderr, "feedsd: %s\n", app.fetch ? err : "cannot create the HTTP client");
+    if (!app.fetch) {
+        log_fatal(LOG_CRIT, "cannot create the HTTP client");
         goto out;
     }
-    if (summary_init(&app, err, sizeof err) < 0) {
-        fprintf(stderr, "feedsd: %s\n", err);
+    if (sync_feeds(&app, err, sizeof err) < 0 || summary_init(&app, err, sizeof err) < 0) {
+        log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
     if (app.nfeeds == 0) {
         const char *msg = "no feeds: add 'feed = URL' lines or 'feeds = FILE' to the "
                           "configuration, pass --feeds FILE, or run 'feedsd add URL'";
         if (app.once) {
-            fprintf(stderr, "feedsd: %s\n", msg);
+            log_fatal(LOG_ERR, "%s", msg);
             goto out;
         }
         log_warn("%s", msg);   /* a service waits: `feedsd add` is picked up within a minute */
@@ -662,7 +782,7 @@ int cmd_run(int argc, char **argv)
 
     if (app.cfg.metrics && !app.once &&
         !(app.metrics_server = metrics_start(&app, app.cfg.metrics, err, sizeof err))) {
-        fprintf(stderr, "feedsd: %s\n", err);
+        log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
     log_info("feedsd %s: %zu feeds, database %s, output %s", FEEDSD_VERSION, app.nfeeds,

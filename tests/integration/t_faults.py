@@ -480,6 +480,9 @@ def write_back_error_marks_nothing_and_the_files_come_back(server, work):
 
 @test
 def read_only_output_folder_is_a_clear_error_and_loses_nothing(server, work):
+    """Issue 15: an output folder feedsd cannot write in is found at start, before any
+    feed is fetched: one line naming the folder and exit 2 (a set-up error, as the man
+    page says), not one line per post and exit 1."""
     os.makedirs(work.out)
     if run_quiet("mount", "--bind", "-o", "ro", work.out, work.out).returncode != 0 or \
             not os.statvfs(work.out).f_flag & os.ST_RDONLY:
@@ -491,14 +494,16 @@ def read_only_output_folder_is_a_clear_error_and_loses_nothing(server, work):
         server.routes["/a.xml"] = Route(simple_atom(3))
         work.write_config([server.url("/a.xml")], "backlog = all")
         r = work.run_once()
-        assert r.returncode == 1, (r.returncode, r.stderr)
-        assert "Read-only file system" in r.stderr, r.stderr
-        print("    read-only: " + first_line_with(r.stderr, "Read-only"), flush=True)
-        missing = [p for (p,) in unwritten(work)]
-        assert len(missing) == 3, missing
-        for p in missing:
-            assert os.path.basename(p) in r.stderr, (p, r.stderr)
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert r.stderr == "feedsd: output folder %s: cannot create files in it: " \
+                           "Read-only file system\n" % work.out, r.stderr
+        print("    read-only: " + r.stderr.strip(), flush=True)
+        assert not server.requests_for("/a.xml"), "fetched before the folder was checked"
         assert work.files() == []
+        # The daemon likewise, before READY=1.
+        p = work.start_daemon()
+        assert p.wait(timeout=30) == 2, work.daemon_log()
+        assert work.daemon_log().count("output folder") == 1, work.daemon_log()
     finally:
         unmount(work.out)
     r = work.run_once()

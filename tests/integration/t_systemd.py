@@ -315,6 +315,68 @@ def sighup_with_a_broken_configuration_still_answers_ready(server, work):
     with_daemon(server, work, body)
 
 
+# ---------------------------------------------------------------- start-up errors
+
+def run_fails(work, *args, env=None):
+    r = subprocess.run([work.feedsd, "run", "-c", work.conf] + list(args), capture_output=True,
+                       text=True, timeout=30, env=env or os.environ.copy())
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.count("\n") == 1, "not one line: %r" % r.stderr
+    return r.stderr
+
+
+@test
+def fatal_errors_are_logged_at_priority_err_under_the_journal(server, work):
+    """Issue 15: a plain "feedsd: ..." line was logged at info, so `journalctl -p err`
+    missed why the service did not start."""
+    journal = dict(os.environ, JOURNAL_STREAM="8:1234")
+    work.write_config([server.url("/a.xml")], "interval = soon")
+    err = run_fails(work, env=journal)
+    assert err.startswith("<3>%s:" % work.conf) and "interval" in err, err
+    # On a terminal the same line as always.
+    assert run_fails(work).startswith("feedsd: %s:" % work.conf)
+    work.write_config([server.url("/a.xml")])
+    with open(work.conf, "a") as f:
+        f.write("metrics = 999.999.999.999:1\n")
+    assert run_fails(work, env=journal).startswith("<3>")
+
+
+@test
+def output_folder_problems_are_found_at_start_and_name_the_folder(server, work):
+    """Issue 15: 'cannot create DB or OUT: reason' blamed both; a folder that could not be
+    written was found only post by post (exit 1, one line each)."""
+    server.routes["/a.xml"] = Route(simple_atom(2))
+    blocker = os.path.join(work.dir, "a-file")
+    open(blocker, "w").close()
+    # Not a folder.
+    work.write_config([server.url("/a.xml")])
+    err = run_fails(work, "--output", blocker)
+    assert err == "feedsd: output folder %s: %s is not a folder\n" % (blocker, blocker), err
+    err = run_fails(work, "--once", "--output", blocker + "/posts")
+    assert err == "feedsd: output folder %s/posts: %s is not a folder\n" \
+        % (blocker, blocker), err
+    # The database's folder is checked apart, and named as the database's.
+    err = run_fails(work, "--once", "--database", blocker + "/db/feedsd.db")
+    assert err == "feedsd: database %s/db/feedsd.db: %s is not a folder\n" \
+        % (blocker, blocker), err
+    assert not server.requests_for("/a.xml")
+    assert not os.path.exists(work.db), "the database was made before the output check"
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return skip("permission check needs root and setpriv")
+    # A folder of another user: the owner is named, since a service's user is dynamic.
+    os.makedirs(work.out)
+    os.chmod(work.dir, 0o777)
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+           work.feedsd, "run", "--once", "-c", work.conf]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr == "feedsd: output folder %s: cannot create files in it: Permission " \
+                       "denied (owned by uid 0, mode 755; feedsd runs as uid 65534)\n" \
+        % work.out, r.stderr
+    # The probe left nothing behind where it could.
+    assert os.listdir(work.out) == []
+
+
 def wait_requests(server, path, timeout=20.0):
     end = time.time() + timeout
     while time.time() < end:
