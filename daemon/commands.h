@@ -10,6 +10,7 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_resummarize(int argc, char **argv);
 int cmd_version(int argc, char **argv);   /* daemon/version.c */
+int cmd_reload(int argc, char **argv);    /* daemon/reload.c */
 
 /* For commands that read the database: loads the configuration (config_path may be NULL),
  * then opens the database it names (database overrides). Prints the error and returns -1;

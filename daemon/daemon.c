@@ -21,6 +21,7 @@
 #include "daemon/commands.h"
 #include "daemon/notify.h"
 #include "daemon/page.h"
+#include "daemon/reload.h"
 #include "daemon/schedule.h"
 #include "daemon/summary.h"
 #include "feeds/url.h"
@@ -560,6 +561,8 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void)loop, (void)revents;
     struct app *app = w->data;
+    struct reload_waiter waiter;
+    reload_waiter_take(&waiter);
     char msg[64];
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -568,6 +571,7 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
     notify_send(msg);
     struct config c;
     char err[1024];
+    int ok = 0;
     if (load_config(app, &c, err, sizeof err) < 0) {
         log_err("reload: %s; keeping the running configuration", err);
         config_free(&c);
@@ -588,16 +592,20 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         app->sopts.max_sentences = app->cfg.summary_sentences;
         app->sopts.max_chars = (size_t)app->cfg.summary_chars;
         summary_reconfigure(app);
-        if (sync_feeds(app, err, sizeof err) < 0)
+        if (sync_feeds(app, err, sizeof err) < 0) {
             log_err("reload: %s", err);
-        else
+        } else {
+            ok = 1;
             log_info("reloaded %s: %zu feeds", app->config_path ? app->config_path : "defaults",
                      app->nfeeds);
+        }
         schedule(app);
         summary_kick(app);
     }
     notify_send("READY=1");
     notify_status(app);
+    /* After READY=1 and STATUS=: when `feedsd reload` returns, systemd has both. */
+    reload_waiter_answer(&waiter, ok);
 }
 
 static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -773,6 +781,8 @@ int cmd_run(int argc, char **argv)
     ev_signal_start(app.loop, &app.sig_term);
     ev_signal_start(app.loop, &app.sig_int);
     ev_signal_start(app.loop, &app.sig_hup);
+    if (reload_handler_install() < 0)
+        log_warn("cannot install the SIGHUP handler of feedsd reload: %s", strerror(errno));
     double wd = notify_watchdog_interval();
     if (wd > 0) {
         ev_timer_init(&app.watchdog, watchdog_cb, wd, wd);

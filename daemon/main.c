@@ -14,6 +14,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", cmd_run, "run [--once] [-c CONFIG] [--database PATH] [--output DIR] [--feeds FILE] [-v]"},
+    {"reload", cmd_reload, "reload PID"},
     {"status", cmd_status, "status [-c CONFIG] [--database PATH] [--all] [--json]"},
     {"add", cmd_add,
      "add [-c CONFIG] [--database PATH] [--title T] [--interval I] [--no-fetch] URL"},

@@ -315,6 +315,85 @@ def sighup_with_a_broken_configuration_still_answers_ready(server, work):
     with_daemon(server, work, body)
 
 
+# ---------------------------------------------------------------- feedsd reload (ExecReload=)
+
+def reload_cmd(work, pid, timeout=70):
+    return subprocess.run([work.feedsd, "reload", str(pid)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@test
+def reload_command_returns_once_the_daemon_has_reloaded(server, work):
+    """Issue 15: ExecReload=/bin/kill failed where procps is missing, and a signal alone
+    returns before the reload is done. `feedsd reload PID` returns 0 only once the daemon
+    has read the new configuration, said READY=1 and logged it."""
+    def body(p, ln):
+        ln.wait_line("READY=1")
+        server.routes["/new.xml"] = Route(simple_atom(1, prefix="new"))
+        with open(work.conf, "a") as f:
+            f.write("feed = %s\n" % server.url("/new.xml"))
+        n = ln.count()
+        r = reload_cmd(work, p.pid)
+        assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr)
+        # Synchronous: the reload's log line and READY=1 came before the answer.
+        assert "reloaded %s: 2 feeds" % work.conf in work.daemon_log(), work.daemon_log()
+        rel = ln.wait_line("RELOADING=1", n, timeout=2)
+        ln.wait_line("READY=1", rel + 1, timeout=2)
+        assert wait_requests(server, "/new.xml"), "the reloaded feed is never polled"
+        stop(p, ln)
+    with_daemon(server, work, body)
+
+
+@test
+def reload_command_fails_when_the_daemon_keeps_its_configuration(server, work):
+    def body(p, ln):
+        ln.wait_line("READY=1")
+        good = open(work.conf).read()
+        with open(work.conf, "a") as f:
+            f.write("interval = soon\n")
+        r = reload_cmd(work, p.pid)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert r.stderr == "feedsd: reload: process %d reports that the reload failed; " \
+                           "the reason is in its log\n" % p.pid, r.stderr
+        assert "reload: %s:" % work.conf in work.daemon_log() and \
+            "keeping the running configuration" in work.daemon_log(), work.daemon_log()
+        # A new output folder the daemon cannot use is refused the same way, checked
+        # as at start; the old one stays in use.
+        blocker = os.path.join(work.dir, "a-file")
+        open(blocker, "w").close()
+        with open(work.conf, "w") as f:
+            f.write(good + "output = %s\n" % blocker)
+        r = reload_cmd(work, p.pid)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "reload: output folder %s: %s is not a folder; keeping the running " \
+            "configuration" % (blocker, blocker) in work.daemon_log(), work.daemon_log()
+        with open(work.conf, "w") as f:
+            f.write(good)
+        r = reload_cmd(work, p.pid)
+        assert r.returncode == 0, r.stderr
+        assert p.poll() is None
+        stop(p, ln)
+    with_daemon(server, work, body)
+
+
+@test
+def reload_command_errors(server, work):
+    r = subprocess.run([work.feedsd, "reload"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and r.stderr == "usage: feedsd reload PID\n", r
+    r = subprocess.run([work.feedsd, "reload", "12x"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "not a process id: '12x'" in r.stderr, r
+    r = subprocess.run([work.feedsd, "reload", "--help"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 0 and "ExecReload=" in r.stdout, r
+    # A process that is gone: said at once, at priority err under the journal.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    r = subprocess.run([work.feedsd, "reload", str(dead.pid)], capture_output=True, text=True,
+                       timeout=10, env=dict(os.environ, JOURNAL_STREAM="8:1234"))
+    assert r.returncode == 1, r
+    assert r.stderr == "<3>reload: cannot signal process %d: No such process\n" % dead.pid, r
+
+
 # ---------------------------------------------------------------- start-up errors
 
 def run_fails(work, *args, env=None):
@@ -532,9 +611,14 @@ def daemon_syscalls_fit_the_unit_filter(server, work):
                                          if f.endswith(".md")]) < 3:
             time.sleep(0.05)
         n = ln.count()
-        # strace passes signals on to the traced process (strace(1), "-f").
+        # The unit's ExecReload= runs under the same filter: `feedsd reload` is traced
+        # too, as the same user (its answer comes back only to the same user).
         pid = daemon_pid(p.pid)
-        os.kill(pid, signal.SIGHUP)
+        rcmd = ["strace", "-f", "-qq", "-o", trace + ".reload", work.feedsd, "reload", str(pid)]
+        if cmd[0] == "setpriv":
+            rcmd = cmd[:cmd.index("--") + 1] + rcmd
+        rr = subprocess.run(rcmd, capture_output=True, text=True, timeout=60)
+        assert rr.returncode == 0, rr.stderr
         ln.wait_line("READY=1", n + 1)
         os.kill(pid, signal.SIGTERM)
         p.wait(timeout=30)
@@ -553,13 +637,16 @@ def daemon_syscalls_fit_the_unit_filter(server, work):
         return skip("ptrace is not permitted here")
     assert ok, "feed never fetched: " + err
     used = set()
-    with open(trace) as f:
-        for line in f:
-            m = re.match(r"^\s*(?:\d+\s+)?([a-z_0-9]+)\(", line)
-            if m:
-                used.add(m.group(1))
-    # The trace is real: HTTP, the loop, notify, and a summarizer child.
-    assert {"sendto", "epoll_wait", "setpgid", "wait4"} <= used, sorted(used)
+    for path in (trace, trace + ".reload"):
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"^\s*(?:\d+\s+)?([a-z_0-9]+)\(", line)
+                if m:
+                    used.add(m.group(1))
+    # The trace is real: HTTP, the loop, notify, a summarizer child, and the reload's
+    # question and answer.
+    assert {"sendto", "epoll_wait", "setpgid", "wait4", "rt_sigqueueinfo",
+            "rt_sigtimedwait"} <= used, sorted(used)
     files = [f for f in os.listdir(work.out) if f.endswith(".md")]
     assert len(files) == 3, files
     denied = sorted(used - allowed)

@@ -1,0 +1,133 @@
+/* daemon/reload.c: `feedsd reload PID`, a synchronous reload for the units' ExecReload=.
+ *
+ * Why not ExecReload=/bin/kill -HUP $MAINPID: /bin/kill is in procps, which a minimal
+ * Debian lacks (the reload failed with 203/EXEC), and a signal alone returns before the
+ * reload is done, so `systemctl reload` could not say whether it worked. Why not
+ * Type=notify-reload: systemd 252 (Debian 12) does not know it and would run the unit as
+ * Type=simple. This command is in every installation, asks over the same SIGHUP that
+ * feedsd has always answered, and waits for the daemon's answer (daemon/reload.h). */
+#include "daemon/reload.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "daemon/commands.h"
+
+/* Less than systemd's default reload timeout (TimeoutStartSec=90s), so that feedsd says
+ * what happened instead of being killed. A feed poll never blocks the loop this long. */
+#define RELOAD_WAIT 60
+
+/* A pid fits in sig_atomic_t (int) on Linux. */
+static volatile sig_atomic_t waiting_pid;
+
+static void on_sighup(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (si->si_code == SI_QUEUE && si->si_value.sival_int == RELOAD_MAGIC)
+        waiting_pid = si->si_pid;
+    ev_feed_signal(sig);   /* libev's own handler does only this */
+}
+
+int reload_handler_install(void)
+{
+    struct sigaction sa = {.sa_sigaction = on_sighup, .sa_flags = SA_SIGINFO | SA_RESTART};
+    sigfillset(&sa.sa_mask);
+    return sigaction(SIGHUP, &sa, NULL);
+}
+
+void reload_waiter_take(struct reload_waiter *w)
+{
+    w->pid = waiting_pid;
+    waiting_pid = 0;
+    w->pidfd = w->pid > 0 ? pidfd_open(w->pid, 0) : -1;
+}
+
+void reload_waiter_answer(struct reload_waiter *w, int ok)
+{
+    if (w->pid <= 0)
+        return;
+    int sig = ok ? RELOAD_DONE : RELOAD_FAILED;
+    /* Without pidfds (Linux < 5.3) the pid itself: the reloader still waits. */
+    if (w->pidfd >= 0 ? pidfd_send_signal(w->pidfd, sig, NULL, 0) : kill(w->pid, sig) < 0)
+        log_warn("reload: cannot answer process %ld: %s", (long)w->pid, strerror(errno));
+    if (w->pidfd >= 0)
+        close(w->pidfd);
+    w->pid = 0;
+    w->pidfd = -1;
+}
+
+static int usage(FILE *out)
+{
+    fprintf(out, "usage: feedsd reload PID\n");
+    if (out == stderr)
+        return 2;
+    fprintf(out, "Makes the feedsd daemon PID read its configuration again and waits until it"
+                 " has:\nexit 0 when it runs with the new configuration, 1 when the reload"
+                 " failed\n(the reason is in its log) or it did not answer within %d s.\n"
+                 "For the systemd units: ExecReload=feedsd reload $MAINPID\n", RELOAD_WAIT);
+    return 0;
+}
+
+int cmd_reload(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+        return usage(stdout);
+    if (argc != 2)
+        return usage(stderr);
+    char *end;
+    errno = 0;
+    long pid = strtol(argv[1], &end, 10);
+    if (errno || *end || end == argv[1] || pid <= 1 || pid != (pid_t)pid) {
+        fprintf(stderr, "feedsd reload: not a process id: '%s'\n", argv[1]);
+        return usage(stderr);
+    }
+    /* The answer is taken with sigtimedwait: blocked first, so that it cannot come
+     * before we wait, nor kill us (the default action of SIGUSR1). */
+    sigset_t answers;
+    sigemptyset(&answers);
+    sigaddset(&answers, RELOAD_DONE);
+    sigaddset(&answers, RELOAD_FAILED);
+    sigprocmask(SIG_BLOCK, &answers, NULL);
+    if (sigqueue((pid_t)pid, SIGHUP, (union sigval){.sival_int = RELOAD_MAGIC}) < 0) {
+        log_fatal(LOG_ERR, "reload: cannot signal process %ld: %s", pid, strerror(errno));
+        return 1;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += RELOAD_WAIT;
+    for (;;) {
+        struct timespec now, left;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left.tv_sec = deadline.tv_sec - now.tv_sec;
+        left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0) {
+            left.tv_sec--;
+            left.tv_nsec += 1000000000L;
+        }
+        if (left.tv_sec < 0)
+            break;
+        siginfo_t si;
+        int sig = sigtimedwait(&answers, &si, &left);
+        if (sig < 0 && errno == EINTR)
+            continue;
+        if (sig < 0)
+            break;
+        if (si.si_pid != (pid_t)pid)
+            continue;   /* not from the daemon: not its answer */
+        if (sig == RELOAD_DONE)
+            return 0;
+        log_fatal(LOG_ERR, "reload: process %ld reports that the reload failed; the reason "
+                           "is in its log", pid);
+        return 1;
+    }
+    /* A feedsd from before this command reloads on the signal but never answers. */
+    log_fatal(LOG_ERR, "reload: process %ld did not answer within %d s (not feedsd, stopped, "
+                       "or a version that does not answer: restart it)", pid, RELOAD_WAIT);
+    return 1;
+}
