@@ -123,7 +123,7 @@ install: $(DEPS_OK)
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/feedsd $(DESTDIR)$(BINDIR)/feedsd
 	for u in feedsd.service feedsd@.service; do \
-	    sed -e 's|/usr/local/bin/feedsd|$(BINDIR)/feedsd|' -e 's|/etc/feedsd|$(SYSCONFDIR)/feedsd|g' \
+	    sed -e 's|/usr/local/bin/feedsd|$(BINDIR)/feedsd|g' -e 's|/etc/feedsd|$(SYSCONFDIR)/feedsd|g' \
 	        systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 	install -m 0644 docs/feedsd.1 $(DESTDIR)$(MANDIR)/man1/feedsd.1
 	install -m 0644 docs/feedsd.conf.5 $(DESTDIR)$(MANDIR)/man5/feedsd.conf.5

@@ -482,7 +482,7 @@ def unit_copy(src, name, feedsd):
     assert "ExecStart=/usr/local/bin/feedsd " in text, "ExecStart moved: update this test"
     path = os.path.join(d, name)
     with open(path, "w") as f:
-        f.write(text.replace("ExecStart=/usr/local/bin/feedsd ", "ExecStart=%s " % feedsd))
+        f.write(text.replace("=/usr/local/bin/feedsd ", "=%s " % feedsd))
     return d, path
 
 
@@ -522,7 +522,7 @@ def unit_security_exposure_stays_low(server, work):
 
 
 SANDBOX_EXEMPT = ("Description=", "ExecStart=", "StateDirectory=", "WorkingDirectory=",
-                  "AssertPathExists=")
+                  "AssertPathExists=", "User=")
 
 
 def service_lines(path):
@@ -536,7 +536,11 @@ def template_unit_has_the_same_sandbox(server, work):
     with open(TEMPLATE) as f:
         t = f.read()
     assert "ExecStart=/usr/local/bin/feedsd run -c /etc/feedsd/%i.conf\n" in t
-    assert "\nStateDirectory=feedsd/%i\n" in t
+    # Issue 15: a dynamic user is named after the unit's prefix unless User= names it
+    # (every instance was "feedsd"), and a dynamic state folder cannot lie inside
+    # feedsd.service's /var/lib/feedsd (238/STATE_DIRECTORY). tests/systemd runs them.
+    assert "\nUser=feedsd-%i\n" in t and "\nStateDirectory=feedsd-%i\n" in t
+    assert "\nWorkingDirectory=/var/lib/feedsd-%i\n" in t
     assert service_lines(UNIT) == service_lines(TEMPLATE), \
         set(service_lines(UNIT)) ^ set(service_lines(TEMPLATE))
 
