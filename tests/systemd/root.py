@@ -14,9 +14,34 @@ import time
 # What the container needs: systemd as PID 1 (with dbus for systemctl's bus calls) and
 # feedsd's run-time libraries, not the -dev packages. Nothing else: the test proves that
 # the units need nothing a minimal Debian lacks (procps, for one, is not here).
-PACKAGES = ["systemd", "systemd-sysv", "dbus", "libxml2", "libcurl4", "libev4",
-            "libsqlite3-0", "libjansson4", "ca-certificates"]
+SYSTEM = ["systemd", "systemd-sysv", "dbus", "ca-certificates"]
+# The libraries feedsd links by name (Makefile) and their packages on Debian 12. Debian
+# 13 renamed some in the 64-bit time_t transition (libcurl4t64, libev4t64): the names
+# are taken from the host's dpkg for the libraries the binary loads, these are the
+# fallback.
+LIBRARIES = {"libxml2.so.2": "libxml2", "libcurl.so.4": "libcurl4", "libev.so.4": "libev4",
+             "libsqlite3.so.0": "libsqlite3-0", "libjansson.so.4": "libjansson4"}
+RENAMED_T64 = {"libcurl4": "libcurl4t64", "libev4": "libev4t64"}
+BEFORE_T64 = ("buster", "bullseye", "bookworm")
 RECIPE_VERSION = 1
+
+
+def library_packages(binary):
+    """The packages of the libraries `binary` loads, as the host's dpkg names them (the
+    root is of the host's release), else the Debian 12 names."""
+    found = {}
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=30).stdout
+        for line in out.splitlines():
+            m = re.match(r"\s*(\S+) => (/\S+)", line)
+            if m and m.group(1) in LIBRARIES:
+                r = subprocess.run(["dpkg", "-S", os.path.realpath(m.group(2))],
+                                   capture_output=True, text=True, timeout=30)
+                if r.returncode == 0 and ":" in r.stdout:
+                    found[m.group(1)] = r.stdout.split(":", 1)[0].strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return [found.get(so, pkg) for so, pkg in LIBRARIES.items()]
 
 
 def os_release():
@@ -75,18 +100,20 @@ def choose_mirror(suite):
     return "http://deb.debian.org/debian"
 
 
-def recipe(suite, mirror):
-    return {"version": RECIPE_VERSION, "suite": suite, "mirror": mirror,
-            "packages": PACKAGES}
-
-
-def ensure_root(path, suite=None, log=print):
-    """Builds the root at `path` unless one from the same recipe is there. Returns the
-    seconds the build took (0 when cached). One build at a time per clone (a lock file)."""
-    suite = suite or os.environ.get("FEEDSD_SYSTEMD_SUITE") or \
-        os_release().get("VERSION_CODENAME") or "bookworm"
+def ensure_root(path, binary, log=print):
+    """Builds the root at `path` for `binary` unless one from the same recipe is there.
+    Returns the seconds the build took (0 when cached). One build at a time per clone (a
+    lock file). The suite is the host's (FEEDSD_SYSTEMD_SUITE overrides)."""
+    host = os_release().get("VERSION_CODENAME") or "bookworm"
+    suite = os.environ.get("FEEDSD_SYSTEMD_SUITE") or host
     mirror = choose_mirror(suite)
-    want = recipe(suite, mirror)
+    if suite == host:
+        libs = library_packages(binary)
+    else:   # another release than the host's (FEEDSD_SYSTEMD_SUITE): its names
+        libs = [p if suite in BEFORE_T64 else RENAMED_T64.get(p, p) for p in LIBRARIES.values()]
+    packages = SYSTEM + libs
+    want = {"version": RECIPE_VERSION, "suite": suite, "mirror": mirror,
+            "packages": sorted(packages)}
     stamp = os.path.join(path, ".feedsd-root.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".lock", "w") as lock:
@@ -101,7 +128,7 @@ def ensure_root(path, suite=None, log=print):
         log("building the container root %s (debootstrap %s from %s)" % (path, suite, mirror))
         tmp = path + ".new"
         shutil.rmtree(tmp, ignore_errors=True)
-        cmd = ["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES),
+        cmd = ["debootstrap", "--variant=minbase", "--include=" + ",".join(sorted(packages)),
                suite, tmp, mirror]
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if r.returncode != 0:

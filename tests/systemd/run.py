@@ -728,9 +728,9 @@ def main(argv):
         return 0
 
     build = os.path.join(REPO, args.build) if not os.path.isabs(args.build) else args.build
-    lower = os.path.join(build, "systemd-root")
+    lower = os.environ.get("FEEDSD_SYSTEMD_ROOT") or os.path.join(build, "systemd-root")
     t0 = time.monotonic()
-    built = rootfs.ensure_root(lower, log=log)
+    built = rootfs.ensure_root(lower, os.path.join(build, "feedsd"), log=log)
     log("container root %s: %s" % (lower, "built in %.1f s" % built if built else
                                    "cached (%.1f s to check)" % (time.monotonic() - t0)))
 
