@@ -41,10 +41,13 @@ static char *path_dirname(const char *path)
 }
 
 /* mkdir -p of dir. On failure *failed is the folder that could not be made (malloc'd),
- * errno says why (ENOTDIR: *failed exists and is no folder). A folder that exists is fine even where mkdir(2) says EROFS or EACCES
- * before EEXIST (a read-only /opt under ProtectSystem=strict). */
+ * errno says why (ENOTDIR: *failed exists and is no folder). A folder that exists is
+ * fine even where mkdir(2) says EROFS or EACCES before EEXIST (a read-only /opt under
+ * ProtectSystem=strict). */
 static int make_dirs(const char *dir, char **failed)
 {
+    if (!*dir)
+        return 0;   /* the current folder */
     char *p = xstrdup(dir);
     for (char *s = p + 1;; s++) {
         if (*s != '/' && *s != '\0')
@@ -100,10 +103,10 @@ static void folder_hint(const char *dir, int e, char *hint, size_t len)
         snprintf(hint, len, " (the service may write only its state folder and the "
                             "folders in ReadWritePaths=: add it in a drop-in, "
                             "systemctl edit %s; see man feedsd)", unit);
-    }
-    else if ((e == EACCES || e == EPERM) && stat(dir, &st) == 0)
+    } else if ((e == EACCES || e == EPERM) && stat(dir, &st) == 0) {
         snprintf(hint, len, " (owned by uid %u, mode %03o; feedsd runs as uid %u)",
                  (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+    }
 }
 
 /* The output folder before READY=1: it exists or can be created, is a folder, and this
