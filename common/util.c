@@ -427,6 +427,45 @@ void file_view_close(struct file_view *v)
     memset(v, 0, sizeof *v);
 }
 
+void duration_format(int64_t seconds, char *out, size_t n)
+{
+    static const struct {
+        int64_t size;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    const char *sign = seconds < 0 ? "-" : "";
+    /* INT64_MIN has no positive counterpart; no duration feedsd prints comes near it */
+    uint64_t s = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds;
+    size_t u = 0;
+    while (u + 1 < sizeof units / sizeof *units && s < (uint64_t)units[u].size)
+        u++;
+    uint64_t big = s / (uint64_t)units[u].size;
+    if (u + 1 == sizeof units / sizeof *units) {
+        snprintf(out, n, "%s%llus", sign, (unsigned long long)big);
+        return;
+    }
+    uint64_t small = s % (uint64_t)units[u].size / (uint64_t)units[u + 1].size;
+    if (small)
+        snprintf(out, n, "%s%llu%c%02llu%c", sign, (unsigned long long)big, units[u].unit,
+                 (unsigned long long)small, units[u + 1].unit);
+    else
+        snprintf(out, n, "%s%llu%c", sign, (unsigned long long)big, units[u].unit);
+}
+
+const char *plural(long long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+const char *times_format(long long n, char *out, size_t len)
+{
+    if (n == 1)
+        snprintf(out, len, "once");
+    else
+        snprintf(out, len, "%lld times", n);
+    return out;
+}
+
 int64_t time_wall_ms(void)
 {
     struct timespec ts;

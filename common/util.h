@@ -62,6 +62,16 @@ char *str_squash_ws(char *s);
 int str_empty(const char *s);          /* NULL or only whitespace */
 int str_has_prefix(const char *s, const char *prefix);
 
+/* What people read: one format for every duration (status, list, check, log lines), the
+ * two largest units with the second in two digits and left out when zero: "59s",
+ * "15m41s", "58m31s", "1h", "1h01m", "6h", "1d01h", "2d" (seconds are dropped past an
+ * hour, minutes past a day). config_parse_duration reads it back. Always terminated. */
+void duration_format(int64_t seconds, char *out, size_t n);
+/* one when n is 1, else many: "1 entry", "2 entries", "0 entries". */
+const char *plural(long long n, const char *one, const char *many);
+/* "once", "2 times": how often something failed. Returns out. */
+const char *times_format(long long n, char *out, size_t len);
+
 /* Wall-clock time in milliseconds (queue times stored in the database). */
 int64_t time_wall_ms(void);
 

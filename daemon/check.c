@@ -27,18 +27,6 @@ static int usage(void)
     return 2;
 }
 
-static void fmt_age(int64_t s, char *out, size_t n)
-{
-    if (s < 120)
-        snprintf(out, n, "%llds", (long long)s);
-    else if (s < 7200)
-        snprintf(out, n, "%lldm", (long long)(s / 60));
-    else if (s < 172800)
-        snprintf(out, n, "%lldh", (long long)(s / 3600));
-    else
-        snprintf(out, n, "%lldd", (long long)(s / 86400));
-}
-
 static int check_run(const struct subs *s, int max_age, int max_failures)
 {
     int problems = 0;
@@ -57,27 +45,30 @@ static int check_run(const struct subs *s, int max_age, int max_failures)
             newest = f->last_fetch;
         if (f->fail_count > max_failures) {
             char *shown = url_redact(f->url);
-            fprintf(stderr, "%s: failed %d times in a row: %s\n", shown, f->fail_count,
+            char times[32];
+            fprintf(stderr, "%s: failed %s in a row: %s\n", shown,
+                    times_format(f->fail_count, times, sizeof times),
                     f->last_error ? f->last_error : "unknown error");
             free(shown);
             problems++;
         }
     }
     char age[32], limit[32];
-    fmt_age(max_age, limit, sizeof limit);
+    duration_format(max_age, limit, sizeof limit);
     if (newest == 0) {
         fprintf(stderr, "no feed has been fetched yet\n");
         problems++;
     } else if (now - newest > max_age) {
-        fmt_age(now - newest, age, sizeof age);
+        duration_format(now - newest, age, sizeof age);
         fprintf(stderr, "no fetch in the last %s (the last one was %s ago): is the daemon"
                         " running?\n", limit, age);
         problems++;
     }
     if (problems)
         return 1;
-    fmt_age(now - newest > 0 ? now - newest : 0, age, sizeof age);
-    printf("ok: %zu feeds, last fetch %s ago\n", s->nrows, age);
+    duration_format(now - newest > 0 ? now - newest : 0, age, sizeof age);
+    printf("ok: %zu %s, last fetch %s ago\n", s->nrows, plural((long long)s->nrows, "feed", "feeds"),
+           age);
     return 0;
 }
 

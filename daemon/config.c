@@ -276,8 +276,12 @@ static int set_duration(struct ctx *x, const struct key *k, const char *v)
     int s;
     if (config_parse_duration(v, &s) < 0)
         return WHY("expected a duration like 30m, got \"%s\"", v);
-    if (s < k->min || s > k->max)
-        return WHY("%s is out of range (%lds to %lds)", v, k->min, k->max);
+    if (s < k->min || s > k->max) {
+        char lo[32], hi[32];
+        duration_format(k->min, lo, sizeof lo);
+        duration_format(k->max, hi, sizeof hi);
+        return WHY("%s is out of range (%s to %s)", v, lo, hi);
+    }
     *(int *)field(x, k) = s;
     return 0;
 }
@@ -298,8 +302,11 @@ static int set_millis(struct ctx *x, const struct key *k, const char *v)
         d *= 60000;
     else
         return WHY("expected a duration like 1s or 500ms, got \"%s\"", v);
-    if (d > (double)k->max)
-        return WHY("%s is out of range (at most %lds)", v, k->max / 1000);
+    if (d > (double)k->max) {
+        char hi[32];
+        duration_format(k->max / 1000, hi, sizeof hi);
+        return WHY("%s is out of range (at most %s)", v, hi);
+    }
     *(int *)field(x, k) = (int)d;
     return 0;
 }
@@ -841,12 +848,15 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         }
     }
     if (rc == 0 && c->max_interval < c->interval) {
+        char iv[32], mx[32];
+        duration_format(c->interval, iv, sizeof iv);
+        duration_format(c->max_interval, mx, sizeof mx);
         if (max_line)
-            snprintf(err, errlen, "%s:%d: max_interval: %ds is shorter than interval (%ds)",
-                     path, max_line, c->max_interval, c->interval);
+            snprintf(err, errlen, "%s:%d: max_interval: %s is shorter than interval (%s)",
+                     path, max_line, mx, iv);
         else
-            snprintf(err, errlen, "%s:%d: interval: %ds is longer than max_interval (%ds)",
-                     path, interval_line, c->interval, c->max_interval);
+            snprintf(err, errlen, "%s:%d: interval: %s is longer than max_interval (%s)",
+                     path, interval_line, iv, mx);
         rc = -1;
     }
     free(lines.v);

@@ -316,9 +316,11 @@ static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
         log_err("%s", err);
     if (app->cfg.retention > 0) {
         int64_t n = db_entries_prune(app->db, (int64_t)time(NULL) - app->cfg.retention);
+        char age[32];
+        duration_format(app->cfg.retention, age, sizeof age);
         if (n > 0)
-            log_info("retention: removed %lld entries older than %ds (their keys stay)",
-                     (long long)n, app->cfg.retention);
+            log_info("retention: removed %lld %s older than %s (their keys stay)",
+                     (long long)n, plural(n, "entry", "entries"), age);
     }
     /* Files that could not be written (disk full, folder read-only) are retried here,
      * not only at their feed's next poll. */
@@ -420,7 +422,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
             d = 1;
         fetch_pause_origin(app->fetch, fs->url, (double)d);
         char dur[32];
-        schedule_duration(d, dur, sizeof dur);
+        duration_format(d, dur, sizeof dur);
         snprintf(err, sizeof err, "rate limited (HTTP %ld), retry after %s", r->status, dur);
         snprintf(reason, sizeof reason, "Retry-After %s", dur);
         count_it = 0;
@@ -456,17 +458,23 @@ static void on_fetched(void *ud, const struct fetch_result *r)
             fails = row.fail_count + count_it;
             db_feed_clear(&row);
         }
+        char dur[32];
         if (d < 0) {
             d = schedule_backoff(fs->interval, app->cfg.max_interval, fails);
-            char dur[32];
-            schedule_duration(d, dur, sizeof dur);
-            snprintf(reason, sizeof reason, "backoff %s after %d failure%s", dur, fails,
-                     fails == 1 ? "" : "s");
+            duration_format(d, dur, sizeof dur);
+            snprintf(reason, sizeof reason, "backoff %s after %d %s", dur, fails,
+                     plural(fails, "failure", "failures"));
         }
+        duration_format(d, dur, sizeof dur);
         db_feed_record_failure(app->db, fs->id, (int)r->status, err, now, now + d, count_it,
                                reason);
-        if (count_it)
-            log_warn("%s: %s (failure %d, retry in %llds)", fs->shown, err, fails, (long long)d);
+        /* --once retries nothing itself: the time is the daemon's, which reads it from the
+         * database when it starts. */
+        if (count_it && app->once)
+            log_warn("%s: %s (failure %d; next poll by the daemon in %s)", fs->shown, err,
+                     fails, dur);
+        else if (count_it)
+            log_warn("%s: %s (failure %d, retry in %s)", fs->shown, err, fails, dur);
         else
             log_warn("%s: %s", fs->shown, err);
         delay = (double)d;
@@ -527,15 +535,17 @@ static void schedule(struct app *app)
 static void notify_status(struct app *app)
 {
     char msg[128];
-    snprintf(msg, sizeof msg, "STATUS=following %zu feeds", app->nfeeds);
+    snprintf(msg, sizeof msg, "STATUS=following %zu %s", app->nfeeds,
+             plural((long long)app->nfeeds, "feed", "feeds"));
     notify_send(msg);
 }
 
 static void stop_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)revents;
-    log_warn("stopping: %zu transfers did not finish in time and were aborted",
-             fetch_in_flight(((struct app *)w->data)->fetch));
+    size_t n = fetch_in_flight(((struct app *)w->data)->fetch);
+    log_warn("stopping: %zu %s did not finish in time and %s aborted", n,
+             plural((long long)n, "transfer", "transfers"), plural((long long)n, "was", "were"));
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -549,8 +559,9 @@ static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
     }
     app->stopping = 1;
     notify_send("STOPPING=1");
-    log_info("signal %d: stopping after %zu transfers in flight", w->signum,
-             fetch_in_flight(app->fetch));
+    size_t n = fetch_in_flight(app->fetch);
+    log_info("signal %d: stopping after %zu %s in flight", w->signum, n,
+             plural((long long)n, "transfer", "transfers"));
     ev_timer_stop(loop, &app->sched);
     if (fetch_in_flight(app->fetch) == 0) {
         ev_break(loop, EVBREAK_ALL);
@@ -599,8 +610,8 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
             log_err("reload: %s", err);
         } else {
             ok = 1;
-            log_info("reloaded %s: %zu feeds", app->config_path ? app->config_path : "defaults",
-                     app->nfeeds);
+            log_info("reloaded %s: %zu %s", app->config_path ? app->config_path : "defaults",
+                     app->nfeeds, plural((long long)app->nfeeds, "feed", "feeds"));
         }
         schedule(app);
         summary_kick(app);
@@ -763,8 +774,8 @@ int cmd_run(int argc, char **argv)
         db_entries_prune(app.db, (int64_t)time(NULL) - app.cfg.retention);
     int leftover = pipeline_run(&app, 0);
     if (leftover)
-        log_warn("%d stored entries could not be written yet; retried after each poll",
-                 leftover);
+        log_warn("%d stored %s could not be written yet; retried after each poll", leftover,
+                 plural(leftover, "entry", "entries"));
 
     ev_timer_init(&app.sched, sched_cb, 0., 0.);
     app.sched.data = &app;
@@ -798,8 +809,8 @@ int cmd_run(int argc, char **argv)
         log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
-    log_info("feedsd %s: %zu feeds, database %s, output %s", FEEDSD_VERSION, app.nfeeds,
-             app.cfg.database, app.cfg.output);
+    log_info("feedsd %s: %zu %s, database %s, output %s", FEEDSD_VERSION, app.nfeeds,
+             plural((long long)app.nfeeds, "feed", "feeds"), app.cfg.database, app.cfg.output);
     notify_send("READY=1");
     notify_status(&app);
     schedule(&app);

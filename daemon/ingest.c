@@ -394,7 +394,8 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         db_rollback(db);
         goto out;
     }
-    log_info("%s: %zu entries, %d new, %d updated", fs->shown, f->nentries, nnew, nupdated);
+    log_info("%s: %zu %s, %d new, %d updated", fs->shown, f->nentries,
+             plural((long long)f->nentries, "entry", "entries"), nnew, nupdated);
     rc = 0;
 out:
     if (f)

@@ -109,8 +109,9 @@ static void page_done(void *ud, const struct fetch_result *r)
         } else {
             /* 1, 2 minutes...; a one-shot run (--once) waits seconds, not minutes. */
             int64_t wait = (app->once ? 1000LL : 60000LL) << e.page_attempts;
-            log_warn("%s: page fetch failed (%s); retry in %llds", j->url, err,
-                     (long long)(wait / 1000));
+            char dur[32];
+            duration_format(wait / 1000, dur, sizeof dur);
+            log_warn("%s: page fetch failed (%s); retry in %s", j->url, err, dur);
             db_entry_set_page(app->db, j->entry_id, PAGE_WANTED, NULL, err, time_wall_ms() + wait, 1);
         }
     }

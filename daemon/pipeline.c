@@ -268,7 +268,8 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
                 lost++;
             }
         }
-        log_err("%s (%zu posts not written: they will be written again)", err, lost);
+        log_err("%s (%zu %s not written: they will be written again)", err, lost,
+                plural((long long)lost, "post", "posts"));
     }
     for (size_t i = 0; i < n; i++) {
         if (staged[i] && ok[i] && output_publish(app->cfg.output, es[i].path, err, sizeof err) < 0) {

@@ -72,7 +72,8 @@ int cmd_resummarize(int argc, char **argv)
         fprintf(stderr, "feedsd: %s\n", err);
         rc = 1;
     } else {
-        printf("%lld posts queued for a new summary\n", (long long)db_changes(db));
+        long long n = (long long)db_changes(db);
+        printf("%lld %s queued for a new summary\n", n, plural(n, "post", "posts"));
     }
     free(sql);
     buf_free(&where);

@@ -6,19 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-void schedule_duration(int64_t s, char *out, size_t n)
-{
-    if (s % 86400 == 0 && s >= 86400)
-        snprintf(out, n, "%lldd", (long long)(s / 86400));
-    else if (s % 3600 == 0 && s >= 3600)
-        snprintf(out, n, "%lldh", (long long)(s / 3600));
-    else if (s >= 3600)
-        snprintf(out, n, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-    else if (s % 60 == 0 && s >= 60)
-        snprintf(out, n, "%lldm", (long long)(s / 60));
-    else
-        snprintf(out, n, "%llds", (long long)s);
-}
+#include "common/util.h"
 
 static double jitter(double spread)
 {
@@ -57,7 +45,7 @@ int64_t schedule_next(const struct sched_input *in, int64_t now, char *reason, s
             why = bounds[i].what;
         }
     }
-    schedule_duration(wait, d, sizeof d);
+    duration_format(wait, d, sizeof d);
     int64_t next = now + wait;
     /* skipHours (GMT hours) and skipDays: move to the start of the next allowed hour. */
     int moved = 0;

@@ -34,7 +34,4 @@ int schedule_estimate(const struct feed *f);
  * at max_interval, +-10% jitter. */
 int64_t schedule_backoff(int interval, int max_interval, int fails);
 
-/* "1h30m" style. */
-void schedule_duration(int64_t seconds, char *out, size_t n);
-
 #endif

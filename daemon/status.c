@@ -25,22 +25,6 @@ static void fmt_time(int64_t t, char *out, size_t n)
     strftime(out, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
 }
 
-static void fmt_delta(int64_t secs, char *out, size_t n)
-{
-    const char *sign = secs < 0 ? "-" : "";
-    int64_t s = secs < 0 ? -secs : secs;
-    if (s < 60)
-        snprintf(out, n, "%s%llds", sign, (long long)s);
-    else if (s < 3600)
-        snprintf(out, n, "%s%lldm", sign, (long long)(s / 60));
-    else if (s < 86400)
-        snprintf(out, n, "%s%lldh%02lldm", sign, (long long)(s / 3600),
-                 (long long)(s % 3600 / 60));
-    else
-        snprintf(out, n, "%s%lldd%02lldh", sign, (long long)(s / 86400),
-                 (long long)(s % 86400 / 3600));
-}
-
 int cli_open(const char *config_path, const char *database, struct config *c,
              struct db **db)
 {
@@ -175,7 +159,7 @@ int cmd_status(int argc, char **argv)
             char last[64], next[64], delta[32];
             fmt_time(f->last_fetch, last, sizeof last);
             fmt_time(f->next_poll, next, sizeof next);
-            fmt_delta(f->next_poll - now, delta, sizeof delta);
+            duration_format(f->next_poll - now, delta, sizeof delta);
             const char *title = f->title ? f->title : f->feed_title ? f->feed_title : "-";
             printf("%s%s\n", f->url, f->active ? "" : " (unsubscribed)");
             printf("  title:       %s\n", title);

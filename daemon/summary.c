@@ -266,14 +266,17 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
             bs->paused_until = now + (double)o->retry_after;
         } else if (++bs->consecutive >= CIRCUIT_FAILURES) {
             bs->circuit_until = now + app->cfg.summary_circuit;
-            log_warn("summary: %s failed %d times in a row; pausing it for %ds", j->by,
-                     bs->consecutive, app->cfg.summary_circuit);
+            char times[32], dur[32];
+            duration_format(app->cfg.summary_circuit, dur, sizeof dur);
+            log_warn("summary: %s failed %s in a row; pausing it for %s", j->by,
+                     times_format(bs->consecutive, times, sizeof times), dur);
         }
         if (have && attempts >= app->cfg.summary_attempts) {
             const char *by;
             char *fb = fallback_summary(app, &e, &by);
-            log_warn("summary: %s: giving up after %d attempts (%s); using the %s summary",
-                     j->url ? j->url : "entry", attempts, why, by);
+            log_warn("summary: %s: giving up after %d %s (%s); using the %s summary",
+                     j->url ? j->url : "entry", attempts, plural(attempts, "attempt", "attempts"),
+                     why, by);
             char *err = xasprintf("%s: %s", j->by, why);
             struct db_summary sum = {.summary = fb, .by = by, .fallback = 1, .error = err};
             db_entry_summary_failed(app->db, j->entry_id, 1, err, 0);
@@ -284,9 +287,10 @@ void summary_job_done(struct summary_job *j, const struct job_outcome *o)
             int64_t wait = o->retry_after >= 0 ? (int64_t)o->retry_after * 1000
                                                 : backoff_ms(app, attempts);
             char *err = xasprintf("%s: %s", j->by, why);
-            log_warn("summary: %s: %s (attempt %d of %d, retry in %.1fs)",
-                     j->url ? j->url : "entry", why, attempts, app->cfg.summary_attempts,
-                     wait / 1000.0);
+            char dur[32];
+            duration_format((wait + 500) / 1000, dur, sizeof dur);
+            log_warn("summary: %s: %s (attempt %d of %d, retry in %s)",
+                     j->url ? j->url : "entry", why, attempts, app->cfg.summary_attempts, dur);
             db_entry_summary_failed(app->db, j->entry_id, o->retry_after < 0, err,
                                     time_wall_ms() + wait);
             free(err);

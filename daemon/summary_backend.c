@@ -325,8 +325,9 @@ static void command_done(void *ud, const struct child_result *r)
     if (r->spawn_error) {
         snprintf(err, sizeof err, "cannot run the command: %s", r->spawn_error);
     } else if (r->timed_out) {
-        snprintf(err, sizeof err, "the command timed out after %ds",
-                 j->app->cfg.summary_timeout);
+        char dur[32];
+        duration_format(j->app->cfg.summary_timeout, dur, sizeof dur);
+        snprintf(err, sizeof err, "the command timed out after %s", dur);
     } else if (r->output_capped) {
         snprintf(err, sizeof err, "the command wrote more than %ld bytes", MAX_ANSWER);
     } else if (r->signaled) {

@@ -256,7 +256,7 @@ def running_daemon_picks_up_add_on_sighup(server, work):
         assert fd(work, "add", server.url("/live.xml")).returncode == 0
         assert len(server.requests_for("/live.xml")) == 1
         proc.send_signal(signal.SIGHUP)
-        assert wait_for(lambda: re.search(r"reloaded .*: 1 feeds", work.daemon_log()), 10), \
+        assert wait_for(lambda: re.search(r"reloaded .*: 1 feed\n", work.daemon_log()), 10), \
             work.daemon_log()
         assert wait_for(lambda: len([f for f in work.files() if f.endswith(".md")]) == 2, 20), \
             (work.files(), work.daemon_log())
@@ -308,7 +308,7 @@ def check_reports_health_with_exit_codes(server, work):
     assert r.returncode == 1 and "no feed has been fetched" in r.stderr, r
     assert work.run_once().returncode == 0
     r = fd(work, "check")
-    assert r.returncode == 0 and r.stdout.startswith("ok: 1 feeds"), r
+    assert r.returncode == 0 and r.stdout.startswith("ok: 1 feed, "), r
     bad = free_port_url("/down.xml")
     r = fd(work, "add", "--no-fetch", bad)
     assert r.returncode == 0, r

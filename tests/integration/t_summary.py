@@ -364,7 +364,7 @@ def a_failing_backend_opens_its_circuit(server, work, llm):
         time.sleep(4)
         # No sixth request while the circuit is open (retries would have come every 1-2 s).
         assert len(llm.requests) == 5, len(llm.requests)
-        assert "failed 5 times in a row; pausing it for 3600s" in work.daemon_log(), work.daemon_log()
+        assert "failed 5 times in a row; pausing it for 1h" in work.daemon_log(), work.daemon_log()
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=15)

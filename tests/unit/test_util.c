@@ -1,6 +1,7 @@
 /* tests/unit/test_util.c: the stable hashes of common/util.h. Their values are stored in
  * databases (keys, content hashes, body hashes) and in file names, so they are pinned to
- * published reference values, not to whatever the code gives today. */
+ * published reference values, not to whatever the code gives today. Also the one format
+ * of durations and counts that people read (status, list, check, log lines). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,6 +89,53 @@ static void test_hash_xxh64_pieces(void **state)
     assert_true(hash_xxh64_digest(&s) == 0x5B9611585EFCC9CBULL);
 }
 
+static const char *dur(int64_t s)
+{
+    static char out[32];
+    duration_format(s, out, sizeof out);
+    return out;
+}
+
+/* One format for every duration a person reads: the two largest units, the second with
+ * two digits, none when it is zero; what config_parse_duration reads back. */
+static void test_duration_format(void **state)
+{
+    (void)state;
+    assert_string_equal(dur(0), "0s");
+    assert_string_equal(dur(59), "59s");
+    assert_string_equal(dur(60), "1m");
+    assert_string_equal(dur(61), "1m01s");
+    assert_string_equal(dur(941), "15m41s");
+    assert_string_equal(dur(3511), "58m31s");
+    assert_string_equal(dur(3599), "59m59s");
+    assert_string_equal(dur(3600), "1h");
+    assert_string_equal(dur(3660), "1h01m");
+    assert_string_equal(dur(3719), "1h01m");      /* seconds are dropped past an hour */
+    assert_string_equal(dur(21600), "6h");
+    assert_string_equal(dur(86399), "23h59m");
+    assert_string_equal(dur(86400), "1d");
+    assert_string_equal(dur(90000), "1d01h");
+    assert_string_equal(dur(172800), "2d");
+    assert_string_equal(dur(30 * 86400 + 7200), "30d02h");
+    assert_string_equal(dur(-300), "-5m");
+    assert_string_equal(dur(-61), "-1m01s");
+    char small[4];
+    duration_format(3660, small, sizeof small);    /* cut, still terminated */
+    assert_string_equal(small, "1h0");
+}
+
+static void test_plurals(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_string_equal(plural(1, "entry", "entries"), "entry");
+    assert_string_equal(plural(0, "entry", "entries"), "entries");
+    assert_string_equal(plural(2, "feed", "feeds"), "feeds");
+    assert_string_equal(times_format(1, out, sizeof out), "once");
+    assert_string_equal(times_format(2, out, sizeof out), "2 times");
+    assert_string_equal(times_format(0, out, sizeof out), "0 times");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -95,6 +143,8 @@ int main(void)
         cmocka_unit_test(test_hash_xxh64_vectors),
         cmocka_unit_test(test_hash_xxh64_unaligned),
         cmocka_unit_test(test_hash_xxh64_pieces),
+        cmocka_unit_test(test_duration_format),
+        cmocka_unit_test(test_plurals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
