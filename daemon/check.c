@@ -11,21 +11,33 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/cli.h"
 #include "common/util.h"
+#include "daemon/commands.h"
 #include "daemon/subs.h"
 #include "feeds/url.h"
 #include "storage/db.h"
 
 #define DEFAULT_MAX_FAILURES 5
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: feedsd check [-c CONFIG] [--database PATH] [--max-age DURATION]"
-                    " [--max-failures N]\n"
-                    "exit status: 0 healthy, 1 problems (listed on stderr), 2 usage or"
-                    " configuration error\n");
-    return 2;
-}
+enum { CK_CONFIG = 1, CK_DATABASE, CK_MAX_AGE, CK_MAX_FAILURES };
+
+static const struct cli_opt check_opts[] = {
+    CLI_OPT_CONFIG(CK_CONFIG),
+    CLI_OPT_DATABASE(CK_DATABASE),
+    {"--max-age", NULL, "DURATION", CK_MAX_AGE,
+     "unhealthy when no feed was fetched for this long (default: 3 intervals)"},
+    {"--max-failures", NULL, "N", CK_MAX_FAILURES,
+     "unhealthy when a feed failed more than N times in a row (default: 5)"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_check_spec = {
+    "check", "checks health for monitoring: exit 0 healthy, 1 with problems",
+    NULL, 0, 0, check_opts,
+    "exit status: 0 healthy (one 'ok' line on stdout), 1 problems (one line each on stderr),\n"
+    "2 usage or configuration error",
+    cmd_check};
 
 static int check_run(const struct subs *s, int max_age, int max_failures)
 {
@@ -76,26 +88,29 @@ int cmd_check(int argc, char **argv)
 {
     const char *config = NULL, *database = NULL;
     int max_age = 0, max_failures = DEFAULT_MAX_FAILURES;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (i + 1 >= argc)
-            return usage();
-        if (!strcmp(a, "-c") || !strcmp(a, "--config"))
-            config = argv[++i];
-        else if (!strcmp(a, "--database"))
-            database = argv[++i];
-        else if (!strcmp(a, "--max-age")) {
-            if (config_parse_duration(argv[++i], &max_age) < 0 || max_age <= 0)
-                return fprintf(stderr, "feedsd check: bad --max-age '%s'\n", argv[i]), usage();
-        } else if (!strcmp(a, "--max-failures")) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || end == argv[i] || v < 0 || v > 1000000)
-                return fprintf(stderr, "feedsd check: bad --max-failures '%s'\n", argv[i]),
-                       usage();
+    struct cli cl;
+    cli_init(&cl, &cmd_check_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        char *end;
+        long v;
+        switch (id) {
+        case CLI_EXIT: return cl.status;
+        case CK_CONFIG: config = cl.arg; break;
+        case CK_DATABASE: database = cl.arg; break;
+        case CK_MAX_AGE:
+            if (config_parse_duration(cl.arg, &max_age) < 0 || max_age <= 0)
+                return cli_usage_error(&cmd_check_spec, "bad --max-age '%s': expected a"
+                                       " duration such as 2h", cl.arg);
+            break;
+        case CK_MAX_FAILURES:
+            v = strtol(cl.arg, &end, 10);
+            if (*end || end == cl.arg || v < 0 || v > 1000000)
+                return cli_usage_error(&cmd_check_spec, "bad --max-failures '%s': expected"
+                                       " a number from 0 to 1000000", cl.arg);
             max_failures = (int)v;
-        } else
-            return usage();
+            break;
+        default: return 2;
+        }
     }
     struct subs s;
     int rc = subs_open(&s, config, database, 0);

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
@@ -628,13 +629,6 @@ static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
     notify_send("WATCHDOG=1");   /* from the loop itself: a wedged loop trips systemd */
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: feedsd run [--once] [-c CONFIG] [--database PATH] [--output DIR]"
-                    " [--feeds FILE] [-v]\n");
-    return 2;
-}
-
 /* sd_notify(3) EXTEND_TIMEOUT_USEC: a database upgrade may outlast the unit's start
  * timeout (TimeoutStartSec, 90 s by default) on a large database and a slow disk; each
  * long step asks for ten more minutes instead of being killed and redone at every
@@ -646,31 +640,44 @@ static void extend_start_timeout(const char *what)
     notify_send(msg);   /* db_migrate logs the step itself */
 }
 
+enum { RUN_ONCE = 1, RUN_CONFIG, RUN_DATABASE, RUN_OUTPUT, RUN_FEEDS, RUN_VERBOSE };
+
+static const struct cli_opt run_opts[] = {
+    {"--once", NULL, NULL, RUN_ONCE,
+     "poll every feed once, finish the summaries and files it made due, and exit"},
+    CLI_OPT_CONFIG(RUN_CONFIG),
+    CLI_OPT_DATABASE(RUN_DATABASE),
+    {"--output", NULL, "DIR", RUN_OUTPUT, "the output folder, instead of the configuration's"},
+    {"--feeds", NULL, "FILE", RUN_FEEDS,
+     "a subscription file (OPML or one URL a line) instead of the configuration's"},
+    {"--verbose", "-v", NULL, RUN_VERBOSE, "also log debug messages"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_run_spec = {
+    "run", "polls the feeds: as a daemon in the foreground, or once (--once)", NULL, 0, 0, run_opts,
+    "exit status: 0 stopped by a signal, or with --once every feed polled and every due file\n"
+    "written; 1 with --once, a feed failed or a file could not be written (one line each on\n"
+    "stderr); 2 usage or configuration error, no feeds, or a database or output folder that\n"
+    "cannot be opened",
+    cmd_run};
+
 int cmd_run(int argc, char **argv)
 {
     struct app app = {0};
     int verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (!strcmp(a, "--once"))
-            app.once = 1;
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-            verbose = 1;
-        else if (!strcmp(a, "-c") || !strcmp(a, "--config"))
-            slot = (const char **)&app.config_path;
-        else if (!strcmp(a, "--database"))
-            slot = &app.opt_database;
-        else if (!strcmp(a, "--output"))
-            slot = &app.opt_output;
-        else if (!strcmp(a, "--feeds"))
-            slot = &app.opt_feeds;
-        else
-            return fprintf(stderr, "feedsd run: unknown option '%s'\n", a), usage();
-        if (slot) {
-            if (++i >= argc)
-                return fprintf(stderr, "feedsd run: %s needs a value\n", a), usage();
-            *slot = argv[i];
+    struct cli cl;
+    cli_init(&cl, &cmd_run_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        switch (id) {
+        case CLI_EXIT: return cl.status;
+        case RUN_ONCE: app.once = 1; break;
+        case RUN_VERBOSE: verbose = 1; break;
+        case RUN_CONFIG: app.config_path = (char *)cl.arg; break;
+        case RUN_DATABASE: app.opt_database = cl.arg; break;
+        case RUN_OUTPUT: app.opt_output = cl.arg; break;
+        case RUN_FEEDS: app.opt_feeds = cl.arg; break;
+        default: return 2;   /* CLI_ARG: run takes none, cli_next said so */
         }
     }
     if (!app.config_path && getenv("FEEDSD_CONFIG"))

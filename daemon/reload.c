@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "daemon/commands.h"
 
@@ -62,31 +63,32 @@ void reload_waiter_answer(struct reload_waiter *w, int ok)
     w->pidfd = -1;
 }
 
-static int usage(FILE *out)
-{
-    fprintf(out, "usage: feedsd reload PID\n");
-    if (out == stderr)
-        return 2;
-    fprintf(out, "Makes the feedsd daemon PID read its configuration again and waits until it"
-                 " has:\nexit 0 when it runs with the new configuration, 1 when the reload"
-                 " failed\n(the reason is in its log) or it did not answer within %d s.\n"
-                 "For the systemd units: ExecReload=feedsd reload $MAINPID\n", RELOAD_WAIT);
-    return 0;
-}
+static const struct cli_opt reload_opts[] = {{NULL, NULL, NULL, 0, NULL}};
+
+const struct cli_cmd cmd_reload_spec = {
+    "reload", "makes a running daemon read its configuration again, and waits until it has",
+    "PID", 1, 1, reload_opts,
+    "exit status: 0 when it runs with the new configuration, 1 when the reload failed (the\n"
+    "reason is in its log) or it did not answer within 60 s, 2 usage error.\n"
+    "For the systemd units: ExecReload=feedsd reload $MAINPID",
+    cmd_reload};
 
 int cmd_reload(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-        return usage(stdout);
-    if (argc != 2)
-        return usage(stderr);
+    struct cli cl;
+    const char *arg = NULL;
+    cli_init(&cl, &cmd_reload_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        if (id == CLI_EXIT)
+            return cl.status;
+        if (id == CLI_ARG)
+            arg = cl.arg;
+    }
     char *end;
     errno = 0;
-    long pid = strtol(argv[1], &end, 10);
-    if (errno || *end || end == argv[1] || pid <= 1 || pid != (pid_t)pid) {
-        fprintf(stderr, "feedsd reload: not a process id: '%s'\n", argv[1]);
-        return usage(stderr);
-    }
+    long pid = strtol(arg, &end, 10);
+    if (errno || *end || end == arg || pid <= 1 || pid != (pid_t)pid)
+        return cli_usage_error(&cmd_reload_spec, "not a process id: '%s'", arg);
     /* The answer is taken with sigtimedwait: blocked first, so that it cannot come
      * before we wait, nor kill us (the default action of SIGUSR1). */
     sigset_t answers;

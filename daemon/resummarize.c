@@ -9,53 +9,59 @@
 
 #include <sqlite3.h>
 
+#include "common/cli.h"
 #include "common/util.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "storage/db.h"
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: feedsd resummarize [-c CONFIG] [--database PATH]"
-                    " (--fallback | --all | --feed URL | --file PATH)...\n"
-                    "  --fallback   posts whose summary is a fallback\n"
-                    "  --all        every post that has a file\n"
-                    "  --feed URL   the posts of one feed\n"
-                    "  --file PATH  one post, by its file's path in the output folder\n");
-    return 2;
-}
+enum { RS_CONFIG = 1, RS_DATABASE, RS_FALLBACK, RS_ALL, RS_FEED, RS_FILE };
+
+static const struct cli_opt resummarize_opts[] = {
+    CLI_OPT_CONFIG(RS_CONFIG),
+    CLI_OPT_DATABASE(RS_DATABASE),
+    {"--fallback", NULL, NULL, RS_FALLBACK, "posts whose summary is a fallback"},
+    {"--all", NULL, NULL, RS_ALL, "every post that has a file"},
+    {"--feed", NULL, "URL", RS_FEED, "the posts of one feed"},
+    {"--file", NULL, "PATH", RS_FILE, "one post, by its file's path in the output folder"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_resummarize_spec = {
+    "resummarize", "queues posts to be summarized again and their files rewritten",
+    NULL, 0, 0, resummarize_opts,
+    "Give at least one of --fallback, --all, --feed and --file; they add up and may repeat.\n"
+    "A running daemon picks the posts up within a minute; 'feedsd run --once' finishes them.",
+    cmd_resummarize};
 
 int cmd_resummarize(int argc, char **argv)
 {
     const char *config_path = getenv("FEEDSD_CONFIG"), *database = NULL;
     struct buf where = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    struct cli cl;
+    cli_init(&cl, &cmd_resummarize_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
         const char *cond = NULL;
         char *arg = NULL;
-        if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
-            config_path = argv[++i];
-            continue;
-        } else if (!strcmp(a, "--database") && i + 1 < argc) {
-            database = argv[++i];
-            continue;
-        } else if (!strcmp(a, "--fallback")) {
-            cond = "sum_fallback = 1";
-        } else if (!strcmp(a, "--all")) {
-            cond = "stage IN (1, 2)";
-        } else if (!strcmp(a, "--feed") && i + 1 < argc) {
-            arg = sqlite3_mprintf("feed_id = (SELECT id FROM feeds WHERE url = %Q)", argv[++i]);
-        } else if (!strcmp(a, "--file") && i + 1 < argc) {
-            arg = sqlite3_mprintf("path = %Q", argv[++i]);
-        } else {
+        switch (id) {
+        case RS_CONFIG: config_path = cl.arg; continue;
+        case RS_DATABASE: database = cl.arg; continue;
+        case RS_FALLBACK: cond = "sum_fallback = 1"; break;
+        case RS_ALL: cond = "stage IN (1, 2)"; break;
+        case RS_FEED:
+            arg = sqlite3_mprintf("feed_id = (SELECT id FROM feeds WHERE url = %Q)", cl.arg);
+            break;
+        case RS_FILE: arg = sqlite3_mprintf("path = %Q", cl.arg); break;
+        default:    /* CLI_EXIT */
             buf_free(&where);
-            return usage();
+            return cl.status;
         }
         buf_printf(&where, "%s(%s)", where.len ? " OR " : "", cond ? cond : arg);
         sqlite3_free(arg);
     }
     if (!where.len)
-        return usage();
+        return cli_usage_error(&cmd_resummarize_spec,
+                               "choose posts with --fallback, --all, --feed or --file");
     struct config c;
     struct db *db;
     if (cli_open(config_path, database, &c, &db) < 0) {

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/cli.h"
 #include "common/util.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
@@ -118,23 +119,37 @@ static int status_json(const struct db_feed *feeds, size_t n)
     return rc;
 }
 
+enum { ST_CONFIG = 1, ST_DATABASE, ST_ALL, ST_JSON };
+
+static const struct cli_opt status_opts[] = {
+    CLI_OPT_CONFIG(ST_CONFIG),
+    CLI_OPT_DATABASE(ST_DATABASE),
+    {"--all", NULL, NULL, ST_ALL, "also the feeds that were unsubscribed"},
+    {"--json", NULL, NULL, ST_JSON, "one JSON document, for scripts and monitoring"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_status_spec = {
+    "status", "shows each feed's last fetch, next poll and why, and last error",
+    NULL, 0, 0, status_opts,
+    "It only reads the database: safe while the daemon runs. exit status: 0 shown; 1 no\n"
+    "database or it cannot be read, or the configuration is invalid; 2 usage error",
+    cmd_status};
+
 int cmd_status(int argc, char **argv)
 {
     const char *config_path = getenv("FEEDSD_CONFIG"), *database = NULL;
     int all = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-            config_path = argv[++i];
-        else if (!strcmp(argv[i], "--database") && i + 1 < argc)
-            database = argv[++i];
-        else if (!strcmp(argv[i], "--all"))
-            all = 1;
-        else if (!strcmp(argv[i], "--json"))
-            json = 1;
-        else {
-            fprintf(stderr, "usage: feedsd status [-c CONFIG] [--database PATH] [--all]"
-                            " [--json]\n");
-            return 2;
+    struct cli cl;
+    cli_init(&cl, &cmd_status_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        switch (id) {
+        case CLI_EXIT: return cl.status;
+        case ST_CONFIG: config_path = cl.arg; break;
+        case ST_DATABASE: database = cl.arg; break;
+        case ST_ALL: all = 1; break;
+        case ST_JSON: json = 1; break;
+        default: return 2;
         }
     }
     struct config c;

@@ -11,8 +11,13 @@
 
 #include "daemon/config.h"
 
+struct cli_cmd;
 struct db;
 struct db_feed;
+
+/* The command-line tables (common/cli.h). */
+extern const struct cli_cmd cmd_add_spec, cmd_remove_spec, cmd_list_spec, cmd_import_spec,
+    cmd_export_spec, cmd_check_spec;
 
 int cmd_add(int argc, char **argv);
 int cmd_remove(int argc, char **argv);

@@ -12,7 +12,9 @@
 
 #include <sqlite3.h>
 
+#include "common/cli.h"
 #include "common/util.h"
+#include "daemon/commands.h"
 #include "daemon/http_get.h"
 #include "feeds/encoding.h"
 #include "daemon/subs.h"
@@ -31,13 +33,6 @@ struct add_opts {
     int interval;
     int no_fetch;
 };
-
-static int add_usage(void)
-{
-    fprintf(stderr, "usage: feedsd add [-c CONFIG] [--database PATH] [--title TITLE]"
-                    " [--interval DURATION] [--no-fetch] URL\n");
-    return 2;
-}
 
 /* Credentials in a URL are for its requests: what is printed is url_redact()'s form. */
 static void print_sub(const char *what, const char *url, const char *title)
@@ -204,40 +199,47 @@ static int add_run(struct subs *s, const struct add_opts *o)
     return rc;
 }
 
+enum { ADD_CONFIG = 1, ADD_DATABASE, ADD_TITLE, ADD_INTERVAL, ADD_NO_FETCH };
+
+static const struct cli_opt add_opts[] = {
+    CLI_OPT_CONFIG(ADD_CONFIG),
+    CLI_OPT_DATABASE(ADD_DATABASE),
+    {"--title", NULL, "TITLE", ADD_TITLE, "the title of the feed's posts, instead of its own"},
+    {"--interval", NULL, "DURATION", ADD_INTERVAL,
+     "poll this feed every DURATION (30m, 2h, 1d) instead of the global interval"},
+    {"--no-fetch", NULL, NULL, ADD_NO_FETCH, "subscribe without fetching the feed first"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_add_spec = {
+    "add", "subscribes to a feed, or to the feed a web page advertises", "URL", 1, 1, add_opts,
+    "URL is fetched first: a feed is subscribed as it is, a web page is searched for the\n"
+    "feeds it advertises. exit status: 0 subscribed (or already), 1 not a feed or the\n"
+    "fetch failed, 2 usage or configuration error",
+    cmd_add};
+
 int cmd_add(int argc, char **argv)
 {
     struct add_opts o = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (!strcmp(a, "-c") || !strcmp(a, "--config"))
-            slot = &o.config;
-        else if (!strcmp(a, "--database"))
-            slot = &o.database;
-        else if (!strcmp(a, "--title"))
-            slot = &o.title;
-        else if (!strcmp(a, "--interval")) {
-            if (++i >= argc || config_parse_duration(argv[i], &o.interval) < 0 ||
-                o.interval <= 0)
-                return fprintf(stderr, "feedsd add: --interval needs a duration"
-                                       " such as 30m\n"), add_usage();
-        } else if (!strcmp(a, "--no-fetch"))
-            o.no_fetch = 1;
-        else if (!strcmp(a, "--") && i + 2 == argc && !o.url)
-            o.url = argv[++i];
-        else if (a[0] == '-' || o.url)
-            return fprintf(stderr, "feedsd add: unexpected '%s'\n", a), add_usage();
-        else
-            o.url = a;
-        if (slot) {
-            if (++i >= argc)
-                return fprintf(stderr, "feedsd add: %s needs a value\n", a), add_usage();
-            *slot = argv[i];
+    struct cli cl;
+    cli_init(&cl, &cmd_add_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        switch (id) {
+        case CLI_EXIT: return cl.status;
+        case CLI_ARG: o.url = cl.arg; break;
+        case ADD_CONFIG: o.config = cl.arg; break;
+        case ADD_DATABASE: o.database = cl.arg; break;
+        case ADD_TITLE: o.title = cl.arg; break;
+        case ADD_INTERVAL:
+            if (config_parse_duration(cl.arg, &o.interval) < 0 || o.interval <= 0)
+                return cli_usage_error(&cmd_add_spec, "--interval needs a duration such as 30m,"
+                                                      " not '%s'", cl.arg);
+            break;
+        case ADD_NO_FETCH: o.no_fetch = 1; break;
+        default: return 2;
         }
     }
-    if (!o.url)
-        return add_usage();
-    o.shown = url_redact(o.url);
+    o.shown = url_redact(o.url);   /* the CLI table requires the URL */
     if (!url_is_http(o.url)) {
         fprintf(stderr, "feedsd add: '%s' is not an http:// or https:// URL\n", o.shown);
         free(o.shown);
@@ -257,25 +259,34 @@ int cmd_add(int argc, char **argv)
 
 /* ---- remove ----------------------------------------------------------------------- */
 
+enum { RM_CONFIG = 1, RM_DATABASE };
+
+static const struct cli_opt remove_opts[] = {
+    CLI_OPT_CONFIG(RM_CONFIG),
+    CLI_OPT_DATABASE(RM_DATABASE),
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_remove_spec = {
+    "remove", "unsubscribes from a feed (its entries and files stay)", "URL", 1, 1, remove_opts,
+    "Only feeds added with 'feedsd add' or 'feedsd import': a feed of the configuration\n"
+    "file is removed there. exit status: 0 unsubscribed, 1 not subscribed or not removable\n"
+    "here, 2 usage or configuration error",
+    cmd_remove};
+
 int cmd_remove(int argc, char **argv)
 {
     const char *config = NULL, *database = NULL, *url = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc)
-            config = argv[++i];
-        else if (!strcmp(a, "--database") && i + 1 < argc)
-            database = argv[++i];
-        else if (!strcmp(a, "--") && i + 2 == argc && !url)
-            url = argv[++i];
-        else if (a[0] != '-' && !url)
-            url = a;
-        else
-            url = NULL, i = argc;
-    }
-    if (!url) {
-        fprintf(stderr, "usage: feedsd remove [-c CONFIG] [--database PATH] URL\n");
-        return 2;
+    struct cli cl;
+    cli_init(&cl, &cmd_remove_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        switch (id) {
+        case CLI_EXIT: return cl.status;
+        case CLI_ARG: url = cl.arg; break;
+        case RM_CONFIG: config = cl.arg; break;
+        case RM_DATABASE: database = cl.arg; break;
+        default: return 2;
+        }
     }
     struct subs s;
     int rc = subs_open(&s, config, database, 0);

@@ -10,26 +10,57 @@
 
 #include <jansson.h>
 
+#include "common/cli.h"
 #include "common/util.h"
+#include "daemon/commands.h"
 #include "daemon/subs.h"
 #include "feeds/opml.h"
 #include "feeds/opml_write.h"
 #include "feeds/url.h"
 #include "storage/db.h"
 
-/* The options every one of these commands takes; anything else is left to the caller.
- * Returns 1 when argv[*i] was one of them, 0 when not, -1 when its value is missing. */
-static int common_opt(int argc, char **argv, int *i, const char **config, const char **db)
+/* The options of these commands: -c and --database, and list's --json. */
+enum { SL_CONFIG = 1, SL_DATABASE, SL_JSON };
+
+static const struct cli_opt db_opts[] = {
+    CLI_OPT_CONFIG(SL_CONFIG),
+    CLI_OPT_DATABASE(SL_DATABASE),
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct cli_opt list_opts[] = {
+    CLI_OPT_CONFIG(SL_CONFIG),
+    CLI_OPT_DATABASE(SL_DATABASE),
+    {"--json", NULL, NULL, SL_JSON, "a JSON array, for scripts"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_list_spec = {
+    "list", "lists the active subscriptions",
+    NULL, 0, 0, list_opts, NULL, cmd_list};
+
+const struct cli_cmd cmd_import_spec = {
+    "import", "subscribes to every feed of an OPML file or URL list", "FILE.opml|-", 1,
+    1, db_opts,
+    "'-' reads standard input. The feeds are not fetched here: the daemon checks each at\n"
+    "its next poll ('feedsd status' shows how it went); 'feedsd add URL' checks one now.\n"
+    "exit status: 0 imported, 1 an entry was not an http(s) URL or the file cannot be read,\n"
+    "2 usage or configuration error",
+    cmd_import};
+
+const struct cli_cmd cmd_export_spec = {
+    "export", "prints the active subscriptions as OPML 2.0", NULL, 0, 0, db_opts, NULL,
+    cmd_export};
+
+/* Takes -c and --database: 1 when id was one of them, 0 for any other id. */
+static int db_opt(const struct cli *cl, int id, const char **config, const char **db)
 {
-    const char *a = argv[*i];
-    const char **slot = !strcmp(a, "-c") || !strcmp(a, "--config") ? config
-                        : !strcmp(a, "--database")                 ? db
-                                                                   : NULL;
-    if (!slot)
+    if (id == SL_CONFIG)
+        *config = cl->arg;
+    else if (id == SL_DATABASE)
+        *db = cl->arg;
+    else
         return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *slot = argv[++*i];
     return 1;
 }
 
@@ -58,14 +89,13 @@ int cmd_list(int argc, char **argv)
 {
     const char *config = NULL, *database = NULL;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        int r = common_opt(argc, argv, &i, &config, &database);
-        if (r == 0 && !strcmp(argv[i], "--json"))
+    struct cli cl;
+    cli_init(&cl, &cmd_list_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        if (id == SL_JSON)
             json = 1;
-        else if (r != 1) {
-            fprintf(stderr, "usage: feedsd list [-c CONFIG] [--database PATH] [--json]\n");
-            return 2;
-        }
+        else if (!db_opt(&cl, id, &config, &database))
+            return id == CLI_EXIT ? cl.status : 2;
     }
     struct subs s;
     int rc = subs_open(&s, config, database, 0);
@@ -110,17 +140,16 @@ static int read_input(const char *path, char **data, size_t *len)
 int cmd_import(int argc, char **argv)
 {
     const char *config = NULL, *database = NULL, *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        int r = common_opt(argc, argv, &i, &config, &database);
-        if (r == 0 && !file && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
-            file = argv[i];
-        else if (r != 1)
-            file = NULL, i = argc;
+    struct cli cl;
+    cli_init(&cl, &cmd_import_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        if (id == CLI_ARG)
+            file = cl.arg;
+        else if (!db_opt(&cl, id, &config, &database))
+            return id == CLI_EXIT ? cl.status : 2;
     }
-    if (!file) {
-        fprintf(stderr, "usage: feedsd import [-c CONFIG] [--database PATH] FILE.opml|-\n");
-        return 2;
-    }
+    if (!file)
+        return 2;   /* cli_next reported it (min_args): for the static analyzers */
     char *data;
     size_t len;
     if (read_input(file, &data, &len) < 0) {
@@ -191,11 +220,11 @@ out:
 int cmd_export(int argc, char **argv)
 {
     const char *config = NULL, *database = NULL;
-    for (int i = 1; i < argc; i++)
-        if (common_opt(argc, argv, &i, &config, &database) != 1) {
-            fprintf(stderr, "usage: feedsd export [-c CONFIG] [--database PATH]\n");
-            return 2;
-        }
+    struct cli cl;
+    cli_init(&cl, &cmd_export_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;)
+        if (!db_opt(&cl, id, &config, &database))
+            return id == CLI_EXIT ? cl.status : 2;
     struct subs s;
     int rc = subs_open(&s, config, database, 0);
     if (rc)

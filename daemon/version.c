@@ -12,6 +12,7 @@
 #include <libxml/xmlversion.h>
 #include <sqlite3.h>
 
+#include "common/cli.h"
 #include "daemon/commands.h"
 #include "feeds/xml_compat.h"
 
@@ -31,13 +32,16 @@ static void line(const char *name, const char *loaded, const char *built, const 
     putchar('\n');
 }
 
+const struct cli_cmd cmd_version_spec = {
+    "version", "prints the version of feedsd and of the libraries in use", NULL, 0, 0, NULL,
+    "Also 'feedsd --version'.", cmd_version};
+
 int cmd_version(int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1) {
-        fprintf(stderr, "usage: feedsd --version\n");
-        return 2;
-    }
+    struct cli cl;
+    cli_init(&cl, &cmd_version_spec, argc, argv);
+    if (cli_next(&cl) != CLI_END)
+        return cl.status;   /* --help, or anything else: a usage error */
     printf("feedsd %s\n", FEEDSD_VERSION);
     char xml[32];
     dotted(xml_loaded_version(), xml, sizeof xml);

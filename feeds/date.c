@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cli.h"
 #include "feeds/date.h"
 
 /* ---- Tables ------------------------------------------------------------------------ */
@@ -693,33 +694,29 @@ int date_parse(const char *s, int64_t *out)
     return parse_rfc822(buf, out);
 }
 
+const struct cli_cmd cmd_parse_date_spec = {
+    "parse-date", "prints how feedsd reads a date, in UTC", "STRING", 1, 1, NULL,
+    "Put -- before a date that begins with '-'. exit status: 0 a date, 1 not a date, 2 usage\n"
+    "error",
+    cmd_parse_date};
+
 int cmd_parse_date(int argc, char **argv)
 {
-    int i = 1;
-    for (; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        if (argv[i][0] != '-' || argv[i][1] == '\0')
-            break;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: feedsd parse-date [--] STRING\n");
-            return 0;
-        }
-        fprintf(stderr, "feedsd parse-date: unknown option %s (use -- before a date "
-                        "that starts with '-')\n", argv[i]);
-        return 2;
+    const char *s = NULL;
+    struct cli cl;
+    cli_init(&cl, &cmd_parse_date_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        if (id != CLI_ARG)
+            return cl.status;   /* CLI_EXIT: parse-date has no options of its own */
+        s = cl.arg;
     }
-    if (i != argc - 1) {
-        fprintf(stderr, "usage: feedsd parse-date [--] STRING\n");
-        return 2;
-    }
+    if (!s)
+        return 2;   /* cli_next reported it (min_args): for the static analyzers */
     int64_t t;
-    if (date_parse(argv[i], &t) < 0) {
+    if (date_parse(s, &t) < 0) {
         /* One line whatever the argument holds: control characters are shown as '?'. */
         fputs("feedsd parse-date: not a date: ", stderr);
-        for (const char *p = argv[i]; *p && p - argv[i] < 200; p++)
+        for (const char *p = s; *p && p - s < 200; p++)
             fputc((unsigned char)*p < ' ' || *p == 0x7f ? '?' : *p, stderr);
         fputc('\n', stderr);
         return 1;

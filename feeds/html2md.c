@@ -4,6 +4,7 @@
  * collects the current paragraph, container prefixes for quotes and list items, and the
  * blank lines between blocks. The renderers themselves, one per tag, are the table in
  * html2md_render.c; `feedsd html2md` is at the end. */
+#include "common/cli.h"
 #include "feeds/html2md.h"
 #include "feeds/html2md_int.h"
 #include "feeds/html_runs.h"
@@ -809,37 +810,32 @@ char *md_from_doc(htmlDocPtr doc, size_t len, const char *base_url)
 
 /* ---- feedsd html2md -------------------------------------------------------------- */
 
+enum { H_BASE_URL = 1 };
+
+static const struct cli_opt html2md_opts[] = {
+    {"--base-url", NULL, "URL", H_BASE_URL, "make relative links and images absolute"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_html2md_spec = {
+    "html2md", "prints the markdown that a post's HTML becomes", "[FILE]", 0, 1,
+    html2md_opts,
+    "Without FILE, or with '-', it reads standard input. exit status: 0 converted, 1 the\n"
+    "input cannot be read or the output written, 2 usage error",
+    cmd_html2md};
+
 int cmd_html2md(int argc, char **argv)
 {
     const char *base = NULL, *file = NULL;
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(a, "--base-url") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "feedsd html2md: --base-url needs a URL\n");
-                return 1;
-            }
-            base = argv[++i];
-        } else if (strncmp(a, "--base-url=", 11) == 0)
-            base = a + 11;
-        else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "feedsd html2md: unknown option %s "
-                            "(usage: feedsd html2md [--base-url URL] [FILE])\n", a);
-            return 1;
-        } else
-            break;
-    }
-    if (i < argc)
-        file = argv[i++];
-    if (i < argc) {
-        fprintf(stderr, "feedsd html2md: one FILE at most "
-                        "(usage: feedsd html2md [--base-url URL] [FILE])\n");
-        return 1;
+    struct cli cl;
+    cli_init(&cl, &cmd_html2md_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        if (id == CLI_ARG)
+            file = cl.arg;
+        else if (id == H_BASE_URL)
+            base = cl.arg;
+        else
+            return cl.status;   /* CLI_EXIT */
     }
     char *html = NULL;
     size_t len = 0;

@@ -33,7 +33,10 @@ void md_escape_inline(struct buf *b, const char *s, size_t n);
  * (heading, quote, list item, setext underline, thematic break), or -1 if none is needed. */
 long md_line_start_escape(const char *line, size_t n);
 
-/* `feedsd html2md [--base-url URL] [FILE]`: argv[0] is "html2md". Returns exit status. */
+/* `feedsd html2md [--base-url URL] [FILE]`: argv[0] is "html2md". Returns exit status;
+ * cmd_html2md_spec is its command-line table (common/cli.h). */
+struct cli_cmd;
+extern const struct cli_cmd cmd_html2md_spec;
 int cmd_html2md(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/util.h"
 #include "feeds/encoding.h"
 #include "feeds/feed.h"
@@ -52,11 +53,21 @@ int feed_parse(const char *data, size_t len, const char *base_url, const char *h
     return rc;
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: feedsd parse [--base-url URL] [--count] FILE\n");
-    return 2;
-}
+enum { P_BASE_URL = 1, P_COUNT };
+
+static const struct cli_opt parse_opts[] = {
+    {"--base-url", NULL, "URL", P_BASE_URL,
+     "resolve relative links against URL (default: the feed's own base, when it gives one)"},
+    {"--count", NULL, NULL, P_COUNT, "print only the number of entries"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cmd_parse_spec = {
+    "parse", "prints how feedsd reads a feed document (RSS, Atom, JSON Feed)",
+    "FILE", 1, 1, parse_opts,
+    "FILE '-' reads standard input. exit status: 0 read (also when repaired), 1 not a feed\n"
+    "or the file cannot be read, 2 usage error",
+    cmd_parse};
 
 static void count_entry(void *ud, const struct entry *e)
 {
@@ -67,28 +78,20 @@ static void count_entry(void *ud, const struct entry *e)
 int cmd_parse(int argc, char **argv)
 {
     const char *base = NULL, *path = NULL;
-    int opts = 1, count = 0;
-    for (int i = 1; i < argc; i++) {
-        if (opts && !strcmp(argv[i], "--")) {
-            opts = 0;
-        } else if (opts && !strcmp(argv[i], "--base-url")) {
-            if (++i >= argc)
-                return usage();
-            base = argv[i];
-        } else if (opts && !strncmp(argv[i], "--base-url=", 11)) {
-            base = argv[i] + 11;
-        } else if (opts && !strcmp(argv[i], "--count")) {
-            count = 1;
-        } else if (opts && argv[i][0] == '-' && argv[i][1]) {
-            return usage();
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            return usage();
+    int count = 0;
+    struct cli cl;
+    cli_init(&cl, &cmd_parse_spec, argc, argv);
+    for (int id; (id = cli_next(&cl)) != CLI_END;) {
+        switch (id) {
+        case CLI_EXIT: return cl.status;
+        case CLI_ARG: path = cl.arg; break;
+        case P_BASE_URL: base = cl.arg; break;
+        case P_COUNT: count = 1; break;
+        default: return 2;
         }
     }
     if (!path)
-        return usage();
+        return 2;   /* cli_next reported it (min_args): for the static analyzers */
 
     struct feed *f = NULL;
     char err[256];

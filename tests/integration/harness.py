@@ -223,6 +223,32 @@ def simple_atom(n, prefix="post", id_suffix="", start_day=1, title="Test Feed", 
 
 # ---------------------------------------------------------------- running feedsd
 
+def listed_commands(feedsd):
+    """{name: what it does} for every command that `feedsd --help` lists: the lines
+    "  NAME   SUMMARY" of its "commands:" block."""
+    r = subprocess.run([feedsd, "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and not r.stderr, r
+    block = r.stdout.split("\ncommands:\n", 1)
+    assert len(block) == 2, r.stdout
+    cmds = {}
+    for line in block[1].split("\n\n", 1)[0].splitlines():
+        m = re.match(r"  ([a-z][a-z0-9-]*) +(\S.*)$", line)
+        assert m, "not a command line in feedsd --help: %r" % line
+        cmds[m.group(1)] = m.group(2)
+    # A parse that silently found nothing would make every check on it pass.
+    assert len(cmds) >= 12, r.stdout
+    return cmds
+
+
+def command_synopsis(feedsd, name):
+    """(the synopsis line of `feedsd NAME --help`, the options it names)."""
+    r = subprocess.run([feedsd, name, "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and not r.stderr, (name, r)
+    first = r.stdout.split("\n", 1)[0]
+    assert first.startswith("usage: feedsd %s" % name), (name, first)
+    return first, re.findall(r"(?<![\w-])(--?[a-z][a-z0-9-]*)", first[len("usage: feedsd %s" % name):])
+
+
 class Work:
     """A temporary folder with a config, database and output folder."""
 

@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 
-from harness import Route, free_port_url, simple_atom, test
+from harness import Route, command_synopsis, free_port_url, listed_commands, simple_atom, test
 
 # duration_format (common/util.h): the two largest units, the second in two digits.
 DUR = r"-?\d+(?:d(?:\d\dh)?|h(?:\d\dm)?|m(?:\d\ds)?|s)"
@@ -15,6 +15,70 @@ DUR = r"-?\d+(?:d(?:\d\dh)?|h(?:\d\dm)?|m(?:\d\ds)?|s)"
 def fd(work, *args, conf=True, stdin=None):
     cmd = [work.feedsd] + list(args) + (["-c", work.conf] if conf else [])
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, input=stdin)
+
+
+def bare(work, *args):
+    """feedsd ARGS in the work folder, without a configuration from the environment."""
+    env = dict(os.environ)
+    env.pop("FEEDSD_CONFIG", None)
+    env.pop("STATE_DIRECTORY", None)
+    return subprocess.run([work.feedsd] + list(args), capture_output=True, text=True,
+                          timeout=30, cwd=work.dir, env=env)
+
+
+@test
+def every_command_takes_help_and_reports_usage_errors(server, work):
+    top = bare(work, "--help")
+    assert top.returncode == 0 and not top.stderr, top
+    # What feedsd is, and where the reference is.
+    for needed in ("RSS, Atom and JSON Feed", "feedsd(1)", "feedsd.conf(5)", "--help", "--"):
+        assert needed in top.stdout, (needed, top.stdout)
+    for other in (("-h",), ("help",)):
+        assert bare(work, *other).stdout == top.stdout
+    # Without a command, or with an unknown one: the same list on stderr, status 2.
+    r = bare(work)
+    assert r.returncode == 2 and r.stdout == "" and r.stderr == top.stdout, r
+    r = bare(work, "stauts")
+    assert r.returncode == 2 and r.stderr.startswith("feedsd: unknown command 'stauts'\n"), r
+    cmds = listed_commands(work.feedsd)
+    for name in ("run", "status", "add", "remove", "list", "import", "export", "check",
+                 "resummarize", "parse", "parse-date", "html2md"):
+        assert name in cmds, (name, cmds)
+    for name, summary in cmds.items():
+        assert len(summary) > 10, (name, summary)
+        h = bare(work, name, "--help")
+        assert h.returncode == 0 and h.stderr == "", (name, h)
+        synopsis, opts = command_synopsis(work.feedsd, name)
+        assert h.stdout.startswith(synopsis + "\n"), (name, h.stdout)
+        # One line per option of the synopsis, and one for --help itself.
+        for o in opts + ["--help"]:
+            label = (r"(-\w, )?%s" % re.escape(o) if o.startswith("--")
+                     else r"%s, --[a-z-]+" % re.escape(o))
+            assert re.search(r"^  %s( [A-Z][A-Za-z.|-]*)?  +\S" % label, h.stdout, re.M), \
+                (name, o, h.stdout)
+        for same in ((name, "-h"), ("help", name)):
+            r = bare(work, *same)
+            assert r.returncode == 0 and r.stdout == h.stdout and not r.stderr, (same, r)
+        # A usage error: which option, then the usage, on stderr; status 2.
+        r = bare(work, name, "--no-such-option")
+        assert r.returncode == 2 and r.stdout == "", (name, r)
+        lines = r.stderr.splitlines()
+        assert lines[0].startswith("feedsd %s: unknown option '--no-such-option'" % name), (name, r.stderr)
+        assert lines[1] == synopsis, (name, r.stderr)
+        valued = [o for o in opts if re.search(r"\[%s [A-Z]" % re.escape(o), synopsis)]
+        if valued:
+            r = bare(work, name, valued[0])
+            assert r.returncode == 2 and r.stdout == "", (name, r)
+            assert re.match(r"feedsd %s: --[a-z-]+ needs a value \([A-Z]" % re.escape(name),
+                            r.stderr), (name, r)
+        # "--" ends the options: what follows is no option, --help included.
+        r = bare(work, name, "--", "--help")
+        assert r.returncode != 0 and not r.stdout.startswith("usage:"), (name, r)
+        if re.fullmatch(r"usage: feedsd %s( \[-[^]]+\])*" % re.escape(name), synopsis):
+            # no arguments at all
+            assert r.returncode == 2 and "unexpected argument '--help'" in r.stderr, (name, r)
+    # Nothing above created a database or an output folder.
+    assert sorted(os.listdir(work.dir)) == [], os.listdir(work.dir)
 
 
 @test

@@ -1,13 +1,13 @@
 """The reference documentation against the code: every key of daemon/config.c's key tables
 (global_keys[], feed_keys[]) must be documented in docs/configuration.md and in
-docs/feedsd.conf.5, and every subcommand that `feedsd --help` lists, with each of its
-options, must be in docs/feedsd.1 and in docs/cli.md, the command-line contract; `feedsd --version`
+docs/feedsd.conf.5, and every subcommand that `feedsd --help` lists, with each option of
+its `feedsd NAME --help` synopsis, must be in docs/feedsd.1 and in docs/cli.md, the command-line contract; `feedsd --version`
 keeps its documented shape. Owner: documentation."""
 import os
 import re
 import subprocess
 
-from harness import test
+from harness import command_synopsis, listed_commands, test
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -80,17 +80,9 @@ def missing_keys(tables, md, man):
 
 
 def help_commands(feedsd):
-    """[(name, [options])] from `feedsd --help`: lines "  feedsd NAME ARGS"."""
-    r = subprocess.run([feedsd, "--help"], capture_output=True, text=True, timeout=10)
-    assert r.returncode == 0, r.stderr
-    cmds = []
-    for line in r.stdout.splitlines():
-        m = re.match(r"\s+feedsd\s+([a-z][a-z0-9-]*)\b(.*)$", line)
-        if m:
-            opts = re.findall(r"(?<![\w-])(--?[a-z][a-z0-9-]*)", m.group(2))
-            cmds.append((m.group(1), opts))
-    assert len(cmds) >= 10, r.stdout
-    return cmds
+    """[(name, [options])]: every command `feedsd --help` lists, with the options of the
+    synopsis that `feedsd NAME --help` prints."""
+    return [(name, command_synopsis(feedsd, name)[1]) for name in listed_commands(feedsd)]
 
 
 def missing_commands(cmds, man):

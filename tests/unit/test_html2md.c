@@ -553,8 +553,9 @@ static void test_cmd(void **state)
 
     char *argv2[] = {"html2md", "/nonexistent/file.html", NULL};
     assert_int_equal(cmd_html2md(2, argv2), 1);
+    /* A bad option is a usage error, 2 as for every command (it was 1 before issue 14). */
     char *argv3[] = {"html2md", "--bogus", NULL};
-    assert_int_equal(cmd_html2md(2, argv3), 1);
+    assert_int_equal(cmd_html2md(2, argv3), 2);
 }
 
 /* CommonMark 6.4 flanking: where the markers may stand (md_flank.c). Each expectation
