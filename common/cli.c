@@ -3,7 +3,10 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/util.h"
 
 /* An argument as part of a one-line message: control characters as '?', at most 200
  * bytes (an argument can be anything a script passed). */
@@ -170,4 +173,88 @@ int cli_next(struct cli *c)
         }
         return o->id;
     }
+}
+
+/* ---- tables -------------------------------------------------------------------------- */
+
+void cli_table_init(struct cli_table *t, const char *align, const char *const *header)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = strlen(align);
+    t->align = align;
+    cli_table_add(t, header);   /* row 0 */
+}
+
+void cli_table_add(struct cli_table *t, const char *const *row)
+{
+    if (t->rows == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 16;
+        t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+        t->notes = xrealloc(t->notes, t->cap * sizeof *t->notes);
+    }
+    for (size_t c = 0; c < t->ncols; c++)
+        t->cells[t->rows * t->ncols + c] = xstrdup(row[c] ? row[c] : "");
+    t->notes[t->rows++] = NULL;
+}
+
+void cli_table_note(struct cli_table *t, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char **n = &t->notes[t->rows - 1];
+    char *joined = xasprintf("%s  %s\n", *n ? *n : "", line);
+    free(*n);
+    *n = joined;
+}
+
+/* Characters, not bytes: a UTF-8 continuation byte adds no width. */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+void cli_table_print(const struct cli_table *t, FILE *out)
+{
+    size_t *width = xcalloc(t->ncols, sizeof *width);
+    for (size_t i = 0; i < t->rows * t->ncols; i++) {
+        size_t w = text_width(t->cells[i]);
+        if (w > width[i % t->ncols])
+            width[i % t->ncols] = w;
+    }
+    struct buf line = {0};
+    for (size_t r = 0; r < t->rows; r++) {
+        line.len = 0;
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *s = t->cells[r * t->ncols + c];
+            int pad = (int)(width[c] - text_width(s));
+            if (t->align[c] == 'r')
+                buf_printf(&line, "%*s%s  ", pad, "", s);
+            else
+                buf_printf(&line, "%s%*s  ", s, pad, "");
+        }
+        while (line.len && line.data[line.len - 1] == ' ')
+            line.len--;     /* the last column is not padded, nor an empty one before it */
+        fprintf(out, "%.*s\n", (int)line.len, line.data);
+        if (t->notes[r])
+            fputs(t->notes[r], out);
+    }
+    buf_free(&line);
+    free(width);
+}
+
+void cli_table_free(struct cli_table *t)
+{
+    for (size_t i = 0; i < t->rows * t->ncols; i++)
+        free(t->cells[i]);
+    for (size_t r = 0; r < t->rows; r++)
+        free(t->notes[r]);
+    free(t->cells);
+    free(t->notes);
+    memset(t, 0, sizeof *t);
 }

@@ -57,6 +57,24 @@ int cli_next(struct cli *c);
  * stderr. Returns 2, the exit status of a usage error. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A table for people (`list`, `status`): a header row, then one row per item, each column
+ * as wide as its widest cell (in characters, UTF-8 aware), two spaces between columns,
+ * numbers right-aligned; a row may be followed by indented note lines. The last column is
+ * not padded, so it may hold free text (a title). */
+struct cli_table {
+    size_t ncols, rows, cap;    /* rows: the header and every row added */
+    const char *align;          /* one letter per column: 'l' left, 'r' right */
+    char **cells;               /* rows x ncols */
+    char **notes;               /* per row: the lines printed after it, or NULL */
+};
+void cli_table_init(struct cli_table *t, const char *align, const char *const *header);
+void cli_table_add(struct cli_table *t, const char *const *row);
+/* A line printed under the last row added, indented by two spaces. */
+void cli_table_note(struct cli_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cli_table_print(const struct cli_table *t, FILE *out);
+void cli_table_free(struct cli_table *t);
+
 /* "usage: feedsd run [--once] [-c CONFIG] ..." and a newline. */
 void cli_print_synopsis(const struct cli_cmd *cmd, FILE *out);
 /* The synopsis, the summary and one line per option: what --help prints. */

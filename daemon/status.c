@@ -14,16 +14,82 @@
 #include "feeds/url.h"
 #include "storage/db.h"
 
-static void fmt_time(int64_t t, char *out, size_t n)
+/* Why the feed's next poll is when it is: the reason its last poll recorded (schedule.c
+ * and daemon.c: "interval 1h", "adaptive interval 3h", "Cache-Control max-age 2h", "ttl 3h,
+ * skipHours", "backoff 15m41s after 2 failures", "Retry-After 10m"), or what keeps it from
+ * being polled. The same words in the table and in --json (docs/cli.md). */
+static const char *status_reason(const struct db_feed *f, char *buf, size_t n)
 {
-    if (t <= 0) {
-        snprintf(out, n, "never");
-        return;
+    if (!f->active)
+        return "unsubscribed";
+    if (f->disabled) {
+        snprintf(buf, n, "disabled (%s)", f->disabled);
+        return buf;
     }
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    strftime(out, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
+    if (!f->next_poll)
+        return f->last_fetch ? "as soon as possible" : "first poll";
+    return f->schedule_reason ? f->schedule_reason : "interval";   /* before reasons were kept */
+}
+
+/* When, relative to now: "in 58m31s", "due 3m ago", "never", "soon". */
+static void status_next(const struct db_feed *f, int64_t now, char *out, size_t n)
+{
+    char d[32];
+    if (!f->active || f->disabled) {
+        snprintf(out, n, "never");
+    } else if (!f->next_poll) {
+        snprintf(out, n, "soon");   /* a running daemon takes new feeds within a minute */
+    } else if (f->next_poll >= now) {
+        duration_format(f->next_poll - now, d, sizeof d);
+        snprintf(out, n, "in %s", d);
+    } else {
+        duration_format(now - f->next_poll, d, sizeof d);
+        snprintf(out, n, "due %s ago", d);
+    }
+}
+
+/* One row per feed under a header row, the problems on indented lines under their feed,
+ * then the totals. Times are relative to now: a person asks "how long ago" and "how soon";
+ * --json has them as dates. */
+static void status_table(const struct db_feed *feeds, size_t n, int64_t now)
+{
+    static const char *const head[] = {"FEED", "ENTRIES", "LAST FETCH", "HTTP", "NEXT POLL",
+                                       "WHY", "TITLE"};
+    struct cli_table t;
+    cli_table_init(&t, "lrlrlll", head);
+    size_t failing = 0;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct db_feed *f = &feeds[i];
+        char entries[24], ago[32], last[48], http[16], next[48], why[128], times[32];
+        snprintf(entries, sizeof entries, "%lld", (long long)f->nentries);
+        duration_format(now > f->last_fetch ? now - f->last_fetch : 0, ago, sizeof ago);
+        snprintf(last, sizeof last, f->last_fetch ? "%s ago" : "never", ago);
+        snprintf(http, sizeof http, f->last_status > 0 ? "%d" : "-", f->last_status);
+        status_next(f, now, next, sizeof next);
+        const char *title = f->title ? f->title : f->feed_title ? f->feed_title : "-";
+        const char *row[] = {f->url, entries, last, http, next,
+                             status_reason(f, why, sizeof why), title};
+        cli_table_add(&t, row);
+        if (f->fetch_url)
+            cli_table_note(&t, "moved to %s (permanent redirect, adopted)", f->fetch_url);
+        else if (f->redirect_to)
+            cli_table_note(&t, "redirects to %s (permanent, seen on %d %s in a row; adopted"
+                               " after 3)", f->redirect_to, f->redirect_count,
+                           plural(f->redirect_count, "poll", "polls"));
+        if (f->disabled)
+            cli_table_note(&t, "not polled: %s; 'feedsd add %s' resumes it", f->disabled,
+                           f->url);
+        if (f->last_error)
+            cli_table_note(&t, "last error: %s (failed %s in a row)", f->last_error,
+                           times_format(f->fail_count, times, sizeof times));
+        failing += f->last_error != NULL;
+        total += f->nentries;
+    }
+    cli_table_print(&t, stdout);
+    cli_table_free(&t);
+    printf("%zu %s, %zu failing, %lld %s\n", n, plural((long long)n, "feed", "feeds"), failing,
+           (long long)total, plural(total, "entry", "entries"));
 }
 
 int cli_open(const char *config_path, const char *database, struct config *c,
@@ -99,14 +165,16 @@ static int status_json(const struct db_feed *feeds, size_t n)
     int64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const struct db_feed *f = &feeds[i];
+        char why[128];
         json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:o, s:i}", "url", f->url,
-                           "title", json_str(f->title ? f->title : f->feed_title), "origin",
-                           f->origin ? f->origin : "config", "active", f->active,
+            arr, json_pack("{s:s, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:s, s:o, s:i}", "url",
+                           f->url, "title", json_str(f->title ? f->title : f->feed_title),
+                           "origin", f->origin ? f->origin : "config", "active", f->active,
                            "last_fetch", json_time(f->last_fetch), "last_status",
                            f->last_status, "entries", (json_int_t)f->nentries, "next_poll",
-                           json_time(f->next_poll), "last_error", json_str(f->last_error),
-                           "fail_count", f->fail_count));
+                           json_time(f->next_poll), "next_poll_reason",
+                           status_reason(f, why, sizeof why), "last_error",
+                           json_str(f->last_error), "fail_count", f->fail_count));
         failing += f->last_error != NULL;
         total += f->nentries;
     }
@@ -166,46 +234,7 @@ int cmd_status(int argc, char **argv)
         rc = status_json(feeds, n);
         db_feed_list_free(feeds, n);
     } else {
-        int64_t now = time(NULL);
-        size_t failing = 0;
-        int64_t total = 0;
-        for (size_t i = 0; i < n; i++) {
-            const struct db_feed *f = &feeds[i];
-            char last[64], next[64], delta[32];
-            fmt_time(f->last_fetch, last, sizeof last);
-            fmt_time(f->next_poll, next, sizeof next);
-            duration_format(f->next_poll - now, delta, sizeof delta);
-            const char *title = f->title ? f->title : f->feed_title ? f->feed_title : "-";
-            printf("%s%s\n", f->url, f->active ? "" : " (unsubscribed)");
-            printf("  title:       %s\n", title);
-            if (f->last_fetch)
-                printf("  last fetch:  %s (HTTP %d)\n", last,
-                       f->last_status);
-            else
-                printf("  last fetch:  never\n");
-            if (f->fetch_url)
-                printf("  moved to:    %s (permanent redirect, adopted)\n", f->fetch_url);
-            else if (f->redirect_to)
-                printf("  redirects:   to %s (permanent, seen on %d poll%s; adopted after 3)\n",
-                       f->redirect_to, f->redirect_count, f->redirect_count == 1 ? "" : "s");
-            printf("  entries:     %lld stored\n", (long long)f->nentries);
-            if (f->disabled)
-                printf("  next poll:   never: disabled (%s); 'feedsd add URL' resumes it\n",
-                       f->disabled);
-            else if (f->next_poll)
-                printf("  next poll:   %s (%s %s; %s)\n", next, f->next_poll >= now ? "in" : "due",
-                       delta, f->schedule_reason ? f->schedule_reason : "interval");
-            else
-                printf("  next poll:   at the next start\n");
-            if (f->last_error)
-                printf("  last error:  %s (%d failure%s in a row)\n", f->last_error,
-                       f->fail_count, f->fail_count == 1 ? "" : "s");
-            else
-                printf("  last error:  none\n");
-            failing += f->last_error != NULL;
-            total += f->nentries;
-        }
-        printf("%zu feeds, %zu failing, %lld entries\n", n, failing, (long long)total);
+        status_table(feeds, n, time(NULL));
         db_feed_list_free(feeds, n);
     }
     db_close(db);

@@ -104,14 +104,22 @@ int cmd_list(int argc, char **argv)
     if (json) {
         rc = list_json(&s);
     } else {
-        /* origin, stored entries, URL, title: one subscription per line for grep/awk. */
+        /* origin, stored entries, URL, title: one subscription per line for grep/awk,
+         * under a header row. */
+        static const char *const head[] = {"ORIGIN", "ENTRIES", "URL", "TITLE"};
+        struct cli_table t;
+        cli_table_init(&t, "lrll", head);
         for (size_t i = 0; i < s.n; i++) {
             const struct sub *x = &s.v[i];
-            const char *t = sub_title(x);
-            printf("%-6s %7lld  %s  %s\n", x->origin, (long long)x->nentries, x->shown,
-                   t ? t : "-");
+            char entries[24];
+            snprintf(entries, sizeof entries, "%lld", (long long)x->nentries);
+            const char *title = sub_title(x);
+            const char *row[] = {x->origin, entries, x->shown, title ? title : "-"};
+            cli_table_add(&t, row);
         }
-        printf("%zu subscription%s\n", s.n, s.n == 1 ? "" : "s");
+        cli_table_print(&t, stdout);
+        cli_table_free(&t);
+        printf("%zu %s\n", s.n, plural((long long)s.n, "subscription", "subscriptions"));
     }
     subs_close(&s);
     return rc;

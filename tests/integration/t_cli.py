@@ -6,7 +6,8 @@ import os
 import re
 import subprocess
 
-from harness import Route, command_synopsis, free_port_url, listed_commands, simple_atom, test
+from harness import (FeedServer, Route, command_synopsis, free_port_url, listed_commands,
+                     simple_atom, test)
 
 # duration_format (common/util.h): the two largest units, the second in two digits.
 DUR = r"-?\d+(?:d(?:\d\dh)?|h(?:\d\dm)?|m(?:\d\ds)?|s)"
@@ -111,3 +112,64 @@ def human_output_has_one_duration_format_and_plurals(server, work):
     r = work.run_once()
     assert r.returncode == 2, r
     assert r.stderr.endswith(": max_interval: 30s is out of range (1m to 30d)\n"), r.stderr
+
+
+@test
+def status_and_list_have_header_rows_and_the_reason_for_each_next_poll(server, work):
+    server.routes["/ok.xml"] = Route(simple_atom(1, title="Fine"),
+                                     headers={"Cache-Control": "max-age=7200"})
+    server.routes["/gone.xml"] = Route(b"", status=410)
+    other = FeedServer()      # a 429 pauses its whole origin: keep it off the others'
+    try:
+        other.routes["/limited.xml"] = Route(b"", status=429, headers={"Retry-After": "120"})
+        urls = {"ok": server.url("/ok.xml"), "missing": server.url("/missing.xml"),
+                "gone": server.url("/gone.xml"), "limited": other.url("/limited.xml")}
+        work.write_config(list(urls.values()))
+        assert work.run_once().returncode == 1
+    finally:
+        other.close()
+    urls["new"] = free_port_url("/new.xml")
+    assert fd(work, "add", "--no-fetch", urls["new"]).returncode == 0
+    want = {"ok": "Cache-Control max-age 2h", "missing": r"backoff %s after 1 failure" % DUR,
+            "limited": "Retry-After 2m", "gone": r"disabled \(HTTP 410 Gone\)",
+            "new": "first poll"}
+    # --json: the reason beside the time it explains.
+    r = fd(work, "status", "--json")
+    assert r.returncode == 0, r
+    feeds = {f["url"]: f for f in json.loads(r.stdout)["feeds"]}
+    for name, url in urls.items():
+        f = feeds[url]
+        assert list(f)[list(f).index("next_poll") + 1] == "next_poll_reason", f
+        assert re.fullmatch(want[name], f["next_poll_reason"]), (name, f)
+    assert feeds[urls["new"]]["next_poll"] is None
+    # The table: a header row, one row per feed with the same reason, problems under it.
+    r = fd(work, "status")
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert re.split(r"  +", lines[0]) == ["FEED", "ENTRIES", "LAST FETCH", "HTTP", "NEXT POLL",
+                                          "WHY", "TITLE"], lines[0]
+    rows = {}
+    for l in lines[1:-1]:
+        if not l.startswith("  "):
+            cells = re.split(r"  +", l.strip())
+            rows[cells[0]] = cells
+    assert set(rows) == set(urls.values()), r.stdout
+    for name, url in urls.items():
+        _, entries, last, http, nxt, why, title = rows[url]
+        assert re.fullmatch(want[name], why), (name, rows[url])
+        assert re.fullmatch(r"never|%s ago" % DUR, last) and re.fullmatch(r"-|\d{3}", http), rows[url]
+        assert re.fullmatch(r"in %s|never|soon" % DUR, nxt), rows[url]
+    assert rows[urls["ok"]][1:4] == ["1", rows[urls["ok"]][2], "200"] and rows[urls["ok"]][6] == "Fine"
+    assert rows[urls["gone"]][4] == "never" and rows[urls["new"]][4] == "soon"
+    assert rows[urls["new"]][2] == "never" and rows[urls["new"]][3] == "-"
+    assert "  last error: HTTP status 404 (failed once in a row)" in lines, r.stdout
+    assert lines[-1] == "5 feeds, 3 failing, 1 entry", lines[-1]
+    # No duration in bare seconds anywhere a person reads one.
+    assert not re.search(r"\b\d{3,}s\b", r.stdout), r.stdout
+    # list: a header row too.
+    r = fd(work, "list")
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert re.split(r"  +", lines[0]) == ["ORIGIN", "ENTRIES", "URL", "TITLE"], lines[0]
+    assert any(re.fullmatch(r"config +1  %s +Fine" % re.escape(urls["ok"]), l) for l in lines), lines
+    assert lines[-1] == "5 subscriptions", lines

@@ -39,7 +39,7 @@ def permanent_redirects_are_adopted_after_three_polls(server, work):
     assert r.returncode == 0
     assert "moved permanently" in r.stderr, r.stderr
     assert feed_row(work, "fetch_url", server.url("/old.xml")) == server.url("/new.xml")
-    assert "moved to:    %s" % server.url("/new.xml") in status(work)
+    assert "\n  moved to %s (permanent redirect, adopted)\n" % server.url("/new.xml") in status(work)
     n_old = len(server.requests_for("/old.xml"))
     assert work.run_once().returncode == 0
     assert len(server.requests_for("/old.xml")) == n_old     # the old URL is no longer asked

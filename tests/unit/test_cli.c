@@ -169,12 +169,38 @@ static void test_usage_errors_go_to_stderr(void **state)
     assert_true(!strncmp(err, "feedsd demo: bad --value 'x?y'\nusage: feedsd demo ", 48));
 }
 
+/* Columns as wide as their widest cell in characters (UTF-8), numbers to the right, the
+ * last column unpadded, notes under their row. */
+static void test_table(void **state)
+{
+    (void)state;
+    static const char *const head[] = {"NAME", "N", "TITLE"};
+    static const char *const r1[] = {"a", "7", "caf\xc3\xa9"};
+    static const char *const r2[] = {"caf\xc3\xa9s", "12", NULL};
+    struct cli_table t;
+    cli_table_init(&t, "lrl", head);
+    cli_table_add(&t, r1);
+    cli_table_note(&t, "last error: %s", "x");
+    cli_table_add(&t, r2);
+    char buf[512] = "";
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    assert_non_null(f);
+    cli_table_print(&t, f);
+    fclose(f);
+    cli_table_free(&t);
+    assert_string_equal(buf, "NAME    N  TITLE\n"
+                             "a       7  caf\xc3\xa9\n"
+                             "  last error: x\n"
+                             "caf\xc3\xa9s  12\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_and_arguments),
         cmocka_unit_test(test_help_goes_to_stdout),
         cmocka_unit_test(test_usage_errors_go_to_stderr),
+        cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
