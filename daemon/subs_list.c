@@ -206,10 +206,16 @@ int cmd_import(int argc, char **argv)
     }
     if (db_commit(s.db) < 0)
         goto dberr;
-    printf("imported %zu feed%s, %zu already subscribed", added, added == 1 ? "" : "s",
-           present);
+    printf("imported %zu %s, %zu already subscribed", added,
+           plural((long long)added, "feed", "feeds"), present);
     if (invalid)
         printf(", %zu skipped (not http/https)", invalid);
+    /* Like newsboat's and rss2email's imports, nothing is fetched: hundreds of feeds would
+     * take minutes (per_host, host_delay), and the daemon's first poll checks each anyway.
+     * What was not checked is said, with the command that checks one now. */
+    if (added)
+        printf(" (not fetched yet: checked at the first poll; 'feedsd status' shows how it"
+               " went, 'feedsd add URL' checks one now)");
     printf("\n");
     rc = invalid ? 1 : 0;
     goto out;

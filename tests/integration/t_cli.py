@@ -173,3 +173,24 @@ def status_and_list_have_header_rows_and_the_reason_for_each_next_poll(server, w
     assert re.split(r"  +", lines[0]) == ["ORIGIN", "ENTRIES", "URL", "TITLE"], lines[0]
     assert any(re.fullmatch(r"config +1  %s +Fine" % re.escape(urls["ok"]), l) for l in lines), lines
     assert lines[-1] == "5 subscriptions", lines
+
+
+@test
+def import_says_what_it_did_not_check(server, work):
+    """`add` fetches its URL; `import` does not (neither do newsboat's and rss2email's):
+    it says so, and the daemon's first poll reports the feed that is missing."""
+    server.routes["/ok.xml"] = Route(simple_atom(1))
+    work.write_config([])
+    lst = "%s\n%s\n" % (server.url("/ok.xml"), server.url("/missing.xml"))
+    r = fd(work, "import", "-", stdin=lst)
+    assert r.returncode == 0, r
+    assert r.stdout.startswith("imported 2 feeds, 0 already subscribed (not fetched yet: "), r
+    assert "'feedsd add URL' checks one now" in r.stdout, r
+    assert server.requests == [], server.requests        # nothing was fetched
+    # Importing nothing new has nothing to say about fetching.
+    r = fd(work, "import", "-", stdin=lst)
+    assert r.stdout == "imported 0 feeds, 2 already subscribed\n", r
+    # The first poll checks them: the missing one is a failing feed in status.
+    assert work.run_once().returncode == 1
+    feeds = {f["url"]: f for f in json.loads(fd(work, "status", "--json").stdout)["feeds"]}
+    assert feeds[server.url("/missing.xml")]["last_error"] == "HTTP status 404", feeds
