@@ -427,6 +427,48 @@ void file_view_close(struct file_view *v)
     memset(v, 0, sizeof *v);
 }
 
+char *path_normalize(const char *path)
+{
+    int absolute = path[0] == '/';
+    size_t len = strlen(path), olen = 0;
+    /* never longer than the path, but "" becomes "." */
+    char *out = xmalloc(len + 2);
+    out[0] = '\0';
+    size_t kept = 0;        /* components in out that a ".." may remove */
+    size_t *starts = xmalloc((len / 2 + 2) * sizeof *starts);
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || (n == 1 && p[0] == '.')) {
+            /* "//" and "/./" name nothing */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            struct stat st;
+            if (kept && !(lstat(out, &st) == 0 && S_ISLNK(st.st_mode))) {
+                olen = starts[--kept];
+            } else if (!(absolute && olen == 0)) {     /* "/.." is "/" */
+                if (olen || absolute)
+                    out[olen++] = '/';
+                out[olen++] = '.';
+                out[olen++] = '.';
+                kept = 0;   /* what is before a ".." that stays is never removed */
+            }
+        } else {
+            starts[kept++] = olen;
+            if (olen || absolute)
+                out[olen++] = '/';
+            memcpy(out + olen, p, n);
+            olen += n;
+        }
+        out[olen] = '\0';
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    free(starts);
+    if (olen == 0)
+        strcpy(out, absolute ? "/" : ".");
+    return out;
+}
+
 void duration_format(int64_t seconds, char *out, size_t n)
 {
     static const struct {

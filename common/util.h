@@ -72,6 +72,13 @@ const char *plural(long long n, const char *one, const char *many);
 /* "once", "2 times": how often something failed. Returns out. */
 const char *times_format(long long n, char *out, size_t len);
 
+/* A path as a person should read it in a log line or a message, naming the same file:
+ * "examples/../var/feedsd.db" is "var/feedsd.db", "a/./b//c/" is "a/b/c". "x/.." is
+ * folded only when x is not a symbolic link (lstat(2)): then "x/.." is the folder of what
+ * x points to, not ".". Relative stays relative (to the current folder), absolute stays
+ * absolute; "" and "." are ".". malloc'd. */
+char *path_normalize(const char *path);
+
 /* Wall-clock time in milliseconds (queue times stored in the database). */
 int64_t time_wall_ms(void);
 

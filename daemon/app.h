@@ -44,6 +44,7 @@ struct app {
     ev_timer sched, watchdog, stop_deadline, housekeeping;
     ev_signal sig_term, sig_int, sig_hup;
     int once, stopping;
+    int output_ready;           /* the output folder was made (daemon.c, output_prepare) */
     int write_failures;         /* --once: files that could not be written */
     struct summarize_opts sopts;
     char *user_agent;

@@ -195,11 +195,16 @@ static void *field(struct ctx *x, const struct key *k)
     return (char *)(x->feed ? (void *)x->feed : (void *)x->c) + k->off;
 }
 
+/* Relative to the configuration file's folder, and normalized: the path is logged and
+ * shown, and "examples/../var/feedsd.db" reads worse than "var/feedsd.db" (util.h). */
 static char *resolve_path(const char *base, const char *v)
 {
     if (v[0] == '/' || !base || !*base || !strcmp(base, "."))
-        return xstrdup(v);
-    return xasprintf("%s/%s", base, v);
+        return path_normalize(v);
+    char *joined = xasprintf("%s/%s", base, v);
+    char *p = path_normalize(joined);
+    free(joined);
+    return p;
 }
 
 static void set_str(char **slot, char *v)
@@ -592,6 +597,52 @@ static const struct key *key_find(const struct key *t, size_t n, const char *nam
     return NULL;
 }
 
+/* Edits between a and b: insertions, deletions, substitutions and swaps of two neighbours
+ * (the optimal string alignment distance), or a large number for names over 63 bytes. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 64 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n >= MAXLEN || m >= MAXLEN)
+        return (size_t)-1;
+    size_t d[MAXLEN][MAXLEN];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+/* The key of t nearest to an unknown name, when it is near enough to be a typo: one edit
+ * for names of up to four letters, two for longer ones ("intervall", "summary_sentence",
+ * "max-size"); NULL otherwise ("colour" suggests nothing). */
+static const char *key_suggest(const struct key *t, size_t n, const char *name)
+{
+    size_t len = strlen(name), limit = len <= 4 ? 1 : 2, best = limit + 1;
+    const char *hit = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(name, t[i].name);
+        if (d < best && d < len) {
+            best = d;
+            hit = t[i].name;
+        }
+    }
+    return hit;
+}
+
 /* ---- feeds --------------------------------------------------------------------------- */
 
 static struct feed_conf *feed_find(struct config *c, const char *url)
@@ -777,8 +828,16 @@ static int line_parse(struct ctx *x, char *line, const char **keyname)
     const struct key *k = x->feed ? key_find(feed_keys, sizeof feed_keys / sizeof *feed_keys, key)
                                   : key_find(global_keys, sizeof global_keys / sizeof *global_keys, key);
     if (!k) {
-        if (x->feed && key_find(global_keys, sizeof global_keys / sizeof *global_keys, key))
+        const size_t nglobal = sizeof global_keys / sizeof *global_keys;
+        const size_t nfeed = sizeof feed_keys / sizeof *feed_keys;
+        if (x->feed && key_find(global_keys, nglobal, key))
             return WHY("not a per-feed key (global keys go before the first [feed] section)");
+        if (!x->feed && key_find(feed_keys, nfeed, key))
+            return WHY("a per-feed key: it goes in a [feed URL] section");
+        const char *near = x->feed ? key_suggest(feed_keys, nfeed, key)
+                                   : key_suggest(global_keys, nglobal, key);
+        if (near)
+            return WHY("unknown key; did you mean %s?", near);
         return WHY("unknown key");
     }
     char *v = k->set == set_command ? str_trim(eq + 1) : value_parse(eq + 1, x->why, x->whylen);

@@ -173,17 +173,18 @@ static int load_config(struct app *app, struct config *c, char *err, size_t errl
     config_defaults(c);
     if (app->config_path && config_load(c, app->config_path, err, errlen) < 0)
         return -1;
+    /* normalized as the configuration's own paths are (config.c, resolve_path) */
     if (app->opt_database) {
         free(c->database);
-        c->database = xstrdup(app->opt_database);
+        c->database = path_normalize(app->opt_database);
     }
     if (app->opt_output) {
         free(c->output);
-        c->output = xstrdup(app->opt_output);
+        c->output = path_normalize(app->opt_output);
     }
     if (app->opt_feeds) {
         free(c->feeds_file);
-        c->feeds_file = xstrdup(app->opt_feeds);
+        c->feeds_file = path_normalize(app->opt_feeds);
     }
     if (c->feeds_file && config_add_feeds_file(c, c->feeds_file, err, errlen) < 0)
         return -1;
@@ -207,6 +208,24 @@ static void apply_timezone(const struct config *c)
     else
         unsetenv("TZ");
     tzset();
+}
+
+#define NO_FEEDS                                                                         \
+    "no feeds: add 'feed = URL' lines or 'feeds = FILE' to the configuration, pass --feeds" \
+    " FILE, or run 'feedsd add URL'"
+
+/* The output folder is made and checked (check_output_folder) when there is a feed to
+ * write for: at start, before READY=1, and by a daemon that started without any once its
+ * first feed is added; not by a run without feeds (later a missing folder is output.c's
+ * to report and make again). 0, or -1 with the reason in err. */
+static int output_prepare(struct app *app, char *err, size_t errlen)
+{
+    if (app->output_ready || app->nfeeds == 0)
+        return 0;
+    if (check_output_folder(app->cfg.output, err, errlen) < 0)
+        return -1;
+    app->output_ready = 1;
+    return 0;
 }
 
 static void feed_state_free(struct feed_state *fs)
@@ -306,6 +325,14 @@ static int sync_feeds(struct app *app, char *err, size_t errlen)
     return schedule_from_db(app, err, errlen);
 }
 
+/* After the running daemon's feeds changed (a reload, 'feedsd add'). */
+static void output_prepare_later(struct app *app)
+{
+    char err[1024];
+    if (output_prepare(app, err, sizeof err) < 0)
+        log_err("%s", err);
+}
+
 /* Every minute: subscriptions changed by `feedsd add`/`remove`, work queued by
  * `feedsd resummarize`, and retention. */
 static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -315,6 +342,7 @@ static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
     char err[256];
     if (schedule_from_db(app, err, sizeof err) < 0)
         log_err("%s", err);
+    output_prepare_later(app);
     if (app->cfg.retention > 0) {
         int64_t n = db_entries_prune(app->db, (int64_t)time(NULL) - app->cfg.retention);
         char age[32];
@@ -614,6 +642,7 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
             log_info("reloaded %s: %zu %s", app->config_path ? app->config_path : "defaults",
                      app->nfeeds, plural((long long)app->nfeeds, "feed", "feeds"));
         }
+        output_prepare_later(app);
         schedule(app);
         summary_kick(app);
     }
@@ -695,6 +724,16 @@ int cmd_run(int argc, char **argv)
     apply_timezone(&app.cfg);
     app.sopts.max_sentences = app.cfg.summary_sentences;
     app.sopts.max_chars = (size_t)app.cfg.summary_chars;
+    /* A run with nothing to do creates nothing: without a feed in the configuration and
+     * without a database (which would hold those of 'feedsd add'), --once stops before
+     * making a database or an output folder. The daemon goes on without feeds: it needs
+     * its database to see the first 'feedsd add'. */
+    if (app.once && app.cfg.nfeeds == 0 && access(app.cfg.database, F_OK) < 0 &&
+        errno == ENOENT) {
+        log_fatal(LOG_ERR, "%s", NO_FEEDS);
+        config_free(&app.cfg);
+        return 2;
+    }
     /* Large bodies wait in a file beside the database (the state directory under
      * systemd: writable, on disk), parsed from there in pieces (feeds/parse.h). The
      * database and the output folder are checked apart, so that the error names the one
@@ -711,12 +750,6 @@ int cmd_run(int argc, char **argv)
             log_fatal(LOG_ERR, "database %s: cannot create folder %s: %s%s", app.cfg.database,
                       failed, strerror(e), hint);
         free(failed);
-        free(db_dir);
-        config_free(&app.cfg);
-        return 2;
-    }
-    if (check_output_folder(app.cfg.output, err, sizeof err) < 0) {
-        log_fatal(LOG_ERR, "%s", err);
         free(db_dir);
         config_free(&app.cfg);
         return 2;
@@ -766,13 +799,16 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     if (app.nfeeds == 0) {
-        const char *msg = "no feeds: add 'feed = URL' lines or 'feeds = FILE' to the "
-                          "configuration, pass --feeds FILE, or run 'feedsd add URL'";
         if (app.once) {
-            log_fatal(LOG_ERR, "%s", msg);
+            log_fatal(LOG_ERR, "%s", NO_FEEDS);
             goto out;
         }
-        log_warn("%s", msg);   /* a service waits: `feedsd add` is picked up within a minute */
+        /* a service waits: `feedsd add` is picked up within a minute */
+        log_warn("%s; waiting for one", NO_FEEDS);
+    }
+    if (output_prepare(&app, err, sizeof err) < 0) {
+        log_fatal(LOG_ERR, "%s", err);
+        goto out;
     }
     /* Work a killed process left behind: half-written temporary files, then summaries and
      * files of stored entries. */

@@ -105,15 +105,18 @@ int cli_open(const char *config_path, const char *database, struct config *c,
     if (c->timezone && strcmp(c->timezone, "local"))
         setenv("TZ", c->timezone, 1);
     tzset();
-    const char *path = database ? database : c->database;
+    char *path = path_normalize(database ? database : c->database);
     FILE *probe = fopen(path, "rb");
     if (!probe) {
         fprintf(stderr, "feedsd: no database at %s (has feedsd run yet?)\n", path);
+        free(path);
         config_free(c);
         return -1;
     }
     fclose(probe);
-    if (db_open(path, db, err, sizeof err) < 0) {
+    int rc = db_open(path, db, err, sizeof err);
+    free(path);
+    if (rc < 0) {
         fprintf(stderr, "feedsd: %s\n", err);
         config_free(c);
         return -1;

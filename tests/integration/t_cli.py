@@ -194,3 +194,58 @@ def import_says_what_it_did_not_check(server, work):
     assert work.run_once().returncode == 1
     feeds = {f["url"]: f for f in json.loads(fd(work, "status", "--json").stdout)["feeds"]}
     assert feeds[server.url("/missing.xml")]["last_error"] == "HTTP status 404", feeds
+
+
+@test
+def a_first_run_without_feeds_creates_nothing_and_paths_read_well(server, work):
+    """The first-time user's run (issue 14 E): no feeds is said before anything is made;
+    paths in log lines are normalized; a mistyped key gets the nearest known one."""
+    env = dict(os.environ)
+    env.pop("FEEDSD_CONFIG", None)
+    env.pop("STATE_DIRECTORY", None)
+
+    def feedsd(*args):
+        return subprocess.run([work.feedsd] + list(args), capture_output=True, text=True,
+                              timeout=60, cwd=work.dir, env=env)
+
+    os.mkdir(os.path.join(work.dir, "examples"))
+    conf = os.path.join("examples", "feedsd.conf")
+    with open(os.path.join(work.dir, conf), "w") as f:
+        f.write("database = ../var/feedsd.db\noutput = ../out\nallow_private = yes\n"
+                "host_delay = 0\n")
+    # Neither the defaults nor a configuration without feeds make a database or a folder.
+    for args in ((), ("-c", conf)):
+        r = feedsd("run", "--once", *args)
+        assert r.returncode == 2 and r.stderr.startswith("feedsd: no feeds: "), r
+        assert sorted(os.listdir(work.dir)) == ["examples"], os.listdir(work.dir)
+    # A path of the configuration, relative to its folder, is logged resolved.
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    with open(os.path.join(work.dir, conf), "a") as f:
+        f.write("feed = %s\n" % server.url("/a.xml"))
+    r = feedsd("run", "--once", "-v", "-c", conf)
+    assert r.returncode == 0, r
+    assert re.search(r"feedsd \S+: 1 feed, database var/feedsd\.db, output out\n", r.stderr), r.stderr
+    assert "/../" not in r.stderr and "examples/.." not in r.stderr, r.stderr
+    assert sorted(os.listdir(work.dir)) == ["examples", "out", "var"], os.listdir(work.dir)
+    # The daemon waits without feeds: it makes its database (for 'feedsd add') but no
+    # output folder until it has a feed.
+    other = os.path.join(work.dir, "other")
+    os.mkdir(other)
+    with open(os.path.join(other, "c.conf"), "w") as f:
+        f.write("database = db/feedsd.db\noutput = posts\n")
+    p = subprocess.Popen([work.feedsd, "run", "-c", os.path.join(other, "c.conf")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = p.stderr.readline()
+        assert "no feeds: " in line and "waiting for one" in line, line
+    finally:
+        p.terminate()
+        p.wait(timeout=15)
+    assert sorted(os.listdir(other)) == ["c.conf", "db"], os.listdir(other)
+    # A mistyped key: the nearest known one is suggested.
+    with open(os.path.join(work.dir, conf), "a") as f:
+        f.write("intervall = 2h\n")
+    r = feedsd("run", "--once", "-c", conf)
+    assert r.returncode == 2, r
+    assert r.stderr == "feedsd: examples/feedsd.conf:6: intervall: unknown key; did you mean " \
+                       "interval?\n", r.stderr

@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "common/util.h"
@@ -124,6 +127,47 @@ static void test_duration_format(void **state)
     assert_string_equal(small, "1h0");
 }
 
+static void expect_path(const char *in, const char *want)
+{
+    char *got = path_normalize(in);
+    if (strcmp(got, want))
+        fail_msg("path_normalize(\"%s\") = \"%s\", want \"%s\"", in, got, want);
+    free(got);
+}
+
+/* Paths in messages: "examples/../var/feedsd.db" is "var/feedsd.db", but ".." after a
+ * symbolic link stays (it leads to the link target's folder). */
+static void test_path_normalize(void **state)
+{
+    (void)state;
+    expect_path("examples/../var/feedsd.db", "var/feedsd.db");
+    expect_path("/srv/./site//content/", "/srv/site/content");
+    expect_path("a/b/../../c", "c");
+    expect_path("a/..", ".");
+    expect_path("", ".");
+    expect_path("./", ".");
+    expect_path("../var/x.db", "../var/x.db");
+    expect_path("../../x", "../../x");
+    expect_path("/../x", "/x");
+    expect_path("/", "/");
+    expect_path("a/../../x", "../x");
+    char dir[] = "/tmp/feedsd-test-path-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *real = xasprintf("%s/real", dir), *link = xasprintf("%s/link", dir);
+    assert_int_equal(mkdir(real, 0755), 0);
+    assert_int_equal(symlink(real, link), 0);
+    char *in = xasprintf("%s/link/../x", dir), *in2 = xasprintf("%s/real/../x", dir);
+    char *want2 = xasprintf("%s/x", dir);
+    expect_path(in, in);        /* link/.. is the folder above the link's target: kept */
+    expect_path(in2, want2);
+    char *in3 = xasprintf("%s/link/../..", dir);
+    expect_path(in3, in3);
+    unlink(link);
+    rmdir(real);
+    rmdir(dir);
+    free(real), free(link), free(in), free(in2), free(want2), free(in3);
+}
+
 static void test_plurals(void **state)
 {
     (void)state;
@@ -145,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_hash_xxh64_pieces),
         cmocka_unit_test(test_duration_format),
         cmocka_unit_test(test_plurals),
+        cmocka_unit_test(test_path_normalize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
