@@ -785,6 +785,44 @@ int db_exec(struct db *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
+int db_quick_check(struct db *db, char *first, size_t n, int *problems)
+{
+    sqlite3_stmt *s = NULL;
+    *problems = 0;
+    first[0] = '\0';
+    /* at most 100 rows: the first names the damage, the number says how much */
+    if (sqlite3_prepare_v2(db->h, "PRAGMA quick_check(100)", -1, &s, NULL) != SQLITE_OK) {
+        snprintf(first, n, "%s", sqlite3_errmsg(db->h));
+        return -1;
+    }
+    int rc, damaged = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *row = (const char *)sqlite3_column_text(s, 0);
+        if (row && !strcmp(row, "ok"))
+            continue;
+        if (!*problems)
+            snprintf(first, n, "%s", row ? row : "?");
+        ++*problems;
+        damaged = 1;
+    }
+    int code = sqlite3_errcode(db->h) & 0xff;
+    if (rc != SQLITE_DONE && !damaged) {
+        /* pages so damaged that SQLite stops reading are damage too; busy is not */
+        snprintf(first, n, "%s", sqlite3_errmsg(db->h));
+        damaged = code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+        *problems = damaged;
+        if (!damaged) {
+            sqlite3_finalize(s);
+            return -1;
+        }
+    }
+    sqlite3_finalize(s);
+    for (char *p = first; *p; p++)     /* one line: SQLite separates parts by newlines */
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return damaged;
+}
+
 int64_t db_changes(struct db *db)
 {
     return sqlite3_changes64(db->h);

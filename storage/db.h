@@ -189,6 +189,11 @@ void db_summary_clear(struct db_summary *s);
 /* Runs SQL that returns no rows (maintenance commands). */
 int db_exec(struct db *db, const char *sql, char *err, size_t errlen);
 int64_t db_changes(struct db *db);
+/* PRAGMA quick_check: reads every page of every table and index (what a normal read
+ * never does: damage in pages it does not visit goes unseen). 0 intact; 1 damaged, with
+ * the first problem SQLite names in first (on one line) and their number in *problems;
+ * -1 when it could not be run (busy, I/O error), with the reason in first. */
+int db_quick_check(struct db *db, char *first, size_t n, int *problems);
 /* Claims path for the entry. Returns 0, 1 when another entry already owns the path, -1. */
 int db_entry_claim_path(struct db *db, int64_t id, const char *path);
 int db_entry_mark_written(struct db *db, int64_t id);

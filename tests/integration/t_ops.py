@@ -1,10 +1,21 @@
-"""Operating feedsd (issue 5): the metrics endpoint and retention."""
+"""Operating feedsd (issue 5): the metrics endpoint and retention; issue 14, item 7: the
+deep database check, the API key file's permissions, the entry cap of a document, and
+metrics scrapes past idle connections."""
+import os
+import re
 import socket
+import sqlite3
+import subprocess
 import time
 import urllib.error
 import urllib.request
 
 from harness import Route, simple_atom, test, wait_for
+
+
+def fd(work, *args):
+    return subprocess.run([work.feedsd] + list(args) + ["-c", work.conf], capture_output=True,
+                          text=True, timeout=60)
 
 
 def free_port():
@@ -62,3 +73,45 @@ def retention_prunes_rows_but_keys_keep_posts_from_coming_back(server, work):
     assert work.sql("select count(*) from entries") == "1"
     assert work.sql("select count(*) from entry_keys") != "1"
     assert sorted(work.files()) == files_before              # nothing came back as new
+
+
+@test
+def check_deep_finds_damage_the_normal_check_does_not_read(server, work):
+    """Issue 14, item 7a: `feedsd check` reads the feeds table; damage in a page it never
+    visits (here the posts' stored content) passed as healthy. --deep reads every page."""
+    server.routes["/a.xml"] = Route(simple_atom(30, words=400))
+    work.write_config([server.url("/a.xml")], "backlog = all")
+    assert work.run_once().returncode == 0
+    r = fd(work, "check", "--deep")
+    assert r.returncode == 0, r
+    assert re.fullmatch(r"ok: 1 feed, last fetch \S+ ago, database intact \(PRAGMA quick_check\)\n",
+                        r.stdout), r.stdout
+    # Damage one leaf page of entry_content on purpose (the WAL is checkpointed first, so
+    # the page lives in the main file).
+    con = sqlite3.connect(work.db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    pages = [p for (p,) in con.execute("SELECT pageno FROM dbstat WHERE name = 'entry_content'"
+                                       " AND pagetype = 'leaf' ORDER BY pageno")]
+    con.close()
+    assert len(pages) >= 3, pages
+    with open(work.db, "r+b") as f:
+        f.seek((pages[1] - 1) * page_size)
+        f.write(b"\xff" * 16)              # the b-tree page header: no valid page type
+    con = sqlite3.connect(work.db)
+    try:                                    # really damaged: SQLite says so, or stops
+        verdict = con.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        verdict = str(e)
+    con.close()
+    assert verdict != "ok", verdict
+    # The normal check does not see it: this is what --deep is for.
+    r = fd(work, "check")
+    assert r.returncode == 0 and r.stdout.startswith("ok: 1 feed"), r
+    r = fd(work, "check", "--deep")
+    assert r.returncode == 1 and r.stdout == "", r
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("database %s is damaged: " % work.db), lines
+    assert "found by PRAGMA quick_check" in lines[0] and ".recover" in lines[0], lines
+    print("    " + lines[0])
