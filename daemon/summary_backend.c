@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -145,6 +147,35 @@ void summary_backend_release(struct summary_state *st)
     st->argv = NULL;
 }
 
+static int in_my_groups(gid_t gid)
+{
+    if (gid == getegid())
+        return 1;
+    gid_t groups[256];
+    int n = getgroups(sizeof groups / sizeof *groups, groups);
+    for (int i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return 1;
+    return 0;
+}
+
+/* An API key that other users can read is as good as theirs (ssh and libpq refuse such
+ * files; feedsd warns, since the key may be needed right now). Group read access is fine
+ * when the group is one feedsd runs in: that is how a key is shared with a service user
+ * (root:feedsd 0640); any other group's members are other users. */
+static void key_file_check(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return;
+    int world = (st.st_mode & S_IROTH) != 0;
+    int group = (st.st_mode & S_IRGRP) && !in_my_groups(st.st_gid);
+    if (world || group)
+        log_warn("openai_api_key_file %s can be read by %s (mode %04o): run 'chmod 600 %s'",
+                 path, world ? "every user" : "other users of its group",
+                 (unsigned)(st.st_mode & 07777), path);
+}
+
 int summary_backend_configure(struct app *app, char *err, size_t errlen)
 {
     struct summary_state *st = app->summary;
@@ -174,6 +205,7 @@ int summary_backend_configure(struct app *app, char *err, size_t errlen)
                          c->openai_api_key_file, strerror(errno));
             else
                 st->api_key = str_trim(data);
+            key_file_check(c->openai_api_key_file);
         } else if (c->openai_api_key_env) {
             const char *v = getenv(c->openai_api_key_env);
             if (!v || !*v)

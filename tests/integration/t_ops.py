@@ -115,3 +115,36 @@ def check_deep_finds_damage_the_normal_check_does_not_read(server, work):
     assert lines[0].startswith("database %s is damaged: " % work.db), lines
     assert "found by PRAGMA quick_check" in lines[0] and ".recover" in lines[0], lines
     print("    " + lines[0])
+
+
+@test
+def api_key_file_readable_by_others_is_warned(server, work):
+    """Issue 14, item 7b: an API key file that other users can read gets a warning at
+    start naming the file and the fix; the usual modes (0600, 0640 for our own group) do
+    not."""
+    server.routes["/a.xml"] = Route(simple_atom(0))
+    key = os.path.join(work.dir, "openai.key")
+    with open(key, "w") as f:
+        f.write("sk-test\n")
+    work.write_config([server.url("/a.xml")],
+                      "summarizer = openai\nopenai_model = m\nopenai_url = http://127.0.0.1:9/v1\n"
+                      "openai_api_key_file = %s" % key)
+
+    def warnings():
+        r = work.run_once()
+        assert r.returncode == 0, r
+        return [l for l in r.stderr.splitlines() if "openai_api_key_file" in l]
+
+    os.chmod(key, 0o644)
+    w = warnings()
+    assert len(w) == 1, w
+    assert re.search(r"\[warning\]: openai_api_key_file %s can be read by every user \(mode 0644\):"
+                     r" run 'chmod 600 %s'$" % (re.escape(key), re.escape(key)), w[0]), w
+    os.chmod(key, 0o600)
+    assert warnings() == []
+    os.chmod(key, 0o640)              # its group is ours: how a key is shared with a service
+    assert warnings() == []
+    if os.geteuid() == 0:
+        os.chown(key, -1, 65534)      # a group feedsd is not in: other users
+        w = warnings()
+        assert len(w) == 1 and "can be read by other users of its group (mode 0640)" in w[0], w
