@@ -30,6 +30,7 @@ struct feed_state {
     int done;               /* --once: polled */
     int failed;             /* --once: the poll failed */
     int disabled;           /* 410 Gone: not polled */
+    int cap_logged;         /* said once that a document of it had too many entries */
 };
 
 struct app {

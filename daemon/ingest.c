@@ -353,6 +353,13 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         goto out;
     }
 
+    if (f->entries_dropped && !fs->cap_logged) {
+        /* Once per feed and run, not at every poll: the cap is no fault to fix. */
+        log_warn("%s: the document has more than %d entries: the first %d are kept, %zu %s"
+                 " dropped", fs->url, FEED_MAX_ENTRIES, FEED_MAX_ENTRIES, f->entries_dropped,
+                 plural((long long)f->entries_dropped, "was", "were"));
+        fs->cap_logged = 1;
+    }
     struct sched_input in = sched_inputs(app, fs, &old, f, r);
     int64_t next = schedule_next(&in, now, reason, sizeof reason);
     struct store st;

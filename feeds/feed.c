@@ -68,7 +68,9 @@ void feed_drop_last_entry(struct feed *f)
 struct entry *feed_add_entry(struct feed *f)
 {
     if (f->nentries >= MAX_ENTRIES) {
-        /* The caller still gets a valid entry to fill; it is never listed. */
+        /* The caller still gets a valid entry to fill; it is never listed, only counted
+         * (the daemon says once per feed that it dropped some). */
+        f->entries_dropped++;
         entry_clear(&overflow_entry);
         return &overflow_entry;
     }

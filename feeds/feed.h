@@ -43,6 +43,7 @@ struct feed {
     uint8_t skip_days;                   /* RSS <skipDays>: bit 0 = Sunday ... 6 */
     struct entry *entries;
     size_t nentries, cap_entries;
+    size_t entries_dropped;              /* entries past FEED_MAX_ENTRIES: not kept */
 };
 
 struct feed *feed_new(void);

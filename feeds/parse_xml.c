@@ -356,6 +356,8 @@ void xml_entry_end(struct xstate *st)
         /* the same cap as feed_add_entry's, so that both ways keep the same entries */
         if (st->sunk++ < FEED_MAX_ENTRIES)
             st->sink->entry(st->sink->ud, e);
+        else
+            st->feed->entries_dropped++;
         feed_drop_last_entry(st->feed);
     }
 }

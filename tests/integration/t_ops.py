@@ -148,3 +148,33 @@ def api_key_file_readable_by_others_is_warned(server, work):
         os.chown(key, -1, 65534)      # a group feedsd is not in: other users
         w = warnings()
         assert len(w) == 1 and "can be read by other users of its group (mode 0640)" in w[0], w
+
+
+def many_items(n, extra=""):
+    items = "".join("<item><guid>g%d</guid><title>t%d</title></item>" % (i, i) for i in range(n))
+    return ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>"
+            "<link>http://example.org/</link>%s%s</channel></rss>" % (items, extra))
+
+
+@test
+def entry_cap_is_logged_once_per_feed(server, work):
+    """Issue 14, item 7c: feedsd keeps the first 100000 entries of a document; a feed over
+    that is said once (not once per dropped entry), with its URL. Both ways of storing a
+    body: spooled to a file (it is 5 MB) and in memory."""
+    server.routes["/big.xml"] = Route(many_items(100003))
+    server.routes["/small.xml"] = Route(simple_atom(2))
+    work.write_config([server.url("/big.xml"), server.url("/small.xml")])
+    for spool_mem in (None, "0"):
+        env = dict(os.environ)
+        if spool_mem is not None:
+            env["FEEDSD_SPOOL_MEM"] = spool_mem
+            server.routes["/big.xml"] = Route(many_items(100003, "<!-- changed -->"))
+        r = work.run_once(env=env)
+        assert r.returncode == 0, r
+        lines = [l for l in r.stderr.splitlines() if "entries" in l]
+        assert len(lines) == 1, r.stderr
+        assert lines[0].endswith("[warning]: %s: the document has more than 100000 entries: "
+                                 "the first 100000 are kept, 3 were dropped"
+                                 % server.url("/big.xml")), lines
+    assert work.sql("select count(*) from entries e join feeds f on f.id = e.feed_id"
+                    " where f.url like '%/big.xml'") == "100000"

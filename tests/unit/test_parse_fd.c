@@ -200,11 +200,66 @@ static void test_built(void **state)
     buf_free(&b);
 }
 
+static void count_entry(void *ud, const struct entry *e)
+{
+    (void)e;
+    ++*(size_t *)ud;
+}
+
+/* At most FEED_MAX_ENTRIES entries of a document are kept; the ones after are counted in
+ * entries_dropped (the daemon logs it once per feed), read whole, in pieces through a
+ * sink, and from a JSON Feed alike. */
+static void test_entry_cap_counts_the_dropped(void **state)
+{
+    (void)state;
+    const size_t n = FEED_MAX_ENTRIES + 3;
+    struct buf b = {0};
+    buf_puts(&b, "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "<item><guid>g%zu</guid></item>", i);
+    buf_puts(&b, "</channel></rss>");
+    char err[256];
+    struct feed *f = NULL;
+    assert_int_equal(feed_parse(b.data, b.len, NULL, NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f->nentries, FEED_MAX_ENTRIES);
+    assert_int_equal(f->entries_dropped, 3);
+    feed_free(f);
+    int fd = tmp_fd(b.data, b.len);
+    size_t counted = 0;
+    int streamed = 0;
+    struct feed_sink sink = {count_entry, &counted};
+    f = NULL;
+    assert_int_equal(feed_parse_fd_sink(fd, b.len, NULL, NULL, &sink, &f, &streamed, err,
+                                        sizeof err), 0);
+    close(fd);
+    assert_true(streamed);
+    assert_int_equal(counted, FEED_MAX_ENTRIES);
+    assert_int_equal(f->entries_dropped, 3);
+    feed_free(f);
+    buf_free(&b);
+    /* under the cap: nothing dropped */
+    char *small = rss(10, -1, "", "");
+    assert_int_equal(feed_parse(small, strlen(small), NULL, NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f->entries_dropped, 0);
+    feed_free(f);
+    free(small);
+    buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\", \"items\": [");
+    for (size_t i = 0; i < FEED_MAX_ENTRIES + 1; i++)
+        buf_printf(&b, "%s{\"id\": \"%zu\"}", i ? "," : "", i);
+    buf_puts(&b, "]}");
+    assert_int_equal(feed_parse(b.data, b.len, NULL, NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f->nentries, FEED_MAX_ENTRIES);
+    assert_int_equal(f->entries_dropped, 1);
+    feed_free(f);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_built),
+        cmocka_unit_test(test_entry_cap_counts_the_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
