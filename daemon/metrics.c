@@ -1,8 +1,10 @@
 /* daemon/metrics.c: an optional Prometheus text-format endpoint (`metrics = 127.0.0.1:9108`)
  * served from the daemon's own event loop: GET /metrics answers with counters kept in
  * struct app and gauges read from the database. A tiny HTTP/1.0-style server: one request
- * per connection, bounded request size, a few connections at a time, a timeout each, so a
- * scraper (or anything else that connects) can never hold the loop up. */
+ * per connection, bounded request size, so a scraper (or anything else that connects) can
+ * never hold the loop up. Connections that say nothing cannot lock scrapes out either:
+ * each is closed after CLIENT_IDLE seconds without a byte in or out, and when every slot is
+ * taken the connection idle longest makes room for the new one. */
 #include "daemon/metrics.h"
 
 #include <errno.h>
@@ -19,13 +21,14 @@
 #include "daemon/app.h"
 #include "daemon/page.h"
 
-#define MAX_CLIENTS 8
+#define MAX_CLIENTS 64
 #define MAX_REQUEST 8192
-#define CLIENT_TIMEOUT 5.0
+#define CLIENT_IDLE 3.0     /* seconds without progress; a scraper sends at once */
 
 struct client {
     ev_io io;
-    ev_timer timer;
+    ev_timer timer;         /* idle timeout, restarted by every byte read or written */
+    ev_tstamp active;       /* ev_now() of the last byte */
     struct metrics_server *srv;
     struct buf req;
     char *resp;
@@ -116,6 +119,13 @@ static void client_timeout(struct ev_loop *loop, ev_timer *w, int revents)
     client_close(w->data);
 }
 
+/* A byte went in or out: the idle timeout starts again. */
+static void client_progress(struct ev_loop *loop, struct client *c)
+{
+    c->active = ev_now(loop);
+    ev_timer_again(loop, &c->timer);
+}
+
 static void client_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)revents;
@@ -126,6 +136,8 @@ static void client_io(struct ev_loop *loop, ev_io *w, int revents)
             return;
         if (k <= 0 || (c->sent += (size_t)k) == c->resp_len)
             client_close(c);
+        else
+            client_progress(loop, c);
         return;
     }
     char chunk[1024];
@@ -136,6 +148,7 @@ static void client_io(struct ev_loop *loop, ev_io *w, int revents)
         client_close(c);
         return;
     }
+    client_progress(loop, c);
     buf_append(&c->req, chunk, (size_t)k);
     if (!strstr(c->req.data, "\r\n\r\n") && !strstr(c->req.data, "\n\n")) {
         if (c->req.len > MAX_REQUEST)
@@ -171,23 +184,30 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
     int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
         return;
-    int slot = -1;
-    for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
+    int slot = -1, idlest = 0;
+    for (int i = 0; i < MAX_CLIENTS && slot < 0; i++) {
         if (!s->clients[i])
             slot = i;
+        else if (s->clients[i]->active < s->clients[idlest]->active)
+            idlest = i;
+    }
     if (slot < 0) {
-        close(fd);   /* busy: a scraper retries */
-        return;
+        /* Every slot taken (by connections that do not finish, or a flood): the one idle
+         * longest goes, so that the newest, likely a scraper, is served. */
+        client_close(s->clients[idlest]);
+        slot = idlest;
     }
     struct client *c = xcalloc(1, sizeof *c);
     c->srv = s;
+    c->active = ev_now(loop);
     s->clients[slot] = c;
     ev_io_init(&c->io, client_io, fd, EV_READ);
     c->io.data = c;
     ev_io_start(loop, &c->io);
-    ev_timer_init(&c->timer, client_timeout, CLIENT_TIMEOUT, 0.);
+    ev_init(&c->timer, client_timeout);
+    c->timer.repeat = CLIENT_IDLE;
     c->timer.data = c;
-    ev_timer_start(loop, &c->timer);
+    ev_timer_again(loop, &c->timer);
 }
 
 struct metrics_server *metrics_start(struct app *app, const char *addr, char *err, size_t errlen)
@@ -220,7 +240,7 @@ struct metrics_server *metrics_start(struct app *app, const char *addr, char *er
     int one = 1;
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 16) < 0) {
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, MAX_CLIENTS) < 0) {
         snprintf(err, errlen, "metrics: cannot listen on %s: %s", addr, strerror(errno));
         if (fd >= 0)
             close(fd);

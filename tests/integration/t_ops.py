@@ -178,3 +178,46 @@ def entry_cap_is_logged_once_per_feed(server, work):
                                  % server.url("/big.xml")), lines
     assert work.sql("select count(*) from entries e join feeds f on f.id = e.feed_id"
                     " where f.url like '%/big.xml'") == "100000"
+
+
+@test
+def metrics_scrape_succeeds_past_idle_connections(server, work):
+    """Issue 14, item 7d: eight connections that said nothing locked every scrape out for
+    their timeout. Now a connection is closed after a few idle seconds, there are more
+    slots, and a new connection takes the slot of the one idle longest."""
+    server.routes["/a.xml"] = Route(simple_atom(1))
+    port = free_port()
+    url = "http://127.0.0.1:%d/metrics" % port
+    work.write_config([server.url("/a.xml")], "metrics = 127.0.0.1:%d" % port)
+    p = work.start_daemon()
+    idle = []
+    try:
+        def up():
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        assert wait_for(up, 15), work.daemon_log()
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(70)]
+        time.sleep(0.3)
+        for _ in range(3):
+            t0 = time.time()
+            with urllib.request.urlopen(url, timeout=5) as r:
+                assert r.status == 200
+                assert "feedsd_feeds{" in r.read().decode()
+            assert time.time() - t0 < 2, time.time() - t0
+        # A connection that stays silent is closed after its idle seconds.
+        s = idle[-1]
+        s.settimeout(10)
+        t0 = time.time()
+        try:
+            assert s.recv(1) == b""
+        except ConnectionResetError:
+            pass
+        assert time.time() - t0 < 8, time.time() - t0
+    finally:
+        for s in idle:
+            s.close()
+        p.terminate()
+        p.wait(timeout=15)
