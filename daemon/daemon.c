@@ -754,6 +754,19 @@ int cmd_run(int argc, char **argv)
         config_free(&app.cfg);
         return 2;
     }
+    /* Then the output folder, when this run has feeds to write for as far as can be
+     * known before the database is opened (in the configuration, or in a database that
+     * exists): a run that cannot write makes no database. Else the folder waits for the
+     * first feed (output_prepare). */
+    if (app.cfg.nfeeds > 0 || access(app.cfg.database, F_OK) == 0) {
+        if (check_output_folder(app.cfg.output, err, sizeof err) < 0) {
+            log_fatal(LOG_ERR, "%s", err);
+            free(db_dir);
+            config_free(&app.cfg);
+            return 2;
+        }
+        app.output_ready = 1;
+    }
     long spool_mem = SPOOL_MEM;
     const char *sm = getenv("FEEDSD_SPOOL_MEM");
     if (sm && *sm && config_parse_size(sm, &spool_mem) < 0) {

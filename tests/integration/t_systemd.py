@@ -379,7 +379,8 @@ def reload_command_fails_when_the_daemon_keeps_its_configuration(server, work):
 @test
 def reload_command_errors(server, work):
     r = subprocess.run([work.feedsd, "reload"], capture_output=True, text=True, timeout=10)
-    assert r.returncode == 2 and r.stderr == "usage: feedsd reload PID\n", r
+    assert r.returncode == 2 and r.stderr.startswith("feedsd reload: missing PID\n"
+                                                     "usage: feedsd reload PID\n"), r
     r = subprocess.run([work.feedsd, "reload", "12x"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "not a process id: '12x'" in r.stderr, r
     r = subprocess.run([work.feedsd, "reload", "--help"], capture_output=True, text=True,
