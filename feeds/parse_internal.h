@@ -93,4 +93,10 @@ char *text_author(const char *s);
 /* 1 when s starts with a URI scheme ("http:", "mailto:", ...). */
 int text_has_scheme(const char *s);
 
+/* 1 when the start of a document p[0..n) reaches past its DOCTYPE declaration, or shows
+ * that none comes before the root element (or that it is no prolog at all); 0 while the
+ * parser should wait for more bytes before it is handed any (feeds/xml_prolog.c says
+ * why). */
+int xml_prolog_ready(const char *p, size_t n);
+
 #endif

@@ -652,7 +652,22 @@ static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink
     struct buf xb = {0};
     const struct xml_cdata_sink xsink = {.push = direct_push, .text = direct_text, .ud = r};
     xml_cdata_init(&xc, &xsink);
-    while (!r->st.refused && src->next(src, &p, &n)) {
+    /* The prolog waits here until its DOCTYPE is whole (xml_prolog.c). */
+    struct buf prolog = {0};
+    int holding = 1;
+    for (int more = 1; more && !r->st.refused;) {
+        more = src->next(src, &p, &n);
+        if (holding) {
+            if (more)
+                buf_append(&prolog, p, n);
+            if (more && !xml_prolog_ready(prolog.data, prolog.len))
+                continue;
+            holding = 0;
+            p = prolog.data;
+            n = prolog.len;
+        } else if (!more) {
+            break;
+        }
         if (rewrite) {
             xb.len = 0;
             xml_cdata_feed(&xc, p, n, &xb);
@@ -663,6 +678,7 @@ static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink
         if (!recover && !ctxt->wellFormed)
             break;   /* libxml2 stopped calling SAX; the recovery pass takes over */
     }
+    buf_free(&prolog);
     if (!r->st.refused) {
         if (rewrite && ctxt->wellFormed) {
             xb.len = 0;

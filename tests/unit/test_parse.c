@@ -365,6 +365,56 @@ static void test_huge_post_keeps_later_entries(void **state)
     }
 }
 
+static char *json_of(const struct feed *f);
+
+/* A DOCTYPE whose quoted system literal holds a '>' parses alike wherever the body is
+ * cut (libxml2 2.9's push parser took the first '>' it was handed as the declaration's
+ * end: feeds/xml_prolog.c), and the prolog scanner finds each declaration's end. */
+static void test_doctype_cut_anywhere(void **state)
+{
+    (void)state;
+    const char *doc = "<?xml version=\"1.0\"?>\n<!-- a > in a comment -->\n"
+                      "<!DOCTYPE rss SYSTEM \"http://e.com/a<b>c.dtd\">\n"
+                      "<rss version=\"0.91\"><channel><title>T</title><item><title>1 &lt; 2"
+                      "</title><link>http://e.com/1</link></item></channel></rss>\n";
+    size_t n = strlen(doc);
+    struct feed *whole = NULL;
+    assert_int_equal(parse_xml_chunked(doc, n, NULL, n, &whole, NULL, errbuf, sizeof errbuf), 0);
+    char *want = json_of(whole);
+    for (size_t chunk = 1; chunk < n; chunk++) {
+        struct feed *f = NULL;
+        if (parse_xml_chunked(doc, n, NULL, chunk, &f, NULL, errbuf, sizeof errbuf) != 0)
+            fail_msg("pieces of %zu: %s", chunk, errbuf);
+        char *got = json_of(f);
+        if (strcmp(got, want))
+            fail_msg("pieces of %zu give another feed", chunk);
+        free(got);
+        feed_free(f);
+    }
+    free(want);
+    feed_free(whole);
+    static const struct {
+        const char *prolog;
+        int ready;
+    } cases[] = {
+        {"<!DOCTYPE rss SYSTEM \"a>b\"", 0},
+        {"<!DOCTYPE rss SYSTEM \"a>b\">", 1},
+        {"<!DOCTYPE rss SYSTEM 'a\"b>'", 0},
+        {"<!DOCTYPE rss [<!-- ] > --><!ELEMENT rss ANY>", 0},
+        {"<!DOCTYPE rss [<!-- ] > --><!ELEMENT rss ANY>]>", 1},
+        {"<!DOCTYPE rss [<?pi ]> ?>]", 0},
+        {"\xEF\xBB\xBF<?xml version=\"1.0\"?><rss>", 1},
+        {"<?xml version=\"1.0\"?", 0},
+        {"<!-- not ended", 0},
+        {"  <rss version=\"2.0\">", 1},
+        {"garbage before anything", 1},
+        {"<!DOC", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (xml_prolog_ready(cases[i].prolog, strlen(cases[i].prolog)) != cases[i].ready)
+            fail_msg("case %zu: %s, expected %d", i, cases[i].prolog, cases[i].ready);
+}
+
 static void test_not_a_feed_inline(void **state)
 {
     (void)state;
@@ -887,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_entity_declaration_refused),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_huge_post_keeps_later_entries),
+        cmocka_unit_test(test_doctype_cut_anywhere),
         cmocka_unit_test(test_not_a_feed_inline),
         cmocka_unit_test(test_json_output),
         cmocka_unit_test(test_json_escapes),
