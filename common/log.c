@@ -24,6 +24,15 @@ static const char *prio_name(int prio)
     return prio >= 0 && prio <= 7 ? names[prio] : "info";
 }
 
+/* One event, one line: a feed can put newlines into an error message. */
+static void format_line(char *line, size_t n, const char *fmt, va_list ap)
+{
+    vsnprintf(line, n, fmt, ap);
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
     if (prio > log_max)
@@ -31,12 +40,8 @@ void log_msg(int prio, const char *fmt, ...)
     char line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    format_line(line, sizeof line, fmt, ap);
     va_end(ap);
-    /* One event, one line: a feed can put newlines into an error message. */
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
     if (log_journal) {
         fprintf(stderr, "<%d>%s\n", prio, line);
     } else {
@@ -55,11 +60,8 @@ void log_fatal(int prio, const char *fmt, ...)
     char line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    format_line(line, sizeof line, fmt, ap);
     va_end(ap);
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
     /* Read here, not in log_init: a command may fail before it set the logger up. */
     if (getenv("JOURNAL_STREAM"))
         fprintf(stderr, "<%d>%s\n", prio, line);

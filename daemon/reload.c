@@ -55,7 +55,8 @@ void reload_waiter_answer(struct reload_waiter *w, int ok)
         return;
     int sig = ok ? RELOAD_DONE : RELOAD_FAILED;
     /* Without pidfds (Linux < 5.3) the pid itself: the reloader still waits. */
-    if (w->pidfd >= 0 ? pidfd_send_signal(w->pidfd, sig, NULL, 0) : kill(w->pid, sig) < 0)
+    int rc = w->pidfd >= 0 ? pidfd_send_signal(w->pidfd, sig, NULL, 0) : kill(w->pid, sig);
+    if (rc < 0)
         log_warn("reload: cannot answer process %ld: %s", (long)w->pid, strerror(errno));
     if (w->pidfd >= 0)
         close(w->pidfd);
