@@ -85,6 +85,8 @@ int cmd_reload(int argc, char **argv)
         if (id == CLI_ARG)
             arg = cl.arg;
     }
+    if (!arg)
+        return 2;   /* the table asks for one argument: cli_next reported its absence */
     char *end;
     errno = 0;
     long pid = strtol(arg, &end, 10);
