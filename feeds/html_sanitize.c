@@ -145,7 +145,8 @@ static char *refs_decode(const char *s)
             }
             if (e > d) {
                 char u[4];
-                buf_append(&b, u, utf8_encode(cp == 0 || cp > 0x10FFFF ? 0xFFFD : (unsigned)cp, u));
+                size_t k = utf8_encode(cp == 0 || cp > 0x10FFFF ? 0xFFFD : (unsigned)cp, u);
+                buf_append(&b, u, k);
                 s = *e == ';' ? e + 1 : e;
                 continue;
             }
