@@ -9,7 +9,8 @@
  *   - a token parser for RFC 822/1123 and everything feeds have done to it: missing or
  *     misspelt day names, RFC 850 dashes ("10-Jun-03"), asctime order ("Jun 10 04:00:00
  *     2003"), two- and three-digit years, "1500" without a colon, AM/PM, month and day
- *     names in the languages of the test corpus ("Seg, 24 Set 2018", "mer, 16 nov 2022").
+ *     names in the languages of the test corpus ("Seg, 24 Set 2018", "mer, 16 nov 2022";
+ *     tables in feeds/date_names.c).
  * Calendar arithmetic is our own (days_from_civil), in int64, with no timegm() or TZ
  * dependence, so the result never depends on the machine's locale or zone files. */
 #include <ctype.h>
@@ -19,85 +20,8 @@
 
 #include "common/cli.h"
 #include "feeds/date.h"
+#include "feeds/date_names.h"
 
-/* ---- Tables ------------------------------------------------------------------------ */
-
-/* Full month names in the languages feeds use. Lookup accepts an exact name, an entry of
- * month_abbrevs, or a prefix of at least 3 letters that names one month only ("Sept",
- * "Janv", "Dez", "Set" = setembro); "Jui" (juin/juillet) is ambiguous and rejected.
- * Sorted by name in strcmp (unsigned byte) order, as are day_names and zone_names: the
- * names that start with a prefix are then one run found by binary search (name_lower_bound)
- * rather than a strncmp against every name of every language for every word of every date.
- * test_date.c parses every name, so a row out of order fails there. */
-static const struct { const char *name; int month; } month_names[] = {
-    {"abril", 4}, {"agosto", 8}, {"aout", 8}, {"ao\xc3\xbbt", 8}, {"april", 4},
-    {"aprile", 4}, {"august", 8}, {"augustus", 8}, {"avril", 4}, {"december", 12},
-    {"decembre", 12}, {"dezember", 12}, {"dezembro", 12}, {"dicembre", 12},
-    {"diciembre", 12}, {"d\xc3\xa9""cembre", 12}, {"enero", 1}, {"febbraio", 2},
-    {"febrero", 2}, {"februar", 2}, {"februari", 2}, {"february", 2}, {"fevereiro", 2},
-    {"fevrier", 2}, {"f\xc3\xa9vrier", 2}, {"gennaio", 1}, {"giugno", 6}, {"janeiro", 1},
-    {"januar", 1}, {"januari", 1}, {"january", 1}, {"janvier", 1}, {"juillet", 7},
-    {"juin", 6}, {"julho", 7}, {"juli", 7}, {"julio", 7}, {"july", 7}, {"june", 6},
-    {"junho", 6}, {"juni", 6}, {"junio", 6}, {"j\xc3\xa4nner", 1}, {"luglio", 7},
-    {"maart", 3}, {"maerz", 3}, {"maggio", 5}, {"mai", 5}, {"maio", 5}, {"march", 3},
-    {"marco", 3}, {"mars", 3}, {"marzo", 3}, {"mar\xc3\xa7o", 3}, {"may", 5}, {"mayo", 5},
-    {"mei", 5}, {"m\xc3\xa4rz", 3}, {"november", 11}, {"novembre", 11}, {"novembro", 11},
-    {"noviembre", 11}, {"october", 10}, {"octobre", 10}, {"octubre", 10}, {"oktober", 10},
-    {"ottobre", 10}, {"outubro", 10}, {"september", 9}, {"septembre", 9}, {"septiembre", 9},
-    {"setembro", 9}, {"setiembre", 9}, {"settembre", 9},
-};
-
-/* Abbreviations that are not prefixes of a full name above. */
-static const struct { const char *name; int month; } month_abbrevs[] = {
-    {"mrz", 3},   /* German */
-    {"mrt", 3},   /* Dutch */
-};
-
-/* Day names are never checked against the date (RFC 2822 3.3 makes the day redundant and
- * feeds get it wrong), only recognised so that they can be skipped. A leading word whose
- * first two letters start a day name is taken as a misspelt day ("Thr", "Wen", "Tues"). */
-static const char *const day_names[] = {
-    "dienstag", "dimanche", "dinsdag", "domenica", "domingo", "donderdag", "donnerstag",
-    "freitag", "friday", "gioved\xc3\xac", "jeudi", "jueves", "lundi", "luned\xc3\xac",
-    "lunes", "maandag", "mardi", "marted\xc3\xac", "martes", "mercoled\xc3\xac", "mercredi",
-    "miercoles", "mittwoch", "mi\xc3\xa9rcoles", "monday", "montag", "quarta", "quinta",
-    "sabado", "samedi", "samstag", "saturday", "segunda", "sexta", "sonnabend", "sonntag",
-    /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): split so "\xa1b" is no escape */
-    "sunday", "s\xc3\xa1""bado", "terca", "ter\xc3\xa7""a", "thursday", "tuesday",
-    "vendredi", "venerd\xc3\xac", "viernes", "vrijdag", "wednesday", "woensdag", "zaterdag",
-    "zondag",
-};
-
-/* Named zones, offset in minutes east of UTC. RFC 822 section 5 defines UT, GMT, the US
- * zones and the military letters; the others are what feeds write. Where an abbreviation
- * is ambiguous we pick the meaning documented here:
- *   CST  US Central (RFC 822), not China Standard Time
- *   IST  India (+05:30), the most common writer of "IST" in feeds; not Irish/Israel
- *   BST  British Summer Time (+01:00), not Bangladesh
- *   AST  Atlantic (-04:00), not Arabia
- * Military zones: RFC 822 defined A..M (not J) as -1..-12 and N..Y as +1..+12, but with
- * the signs inverted by mistake (RFC 1123 5.2.14), so nobody knows what a writer meant.
- * RFC 2822 section 4.3 says to treat them as -0000, i.e. UTC with unknown local time: we
- * do. The same section says unknown alphabetic zones SHOULD also be taken as -0000. */
-static const struct { const char *name; int minutes; } zone_names[] = {
-    {"A", 0}, {"ACDT", 630}, {"ACST", 570}, {"ADT", -180}, {"AEDT", 660}, {"AEST", 600},
-    {"AKDT", -480}, {"AKST", -540}, {"ART", -180}, {"AST", -240}, {"AWST", 480}, {"B", 0},
-    {"BRST", -120}, {"BRT", -180}, {"BST", 60}, {"C", 0}, {"CDT", -300}, {"CEST", 120},
-    {"CET", 60}, {"CLST", -180}, {"CLT", -240}, {"CST", -360}, {"D", 0}, {"E", 0},
-    {"EAT", 180}, {"EDT", -240}, {"EEST", 180}, {"EET", 120}, {"EST", -300}, {"F", 0},
-    {"G", 0}, {"GMT", 0}, {"H", 0}, {"HADT", -540}, {"HAST", -600}, {"HKT", 480},
-    {"HST", -600}, {"I", 0}, {"ICT", 420}, {"IST", 330}, {"JST", 540}, {"K", 0},
-    {"KST", 540}, {"L", 0}, {"M", 0}, {"MDT", -360}, {"MEST", 120}, {"MESZ", 120},
-    {"MET", 60}, {"MEZ", 60}, {"MSD", 240}, {"MSK", 180}, {"MST", -420}, {"N", 0},
-    {"NDT", -150}, {"NST", -210}, {"NZDT", 780}, {"NZST", 720}, {"O", 0}, {"P", 0},
-    {"PDT", -420}, {"PHT", 480}, {"PKT", 300}, {"PST", -480}, {"Q", 0}, {"R", 0}, {"S", 0},
-    {"SAST", 120}, {"SGT", 480}, {"T", 0}, {"U", 0}, {"UT", 0}, {"UTC", 0}, {"V", 0},
-    {"W", 0}, {"WAT", 60}, {"WEST", 60}, {"WET", 0}, {"WIB", 420}, {"X", 0}, {"Y", 0},
-    {"Z", 0},
-};
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_ZONE_NAME 4      /* the longest name in zone_names */
 #define MAX_YEAR 99999
 
 /* ---- Calendar ---------------------------------------------------------------------- */
@@ -241,52 +165,6 @@ static int parse_offset(const char **p, int *minutes)
     return 0;
 }
 
-static const char *month_name_at(size_t i)
-{
-    return month_names[i].name;
-}
-
-static const char *day_name_at(size_t i)
-{
-    return day_names[i];
-}
-
-static const char *zone_name_at(size_t i)
-{
-    return zone_names[i].name;
-}
-
-/* Index of the first of the n names of a table (name_at gives the i-th) that is not less
- * than key in strcmp order. */
-static size_t name_lower_bound(const char *(*name_at)(size_t), size_t n, const char *key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(name_at(mid), key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Case-insensitive lookup of a zone name of length n. */
-static int zone_lookup(const char *s, size_t n, int *minutes)
-{
-    char key[MAX_ZONE_NAME + 1];
-    if (n > MAX_ZONE_NAME)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        key[i] = (char)toupper((unsigned char)s[i]);
-    key[n] = '\0';
-    size_t i = name_lower_bound(zone_name_at, NELEM(zone_names), key);
-    if (i == NELEM(zone_names) || strcmp(zone_names[i].name, key) != 0)
-        return -1;
-    *minutes = zone_names[i].minutes;
-    return 0;
-}
-
 /* A zone as the last thing in a date: "Z", a named zone, a numeric offset, or a named
  * zone followed by an offset ("GMT+0200", "UTC-05:00"). Skips the spaces before it. */
 static int parse_zone(const char **p, int *minutes)
@@ -299,10 +177,12 @@ static int parse_zone(const char **p, int *minutes)
             return -1;
     } else {
         size_t n = 0;
+        struct date_zone z;
         while (isalpha((unsigned char)s[n]))
             n++;
-        if (n == 0 || zone_lookup(s, n, minutes) < 0)
+        if (n == 0 || date_zone_name(s, n, &z) < 0)
             return -1;
+        *minutes = z.minutes;
         s += n;
         int extra;
         if ((*s == '+' || *s == '-') && parse_offset(&s, &extra) == 0)
@@ -433,53 +313,12 @@ struct tok {
 
 #define MAX_TOKS 16
 
-/* Lower-cases an ASCII word into buf; non-ASCII bytes are kept (accented names). */
-static void word_lower(const struct tok *t, char *buf, size_t bufsz)
-{
-    size_t n = t->wlen < bufsz - 1 ? t->wlen : bufsz - 1;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)tolower((unsigned char)t->word[i]);
-    buf[n] = '\0';
-}
-
 static int is_alpha_word(const struct tok *t)
 {
     for (size_t k = 0; k < t->wlen; k++)
         if (!isalpha((unsigned char)t->word[k]))
             return 0;
     return 1;
-}
-
-static int month_lookup(const struct tok *t)
-{
-    char w[32];
-    word_lower(t, w, sizeof w);
-    size_t n = strlen(w);
-    for (size_t i = 0; i < NELEM(month_abbrevs); i++)
-        if (strcmp(w, month_abbrevs[i].name) == 0)
-            return month_abbrevs[i].month;
-    if (n < 3)
-        return -1;
-    int found = -1;
-    /* Every name that w is a prefix of, and only those, sorts from w's lower bound on. */
-    for (size_t i = name_lower_bound(month_name_at, NELEM(month_names), w);
-         i < NELEM(month_names) && strncmp(month_names[i].name, w, n) == 0; i++) {
-        if (found >= 0 && found != month_names[i].month)
-            return -1;                       /* ambiguous prefix */
-        found = month_names[i].month;
-    }
-    return found;
-}
-
-static int day_lookup(const struct tok *t)
-{
-    char w[32];
-    word_lower(t, w, sizeof w);
-    if (strlen(w) < 2)
-        return -1;
-    w[2] = '\0';                             /* only the first two letters count */
-    size_t i = name_lower_bound(day_name_at, NELEM(day_names), w);
-    return i < NELEM(day_names) && strncmp(day_names[i], w, 2) == 0 ? 0 : -1;
 }
 
 /* Splits the (whitespace-squashed) string into tokens. Commas, periods after words or
@@ -577,18 +416,18 @@ static int parse_rfc822(const char *s, int64_t *out)
     int ampm = 0;                            /* 0 none, 1 AM, 2 PM */
     int later_month = 0;
     for (int i = 1; i < ntoks; i++)
-        if (toks[i].type == TOK_WORD && month_lookup(&toks[i]) > 0)
+        if (toks[i].type == TOK_WORD && date_month_name(toks[i].word, toks[i].wlen) > 0)
             later_month = 1;
 
     for (int i = 0; i < ntoks; i++) {
         struct tok *t = &toks[i];
         switch (t->type) {
         case TOK_WORD: {
-            int m = month_lookup(t);
-            int z;
+            int m = date_month_name(t->word, t->wlen);
+            struct date_zone z = {0};
             /* A first word that looks like a month while a later word is the month is a
              * day name: Spanish "Mar, 10 Jun 2003" (martes). */
-            if (i == 0 && (m < 0 || later_month) && day_lookup(t) == 0)
+            if (i == 0 && (m < 0 || later_month) && date_day_name(t->word, t->wlen) == 0)
                 break;
             if (m > 0 && w.month < 0) {
                 w.month = m;
@@ -596,7 +435,7 @@ static int parse_rfc822(const char *s, int64_t *out)
                        (strncasecmp(t->word, "am", 2) == 0 ||
                         strncasecmp(t->word, "pm", 2) == 0)) {
                 ampm = tolower((unsigned char)t->word[0]) == 'a' ? 1 : 2;
-            } else if (zone_lookup(t->word, t->wlen, &z) == 0 ||
+            } else if (date_zone_name(t->word, t->wlen, &z) == 0 ||
                        (w.hour >= 0 && t->wlen >= 3 && t->wlen <= 5 && is_alpha_word(t))) {
                 /* Unknown alphabetic zones count as -0000 (RFC 2822 4.3): z is 0 then. */
                 if (zone_word)
@@ -605,7 +444,7 @@ static int parse_rfc822(const char *s, int64_t *out)
                 if (zone_set)
                     break;   /* name after a numeric offset ("+0000 UTC", Go): number wins */
                 zone_set = 1;
-                w.offset = zone_lookup(t->word, t->wlen, &z) == 0 ? z : 0;
+                w.offset = z.minutes;
                 if (i + 1 < ntoks && toks[i + 1].type == TOK_OFFSET)
                     w.offset += toks[++i].offset;        /* "GMT+0200" */
             } else {

@@ -262,8 +262,9 @@ static int run_cmd(char **argv, int argc, char *out, size_t outsz, char *err, si
     return rc;
 }
 
-/* Every name of date.c's tables, in the order and grouping date.c had before its tables
- * were sorted for binary search: a row that the sort misplaced is not found and fails. */
+/* Every name of date_names.c's tables, in the order and grouping date.c had before its
+ * tables were sorted for binary search: a row that the sort misplaced is not found and
+ * fails. */
 static const struct { const char *name; int month; } month_rows[] = {
     {"january", 1}, {"januar", 1}, {"janvier", 1}, {"enero", 1}, {"janeiro", 1},
     {"gennaio", 1}, {"januari", 1}, {"j\xc3\xa4nner", 1},

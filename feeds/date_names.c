@@ -1,0 +1,170 @@
+/* feeds/date_names.c: the words of dates, per language, and their lookups (see
+ * feeds/date_names.h). Owner: dates/URLs/identity engineer.
+ *
+ * The month, day and zone tables are sorted by name in strcmp (unsigned byte, i.e. UTF-8)
+ * order: the names that start with a prefix are then one run found by binary search
+ * (lower_bound) rather than a strncmp against every name of every language for every word
+ * of every date. Names are stored in lower case (zones in upper case) as UTF-8;
+ * test_date.c parses every name, so a row out of order fails there. */
+#include <ctype.h>
+#include <string.h>
+
+#include "feeds/date_names.h"
+
+/* Month names. Lookup accepts an exact name, an entry of month_abbrevs, or a prefix of at
+ * least 3 bytes that names one month only ("Sept", "Janv", "Dez", "Set" = setembro, "Juin"
+ * = juin); "Jui" (juin/juillet) is ambiguous and rejected. Languages: English, French,
+ * German, Dutch, Spanish, Portuguese and Italian. */
+static const struct { const char *name; int month; } month_names[] = {
+    {"abril", 4}, {"agosto", 8}, {"aout", 8}, {"août", 8}, {"april", 4}, {"aprile", 4},
+    {"august", 8}, {"augustus", 8}, {"avril", 4}, {"december", 12}, {"decembre", 12},
+    {"dezember", 12}, {"dezembro", 12}, {"dicembre", 12}, {"diciembre", 12},
+    {"décembre", 12}, {"enero", 1}, {"febbraio", 2}, {"febrero", 2}, {"februar", 2},
+    {"februari", 2}, {"february", 2}, {"fevereiro", 2}, {"fevrier", 2}, {"février", 2},
+    {"gennaio", 1}, {"giugno", 6}, {"janeiro", 1}, {"januar", 1}, {"januari", 1},
+    {"january", 1}, {"janvier", 1}, {"juillet", 7}, {"juin", 6}, {"julho", 7}, {"juli", 7},
+    {"julio", 7}, {"july", 7}, {"june", 6}, {"junho", 6}, {"juni", 6}, {"junio", 6},
+    {"jänner", 1}, {"luglio", 7}, {"maart", 3}, {"maerz", 3}, {"maggio", 5}, {"mai", 5},
+    {"maio", 5}, {"march", 3}, {"marco", 3}, {"mars", 3}, {"marzo", 3}, {"março", 3},
+    {"may", 5}, {"mayo", 5}, {"mei", 5}, {"märz", 3}, {"november", 11}, {"novembre", 11},
+    {"novembro", 11}, {"noviembre", 11}, {"october", 10}, {"octobre", 10}, {"octubre", 10},
+    {"oktober", 10}, {"ottobre", 10}, {"outubro", 10}, {"september", 9}, {"septembre", 9},
+    {"septiembre", 9}, {"setembro", 9}, {"setiembre", 9}, {"settembre", 9},
+};
+
+/* Abbreviations that are not prefixes of a full name above. */
+static const struct { const char *name; int month; } month_abbrevs[] = {
+    {"mrz", 3},   /* German */
+    {"mrt", 3},   /* Dutch */
+};
+
+/* Day names are never checked against the date (RFC 2822 3.3 makes the day redundant and
+ * feeds get it wrong), only recognised so that they can be skipped. A leading word whose
+ * first two letters start a day name is taken as a misspelt day ("Thr", "Wen", "Tues"). */
+static const char *const day_names[] = {
+    "dienstag", "dimanche", "dinsdag", "domenica", "domingo", "donderdag", "donnerstag",
+    "freitag", "friday", "giovedì", "jeudi", "jueves", "lundi", "lunedì", "lunes",
+    "maandag", "mardi", "martedì", "martes", "mercoledì", "mercredi", "miercoles",
+    "mittwoch", "miércoles", "monday", "montag", "quarta", "quinta", "sabado", "samedi",
+    "samstag", "saturday", "segunda", "sexta", "sonnabend", "sonntag", "sunday", "sábado",
+    "terca", "terça", "thursday", "tuesday", "vendredi", "venerdì", "viernes", "vrijdag",
+    "wednesday", "woensdag", "zaterdag", "zondag",
+};
+
+/* Named zones, offset in minutes east of UTC. RFC 822 section 5 defines UT, GMT, the US
+ * zones and the military letters; the others are what feeds write. Where an abbreviation
+ * is ambiguous we pick the meaning documented here:
+ *   CST  US Central (RFC 822), not China Standard Time
+ *   IST  India (+05:30), the most common writer of "IST" in feeds; not Irish/Israel
+ *   BST  British Summer Time (+01:00), not Bangladesh
+ *   AST  Atlantic (-04:00), not Arabia
+ * Military zones: RFC 822 defined A..M (not J) as -1..-12 and N..Y as +1..+12, but with
+ * the signs inverted by mistake (RFC 1123 5.2.14), so nobody knows what a writer meant.
+ * RFC 2822 section 4.3 says to treat them as -0000, i.e. UTC with unknown local time: we
+ * do. The same section says unknown alphabetic zones SHOULD also be taken as -0000. */
+static const struct { const char *name; int minutes; } zone_names[] = {
+    {"A", 0}, {"ACDT", 630}, {"ACST", 570}, {"ADT", -180}, {"AEDT", 660}, {"AEST", 600},
+    {"AKDT", -480}, {"AKST", -540}, {"ART", -180}, {"AST", -240}, {"AWST", 480}, {"B", 0},
+    {"BRST", -120}, {"BRT", -180}, {"BST", 60}, {"C", 0}, {"CDT", -300}, {"CEST", 120},
+    {"CET", 60}, {"CLST", -180}, {"CLT", -240}, {"CST", -360}, {"D", 0}, {"E", 0},
+    {"EAT", 180}, {"EDT", -240}, {"EEST", 180}, {"EET", 120}, {"EST", -300}, {"F", 0},
+    {"G", 0}, {"GMT", 0}, {"H", 0}, {"HADT", -540}, {"HAST", -600}, {"HKT", 480},
+    {"HST", -600}, {"I", 0}, {"ICT", 420}, {"IST", 330}, {"JST", 540}, {"K", 0},
+    {"KST", 540}, {"L", 0}, {"M", 0}, {"MDT", -360}, {"MEST", 120}, {"MESZ", 120},
+    {"MET", 60}, {"MEZ", 60}, {"MSD", 240}, {"MSK", 180}, {"MST", -420}, {"N", 0},
+    {"NDT", -150}, {"NST", -210}, {"NZDT", 780}, {"NZST", 720}, {"O", 0}, {"P", 0},
+    {"PDT", -420}, {"PHT", 480}, {"PKT", 300}, {"PST", -480}, {"Q", 0}, {"R", 0}, {"S", 0},
+    {"SAST", 120}, {"SGT", 480}, {"T", 0}, {"U", 0}, {"UT", 0}, {"UTC", 0}, {"V", 0},
+    {"W", 0}, {"WAT", 60}, {"WEST", 60}, {"WET", 0}, {"WIB", 420}, {"X", 0}, {"Y", 0},
+    {"Z", 0},
+};
+
+#define MAX_ZONE_NAME 4      /* the longest name in zone_names */
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The n bytes at w with ASCII letters in lower case into buf (NUL-terminated, at most
+ * bufsz - 1 bytes); other bytes (accented names) are copied. Returns the length. */
+static size_t fold(const char *w, size_t n, char *buf, size_t bufsz)
+{
+    size_t k = n < bufsz - 1 ? n : bufsz - 1;
+    for (size_t i = 0; i < k; i++)
+        buf[i] = (char)tolower((unsigned char)w[i]);
+    buf[k] = '\0';
+    return k;
+}
+
+static const char *month_name_at(size_t i)
+{
+    return month_names[i].name;
+}
+
+static const char *day_name_at(size_t i)
+{
+    return day_names[i];
+}
+
+static const char *zone_name_at(size_t i)
+{
+    return zone_names[i].name;
+}
+
+/* Index of the first of the n names of a table (name_at gives the i-th) that is not less
+ * than key in strcmp order. */
+static size_t lower_bound(const char *(*name_at)(size_t), size_t n, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(name_at(mid), key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int date_month_name(const char *word, size_t len)
+{
+    char w[32];
+    size_t n = fold(word, len, w, sizeof w);
+    for (size_t i = 0; i < NELEM(month_abbrevs); i++)
+        if (strcmp(w, month_abbrevs[i].name) == 0)
+            return month_abbrevs[i].month;
+    if (n < 3)
+        return -1;
+    int found = -1;
+    /* Every name that w is a prefix of, and only those, sorts from w's lower bound on. */
+    for (size_t i = lower_bound(month_name_at, NELEM(month_names), w);
+         i < NELEM(month_names) && strncmp(month_names[i].name, w, n) == 0; i++) {
+        if (found >= 0 && found != month_names[i].month)
+            return -1;                       /* ambiguous prefix */
+        found = month_names[i].month;
+    }
+    return found;
+}
+
+int date_day_name(const char *word, size_t len)
+{
+    char w[32];
+    if (fold(word, len, w, sizeof w) < 2)
+        return -1;
+    w[2] = '\0';                             /* only the first two letters count */
+    size_t i = lower_bound(day_name_at, NELEM(day_names), w);
+    return i < NELEM(day_names) && strncmp(day_names[i], w, 2) == 0 ? 0 : -1;
+}
+
+int date_zone_name(const char *s, size_t n, struct date_zone *z)
+{
+    char key[MAX_ZONE_NAME + 1];
+    if (n > MAX_ZONE_NAME)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        key[i] = (char)toupper((unsigned char)s[i]);
+    key[n] = '\0';
+    size_t i = lower_bound(zone_name_at, NELEM(zone_names), key);
+    if (i == NELEM(zone_names) || strcmp(zone_names[i].name, key) != 0)
+        return -1;
+    z->minutes = zone_names[i].minutes;
+    return 0;
+}

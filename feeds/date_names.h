@@ -1,0 +1,25 @@
+/* feeds/date_names.h: the words of dates (month and day names in the languages feeds
+ * write, zone names) and their lookups, for feeds/date.c only. Words are compared
+ * case-insensitively (ASCII letters; other bytes as they are). */
+#ifndef FEEDSD_DATE_NAMES_H
+#define FEEDSD_DATE_NAMES_H
+
+#include <stddef.h>
+
+/* The month (1-12) of a month name, of an unambiguous prefix of at least 3 bytes of one,
+ * or of a listed abbreviation; -1 otherwise. */
+int date_month_name(const char *w, size_t n);
+
+/* 0 when the word's first two letters start a day name (the day is only skipped, never
+ * checked, so a misspelt "Thr" counts), -1 otherwise. */
+int date_day_name(const char *w, size_t n);
+
+/* A named zone: minutes east of UTC. */
+struct date_zone {
+    int minutes;
+};
+
+/* The zone named by the n bytes at s (case-insensitive); 0, or -1 when unknown. */
+int date_zone_name(const char *s, size_t n, struct date_zone *z);
+
+#endif
