@@ -3,9 +3,9 @@
  * Owner: dates/URLs/identity engineer.
  *
  * Two parsers share the zone and calendar code:
- *   - ISO 8601 / RFC 3339 / W3C-DTF, chosen when the string starts with a 4-5 digit year
- *     (also "YYYY/M/D hh:mm:ss", which Chinese forum software writes, and the basic
- *     forms "YYYYMMDD" / "YYYYMMDDThhmmss");
+ *   - ISO 8601 / RFC 3339 / W3C-DTF, chosen when the string starts with one of the date
+ *     forms of iso_forms (the truncated ones of ISO 8601:2000 included: "031231", "-0312",
+ *     "03335"), or with "YYYY/M/D" (Chinese forum software);
  *   - a token parser for RFC 822/1123 and everything feeds have done to it: missing or
  *     misspelt day names, RFC 850 dashes ("10-Jun-03"), asctime order ("Jun 10 04:00:00
  *     2003"), two- and three-digit years, "1500" without a colon, AM/PM, month and day
@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cli.h"
 #include "feeds/date.h"
 #include "feeds/date_names.h"
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_YEAR 99999
 
 /* ---- Calendar ---------------------------------------------------------------------- */
@@ -234,41 +236,103 @@ static int iso_time(const char **p, struct when *w, int allow_hour_only)
     return 0;
 }
 
-static int parse_iso(const char *s, int64_t *out)
+/* The date forms of ISO 8601, the truncated ones of its 2000 edition included, as
+ * feedparser reads them. Y is a year digit, M a month, D a day, O a day of the year; '-'
+ * and '0' stand for themselves ("YYYY-0MM-DD": Google's extra zero, "2003-012-31"). A
+ * two-digit year is in the century of the time of reading (ISO 8601's implied century:
+ * "03" is 2003 until 2099), a form without a year is in the year of reading, "---DD" in
+ * its month. A form without day is the first day of its month, one without month and day
+ * ("2003", "-03") of its year. A five-digit string is YYOOO ("03335", feedparser's
+ * reading; W3C-DTF has no five-digit years), five-digit years have the extended forms. */
+static const char *const iso_forms[] = {
+    "YYYY-MM-DD", "YYYYMMDD", "YYYY-0MM-DD", "YYYY-MM", "YYYY-OOO", "YYYYOOO", "YYYY",
+    "YYYYY-MM-DD", "YYYYY-MM", "YY-MM-DD", "YYMMDD", "YY-OOO", "YYOOO",
+    "-YY-MM", "-YYMM", "-YY", "-OOO", "--MM-DD", "--MMDD", "--MM", "---DD",
+};
+
+/* Form f at *p: 1 and the date in w (month -1 for an impossible day of the year), *p past
+ * it, or 0 when s does not have that form or it is not followed by the end, 'T' or ' '. */
+static int iso_form(const char *f, const char **p, struct when *w, int64_t now)
 {
-    struct when w = {.year = -1, .month = 1, .day = 1, .hour = -1, .min = -1, .sec = -1};
-    int64_t v;
-    int n = count_digits(s);
-    if (n == 8) {                            /* basic YYYYMMDD */
-        read_digits(&s, 4, &w.year);
-        read_digits(&s, 2, &v); w.month = (int)v;
-        read_digits(&s, 2, &v); w.day = (int)v;
-    } else if (n == 4 || n == 5) {
-        read_digits(&s, n, &w.year);
-        char sep = *s;
-        if ((sep == '-' || sep == '/') && isdigit((unsigned char)s[1])) {
-            s++;
-            /* W3C-DTF and RFC 3339 want two digits; "2020/1/10" has one. */
-            int k = read_digits(&s, 2, &v);
-            if (sep == '-' && k != 2)
-                return -1;
-            w.month = (int)v;
-            if (*s == sep && isdigit((unsigned char)s[1])) {
-                s++;
-                k = read_digits(&s, 2, &v);
-                if (sep == '-' && k != 2)
-                    return -1;
-                w.day = (int)v;
-            } else if (sep == '/') {
-                return -1;
-            }
+    static const char fields[] = "YMDO";
+    int64_t v[4] = {0};
+    int n[4] = {0};
+    const char *s = *p;
+    for (const char *c = f; *c; c++, s++) {
+        const char *k = strchr(fields, *c);
+        if (!k) {
+            if (*s != *c)
+                return 0;
+        } else if (isdigit((unsigned char)*s)) {
+            v[k - fields] = v[k - fields] * 10 + (*s - '0');
+            n[k - fields]++;
+        } else {
+            return 0;
         }
-    } else {
-        return -1;
     }
-    if (isdigit((unsigned char)*s))
-        return -1;
-    if (*s == 'T' || *s == 't' || (*s == ' ' && isdigit((unsigned char)s[1]))) {
+    /* "2003 10 Jun" is RFC 822's: a bare year takes no time after a space. */
+    if (*s && *s != 'T' && *s != 't' && (*s != ' ' || strcmp(f, "YYYY") == 0))
+        return 0;
+    int64_t ny;
+    int nm, nd;
+    civil_from_days(now / 86400 - (now % 86400 < 0), &ny, &nm, &nd);
+    w->year = n[0] == 0 ? ny : n[0] == 2 ? ny - ny % 100 + v[0] : v[0];
+    w->month = n[1] ? (int)v[1] : n[0] ? 1 : nm;
+    w->day = n[2] ? (int)v[2] : 1;
+    if (n[3]) {
+        if (v[3] < 1 || v[3] > 365 + is_leap(w->year)) {
+            w->month = -1;
+        } else {
+            int64_t y;
+            civil_from_days(days_from_civil(w->year, 1, 1) + v[3] - 1, &y, &w->month,
+                            &w->day);
+        }
+    }
+    *p = s;
+    return 1;
+}
+
+/* The date at the start of an ISO string: 1 and the fields in w, *p past it; 0 when the
+ * string does not start with one (it may be RFC 822's). */
+static int iso_date(const char **p, struct when *w, int64_t now)
+{
+    const char *s = *p;
+    for (size_t i = 0; i < NELEM(iso_forms); i++)
+        if (iso_form(iso_forms[i], p, w, now))
+            return 1;
+    int n = count_digits(s);
+    if (n != 4 && n != 5)
+        return 0;
+    int64_t v;
+    read_digits(&s, n, &w->year);
+    if (*s == '/') {
+        /* "2020/1/10": one or two digits each. */
+        s++;
+        if (read_digits(&s, 2, &v) == 0)
+            return 0;
+        w->month = (int)v;
+        if (*s++ != '/' || read_digits(&s, 2, &v) == 0)
+            return 0;
+        w->day = (int)v;
+    } else {
+        return 0;
+    }
+    if (isdigit((unsigned char)*s) || (*s && *s != 'T' && *s != 't' && *s != ' '))
+        return 0;
+    *p = s;
+    return 1;
+}
+
+#define NOT_ISO (-2)
+
+/* An ISO date, then optionally 'T' or ' ' and a time and a zone. NOT_ISO when the string
+ * does not start with a date. */
+static int parse_iso(const char *s, int64_t now, int64_t *out)
+{
+    struct when w = {.hour = -1, .min = -1, .sec = -1};
+    if (!iso_date(&s, &w, now))
+        return NOT_ISO;
+    if (*s == 'T' || *s == 't' || *s == ' ') {
         int t_sep = *s != ' ';
         s++;
         if (iso_time(&s, &w, t_sep) < 0)
@@ -296,6 +360,7 @@ static int parse_iso(const char *s, int64_t *out)
         return -1;
     return when_to_epoch(&w, out);
 }
+
 
 /* ---- RFC 822 and its variants ------------------------------------------------------ */
 
@@ -500,7 +565,7 @@ static int parse_rfc822(const char *s, int64_t *out)
 
 /* ---- Entry points ------------------------------------------------------------------ */
 
-int date_parse(const char *s, int64_t *out)
+int date_parse_at(const char *s, int64_t now, int64_t *out)
 {
     if (!s)
         return -1;
@@ -525,12 +590,13 @@ int date_parse(const char *s, int64_t *out)
     buf[n] = '\0';
     if (n == 0)
         return -1;
-    int d = count_digits(buf);
-    if ((d == 4 || d == 5 || d == 8) &&
-        (buf[d] == '\0' || buf[d] == '-' || buf[d] == '/' || buf[d] == 'T' ||
-         buf[d] == 't' || (d == 8 && buf[d] == ' ')))
-        return parse_iso(buf, out);
-    return parse_rfc822(buf, out);
+    int r = parse_iso(buf, now, out);
+    return r != NOT_ISO ? r : parse_rfc822(buf, out);
+}
+
+int date_parse(const char *s, int64_t *out)
+{
+    return date_parse_at(s, (int64_t)time(NULL), out);
 }
 
 const struct cli_cmd cmd_parse_date_spec = {

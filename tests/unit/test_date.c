@@ -1,7 +1,10 @@
 /* tests/unit/test_date.c: date_parse, date_format_utc and the parse-date command.
  * Expected values of the RFC 822 and ISO rows were computed independently with Python's
  * email.utils.parsedate_tz and datetime.fromisoformat; most inputs are copied from the
- * feeds in tests/data/feeds (file named in the comment). */
+ * feeds in tests/data/feeds (file named in the comment). The rows of the ISO 8601 ordinal
+ * and truncated forms that feedparser reads were computed with Python's datetime
+ * (date.toordinal arithmetic); their inputs follow the templates of feedparser's
+ * datetimes/iso8601.py, written anew. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -128,6 +132,14 @@ static const struct { const char *in, *want; } good[] = {
     {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"},
     {"10000-01-01T00:00:00Z", "10000-01-01T00:00:00Z"},
     {"99999-12-31T23:59:59Z", "99999-12-31T23:59:59Z"},
+    /* ISO 8601 ordinal dates and Google's extra zero (nothing omitted: today plays no
+     * part; the truncated forms are in test_truncated_forms) */
+    {"2003-335", "2003-12-01T00:00:00Z"},
+    {"2003335", "2003-12-01T00:00:00Z"},
+    {"2004-366", "2004-12-31T00:00:00Z"},
+    {"2004-060T12:00:00+01:00", "2004-02-29T11:00:00Z"},
+    {"2003-001", "2003-01-01T00:00:00Z"},
+    {"2003-012-31T10:14:55+00:00", "2003-12-31T10:14:55Z"},
 };
 
 static const char *const bad[] = {
@@ -141,6 +153,9 @@ static const char *const bad[] = {
     "1234567", "12/10/2020", "yesterday", "2003-12-13T18:30:02Z trailing",
     "Tue, 10 Jun 2003 13:00 PM", "100000-01-01", "Tue, 10 Jun 2003 04:00:00 GMT UTC",
     "2003-12-13T18:30:02Z UTC", "2003-12-13T18:30:02+01:00 +02:00",
+    /* near the ISO forms feedparser reads */
+    "2003-366", "2003-000", "2003-400", "20", "10:14", "T10:14Z", "2003-1231",
+    "-0500 June 10", "-0513", "--13", "---32", "-367",
 };
 
 static void test_good_dates(void **state)
@@ -177,6 +192,66 @@ static void test_bad_dates(void **state)
     memcpy(big + 2000, "2003-12-13T18:30:02Z", 20);
     assert_int_equal(date_parse(big, &t), 0);
     assert_int_equal(t, 1071340202);
+}
+
+/* The truncated ISO 8601 forms take what they omit from the time of reading: read at
+ * fixed times (2026-12-07T12:00:00Z, 2150-02-10T00:00:00Z, 2148-02-10T23:59:59Z; epoch
+ * values from Python's datetime.timestamp), they give the same dates whatever today is. */
+#define NOW_2026 1796644800LL
+#define NOW_2150 5683737600LL
+#define NOW_2148 5620665599LL
+
+static const struct { const char *in; int64_t now; const char *want; } truncated[] = {
+    {"03-12-31", NOW_2026, "2003-12-31T00:00:00Z"},   /* YY: the century of reading */
+    {"031231", NOW_2026, "2003-12-31T00:00:00Z"},
+    {"-0312", NOW_2026, "2003-12-01T00:00:00Z"},      /* -YYMM: the first of the month */
+    {"-03-12", NOW_2026, "2003-12-01T00:00:00Z"},
+    {"03335", NOW_2026, "2003-12-01T00:00:00Z"},      /* YYOOO: day 335 of 2003 */
+    {"03-335", NOW_2026, "2003-12-01T00:00:00Z"},
+    {"-03", NOW_2026, "2003-01-01T00:00:00Z"},        /* a year: its first day */
+    {"99-12-31", NOW_2026, "2099-12-31T00:00:00Z"},
+    {"--12-31", NOW_2026, "2026-12-31T00:00:00Z"},    /* no year: the year of reading */
+    {"--1231", NOW_2026, "2026-12-31T00:00:00Z"},
+    {"--02", NOW_2026, "2026-02-01T00:00:00Z"},
+    {"---05", NOW_2026, "2026-12-05T00:00:00Z"},      /* and its month */
+    {"-335", NOW_2026, "2026-12-01T00:00:00Z"},
+    {"031231T10:14:55Z", NOW_2026, "2003-12-31T10:14:55Z"},
+    {"03335T10:00:00-05:00", NOW_2026, "2003-12-01T15:00:00Z"},
+    {"03-12-31 10:14", NOW_2026, "2003-12-31T10:14:00Z"},
+    {"22013", NOW_2026, "2022-01-13T00:00:00Z"},      /* not the year 22013 */
+    {"03-12-31", NOW_2150, "2103-12-31T00:00:00Z"},
+    {"-0312", NOW_2150, "2103-12-01T00:00:00Z"},
+    {"03335", NOW_2150, "2103-12-01T00:00:00Z"},
+    {"--12-31", NOW_2150, "2150-12-31T00:00:00Z"},
+    {"---05", NOW_2150, "2150-02-05T00:00:00Z"},
+    {"-060", NOW_2150, "2150-03-01T00:00:00Z"},
+    {"---29", NOW_2148, "2148-02-29T00:00:00Z"},      /* a leap February */
+    {"-060", NOW_2148, "2148-02-29T00:00:00Z"},
+};
+
+static void test_truncated_forms(void **state)
+{
+    (void)state;
+    char out[32];
+    for (size_t i = 0; i < sizeof truncated / sizeof truncated[0]; i++) {
+        int64_t t = 0;
+        if (date_parse_at(truncated[i].in, truncated[i].now, &t) != 0)
+            fail_msg("did not parse: \"%s\"", truncated[i].in);
+        date_format_utc(t, out, sizeof out);
+        if (strcmp(out, truncated[i].want) != 0)
+            fail_msg("\"%s\" at %lld: got %s, want %s", truncated[i].in,
+                     (long long)truncated[i].now, out, truncated[i].want);
+    }
+    int64_t t;
+    assert_int_equal(date_parse_at("---29", NOW_2150, &t), -1);   /* 2150 is no leap year */
+    assert_int_equal(date_parse_at("---31", NOW_2150, &t), -1);
+    /* date_parse reads at the clock's time (midnight may pass between the two reads). */
+    int64_t before = (int64_t)time(NULL), a, b, c;
+    assert_int_equal(date_parse("--01-01", &a), 0);
+    int64_t after = (int64_t)time(NULL);
+    assert_int_equal(date_parse_at("--01-01", before, &b), 0);
+    assert_int_equal(date_parse_at("--01-01", after, &c), 0);
+    assert_true(a == b || a == c);
 }
 
 /* Epoch values from an independent count of days (Python calendar.isleap). */
@@ -448,6 +523,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_dates),
         cmocka_unit_test(test_bad_dates),
+        cmocka_unit_test(test_truncated_forms),
         cmocka_unit_test(test_epoch_values),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
