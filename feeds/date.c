@@ -5,12 +5,13 @@
  * Two parsers share the zone and calendar code:
  *   - ISO 8601 / RFC 3339 / W3C-DTF, chosen when the string starts with one of the date
  *     forms of iso_forms (the truncated ones of ISO 8601:2000 included: "031231", "-0312",
- *     "03335"), or with "YYYY/M/D" (Chinese forum software);
+ *     "03335"), with "YYYY/M/D" (Chinese forum software) and "YYYY-<month name>-D"
+ *     (Hungarian);
  *   - a token parser for RFC 822/1123 and everything feeds have done to it: missing or
  *     misspelt day names, RFC 850 dashes ("10-Jun-03"), asctime order ("Jun 10 04:00:00
  *     2003"), two- and three-digit years, "1500" without a colon, AM/PM, month and day
- *     names in the languages of the test corpus ("Seg, 24 Set 2018", "mer, 16 nov 2022";
- *     tables in feeds/date_names.c).
+ *     names in other languages ("Seg, 24 Set 2018", "mer, 16 nov 2022", "Κυρ, 11 Ιούλ
+ *     2004"; tables in feeds/date_names.c).
  * Calendar arithmetic is our own (days_from_civil), in int64, with no timegm() or TZ
  * dependence, so the result never depends on the machine's locale or zone files. */
 #include <ctype.h>
@@ -312,6 +313,15 @@ static int iso_date(const char **p, struct when *w, int64_t now)
             return 0;
         w->month = (int)v;
         if (*s++ != '/' || read_digits(&s, 2, &v) == 0)
+            return 0;
+        w->day = (int)v;
+    } else if (*s == '-' && n == 4 && is_word_byte((unsigned char)s[1])) {
+        /* "2004-július-13": a month name, a day of one or two digits. */
+        const char *name = ++s;
+        while (is_word_byte((unsigned char)*s))
+            s++;
+        w->month = date_month_name(name, (size_t)(s - name));
+        if (w->month < 0 || *s++ != '-' || read_digits(&s, 2, &v) == 0)
             return 0;
         w->day = (int)v;
     } else {

@@ -12,24 +12,38 @@
 #include "feeds/date_names.h"
 
 /* Month names. Lookup accepts an exact name, an entry of month_abbrevs, or a prefix of at
- * least 3 bytes that names one month only ("Sept", "Janv", "Dez", "Set" = setembro, "Juin"
- * = juin); "Jui" (juin/juillet) is ambiguous and rejected. Languages: English, French,
- * German, Dutch, Spanish, Portuguese and Italian. */
+ * least 3 bytes that names one month only ("Sept", "Janv", "Dez", "Set" = setembro, "Jún"
+ * = június); "Jui" (juin/juillet) is ambiguous and rejected. Languages: English, French,
+ * German, Dutch, Spanish, Portuguese, Italian, Hungarian and Greek. Hungarian "februári"
+ * and "máujus" and Greek "μάώ"/"μαώ" (March), "μαϊ"/"μαι", "ιον", "ιολ" are spellings that
+ * feedparser's tables have from feeds that wrote them; Greek also has its full names, in
+ * the nominative (Ιούλιος) and the genitive that dates use (11 Ιουλίου 2004). */
 static const struct { const char *name; int month; } month_names[] = {
     {"abril", 4}, {"agosto", 8}, {"aout", 8}, {"août", 8}, {"april", 4}, {"aprile", 4},
-    {"august", 8}, {"augustus", 8}, {"avril", 4}, {"december", 12}, {"decembre", 12},
-    {"dezember", 12}, {"dezembro", 12}, {"dicembre", 12}, {"diciembre", 12},
-    {"décembre", 12}, {"enero", 1}, {"febbraio", 2}, {"febrero", 2}, {"februar", 2},
-    {"februari", 2}, {"february", 2}, {"fevereiro", 2}, {"fevrier", 2}, {"février", 2},
-    {"gennaio", 1}, {"giugno", 6}, {"janeiro", 1}, {"januar", 1}, {"januari", 1},
-    {"january", 1}, {"janvier", 1}, {"juillet", 7}, {"juin", 6}, {"julho", 7}, {"juli", 7},
-    {"julio", 7}, {"july", 7}, {"june", 6}, {"junho", 6}, {"juni", 6}, {"junio", 6},
-    {"jänner", 1}, {"luglio", 7}, {"maart", 3}, {"maerz", 3}, {"maggio", 5}, {"mai", 5},
-    {"maio", 5}, {"march", 3}, {"marco", 3}, {"mars", 3}, {"marzo", 3}, {"março", 3},
-    {"may", 5}, {"mayo", 5}, {"mei", 5}, {"märz", 3}, {"november", 11}, {"novembre", 11},
-    {"novembro", 11}, {"noviembre", 11}, {"october", 10}, {"octobre", 10}, {"octubre", 10},
-    {"oktober", 10}, {"ottobre", 10}, {"outubro", 10}, {"september", 9}, {"septembre", 9},
+    {"august", 8}, {"augustus", 8}, {"augusztus", 8}, {"avril", 4}, {"december", 12},
+    {"decembre", 12}, {"dezember", 12}, {"dezembro", 12}, {"dicembre", 12},
+    {"diciembre", 12}, {"décembre", 12}, {"enero", 1}, {"febbraio", 2}, {"febrero", 2},
+    {"februar", 2}, {"februari", 2}, {"february", 2}, {"február", 2}, {"februári", 2},
+    {"fevereiro", 2}, {"fevrier", 2}, {"février", 2}, {"gennaio", 1}, {"giugno", 6},
+    {"janeiro", 1}, {"januar", 1}, {"januari", 1}, {"january", 1}, {"január", 1},
+    {"janvier", 1}, {"juillet", 7}, {"juin", 6}, {"julho", 7}, {"juli", 7}, {"julio", 7},
+    {"july", 7}, {"june", 6}, {"junho", 6}, {"juni", 6}, {"junio", 6}, {"jänner", 1},
+    {"július", 7}, {"június", 6}, {"luglio", 7}, {"maart", 3}, {"maerz", 3}, {"maggio", 5},
+    {"mai", 5}, {"maio", 5}, {"march", 3}, {"marco", 3}, {"mars", 3}, {"marzo", 3},
+    {"março", 3}, {"may", 5}, {"mayo", 5}, {"mei", 5}, {"május", 5}, {"március", 3},
+    {"máujus", 5}, {"märz", 3}, {"november", 11}, {"novembre", 11}, {"novembro", 11},
+    {"noviembre", 11}, {"october", 10}, {"octobre", 10}, {"octubre", 10}, {"oktober", 10},
+    {"október", 10}, {"ottobre", 10}, {"outubro", 10}, {"september", 9}, {"septembre", 9},
     {"septiembre", 9}, {"setembro", 9}, {"setiembre", 9}, {"settembre", 9},
+    {"szeptember", 9}, {"április", 4}, {"απρ", 4}, {"απρίλιος", 4}, {"απριλίου", 4},
+    {"αυγ", 8}, {"αυγούστου", 8}, {"αύγ", 8}, {"αύγουστος", 8}, {"δεκ", 12},
+    {"δεκέμβριος", 12}, {"δεκεμβρίου", 12}, {"ιαν", 1}, {"ιανουάριος", 1},
+    {"ιανουαρίου", 1}, {"ιολ", 7}, {"ιον", 6}, {"ιουλίου", 7}, {"ιουνίου", 6}, {"ιούλ", 7},
+    {"ιούλιος", 7}, {"ιούν", 6}, {"ιούνιος", 6}, {"μάι", 5}, {"μάιος", 5}, {"μάρτιος", 3},
+    {"μάώ", 3}, {"μαΐου", 5}, {"μαι", 5}, {"μαρτίου", 3}, {"μαϊ", 5}, {"μαώ", 3},
+    {"νοέ", 11}, {"νοέμβριος", 11}, {"νοε", 11}, {"νοεμβρίου", 11}, {"οκτ", 10},
+    {"οκτωβρίου", 10}, {"οκτώβριος", 10}, {"σεπ", 9}, {"σεπτέμβριος", 9},
+    {"σεπτεμβρίου", 9}, {"φεβ", 2}, {"φεβρουάριος", 2}, {"φεβρουαρίου", 2},
 };
 
 /* Abbreviations that are not prefixes of a full name above. */
@@ -40,7 +54,8 @@ static const struct { const char *name; int month; } month_abbrevs[] = {
 
 /* Day names are never checked against the date (RFC 2822 3.3 makes the day redundant and
  * feeds get it wrong), only recognised so that they can be skipped. A leading word whose
- * first two letters start a day name is taken as a misspelt day ("Thr", "Wen", "Tues"). */
+ * first two letters start a day name is taken as a misspelt day ("Thr", "Wen", "Tues").
+ * Greek: the abbreviations Greek feeds write (Κυρ, Δευ... as in feedparser) and the names. */
 static const char *const day_names[] = {
     "dienstag", "dimanche", "dinsdag", "domenica", "domingo", "donderdag", "donnerstag",
     "freitag", "friday", "giovedì", "jeudi", "jueves", "lundi", "lunedì", "lunes",
@@ -48,7 +63,8 @@ static const char *const day_names[] = {
     "mittwoch", "miércoles", "monday", "montag", "quarta", "quinta", "sabado", "samedi",
     "samstag", "saturday", "segunda", "sexta", "sonnabend", "sonntag", "sunday", "sábado",
     "terca", "terça", "thursday", "tuesday", "vendredi", "venerdì", "viernes", "vrijdag",
-    "wednesday", "woensdag", "zaterdag", "zondag",
+    "wednesday", "woensdag", "zaterdag", "zondag", "δευ", "δευτέρα", "κυρ", "κυριακή",
+    "πέμπτη", "παρ", "παρασκευή", "πεμ", "σάββατο", "σαβ", "τετ", "τετάρτη", "τρίτη", "τρι",
 };
 
 /* Named zones, offset in minutes east of UTC. RFC 822 section 5 defines UT, GMT, the US
@@ -83,15 +99,40 @@ static const struct { const char *name; int minutes; } zone_names[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The n bytes at w with ASCII letters in lower case into buf (NUL-terminated, at most
- * bufsz - 1 bytes); other bytes (accented names) are copied. Returns the length. */
+/* Capital letters of Latin-1 and Greek, as code point ranges, and the distance to their
+ * small letters. */
+static const struct { unsigned from, to; int delta; } case_folds[] = {
+    {0xC0, 0xD6, 32}, {0xD8, 0xDE, 32},                       /* À-Ö, Ø-Þ */
+    {0x386, 0x386, 38}, {0x388, 0x38A, 37}, {0x38C, 0x38C, 64},   /* Ά, Έ-Ί, Ό */
+    {0x38E, 0x38F, 63}, {0x391, 0x3A1, 32}, {0x3A3, 0x3AB, 32},   /* Ύ-Ώ, Α-Ρ, Σ-Ϋ */
+};
+
+/* The n bytes at w in lower case into buf (NUL-terminated, at most bufsz - 1 bytes):
+ * ASCII, and the two-byte UTF-8 sequences of the capitals of case_folds; other bytes are
+ * copied. Returns the length. */
 static size_t fold(const char *w, size_t n, char *buf, size_t bufsz)
 {
-    size_t k = n < bufsz - 1 ? n : bufsz - 1;
-    for (size_t i = 0; i < k; i++)
-        buf[i] = (char)tolower((unsigned char)w[i]);
-    buf[k] = '\0';
-    return k;
+    size_t i = 0, o = 0;
+    while (i < n && o + 1 < bufsz) {
+        unsigned char c = (unsigned char)w[i];
+        unsigned char d = i + 1 < n ? (unsigned char)w[i + 1] : 0;
+        if (c >= 0xC2 && c <= 0xDF && (d & 0xC0) == 0x80 && o + 2 < bufsz) {
+            unsigned cp = (unsigned)(c & 0x1F) << 6 | (d & 0x3F);
+            for (size_t k = 0; k < NELEM(case_folds); k++)
+                if (cp >= case_folds[k].from && cp <= case_folds[k].to) {
+                    cp += (unsigned)case_folds[k].delta;
+                    break;
+                }
+            buf[o++] = (char)(0xC0 | cp >> 6);
+            buf[o++] = (char)(0x80 | (cp & 0x3F));
+            i += 2;
+            continue;
+        }
+        buf[o++] = (char)tolower(c);
+        i++;
+    }
+    buf[o] = '\0';
+    return o;
 }
 
 static const char *month_name_at(size_t i)
@@ -147,11 +188,17 @@ int date_month_name(const char *word, size_t len)
 int date_day_name(const char *word, size_t len)
 {
     char w[32];
-    if (fold(word, len, w, sizeof w) < 2)
-        return -1;
-    w[2] = '\0';                             /* only the first two letters count */
+    size_t n = fold(word, len, w, sizeof w), k = 0;
+    for (int letters = 0; letters < 2; letters++) {   /* two UTF-8 characters */
+        if (k == n)
+            return -1;
+        k++;
+        while (k < n && ((unsigned char)w[k] & 0xC0) == 0x80)
+            k++;
+    }
+    w[k] = '\0';                             /* only the first two letters count */
     size_t i = lower_bound(day_name_at, NELEM(day_names), w);
-    return i < NELEM(day_names) && strncmp(day_names[i], w, 2) == 0 ? 0 : -1;
+    return i < NELEM(day_names) && strncmp(day_names[i], w, k) == 0 ? 0 : -1;
 }
 
 int date_zone_name(const char *s, size_t n, struct date_zone *z)

@@ -1,6 +1,6 @@
 /* feeds/date_names.h: the words of dates (month and day names in the languages feeds
- * write, zone names) and their lookups, for feeds/date.c only. Words are compared
- * case-insensitively (ASCII letters; other bytes as they are). */
+ * write, zone names) and their lookups, for feeds/date.c only. Words are compared case-insensitively: ASCII, Latin-1 and Greek capitals are
+ * folded to lower case (UTF-8), other bytes compared as they are. */
 #ifndef FEEDSD_DATE_NAMES_H
 #define FEEDSD_DATE_NAMES_H
 
