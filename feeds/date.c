@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/cli.h"
@@ -66,11 +67,54 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 }
 
 /* The parsed fields; -1 marks what the string did not give. */
+/* The parsed fields; -1 marks what the string did not give. */
 struct when {
     int64_t year;
     int month, day, hour, min, sec;
     int offset;          /* minutes east of UTC */
+    int us_dst;          /* offset is a US standard time that daylight time may replace */
 };
+
+/* The day (since the epoch) of the nth Sunday of a month, the last one for nth = -1. */
+static int64_t nth_sunday(int64_t y, int m, int nth)
+{
+    int64_t first = days_from_civil(y, m, 1);
+    int64_t sunday = first + (7 - (first + 4) % 7) % 7;   /* 1970-01-01 was a Thursday */
+    if (nth > 0)
+        return sunday + 7 * (nth - 1);
+    while (sunday + 7 < first + days_in_month(y, m))
+        sunday += 7;
+    return sunday;
+}
+
+/* US daylight time, federal rules (Uniform Time Act of 1966 and its amendments): from the
+ * start Sunday (month, nth Sunday; -1 the last) to the end Sunday, both at 02:00 local.
+ * Before 1967 the states chose: standard time is taken. */
+static const struct { int from, to, start_month, start_nth, end_month, end_nth; } us_rules[] = {
+    {1967, 1973, 4, -1, 10, -1},
+    {1974, 1974, 1, 1, 10, -1},   /* energy crisis: 6 January */
+    {1975, 1975, 2, -1, 10, -1},  /* 23 February */
+    {1976, 1986, 4, -1, 10, -1},
+    {1987, 2006, 4, 1, 10, -1},
+    {2007, MAX_YEAR, 3, 2, 11, 1},
+};
+
+/* Whether US daylight time is in force at w's wall-clock time. A time in the skipped
+ * hour (02:xx on the start day) or in the repeated one (01:xx on the end day) is read with
+ * the offset in force before the change, as Python's zoneinfo does (fold=0). */
+static int us_daylight(const struct when *w)
+{
+    for (size_t i = 0; i < NELEM(us_rules); i++) {
+        if (w->year < us_rules[i].from || w->year > us_rules[i].to)
+            continue;
+        int64_t local = days_from_civil(w->year, w->month, w->day) * 1440 + w->hour * 60 +
+                        w->min;
+        int64_t start = nth_sunday(w->year, us_rules[i].start_month, us_rules[i].start_nth);
+        int64_t end = nth_sunday(w->year, us_rules[i].end_month, us_rules[i].end_nth);
+        return local >= start * 1440 + 180 && local < end * 1440 + 120;
+    }
+    return 0;
+}
 
 /* Range checks, then the epoch seconds. 24:00:00 is ISO 8601's end of day (= next day
  * 00:00); a leap second (:60) is clamped to :59 because time_t cannot hold it. */
@@ -91,6 +135,8 @@ static int when_to_epoch(struct when *w, int64_t *out)
         w->sec = 59;
     if (w->offset <= -24 * 60 || w->offset >= 24 * 60)
         return -1;
+    if (w->us_dst && us_daylight(w))
+        w->offset += 60;
     int64_t days = days_from_civil(w->year, w->month, w->day);
     *out = days * 86400 + w->hour * 3600 + w->min * 60 + w->sec - (int64_t)w->offset * 60;
     return 0;
@@ -168,28 +214,28 @@ static int parse_offset(const char **p, int *minutes)
     return 0;
 }
 
-/* A zone as the last thing in a date: "Z", a named zone, a numeric offset, or a named
- * zone followed by an offset ("GMT+0200", "UTC-05:00"). Skips the spaces before it. */
-static int parse_zone(const char **p, int *minutes)
+/* A zone as the last thing in a date: "Z", a named zone, a numeric offset, a named zone
+ * followed by an offset ("GMT+0200", "UTC-05:00"), or a tz database "Etc/" name. Skips
+ * the spaces before it. */
+static int parse_zone(const char **p, struct date_zone *z)
 {
     const char *s = *p;
     while (*s == ' ')
         s++;
+    z->us_dst = 0;
     if (*s == '+' || *s == '-') {
-        if (parse_offset(&s, minutes) < 0)
+        if (parse_offset(&s, &z->minutes) < 0)
             return -1;
-    } else {
+    } else if (date_etc_zone(&s, z) < 0) {
         size_t n = 0;
-        struct date_zone z;
         while (isalpha((unsigned char)s[n]))
             n++;
-        if (n == 0 || date_zone_name(s, n, &z) < 0)
+        if (n == 0 || date_zone_name(s, n, z) < 0)
             return -1;
-        *minutes = z.minutes;
         s += n;
         int extra;
         if ((*s == '+' || *s == '-') && parse_offset(&s, &extra) == 0)
-            *minutes += extra;
+            z->minutes += extra;
     }
     *p = s;
     return 0;
@@ -353,14 +399,16 @@ static int parse_iso(const char *s, int64_t now, int64_t *out)
             if (isalpha((unsigned char)z[0]) && !isalpha((unsigned char)z[1]) &&
                 z[0] != 'Z' && z[0] != 'z')
                 return -1;
-            if (parse_zone(&s, &w.offset) < 0)
+            struct date_zone zone;
+            if (parse_zone(&s, &zone) < 0)
                 return -1;
+            w.offset = zone.minutes;
+            w.us_dst = zone.us_dst;
             /* Go's time.String(): "2006-01-02 15:04:05 -0700 MST": the name is redundant. */
-            int ignored;
             const char *after = s;
             /* Only after an offset: a zone that was a name takes no second one. */
             if ((*z == '+' || *z == '-') && *after == ' ' &&
-                parse_zone(&after, &ignored) == 0 && isalpha((unsigned char)after[-1]))
+                parse_zone(&after, &zone) == 0 && isalpha((unsigned char)after[-1]))
                 s = after;
         }
     }
@@ -374,7 +422,7 @@ static int parse_iso(const char *s, int64_t now, int64_t *out)
 
 /* ---- RFC 822 and its variants ------------------------------------------------------ */
 
-enum tok_type { TOK_NUM, TOK_WORD, TOK_TIME, TOK_OFFSET };
+enum tok_type { TOK_NUM, TOK_WORD, TOK_TIME, TOK_OFFSET, TOK_ZONE };
 
 struct tok {
     enum tok_type type;
@@ -383,7 +431,7 @@ struct tok {
     const char *word;        /* TOK_WORD start (not NUL-terminated) */
     size_t wlen;
     int h, m, s;             /* TOK_TIME */
-    int offset;              /* TOK_OFFSET minutes */
+    int offset;              /* TOK_OFFSET, TOK_ZONE minutes */
 };
 
 #define MAX_TOKS 16
@@ -418,6 +466,7 @@ static int rfc822_lex(const char *s, struct tok *toks, int *ntoks)
             return -1;
         struct tok *t = &toks[n];
         memset(t, 0, sizeof *t);
+        struct date_zone z;
         if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) && seen_time) {
             t->type = TOK_OFFSET;
             if (parse_offset(&s, &t->offset) < 0)
@@ -462,6 +511,9 @@ static int rfc822_lex(const char *s, struct tok *toks, int *ntoks)
                         s += 2;
                 }
             }
+        } else if (date_etc_zone(&s, &z) == 0) {
+            t->type = TOK_ZONE;
+            t->offset = z.minutes;
         } else if (is_word_byte((unsigned char)*s)) {
             t->type = TOK_WORD;
             t->word = s;
@@ -496,10 +548,11 @@ static int parse_rfc822(const char *s, int64_t *out)
 
     for (int i = 0; i < ntoks; i++) {
         struct tok *t = &toks[i];
+        struct date_zone z = {t->type == TOK_ZONE ? t->offset : 0, 0};
+        int zone = t->type == TOK_ZONE;
         switch (t->type) {
         case TOK_WORD: {
             int m = date_month_name(t->word, t->wlen);
-            struct date_zone z = {0};
             /* A first word that looks like a month while a later word is the month is a
              * day name: Spanish "Mar, 10 Jun 2003" (martes). */
             if (i == 0 && (m < 0 || later_month) && date_day_name(t->word, t->wlen) == 0)
@@ -513,15 +566,7 @@ static int parse_rfc822(const char *s, int64_t *out)
             } else if (date_zone_name(t->word, t->wlen, &z) == 0 ||
                        (w.hour >= 0 && t->wlen >= 3 && t->wlen <= 5 && is_alpha_word(t))) {
                 /* Unknown alphabetic zones count as -0000 (RFC 2822 4.3): z is 0 then. */
-                if (zone_word)
-                    return -1;
-                zone_word = 1;
-                if (zone_set)
-                    break;   /* name after a numeric offset ("+0000 UTC", Go): number wins */
-                zone_set = 1;
-                w.offset = z.minutes;
-                if (i + 1 < ntoks && toks[i + 1].type == TOK_OFFSET)
-                    w.offset += toks[++i].offset;        /* "GMT+0200" */
+                zone = 1;
             } else {
                 return -1;
             }
@@ -540,6 +585,8 @@ static int parse_rfc822(const char *s, int64_t *out)
             zone_set = 1;
             w.offset = t->offset;
             break;
+        case TOK_ZONE:                       /* "Etc/GMT" */
+            break;
         case TOK_NUM:
             if (w.hour < 0 && w.day >= 0 && w.month > 0 && w.year >= 0 &&
                 (t->ndigits == 4 || t->ndigits == 6)) {
@@ -556,6 +603,18 @@ static int parse_rfc822(const char *s, int64_t *out)
                 return -1;
             }
             break;
+        }
+        if (zone) {
+            if (zone_word)
+                return -1;
+            zone_word = 1;
+            if (zone_set)
+                continue;    /* name after a numeric offset ("+0000 UTC", Go): number wins */
+            zone_set = 1;
+            w.offset = z.minutes;
+            w.us_dst = z.us_dst;
+            if (i + 1 < ntoks && toks[i + 1].type == TOK_OFFSET)
+                w.offset += toks[++i].offset;            /* "GMT+0200" */
         }
     }
     if (w.month < 0 || w.day < 0 || w.year < 0)

@@ -1,10 +1,10 @@
 /* feeds/date.h: dates as feeds write them. RFC 822/1123 and its broken variants (missing
  * day name, two-digit years, no seconds, "1500" without colon, named zones EST/PDT/GMT/UT,
- * military zones, numeric offsets with or without colon, extra whitespace), RFC 3339 / ISO
- * 8601 / W3C-DTF (date only, reduced precision, fractions, Z or offset, ordinal dates, the
- * truncated forms of ISO 8601:2000), month and day names in the languages feeds use (Greek
- * and Hungarian among them). A date without a zone is UTC; a date without a time is
- * midnight. */
+ * US zones without standard/daylight (ET, PT...), tz database Etc/ names, military zones,
+ * numeric offsets with or without colon, extra whitespace), RFC 3339 / ISO 8601 / W3C-DTF
+ * (date only, reduced precision, fractions, Z or offset, ordinal dates, the truncated
+ * forms of ISO 8601:2000), month and day names in the languages feeds use (Greek and
+ * Hungarian among them). A date without a zone is UTC; a date without a time is midnight. */
 #ifndef FEEDSD_DATE_H
 #define FEEDSD_DATE_H
 

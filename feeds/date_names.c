@@ -8,6 +8,7 @@
  * test_date.c parses every name, so a row out of order fails there. */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "feeds/date_names.h"
 
@@ -95,7 +96,18 @@ static const struct { const char *name; int minutes; } zone_names[] = {
     {"Z", 0},
 };
 
+/* US zones named without saying standard or daylight time (feedparser reads them; Disney
+ * wrote them): the standard offset, plus an hour where US daylight time is in force on
+ * that date (date.c, us_daylight). AT follows the same rule (Atlantic Canada's dates). */
+static const struct { const char *name; int minutes; } us_zone_names[] = {
+    {"AT", -240}, {"ET", -300}, {"CT", -360}, {"MT", -420}, {"PT", -480},
+};
 #define MAX_ZONE_NAME 4      /* the longest name in zone_names */
+
+/* The tz database's names for UTC under "Etc/" (Etc/GMT+N and Etc/GMT-N are read apart). */
+static const char *const etc_names[] = {
+    "gmt", "gmt0", "greenwich", "uct", "universal", "utc", "zulu",
+};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -209,9 +221,53 @@ int date_zone_name(const char *s, size_t n, struct date_zone *z)
     for (size_t i = 0; i < n; i++)
         key[i] = (char)toupper((unsigned char)s[i]);
     key[n] = '\0';
+    for (size_t i = 0; i < NELEM(us_zone_names); i++)
+        if (strcmp(us_zone_names[i].name, key) == 0) {
+            z->minutes = us_zone_names[i].minutes;
+            z->us_dst = 1;
+            return 0;
+        }
     size_t i = lower_bound(zone_name_at, NELEM(zone_names), key);
     if (i == NELEM(zone_names) || strcmp(zone_names[i].name, key) != 0)
         return -1;
     z->minutes = zone_names[i].minutes;
+    z->us_dst = 0;
+    return 0;
+}
+
+int date_etc_zone(const char **p, struct date_zone *z)
+{
+    const char *s = *p;
+    if (strncasecmp(s, "etc/", 4) != 0)
+        return -1;
+    s += 4;
+    size_t n = 0;
+    while (isalnum((unsigned char)s[n]))
+        n++;
+    char name[16];
+    if (n == 0 || n >= sizeof name)
+        return -1;
+    fold(s, n, name, sizeof name);
+    size_t i = 0;
+    while (i < NELEM(etc_names) && strcmp(etc_names[i], name) != 0)
+        i++;
+    if (i == NELEM(etc_names))
+        return -1;
+    s += n;
+    z->minutes = 0;
+    z->us_dst = 0;
+    /* Etc/GMT+5 is UTC-05:00 (POSIX TZ sign): Etc/GMT-14 to Etc/GMT+12 exist. */
+    if (strcmp(name, "gmt") == 0 && (*s == '+' || *s == '-') &&
+        isdigit((unsigned char)s[1])) {
+        int h = s[1] - '0';
+        size_t k = 2;
+        if (isdigit((unsigned char)s[2]))
+            h = h * 10 + (s[k++] - '0');
+        if (h > (*s == '-' ? 14 : 12))
+            return -1;
+        z->minutes = (*s == '-' ? 60 : -60) * h;
+        s += k;
+    }
+    *p = s;
     return 0;
 }

@@ -14,12 +14,19 @@ int date_month_name(const char *w, size_t n);
  * checked, so a misspelt "Thr" counts), -1 otherwise. */
 int date_day_name(const char *w, size_t n);
 
-/* A named zone: minutes east of UTC. */
+/* A named zone: minutes east of UTC, and us_dst set for the US zone names that say
+ * neither standard nor daylight time ("ET"): daylight time is added where the US rule
+ * has it in force (date.c, us_daylight). */
 struct date_zone {
     int minutes;
+    int us_dst;
 };
 
 /* The zone named by the n bytes at s (case-insensitive); 0, or -1 when unknown. */
 int date_zone_name(const char *s, size_t n, struct date_zone *z);
+
+/* A tz database name "Etc/NAME" at *p ("Etc/GMT", "Etc/UTC", "Etc/GMT+5" = UTC-5, the
+ * tz database's inverted sign); 0 and *p past it, or -1. */
+int date_etc_zone(const char **p, struct date_zone *z);
 
 #endif

@@ -2,9 +2,11 @@
  * Expected values of the RFC 822 and ISO rows were computed independently with Python's
  * email.utils.parsedate_tz and datetime.fromisoformat; most inputs are copied from the
  * feeds in tests/data/feeds (file named in the comment). The rows of the formats that
- * feedparser reads (ISO 8601 ordinal and truncated forms, Greek, Hungarian) were computed
- * with Python's datetime (fixed offsets, date.toordinal arithmetic); their inputs follow
- * the forms of feedparser's datetimes/ modules, written anew. */
+ * feedparser reads (ISO 8601 ordinal and truncated forms, Greek, Hungarian, Etc/ and US
+ * zones) were computed with Python's datetime (fixed offsets, date.toordinal arithmetic)
+ * and, for the US zones, zoneinfo's America/New_York, Chicago, Denver and Los_Angeles
+ * with fold=0; their inputs follow the forms of feedparser's datetimes/ modules, written
+ * anew. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +158,41 @@ static const struct { const char *in, *want; } good[] = {
     {"2012-február-29", "2012-02-29T00:00:00Z"},
     {"15 szeptember 2011 10:00:00 +0200", "2011-09-15T08:00:00Z"},
     {"5 május 2011", "2011-05-05T00:00:00Z"},
+    /* tz database Etc/ names (POSIX sign: Etc/GMT+5 is five hours west) */
+    {"Wed, 19 Aug 2009 18:28:00 Etc/GMT", "2009-08-19T18:28:00Z"},
+    {"Wed, 19 Aug 2009 18:28:00 etc/utc", "2009-08-19T18:28:00Z"},
+    {"Wed, 19 Aug 2009 18:28:00 Etc/GMT+5", "2009-08-19T23:28:00Z"},
+    {"Wed, 19 Aug 2009 18:28:00 Etc/GMT-14", "2009-08-19T04:28:00Z"},
+    {"2009-08-19T18:28:00 Etc/Zulu", "2009-08-19T18:28:00Z"},
+    /* US zones without S/D: daylight time where the US rule of that year has it */
+    {"Mon, 26 January 2004 16:31:00 ET", "2004-01-26T21:31:00Z"},
+    {"26 Jul 2004 16:31:00 ET", "2004-07-26T20:31:00Z"},
+    {"08 Mar 2026 01:59:00 ET", "2026-03-08T06:59:00Z"},  /* 2007 rule: 2nd Sunday of March */
+    {"08 Mar 2026 03:00:00 ET", "2026-03-08T07:00:00Z"},  /* daylight from 03:00 */
+    {"08 Mar 2026 02:30:00 ET", "2026-03-08T07:30:00Z"},  /* the skipped hour: standard */
+    {"01 Nov 2026 00:59:00 ET", "2026-11-01T04:59:00Z"},  /* first Sunday of November */
+    {"01 Nov 2026 01:30:00 ET", "2026-11-01T05:30:00Z"},  /* the repeated hour: daylight */
+    {"01 Nov 2026 02:00:00 ET", "2026-11-01T07:00:00Z"},  /* standard from 02:00 */
+    {"02 Apr 2006 03:00:00 ET", "2006-04-02T07:00:00Z"},  /* 1987-2006: 1st Sunday of April */
+    {"31 Mar 2006 12:00:00 ET", "2006-03-31T17:00:00Z"},
+    {"29 Oct 2006 01:00:00 ET", "2006-10-29T05:00:00Z"},  /* last Sunday of October */
+    {"29 Oct 2006 02:00:00 ET", "2006-10-29T07:00:00Z"},
+    {"27 Apr 1980 03:00:00 ET", "1980-04-27T07:00:00Z"},  /* 1976-1986: last Sunday of April */
+    {"20 Apr 1980 12:00:00 ET", "1980-04-20T17:00:00Z"},
+    {"06 Jan 1974 03:00:00 ET", "1974-01-06T07:00:00Z"},  /* 1974: 6 January */
+    {"23 Feb 1975 03:00:00 ET", "1975-02-23T07:00:00Z"},  /* 1975: 23 February */
+    {"22 Feb 1975 12:00:00 ET", "1975-02-22T17:00:00Z"},
+    {"26 Apr 1970 03:00:00 ET", "1970-04-26T07:00:00Z"},  /* 1967-1973: last Sunday of April */
+    {"15 Jul 1966 12:00:00 ET", "1966-07-15T17:00:00Z"},  /* before 1967: standard */
+    {"15 Jan 2026 12:00:00 CT", "2026-01-15T18:00:00Z"},
+    {"15 Jul 2026 12:00:00 CT", "2026-07-15T17:00:00Z"},
+    {"15 Jan 2026 12:00:00 MT", "2026-01-15T19:00:00Z"},
+    {"15 Jul 2026 12:00:00 MT", "2026-07-15T18:00:00Z"},
+    {"15 Jan 2026 12:00:00 PT", "2026-01-15T20:00:00Z"},
+    {"15 Jul 2026 12:00:00 PT", "2026-07-15T19:00:00Z"},
+    {"15 Jan 2026 12:00:00 AT", "2026-01-15T16:00:00Z"},
+    {"15 Jul 2026 12:00:00 AT", "2026-07-15T15:00:00Z"},
+    {"2026-07-15T12:00:00 PT", "2026-07-15T19:00:00Z"},
 };
 
 static const char *const bad[] = {
@@ -172,6 +209,8 @@ static const char *const bad[] = {
     /* near the ISO forms feedparser reads */
     "2003-366", "2003-000", "2003-400", "20", "10:14", "T10:14Z", "2003-1231",
     "-0500 June 10", "-0513", "--13", "---32", "-367", "2003-jui-10", "2003-Foo-10",
+    "Wed, 19 Aug 2009 18:28:00 Etc/GMT+13", "Wed, 19 Aug 2009 18:28:00 Etc/Foo",
+    "Wed, 19 Aug 2009 18:28:00 Etc/", "Wed, 19 Aug 2009 18:28:00 ET PT",
 };
 
 static void test_good_dates(void **state)
@@ -430,6 +469,12 @@ static const struct { const char *name; int minutes; } zone_rows[] = {
     {"R", 0}, {"S", 0}, {"T", 0}, {"U", 0}, {"V", 0}, {"W", 0}, {"X", 0}, {"Y", 0}
 };
 
+/* US zones without S/D: their standard offset in January, an hour more in June. */
+static const struct { const char *name; int minutes; } us_zone_rows[] = {
+    {"AT", -240}, {"ET", -300}, {"CT", -360}, {"MT", -420}, {"PT", -480},
+};
+
+
 /* Length of the first two UTF-8 characters of s ("Th", "Κυ"). */
 static int two_letters(const char *s)
 {
@@ -519,6 +564,17 @@ static void test_every_name(void **state)
         /* ISO 8601 takes the named zones but no military letter other than Z. */
         snprintf(in, sizeof in, "2003-06-10T04:00:00 %s", zone_rows[i].name);
         assert_int_equal(date_parse(in, &t), n == 1 && zone_rows[i].name[0] != 'Z' ? -1 : 0);
+    }
+    for (size_t i = 0; i < sizeof us_zone_rows / sizeof us_zone_rows[0]; i++) {
+        for (int june = 0; june < 2; june++) {
+            snprintf(in, sizeof in, "%s 10 2003 04:00:00 %s", june ? "Jun" : "Jan",
+                     us_zone_rows[i].name);
+            int64_t utc = june ? 1055217600 : 1042171200;   /* 04:00:00Z that day */
+            if (date_parse(in, &t) != 0)
+                fail_msg("did not parse: \"%s\"", in);
+            if (t != utc - (us_zone_rows[i].minutes + 60 * june) * 60)
+                fail_msg("\"%s\": offset %lld s", in, (long long)(utc - t));
+        }
     }
     /* Words near the names that are not names. */
     assert_int_equal(date_parse("10 Jui 2003", &t), -1);          /* juin or juillet */
