@@ -5,13 +5,13 @@
  * Two parsers share the zone and calendar code:
  *   - ISO 8601 / RFC 3339 / W3C-DTF, chosen when the string starts with one of the date
  *     forms of iso_forms (the truncated ones of ISO 8601:2000 included: "031231", "-0312",
- *     "03335"), with "YYYY/M/D" (Chinese forum software) and "YYYY-<month name>-D"
- *     (Hungarian);
+ *     "03335"), with "YYYY/M/D" (Chinese forum software), "YYYY-<month name>-D"
+ *     (Hungarian) and the Korean "YYYY-MM-DD 오후 hh:mm:ss";
  *   - a token parser for RFC 822/1123 and everything feeds have done to it: missing or
  *     misspelt day names, RFC 850 dashes ("10-Jun-03"), asctime order ("Jun 10 04:00:00
  *     2003"), two- and three-digit years, "1500" without a colon, AM/PM, month and day
- *     names in other languages ("Seg, 24 Set 2018", "mer, 16 nov 2022", "Κυρ, 11 Ιούλ
- *     2004"; tables in feeds/date_names.c).
+ *     names in other languages ("Seg, 24 Set 2018", "Κυρ, 11 Ιούλ 2004"; tables in
+ *     feeds/date_names.c), Perforce's "Fri, 2006/09/15", Korean "2004년 05월 28일".
  * Calendar arithmetic is our own (days_from_civil), in int64, with no timegm() or TZ
  * dependence, so the result never depends on the machine's locale or zone files. */
 #include <ctype.h>
@@ -381,16 +381,24 @@ static int iso_date(const char **p, struct when *w, int64_t now)
 
 #define NOT_ISO (-2)
 
-/* An ISO date, then optionally 'T' or ' ' and a time and a zone. NOT_ISO when the string
- * does not start with a date. */
+/* An ISO date, then optionally 'T' or ' ' and a time ("2004-05-25 오후 11:23:17": an AM/PM
+ * word after the space) and a zone. NOT_ISO when the string does not start with a date. */
 static int parse_iso(const char *s, int64_t now, int64_t *out)
 {
     struct when w = {.hour = -1, .min = -1, .sec = -1};
+    int pm = -1, implied = DATE_NO_ZONE, zoned = 0;
     if (!iso_date(&s, &w, now))
         return NOT_ISO;
     if (*s == 'T' || *s == 't' || *s == ' ') {
         int t_sep = *s != ' ';
         s++;
+        if (!t_sep && !isdigit((unsigned char)*s)) {
+            const char *word = s;
+            while (*s && *s != ' ')
+                s++;
+            if (date_ampm_word(word, (size_t)(s - word), &pm, &implied) < 0 || *s++ != ' ')
+                return -1;
+        }
         if (iso_time(&s, &w, t_sep) < 0)
             return -1;
         if (*s) {
@@ -404,6 +412,7 @@ static int parse_iso(const char *s, int64_t now, int64_t *out)
                 return -1;
             w.offset = zone.minutes;
             w.us_dst = zone.us_dst;
+            zoned = 1;
             /* Go's time.String(): "2006-01-02 15:04:05 -0700 MST": the name is redundant. */
             const char *after = s;
             /* Only after an offset: a zone that was a name takes no second one. */
@@ -416,21 +425,29 @@ static int parse_iso(const char *s, int64_t now, int64_t *out)
         s++;
     if (*s)
         return -1;
+    if (pm >= 0) {
+        if (w.hour < 1 || w.hour > 12)
+            return -1;
+        w.hour = w.hour % 12 + 12 * pm;
+    }
+    if (!zoned && implied != DATE_NO_ZONE)
+        w.offset = implied;
     return when_to_epoch(&w, out);
 }
 
 
 /* ---- RFC 822 and its variants ------------------------------------------------------ */
 
-enum tok_type { TOK_NUM, TOK_WORD, TOK_TIME, TOK_OFFSET, TOK_ZONE };
+enum tok_type { TOK_NUM, TOK_WORD, TOK_TIME, TOK_OFFSET, TOK_YMD, TOK_ZONE };
 
 struct tok {
     enum tok_type type;
-    int64_t num;             /* TOK_NUM value */
+    int64_t num;             /* TOK_NUM value, TOK_YMD year */
     int ndigits;             /* TOK_NUM length, zeros included ("02" is a year of 2) */
+    int unit, unit_zone;     /* TOK_NUM: its date_unit_mark ("05월"), 0 if none */
     const char *word;        /* TOK_WORD start (not NUL-terminated) */
     size_t wlen;
-    int h, m, s;             /* TOK_TIME */
+    int h, m, s;             /* TOK_TIME; TOK_YMD month and day in m and s */
     int offset;              /* TOK_OFFSET, TOK_ZONE minutes */
 };
 
@@ -442,6 +459,59 @@ static int is_alpha_word(const struct tok *t)
         if (!isalpha((unsigned char)t->word[k]))
             return 0;
     return 1;
+}
+
+/* A number at *s (nd digits): "hh:mm[:ss][.frac]" (TOK_TIME), Perforce's "YYYY/MM/DD"
+ * (TOK_YMD), or a number with an English ordinal suffix or a unit mark (TOK_NUM). */
+static int lex_number(const char **p, struct tok *t, int nd)
+{
+    const char *s = *p;
+    int64_t v;
+    if (s[nd] == ':') {
+        t->type = TOK_TIME;
+        if (nd > 2)
+            return -1;
+        read_digits(&s, 2, &v); t->h = (int)v;
+        s++;
+        if (read_digits(&s, 2, &v) != 2)
+            return -1;
+        t->m = (int)v;
+        if (*s == ':') {
+            s++;
+            if (read_digits(&s, 2, &v) != 2)
+                return -1;
+            t->s = (int)v;
+        }
+        if (*s == '.' && isdigit((unsigned char)s[1])) {   /* fraction: dropped */
+            s++;
+            while (isdigit((unsigned char)*s))
+                s++;
+        }
+    } else if (nd == 4 && s[nd] == '/') {
+        t->type = TOK_YMD;
+        read_digits(&s, 4, &t->num);
+        s++;
+        if (read_digits(&s, 2, &v) == 0 || *s++ != '/')
+            return -1;
+        t->m = (int)v;
+        if (read_digits(&s, 2, &v) == 0 || isdigit((unsigned char)*s))
+            return -1;
+        t->s = (int)v;
+    } else {
+        if (nd > 6)
+            return -1;
+        t->type = TOK_NUM;
+        t->ndigits = read_digits(&s, nd, &t->num);
+        /* English ordinals: "1st", "22nd", "3rd", "10th". */
+        if (strncasecmp(s, "st", 2) == 0 || strncasecmp(s, "nd", 2) == 0 ||
+            strncasecmp(s, "rd", 2) == 0 || strncasecmp(s, "th", 2) == 0) {
+            if (!is_word_byte((unsigned char)s[2]))
+                s += 2;
+        }
+        s += date_unit_mark(s, &t->unit, &t->unit_zone);
+    }
+    *p = s;
+    return 0;
 }
 
 /* Splits the (whitespace-squashed) string into tokens. Commas, periods after words or
@@ -475,42 +545,9 @@ static int rfc822_lex(const char *s, struct tok *toks, int *ntoks)
             s++;
             continue;
         } else if (isdigit((unsigned char)*s)) {
-            int nd = count_digits(s);
-            if (s[nd] == ':') {
-                int64_t v;
-                t->type = TOK_TIME;
-                t->s = 0;
-                if (nd > 2)
-                    return -1;
-                read_digits(&s, 2, &v); t->h = (int)v;
-                s++;
-                if (read_digits(&s, 2, &v) != 2)
-                    return -1;
-                t->m = (int)v;
-                if (*s == ':') {
-                    s++;
-                    if (read_digits(&s, 2, &v) != 2)
-                        return -1;
-                    t->s = (int)v;
-                }
-                if (*s == '.' && isdigit((unsigned char)s[1])) {   /* fraction: dropped */
-                    s++;
-                    while (isdigit((unsigned char)*s))
-                        s++;
-                }
-                seen_time = 1;
-            } else {
-                if (nd > 6)
-                    return -1;
-                t->type = TOK_NUM;
-                t->ndigits = read_digits(&s, nd, &t->num);
-                /* English ordinals: "1st", "22nd", "3rd", "10th". */
-                if (strncasecmp(s, "st", 2) == 0 || strncasecmp(s, "nd", 2) == 0 ||
-                    strncasecmp(s, "rd", 2) == 0 || strncasecmp(s, "th", 2) == 0) {
-                    if (!is_word_byte((unsigned char)s[2]))
-                        s += 2;
-                }
-            }
+            if (lex_number(&s, t, count_digits(s)) < 0)
+                return -1;
+            seen_time |= t->type == TOK_TIME;
         } else if (date_etc_zone(&s, &z) == 0) {
             t->type = TOK_ZONE;
             t->offset = z.minutes;
@@ -539,8 +576,8 @@ static int parse_rfc822(const char *s, int64_t *out)
         return -1;
 
     struct when w = {.year = -1, .month = -1, .day = -1, .hour = -1, .min = -1, .sec = -1};
-    int ydigits = 0, zone_set = 0, zone_word = 0;
-    int ampm = 0;                            /* 0 none, 1 AM, 2 PM */
+    int ydigits = 0, zone_set = 0, zone_word = 0, units = 0;
+    int pm = -1, implied = DATE_NO_ZONE;     /* pm: -1 no AM/PM word, 0 AM, 1 PM */
     int later_month = 0;
     for (int i = 1; i < ntoks; i++)
         if (toks[i].type == TOK_WORD && date_month_name(toks[i].word, toks[i].wlen) > 0)
@@ -553,16 +590,16 @@ static int parse_rfc822(const char *s, int64_t *out)
         switch (t->type) {
         case TOK_WORD: {
             int m = date_month_name(t->word, t->wlen);
+            int next_time = i + 1 < ntoks && toks[i + 1].type == TOK_TIME;
             /* A first word that looks like a month while a later word is the month is a
              * day name: Spanish "Mar, 10 Jun 2003" (martes). */
             if (i == 0 && (m < 0 || later_month) && date_day_name(t->word, t->wlen) == 0)
                 break;
             if (m > 0 && w.month < 0) {
                 w.month = m;
-            } else if (w.hour >= 0 && ampm == 0 && t->wlen == 2 &&
-                       (strncasecmp(t->word, "am", 2) == 0 ||
-                        strncasecmp(t->word, "pm", 2) == 0)) {
-                ampm = tolower((unsigned char)t->word[0]) == 'a' ? 1 : 2;
+            } else if ((w.hour >= 0 || next_time) && pm < 0 &&
+                       date_ampm_word(t->word, t->wlen, &pm, &implied) == 0) {
+                /* "4:00 PM", Korean "오후 1:31:15" */
             } else if (date_zone_name(t->word, t->wlen, &z) == 0 ||
                        (w.hour >= 0 && t->wlen >= 3 && t->wlen <= 5 && is_alpha_word(t))) {
                 /* Unknown alphabetic zones count as -0000 (RFC 2822 4.3): z is 0 then. */
@@ -587,8 +624,30 @@ static int parse_rfc822(const char *s, int64_t *out)
             break;
         case TOK_ZONE:                       /* "Etc/GMT" */
             break;
+        case TOK_YMD:                        /* Perforce: "Fri, 2006/09/15 08:19:53 EDT" */
+            if (w.year >= 0 || w.month >= 0 || w.day >= 0)
+                return -1;
+            w.year = t->num;
+            ydigits = 4;
+            w.month = t->m;
+            w.day = t->s;
+            break;
         case TOK_NUM:
-            if (w.hour < 0 && w.day >= 0 && w.month > 0 && w.year >= 0 &&
+            if (t->unit == DATE_UNIT_YEAR) {     /* Korean "2004년 05월 28일" */
+                if (w.year >= 0 || t->ndigits != 4)
+                    return -1;
+                w.year = t->num;
+                ydigits = 4;
+            } else if (t->unit) {
+                int *field = t->unit == DATE_UNIT_MONTH ? &w.month : &w.day;
+                if (*field >= 0 || t->ndigits > 2)
+                    return -1;
+                *field = (int)t->num;
+            }
+            if (t->unit) {
+                units++;
+                implied = t->unit_zone;
+            } else if (w.hour < 0 && w.day >= 0 && w.month > 0 && w.year >= 0 &&
                 (t->ndigits == 4 || t->ndigits == 6)) {
                 /* "03 Apr 02 1500 GMT": hhmm[ss] without colons. */
                 w.hour = (int)(t->num / (t->ndigits == 6 ? 10000 : 100));
@@ -617,18 +676,20 @@ static int parse_rfc822(const char *s, int64_t *out)
                 w.offset += toks[++i].offset;            /* "GMT+0200" */
         }
     }
-    if (w.month < 0 || w.day < 0 || w.year < 0)
+    if (w.month < 0 || w.day < 0 || w.year < 0 || (units && units != 3))
         return -1;
     /* RFC 2822 4.3: a two-digit year below 50 is 20xx, else 19xx; three digits + 1900. */
     if (ydigits == 2)
         w.year += w.year < 50 ? 2000 : 1900;
     else if (ydigits == 3)
         w.year += 1900;
-    if (ampm) {
+    if (pm >= 0) {
         if (w.hour < 1 || w.hour > 12)
             return -1;
-        w.hour = w.hour % 12 + (ampm == 2 ? 12 : 0);
+        w.hour = w.hour % 12 + 12 * pm;
     }
+    if (!zone_set && implied != DATE_NO_ZONE)
+        w.offset = implied;                  /* Korean software writes Korean time */
     return when_to_epoch(&w, out);
 }
 

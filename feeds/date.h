@@ -4,7 +4,8 @@
  * numeric offsets with or without colon, extra whitespace), RFC 3339 / ISO 8601 / W3C-DTF
  * (date only, reduced precision, fractions, Z or offset, ordinal dates, the truncated
  * forms of ISO 8601:2000), month and day names in the languages feeds use (Greek and
- * Hungarian among them). A date without a zone is UTC; a date without a time is midnight. */
+ * Hungarian among them), and the Korean and Perforce forms feedparser reads. A date
+ * without a zone is UTC (Korean forms: Korean time); a date without a time is midnight. */
 #ifndef FEEDSD_DATE_H
 #define FEEDSD_DATE_H
 

@@ -109,6 +109,18 @@ static const char *const etc_names[] = {
     "gmt", "gmt0", "greenwich", "uct", "universal", "utc", "zulu",
 };
 
+/* Words for the half of the day, and the zone their writers mean when they give none:
+ * Korean "오전"/"오후" come from Korean blog software (Nate) that writes Korean time. */
+static const struct { const char *word; int pm, zone; } ampm_words[] = {
+    {"am", 0, DATE_NO_ZONE}, {"pm", 1, DATE_NO_ZONE}, {"오전", 0, 540}, {"오후", 1, 540},
+};
+
+/* Marks written right after the number of a field: Korean "2004년 05월 28일" (OnBlog,
+ * Korean time). */
+static const struct { const char *mark; int field, zone; } unit_marks[] = {
+    {"년", DATE_UNIT_YEAR, 540}, {"월", DATE_UNIT_MONTH, 540}, {"일", DATE_UNIT_DAY, 540},
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Capital letters of Latin-1 and Greek, as code point ranges, and the distance to their
@@ -269,5 +281,35 @@ int date_etc_zone(const char **p, struct date_zone *z)
         s += k;
     }
     *p = s;
+    return 0;
+}
+
+int date_ampm_word(const char *word, size_t len, int *pm, int *zone)
+{
+    char w[16];
+    if (len >= sizeof w)
+        return -1;
+    fold(word, len, w, sizeof w);
+    for (size_t i = 0; i < NELEM(ampm_words); i++)
+        if (strcmp(w, ampm_words[i].word) == 0) {
+            *pm = ampm_words[i].pm;
+            *zone = ampm_words[i].zone;
+            return 0;
+        }
+    return -1;
+}
+
+size_t date_unit_mark(const char *s, int *field, int *zone)
+{
+    for (size_t i = 0; i < NELEM(unit_marks); i++) {
+        size_t n = strlen(unit_marks[i].mark);
+        /* The mark ends the word: "2004년도" is not a year. */
+        if (strncmp(s, unit_marks[i].mark, n) == 0 && (unsigned char)s[n] < 0x80 &&
+            !isalpha((unsigned char)s[n])) {
+            *field = unit_marks[i].field;
+            *zone = unit_marks[i].zone;
+            return n;
+        }
+    }
     return 0;
 }
