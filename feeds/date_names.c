@@ -192,6 +192,8 @@ static size_t lower_bound(const char *(*name_at)(size_t), size_t n, const char *
 int date_month_name(const char *word, size_t len)
 {
     char w[32];
+    if (len >= sizeof w)
+        return -1;                           /* longer than any name: no prefix of one */
     size_t n = fold(word, len, w, sizeof w);
     for (size_t i = 0; i < NELEM(month_abbrevs); i++)
         if (strcmp(w, month_abbrevs[i].name) == 0)
