@@ -35,10 +35,18 @@ CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra $(OPT) $(SANFLAGS) $(ACCELFLAGS
             -I. $(PKG_CFLAGS) -DFEEDSD_VERSION='"$(VERSION)"'
 LDFLAGS  += $(SANFLAGS)
 
-# Every .c under these folders is part of the program; main.c holds only main().
-LIB_SRC  := $(sort $(wildcard common/*.c feeds/*.c storage/*.c daemon/*.c))
-LIB_SRC  := $(filter-out daemon/main.c,$(LIB_SRC))
+# The pipeline's layers, lowest first (scripts/layers.sh, docs/architecture.md). Each
+# folder is a static library of every .c in it (cli/main.c, which holds only main(),
+# aside); a layer may call only the layers below it, which `make` checks
+# ($(BUILD)/.layers-ok) before it links the program.
+LAYERS   := $(shell sh scripts/layers.sh list)
+MAIN_SRC := cli/main.c
+layer_src = $(filter-out $(MAIN_SRC),$(sort $(wildcard $(1)/*.c)))
+reverse   = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+LIB_SRC  := $(foreach l,$(LAYERS),$(call layer_src,$(l)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Linked highest layer first, so that each archive resolves what the ones before it need.
+LINK_LIBS := $(foreach l,$(call reverse,$(LAYERS)),$(BUILD)/lib$(l).a)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-run
@@ -65,19 +73,27 @@ $(BUILD)/%.o: %.c $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/libfeedsd.a: $(LIB_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+define layer_archive
+$(BUILD)/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,$(1)))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_archive,$(l))))
 
-$(BUILD)/feedsd: $(BUILD)/daemon/main.o $(BUILD)/libfeedsd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# Each layer's archive whole, with only the layers below it: a call upward fails to link.
+$(BUILD)/.layers-ok: $(LINK_LIBS) scripts/layers.sh
+	CC="$(CC)" LDFLAGS="$(LDFLAGS)" LIBS="$(PKG_LIBS)" sh scripts/layers.sh check $(BUILD)
+	@touch $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfeedsd.a $(TEST_DEPS_OK)
+$(BUILD)/feedsd: $(BUILD)/cli/main.o $(LINK_LIBS) $(BUILD)/.layers-ok
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/cli/main.o $(LINK_LIBS) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LINK_LIBS) $(TEST_DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP -o $@ $< $(BUILD)/libfeedsd.a \
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP -o $@ $< $(LINK_LIBS) \
 	    $(LDFLAGS) $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/.layers-ok
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 integration: $(BUILD)/feedsd $(TEST_DEPS_OK)
@@ -143,4 +159,4 @@ install: $(DEPS_OK)
 clean:
 	rm -rf build build-san build-*
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(UNIT_BIN:=.d)

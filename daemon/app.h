@@ -9,13 +9,12 @@
 #include <ev.h>
 
 #include "daemon/config.h"
-#include "daemon/fetch.h"
 #include "daemon/metrics.h"
-#include "feeds/summarize.h"
+#include "fetch/fetch.h"
 #include "storage/db.h"
 
-struct summary_state;
-struct page_job;
+struct summary;
+struct article_job;
 
 struct feed_state {
     struct app *app;
@@ -35,7 +34,7 @@ struct feed_state {
 
 struct app {
     struct config cfg;
-    char *config_path;          /* for SIGHUP */
+    const char *config_path;    /* for SIGHUP */
     const char *opt_database, *opt_output, *opt_feeds;   /* command-line overrides */
     struct ev_loop *loop;
     struct db *db;
@@ -47,10 +46,9 @@ struct app {
     int once, stopping;
     int output_ready;           /* the output folder was made (daemon.c, output_prepare) */
     int write_failures;         /* --once: files that could not be written */
-    struct summarize_opts sopts;
     char *user_agent;
-    struct summary_state *summary;
-    struct page_job *pages;     /* page fetches in flight (page.c) */
+    struct summary *summary;    /* the summary queue (summary/summary.h) */
+    struct article_job *pages;     /* page fetches in flight (article.c) */
     ev_timer page_timer;
     ev_timer write_soon;        /* the feeds polled since the last pipeline run */
     int64_t *write_feeds;

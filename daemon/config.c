@@ -15,7 +15,7 @@
 #include "daemon/config.h"
 #include "feeds/opml.h"
 #include "feeds/url.h"
-#include "storage/output.h"
+#include "output/output.h"
 
 #define DAY (24 * 3600)
 
@@ -37,22 +37,23 @@ void config_defaults(struct config *c)
     c->timeout = 30;
     c->max_size = 16L << 20;
     c->backlog = 5;
-    c->summarizer = xstrdup("builtin");
-    c->summary_sentences = 3;
-    c->summary_chars = 600;
-    c->openai_url = xstrdup("http://localhost:11434/v1");
-    c->max_input = 12000;
-    c->temperature = 0.2;
-    c->max_tokens = 1024;
-    c->summary_timeout = 300;
-    c->summary_concurrency = 2;
-    c->summary_rate = 30;
-    c->summary_attempts = 5;
-    c->summary_retry = 30;
-    c->summary_fallback = xstrdup("builtin");
-    c->summary_max_wait = 3600;
-    c->summary_min_length = 300;
-    c->summary_circuit = 300;
+    struct summary_config *sc = &c->summary;
+    sc->backend = xstrdup("builtin");
+    sc->sentences = 3;
+    sc->chars = 600;
+    sc->openai_url = xstrdup("http://localhost:11434/v1");
+    sc->max_input = 12000;
+    sc->temperature = 0.2;
+    sc->max_tokens = 1024;
+    sc->timeout = 300;
+    sc->concurrency = 2;
+    sc->rate = 30;
+    sc->attempts = 5;
+    sc->retry = 30;
+    sc->fallback = xstrdup("builtin");
+    sc->max_wait = 3600;
+    sc->min_length = 300;
+    sc->circuit = 300;
     c->full_content = xstrdup("never");
     c->full_content_min = 500;
 }
@@ -75,16 +76,17 @@ void config_free(struct config *c)
     free(c->feeds_file);
     free(c->user_agent);
     free(c->metrics);
-    free(c->summarizer);
-    free(c->summary_language);
-    free(c->openai_url);
-    free(c->openai_model);
-    free(c->openai_api_key_file);
-    free(c->openai_api_key_env);
-    free(c->system_prompt);
-    free(c->prompt);
-    free(c->command);
-    free(c->summary_fallback);
+    struct summary_config *sc = &c->summary;
+    free(sc->backend);
+    free(sc->language);
+    free(sc->openai_url);
+    free(sc->openai_model);
+    free(sc->openai_api_key_file);
+    free(sc->openai_api_key_env);
+    free(sc->system_prompt);
+    free(sc->prompt);
+    free(sc->command);
+    free(sc->fallback);
     free(c->full_content);
     for (size_t i = 0; i < c->nfeeds; i++) {
         free(c->feeds[i].url);
@@ -550,35 +552,35 @@ static const struct key global_keys[] = {
     {"max_size", set_size, G(max_size), 1L << 10, 1L << 30, NULL},
     {"backlog", set_backlog, G(backlog), 0, 1000000, NULL},
     {"retention", set_duration, G(retention), 0, 100L * 365 * DAY > INT_MAX ? INT_MAX : 100L * 365 * DAY, NULL},
-    {"summarizer", set_choice, G(summarizer), 0, 0, "builtin|openai|command|none"},
+    {"summarizer", set_choice, G(summary.backend), 0, 0, "builtin|openai|command|none"},
     {"full_content", set_choice, G(full_content), 0, 0, "never|auto|always"},
     {"full_content_min", set_int, G(full_content_min), 0, 1000000, NULL},
-    {"summary_sentences", set_int, G(summary_sentences), 1, 20, NULL},
-    {"summary_chars", set_int, G(summary_chars), 50, 10000, NULL},
-    {"summary_language", set_text, G(summary_language), 0, 0, NULL},
-    {"openai_url", set_url, G(openai_url), 0, 0, NULL},
-    {"openai_model", set_text, G(openai_model), 0, 0, NULL},
+    {"summary_sentences", set_int, G(summary.sentences), 1, 20, NULL},
+    {"summary_chars", set_int, G(summary.chars), 50, 10000, NULL},
+    {"summary_language", set_text, G(summary.language), 0, 0, NULL},
+    {"openai_url", set_url, G(summary.openai_url), 0, 0, NULL},
+    {"openai_model", set_text, G(summary.openai_model), 0, 0, NULL},
     {"openai_api_key", set_refused_secret, 0, 0, 0, NULL},
-    {"openai_api_key_file", set_path, G(openai_api_key_file), 0, 0, NULL},
-    {"openai_api_key_env", set_header_text, G(openai_api_key_env), 0, 0, NULL},
-    {"system_prompt", set_prompt, G(system_prompt), 0, 0, NULL},
-    {"system_prompt_file", set_prompt_file, G(system_prompt), 0, 0, NULL},
-    {"prompt", set_prompt, G(prompt), 0, 0, NULL},
-    {"prompt_file", set_prompt_file, G(prompt), 0, 0, NULL},
-    {"max_input", set_int, G(max_input), 500, 10000000, NULL},
-    {"temperature", set_real, G(temperature), -1, 2, NULL},
-    {"max_tokens", set_int, G(max_tokens), 0, 1000000, NULL},
-    {"summary_timeout", set_duration, G(summary_timeout), 1, 6 * 3600, NULL},
-    {"command", set_command, G(command), 0, 0, NULL},
-    {"summary_concurrency", set_int, G(summary_concurrency), 1, 64, NULL},
-    {"summary_rate", set_int, G(summary_rate), 0, 100000, NULL},
-    {"summary_attempts", set_int, G(summary_attempts), 1, 100, NULL},
-    {"summary_retry", set_duration, G(summary_retry), 1, DAY, NULL},
-    {"summary_fallback", set_choice, G(summary_fallback), 0, 0, "builtin|none"},
-    {"summary_max_wait", set_duration, G(summary_max_wait), 0, MAXDUR, NULL},
-    {"summary_min_length", set_int, G(summary_min_length), 0, 1000000, NULL},
-    {"summarize_backlog", set_bool, G(summarize_backlog), 0, 0, NULL},
-    {"summary_circuit", set_duration, G(summary_circuit), 1, DAY, NULL},
+    {"openai_api_key_file", set_path, G(summary.openai_api_key_file), 0, 0, NULL},
+    {"openai_api_key_env", set_header_text, G(summary.openai_api_key_env), 0, 0, NULL},
+    {"system_prompt", set_prompt, G(summary.system_prompt), 0, 0, NULL},
+    {"system_prompt_file", set_prompt_file, G(summary.system_prompt), 0, 0, NULL},
+    {"prompt", set_prompt, G(summary.prompt), 0, 0, NULL},
+    {"prompt_file", set_prompt_file, G(summary.prompt), 0, 0, NULL},
+    {"max_input", set_int, G(summary.max_input), 500, 10000000, NULL},
+    {"temperature", set_real, G(summary.temperature), -1, 2, NULL},
+    {"max_tokens", set_int, G(summary.max_tokens), 0, 1000000, NULL},
+    {"summary_timeout", set_duration, G(summary.timeout), 1, 6 * 3600, NULL},
+    {"command", set_command, G(summary.command), 0, 0, NULL},
+    {"summary_concurrency", set_int, G(summary.concurrency), 1, 64, NULL},
+    {"summary_rate", set_int, G(summary.rate), 0, 100000, NULL},
+    {"summary_attempts", set_int, G(summary.attempts), 1, 100, NULL},
+    {"summary_retry", set_duration, G(summary.retry), 1, DAY, NULL},
+    {"summary_fallback", set_choice, G(summary.fallback), 0, 0, "builtin|none"},
+    {"summary_max_wait", set_duration, G(summary.max_wait), 0, MAXDUR, NULL},
+    {"summary_min_length", set_int, G(summary.min_length), 0, 1000000, NULL},
+    {"summarize_backlog", set_bool, G(summary.backlog), 0, 0, NULL},
+    {"summary_circuit", set_duration, G(summary.circuit), 1, DAY, NULL},
 };
 
 static const struct key feed_keys[] = {

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "summary/summary.h"
+
 struct feed_conf {
     char *url;
     char *title;          /* NULL: use the feed's own title */
@@ -39,29 +41,7 @@ struct config {
     int retention;        /* seconds after which written entries are pruned; 0 = never */
     char *full_content;   /* "never" (default), "auto" or "always": fetch the post's page */
     int full_content_min; /* auto: fetch when the feed's text is shorter; default 500 chars */
-    char *summarizer;     /* "builtin" (default), "openai", "command" or "none" */
-    int summary_sentences;/* built-in summarizer: default 3 */
-    int summary_chars;    /* built-in summarizer: default 600 */
-    /* Model summaries (docs/configuration.md, "Summaries"). */
-    char *summary_language;    /* NULL = the post's own language */
-    char *openai_url;          /* base URL, ".../v1"; default http://localhost:11434/v1 */
-    char *openai_model;
-    char *openai_api_key_file, *openai_api_key_env;   /* the key never sits in this file */
-    char *system_prompt, *prompt;                     /* NULL = built-in defaults */
-    int max_input;             /* characters of post markdown sent, default 12000 */
-    double temperature;        /* default 0.2; negative = not sent */
-    int max_tokens;            /* default 1024; 0 = not sent */
-    int summary_timeout;       /* seconds per request, default 300 */
-    char *command;             /* the command backend's command line */
-    int summary_concurrency;   /* requests at once per backend, default 2 */
-    int summary_rate;          /* requests per minute per backend, default 30; 0 = no limit */
-    int summary_attempts;      /* tries before the fallback, default 5 */
-    int summary_retry;         /* first retry delay, doubled each time; default 30 s */
-    char *summary_fallback;    /* "builtin" (default) or "none" */
-    int summary_max_wait;      /* a file waits this long for its summary; default 1 h */
-    int summary_min_length;    /* shorter posts are their own summary; default 300 chars */
-    int summarize_backlog;     /* send first-subscription backlog to a model; default no */
-    int summary_circuit;       /* pause after 5 failures in a row; default 300 s */
+    struct summary_config summary;   /* the summary keys (summary/summary.h) */
     struct feed_conf *feeds;
     size_t nfeeds;
 };

@@ -1,4 +1,4 @@
-/* daemon/daemon.c: `feedsd run`. Owns struct app: reads the configuration, syncs the
+/* daemon/daemon.c: the daemon of `feedsd run` (cli/cmd_run.c). Owns struct app: reads the configuration, syncs the
  * subscriptions into the database, then lets one libev loop drive everything: the poll
  * schedule, the fetcher, signals and the systemd notifications. */
 #include <errno.h>
@@ -15,18 +15,17 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
-#include "common/cli.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
-#include "daemon/commands.h"
+#include "daemon/article.h"
+#include "daemon/daemon.h"
 #include "daemon/notify.h"
-#include "daemon/page.h"
 #include "daemon/reload.h"
 #include "daemon/schedule.h"
-#include "daemon/summary.h"
 #include "feeds/url.h"
-#include "storage/output.h"
+#include "output/output.h"
+#include "summary/summary.h"
 
 #define STOP_GRACE 5.0      /* seconds in-flight transfers get after SIGTERM */
 
@@ -356,8 +355,8 @@ static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
     if (db_entries_unwritten(app->db) > 0)
         pipeline_run(app, 0);
     schedule(app);
-    summary_kick(app);
-    page_kick(app);
+    summary_kick(app->summary);
+    article_kick(app);
 }
 
 static int all_done(struct app *app)
@@ -365,7 +364,7 @@ static int all_done(struct app *app)
     for (size_t i = 0; i < app->nfeeds; i++)
         if (!app->feeds[i]->done)
             return 0;
-    return fetch_in_flight(app->fetch) == 0 && !summary_busy(app) && !page_busy(app) &&
+    return fetch_in_flight(app->fetch) == 0 && !summary_busy(app->summary) && !article_busy(app) &&
            !ev_is_active(&app->write_soon);
 }
 
@@ -389,8 +388,8 @@ static void write_soon_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop, (void)revents;
     struct app *app = w->data;
     write_pending(app);
-    summary_kick(app);
-    page_kick(app);
+    summary_kick(app->summary);
+    article_kick(app);
     daemon_check_done(app);
 }
 
@@ -411,6 +410,35 @@ static void write_soon(struct app *app, int64_t feed_id)
         ev_timer_set(&app->write_soon, WRITE_COALESCE, 0.);
         ev_timer_start(app->loop, &app->write_soon);
     }
+}
+
+/* The summary queue's side of the daemon (summary/summary.h, struct summary_host): files
+ * are a later stage than summaries, so the queue asks for them here. */
+static void summary_wrote_entry(void *ctx, int64_t entry_id)
+{
+    struct app *app = ctx;
+    app->write_failures += pipeline_run_one(app, entry_id);
+}
+
+static void summary_wrote_feed(void *ctx, int64_t feed_id)
+{
+    struct app *app = ctx;
+    app->write_failures += pipeline_run(app, feed_id);
+}
+
+static void summary_request_done(void *ctx)
+{
+    daemon_check_done(ctx);
+}
+
+/* The backends that [feed] sections ask for (summary_configure checks their settings). */
+static unsigned feed_backends(const struct config *c)
+{
+    unsigned set = 0;
+    for (size_t i = 0; i < c->nfeeds; i++)
+        if (c->feeds[i].summarizer)
+            set |= 1u << summary_backend_named(c->feeds[i].summarizer, SB_BUILTIN);
+    return set;
 }
 
 void daemon_check_done(struct app *app)
@@ -587,6 +615,7 @@ static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
         return;
     }
     app->stopping = 1;
+    summary_stop(app->summary);
     notify_send("STOPPING=1");
     size_t n = fetch_in_flight(app->fetch);
     log_info("signal %d: stopping after %zu %s in flight", w->signum, n,
@@ -632,9 +661,8 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         config_free(&app->cfg);
         app->cfg = c;
         apply_timezone(&app->cfg);
-        app->sopts.max_sentences = app->cfg.summary_sentences;
-        app->sopts.max_chars = (size_t)app->cfg.summary_chars;
-        summary_reconfigure(app);
+        if (summary_configure(app->summary, feed_backends(&app->cfg), err, sizeof err) < 0)
+            log_err("summary: %s", err);
         if (sync_feeds(app, err, sizeof err) < 0) {
             log_err("reload: %s", err);
         } else {
@@ -644,7 +672,7 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         }
         output_prepare_later(app);
         schedule(app);
-        summary_kick(app);
+        summary_kick(app->summary);
     }
     notify_send("READY=1");
     notify_status(app);
@@ -669,50 +697,18 @@ static void extend_start_timeout(const char *what)
     notify_send(msg);   /* db_migrate logs the step itself */
 }
 
-enum { RUN_ONCE = 1, RUN_CONFIG, RUN_DATABASE, RUN_OUTPUT, RUN_FEEDS, RUN_VERBOSE };
-
-static const struct cli_opt run_opts[] = {
-    {"--once", NULL, NULL, RUN_ONCE,
-     "poll every feed once, finish the summaries and files it made due, and exit"},
-    CLI_OPT_CONFIG(RUN_CONFIG),
-    CLI_OPT_DATABASE(RUN_DATABASE),
-    {"--output", NULL, "DIR", RUN_OUTPUT, "the output folder, instead of the configuration's"},
-    {"--feeds", NULL, "FILE", RUN_FEEDS,
-     "a subscription file (OPML or one URL a line) instead of the configuration's"},
-    {"--verbose", "-v", NULL, RUN_VERBOSE, "also log debug messages"},
-    {NULL, NULL, NULL, 0, NULL},
-};
-
-const struct cli_cmd cmd_run_spec = {
-    "run", "polls the feeds: as a daemon in the foreground, or once (--once)", NULL, 0, 0, run_opts,
-    "exit status: 0 stopped by a signal, or with --once every feed polled and every due file\n"
-    "written; 1 with --once, a feed failed or a file could not be written (one line each on\n"
-    "stderr); 2 usage or configuration error, no feeds, or a database or output folder that\n"
-    "cannot be opened",
-    cmd_run};
-
-int cmd_run(int argc, char **argv)
+int daemon_run(const struct daemon_opts *opts)
 {
     struct app app = {0};
-    int verbose = 0;
-    struct cli cl;
-    cli_init(&cl, &cmd_run_spec, argc, argv);
-    for (int id; (id = cli_next(&cl)) != CLI_END;) {
-        switch (id) {
-        case CLI_EXIT: return cl.status;
-        case RUN_ONCE: app.once = 1; break;
-        case RUN_VERBOSE: verbose = 1; break;
-        case RUN_CONFIG: app.config_path = (char *)cl.arg; break;
-        case RUN_DATABASE: app.opt_database = cl.arg; break;
-        case RUN_OUTPUT: app.opt_output = cl.arg; break;
-        case RUN_FEEDS: app.opt_feeds = cl.arg; break;
-        default: return 2;   /* CLI_ARG: run takes none, cli_next said so */
-        }
-    }
+    app.once = opts->once;
+    app.config_path = opts->config_path;
+    app.opt_database = opts->database;
+    app.opt_output = opts->output;
+    app.opt_feeds = opts->feeds;
     if (!app.config_path && getenv("FEEDSD_CONFIG"))
         app.config_path = getenv("FEEDSD_CONFIG");
     /* --once is for scripts: only warnings and errors, one line per failed feed. */
-    log_init(verbose ? LOG_DEBUG : app.once ? LOG_WARNING : LOG_INFO);
+    log_init(opts->verbose ? LOG_DEBUG : app.once ? LOG_WARNING : LOG_INFO);
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
     char err[1024];
@@ -722,8 +718,6 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     apply_timezone(&app.cfg);
-    app.sopts.max_sentences = app.cfg.summary_sentences;
-    app.sopts.max_chars = (size_t)app.cfg.summary_chars;
     /* A run with nothing to do creates nothing: without a feed in the configuration and
      * without a database (which would hold those of 'feedsd add'), --once stops before
      * making a database or an output folder. The daemon goes on without feeds: it needs
@@ -807,7 +801,14 @@ int cmd_run(int argc, char **argv)
         log_fatal(LOG_CRIT, "cannot create the HTTP client");
         goto out;
     }
-    if (sync_feeds(&app, err, sizeof err) < 0 || summary_init(&app, err, sizeof err) < 0) {
+    struct summary_host sh = {
+        .loop = app.loop, .db = app.db, .fetch = app.fetch, .cfg = &app.cfg.summary,
+        .ctx = &app, .write_entry = summary_wrote_entry, .write_feed = summary_wrote_feed,
+        .request_done = summary_request_done,
+    };
+    app.summary = summary_new(&sh);
+    if (sync_feeds(&app, err, sizeof err) < 0 ||
+        summary_configure(app.summary, feed_backends(&app.cfg), err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
@@ -870,8 +871,8 @@ int cmd_run(int argc, char **argv)
     notify_send("READY=1");
     notify_status(&app);
     schedule(&app);
-    summary_kick(&app);
-    page_kick(&app);
+    summary_kick(app.summary);
+    article_kick(&app);
     if (!(app.once && app.nfeeds == 0))
         ev_run(app.loop, 0);
     write_pending(&app);   /* a stop that came before the coalescing timer */
@@ -887,8 +888,8 @@ int cmd_run(int argc, char **argv)
 out:
     metrics_stop(app.metrics_server);
     fetch_free(app.fetch);
-    summary_free(&app);
-    page_free(&app);
+    summary_free(app.summary);
+    article_free(&app);
     for (size_t i = 0; i < app.nfeeds; i++)
         feed_state_free(app.feeds[i]);
     free(app.feeds);

@@ -19,7 +19,8 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
-#include "daemon/page.h"
+#include "daemon/article.h"
+#include "summary/summary.h"
 
 #define MAX_CLIENTS 64
 #define MAX_REQUEST 8192
@@ -93,11 +94,12 @@ static char *render(struct app *app)
     metric(&b, "feedsd_files_written_total", "counter", "Output files written or rewritten.");
     buf_printf(&b, "feedsd_files_written_total %llu\n", m->files_written);
     metric(&b, "feedsd_summaries_total", "counter", "Model summary requests by outcome.");
-    buf_printf(&b, "feedsd_summaries_total{result=\"ok\"} %llu\n", m->summary_ok);
-    buf_printf(&b, "feedsd_summaries_total{result=\"error\"} %llu\n", m->summary_error);
+    const struct summary_stats *ss = summary_stats(app->summary);
+    buf_printf(&b, "feedsd_summaries_total{result=\"ok\"} %llu\n", ss->ok);
+    buf_printf(&b, "feedsd_summaries_total{result=\"error\"} %llu\n", ss->error);
     metric(&b, "feedsd_summary_duration_seconds", "summary", "Time of model summary requests.");
-    buf_printf(&b, "feedsd_summary_duration_seconds_sum %.6f\n", m->summary_seconds);
-    buf_printf(&b, "feedsd_summary_duration_seconds_count %llu\n", m->summary_ok + m->summary_error);
+    buf_printf(&b, "feedsd_summary_duration_seconds_sum %.6f\n", ss->seconds);
+    buf_printf(&b, "feedsd_summary_duration_seconds_count %llu\n", ss->ok + ss->error);
     int64_t pending = 0, next = 0;
     db_summaries_pending(app->db, &pending, &next);
     metric(&b, "feedsd_summary_queue_depth", "gauge", "Posts waiting for a model summary.");

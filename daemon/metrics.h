@@ -11,9 +11,7 @@ struct metrics_server;
 struct metrics {
     unsigned long long fetch_ok, fetch_not_modified, fetch_error, fetch_rate_limited;
     double fetch_seconds;
-    unsigned long long files_written;
-    unsigned long long summary_ok, summary_error;
-    double summary_seconds;
+    unsigned long long files_written;   /* the summary queue counts its own (summary_stats) */
 };
 
 /* Listens on addr ("127.0.0.1:9108", "[::1]:9108", ":9108" = loopback). NULL with a

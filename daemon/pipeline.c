@@ -20,11 +20,11 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
-#include "daemon/page.h"
-#include "daemon/summary.h"
-#include "feeds/html2md.h"
+#include "daemon/article.h"
 #include "feeds/url.h"
-#include "storage/output.h"
+#include "markdown/html2md.h"
+#include "output/output.h"
+#include "summary/summary.h"
 
 #define BATCH 64
 /* Measured on a first poll of 300 feeds (1500 files in batches of 5, ext4): one syncfs
@@ -192,9 +192,9 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, 
         struct db_entry *e = &es[i];
         int ok = 1, text_final = 1;
         md[i] = NULL;
-        if (e->stage == STAGE_NEW && (text_final = page_decide(app, e)) < 0)
+        if (e->stage == STAGE_NEW && (text_final = article_decide(app, e)) < 0)
             ok = 0;
-        if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app, e, &md[i]) < 0)
+        if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app->summary, e, &md[i]) < 0)
             ok = 0;
         if (ok && e->stage == STAGE_SUMMARIZED && !e->path && claim_path(app, e) < 0)
             ok = 0;

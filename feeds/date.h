@@ -25,10 +25,4 @@ int date_parse_at(const char *s, int64_t now, int64_t *out);
  * full). Returns out. */
 char *date_format_utc(int64_t t, char *out, size_t outlen);
 
-/* `feedsd parse-date [--] STRING`: argv[0] is "parse-date". Returns the exit status;
- * cmd_parse_date_spec is its command-line table (common/cli.h). */
-struct cli_cmd;
-extern const struct cli_cmd cmd_parse_date_spec;
-int cmd_parse_date(int argc, char **argv);
-
 #endif

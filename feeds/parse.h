@@ -46,10 +46,4 @@ int feed_parse_fd_sink(int fd, size_t len, const char *base_url, const char *htt
                        const struct feed_sink *sink, struct feed **out, int *streamed,
                        char *err, size_t errlen);
 
-/* `feedsd parse [--base-url URL] [--count] FILE`: argv[0] is "parse". Returns the exit
- * status; cmd_parse_spec is its command-line table (common/cli.h). */
-struct cli_cmd;
-extern const struct cli_cmd cmd_parse_spec;
-int cmd_parse(int argc, char **argv);
-
 #endif

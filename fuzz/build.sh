@@ -1,7 +1,7 @@
 #!/bin/sh
 # fuzz/build.sh: builds the libFuzzer targets fuzz/fuzz_*.c with clang, ASan and UBSan
-# into $FUZZ_BUILD (default build-fuzz/). The program's sources (every .c under common/
-# feeds/ storage/ daemon/ except daemon/main.c, as in the Makefile) are compiled with
+# into $FUZZ_BUILD (default build-fuzz/). The program's sources (every .c of the layers that
+# scripts/layers.sh lists except cli/main.c, as in the Makefile) are compiled with
 # -fsanitize=fuzzer-no-link so that libFuzzer's coverage reaches into them.
 #   fuzz/build.sh [TARGET...]     e.g. fuzz/build.sh fuzz_date
 # FUZZ_CFLAGS and FUZZ_LDFLAGS add flags (scripts/compat-libxml2.sh: another libxml2).
@@ -18,14 +18,15 @@ LIBS="$(pkg-config --libs $PKGS) -lev -lm ${FUZZ_LDFLAGS:-}"
 targets="$*"
 [ -n "$targets" ] || targets=$(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
 
+layers=$(sh scripts/layers.sh list)
 mkdir -p "$OUT/obj"
 objs=""
-for src in common/*.c feeds/*.c storage/*.c daemon/*.c; do
-    [ "$src" = daemon/main.c ] && continue
+for src in $(for l in $layers; do ls "$l"/*.c; done); do
+    [ "$src" = cli/main.c ] && continue
     obj="$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
     objs="$objs $obj"
     # Rebuild when the source or any header is newer than the object.
-    if [ ! -e "$obj" ] || [ -n "$(find "$src" common feeds storage daemon -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ] \
+    if [ ! -e "$obj" ] || [ -n "$(find "$src" $layers -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ] \
        || [ "$src" -nt "$obj" ]; then
         echo "  CC $src"
         # shellcheck disable=SC2086

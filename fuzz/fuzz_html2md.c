@@ -1,4 +1,4 @@
-/* fuzz/fuzz_html2md.c: libFuzzer target for html2md() and html_to_text() (feeds/html2md.h).
+/* fuzz/fuzz_html2md.c: libFuzzer target for html2md() and html_to_text() (markdown/html2md.h).
  * PROPERTY (html2md): no script survives as markdown a renderer would act on: outside
  * code spans and fenced code blocks (shown literally), no "<script" that is not
  * backslash-escaped, and no link or image destination whose scheme, ignoring the ASCII
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "feeds/html2md.h"
+#include "markdown/html2md.h"
 
 static const char *input;
 

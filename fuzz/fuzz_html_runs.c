@@ -1,5 +1,5 @@
 /* fuzz/fuzz_html_runs.c: libFuzzer target for the text runs hidden from libxml2's HTML
- * parser (feeds/html_runs.h).
+ * parser (markdown/html_runs.h).
  * PROPERTY: html_parse() gives the same tree, node for node with the same names,
  * attributes and text, with the runs hidden and without (xml_accel_set): the
  * markers never change how libxml2 reads a document, and their text comes back whole.
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feeds/html2md_int.h"
-#include "feeds/html_runs.h"
 #include "feeds/xml_compat.h"
+#include "markdown/html2md_int.h"
+#include "markdown/html_runs.h"
 
 /* runs: 0 none hidden, 1 the long ones (the daemon's way), 2 every one. The switches go
  * back to the daemon's way after the parse; html_parse_hid_runs() tells what it did. */

@@ -1,4 +1,4 @@
-/* fuzz/fuzz_yaml.c: libFuzzer target for yaml_scalar() (storage/output.h), which writes
+/* fuzz/fuzz_yaml.c: libFuzzer target for yaml_scalar() (output/output.h), which writes
  * every front-matter value from a feed's text. PROPERTY: the scalar stays on one line
  * (no raw LF, CR, NEL, LS or PS, which YAML treats as line breaks), plain output is the
  * input itself, and quoted output is one double-quoted scalar: it opens and closes with
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "storage/output.h"
+#include "output/output.h"
 
 static void yaml_fail(const char *why, const char *in, const char *out)
 {

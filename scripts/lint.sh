@@ -3,7 +3,7 @@
 # performance and portability classes; inline suppressions allowed with a reason) and
 # clang-tidy (.clang-tidy: bug finders, clang-analyzer, misc, a CERT subset) over every
 # source of the program, with the same flags as the build. Exit status 1 on any finding.
-#   scripts/lint.sh [FILE.c...]        (default: common daemon feeds storage)
+#   scripts/lint.sh [FILE.c...]        (default: every layer of scripts/layers.sh)
 # CPPCHECK=0 or TIDY=0 skips one of the two. Owner: fuzzing/hardening engineer.
 # First, without a switch: the tree stands alone. A user's clone has nothing beside it, so
 # no tracked file may point at a folder outside the repository (the test corpus lives in
@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/.."
 PKGS="libxml-2.0 libcurl sqlite3 jansson"
 files="$*"
-[ -n "$files" ] || files=$(ls common/*.c daemon/*.c feeds/*.c storage/*.c)
+[ -n "$files" ] || files=$(for l in $(sh scripts/layers.sh list); do ls "$l"/*.c; done)
 status=0
 
 echo "== stands alone"
@@ -42,10 +42,11 @@ fi
 
 if [ "${TIDY:-1}" = 1 ]; then
     echo "== clang-tidy"
+    headers="^($(sh scripts/layers.sh list | tr ' ' '|'))/"
     flags="-std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags $PKGS) -DFEEDSD_VERSION=\"lint\""
     for f in $files; do
         # shellcheck disable=SC2086
-        clang-tidy -quiet "$f" -- $flags 2>/dev/null || { echo "   ^ $f"; status=1; }
+        clang-tidy -quiet -header-filter="$headers" "$f" -- $flags 2>/dev/null || { echo "   ^ $f"; status=1; }
     done
 fi
 [ $status = 0 ] && echo "lint: clean"

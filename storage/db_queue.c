@@ -1,6 +1,6 @@
 /* storage/db_queue.c: the database side of the work queues: model summaries
  * (entries.sum_*), the summary cache (summaries) and full-article pages (entries.page_*).
- * The daemon's queues (daemon/summary.c, daemon/page.c) keep only what is in flight. */
+ * The daemon's queues (summary/queue.c, daemon/article.c) keep only what is in flight. */
 #include <stdlib.h>
 #include <string.h>
 

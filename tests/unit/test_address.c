@@ -1,5 +1,5 @@
 /* tests/unit/test_address.c: fetch_address_allowed, the check of every address feedsd
- * connects to (daemon/fetch.c). Each range of the IANA special-purpose address registries
+ * connects to (fetch/fetch.c). Each range of the IANA special-purpose address registries
  * (RFC 6890 and its updates) that is not globally reachable, and each form that embeds an
  * IPv4 address (mapped, translated, NAT64, 6to4, Teredo), is checked on both sides of each
  * of its boundaries: the first and last address inside, the neighbours outside. */
@@ -15,7 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "daemon/fetch.h"
+#include "fetch/fetch.h"
 
 struct addr_case {
     const char *addr;

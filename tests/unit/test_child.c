@@ -1,5 +1,5 @@
-/* tests/unit/test_child.c: the `command` summarizer plumbing (daemon/argv.c,
- * daemon/child.c): shell-like word splitting without expansion, and child processes run
+/* tests/unit/test_child.c: the `command` summarizer plumbing (summary/argv.c,
+ * summary/child.c): shell-like word splitting without expansion, and child processes run
  * from the default libev loop: stdin/stdout/stderr, environment, exit statuses, timeout,
  * SIGKILL escalation, output cap, lingering grandchildren, large inputs, EPIPE, spawn
  * errors, parallel children, cancel, fd/signal/process-group hygiene. Run from the
@@ -23,7 +23,7 @@
 #include <ev.h>
 
 #include "common/util.h"
-#include "daemon/child.h"
+#include "summary/child.h"
 
 #define DATA "tests/unit/data/child/"
 

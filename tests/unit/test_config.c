@@ -78,9 +78,9 @@ static void defaults(void **state)
     assert_int_equal(c.timeout, 30);
     assert_int_equal(c.max_size, 16L << 20);
     assert_int_equal(c.backlog, 5);
-    assert_string_equal(c.summarizer, "builtin");
-    assert_int_equal(c.summary_sentences, 3);
-    assert_int_equal(c.summary_chars, 600);
+    assert_string_equal(c.summary.backend, "builtin");
+    assert_int_equal(c.summary.sentences, 3);
+    assert_int_equal(c.summary.chars, 600);
     assert_int_equal(c.nfeeds, 0);
     config_free(&c);
     /* an empty file keeps every default */
@@ -170,9 +170,9 @@ static void every_key(void **state)
     assert_int_equal(c.timeout, 60);
     assert_int_equal(c.max_size, 4L << 20);
     assert_int_equal(c.backlog, -1);
-    assert_string_equal(c.summarizer, "none");
-    assert_int_equal(c.summary_sentences, 5);
-    assert_int_equal(c.summary_chars, 1200);
+    assert_string_equal(c.summary.backend, "none");
+    assert_int_equal(c.summary.sentences, 5);
+    assert_int_equal(c.summary.chars, 1200);
     assert_int_equal(c.nfeeds, 1);
     assert_string_equal(c.feeds[0].url, "https://example.com/feed.xml#atom");
     assert_null(c.feeds[0].title);
@@ -502,10 +502,10 @@ static void shipped_examples(void **state)
     /* normalized, as logs show them (issue 14): not examples/../var/feedsd.db */
     assert_string_equal(c.database, "var/feedsd.db");
     assert_string_equal(c.output, "out");
-    assert_string_equal(c.summarizer, "builtin");
+    assert_string_equal(c.summary.backend, "builtin");
     assert_true(c.nfeeds >= 5);
     assert_string_equal(c.feeds[0].url, "https://simonwillison.net/atom/everything/");
-    assert_int_equal(c.summary_sentences, 3);
+    assert_int_equal(c.summary.sentences, 3);
     if (config_add_feeds_file(&c, "examples/feeds.opml", err, sizeof err) != 0)
         fail_msg("%s", err);
     config_free(&c);
@@ -552,24 +552,24 @@ static void summary_keys(void **state)
                           "[feed https://a.example/feed]\n"
                           "summarizer = none\n",
                           err, sizeof err), 0);
-    assert_string_equal(c.summarizer, "openai");
-    assert_string_equal(c.openai_url, "http://127.0.0.1:8080/v1");
-    assert_string_equal(c.openai_model, "qwen2.5:7b");
-    assert_string_equal(c.openai_api_key_env, "MY_KEY");
-    assert_string_equal(c.system_prompt, "Line one.\nLine two.");
-    assert_string_equal(c.prompt, "用中文总结：{title}\n\n{content}");
-    assert_true(c.temperature > 0.69 && c.temperature < 0.71);
-    assert_int_equal(c.max_tokens, 0);
-    assert_int_equal(c.summary_timeout, 600);
-    assert_int_equal(c.summary_concurrency, 3);
-    assert_int_equal(c.summary_rate, 0);
-    assert_int_equal(c.summary_attempts, 2);
-    assert_int_equal(c.summary_retry, 5);
-    assert_string_equal(c.summary_fallback, "none");
-    assert_int_equal(c.summary_max_wait, 0);
-    assert_int_equal(c.summarize_backlog, 1);
-    assert_string_equal(c.summary_language, "Chinese");
-    assert_string_equal(c.command, "llm -m gpt-4o-mini");
+    assert_string_equal(c.summary.backend, "openai");
+    assert_string_equal(c.summary.openai_url, "http://127.0.0.1:8080/v1");
+    assert_string_equal(c.summary.openai_model, "qwen2.5:7b");
+    assert_string_equal(c.summary.openai_api_key_env, "MY_KEY");
+    assert_string_equal(c.summary.system_prompt, "Line one.\nLine two.");
+    assert_string_equal(c.summary.prompt, "用中文总结：{title}\n\n{content}");
+    assert_true(c.summary.temperature > 0.69 && c.summary.temperature < 0.71);
+    assert_int_equal(c.summary.max_tokens, 0);
+    assert_int_equal(c.summary.timeout, 600);
+    assert_int_equal(c.summary.concurrency, 3);
+    assert_int_equal(c.summary.rate, 0);
+    assert_int_equal(c.summary.attempts, 2);
+    assert_int_equal(c.summary.retry, 5);
+    assert_string_equal(c.summary.fallback, "none");
+    assert_int_equal(c.summary.max_wait, 0);
+    assert_int_equal(c.summary.backlog, 1);
+    assert_string_equal(c.summary.language, "Chinese");
+    assert_string_equal(c.summary.command, "llm -m gpt-4o-mini");
     assert_int_equal(c.nfeeds, 1);
     assert_string_equal(c.feeds[0].summarizer, "none");
     config_free(&c);

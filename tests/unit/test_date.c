@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cli/commands.h"
 #include "feeds/date.h"
 
 static const struct { const char *in, *want; } good[] = {

@@ -1,4 +1,4 @@
-/* tests/unit/test_html2md.c: HTML to markdown (feeds/html2md.c and friends): one case per
+/* tests/unit/test_html2md.c: HTML to markdown (markdown/html2md.c and friends): one case per
  * construct with the exact expected markdown, the reference rendering of
  * docs/example-output.md, simonwillison.net's broken blogmark markup, sanitisation,
  * escaping, deep nesting, html_to_text and `feedsd html2md`. */
@@ -15,11 +15,12 @@
 
 #include <dirent.h>
 
+#include "cli/commands.h"
 #include "common/util.h"
 #include "feeds/feed.h"
-#include "feeds/html2md.h"
-#include "feeds/html2md_int.h"
 #include "feeds/parse.h"
+#include "markdown/html2md.h"
+#include "markdown/html2md_int.h"
 #include "tests/unit/testdata.h"
 
 static char *md(const char *html, const char *base)
@@ -558,7 +559,7 @@ static void test_cmd(void **state)
     assert_int_equal(cmd_html2md(2, argv3), 2);
 }
 
-/* CommonMark 6.4 flanking: where the markers may stand (md_flank.c). Each expectation
+/* CommonMark 6.4 flanking: where the markers may stand (md_emphasis.c). Each expectation
  * was checked with cmark-gfm: it renders the element as meant. */
 static void test_emphasis_flanking(void **state)
 {
@@ -613,7 +614,7 @@ static void test_code_with_links(void **state)
 }
 
 /* The text path works sixteen bytes at a time where it can (md_text, md_escape_inline,
- * md_flank.c's scan): words that an escape depends on across those blocks, white space
+ * md_emphasis.c's scan): words that an escape depends on across those blocks, white space
  * and control characters inside long text, and emphasis inside long paragraphs, next to
  * letters with diacritics and CJK text. */
 static void test_long_text(void **state)

@@ -1,4 +1,4 @@
-/* tests/unit/test_output.c: storage/output.c and storage/output_path.c: YAML scalars,
+/* tests/unit/test_output.c: output/output.c and output/output_path.c: YAML scalars,
  * slugs, name patterns, the rendered file against docs/example-output.md (the example of
  * docs/output-format.md), and atomic writes. Owner: output files engineer. */
 #include <setjmp.h>
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "storage/output.h"
+#include "output/output.h"
 
 static void use_tz(const char *tz)
 {

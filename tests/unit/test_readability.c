@@ -1,4 +1,4 @@
-/* tests/unit/test_readability.c: article extraction (feeds/readability.c) against Mozilla
+/* tests/unit/test_readability.c: article extraction (markdown/readability.c) against Mozilla
  * Readability's expected output for a real page (tests/data/feeds/pages/), and synthetic
  * pages where navigation, sidebars, comments, footers and share bars must go and the
  * article must stay. Text is compared as words: the share of the expected words found
@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "feeds/html2md.h"
-#include "feeds/readability.h"
+#include "markdown/html2md.h"
+#include "markdown/readability.h"
 #include "tests/unit/testdata.h"
 
 static const char *pages_dir(void)

@@ -19,11 +19,11 @@
 
 #include "common/util.h"
 #include "feeds/feed.h"
-#include "feeds/html2md.h"
 #include "feeds/opml.h"
 #include "feeds/parse.h"
 #include "feeds/xml_cdata.h"
 #include "feeds/xml_compat.h"
+#include "markdown/html2md.h"
 #include "tests/unit/testdata.h"
 
 /* The fuzz targets, each under its own name; their static helpers must not collide. */
@@ -500,7 +500,7 @@ static void cdata_rewrite_direct(void **state)
     free(got);
 }
 
-/* The text runs hidden from libxml2's HTML parser (feeds/html_runs.h) change no tree:
+/* The text runs hidden from libxml2's HTML parser (markdown/html_runs.h) change no tree:
  * every entry's content and summary in the corpus gives the same nodes, names,
  * attributes and text with its long runs hidden (the daemon's way), with every run
  * hidden, and with none. */

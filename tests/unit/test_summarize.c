@@ -1,4 +1,4 @@
-/* tests/unit/test_summarize.c: the built-in extractive summarizer (feeds/summarize.c):
+/* tests/unit/test_summarize.c: the built-in extractive summarizer (summary/summarize.c):
  * sentence splitting (abbreviations, numbers, CJK full stops), choice of informative
  * sentences in document order, boilerplate ignored, the byte budget on every entry of the
  * testdata feeds, UTF-8 never cut, markdown escaping. */
@@ -17,8 +17,8 @@
 #include <libxml/tree.h>
 
 #include "common/util.h"
-#include "feeds/html2md.h"
-#include "feeds/summarize.h"
+#include "markdown/html2md.h"
+#include "summary/summarize.h"
 #include "tests/unit/testdata.h"
 
 static int utf8_valid(const char *s)

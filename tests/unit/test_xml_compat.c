@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "feeds/html2md_int.h"
 #include "feeds/xml_compat.h"
+#include "markdown/html2md_int.h"
 
 /* What the table says for the library loaded, independently of xml_compat.c's code. */
 static int expected_on(enum xml_accel a)
