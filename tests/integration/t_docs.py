@@ -1,4 +1,4 @@
-"""The reference documentation against the code: every key of daemon/config.c's key tables
+"""The reference documentation against the code: every key of daemon/config_keys.c's tables
 (global_keys[], feed_keys[]) must be documented in docs/configuration.md and in
 docs/feedsd.conf.5, and every subcommand that `feedsd --help` lists, with each option of
 its `feedsd NAME --help` synopsis, must be in docs/feedsd.1 and in docs/cli.md, the command-line contract; `feedsd --version`
@@ -19,14 +19,15 @@ def read(rel):
 
 def config_tables():
     """{"global_keys": [...], "feed_keys": [...]} from the C source: each table is the text
-    between `static const struct key NAME[] = {` and the `};` that closes it, and each
-    entry starts with {"name", set_..."""
-    src = read("daemon/config.c")
+    between `static const struct config_key NAME[] = {` and the `};` that closes it, and
+    each entry starts with {"name", config_set_..."""
+    src = read("daemon/config_keys.c")
     tables = {}
     for name in ("global_keys", "feed_keys"):
-        m = re.search(r"static const struct key %s\[\]\s*=\s*\{(.*?)\n\};" % name, src, re.S)
-        assert m, "daemon/config.c: table %s[] not found" % name
-        tables[name] = re.findall(r'\{\s*"([a-z0-9_]+)"\s*,\s*set_\w+', m.group(1))
+        m = re.search(r"static const struct config_key %s\[\]\s*=\s*\{(.*?)\n\};" % name, src,
+                      re.S)
+        assert m, "daemon/config_keys.c: table %s[] not found" % name
+        tables[name] = re.findall(r'\{\s*"([a-z0-9_]+)"\s*,\s*config_set_\w+', m.group(1))
     # A regex that silently matched nothing would make every check below pass.
     assert len(tables["global_keys"]) >= 40, tables["global_keys"]
     assert len(tables["feed_keys"]) >= 4, tables["feed_keys"]
