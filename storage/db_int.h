@@ -1,6 +1,7 @@
-/* storage/db_int.h: what the files of the storage module share (db.c: statements and
- * the feed/entry functions; db_schema.c: schema and migrations; db_queue.c: the summary
- * and page queues and the summary cache). Not for other modules: they use storage/db.h. */
+/* storage/db_int.h: what the files of the storage module share (db.c: the statements,
+ * binding, opening and transactions; db_feeds.c and db_entries.c: the feed and entry
+ * functions; db_queue.c: the summary and page queues and the summary cache; db_schema.c:
+ * schema and migrations). Not for other modules: they use storage/db.h. */
 #ifndef FEEDSD_DB_INT_H
 #define FEEDSD_DB_INT_H
 
@@ -31,11 +32,34 @@ struct db {
 int db_migrate(struct db *db, char *err, size_t errlen);
 /* A prepared statement, reset and with no bindings (prepared once, persistent). */
 sqlite3_stmt *db_stmt(struct db *db, enum stmt_id id);
-void db_bind_text(sqlite3_stmt *s, int i, const char *v);
-void db_bind_time(sqlite3_stmt *s, int i, int64_t t);
+
+/* One parameter of a statement: an integer, a text (NULL binds SQL NULL) or a time
+ * (FEED_TIME_NONE binds SQL NULL). Written with the three macros. */
+struct db_arg {
+    enum { DB_ARG_INT, DB_ARG_TEXT, DB_ARG_TIME } kind;
+    int64_t i;
+    const char *t;
+};
+#define DB_INT(v) ((struct db_arg){DB_ARG_INT, (int64_t)(v), NULL})
+#define DB_TEXT(v) ((struct db_arg){DB_ARG_TEXT, 0, (v)})
+#define DB_TIME(v) ((struct db_arg){DB_ARG_TIME, (v), NULL})
+/* The arguments of db_bind, db_run and db_count: DB_ARGS(DB_INT(id), DB_TEXT(url)) are
+ * the values of ?1, ?2 in order (a statement without parameters takes NULL, 0). */
+#define DB_ARGS(...)                                                                       \
+    (const struct db_arg[]){__VA_ARGS__},                                                  \
+        sizeof((const struct db_arg[]){__VA_ARGS__}) / sizeof(struct db_arg)
+/* The statement id, reset, with args bound to ?1..?n; NULL (logged) when it cannot be
+ * prepared. The one way parameters are bound. */
+sqlite3_stmt *db_bind(struct db *db, enum stmt_id id, const struct db_arg *args, size_t n);
+/* db_bind, then runs a statement that returns no rows (or whose rows are not read).
+ * 0, or -1 (logged). */
+int db_run(struct db *db, enum stmt_id id, const struct db_arg *args, size_t n);
+/* db_bind, then the first column of the first row as an integer: a count. -1 when the
+ * statement fails or returns no row. */
+int64_t db_count(struct db *db, enum stmt_id id, const struct db_arg *args, size_t n);
 char *db_col_text(sqlite3_stmt *s, int i);
 int64_t db_col_time(sqlite3_stmt *s, int i);
-/* Runs a statement that returns no rows. */
+/* Steps a bound statement that returns no rows, and resets it. 0, or -1 (logged). */
 int db_step_done(struct db *db, sqlite3_stmt *s);
 /* The post's HTML of an entry (entry_content): stored, replaced, or removed when html is
  * NULL or empty. */

@@ -10,68 +10,46 @@
 
 int db_entry_set_summary(struct db *db, int64_t id, const struct db_summary *sum)
 {
-    sqlite3_stmt *s = db_stmt(db, S_ENTRY_SUMMARY);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    db_bind_text(s, 2, sum->summary);
-    db_bind_text(s, 3, sum->by);
-    db_bind_text(s, 4, sum->title);
-    sqlite3_bind_int(s, 5, sum->fallback);
-    sqlite3_bind_int(s, 6, sum->still_pending);
-    db_bind_text(s, 7, sum->error);
-    return db_step_done(db, s);
+    return db_run(db, S_ENTRY_SUMMARY, DB_ARGS(DB_INT(id), DB_TEXT(sum->summary),
+        DB_TEXT(sum->by), DB_TEXT(sum->title), DB_INT(sum->fallback),
+        DB_INT(sum->still_pending), DB_TEXT(sum->error)));
 }
 
 int db_entry_want_summary(struct db *db, int64_t id)
 {
-    sqlite3_stmt *s = db_stmt(db, S_SUM_PENDING);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return db_step_done(db, s);
+    return db_run(db, S_SUM_PENDING, DB_ARGS(DB_INT(id)));
 }
 
 int db_entry_summary_failed(struct db *db, int64_t id, int count_attempt, const char *error,
                             int64_t next)
 {
-    sqlite3_stmt *s = db_stmt(db, S_SUM_FAILED);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, count_attempt ? 1 : 0);
-    db_bind_text(s, 3, error);
-    sqlite3_bind_int64(s, 4, next);
-    return db_step_done(db, s);
+    return db_run(db, S_SUM_FAILED, DB_ARGS(DB_INT(id), DB_INT(count_attempt ? 1 : 0),
+        DB_TEXT(error), DB_INT(next)));
 }
 
 int db_summaries_due(struct db *db, int64_t now, int limit, int64_t **ids, size_t *n)
 {
-    sqlite3_stmt *s = db_stmt(db, S_SUM_DUE);
+    sqlite3_stmt *s = db_bind(db, S_SUM_DUE, DB_ARGS(DB_INT(now), DB_INT(limit)));
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, limit);
     return db_id_list(db, s, ids, n);
 }
 
 int db_summaries_overdue(struct db *db, int64_t cutoff, int64_t **ids, size_t *n)
 {
-    sqlite3_stmt *s = db_stmt(db, S_SUM_OVERDUE);
+    sqlite3_stmt *s = db_bind(db, S_SUM_OVERDUE, DB_ARGS(DB_INT(cutoff)));
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, cutoff);
     return db_id_list(db, s, ids, n);
 }
 
 int db_summaries_pending(struct db *db, int64_t *count, int64_t *next)
 {
-    sqlite3_stmt *s = db_stmt(db, S_SUM_COUNT);
-    if (!s)
+    if (!db_stmt(db, S_SUM_COUNT))
         return -1;
-    *count = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    s = db_stmt(db, S_SUM_NEXT);
+    int64_t c = db_count(db, S_SUM_COUNT, NULL, 0);
+    *count = c < 0 ? 0 : c;
+    sqlite3_stmt *s = db_stmt(db, S_SUM_NEXT);
     if (!s)
         return -1;
     int rc = sqlite3_step(s);
@@ -83,10 +61,9 @@ int db_summaries_pending(struct db *db, int64_t *count, int64_t *next)
 
 int db_cache_get(struct db *db, const char *key, struct db_summary *out)
 {
-    sqlite3_stmt *s = db_stmt(db, S_CACHE_GET);
+    sqlite3_stmt *s = db_bind(db, S_CACHE_GET, DB_ARGS(DB_TEXT(key)));
     if (!s)
         return -1;
-    db_bind_text(s, 1, key);
     memset(out, 0, sizeof *out);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -100,15 +77,8 @@ int db_cache_get(struct db *db, const char *key, struct db_summary *out)
 
 int db_cache_put(struct db *db, const char *key, const struct db_summary *sum, int64_t now)
 {
-    sqlite3_stmt *s = db_stmt(db, S_CACHE_PUT);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, key);
-    db_bind_text(s, 2, sum->summary);
-    db_bind_text(s, 3, sum->title);
-    db_bind_text(s, 4, sum->by);
-    sqlite3_bind_int64(s, 5, now);
-    return db_step_done(db, s);
+    return db_run(db, S_CACHE_PUT, DB_ARGS(DB_TEXT(key), DB_TEXT(sum->summary),
+        DB_TEXT(sum->title), DB_TEXT(sum->by), DB_INT(now)));
 }
 
 void db_summary_clear(struct db_summary *s)
@@ -122,14 +92,10 @@ void db_summary_clear(struct db_summary *s)
 int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
                       const char *error, int64_t next_ms, int count_attempt)
 {
-    sqlite3_stmt *s = db_stmt(db, S_PAGE_SET);
+    sqlite3_stmt *s = db_bind(db, S_PAGE_SET, DB_ARGS(DB_INT(id), DB_INT(state),
+        DB_TEXT(error), DB_INT(next_ms), DB_INT(count_attempt ? 1 : 0)));
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, state);
-    db_bind_text(s, 3, error);
-    sqlite3_bind_int64(s, 4, next_ms);
-    sqlite3_bind_int(s, 5, count_attempt ? 1 : 0);
     if (!html)   /* the stored HTML stays */
         return db_step_done(db, s);
     if (db_atomic_begin(db) < 0)
@@ -142,30 +108,18 @@ int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
 
 int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n)
 {
-    sqlite3_stmt *s = db_stmt(db, S_PAGE_DUE);
+    sqlite3_stmt *s = db_bind(db, S_PAGE_DUE, DB_ARGS(DB_INT(now_ms), DB_INT(limit)));
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, now_ms);
-    sqlite3_bind_int(s, 2, limit);
     return db_id_list(db, s, ids, n);
 }
 
 int64_t db_entries_unwritten(struct db *db)
 {
-    sqlite3_stmt *s = db_stmt(db, S_UNWRITTEN);
-    if (!s)
-        return -1;
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_reset(s);
-    return n;
+    return db_count(db, S_UNWRITTEN, NULL, 0);
 }
 
 int64_t db_pages_wanted(struct db *db)
 {
-    sqlite3_stmt *s = db_stmt(db, S_PAGE_COUNT);
-    if (!s)
-        return -1;
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_reset(s);
-    return n;
+    return db_count(db, S_PAGE_COUNT, NULL, 0);
 }

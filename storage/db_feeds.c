@@ -1,0 +1,201 @@
+/* storage/db_feeds.c: the feeds table: subscriptions (from the configuration or the
+ * command line), each feed's polling state (validators, last status and error, next poll
+ * and why, the feed's own hints, redirects) and what the daemon learned of it (title,
+ * language). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "feeds/url.h"
+#include "storage/db_int.h"
+
+int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
+                      int backlog, const char *summarizer, const char *origin, int64_t now,
+                      int64_t *id)
+{
+    sqlite3_stmt *s = db_bind(db, S_FEED_SUBSCRIBE, DB_ARGS(DB_TEXT(url), DB_TEXT(title),
+        DB_INT(interval), DB_INT(backlog), DB_INT(now), DB_TEXT(summarizer),
+        DB_TEXT(origin ? origin : "config")));
+    if (!s)
+        return -1;
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        char *shown = url_redact(url);   /* credentials are for the feed's requests only */
+        log_err("database: subscribe %s: %s", shown, sqlite3_errmsg(db->h));
+        free(shown);
+        sqlite3_reset(s);
+        return -1;
+    }
+    if (id)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int db_feeds_deactivate_config(struct db *db)
+{
+    return db_run(db, S_FEED_DEACTIVATE, NULL, 0);
+}
+
+int db_feed_unsubscribe(struct db *db, const char *url)
+{
+    sqlite3_stmt *s = db_bind(db, S_FEED_UNSUB, DB_ARGS(DB_TEXT(url)));
+    if (!s)
+        return -1;
+    if (db_step_done(db, s) < 0)
+        return -1;
+    return sqlite3_changes(db->h) > 0;
+}
+
+static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
+{
+    f->id = sqlite3_column_int64(s, 0);
+    f->url = db_col_text(s, 1);
+    f->title = db_col_text(s, 2);
+    f->feed_title = db_col_text(s, 3);
+    f->site_link = db_col_text(s, 4);
+    f->etag = db_col_text(s, 5);
+    f->last_modified = db_col_text(s, 6);
+    f->last_fetch = sqlite3_column_int64(s, 7);
+    f->last_status = sqlite3_column_int(s, 8);
+    f->last_error = db_col_text(s, 9);
+    f->fail_count = sqlite3_column_int(s, 10);
+    f->next_poll = sqlite3_column_int64(s, 11);
+    f->initialized = sqlite3_column_int(s, 12);
+    f->active = sqlite3_column_int(s, 13);
+    f->interval = sqlite3_column_int(s, 14);
+    f->backlog = sqlite3_column_int(s, 15);
+    f->body_hash = db_col_text(s, 16);
+    f->nentries = sqlite3_column_int64(s, 17);
+    f->language = db_col_text(s, 18);
+    f->summarizer = db_col_text(s, 19);
+    f->origin = db_col_text(s, 20);
+    f->fetch_url = db_col_text(s, 21);
+    f->redirect_to = db_col_text(s, 22);
+    f->redirect_count = sqlite3_column_int(s, 23);
+    f->disabled = db_col_text(s, 24);
+    f->schedule_reason = db_col_text(s, 25);
+    f->hint_ttl = sqlite3_column_int(s, 26);
+    f->hint_sy = sqlite3_column_int(s, 27);
+    f->skip_hours = (uint32_t)sqlite3_column_int64(s, 28);
+    f->skip_days = sqlite3_column_int(s, 29);
+    f->adaptive = sqlite3_column_int(s, 30);
+}
+
+int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
+{
+    sqlite3_stmt *s = db_stmt(db, active_only ? S_FEED_LIST_ACTIVE : S_FEED_LIST);
+    if (!s)
+        return -1;
+    size_t cap = 16, len = 0;
+    struct db_feed *v = xcalloc(cap, sizeof *v);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (len == cap)
+            v = xrealloc(v, (cap *= 2) * sizeof *v);
+        memset(&v[len], 0, sizeof v[len]);
+        feed_from_row(s, &v[len++]);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        log_err("database: list feeds: %s", sqlite3_errmsg(db->h));
+        db_feed_list_free(v, len);
+        return -1;
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+int db_feed_get(struct db *db, int64_t id, struct db_feed *out)
+{
+    sqlite3_stmt *s = db_bind(db, S_FEED_GET, DB_ARGS(DB_INT(id)));
+    if (!s)
+        return -1;
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        feed_from_row(s, out);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+void db_feed_clear(struct db_feed *f)
+{
+    free(f->url);
+    free(f->title);
+    free(f->feed_title);
+    free(f->site_link);
+    free(f->etag);
+    free(f->last_modified);
+    free(f->last_error);
+    free(f->body_hash);
+    free(f->language);
+    free(f->summarizer);
+    free(f->origin);
+    free(f->fetch_url);
+    free(f->redirect_to);
+    free(f->disabled);
+    free(f->schedule_reason);
+    memset(f, 0, sizeof *f);
+}
+
+void db_feed_list_free(struct db_feed *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        db_feed_clear(&f[i]);
+    free(f);
+}
+
+int db_feed_record_success(struct db *db, int64_t id, int status, const char *etag,
+                           const char *last_modified, const char *feed_title,
+                           const char *site_link, const char *body_hash, int64_t now,
+                           int64_t next_poll, const char *reason)
+{
+    return db_run(db, S_FEED_SUCCESS, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(etag),
+        DB_TEXT(last_modified), DB_TEXT(feed_title), DB_TEXT(site_link), DB_TEXT(body_hash),
+        DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
+}
+
+int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
+                           int64_t now, int64_t next_poll, int count_it, const char *reason)
+{
+    return db_run(db, S_FEED_FAILURE, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(error),
+        DB_INT(now), DB_INT(next_poll), DB_INT(count_it ? 1 : 0), DB_TEXT(reason)));
+}
+
+int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_hours,
+                      int skip_days, int adaptive)
+{
+    return db_run(db, S_FEED_HINTS, DB_ARGS(DB_INT(id), DB_INT(ttl), DB_INT(sy),
+        DB_INT(skip_hours), DB_INT(skip_days), DB_INT(adaptive)));
+}
+
+int db_feed_set_redirect(struct db *db, int64_t id, const char *redirect_to, int count,
+                         const char *adopt)
+{
+    return db_run(db, S_FEED_REDIRECT, DB_ARGS(DB_INT(id), DB_TEXT(redirect_to), DB_INT(count),
+        DB_TEXT(adopt)));
+}
+
+int db_feed_disable(struct db *db, int64_t id, const char *reason)
+{
+    return db_run(db, S_FEED_DISABLE, DB_ARGS(DB_INT(id), DB_TEXT(reason)));
+}
+
+int db_feed_set_initialized(struct db *db, int64_t id)
+{
+    return db_run(db, S_FEED_INIT, DB_ARGS(DB_INT(id)));
+}
+
+int64_t db_feed_entry_count(struct db *db, int64_t feed_id)
+{
+    return db_count(db, S_FEED_COUNT, DB_ARGS(DB_INT(feed_id)));
+}
+
+int db_feed_set_language(struct db *db, int64_t id, const char *language)
+{
+    return db_run(db, S_FEED_LANG, DB_ARGS(DB_INT(id), DB_TEXT(language)));
+}
