@@ -1,0 +1,369 @@
+/* summary/summarize_sentences.c: a post's plain text as sentences for the built-in
+ * summarizer (summarize.c): Latin . ! ? followed by a space, except after abbreviations;
+ * CJK 。！？ without a space; line breaks. And which sentences are the feed's template
+ * ("Continue reading", "The post ... appeared first on") or page chrome rather than the
+ * post. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "common/util.h"
+#include "markdown/html2md.h"
+#include "summary/summarize.h"
+#include "summary/summarize_int.h"
+
+/* A '.' after these does not end a sentence ("Dr. Smith", "e.g. this"). */
+static const char *const abbreviations[] = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "cf",
+    "fig", "no", "nr", "vol", "inc", "ltd", "co", "corp", "approx", "dept", "est", "u.s",
+    "a.m", "p.m", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "gen", "col", "lt", "sgt", "capt", "rev", "mt", "ft", "z.b", "bzw",
+    "usw", "ca", "vgl", "mme", "mlle", "sra", "sr", "p", "pp", "ed", "eds", "al",
+};
+
+/* Sentences that belong to the feed's template, not the post (lower-case substrings).
+ * Template phrases are never a summary; chrome phrases only lose to real sentences: a
+ * reddit link post ("submitted by ... [1143 comments]") has no other text. */
+static const char *const boilerplate[] = {
+    "continue reading", "read more", "read the rest", "read the full", "keep reading",
+    "appeared first on", "the post ", "click here", "this entry was posted",
+    "originally published", "you are only seeing the long-form articles", "view original",
+    "weiterlesen", "lire la suite", "leer más", "seguir leyendo", "阅读全文", "查看全文",
+    "閱讀全文", "続きを読む", "もっと読む",
+};
+static const char *const chrome[] = {
+    "share this", "subscribe", "sign up for", "follow us", "leave a comment", "comments",
+    "all rights reserved", "related posts", "advertisement", "permalink",
+};
+
+#define N_ABBREVIATIONS (sizeof abbreviations / sizeof *abbreviations)
+#define ABBR_MAX 6       /* the longest abbreviation ("approx") */
+#define ABBR_PER_LETTER 12
+
+/* The abbreviations by first letter, so that a word is compared with the few that could
+ * be it, not the whole table. Filled by sentences_init(). */
+static const char *abbr_by_letter[26][ABBR_PER_LETTER];
+
+/* sent_byte[b]: whether sentence_end must look at byte b: a line break, . ! ?, and the
+ * first bytes of the sequences that utf8_next can decode to one of those or to 。！？｡:
+ * 0xE3 and 0xEF for the full stops, and 0xC0, 0xE0, 0xF0, 0xF8, whose sequences are
+ * overlong (any other lead byte decodes to something else, and the other bytes of a
+ * sequence are never one of these). Every other byte just continues the sentence. */
+static unsigned char sent_byte[256];
+
+static void sentences_init(void)
+{
+    for (size_t i = 0; i < N_ABBREVIATIONS; i++) {
+        const char *ab = abbreviations[i];
+        size_t l = (size_t)(ab[0] - 'a'), j = 0;
+        while (abbr_by_letter[l][j])
+            j++;
+        if (j + 1 >= ABBR_PER_LETTER || strlen(ab) > ABBR_MAX)
+            abort(); /* the table above outgrew these limits: raise them */
+        abbr_by_letter[l][j] = ab;
+    }
+    sent_byte['\n'] = sent_byte['.'] = sent_byte['!'] = sent_byte['?'] = 1;
+    sent_byte[0xC0] = sent_byte[0xE0] = sent_byte[0xE3] = sent_byte[0xEF] = 1;
+    sent_byte[0xF0] = sent_byte[0xF8] = 1;
+}
+
+static int is_abbreviation(const char *text, size_t dot)
+{
+    size_t a = dot;
+    while (a > 0 && text[a - 1] != ' ' && text[a - 1] != '\n' && text[a - 1] != '(' &&
+           text[a - 1] != '"')
+        a--;
+    size_t n = dot - a;
+    if (n == 0 || n > 8)
+        return 0;
+    if (n == 1 && text[a] >= 'A' && text[a] <= 'Z') /* an initial: "J. R. R. Tolkien" */
+        return 1;
+    if (n > ABBR_MAX)
+        return 0;
+    char w[ABBR_MAX] = {0};
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)ascii_lower((unsigned char)text[a + i]);
+    if (w[0] < 'a' || w[0] > 'z') /* every abbreviation starts with a letter */
+        return 0;
+    for (const char *const *ab = abbr_by_letter[w[0] - 'a']; *ab; ab++)
+        if (strncmp(*ab, w, n) == 0 && (*ab)[n] == '\0')
+            return 1;
+    return 0;
+}
+
+static int is_closer(uint32_t c)
+{
+    return c == '"' || c == '\'' || c == ')' || c == ']' || c == 0x201D || c == 0x2019 ||
+           c == 0x300D || c == 0x300F || c == 0xFF09 || c == 0x3011 || c == 0x00BB;
+}
+
+/* Closing quotes and brackets that stay with the sentence they end. */
+static size_t closers_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i >= n)
+            return i;
+        size_t k = 1;
+        uint32_t c = (unsigned char)s[i];
+        if (c >= 0x80)
+            c = utf8_next(s + i, n - i, &k);
+        if (is_closer(c))
+            i += k;
+        else
+            return i;
+    }
+}
+
+/* The first byte at or after i that sentence_end() must look at (sent_byte), or n. */
+static size_t next_sent_byte(const unsigned char *u, size_t n, size_t i)
+{
+#ifdef __SSE2__
+    /* x86-64 always has SSE2: sixteen bytes per step, compared with each byte that
+     * sent_byte marks */
+    static const unsigned char marked[] = {'\n', '.', '!', '?', 0xC0,
+                                           0xE0, 0xE3, 0xEF, 0xF0, 0xF8};
+    __m128i m[sizeof marked];
+    for (size_t j = 0; j < sizeof marked; j++)
+        m[j] = _mm_set1_epi8((char)marked[j]);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(u + i)), t = _mm_cmpeq_epi8(v, m[0]);
+        for (size_t j = 1; j < sizeof marked; j++)
+            t = _mm_or_si128(t, _mm_cmpeq_epi8(v, m[j]));
+        unsigned bits = (unsigned)_mm_movemask_epi8(t);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    while (i < n && !sent_byte[u[i]])
+        i++;
+    return i;
+}
+
+/* Byte offset just past the end of the sentence that starts at i. */
+static size_t sentence_end(const char *t, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    while (i < n) {
+        if (!sent_byte[u[i]]) { /* nearly every byte: skip to the next one that counts */
+            i = next_sent_byte(u, n, i);
+            continue;
+        }
+        size_t k = 1;
+        uint32_t c = u[i];
+        if (c >= 0x80)
+            c = utf8_next(t + i, n - i, &k);
+        if (c == '\n')
+            return i;
+        /* 。！？ and the half-width ｡ end a sentence with no space after them. */
+        if (c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF61) {
+            i += k;
+            while (i < n) { /* "？！" runs */
+                size_t k2;
+                uint32_t c2 = utf8_next(t + i, n - i, &k2);
+                if (c2 != 0x3002 && c2 != 0xFF01 && c2 != 0xFF1F && c2 != 0xFF61)
+                    break;
+                i += k2;
+            }
+            return i + closers_len(t + i, n - i);
+        }
+        if (c == '.' || c == '!' || c == '?') {
+            size_t e = i + 1;
+            while (e < n && (t[e] == '.' || t[e] == '!' || t[e] == '?'))
+                e++;
+            e += closers_len(t + e, n - e);
+            int space_after = e >= n || t[e] == ' ' || t[e] == '\t' || t[e] == '\n';
+            if (space_after && !(c == '.' && e == i + 1 && is_abbreviation(t, i))) {
+                /* "approx. five": a lower-case word after the dot continues the sentence. */
+                size_t j = e;
+                while (j < n && (t[j] == ' ' || t[j] == '\t'))
+                    j++;
+                if (!(c == '.' && j < n && t[j] >= 'a' && t[j] <= 'z'))
+                    return e;
+            }
+            i = e;
+            continue;
+        }
+        i += k;
+    }
+    return n;
+}
+
+static int is_space_byte(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The lookup tables of summarize_terms_of() and sentence_end(), filled on first use (the daemon
+ * is single-threaded). */
+void summarize_tables_init(void)
+{
+    static int ready;
+    if (!ready) {
+        summarize_terms_init();
+        sentences_init();
+        ready = 1;
+    }
+}
+
+size_t summarize_split(const char *t, size_t n, struct sentence **out)
+{
+    summarize_tables_init();
+    size_t cap = 16, count = 0;
+    struct sentence *v = xmalloc(cap * sizeof *v);
+    size_t i = 0;
+    while (i < n && count < MAX_SENTENCES) {
+        while (i < n && is_space_byte(t[i]))
+            i++;
+        if (i >= n)
+            break;
+        size_t e = sentence_end(t, n, i);
+        if (e <= i)
+            e = i + 1;
+        size_t z = e;
+        while (z > i && is_space_byte(t[z - 1]))
+            z--;
+        if (z > i) {
+            if (count == cap)
+                v = xrealloc(v, (cap *= 2) * sizeof *v);
+            v[count++] = (struct sentence){.start = i, .end = z};
+        }
+        i = e;
+    }
+    *out = v;
+    return count;
+}
+
+size_t summarize_sentences(const char *text, size_t *starts, size_t *ends, size_t max)
+{
+    if (!text)
+        return 0;
+    struct sentence *v;
+    size_t count = summarize_split(text, strlen(text), &v);
+    if (count > max)
+        count = max;
+    for (size_t i = 0; i < count; i++) {
+        starts[i] = v[i].start;
+        ends[i] = v[i].end;
+    }
+    free(v);
+    return count;
+}
+
+/* Whether s[0..n), lower-cased (ASCII letters only), starts with the lower-case pat. */
+static int starts_lower(const char *s, size_t n, const char *pat)
+{
+    size_t i = 0;
+    for (; pat[i]; i++)
+        if (i >= n || ascii_lower((unsigned char)s[i]) != (unsigned char)pat[i])
+            return 0;
+    return 1;
+}
+
+#define N_BOILERPLATE (sizeof boilerplate / sizeof *boilerplate)
+#define N_CHROME (sizeof chrome / sizeof *chrome)
+
+/* The first two bytes of s, lower-cased, as one number. */
+static unsigned pair_at(const char *s)
+{
+    return ascii_lower((unsigned char)s[0]) | (unsigned)ascii_lower((unsigned char)s[1]) << 8;
+}
+
+/* The phrases whose first two bytes, lower-cased, are pair: bit i for boilerplate[i],
+ * bit N_BOILERPLATE + i for chrome[i]. A small open-addressing table, filled once. */
+#define PAIR_SLOTS 64   /* a power of two, above twice the number of phrases */
+static struct {
+    unsigned pair;      /* 0: empty (no phrase starts with two NUL bytes) */
+    uint32_t phrases;
+} pair_table[PAIR_SLOTS];
+
+static size_t pair_slot(unsigned pair)
+{
+    size_t k = (pair * 0x9E3779B1u) >> 26 & (PAIR_SLOTS - 1);
+    while (pair_table[k].pair && pair_table[k].pair != pair)
+        k = (k + 1) & (PAIR_SLOTS - 1);
+    return k;
+}
+
+/* 2: template boilerplate (never chosen), 1: page chrome (chosen only when nothing
+ * else is left), 0: the post's own sentence. Every sentence of every post is checked:
+ * one pass over it that looks up each position's first two bytes in a bitmap of the
+ * phrases' first two bytes (a hit on common pairs such as "th" or "re"), and only then
+ * compares the phrases that start with that pair, not a lower-cased copy searched once
+ * per phrase. Every phrase is at least two bytes long. */
+int summarize_is_boilerplate(const char *s, size_t n)
+{
+    _Static_assert(N_BOILERPLATE + N_CHROME <= 32, "one bit per phrase");
+    _Static_assert(PAIR_SLOTS > 2 * (N_BOILERPLATE + N_CHROME), "room in pair_table");
+    static unsigned char pairs[65536 / 8];
+    static int ready;
+    if (!ready) {
+        for (size_t i = 0; i < N_BOILERPLATE + N_CHROME; i++) {
+            const char *ph = i < N_BOILERPLATE ? boilerplate[i] : chrome[i - N_BOILERPLATE];
+            unsigned pr = pair_at(ph);
+            size_t k = pair_slot(pr);
+            pair_table[k].pair = pr;
+            pair_table[k].phrases |= 1u << i;
+            pairs[pr / 8] |= (unsigned char)(1u << pr % 8);
+        }
+        ready = 1;
+    }
+    const uint32_t bp_bits = (1u << N_BOILERPLATE) - 1;
+    int hit = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    /* k is pair_at(s + at), kept up to date one byte at a time */
+    unsigned k = n ? ascii_lower(u[0]) : 0;
+    for (size_t at = 0; at + 1 < n && hit < 2; at++) {
+        k = (k & 0xFF) | (unsigned)ascii_lower(u[at + 1]) << 8;
+        if (!(pairs[k / 8] & (1u << k % 8))) {
+            k >>= 8;
+            continue;
+        }
+        uint32_t m = pair_table[pair_slot(k)].phrases;
+        /* boilerplate first (it decides), chrome only while nothing was found */
+        for (uint32_t b = m & bp_bits; b && hit < 2; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctz(b);
+            if (starts_lower(s + at, n - at, boilerplate[i]))
+                hit = 2;
+        }
+        for (uint32_t b = m & ~bp_bits; b && !hit; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctz(b) - N_BOILERPLATE;
+            if (starts_lower(s + at, n - at, chrome[i]))
+                hit = 1;
+        }
+        k >>= 8;
+    }
+    /* A line that is only a URL. */
+    if (!hit && (starts_lower(s, n, "http://") || starts_lower(s, n, "https://") ||
+                 starts_lower(s, n, "www.")))
+        hit = memchr(s, ' ', n) == NULL ? 2 : 0;
+    return hit;
+}
+
+/* Sentence text with white space collapsed, escaped as markdown. */
+char *summarize_sentence_md(const char *s, size_t n)
+{
+    /* str_squash_ws(xstrndup(s, n)) in one pass: is_space_byte() is isspace() of the C
+     * locale, the daemon's */
+    char *plain = xmalloc(n + 1), *w = plain;
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_space_byte(s[i])) {
+            space = 1;
+            continue;
+        }
+        if (space && w != plain)
+            *w++ = ' ';
+        space = 0;
+        *w++ = s[i];
+    }
+    *w = '\0';
+    struct buf b = {0};
+    md_escape_text(&b, plain);
+    free(plain);
+    return buf_steal(&b);
+}
