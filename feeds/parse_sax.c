@@ -1,6 +1,7 @@
-/* feeds/parse_sax.c: drives libxml2's SAX2 push parser over a UTF-8 feed document and
- * feeds the element table of parse_xml.c (the text of the strict pass mostly going past
- * libxml2: feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never NOENT, DTDLOAD
+/* feeds/parse_sax.c: the SAX2 callbacks of the feed parser: elements, attributes and text
+ * handed to the element table of parse_xml.c; the push parser that calls them is driven
+ * by parse_run.c (the text of the strict pass mostly going past libxml2:
+ * feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never NOENT, DTDLOAD
  * or DTDVALID; HUGE only on libxml2 2.14, xml_compat.h): a document that declares
  * entities is refused, which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
  * feed without DTD is a fatal error, after which libxml2 stops calling SAX and every
@@ -27,7 +28,6 @@
 
 #define MAX_ATTRS 64
 #define MAX_CACHED_ENTITIES 256
-#define CHUNK (64 * 1024)
 
 struct cached_entity {
     xmlEntity ent;
@@ -35,17 +35,11 @@ struct cached_entity {
     struct cached_entity *next;
 };
 
-struct run {
-    struct xstate st;
-    char error[160];      /* first fatal libxml2 error */
-    int nentities;
-};
-
 /* ---- entities ---- */
 
 static xmlEntityPtr sax_get_entity(void *ctx, const xmlChar *name)
 {
-    struct run *r = ctx;
+    struct sax_run *r = ctx;
     xmlParserCtxtPtr ctxt = r->st.ctxt;
     unsigned cp = entity_lookup((const char *)name, strlen((const char *)name));
     if (!cp)
@@ -80,7 +74,7 @@ static xmlEntityPtr sax_get_entity(void *ctx, const xmlChar *name)
     return &c->ent;
 }
 
-static void entities_free(struct xstate *st)
+void parse_sax_entities_free(struct xstate *st)
 {
     struct cached_entity *c = st->entities, *next;
     for (; c; c = next) {
@@ -97,14 +91,14 @@ static void sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlC
                             const xmlChar *systemId, xmlChar *content)
 {
     (void)name, (void)type, (void)publicId, (void)systemId, (void)content;
-    struct run *r = ctx;
+    struct sax_run *r = ctx;
     r->st.refused = 1;
     xmlStopParser(r->st.ctxt);
 }
 
 static void sax_error(void *ctx, xml_error_arg e)
 {
-    struct run *r = ctx;
+    struct sax_run *r = ctx;
     if (e && e->level == XML_ERR_FATAL && !r->error[0] && e->message) {
         snprintf(r->error, sizeof r->error, "%s", e->message);
         r->error[strcspn(r->error, "\n")] = '\0';
@@ -134,9 +128,9 @@ static void cap_append_escaped(struct buf *b, const char *s, size_t n, int attr)
     }
 }
 
-static void sax_characters(void *ctx, const xmlChar *ch, int len)
+void parse_sax_characters(void *ctx, const xmlChar *ch, int len)
 {
-    struct run *r = ctx;
+    struct sax_run *r = ctx;
     struct xstate *st = &r->st;
     if (!st->cap_rule || len <= 0 || st->cap_full)
         return;
@@ -349,7 +343,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
                       int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
     (void)prefix, (void)nb_namespaces, (void)namespaces, (void)nb_defaulted;
-    struct run *r = ctx;
+    struct sax_run *r = ctx;
     struct xstate *st = &r->st;
     int d = st->depth++;
     if (d >= XML_MAX_DEPTH)
@@ -423,7 +417,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI)
 {
     (void)prefix, (void)URI;
-    struct run *r = ctx;
+    struct sax_run *r = ctx;
     struct xstate *st = &r->st;
     int d = --st->depth;
     if (d < 0 || d >= XML_MAX_DEPTH)
@@ -451,375 +445,16 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
     fr->kind = K_NONE;
 }
 
-/* ---- driver ---- */
-
-/* Escapes every '&' that does not start a reference ("Fish & Chips", "?a=1&copy=2"),
- * outside CDATA sections and comments, and drops C0 controls XML forbids. Used only
- * for the recovery pass, so well-formed documents are parsed as they are. */
-static char *fix_ampersands(const char *s, size_t len, size_t *outlen)
+void parse_sax_handler(xmlSAXHandler *sax)
 {
-    struct buf b = {0};
-    buf_grow(&b, len + len / 16 + 16);
-    buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
-    const char *end = s + len;
-    for (const char *p = s; p < end;) {
-        const char *skip_to = NULL;
-        if (!strncmp(p, "<![CDATA[", 9))
-            skip_to = strstr(p + 9, "]]>");
-        else if (!strncmp(p, "<!--", 4))
-            skip_to = strstr(p + 4, "-->");
-        if (skip_to) {
-            buf_append(&b, p, (size_t)(skip_to + 3 - p));
-            p = skip_to + 3;
-            continue;
-        }
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            p++;
-            continue;
-        }
-        if (c == '&') {
-            const char *q = p + 1;
-            if (*q == '#') {
-                q++;
-                if (*q == 'x' || *q == 'X') { q++; while (isxdigit((unsigned char)*q)) q++; }
-                else while (isdigit((unsigned char)*q)) q++;
-            } else if (isalpha((unsigned char)*q) || *q == '_' || *q == ':') {
-                while (isalnum((unsigned char)*q) || *q == '_' || *q == ':' || *q == '.' || *q == '-')
-                    q++;
-            }
-            if (q == p + 1 || q[-1] == '#' || *q != ';') {
-                buf_puts(&b, "&amp;");
-                p++;
-                continue;
-            }
-        }
-        buf_putc(&b, *p++);
-    }
-    *outlen = b.len;
-    return buf_steal(&b);
+    memset(sax, 0, sizeof *sax);
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->startElementNs = sax_start;
+    sax->endElementNs = sax_end;
+    sax->characters = parse_sax_characters;
+    sax->cdataBlock = parse_sax_characters;
+    sax->getEntity = sax_get_entity;
+    sax->entityDecl = sax_entity_decl;
+    sax->serror = sax_error;   /* per-context errors; the global handler stays untouched */
 }
 
-static void state_free(struct xstate *st)
-{
-    int open = st->depth < XML_MAX_DEPTH ? st->depth : XML_MAX_DEPTH;
-    for (int i = 0; i < open && i >= 0; i++) {
-        if (st->frames[i].owns_base)
-            free((char *)st->frames[i].base);
-        st->frames[i].base = NULL;
-    }
-    buf_free(&st->cap);
-    free(st->cap_base);
-    free(st->person_name);
-    free(st->person_email);
-    free(st->summary_base);
-    free(st->content_base);
-    free(st->guid_link);
-    free(st->doc_base);
-    entities_free(st);
-    feed_free(st->feed);
-}
-
-/* The document as head followed by body (parse_xml_parts). */
-struct doc {
-    const char *head, *body;
-    size_t hlen, blen;
-    char *joined;         /* both pieces in one NUL-terminated copy, made on demand */
-};
-
-/* The whole document NUL-terminated, for the rare paths that scan it as a string
- * (the recovery pass, the "not a feed" message). */
-static const char *doc_joined(struct doc *d)
-{
-    if (!d->joined) {
-        d->joined = xmalloc(d->hlen + d->blen + 1);
-        if (d->hlen)
-            memcpy(d->joined, d->head, d->hlen);
-        if (d->blen)
-            memcpy(d->joined + d->hlen, d->body, d->blen);
-        d->joined[d->hlen + d->blen] = '\0';
-    }
-    return d->joined;
-}
-
-/* The pieces of head + body, chunk bytes at a time, cut as if they were one buffer
- * (libxml2's error recovery looks at chunk ends); only a chunk that straddles the two is
- * copied. */
-struct doc_source {
-    struct xml_source src;
-    const struct doc *d;
-    size_t chunk, off;
-    char *straddle;
-};
-
-static int doc_next(struct xml_source *src, const char **out, size_t *outlen)
-{
-    struct doc_source *s = (struct doc_source *)src;
-    const struct doc *d = s->d;
-    size_t len = d->hlen + d->blen, off = s->off;
-    if (off >= len)
-        return 0;
-    size_t n = len - off < s->chunk ? len - off : s->chunk;
-    if (off >= d->hlen) {
-        *out = d->body + (off - d->hlen);
-    } else if (off + n <= d->hlen) {
-        *out = d->head + off;
-    } else {
-        size_t h = d->hlen - off;
-        s->straddle = xrealloc(s->straddle, n);
-        memcpy(s->straddle, d->head + off, h);
-        memcpy(s->straddle + h, d->body, n - h);
-        *out = s->straddle;
-    }
-    *outlen = n;
-    s->off += n;
-    return 1;
-}
-
-/* Hands n bytes to libxml2, whose length argument is an int. */
-static void push(xmlParserCtxtPtr ctxt, const char *p, size_t n)
-{
-    while (n > 0) {
-        int k = n > (1u << 30) ? 1 << 30 : (int)n;
-        xmlParseChunk(ctxt, p, k, 0);
-        p += k;
-        n -= (size_t)k;
-    }
-}
-
-/* The rewrite's sink (xml_cdata.h): markup to libxml2, and text straight to the
- * characters handler once libxml2 has parsed all it was given and is in element content,
- * still calling SAX. */
-static int direct_push(void *ud, const char *p, size_t n)
-{
-    struct run *r = ud;
-    xmlParserCtxtPtr ctxt = r->st.ctxt;
-    push(ctxt, p, n);
-#if FEEDSD_HAVE_XML_CDATA
-    /* the parser's internal state, as the proven versions keep it (xml_compat.h) */
-    return !r->st.refused && ctxt->wellFormed && !ctxt->disableSAX &&
-           ctxt->instate == XML_PARSER_CONTENT && ctxt->inputNr == 1 && ctxt->input &&
-           ctxt->input->cur == ctxt->input->end;
-#else
-    return 0;
-#endif
-}
-
-static void direct_text(void *ud, const void *p, size_t n)
-{
-    const xmlChar *s = p;
-    while (n > 0) {
-        int k = n > (1u << 30) ? 1 << 30 : (int)n;
-        sax_characters(ud, s, k);
-        s += k;
-        n -= (size_t)k;
-    }
-}
-
-/* One pass over the document, handed to libxml2 piece by piece as src yields it. In the
- * strict pass its text goes to the characters handler directly or reaches libxml2 as
- * CDATA sections (xml_cdata.h); the recovery pass hands libxml2 the bytes as they came.
- * Returns 1 when libxml2 found it well-formed. */
-static int run_sax(struct run *r, struct xml_source *src, const struct feed_sink *sink,
-                   const char *base_url, int recover)
-{
-    xmlSAXHandler sax;
-    memset(&sax, 0, sizeof sax);
-    sax.initialized = XML_SAX2_MAGIC;
-    sax.startElementNs = sax_start;
-    sax.endElementNs = sax_end;
-    sax.characters = sax_characters;
-    sax.cdataBlock = sax_characters;
-    sax.getEntity = sax_get_entity;
-    sax.entityDecl = sax_entity_decl;
-    sax.serror = sax_error;   /* per-context errors; the global handler stays untouched */
-
-    memset(r, 0, sizeof *r);
-    r->st.feed = feed_new();
-    r->st.doc_base = xstrdup(base_url);
-    r->st.recovering = recover;
-    r->st.sink = sink;
-    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, NULL);
-    if (!ctxt)
-        return 0;
-    r->st.ctxt = ctxt;
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_COMPAT_FEED_OPTIONS |
-                                (recover ? XML_PARSE_RECOVER : 0));
-    const char *p;
-    size_t n;
-    int rewrite = !recover && xml_accel_on(XML_ACCEL_CDATA);
-    struct xml_cdata xc;
-    struct buf xb = {0};
-    const struct xml_cdata_sink xsink = {.push = direct_push, .text = direct_text, .ud = r};
-    xml_cdata_init(&xc, &xsink);
-    /* The prolog waits here until its DOCTYPE is whole (xml_prolog.c). */
-    struct buf prolog = {0};
-    int holding = 1;
-    for (int more = 1; more && !r->st.refused;) {
-        more = src->next(src, &p, &n);
-        if (holding) {
-            if (more)
-                buf_append(&prolog, p, n);
-            if (more && !xml_prolog_ready(prolog.data, prolog.len))
-                continue;
-            holding = 0;
-            p = prolog.data;
-            n = prolog.len;
-        } else if (!more) {
-            break;
-        }
-        if (rewrite) {
-            xb.len = 0;
-            xml_cdata_feed(&xc, p, n, &xb);
-            p = xb.data;
-            n = xb.len;
-        }
-        push(ctxt, p, n);
-        if (!recover && !ctxt->wellFormed)
-            break;   /* libxml2 stopped calling SAX; the recovery pass takes over */
-    }
-    buf_free(&prolog);
-    if (!r->st.refused) {
-        if (rewrite && ctxt->wellFormed) {
-            xb.len = 0;
-            xml_cdata_end(&xc, &xb);
-            push(ctxt, xb.data, xb.len);
-        }
-        xmlParseChunk(ctxt, NULL, 0, 1);
-    }
-    buf_free(&xb);
-    int ok = ctxt->wellFormed && !r->st.refused;
-    if (ctxt->myDoc)
-        xmlFreeDoc(ctxt->myDoc);
-    xmlFreeParserCtxt(ctxt);
-    r->st.ctxt = NULL;
-    if (r->st.found_root)
-        xml_feed_end(&r->st);
-    return ok;
-}
-
-static int run_sax_doc(struct run *r, const struct doc *d, const char *base_url, int recover,
-                       size_t chunk)
-{
-    struct doc_source s = {.src = {.next = doc_next}, .d = d, .chunk = chunk};
-    int ok = run_sax(r, &s.src, NULL, base_url, recover);
-    free(s.straddle);
-    return ok;
-}
-
-int parse_xml_source(struct xml_source *src, const struct feed_sink *sink,
-                     const char *base_url, struct feed **out, char *err, size_t errlen)
-{
-    struct run *r = xcalloc(1, sizeof *r);
-    int ok = run_sax(r, src, sink, base_url, 0);
-    int rc = 1;
-    if (r->st.refused) {
-        snprintf(err, errlen, "refused: the document declares entities");
-        rc = -1;
-    } else if (ok && r->st.found_root) {
-        *out = r->st.feed;
-        r->st.feed = NULL;
-        rc = 0;
-    }
-    state_free(&r->st);
-    free(r);
-    return rc;
-}
-
-/* Extracts the <title> of an HTML page for the "not a feed" message. */
-static void html_title(const char *s, size_t len, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    const char *t = strcasestr(s, "<title");
-    if (!t || (size_t)(t - s) > len)
-        return;
-    t = strchr(t, '>');
-    const char *e = t ? strcasestr(t, "</title") : NULL;
-    if (!e)
-        return;
-    char *raw = xstrndup(t + 1, (size_t)(e - t - 1));
-    char *txt = text_from_html(raw);
-    if (txt)
-        snprintf(out, outlen, "%s", txt);
-    free(raw);
-    free(txt);
-}
-
-static int looks_html(const char *s, const char *root)
-{
-    static const char *const roots[] = {"html", "head", "body"};
-    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
-        if (!strcasecmp(root, roots[i]))
-            return 1;
-    return !strncasecmp(s, "<!doctype html", 14) || strcasestr(s, "<html") != NULL;
-}
-
-int parse_xml(const char *data, size_t len, const char *base_url, struct feed **out,
-              char *err, size_t errlen)
-{
-    return parse_xml_parts(NULL, 0, data, len, base_url, CHUNK, out, NULL, err, errlen);
-}
-
-int parse_xml_chunked(const char *data, size_t len, const char *base_url, size_t chunk,
-                      struct feed **out, int *recovered, char *err, size_t errlen)
-{
-    return parse_xml_parts(NULL, 0, data, len, base_url, chunk, out, recovered, err, errlen);
-}
-
-int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen,
-                    const char *base_url, size_t chunk, struct feed **out, int *recovered,
-                    char *err, size_t errlen)
-{
-    if (chunk == 0)
-        chunk = CHUNK;
-    if (chunk > INT_MAX)
-        chunk = INT_MAX;   /* xmlParseChunk takes an int */
-    struct doc d = {.head = head, .body = body, .hlen = head ? hlen : 0, .blen = blen};
-    struct run *strict = xcalloc(1, sizeof *strict), *rec = NULL, *use = NULL;
-    int ok = run_sax_doc(strict, &d, base_url, 0, chunk);
-    if (strict->st.refused) {
-        snprintf(err, errlen, "refused: the document declares entities");
-    } else if (ok && strict->st.found_root) {
-        use = strict;
-    } else {
-        size_t flen;
-        char *fixed = fix_ampersands(doc_joined(&d), d.hlen + d.blen, &flen);
-        struct doc fd = {.body = fixed, .blen = flen};
-        rec = xcalloc(1, sizeof *rec);
-        run_sax_doc(rec, &fd, base_url, 1, chunk);
-        free(fixed);
-        if (rec->st.found_root && !rec->st.refused)
-            use = rec;
-        else if (strict->st.found_root)
-            use = strict;
-    }
-    if (!use && !strict->st.refused) {
-        const char *root = strict->st.root_name[0] ? strict->st.root_name :
-                           rec ? rec->st.root_name : "";
-        const char *data = doc_joined(&d);
-        if (looks_html(data, root)) {
-            char title[100];
-            html_title(data, d.hlen + d.blen, title, sizeof title);
-            snprintf(err, errlen, "not a feed: HTML document (title \"%s\")", title);
-        } else if (*root) {
-            snprintf(err, errlen, "not a feed: XML document with root element <%s>", root);
-        } else {
-            snprintf(err, errlen, "not a feed: not XML (%s)",
-                     strict->error[0] ? strict->error : "no element found");
-        }
-    }
-    free(d.joined);
-    if (recovered)
-        *recovered = !ok || use != strict;
-    if (use) {
-        *out = use->st.feed;
-        use->st.feed = NULL;
-    }
-    state_free(&strict->st);
-    free(strict);
-    if (rec) {
-        state_free(&rec->st);
-        free(rec);
-    }
-    return use ? 0 : -1;
-}

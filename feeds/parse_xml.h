@@ -108,4 +108,20 @@ int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr 
 void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);   /* consumes text */
 void xml_person_end(struct xstate *st);
 
+/* One pass of the SAX parser over a document (parse_run.c), the context of every
+ * callback of parse_sax.c. */
+struct sax_run {
+    struct xstate st;
+    char error[160];      /* first fatal libxml2 error */
+    int nentities;
+};
+
+/* parse_sax.c: the callbacks, for xmlCreatePushParserCtxt; the characters callback, which
+ * the strict pass also calls with text that went past libxml2 (ctx: the sax_run); and
+ * the entities the run handed to libxml2, freed after it. */
+struct _xmlSAXHandler;
+void parse_sax_handler(struct _xmlSAXHandler *sax);
+void parse_sax_characters(void *ctx, const unsigned char *ch, int len);
+void parse_sax_entities_free(struct xstate *st);
+
 #endif
