@@ -57,6 +57,30 @@ struct app {
     struct metrics_server *metrics_server;
 };
 
+/* setup.c: the configuration, folders and feeds of the daemon, at start and reload. */
+#define DAEMON_NO_FEEDS                                                                  \
+    "no feeds: add 'feed = URL' lines or 'feeds = FILE' to the configuration, pass --feeds" \
+    " FILE, or run 'feedsd add URL'"
+/* Reads the configuration and the subscription file into c, applying the command line's
+ * overrides (app->opt_*). 0, or -1 with the reason in err. */
+int daemon_config_load(struct app *app, struct config *c, char *err, size_t errlen);
+/* TZ from the configuration; "local" restores the zone feedsd was started with. */
+void daemon_timezone_apply(const struct config *c);
+int daemon_db_folder(const char *database, char **dir);
+/* The output folder exists or can be made, is a folder, and files can be created in it.
+ * 0, or -1 with the reason (and a hint for the systemd sandbox) in err. */
+int daemon_output_check(const char *dir, char *err, size_t errlen);
+/* daemon_output_check once there is a feed to write for; _later logs the error. */
+int daemon_output_prepare(struct app *app, char *err, size_t errlen);
+void daemon_output_prepare_later(struct app *app);
+/* The configuration's feeds into the database, then the schedule from the database's
+ * active feeds (daemon_feeds_reschedule alone: after `feedsd add` or `remove`). */
+int daemon_feeds_sync(struct app *app, char *err, size_t errlen);
+int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen);
+void daemon_feed_state_free(struct feed_state *fs);
+/* The summary backends that [feed] sections ask for (summary_configure). */
+unsigned daemon_feed_backends(const struct config *c);
+
 /* daemon.c: with --once (or while stopping), ends the loop once every poll, transfer and
  * summary is finished. Called after each piece of work ends. */
 void daemon_check_done(struct app *app);

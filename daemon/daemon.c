@@ -31,307 +31,6 @@
 
 static void schedule(struct app *app);
 
-/* The folder of a file path ("." for a bare name), malloc'd. */
-static char *path_dirname(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xstrdup(".");
-    return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-}
-
-/* mkdir -p of dir. On failure *failed is the folder that could not be made (malloc'd),
- * errno says why (ENOTDIR: *failed exists and is no folder). A folder that exists is
- * fine even where mkdir(2) says EROFS or EACCES before EEXIST (a read-only /opt under
- * ProtectSystem=strict). */
-static int make_dirs(const char *dir, char **failed)
-{
-    if (!*dir)
-        return 0;   /* the current folder */
-    char *p = xstrdup(dir);
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char saved = *s;
-        *s = '\0';
-        struct stat st;
-        if (mkdir(p, 0755) < 0) {
-            int e = errno;
-            if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                *failed = p;
-                errno = e == EEXIST ? ENOTDIR : e;   /* a file in the way */
-                return -1;
-            }
-        }
-        if (!saved)
-            break;
-        *s = saved;
-    }
-    free(p);
-    return 0;
-}
-
-/* The unit this process runs in ("feedsd@blog.service"), from the last component of
- * its cgroup (systemd puts each service into its own), or "UNIT". */
-static void own_unit(char *unit, size_t len)
-{
-    snprintf(unit, len, "UNIT");
-    FILE *f = fopen("/proc/self/cgroup", "re");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        const char *last = strrchr(line, '/');
-        size_t n = last ? strlen(last + 1) : 0;
-        if (n > 8 && !strcmp(last + 1 + n - 8, ".service"))
-            snprintf(unit, len, "%s", last + 1);
-    }
-    fclose(f);
-}
-
-/* What may help with a folder feedsd cannot write in: under systemd (INVOCATION_ID,
- * systemd.exec(5)) a read-only file system is nearly always the sandbox; a permission
- * error names the owner, since the service's dynamic user is known to nobody. */
-static void folder_hint(const char *dir, int e, char *hint, size_t len)
-{
-    struct stat st;
-    hint[0] = '\0';
-    if (e == EROFS && getenv("INVOCATION_ID")) {
-        char unit[96];
-        own_unit(unit, sizeof unit);
-        snprintf(hint, len, " (the service may write only its state folder and the "
-                            "folders in ReadWritePaths=: add it in a drop-in, "
-                            "systemctl edit %s; see man feedsd)", unit);
-    } else if ((e == EACCES || e == EPERM) && stat(dir, &st) == 0) {
-        snprintf(hint, len, " (owned by uid %u, mode %03o; feedsd runs as uid %u)",
-                 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
-    }
-}
-
-/* The output folder before READY=1: it exists or can be created, is a folder, and this
- * process can create files in it (a file is created and removed: only that answers
- * for read-only mounts, ACLs and the sandbox alike). Otherwise every post would fail
- * later, one error each, while systemd calls the service running. The probe's name is
- * one output_sweep_temp removes if we die in between. */
-static int check_output_folder(const char *dir, char *err, size_t errlen)
-{
-    char hint[256];
-    char *failed = NULL;
-    if (make_dirs(dir, &failed) < 0) {
-        int e = errno;
-        folder_hint(failed, e, hint, sizeof hint);
-        struct stat st;
-        if (e == ENOTDIR && stat(failed, &st) == 0)
-            snprintf(err, errlen, "output folder %s: %s is not a folder", dir, failed);
-        else if (!strcmp(failed, dir))
-            snprintf(err, errlen, "output folder %s: cannot create it: %s%s", dir,
-                     strerror(e), hint);
-        else
-            snprintf(err, errlen, "output folder %s: cannot create %s: %s%s", dir, failed,
-                     strerror(e), hint);
-        free(failed);
-        return -1;
-    }
-    struct stat st;
-    if (stat(dir, &st) < 0) {
-        snprintf(err, errlen, "output folder %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "output folder %s: %s is not a folder", dir, dir);
-        return -1;
-    }
-    char *probe = xasprintf("%s/.feedsd-check.tmp-%ld", dir, (long)getpid());
-    int fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST && unlink(probe) == 0)   /* an earlier us, killed */
-        fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    int e = errno;
-    if (fd >= 0) {
-        close(fd);
-        e = unlink(probe) < 0 ? errno : 0;
-    }
-    free(probe);
-    if (fd < 0 || e) {
-        folder_hint(dir, e, hint, sizeof hint);
-        snprintf(err, errlen, "output folder %s: cannot %s files in it: %s%s", dir,
-                 fd < 0 ? "create" : "remove", strerror(e), hint);
-        return -1;
-    }
-    return 0;
-}
-
-static int effective_backlog(const struct app *app, int per_feed)
-{
-    return per_feed == -2 ? app->cfg.backlog : per_feed;
-}
-
-/* Reads the configuration and the subscription file, applying command-line overrides. */
-static int load_config(struct app *app, struct config *c, char *err, size_t errlen)
-{
-    config_defaults(c);
-    if (app->config_path && config_load(c, app->config_path, err, errlen) < 0)
-        return -1;
-    /* normalized as the configuration's own paths are (config.c, resolve_path) */
-    if (app->opt_database) {
-        free(c->database);
-        c->database = path_normalize(app->opt_database);
-    }
-    if (app->opt_output) {
-        free(c->output);
-        c->output = path_normalize(app->opt_output);
-    }
-    if (app->opt_feeds) {
-        free(c->feeds_file);
-        c->feeds_file = path_normalize(app->opt_feeds);
-    }
-    if (c->feeds_file && config_add_feeds_file(c, c->feeds_file, err, errlen) < 0)
-        return -1;
-    return 0;
-}
-
-/* "local" means the zone feedsd was started with, so a reload back to "local" restores
- * the original TZ (or its absence). */
-static void apply_timezone(const struct config *c)
-{
-    static int saved;
-    static char *orig_tz;
-    if (!saved) {
-        orig_tz = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
-        saved = 1;
-    }
-    if (c->timezone && strcmp(c->timezone, "local"))
-        setenv("TZ", c->timezone, 1);
-    else if (orig_tz)
-        setenv("TZ", orig_tz, 1);
-    else
-        unsetenv("TZ");
-    tzset();
-}
-
-#define NO_FEEDS                                                                         \
-    "no feeds: add 'feed = URL' lines or 'feeds = FILE' to the configuration, pass --feeds" \
-    " FILE, or run 'feedsd add URL'"
-
-/* The output folder is made and checked (check_output_folder) when there is a feed to
- * write for: at start, before READY=1, and by a daemon that started without any once its
- * first feed is added; not by a run without feeds (later a missing folder is output.c's
- * to report and make again). 0, or -1 with the reason in err. */
-static int output_prepare(struct app *app, char *err, size_t errlen)
-{
-    if (app->output_ready || app->nfeeds == 0)
-        return 0;
-    if (check_output_folder(app->cfg.output, err, errlen) < 0)
-        return -1;
-    app->output_ready = 1;
-    return 0;
-}
-
-static void feed_state_free(struct feed_state *fs)
-{
-    free(fs->url);
-    free(fs->shown);
-    free(fs);
-}
-
-/* The configuration's feeds into the database, in one transaction. Feeds added on the
- * command line (`feedsd add`) are left alone. */
-static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
-{
-    struct db *db = app->db;
-    int64_t now = time(NULL);
-    if (db_begin(db) < 0 || db_feeds_deactivate_config(db) < 0)
-        goto fail;
-    for (size_t i = 0; i < app->cfg.nfeeds; i++) {
-        const struct feed_conf *fc = &app->cfg.feeds[i];
-        if (db_feed_subscribe(db, fc->url, fc->title, fc->interval, fc->backlog, fc->summarizer,
-                              "config", now, NULL) < 0)
-            goto fail;
-    }
-    if (db_commit(db) == 0)
-        return 0;
-fail:
-    snprintf(err, errlen, "database: %s", db_errmsg(db));
-    db_rollback(db);
-    return -1;
-}
-
-/* The in-memory schedule from the database's active feeds. Feeds keep their state
- * (validators, entries, next poll) across reloads; both lists are in id order, so they
- * are merged in one pass. */
-static int schedule_from_db(struct app *app, char *err, size_t errlen)
-{
-    struct db_feed *rows;
-    size_t n;
-    if (db_feed_list(app->db, 1, &rows, &n) < 0) {
-        snprintf(err, errlen, "database: %s", db_errmsg(app->db));
-        return -1;
-    }
-    int64_t now = time(NULL);
-    struct feed_state **next = xcalloc(n ? n : 1, sizeof *next);
-    double t0 = ev_now(app->loop);
-    /* First polls (and polls overdue after downtime) are spread over up to a minute so
-     * that a thousand feeds do not fire at once. */
-    double spread = app->once ? 0 : (n * 0.05 < 60 ? n * 0.05 : 60);
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct feed_state *fs = NULL;
-        while (j < app->nfeeds && app->feeds[j]->id < rows[i].id) {
-            struct feed_state *gone = app->feeds[j++];   /* unsubscribed */
-            if (gone->in_flight)
-                gone->removed = 1;    /* freed when its transfer ends */
-            else
-                feed_state_free(gone);
-        }
-        if (j < app->nfeeds && app->feeds[j]->id == rows[i].id) {
-            fs = app->feeds[j++];
-        } else {
-            fs = xcalloc(1, sizeof *fs);
-            fs->app = app;
-            fs->id = rows[i].id;
-            fs->url = xstrdup(rows[i].fetch_url ? rows[i].fetch_url : rows[i].url);
-            fs->shown = url_redact(fs->url);
-            double wait = rows[i].next_poll > now ? (double)(rows[i].next_poll - now) : 0;
-            if (wait == 0 && spread > 0)
-                wait = spread * (random() / (double)RAND_MAX);
-            fs->due = app->once ? t0 : t0 + wait;
-        }
-        fs->interval = rows[i].interval ? rows[i].interval : app->cfg.interval;
-        fs->backlog = effective_backlog(app, rows[i].backlog);
-        fs->disabled = rows[i].disabled != NULL;
-        if (fs->disabled)
-            fs->done = 1;    /* --once has nothing to wait for */
-        next[i] = fs;
-    }
-    for (; j < app->nfeeds; j++) {
-        struct feed_state *gone = app->feeds[j];
-        if (gone->in_flight)
-            gone->removed = 1;
-        else
-            feed_state_free(gone);
-    }
-    free(app->feeds);
-    app->feeds = next;
-    app->nfeeds = n;
-    db_feed_list_free(rows, n);
-    return 0;
-}
-
-static int sync_feeds(struct app *app, char *err, size_t errlen)
-{
-    if (subscriptions_from_config(app, err, errlen) < 0)
-        return -1;
-    return schedule_from_db(app, err, errlen);
-}
-
-/* After the running daemon's feeds changed (a reload, 'feedsd add'). */
-static void output_prepare_later(struct app *app)
-{
-    char err[1024];
-    if (output_prepare(app, err, sizeof err) < 0)
-        log_err("%s", err);
-}
-
 /* Every minute: subscriptions changed by `feedsd add`/`remove`, work queued by
  * `feedsd resummarize`, and retention. */
 static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -339,9 +38,9 @@ static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop, (void)revents;
     struct app *app = w->data;
     char err[256];
-    if (schedule_from_db(app, err, sizeof err) < 0)
+    if (daemon_feeds_reschedule(app, err, sizeof err) < 0)
         log_err("%s", err);
-    output_prepare_later(app);
+    daemon_output_prepare_later(app);
     if (app->cfg.retention > 0) {
         int64_t n = db_entries_prune(app->db, (int64_t)time(NULL) - app->cfg.retention);
         char age[32];
@@ -431,16 +130,6 @@ static void summary_request_done(void *ctx)
     daemon_check_done(ctx);
 }
 
-/* The backends that [feed] sections ask for (summary_configure checks their settings). */
-static unsigned feed_backends(const struct config *c)
-{
-    unsigned set = 0;
-    for (size_t i = 0; i < c->nfeeds; i++)
-        if (c->feeds[i].summarizer)
-            set |= 1u << summary_backend_named(c->feeds[i].summarizer, SB_BUILTIN);
-    return set;
-}
-
 void daemon_check_done(struct app *app)
 {
     /* Stopping does not wait for model summaries: a request cut off now was not
@@ -461,7 +150,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
     struct app *app = fs->app;
     fs->in_flight = 0;
     if (fs->removed) {
-        feed_state_free(fs);
+        daemon_feed_state_free(fs);
         return;
     }
     char err[512] = "", reason[96] = "";
@@ -644,11 +333,11 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
     struct config c;
     char err[1024];
     int ok = 0;
-    if (load_config(app, &c, err, sizeof err) < 0) {
+    if (daemon_config_load(app, &c, err, sizeof err) < 0) {
         log_err("reload: %s; keeping the running configuration", err);
         config_free(&c);
     } else if (strcmp(c.output, app->cfg.output) &&
-               check_output_folder(c.output, err, sizeof err) < 0) {
+               daemon_output_check(c.output, err, sizeof err) < 0) {
         /* A new output folder is checked as at start; a folder that broke under the
          * running daemon is not (its files are retried, see pipeline.c). */
         log_err("reload: %s; keeping the running configuration", err);
@@ -660,17 +349,17 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         c.database = xstrdup(app->cfg.database);
         config_free(&app->cfg);
         app->cfg = c;
-        apply_timezone(&app->cfg);
-        if (summary_configure(app->summary, feed_backends(&app->cfg), err, sizeof err) < 0)
+        daemon_timezone_apply(&app->cfg);
+        if (summary_configure(app->summary, daemon_feed_backends(&app->cfg), err, sizeof err) < 0)
             log_err("summary: %s", err);
-        if (sync_feeds(app, err, sizeof err) < 0) {
+        if (daemon_feeds_sync(app, err, sizeof err) < 0) {
             log_err("reload: %s", err);
         } else {
             ok = 1;
             log_info("reloaded %s: %zu %s", app->config_path ? app->config_path : "defaults",
                      app->nfeeds, plural((long long)app->nfeeds, "feed", "feeds"));
         }
-        output_prepare_later(app);
+        daemon_output_prepare_later(app);
         schedule(app);
         summary_kick(app->summary);
     }
@@ -712,19 +401,19 @@ int daemon_run(const struct daemon_opts *opts)
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
     char err[1024];
-    if (load_config(&app, &app.cfg, err, sizeof err) < 0) {
+    if (daemon_config_load(&app, &app.cfg, err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
         config_free(&app.cfg);
         return 2;
     }
-    apply_timezone(&app.cfg);
+    daemon_timezone_apply(&app.cfg);
     /* A run with nothing to do creates nothing: without a feed in the configuration and
      * without a database (which would hold those of 'feedsd add'), --once stops before
      * making a database or an output folder. The daemon goes on without feeds: it needs
      * its database to see the first 'feedsd add'. */
     if (app.once && app.cfg.nfeeds == 0 && access(app.cfg.database, F_OK) < 0 &&
         errno == ENOENT) {
-        log_fatal(LOG_ERR, "%s", NO_FEEDS);
+        log_fatal(LOG_ERR, "%s", DAEMON_NO_FEEDS);
         config_free(&app.cfg);
         return 2;
     }
@@ -732,28 +421,17 @@ int daemon_run(const struct daemon_opts *opts)
      * systemd: writable, on disk), parsed from there in pieces (feeds/parse.h). The
      * database and the output folder are checked apart, so that the error names the one
      * at fault. */
-    char *db_dir = path_dirname(app.cfg.database), *failed = NULL;
-    if (make_dirs(db_dir, &failed) < 0) {
-        int e = errno;
-        char hint[256];
-        folder_hint(failed, e, hint, sizeof hint);
-        struct stat st;
-        if (e == ENOTDIR && stat(failed, &st) == 0)
-            log_fatal(LOG_ERR, "database %s: %s is not a folder", app.cfg.database, failed);
-        else
-            log_fatal(LOG_ERR, "database %s: cannot create folder %s: %s%s", app.cfg.database,
-                      failed, strerror(e), hint);
-        free(failed);
-        free(db_dir);
+    char *db_dir = NULL;
+    if (daemon_db_folder(app.cfg.database, &db_dir) < 0) {
         config_free(&app.cfg);
         return 2;
     }
     /* Then the output folder, when this run has feeds to write for as far as can be
      * known before the database is opened (in the configuration, or in a database that
      * exists): a run that cannot write makes no database. Else the folder waits for the
-     * first feed (output_prepare). */
+     * first feed (daemon_output_prepare). */
     if (app.cfg.nfeeds > 0 || access(app.cfg.database, F_OK) == 0) {
-        if (check_output_folder(app.cfg.output, err, sizeof err) < 0) {
+        if (daemon_output_check(app.cfg.output, err, sizeof err) < 0) {
             log_fatal(LOG_ERR, "%s", err);
             free(db_dir);
             config_free(&app.cfg);
@@ -807,20 +485,20 @@ int daemon_run(const struct daemon_opts *opts)
         .request_done = summary_request_done,
     };
     app.summary = summary_new(&sh);
-    if (sync_feeds(&app, err, sizeof err) < 0 ||
-        summary_configure(app.summary, feed_backends(&app.cfg), err, sizeof err) < 0) {
+    if (daemon_feeds_sync(&app, err, sizeof err) < 0 ||
+        summary_configure(app.summary, daemon_feed_backends(&app.cfg), err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
     if (app.nfeeds == 0) {
         if (app.once) {
-            log_fatal(LOG_ERR, "%s", NO_FEEDS);
+            log_fatal(LOG_ERR, "%s", DAEMON_NO_FEEDS);
             goto out;
         }
         /* a service waits: `feedsd add` is picked up within a minute */
-        log_warn("%s; waiting for one", NO_FEEDS);
+        log_warn("%s; waiting for one", DAEMON_NO_FEEDS);
     }
-    if (output_prepare(&app, err, sizeof err) < 0) {
+    if (daemon_output_prepare(&app, err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
@@ -891,7 +569,7 @@ out:
     summary_free(app.summary);
     article_free(&app);
     for (size_t i = 0; i < app.nfeeds; i++)
-        feed_state_free(app.feeds[i]);
+        daemon_feed_state_free(app.feeds[i]);
     free(app.feeds);
     free(app.write_feeds);
     free(app.user_agent);

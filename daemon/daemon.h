@@ -1,11 +1,13 @@
-/* daemon/daemon.h: the daemon stage, the top of the pipeline's layers (docs/architecture.md).
- * This folder owns one running feedsd: the configuration (config.c: value parsers,
- * config_keys.c: the key table, config.c: the reader), the poll schedule (schedule.c),
- * the loop, signals and start-up checks (daemon.c, startup.c), what happens to a fetched
- * document (ingest.c: parse and store), the stages after it (pipeline.c: summary, markdown,
- * file; article.c: the full article of a teaser), systemd notifications (notify.c), the
- * metrics endpoint (metrics.c) and the daemon's side of `feedsd reload` (reload.c). Its
- * state is struct app (daemon/app.h), which only this folder sees. */
+/* daemon/daemon.h: the daemon, the layer that runs the pipeline (docs/architecture.md).
+ * This folder owns one running feedsd: the configuration (config_values.c: the value
+ * parsers, config_keys.c: the key table, config.c: the reader), start-up and reload
+ * (setup.c: folders, configuration, the feeds synced into the database and the
+ * schedule), the loop and its signals (daemon.c), the poll schedule (schedule.c), what
+ * happens to a fetched document (ingest.c: parse and store), the stages after it
+ * (pipeline.c: summary, markdown, file; article.c: the full article of a teaser),
+ * systemd notifications (notify.c), the metrics endpoint (metrics.c) and the daemon's
+ * side of `feedsd reload` (reload.c). Its state is struct app (daemon/app.h), which only
+ * this folder sees. */
 #ifndef FEEDSD_DAEMON_H
 #define FEEDSD_DAEMON_H
 
