@@ -222,7 +222,7 @@ void daemon_timezone_apply(const struct config *c)
 
 /* The output folder is made and checked (daemon_output_check) when there is a feed to
  * write for: at start, before READY=1, and by a daemon that started without any once its
- * first feed is added; not by a run without feeds (later a missing folder is output.c's
+ * first feed is added; not by a run without feeds (later a missing folder is output_write.c's
  * to report and make again). 0, or -1 with the reason in err. */
 int daemon_output_prepare(struct app *app, char *err, size_t errlen)
 {

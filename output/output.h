@@ -1,6 +1,10 @@
-/* output/output.h: the markdown files of docs/output-format.md. The database
- * decides which entry gets which path; this module renders a file and writes it atomically
- * (temporary name in the same folder, fsync, rename), so readers never see half a file. */
+/* output/output.h: the output stage (docs/architecture.md): the markdown files of
+ * docs/output-format.md, one per post. The database decides which entry gets which path
+ * (the pipeline claims it there first); this folder names a file (output_path.c: slugs
+ * and the name pattern), renders it (output_render.c: front matter and sections), writes
+ * it atomically (output_write.c: temporary name in the same folder, flush, rename, alone
+ * or in a batch flushed by one syncfs), so readers never see half a file, and sweeps the
+ * temporary files a killed process left (output_sweep.c). */
 #ifndef FEEDSD_OUTPUT_H
 #define FEEDSD_OUTPUT_H
 

@@ -1,4 +1,4 @@
-/* tests/unit/test_output.c: output/output.c and output/output_path.c: YAML scalars,
+/* tests/unit/test_output.c: output/output_render.c, output_write.c and output_path.c: YAML scalars,
  * slugs, name patterns, the rendered file against docs/example-output.md (the example of
  * docs/output-format.md), and atomic writes. Owner: output files engineer. */
 #include <setjmp.h>
