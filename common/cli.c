@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 
 /* An argument as part of a one-line message: control characters as '?', at most 200
@@ -213,10 +214,7 @@ void cli_table_note(struct cli_table *t, const char *fmt, ...)
 /* Characters, not bytes: a UTF-8 continuation byte adds no width. */
 static size_t text_width(const char *s)
 {
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
+    return utf8_count(s);
 }
 
 void cli_table_print(const struct cli_table *t, FILE *out)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/article.h"
@@ -46,10 +47,7 @@ int article_decide(struct app *app, struct db_entry *e)
     } else if (!strcmp(policy, "auto")) {
         char *text = html_to_text(e->content ? e->content : "",
                                   e->content ? strlen(e->content) : 0);
-        size_t chars = 0;
-        for (const char *p = text; *p; p++)
-            chars += ((unsigned char)*p & 0xC0) != 0x80;
-        want = chars < (size_t)app->cfg.full_content_min;
+        want = utf8_count(text) < (size_t)app->cfg.full_content_min;
         free(text);
     }
     /* No link, nothing to fetch. */

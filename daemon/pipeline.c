@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/article.h"
@@ -49,9 +50,7 @@ static char *fallback_title(const struct db_entry *e)
     str_squash_ws(text);
     size_t n = strlen(text);
     if (n > 80) {
-        n = 80;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;     /* never cut a UTF-8 sequence */
+        n = utf8_boundary(text, 80);   /* never cut a UTF-8 sequence */
         text[n] = '\0';
     }
     if (!*text) {

@@ -14,6 +14,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/discover.h"
 #include "feeds/encoding.h"

@@ -10,13 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "common/scan.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/encoding.h"
-#include "feeds/entities.h"
 
 /* windows-1252 meanings of the bytes 0x80-0x9F (WHATWG Encoding Standard index);
  * 0 marks the five unassigned bytes, which stay C1 controls. */
@@ -27,56 +25,6 @@ static const unsigned short cp1252_c1[32] = {
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 if ill-formed. */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; c &= 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; c &= 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; c &= 0x07; }
-    else return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-/* Whole documents and every HTML field go through the scans below, and almost all of
- * their bytes are plain ASCII: these skip eight such bytes per step (SWAR: a byte
- * >= 0x80 sets its high bit; b - 0x20 borrows into the high bit when b < 0x20), so the
- * byte-by-byte checks only run where something may need attention. */
-#define SWAR_ONES 0x0101010101010101ULL
-#define SWAR_HIGH 0x8080808080808080ULL
-
-/* Length of the run of bytes < 0x80 at the start of p[0..n). */
-static size_t ascii_run(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    uint64_t w;
-    while (i + 8 <= n) {
-        memcpy(&w, p + i, 8);
-        if (w & SWAR_HIGH)
-            break;
-        i += 8;
-    }
-    while (i < n && p[i] < 0x80)
-        i++;
-    return i;
-}
-
 /* Length of the run at the start of p[0..n) of text that every scan below accepts as
  * it is: printable ASCII (0x20-0x7F), tab, line feed, carriage return, and well-formed
  * UTF-8 for U+00A0 and above except the non-characters U+FFFE and U+FFFF. The callers
@@ -84,39 +32,11 @@ static size_t ascii_run(const unsigned char *p, size_t n)
 static size_t printable_run(const unsigned char *p, size_t n)
 {
     size_t i = 0;
-    uint64_t w;
     for (;;) {
-#ifdef __SSE2__
-        /* x86-64 always has SSE2: sixteen bytes per step; a signed compare with 0x20
-         * flags both the controls and the bytes >= 0x80 */
-        const __m128i sp = _mm_set1_epi8(0x20);
-        while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, sp));
-            if (m) {
-                i += (size_t)__builtin_ctz(m);
-                goto stop;
-            }
-            i += 16;
-        }
-#endif
-        while (i + 8 <= n) {
-            memcpy(&w, p + i, 8);
-            uint64_t t = (w | ((w - SWAR_ONES * 0x20) & ~w)) & SWAR_HIGH;
-            if (t) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                /* the lowest flagged byte is exact (a borrow only runs upwards) */
-                i += (size_t)__builtin_ctzll(t) / 8;
-#endif
-                break;
-            }
-            i += 8;
-        }
-        while (i < n && p[i] >= 0x20 && p[i] < 0x80)
-            i++;
-#ifdef __SSE2__
-    stop:
-#endif
+        /* Whole documents and every HTML field go through the scans below, and almost
+         * all of their bytes are plain ASCII: sixteen at a step (common/scan.h), so the
+         * byte-by-byte checks only run where something may need attention. */
+        i += scan_printable(p + i, n - i);
         if (i >= n)
             return i;
         unsigned char c = p[i];
@@ -131,21 +51,6 @@ static size_t printable_run(const unsigned char *p, size_t n)
             return i;
         i += l;
     }
-}
-
-int utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        i += ascii_run(p + i, n - i);
-        if (i >= n)
-            break;
-        size_t l = utf8_seq_len(p + i, n - i);
-        if (!l)
-            return 0;
-        i += l;
-    }
-    return 1;
 }
 
 /* text_fix_utf8() of s[0..n). When nothing needs fixing (almost always) the result is
@@ -166,8 +71,8 @@ static char *fix_utf8(const char *s, size_t n, char *own, size_t *outlen)
             i++;
             continue;
         }
-        unsigned cp;
-        size_t l = utf8_seq(p + i, n - i, &cp);
+        uint32_t cp;
+        size_t l = utf8_decode(p + i, n - i, &cp);
         if (l && cp >= 0xA0) {
             i += l;
             continue;
@@ -393,8 +298,8 @@ static char *xml_chars_clean(char *s, size_t *len)
             i++;
             continue;
         } else {
-            unsigned cp;
-            l = utf8_seq(p + i, n - i, &cp);
+            uint32_t cp;
+            l = utf8_decode(p + i, n - i, &cp);
             if (!l) {
                 l = 1;
                 repl = "\xEF\xBF\xBD";
@@ -435,8 +340,8 @@ static int xml_chars_ok(const char *s, size_t n)
             i++;
             continue;
         }
-        unsigned cp;
-        size_t l = c >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
+        uint32_t cp = 0;
+        size_t l = c >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 0;
         if (!l || cp == 0xFFFE || cp == 0xFFFF)
             return 0;
         i += l;

@@ -1,35 +1,11 @@
 /* feeds/encoding.h: character-set detection and conversion of fetched documents to UTF-8
- * (through glibc iconv(3)), and clean-up of UTF-8 text taken out of a feed.
+ * (through glibc iconv(3)), and clean-up of UTF-8 text taken out of a feed (the UTF-8
+ * rules themselves are common/utf8.h).
  * Owned by the feed-parser engineer. */
 #ifndef FEEDSD_ENCODING_H
 #define FEEDSD_ENCODING_H
 
 #include <stddef.h>
-
-/* 1 when s[0..n) is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t n);
-
-/* Length of the well-formed UTF-8 sequence of two to four bytes at s[0..n) (s[0] >= 0x80),
- * 0 if ill-formed (Unicode Table 3-7: no overlongs, no surrogates, nothing above
- * U+10FFFF). Inline: the scans over whole posts call it for every non-ASCII letter. */
-static inline size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-            (c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
-            return 0;
-        return 3;
-    }
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80 ||
-        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return 4;
-}
 
 /* Converts an XML document to UTF-8 so that libxml2 never has to guess. The charset is
  * chosen by: byte-order mark, then "<\0" / "\0<" sniffing for UTF-16 without BOM, then

@@ -4,10 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "common/scan.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/date.h"
 #include "feeds/encoding.h"
@@ -216,27 +215,21 @@ static int jw_special(unsigned char c, int check)
  * borrow only runs upwards) and copied whole. Posts are long and rarely need escapes. */
 static size_t jw_escape(char *out, const char *str, size_t n, int check)
 {
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     const unsigned char *s = (const unsigned char *)str;
-    uint64_t hi_mask = check ? high : 0;
+    uint64_t hi_mask = check ? SCAN_HIGH : 0;
     char *o = out;
     size_t i = 0;
     while (i < n) {
         /* Each block is stored whole before it is tested (out has room: at most 6 * i
          * bytes are written for i read, and i + 16 <= n), so a run costs no memcpy call;
          * the bytes past a stop are overwritten next. */
-#ifdef __SSE2__
-        /* x86-64 always has SSE2: sixteen bytes per step. A signed compare with 0x20
-         * flags the controls and every byte >= 0x80; without check the latter are
-         * copied by the byte loop below. */
-        const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
-                      bs = _mm_set1_epi8('\\');
+        /* Sixteen bytes per step (common/scan.h): the controls and every byte >= 0x80
+         * are flagged; without check the latter are copied by the byte loop below. */
         while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            _mm_storeu_si128((__m128i *)o, v);
-            __m128i t = _mm_or_si128(_mm_cmplt_epi8(v, sp),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)));
-            unsigned m = (unsigned)_mm_movemask_epi8(t);
+            scan_vec v = scan_load(s + i);
+            scan_store((unsigned char *)o, v);
+            unsigned m = scan_bits(scan_or(scan_ctl_or_high(v),
+                                           scan_or(scan_eq(v, '"'), scan_eq(v, '\\'))));
             if (m) {
                 size_t k = (size_t)__builtin_ctz(m);
                 i += k;
@@ -246,20 +239,15 @@ static size_t jw_escape(char *out, const char *str, size_t n, int check)
             i += 16;
             o += 16;
         }
-#endif
         while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
+            uint64_t w = scan_word(s + i);
             memcpy(o, &w, 8);
-            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-            uint64_t t = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
-                          (w & hi_mask)) & high;
+            uint64_t t = scan_word_below(w, 0x20) | scan_word_eq(w, '"') |
+                         scan_word_eq(w, '\\') | (w & hi_mask);
             if (t) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                size_t k = (size_t)__builtin_ctzll(t) / 8;
+                size_t k = scan_word_first(t);
                 i += k;
                 o += k;
-#endif
                 break;
             }
             i += 8;
@@ -267,9 +255,7 @@ static size_t jw_escape(char *out, const char *str, size_t n, int check)
         }
         while (i < n && !jw_special(s[i], check))
             *o++ = (char)s[i++];
-#ifdef __SSE2__
     stop:
-#endif
         if (i >= n)
             break;
         unsigned char c = s[i];

@@ -13,11 +13,9 @@
  *     distinct by a hash of their stable fields, and a counter when even that repeats.
  * Hashes run over whitespace-squashed text, so re-indented markup is not an "update". */
 #include <stdlib.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <string.h>
 
+#include "common/scan.h"
 #include "common/util.h"
 #include "feeds/identity.h"
 #include "feeds/url.h"
@@ -98,20 +96,17 @@ static void squash_field(struct buf *b, const char *s)
     int started = 0, space = 0;
     const unsigned char *scalar_until = p;
     while (p < end) {
-#ifdef __SSE2__
         /* Prose: sixteen bytes at a time while they hold only single spaces between
          * other bytes, which squashing keeps as they are. Any other block (a tab, a
          * line break, two blanks) takes the byte loop below for its sixteen bytes. */
         if (started && !space && p >= scalar_until) {
-            const __m128i blank = _mm_set1_epi8(0x20);
             while (end - p >= 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *)p);
-                unsigned low = (unsigned)_mm_movemask_epi8(
-                    _mm_cmpeq_epi8(_mm_min_epu8(v, blank), v));   /* bytes <= 0x20 */
-                unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, blank));
+                scan_vec v = scan_load(p);
+                unsigned low = scan_bits(scan_le(v, 0x20));
+                unsigned sp = scan_bits(scan_eq(v, 0x20));
                 if (low != sp || (sp & (sp >> 1)) || (sp & 0x8000u))
                     break;
-                _mm_storeu_si128((__m128i *)o, v);
+                scan_store(o, v);
                 o += 16;
                 p += 16;
             }
@@ -119,20 +114,10 @@ static void squash_field(struct buf *b, const char *s)
             if (p >= end)
                 break;
         }
-#endif
         if (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            /* high bit of each byte below 0x21 (bytes >= 0x80 never flagged); the lowest
-             * flagged byte is exact (a borrow only runs upwards) */
-            uint64_t t = (w - 0x2121212121212121ULL) & ~w & 0x8080808080808080ULL;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            size_t run = t ? (size_t)__builtin_ctzll(t) / 8 : 8;
-#else
-            size_t run = 0;
-            while (run < 8 && p[run] > ' ')
-                run++;
-#endif
+            /* the bytes up to the first at or below ' ' (bytes >= 0x80 never are) */
+            uint64_t t = scan_word_below(scan_word(p), 0x21);
+            size_t run = t ? scan_word_first(t) : 8;
             if (run) {
                 if (space) {
                     *o++ = ' ';

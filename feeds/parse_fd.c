@@ -12,29 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/encoding.h"
 #include "feeds/parse.h"
 #include "feeds/parse_internal.h"
 
 #define FD_CHUNK (64 * 1024)
-
-/* Bytes at the end of p[0..n) that begin a UTF-8 sequence not complete within it: the
- * next piece must start with them, because the check of a piece (and libxml2's own
- * decoding) needs whole characters. */
-static size_t utf8_incomplete_tail(const unsigned char *p, size_t n)
-{
-    for (size_t back = 1; back <= 3 && back <= n; back++) {
-        unsigned char c = p[n - back];
-        if (c < 0x80)
-            return 0;
-        if (c >= 0xC0) {
-            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-            return need > back ? back : 0;
-        }
-    }
-    return 0;
-}
 
 /* 1 when p[0..n) may be an XML declaration whose "?>" is still to come. */
 static int decl_unfinished(const char *p, size_t n)

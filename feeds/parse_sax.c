@@ -18,6 +18,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/entities.h"
 #include "feeds/parse_internal.h"
@@ -139,8 +140,7 @@ void parse_sax_characters(void *ctx, const xmlChar *ch, int len)
          * hands over (2.14 gives a CDATA section in one piece, 2.9 in many), and nothing
          * after the cut is taken. */
         size_t room = st->cap.len < PARSE_FIELD_MAX ? PARSE_FIELD_MAX - st->cap.len : 0;
-        while (room > 0 && (ch[room] & 0xC0) == 0x80)
-            room--;
+        room = utf8_boundary((const char *)ch, room);
         st->cap_full = 1;
         len = (int)room;
         if (!len)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/encoding.h"
 #include "feeds/entities.h"

@@ -5,10 +5,9 @@
  * every decision to the bytes already seen, so that the output does not depend on where
  * the pieces were cut. Owned by the feed-parser engineer. */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "common/scan.h"
+#include "common/utf8.h"
 #include "feeds/entities.h"
 #include "feeds/xml_cdata.h"
 
@@ -122,21 +121,16 @@ static void after_markup(struct xml_cdata *x)
 static size_t text_run(const unsigned char *p, size_t n, int cdata)
 {
     size_t i = 0;
-#ifdef __SSE2__
-    const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
-    const __m128i rb = _mm_set1_epi8(']'), cr = _mm_set1_epi8('\r');
     for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp));
-        unsigned bits;
-        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, rb), _mm_cmpeq_epi8(v, cr)));
-        bits = (unsigned)_mm_movemask_epi8(m);
+        scan_vec v = scan_load(p + i);
+        scan_vec m = scan_or(scan_or(scan_eq(v, '<'), scan_eq(v, '&')),
+                             scan_or(scan_eq(v, ']'), scan_eq(v, '\r')));
+        unsigned bits = scan_bits(m);
         if (!cdata)
-            bits |= (unsigned)_mm_movemask_epi8(v);
+            bits |= scan_bits(v);   /* the bytes from 0x80 */
         if (bits)
             return i + (size_t)__builtin_ctz(bits);
     }
-#endif
     for (; i < n; i++) {
         unsigned c = p[i];
         if (c == '<' || c == '&' || c == ']' || c == '\r' || (!cdata && c >= 0x80))

@@ -4,6 +4,8 @@
  * html2md_pre.c and html2md_table.c), which write through the markdown writer: the inline
  * run that collects the current paragraph (md_inline.c) and the lines, container prefixes
  * for quotes and list items and blank lines between blocks (md_blocks.c). */
+#include "common/scan.h"
+#include "common/utf8.h"
 #include "feeds/xml_compat.h"
 #include "markdown/html2md.h"
 #include "markdown/html2md_int.h"
@@ -17,38 +19,6 @@
 #include <string.h>
 
 /* ---- front end ------------------------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4: no overlongs, no
- * surrogates, nothing above U+10FFFF), 0 when the bytes are not one. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    if (s[0] < 0x80)
-        return s[0] ? 1 : 0;
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3;
-        if (s[0] == 0xE0)
-            lo = 0xA0;
-        if (s[0] == 0xED)
-            hi = 0x9F;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        if (s[0] == 0xF0)
-            lo = 0x90;
-        if (s[0] == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
 
 /* libxml2's HTML parser on valid UTF-8 without NUL bytes. */
 static htmlDocPtr parse_utf8(const char *in, size_t inlen)
@@ -81,21 +51,6 @@ int html_parse_hid_runs(void)
     return hid_runs;
 }
 
-/* Bytes 0x01-0x7F, eight at a time: the length of the ASCII prefix of s[0..n) that needs
- * no check, give or take the last word. */
-static size_t ascii_prefix(const unsigned char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if ((w | ((w - ones) & ~w)) & high) /* a byte >= 0x80, or a NUL */
-            break;
-    }
-    return i;
-}
-
 htmlDocPtr html_parse(const char *html, size_t len)
 {
     if (!html || !len)
@@ -109,10 +64,11 @@ htmlDocPtr html_parse(const char *html, size_t len)
     const unsigned char *s = (const unsigned char *)html;
     size_t run = 0;
     for (size_t i = 0; i < len;) {
-        i += ascii_prefix(s + i, len - i);
+        i += scan_ascii_nonzero(s + i, len - i);
         if (i >= len)
             break;
-        size_t k = utf8_valid_len(s + i, len - i);
+        /* a NUL, or the first byte of a character from U+0080 (common/utf8.h) */
+        size_t k = s[i] ? utf8_seq_len(s + i, len - i) : 0;
         if (k) {
             i += k;
             continue;

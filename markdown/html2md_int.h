@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <libxml/HTMLparser.h>
 
+#include "common/scan.h"
 #include "common/util.h"
 
 /* How the walker treats an element. */
@@ -155,6 +156,18 @@ void md_code_syntax(struct md *w, const char *s, size_t n, int ignore_top);
 char *md_marks_resolve(const char *s, size_t n);
 /* The same, appended to out. */
 void md_marks_resolve_into(struct buf *out, const char *s, size_t n);
+
+/* md_escape.c, md_inline.c: of sixteen bytes of text, those that escaping does not simply
+ * copy (md_escape_inline's table, and a few more: '^', '}' and the white space
+ * controls): C0 controls, [ \ ] ^ _ `, | } ~ DEL, and & * . : <. */
+static inline scan_vec md_escape_look(scan_vec v)
+{
+    scan_vec m = scan_or(scan_le(v, 0x1F), scan_range(v, 0x5B, 0x60));
+    m = scan_or(m, scan_range(v, 0x7C, 0x7F));
+    m = scan_or(m, scan_or(scan_eq(v, '&'), scan_eq(v, '*')));
+    m = scan_or(m, scan_or(scan_eq(v, '.'), scan_eq(v, ':')));
+    return scan_or(m, scan_eq(v, '<'));
+}
 
 /* md_escape.c: 1 when s[i], an '&', ':' or '.' of the text s[0..n), must be escaped: it
  * starts an entity reference, or ends "www" or the scheme of a GFM autolink. s is where

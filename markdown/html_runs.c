@@ -28,10 +28,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "common/scan.h"
 #include "common/util.h"
 
 #define MARK 0x7F
@@ -202,22 +200,17 @@ static int ref_to_mark(const unsigned char *s, size_t n, size_t i)
 static size_t run_end(const unsigned char *s, size_t n, size_t i)
 {
     for (;;) {
-#ifdef __SSE2__
-        const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
-        const __m128i ef = _mm_set1_epi8((char)0xEF), c0 = _mm_set1_epi8(0x1F);
         while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp));
-            m = _mm_or_si128(m, _mm_cmpeq_epi8(v, ef));
-            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(v, c0), v)); /* v <= 0x1F */
-            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+            scan_vec v = scan_load(s + i);
+            scan_vec m = scan_or(scan_eq(v, '<'), scan_eq(v, '&'));
+            m = scan_or(m, scan_or(scan_eq(v, 0xEF), scan_le(v, 0x1F)));
+            unsigned bits = scan_bits(m);
             if (bits) {
                 i += (size_t)__builtin_ctz(bits);
                 break;
             }
             i += 16;
         }
-#endif
         for (; i < n; i++) {
             unsigned char k = byte_class[s[i]];
             if (k == C_STOP)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/utf8.h"
 #include "feeds/entities.h"
 #include "feeds/url.h"
 

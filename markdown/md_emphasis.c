@@ -20,14 +20,13 @@
  *     with a link right after a word) keeps its text and loses the markers.
  * No escape or invisible character can replace these moves: an escaped "\:" is still
  * punctuation to the flanking rules, and a zero-width space would change the text. */
-#include "markdown/html2md_int.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+
+#include "common/scan.h"
+#include "common/utf8.h"
+#include "markdown/html2md_int.h"
 
 enum { CC_SPACE, CC_PUNCT, CC_WORD };
 
@@ -71,22 +70,6 @@ static int in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n)
             return 1;
     }
     return 0;
-}
-
-/* Decodes one UTF-8 sequence (the converter's input is valid UTF-8: html_parse replaced
- * every invalid byte); *len gets its length. */
-static uint32_t utf8_decode(const unsigned char *s, size_t n, size_t *len)
-{
-    size_t k = s[0] < 0x80 ? 1 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-    if (k > n || s[0] < 0xC0) {
-        *len = 1;
-        return s[0];
-    }
-    uint32_t c = k == 1 ? s[0] : k == 2 ? s[0] & 0x1F : k == 3 ? s[0] & 0x0F : s[0] & 0x07;
-    for (size_t i = 1; i < k; i++)
-        c = (c << 6) | (s[i] & 0x3F);
-    *len = k;
-    return c;
 }
 
 static int char_class_of(uint32_t c)
@@ -398,7 +381,7 @@ static struct item text_item(const unsigned char *s, size_t n, size_t i)
         x.len = e - i;
     } else {
         size_t k;
-        x.cls = (unsigned char)char_class(utf8_decode(s + i, n - i, &k));
+        x.cls = (unsigned char)char_class(utf8_char_at(s + i, n - i, &k));
         x.len = k;
     }
     return x;
@@ -413,15 +396,6 @@ static inline struct item *add_item(struct run *r)
     return &r->it[r->n++];
 }
 
-#ifdef __SSE2__
-/* Bytes of v in [lo, hi], as a vector mask (a signed compare after a shift by lo). */
-static __m128i in_range(__m128i v, unsigned char lo, unsigned char hi)
-{
-    __m128i t = _mm_sub_epi8(v, _mm_set1_epi8((char)(unsigned char)(lo + 0x80)));
-    return _mm_cmplt_epi8(t, _mm_set1_epi8((char)(unsigned char)(0x80 + hi - lo + 1)));
-}
-#endif
-
 /* From i, an item boundary inside a stretch of text, to the end of the stretch: *end gets
  * where it ends (n or a sentinel), and the result is the end of its last word item (i when
  * there is none after i). Items are found exactly as text_item() finds them: ASCII
@@ -432,25 +406,21 @@ static size_t scan_stretch(const unsigned char *s, size_t n, size_t i, size_t *e
 {
     size_t last = i;
     while (i < n) {
-#ifdef __SSE2__
         if (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            /* A closer look: controls and bytes from 0x80 (a signed compare with 0x20),
-             * DEL, the backslash. */
-            __m128i look = _mm_or_si128(
-                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
-                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-            __m128i word = _mm_or_si128(in_range(v, '0', '9'),
-                                        in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'));
+            scan_vec v = scan_load(s + i);
+            /* A closer look: controls and bytes from 0x80, DEL, the backslash. */
+            scan_vec look = scan_or(scan_ctl_or_high(v),
+                                    scan_or(scan_eq(v, 0x7F), scan_eq(v, '\\')));
+            scan_vec word = scan_or(scan_range(v, '0', '9'),
+                                    scan_range(scan_or_byte(v, 0x20), 'a', 'z'));
             /* Except a lead byte C3-CC and a continuation byte after it: a letter with a
              * diacritic (U+00C0-U+033F, all words), one item of two bytes. A lead is
              * never a continuation byte, so such pairs cannot overlap. */
-            unsigned lead = (unsigned)_mm_movemask_epi8(in_range(v, 0xC3, 0xCC));
-            unsigned cont = (unsigned)_mm_movemask_epi8(in_range(v, 0x80, 0xBF));
+            unsigned lead = scan_bits(scan_range(v, 0xC3, 0xCC));
+            unsigned cont = scan_bits(scan_range(v, 0x80, 0xBF));
             unsigned pair = lead & (cont >> 1);
-            unsigned ml = (unsigned)_mm_movemask_epi8(look) & ~(pair | pair << 1);
-            unsigned mw = (unsigned)_mm_movemask_epi8(word) | pair << 1;
+            unsigned ml = scan_bits(look) & ~(pair | pair << 1);
+            unsigned mw = scan_bits(word) | pair << 1;
             unsigned k = ml ? (unsigned)__builtin_ctz(ml) : 16;
             if (k < 16)
                 mw &= (1u << k) - 1;
@@ -460,7 +430,6 @@ static size_t scan_stretch(const unsigned char *s, size_t n, size_t i, size_t *e
             if (k == 16)
                 continue;
         }
-#endif
         /* One item at i. */
         unsigned char c = s[i];
         unsigned char k = byte_kind[c];
@@ -486,17 +455,7 @@ static size_t scan_stretch(const unsigned char *s, size_t n, size_t i, size_t *e
         }
         do { /* from 0x80: a run of such characters is common (accents, CJK) */
             size_t len;
-            uint32_t u;
-            c = s[i];
-            if (c >= 0xC0 && c < 0xE0 && n - i >= 2) { /* utf8_decode(), in line */
-                u = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
-                len = 2;
-            } else if (c >= 0xE0 && c < 0xF0 && n - i >= 3) {
-                u = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 |
-                    (s[i + 2] & 0x3F);
-                len = 3;
-            } else
-                u = utf8_decode(s + i, n - i, &len);
+            uint32_t u = utf8_char_at(s + i, n - i, &len);
             i += len;
             if (is_word_range(u) || char_class(u) == CC_WORD)
                 last = i;
@@ -591,9 +550,9 @@ static void parse_items(struct run *r, size_t n)
 /* A run with syntax sentinels but no markers (links and code, no emphasis): nothing can
  * move, so the text is the run without its sentinels, and a space keeps two code spans
  * apart where the sentinels between them were (as below). That is, unless a sentinel is
- * inside a text item: a byte from 0xC0 takes the next 1-3 bytes as its character
- * (utf8_decode), whatever they are; valid UTF-8 never does that to a sentinel, and such a
- * run goes the long way (0 is returned, out unchanged). */
+ * right after the first byte of an unfinished UTF-8 sequence (ill-formed: the writer's
+ * runs are valid UTF-8, a test's need not be): such a run goes the long way, which reads
+ * that byte as a character of its own (utf8_char_at), so 0 is returned and out is unchanged. */
 static int resolve_tokens_only(struct buf *out, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;

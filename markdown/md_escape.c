@@ -9,10 +9,8 @@
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "common/scan.h"
 #include "common/util.h"
 #include "markdown/html2md_int.h"
 
@@ -85,27 +83,6 @@ int md_escape_at(const char *s, size_t n, size_t i)
     return s[i] == '&' ? looks_like_entity(s + i, n - i) : autolink_trigger(s, n, i);
 }
 
-#ifdef __SSE2__
-/* Of the sixteen bytes at p, a mask of those esc_class does not simply copy (and of a few
- * more: '^', '}' and the white space controls). */
-static unsigned esc_look(const unsigned char *p)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
-    /* [0x00, 0x1F], [0x5B, 0x60] and [0x7C, 0x7F]: signed compares after a shift */
-    __m128i m = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-    m = _mm_or_si128(m, _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)(0x5B + 0x80))),
-                                       _mm_set1_epi8((char)(0x80 + 6))));
-    m = _mm_or_si128(m, _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)(0x7C + 0x80))),
-                                       _mm_set1_epi8((char)(0x80 + 4))));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-    return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
-
 void md_escape_inline(struct buf *b, const char *s, size_t n)
 {
     buf_grow(b, 2 * n); /* at most one backslash per byte */
@@ -113,11 +90,10 @@ void md_escape_inline(struct buf *b, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     for (;;) {
-#ifdef __SSE2__
         /* Sixteen bytes at a time are copied, and kept up to the first that needs a look
          * (the buffer has room: the output is at most twice what is read). */
         while (n - i >= 16) {
-            unsigned m = esc_look(u + i);
+            unsigned m = scan_bits(md_escape_look(scan_load(u + i)));
             memcpy(o, u + i, 16);
             if (!m) {
                 o += 16;
@@ -129,7 +105,6 @@ void md_escape_inline(struct buf *b, const char *s, size_t n)
             i += k;
             break;
         }
-#endif
         if (i >= n)
             break;
         unsigned char k = esc_class[u[i]];

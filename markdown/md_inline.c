@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/scan.h"
 #include "markdown/html2md.h"
 #include "markdown/html2md_int.h"
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 static char last_char(const struct buf *b)
 {
@@ -178,37 +175,20 @@ static const unsigned char *word_start(const unsigned char *s, const unsigned ch
     return q;
 }
 
-#ifdef __SSE2__
-/* Bytes of v in [lo, hi], as a vector mask (a signed compare after a shift by lo). */
-static __m128i in_range(__m128i v, unsigned char lo, unsigned char hi)
-{
-    __m128i t = _mm_sub_epi8(v, _mm_set1_epi8((char)(unsigned char)(lo + 0x80)));
-    return _mm_cmplt_epi8(t, _mm_set1_epi8((char)(unsigned char)(0x80 + hi - lo + 1)));
-}
-
 /* A mask of the sixteen bytes at p that md_text does not simply copy: every byte whose
  * class is not TX_COPY (and '^' and '}'), and a space that follows a space, or, for the
  * first byte, follows what the run ends with (prev_space: nothing, a space or a line
  * break). Other spaces are copied as md_space() would put them. */
 static unsigned text_look(const unsigned char *p, int code, int prev_space)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
-    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
-                             _mm_or_si128(in_range(v, 0x7C, 0x7F), /* | } ~ DEL */
-                                          _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2))));
-    if (!code) {
-        __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('*')));
-        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
-        e = _mm_or_si128(e, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-        e = _mm_or_si128(e, in_range(v, 0x5B, 0x60)); /* [ \ ] ^ _ ` */
-        m = _mm_or_si128(m, e);
-    }
-    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-    return (unsigned)_mm_movemask_epi8(m) | (sp & ((sp << 1) | (unsigned)prev_space));
+    scan_vec v = scan_load(p);
+    /* in code, what is escaped elsewhere is copied: controls, | } ~ DEL stay */
+    scan_vec m = code ? scan_or(scan_le(v, 0x1F), scan_range(v, 0x7C, 0x7F))
+                      : md_escape_look(v);
+    m = scan_or(m, scan_eq(v, 0xC2));
+    unsigned sp = scan_bits(scan_eq(v, ' '));
+    return scan_bits(m) | (sp & ((sp << 1) | (unsigned)prev_space));
 }
-#endif
 
 /* One pass over the node's text, written straight into the run: white space collapsed,
  * control characters dropped, every word escaped (code: as it is). */
@@ -229,7 +209,6 @@ void md_text(struct md *w, const char *s)
     const unsigned char *const start = p, *const end = p + n;
     const int code = w->code;
     for (;;) {
-#ifdef __SSE2__
         /* Sixteen bytes at a time are copied, and kept up to the first that is not
          * simply copied (the output has room: it grows by at most twice what is read). */
         while (end - p >= 16) {
@@ -245,7 +224,6 @@ void md_text(struct md *w, const char *s)
             p += k;
             break;
         }
-#endif
         unsigned char c = *p;
         switch (text_class[c]) {
         case TX_COPY:

@@ -26,6 +26,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "feeds/url.h"
 #include "feeds/xml_compat.h"
@@ -458,19 +459,13 @@ static void resolve_urls(xmlNode *root, const char *base)
 
 /* ---- the front -------------------------------------------------------------------------- */
 
-static int valid_utf8(const unsigned char *s, size_t n)
+/* The page is read as UTF-8 when it is well-formed UTF-8 without NUL bytes (strict, like
+ * every reader of feedsd: common/utf8.h). The check here used to let overlong forms and
+ * surrogates pass as UTF-8; such a page now goes to its <meta charset>, as one with any
+ * other ill-formed byte did. */
+static int valid_utf8(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        size_t k = s[i] < 0x80 ? 1 : (s[i] & 0xE0) == 0xC0 ? 2 : (s[i] & 0xF0) == 0xE0 ? 3
-                 : (s[i] & 0xF8) == 0xF0 ? 4 : 0;
-        if (!k || i + k > n || !s[i])
-            return 0;
-        for (size_t j = 1; j < k; j++)
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-        i += k;
-    }
-    return 1;
+    return !memchr(s, '\0', n) && utf8_valid(s, n);
 }
 
 /* Errors are normal in real pages and stay quiet; one is worth reporting: libxml2 gave
@@ -482,7 +477,7 @@ static htmlDocPtr parse_page(const char *html, size_t len, char *cut, size_t cut
     if (!ctxt)
         return NULL;
     /* UTF-8 when the bytes are UTF-8; else the page's own <meta charset>. */
-    const char *enc = valid_utf8((const unsigned char *)html, len) ? "UTF-8" : NULL;
+    const char *enc = valid_utf8(html, len) ? "UTF-8" : NULL;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, enc,
                                         HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                             HTML_PARSE_NONET | HTML_PARSE_COMPACT);

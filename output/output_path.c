@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "output/output.h"
-#include "output/output_utf8.h"
 
 #define DEFAULT_PATTERN "{date}-{slug}.md"
 #define SLUG_MAX 80        /* keeps names readable and far from NAME_MAX */
@@ -61,7 +61,8 @@ char *slug_make(const char *title, size_t maxlen)
     int sep = 0;
     for (const char *p = title ? title : ""; *p;) {
         uint32_t cp;
-        int len = utf8_decode(p, &cp);
+        /* NUL-terminated: no decoder reads past it (common/utf8.h) */
+        int len = (int)utf8_decode((const unsigned char *)p, UTF8_MAX, &cp);
         p += len ? len : 1;
         const char *out = NULL;
         char ascii[2] = {0};
@@ -181,11 +182,7 @@ int output_pattern_check(const char *pattern, char *err, size_t errlen)
 /* Cuts s to at most max bytes without splitting a UTF-8 character. */
 static size_t utf8_cut(const char *s, size_t n, size_t max)
 {
-    if (n <= max)
-        return n;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    return max;
+    return n <= max ? n : utf8_boundary(s, max);
 }
 
 /* Appends one component of the expanded pattern, made safe: leading dots dropped,

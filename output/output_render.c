@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "output/output.h"
-#include "output/output_utf8.h"
 
 /* ---- YAML scalars -------------------------------------------------------------------- */
 
@@ -77,7 +77,8 @@ static int yaml_needs_quotes(const char *s)
         return 1;
     for (const char *p = s; *p;) {
         uint32_t cp;
-        int len = utf8_decode(p, &cp);
+        /* NUL-terminated: no decoder reads past it (common/utf8.h) */
+        int len = (int)utf8_decode((const unsigned char *)p, UTF8_MAX, &cp);
         if (len == 0 || yaml_must_escape(cp))
             return 1;
         p += len;
@@ -92,7 +93,8 @@ static void yaml_put_quoted(struct buf *b, const char *s)
     buf_putc(b, '"');
     for (const char *p = s; *p;) {
         uint32_t cp;
-        int len = utf8_decode(p, &cp);
+        /* NUL-terminated: no decoder reads past it (common/utf8.h) */
+        int len = (int)utf8_decode((const unsigned char *)p, UTF8_MAX, &cp);
         if (len == 0) {
             buf_puts(b, "\\uFFFD");
             p++;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "markdown/html2md.h"
 #include "storage/db.h"
@@ -344,14 +345,6 @@ static int set_now(struct summary *s, struct db_entry *e, const char *summary, c
     return 1;
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 int summary_prepare(struct summary *s, struct db_entry *e, char **markdown)
 {
     if (markdown)
@@ -379,7 +372,7 @@ int summary_prepare(struct summary *s, struct db_entry *e, char **markdown)
         char *sum = builtin_of_text(s, text);
         rc = set_now(s, e, sum, "builtin", NULL, 0, 0);
         free(sum);
-    } else if (utf8_chars(text) < (size_t)s->cfg->min_length) {
+    } else if (utf8_count(text) < (size_t)s->cfg->min_length) {
         /* Too short to be worth a request: the post's own text is its summary. */
         struct buf b2 = {0};
         md_escape_text(&b2, str_squash_ws(text));

@@ -8,32 +8,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/utf8.h"
+
 #define MAX_SENTENCES 4096 /* a post longer than this is summarized from its start */
 
 /* ---- characters ---------------------------------------------------------------------- */
 
-/* Decodes one code point; invalid bytes decode as themselves with length 1. */
+/* One character of the text and its length (common/utf8.h): the summarizer's text is
+ * valid UTF-8 (html_to_text of a parse that replaced every ill-formed byte); an
+ * ill-formed byte, which a test may hand over, is a character of its own. */
 static inline uint32_t utf8_next(const char *s, size_t n, size_t *len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    uint32_t c = p[0];
-    if (c < 0x80) { /* almost every character of most posts */
-        *len = 1;
-        return c;
-    }
-    size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (k > n)
-        k = 1;
-    for (size_t i = 1; i < k; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            k = 1;
-    *len = k;
-    if (k == 1)
-        return c;
-    c &= 0x3F >> (k - 1);
-    for (size_t i = 1; i < k; i++)
-        c = (c << 6) | (p[i] & 0x3F);
-    return c;
+    return utf8_char_at((const unsigned char *)s, n, len);
 }
 
 static inline unsigned char ascii_lower(unsigned char c)

@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "common/scan.h"
 #include "common/util.h"
 #include "markdown/html2md.h"
 #include "summary/summarize.h"
@@ -49,10 +47,9 @@ static const char *const chrome[] = {
 static const char *abbr_by_letter[26][ABBR_PER_LETTER];
 
 /* sent_byte[b]: whether sentence_end must look at byte b: a line break, . ! ?, and the
- * first bytes of the sequences that utf8_next can decode to one of those or to 。！？｡:
- * 0xE3 and 0xEF for the full stops, and 0xC0, 0xE0, 0xF0, 0xF8, whose sequences are
- * overlong (any other lead byte decodes to something else, and the other bytes of a
- * sequence are never one of these). Every other byte just continues the sentence. */
+ * first bytes of 。！？｡ (E3 80 82, EF BC 81, EF BC 9F, EF BD A1). An overlong form of
+ * one of these is no character (common/utf8.h), and the other bytes of a sequence are
+ * never one of these. Every other byte just continues the sentence. */
 static unsigned char sent_byte[256];
 
 static void sentences_init(void)
@@ -67,8 +64,7 @@ static void sentences_init(void)
         abbr_by_letter[l][j] = ab;
     }
     sent_byte['\n'] = sent_byte['.'] = sent_byte['!'] = sent_byte['?'] = 1;
-    sent_byte[0xC0] = sent_byte[0xE0] = sent_byte[0xE3] = sent_byte[0xEF] = 1;
-    sent_byte[0xF0] = sent_byte[0xF8] = 1;
+    sent_byte[0xE3] = sent_byte[0xEF] = 1;
 }
 
 static int is_abbreviation(const char *text, size_t dot)
@@ -122,23 +118,15 @@ static size_t closers_len(const char *s, size_t n)
 /* The first byte at or after i that sentence_end() must look at (sent_byte), or n. */
 static size_t next_sent_byte(const unsigned char *u, size_t n, size_t i)
 {
-#ifdef __SSE2__
-    /* x86-64 always has SSE2: sixteen bytes per step, compared with each byte that
-     * sent_byte marks */
-    static const unsigned char marked[] = {'\n', '.', '!', '?', 0xC0,
-                                           0xE0, 0xE3, 0xEF, 0xF0, 0xF8};
-    __m128i m[sizeof marked];
-    for (size_t j = 0; j < sizeof marked; j++)
-        m[j] = _mm_set1_epi8((char)marked[j]);
+    /* sixteen bytes per step (common/scan.h), compared with each byte sent_byte marks */
     for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(u + i)), t = _mm_cmpeq_epi8(v, m[0]);
-        for (size_t j = 1; j < sizeof marked; j++)
-            t = _mm_or_si128(t, _mm_cmpeq_epi8(v, m[j]));
-        unsigned bits = (unsigned)_mm_movemask_epi8(t);
+        scan_vec v = scan_load(u + i);
+        scan_vec t = scan_or(scan_or(scan_eq(v, '\n'), scan_eq(v, '.')),
+                             scan_or(scan_eq(v, '!'), scan_eq(v, '?')));
+        unsigned bits = scan_bits(scan_or(t, scan_or(scan_eq(v, 0xE3), scan_eq(v, 0xEF))));
         if (bits)
             return i + (size_t)__builtin_ctz(bits);
     }
-#endif
     while (i < n && !sent_byte[u[i]])
         i++;
     return i;

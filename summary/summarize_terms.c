@@ -160,10 +160,10 @@ void summarize_terms_of(const char *s, size_t n, struct terms *out)
             i++;
             continue;
         }
-        if (b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
+        uint32_t c;
+        if (b0 < 0xE0 && utf8_decode(u + i, n - i, &c) == 2) {
             /* A two-byte character (accented Latin, Greek, Cyrillic...): what utf8_next,
              * is_word_cp and is_cjk below decide for it, in short. */
-            uint32_t c = (uint32_t)(b0 & 0x1F) << 6 | (u[i + 1] & 0x3F);
             if (c > 0xBF && c != 0xD7 && c != 0xF7) {
                 for (size_t j = 0; j < 2 && wl < sizeof word; j++) {
                     word[wl++] = (char)u[i + j];
@@ -178,9 +178,8 @@ void summarize_terms_of(const char *s, size_t n, struct terms *out)
             i += 2;
             continue;
         }
-        /* (a malformed sequence may decode to an ASCII code point: as it always did) */
         size_t k = 1;
-        uint32_t c = utf8_next(s + i, n - i, &k);
+        c = utf8_next(s + i, n - i, &k);
         if (is_word_cp(c)) {
             for (size_t j = 0; j < k && wl < sizeof word; j++) {
                 unsigned char b = u[i + j];

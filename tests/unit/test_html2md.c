@@ -654,7 +654,9 @@ static void test_long_text(void **state)
 }
 
 /* md_marks_resolve on runs as the writer makes them, and on one it never makes: a byte
- * from 0xC0 takes the next bytes as its character, a sentinel too. */
+ * from 0xC0 before a sentinel is ill-formed UTF-8, a character of its own (the strict
+ * decoder of common/utf8.h), and the sentinel after it is still read as one (the loose
+ * decoder before it took the sentinel into the character, and \x03 reached the output). */
 static void test_marks_resolve(void **state)
 {
     (void)state;
@@ -662,7 +664,7 @@ static void test_marks_resolve(void **state)
         const char *run, *want;
     } cases[] = {
         {"\x03`a`\x03\x03`b`\x03 tail", "`a` `b` tail"},
-        {"\x03`a`\x03\x03`b`\x03 x\xC3\x03y\x03", "`a` `b` x\xC3\x03y"},
+        {"\x03`a`\x03\x03`b`\x03 x\xC3\x03y\x03", "`a` `b` x\xC3y"},
         {"a long run of words before \x01sbold:\x02stext and after it, more words "
          "\x01" "eemph\x02" "e.",
          "a long run of words before **bold**:text and after it, more words _emph_."},

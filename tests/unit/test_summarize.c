@@ -360,7 +360,10 @@ static void test_testdata_budget(void **state)
 /* Inputs at the edges of the fast paths (overlong and other malformed UTF-8 where a
  * sentence may or may not end, two-byte characters in words, words too long to be terms,
  * abbreviations, boilerplate and page chrome decided in rank order): the sentences and the
- * summary each had before the summarizer was rewritten for speed, pinned. */
+ * summary each had before the summarizer was rewritten for speed, pinned. The first case
+ * since the decoders became one (common/utf8.h, strict RFC 3629): an overlong form of
+ * '.', '\n' or '。' is no character, so it ends no sentence (the loose decoder read
+ * F0 83 80 82 as '。' and F8 80 80 8A as a line break: five sentences then, two now). */
 #define LONG_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 69 */
 #define MOSKVA "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"
 #define REKA "\xD1\x80\xD0\xB5\xD0\xBA\xD0\xB0"
@@ -373,9 +376,9 @@ static const struct pinned {
 } pinned[] = {
     {"Overlong\xC0\xAE stop. A C0 AE is no dot \xC0\xAE and \xE0\x80\xAE nor this"
      "\xF0\x80\x80\xAE end.\xF0\x83\x80\x82Next one\xF8\x80\x80\x8Aline",
-     5, {0, 17, 67, 75, 76}, {16, 67, 75, 76, 83}, 2, 600,
+     2, {0, 17}, {16, 83}, 2, 600,
      "Overlong\xC0\xAE stop. A C0 AE is no dot \xC0\xAE and \xE0\x80\xAE nor this"
-     "\xF0\x80\x80\xAE end.\xF0\x83\x80\x82"},
+     "\xF0\x80\x80\xAE end.\xF0\x83\x80\x82Next one\xF8\x80\x80\x8Aline"},
     {"Share this: Twitter. Leave a comment below. 12 comments.",
      3, {0, 21, 44}, {20, 43, 56}, 2, 600, "Share this: Twitter. Leave a comment below."},
     {"Read more about it. Continue reading the post. Subscribe now.",
