@@ -36,12 +36,25 @@ struct html_elem {
     const char *arg;                        /* renderer argument: marker, label, level */
 };
 
+/* What a renderer's open did with its element, so that its close undoes exactly that
+ * (md_frame.mode; a frame starts as MD_MODE_NONE). */
+enum md_mode {
+    MD_MODE_NONE,        /* nothing: the content renders as plain content (in <pre>, inside
+                          * a link, nested emphasis of the same kind...) */
+    MD_MODE_OPEN,        /* rendered as itself: a block, a container, a span, a link */
+    MD_MODE_INLINE,      /* a block in an inline context (a heading, a link, a cell): its
+                          * content between spaces; a link in <pre>: marked in the raw text */
+    MD_MODE_CODE_PIECES, /* a <code> that holds links: code pieces split around them */
+    MD_MODE_TOO_DEEP,    /* a quote or list item past MD_MAX_CONTAINERS: a plain block */
+    MD_MODE_PRE_PIECES,  /* a <pre> in an inline context as code pieces around links */
+};
+
 /* One open element on the walker's explicit stack (never the C stack: 100000 nested
  * <div>s must not overflow it). */
 struct md_frame {
     xmlNode *node;
     const struct html_elem *e;
-    int mode;          /* what open decided (renderer-specific); close undoes exactly that */
+    enum md_mode mode; /* what open did; close undoes exactly that */
     size_t mark;       /* offset into md.inl where this element's inline content starts */
     long counter;      /* ordered lists: next item number; cells: colspan */
     long items;        /* lists: items rendered so far */

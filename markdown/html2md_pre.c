@@ -143,17 +143,19 @@ int pre_open(struct md *w, struct md_frame *f)
     if (w->raw)
         return MD_DESCEND;
     if (w->inline_only) { /* a <pre> inside a link or a cell: inline code */
-        f->mode = 0;
-        code_open(w, f); /* mode 1: one code span; 3: code pieces split around links */
-        /* 2 and 4 mark the inline ways apart from the block one (1); the split must
-         * survive to code_close, or the pieces and their links end up inside one more
-         * code span whose fence runs into theirs, and the text in between is read as
-         * markdown (fuzz_html2md: a [](javascript:) link out of <b><pre>). */
-        f->mode = f->mode == 3 ? 4 : f->mode ? 2 : 0;
+        f->mode = MD_MODE_NONE;
+        code_open(w, f); /* one code span (OPEN), or code pieces split around links */
+        /* INLINE and PRE_PIECES mark the inline ways apart from the block one (OPEN); the
+         * split must survive to code_close, or the pieces and their links end up inside
+         * one more code span whose fence runs into theirs, and the text in between is
+         * read as markdown (fuzz_html2md: a [](javascript:) link out of <b><pre>). */
+        f->mode = f->mode == MD_MODE_CODE_PIECES ? MD_MODE_PRE_PIECES
+                  : f->mode == MD_MODE_OPEN      ? MD_MODE_INLINE
+                                                 : MD_MODE_NONE;
         return MD_DESCEND;
     }
     md_flush(w);
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     w->raw++;
     f->mark = w->inl.len;
     f->title = class_language(f->node);
@@ -169,12 +171,12 @@ int pre_open(struct md *w, struct md_frame *f)
 
 void pre_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2 || f->mode == 4) {
-        f->mode = f->mode == 4 ? 3 : 1;
+    if (f->mode == MD_MODE_INLINE || f->mode == MD_MODE_PRE_PIECES) {
+        f->mode = f->mode == MD_MODE_PRE_PIECES ? MD_MODE_CODE_PIECES : MD_MODE_OPEN;
         code_close(w, f);
         return;
     }
-    if (!f->mode)
+    if (f->mode == MD_MODE_NONE)
         return;
     w->raw--;
     /* An empty <pre> before any text: the buffer has no storage yet. */

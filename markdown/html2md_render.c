@@ -2,8 +2,8 @@
  * (newsraft's render-text-html.c shape), for the markdown writer in html2md.c; tables are
  * in html2md_table.c (owner: html2md engineer). A tag that is not in the table renders
  * as its content only.
- * Each open records in frame->mode what it did, so that its close undoes exactly that:
- * mode 0 means "rendered as plain content" (inside <pre>, inside a link, ...). */
+ * Each open records in frame->mode what it did (enum md_mode, html2md_int.h), so that its
+ * close undoes exactly that. */
 #include "markdown/html2md.h"
 #include "markdown/html2md_int.h"
 
@@ -65,7 +65,7 @@ static int mark_open(struct md *w, struct md_frame *f)
     int *depth = marker_depth(w, f->e->arg);
     if (w->raw || w->code || *depth) /* "****x****" would not be strong twice */
         return MD_DESCEND;
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     (*depth)++;
     w->inline_only++;
     f->mark = w->inl.len;
@@ -74,7 +74,7 @@ static int mark_open(struct md *w, struct md_frame *f)
 
 static void mark_close(struct md *w, struct md_frame *f)
 {
-    if (!f->mode)
+    if (f->mode == MD_MODE_NONE)
         return;
     (*marker_depth(w, f->e->arg))--;
     w->inline_only--;
@@ -134,11 +134,11 @@ int code_open(struct md *w, struct md_frame *f)
 {
     if (w->raw || w->code)
         return MD_DESCEND;
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     /* A code span cannot hold a link (CommonMark 6.1: its content is literal), so
      * <code><a href=..>f</a> x</code> becomes [`f`](..) `x`: code pieces around links. */
     if (!w->link && holds_link(f->node)) {
-        f->mode = 3;
+        f->mode = MD_MODE_CODE_PIECES;
         w->code_split = 1;
         w->code_mark = w->inl.len;
     }
@@ -181,9 +181,9 @@ void md_code_span(struct md *w, size_t mark, int ignore_top)
 
 void code_close(struct md *w, struct md_frame *f)
 {
-    if (!f->mode)
+    if (f->mode == MD_MODE_NONE)
         return;
-    if (f->mode == 3) { /* split around links: the last piece */
+    if (f->mode == MD_MODE_CODE_PIECES) { /* split around links: the last piece */
         md_code_span(w, w->code_mark, 1);
         w->code_split = 0;
     } else
@@ -199,12 +199,12 @@ static int heading_open(struct md *w, struct md_frame *f)
     if (w->raw)
         return MD_DESCEND;
     if (w->inline_only) {
-        f->mode = 2;
+        f->mode = MD_MODE_INLINE;
         md_space(w);
         return MD_DESCEND;
     }
     md_flush(w);
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     w->inline_only++;
     f->mark = w->inl.len;
     return MD_DESCEND;
@@ -212,9 +212,9 @@ static int heading_open(struct md *w, struct md_frame *f)
 
 static void heading_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
-    if (f->mode != 1)
+    if (f->mode != MD_MODE_OPEN)
         return;
     w->inline_only--;
     char *taken = md_take(w, f->mark, NULL, NULL);
@@ -257,14 +257,14 @@ static int a_open(struct md *w, struct md_frame *f)
         return MD_DESCEND;
     if (w->raw) { /* in <pre>: marked in the raw text, rendered by html2md_pre.c */
         md_pre_link(w, f->url);
-        f->mode = 2;
+        f->mode = MD_MODE_INLINE;
         w->link++;
         return MD_DESCEND;
     }
     if (w->code_split) /* the code before the link is one span (f->mark is set below) */
         md_code_span(w, w->code_mark, 1);
     f->title = html_attr(f->node, "title");
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     w->link++;
     w->inline_only++;
     f->mark = w->inl.len;
@@ -275,9 +275,9 @@ static int a_open(struct md *w, struct md_frame *f)
 
 static void a_close(struct md *w, struct md_frame *f)
 {
-    if (!f->mode)
+    if (f->mode == MD_MODE_NONE)
         return;
-    if (f->mode == 2) {
+    if (f->mode == MD_MODE_INLINE) {
         md_token(w, (const char[]){MD_PRE_LINK_END}, 1);
         w->link--;
         return;
@@ -411,22 +411,22 @@ static int quote_open(struct md *w, struct md_frame *f)
     if (w->raw)
         return MD_DESCEND;
     if (w->inline_only) {
-        f->mode = 2;
+        f->mode = MD_MODE_INLINE;
         md_space(w);
         return MD_DESCEND;
     }
     md_flush(w);
-    f->mode = md_push_container(w, 'q', "> ") ? 1 : 3; /* 3: too deep, a plain block */
+    f->mode = md_push_container(w, 'q', "> ") ? MD_MODE_OPEN : MD_MODE_TOO_DEEP;
     return MD_DESCEND;
 }
 
 static void quote_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
-    if (f->mode == 1 || f->mode == 3)
+    if (f->mode == MD_MODE_OPEN || f->mode == MD_MODE_TOO_DEEP)
         md_flush(w);
-    if (f->mode == 1)
+    if (f->mode == MD_MODE_OPEN)
         md_pop_container(w);
 }
 
@@ -435,12 +435,12 @@ static int list_open(struct md *w, struct md_frame *f)
     if (w->raw)
         return MD_DESCEND;
     if (w->inline_only) {
-        f->mode = 2;
+        f->mode = MD_MODE_INLINE;
         md_space(w);
         return MD_DESCEND;
     }
     md_flush(w);
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     /* A list nested in an item follows the item's text without a blank line. */
     if (w->nctr && w->ctr[w->nctr - 1].kind == 'l')
         w->need_blank = 0;
@@ -455,9 +455,9 @@ static int list_open(struct md *w, struct md_frame *f)
 
 static void list_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
-    else if (f->mode == 1)
+    else if (f->mode == MD_MODE_OPEN)
         md_flush(w);
 }
 
@@ -477,8 +477,8 @@ static int li_open(struct md *w, struct md_frame *f)
     if (w->raw)
         return MD_DESCEND;
     struct md_frame *list = enclosing_list(w);
-    if (w->inline_only || (list && list->mode != 1)) {
-        f->mode = 2;
+    if (w->inline_only || (list && list->mode != MD_MODE_OPEN)) {
+        f->mode = MD_MODE_INLINE;
         md_space(w);
         return MD_DESCEND;
     }
@@ -501,17 +501,17 @@ static int li_open(struct md *w, struct md_frame *f)
     }
     if (list && list->items++ > 0)
         w->need_blank = 0; /* tight list: items follow each other */
-    f->mode = md_push_container(w, 'l', marker) ? 1 : 3;
+    f->mode = md_push_container(w, 'l', marker) ? MD_MODE_OPEN : MD_MODE_TOO_DEEP;
     return MD_DESCEND;
 }
 
 static void li_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
-    if (f->mode == 1 || f->mode == 3)
+    if (f->mode == MD_MODE_OPEN || f->mode == MD_MODE_TOO_DEEP)
         md_flush(w);
-    if (f->mode == 1)
+    if (f->mode == MD_MODE_OPEN)
         md_pop_container(w); /* an item that printed nothing leaves no marker behind */
 }
 

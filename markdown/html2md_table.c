@@ -125,12 +125,12 @@ int table_open(struct md *w, struct md_frame *f)
     if (w->raw)
         return MD_DESCEND;
     if (w->inline_only || w->table.active) { /* nested in a cell: cells run as text */
-        f->mode = 2;
+        f->mode = MD_MODE_INLINE;
         md_space(w);
         return MD_DESCEND;
     }
     md_flush(w);
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     w->table.active = 1;
     f->mark = w->inl.len;
     return MD_DESCEND;
@@ -138,9 +138,9 @@ int table_open(struct md *w, struct md_frame *f)
 
 void table_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
-    if (f->mode != 1)
+    if (f->mode != MD_MODE_OPEN)
         return;
     w->inl.len = f->mark; /* stray text between rows is not shown by browsers either */
     if (w->inl.data)
@@ -157,10 +157,10 @@ static int in_table_grid(struct md *w)
 int row_open(struct md *w, struct md_frame *f)
 {
     if (in_table_grid(w)) {
-        f->mode = 1;
+        f->mode = MD_MODE_OPEN;
         table_add_row(&w->table);
     } else if (!w->raw) {
-        f->mode = 2;
+        f->mode = MD_MODE_INLINE;
         md_space(w);
     }
     return MD_DESCEND;
@@ -168,7 +168,7 @@ int row_open(struct md *w, struct md_frame *f)
 
 void row_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
 }
 
@@ -177,12 +177,12 @@ int cell_open(struct md *w, struct md_frame *f)
 {
     if (!in_table_grid(w)) {
         if (!w->raw) {
-            f->mode = 2;
+            f->mode = MD_MODE_INLINE;
             md_space(w);
         }
         return MD_DESCEND;
     }
-    f->mode = 1;
+    f->mode = MD_MODE_OPEN;
     w->table.in_cell = 1;
     w->inline_only++;
     f->mark = w->inl.len;
@@ -224,9 +224,9 @@ static char *cell_text(const char *s)
 
 void cell_close(struct md *w, struct md_frame *f)
 {
-    if (f->mode == 2)
+    if (f->mode == MD_MODE_INLINE)
         md_space(w);
-    if (f->mode != 1)
+    if (f->mode != MD_MODE_OPEN)
         return;
     w->table.in_cell = 0;
     w->inline_only--;
