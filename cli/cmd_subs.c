@@ -53,11 +53,11 @@ static int already(const struct sub *x)
 
 /* Fetches url and parses it as a feed. 0 with *feed set; -1 with err (not a feed, or the
  * transfer failed: *body then tells which, NULL after a transfer failure). */
-static int fetch_feed(const char *url, const char *ua, struct http_body *body,
-                      struct feed **feed, char *err, size_t errlen)
+static int fetch_feed(const struct subs *s, const char *url, const char *ua,
+                      struct http_body *body, struct feed **feed, char *err, size_t errlen)
 {
     *feed = NULL;
-    if (http_get(url, ua, body, err, errlen) < 0)
+    if (http_get(url, ua, s->cfg.allow_private, body, err, errlen) < 0)
         return -1;
     char *cs = encoding_charset_param(body->content_type);
     /* The feed's link is stored and shown: resolved against the URL without credentials,
@@ -153,7 +153,7 @@ static int add_discovered(struct subs *s, const struct add_opts *o, const char *
         struct feed *f;
         char err[512];
         char *shown = url_redact(l[i].url);
-        if (fetch_feed(l[i].url, ua, &b, &f, err, sizeof err) == 0) {
+        if (fetch_feed(s, l[i].url, ua, &b, &f, err, sizeof err) == 0) {
             printf("found %s (%s) on %s\n", shown, discover_kind_name(l[i].kind), o->shown);
             free(shown);
             rc = subscribe(s, o, l[i].url, f);
@@ -185,7 +185,7 @@ static int add_run(struct subs *s, const struct add_opts *o)
     struct feed *f;
     char err[512];
     int rc;
-    if (fetch_feed(o->url, ua, &b, &f, err, sizeof err) == 0) {
+    if (fetch_feed(s, o->url, ua, &b, &f, err, sizeof err) == 0) {
         rc = subscribe(s, o, o->url, f);
         feed_free(f);
     } else if (!b.data) {

@@ -105,7 +105,6 @@ int subs_open(struct subs *s, const char *config_path, const char *database, int
         config_free(&s->cfg);
         return 2;
     }
-    http_get_allow_private = s->cfg.allow_private;
     s->db_path = path_normalize(database ? database : s->cfg.database);
     if (!create && access(s->db_path, F_OK) < 0 && errno == ENOENT)
         return subs_reload(s) < 0 ? (subs_close(s), 1) : 0;

@@ -34,21 +34,26 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-int http_get_allow_private;
+/* What the socket callback knows and says. */
+struct address_check {
+    int allow_private;
+    int refused;
+};
 
-/* The same address policy as the daemon (fetch/fetch.c), checked after DNS. */
+/* The same address policy as the daemon (fetch/fetch_address.c), checked after DNS. */
 static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     (void)purpose;
-    if (!fetch_address_allowed(&a->addr, http_get_allow_private)) {
-        *(int *)ud = 1;
+    struct address_check *c = ud;
+    if (!fetch_address_allowed(&a->addr, c->allow_private)) {
+        c->refused = 1;
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-int http_get(const char *url, const char *user_agent, struct http_body *out, char *err,
-             size_t errlen)
+int http_get(const char *url, const char *user_agent, int allow_private, struct http_body *out,
+             char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     static int inited;
@@ -77,12 +82,12 @@ int http_get(const char *url, const char *user_agent, struct http_body *out, cha
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
-    int refused = 0;
+    struct address_check check = {.allow_private = allow_private};
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &refused);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &check);
     CURLcode rc = curl_easy_perform(e);
     int ret = -1;
-    if (refused) {
+    if (check.refused) {
         snprintf(err, errlen, "refused: the address is private, loopback or link-local"
                               " (allow_private = yes permits it)");
     } else if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {

@@ -17,15 +17,13 @@ struct http_body {
     char *effective_url;    /* after redirects */
 };
 
-/* Whether private, loopback and link-local addresses may be connected to (the
- * configuration's allow_private; refused by default, like the daemon's fetcher). */
-extern int http_get_allow_private;
-
 /* GETs url (http/https only, redirects followed, every content coding curl knows, the
- * limits above, user_agent sent). 0 on a 2xx answer; -1 with a one-line reason in err on a
+ * limits above, user_agent sent). allow_private: whether private, loopback and link-local
+ * addresses may be connected to (the configuration's allow_private; refused otherwise,
+ * like the daemon's fetcher). 0 on a 2xx answer; -1 with a one-line reason in err on a
  * transport error, an over-size body or an HTTP error status. */
-int http_get(const char *url, const char *user_agent, struct http_body *out, char *err,
-             size_t errlen);
+int http_get(const char *url, const char *user_agent, int allow_private, struct http_body *out,
+             char *err, size_t errlen);
 
 void http_body_free(struct http_body *b);
 

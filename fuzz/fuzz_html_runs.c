@@ -13,15 +13,13 @@
 #include "markdown/html2md_int.h"
 #include "markdown/html_runs.h"
 
-/* runs: 0 none hidden, 1 the long ones (the daemon's way), 2 every one. The switches go
- * back to the daemon's way after the parse; html_parse_hid_runs() tells what it did. */
-static char *runs_tree(const char *html, size_t len, int runs)
+/* runs: 0 none hidden, 1 the long ones (the daemon's way), 2 every one. The accelerator
+ * goes back on after the parse; *hid says whether the runs were hidden. */
+static char *runs_tree(const char *html, size_t len, int runs, int *hid)
 {
     xml_accel_set(XML_ACCEL_HTML_RUNS, runs != 0);
-    html_parse_every_run(runs == 2);
-    htmlDocPtr doc = html_parse(html, len);
+    htmlDocPtr doc = html_parse_runs(html, len, runs == 2 ? 1 : HTML_MIN_RUN, hid);
     xml_accel_set(XML_ACCEL_HTML_RUNS, 1);
-    html_parse_every_run(0);
     char *t = html_runs_dump(doc);
     if (doc)
         xmlFreeDoc(doc);
@@ -32,12 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *html = (const char *)data;
     /* every run hidden, however short: the fuzzer's documents are small */
-    char *with = runs_tree(html, size, 2);
-    if (!html_parse_hid_runs()) { /* parsed as it is: the second parse would be the same */
+    int hid;
+    char *with = runs_tree(html, size, 2, &hid);
+    if (!hid) { /* parsed as it is: the second parse would be the same */
         free(with);
         return 0;
     }
-    char *without = runs_tree(html, size, 0);
+    char *without = runs_tree(html, size, 0, &hid);
     if (strcmp(with, without) != 0) {
         size_t at = 0;
         while (with[at] && with[at] == without[at])

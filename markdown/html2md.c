@@ -36,23 +36,15 @@ static htmlDocPtr parse_utf8(const char *in, size_t inlen)
     return doc;
 }
 
-/* Shorter runs are not worth their marker; tests hide every run (html_parse_every_run). */
-#define MIN_RUN 32
-static size_t min_run = MIN_RUN;
-static int hid_runs; /* the last html_parse() went through html_runs (tests) */
-
-void html_parse_every_run(int on)
-{
-    min_run = on ? 1 : MIN_RUN;
-}
-
-int html_parse_hid_runs(void)
-{
-    return hid_runs;
-}
-
 htmlDocPtr html_parse(const char *html, size_t len)
 {
+    return html_parse_runs(html, len, HTML_MIN_RUN, NULL);
+}
+
+htmlDocPtr html_parse_runs(const char *html, size_t len, size_t min_run, int *hid_runs)
+{
+    if (hid_runs)
+        *hid_runs = 0;
     if (!html || !len)
         return NULL;
     if (len > INT_MAX / 4)
@@ -85,14 +77,14 @@ htmlDocPtr html_parse(const char *html, size_t len)
      * parsed when the markers do not come back as they went in. */
     struct html_runs runs;
     htmlDocPtr doc = NULL;
-    hid_runs = 0;
     if (xml_accel_on(XML_ACCEL_HTML_RUNS) && html_runs_hide(in, inlen, min_run, &runs) == 0) {
         doc = parse_utf8(runs.doc, runs.len);
         if (doc && html_runs_restore(doc, in, &runs) < 0) {
             xmlFreeDoc(doc);
             doc = NULL;
         }
-        hid_runs = doc != NULL;
+        if (hid_runs)
+            *hid_runs = doc != NULL;
         html_runs_free(&runs);
     }
     if (!doc)

@@ -109,16 +109,17 @@ struct md {
     struct md_table table;
 };
 
-/* html2md.c: the parser front end and the writer used by renderers. */
-htmlDocPtr html_parse(const char *html, size_t len);
-/* Tests: with on, hides every text run (html_runs.h), however short, not only the long
- * ones. Whether runs are hidden at all is xml_accel_on(XML_ACCEL_HTML_RUNS). */
-void html_parse_every_run(int on);
-/* Tests: whether the last html_parse() parsed with the runs hidden. When it did not, it
- * parsed the document as it is, and a second parse of it is the same call: libxml2 alone
+/* html2md.c: the parser front end. html_parse is html_parse_runs(html, len, HTML_MIN_RUN,
+ * NULL): text runs of HTML_MIN_RUN bytes or more go past libxml2 (html_runs.h), when the
+ * accelerator is on (xml_accel_on(XML_ACCEL_HTML_RUNS)); shorter ones are not worth
+ * their marker. Tests and the fuzz target hide every run (min_run 1), and learn from
+ * *hid_runs (may be NULL) whether the parse went through html_runs: when it did not, it
+ * parsed the document as it is, and a second parse of it is the same call; libxml2 alone
  * is not always repeatable then (htmlParseNameComplex with a long name depends on where
- * realloc put its buffer), so tests compare trees only after a hidden parse. */
-int html_parse_hid_runs(void);
+ * realloc put its buffer), so they compare trees only after a hidden parse. */
+#define HTML_MIN_RUN 32
+htmlDocPtr html_parse(const char *html, size_t len);
+htmlDocPtr html_parse_runs(const char *html, size_t len, size_t min_run, int *hid_runs);
 /* The two walks over a parsed document, which they only read (the caller frees it):
  * markdown (html2md.c; len is the HTML's length, for the output cap) and visible text
  * (html_text.c). html2md, html_to_text and html_convert are parse + these. */

@@ -88,9 +88,10 @@ static void html_parse_hides_runs_only_when_on(void **state)
     const char *doc = "<p>a long enough run of plain text, well beyond the minimum run</p>";
     for (int on = 0; on < 2; on++) {
         xml_accel_set(XML_ACCEL_HTML_RUNS, on);
-        htmlDocPtr d = html_parse(doc, strlen(doc));
+        int hid;
+        htmlDocPtr d = html_parse_runs(doc, strlen(doc), HTML_MIN_RUN, &hid);
         assert_non_null(d);
-        assert_int_equal(html_parse_hid_runs(), on && expected_on(XML_ACCEL_HTML_RUNS));
+        assert_int_equal(hid, on && expected_on(XML_ACCEL_HTML_RUNS));
         xmlFreeDoc(d);
     }
     xml_accel_set(XML_ACCEL_HTML_RUNS, 1);
