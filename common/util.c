@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 static void oom(void)
 {
     /* Out of memory is the one error the daemon does not survive: there is no safe way
@@ -150,144 +152,37 @@ uint64_t hash64(const void *data, size_t len)
     return hash64_update(HASH64_INIT, data, len);
 }
 
-/* ---- XXH64, from the xxHash specification (doc/xxhash_spec.md, "XXH64 algorithm") ---- */
-
-#define XXH_P1 0x9E3779B185EBCA87ULL
-#define XXH_P2 0xC2B2AE3D27D4EB4FULL
-#define XXH_P3 0x165667B19E3779F9ULL
-#define XXH_P4 0x85EBCA77C2B2AE63ULL
-#define XXH_P5 0x27D4EB2F165667C5ULL
-
-static uint64_t xxh_rotl(uint64_t x, int r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-/* The specification reads lanes little-endian, whatever the machine; memcpy is one load. */
-static uint64_t xxh_read64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static uint64_t xxh_read32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-}
-
-static uint64_t xxh_round(uint64_t acc, uint64_t lane)
-{
-    acc += lane * XXH_P2;
-    acc = xxh_rotl(acc, 31);
-    return acc * XXH_P1;
-}
-
-static uint64_t xxh_merge(uint64_t acc, uint64_t v)
-{
-    acc ^= xxh_round(0, v);
-    return acc * XXH_P1 + XXH_P4;
-}
-
-/* The tail (fewer than 32 bytes) and the avalanche, shared by both forms. */
-static uint64_t xxh_finish(uint64_t h, const unsigned char *p, const unsigned char *end)
-{
-    for (; end - p >= 8; p += 8) {
-        h ^= xxh_round(0, xxh_read64(p));
-        h = xxh_rotl(h, 27) * XXH_P1 + XXH_P4;
-    }
-    if (end - p >= 4) {
-        h ^= xxh_read32(p) * XXH_P1;
-        h = xxh_rotl(h, 23) * XXH_P2 + XXH_P3;
-        p += 4;
-    }
-    for (; p < end; p++) {
-        h ^= *p * XXH_P5;
-        h = xxh_rotl(h, 11) * XXH_P1;
-    }
-    h ^= h >> 33;
-    h *= XXH_P2;
-    h ^= h >> 29;
-    h *= XXH_P3;
-    h ^= h >> 32;
-    return h;
-}
-
-static uint64_t xxh_converge(const uint64_t v[4])
-{
-    uint64_t h = xxh_rotl(v[0], 1) + xxh_rotl(v[1], 7) + xxh_rotl(v[2], 12) + xxh_rotl(v[3], 18);
-    for (int i = 0; i < 4; i++)
-        h = xxh_merge(h, v[i]);
-    return h;
-}
-
-static const unsigned char *xxh_stripes(uint64_t v[4], const unsigned char *p,
-                                        const unsigned char *end)
-{
-    for (; end - p >= 32; p += 32) {
-        v[0] = xxh_round(v[0], xxh_read64(p));
-        v[1] = xxh_round(v[1], xxh_read64(p + 8));
-        v[2] = xxh_round(v[2], xxh_read64(p + 16));
-        v[3] = xxh_round(v[3], xxh_read64(p + 24));
-    }
-    return p;
-}
+/* ---- XXH64: libxxhash (Debian's libxxhash-dev), the same values as the xxHash
+ * specification's, so the hashes stored by feedsd's own implementation stay valid
+ * (test_util checks the specification's vectors). ------------------------------------- */
 
 uint64_t hash_xxh64(const void *data, size_t len, uint64_t seed)
 {
-    const unsigned char *p = data, *end = p + len;
-    uint64_t h;
-    if (len >= 32) {
-        uint64_t v[4] = {seed + XXH_P1 + XXH_P2, seed + XXH_P2, seed, seed - XXH_P1};
-        p = xxh_stripes(v, p, end);
-        h = xxh_converge(v);
-    } else {
-        h = seed + XXH_P5;
-    }
-    return xxh_finish(h + (uint64_t)len, p, end);
+    return XXH64(data, len, seed);
 }
 
-void hash_xxh64_init(struct xxh64_state *s, uint64_t seed)
+struct XXH64_state_s *hash_xxh64_new(uint64_t seed)
 {
-    memset(s, 0, sizeof *s);
-    s->seed = seed;
-    s->v[0] = seed + XXH_P1 + XXH_P2;
-    s->v[1] = seed + XXH_P2;
-    s->v[2] = seed;
-    s->v[3] = seed - XXH_P1;
+    XXH64_state_t *s = XXH64_createState();
+    if (!s)
+        oom();
+    XXH64_reset(s, seed);
+    return s;
 }
 
-void hash_xxh64_update(struct xxh64_state *s, const void *data, size_t len)
+void hash_xxh64_update(struct XXH64_state_s *s, const void *data, size_t len)
 {
-    const unsigned char *p = data, *end = p + len;
-    s->total += len;
-    if (s->nbuf) {
-        size_t take = 32 - s->nbuf < len ? 32 - s->nbuf : len;
-        memcpy(s->buf + s->nbuf, p, take);
-        s->nbuf += take;
-        p += take;
-        if (s->nbuf < 32)
-            return;
-        xxh_stripes(s->v, s->buf, s->buf + 32);
-        s->nbuf = 0;
-    }
-    p = xxh_stripes(s->v, p, end);
-    memcpy(s->buf, p, (size_t)(end - p));
-    s->nbuf = (size_t)(end - p);
+    XXH64_update(s, data, len);
 }
 
-uint64_t hash_xxh64_digest(const struct xxh64_state *s)
+uint64_t hash_xxh64_digest(const struct XXH64_state_s *s)
 {
-    uint64_t h = s->total >= 32 ? xxh_converge(s->v) : s->seed + XXH_P5;
-    return xxh_finish(h + s->total, s->buf, s->buf + s->nbuf);
+    return XXH64_digest(s);
+}
+
+void hash_xxh64_free(struct XXH64_state_s *s)
+{
+    XXH64_freeState(s);
 }
 
 void hash_hex(uint64_t h, char out[17])

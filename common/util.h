@@ -40,20 +40,19 @@ uint64_t hash64(const void *data, size_t len);
 uint64_t hash64_update(uint64_t h, const void *data, size_t len);
 #define HASH64_INIT 0xcbf29ce484222325ULL
 void hash_hex(uint64_t h, char out[17]);
-/* XXH64 (the xxHash 64-bit algorithm, as its specification defines it) of data[0..len)
- * with seed. About ten times faster than hash64 on long inputs (it reads 8 bytes at a
- * time in four independent lanes), for hashes that are not already stored as FNV-1a:
- * the body hash of a fetched document. */
+/* XXH64 (the xxHash 64-bit algorithm, libxxhash) of data[0..len) with seed. About ten
+ * times faster than hash64 on long inputs (it reads 8 bytes at a time in four independent
+ * lanes), for hashes that are not already stored as FNV-1a: the body hash of a fetched
+ * document, the content hash of an entry. */
 uint64_t hash_xxh64(const void *data, size_t len, uint64_t seed);
-/* XXH64 over data given in pieces: the digest equals hash_xxh64() of the pieces joined. */
-struct xxh64_state {
-    uint64_t v[4], seed, total;
-    unsigned char buf[32];
-    size_t nbuf;
-};
-void hash_xxh64_init(struct xxh64_state *s, uint64_t seed);
-void hash_xxh64_update(struct xxh64_state *s, const void *data, size_t len);
-uint64_t hash_xxh64_digest(const struct xxh64_state *s);
+/* XXH64 over data given in pieces: the digest equals hash_xxh64() of the pieces joined.
+ * The state is libxxhash's (XXH64_state_t), allocated (exits on out-of-memory like
+ * xmalloc) and freed with hash_xxh64_free. */
+struct XXH64_state_s;
+struct XXH64_state_s *hash_xxh64_new(uint64_t seed);
+void hash_xxh64_update(struct XXH64_state_s *s, const void *data, size_t len);
+uint64_t hash_xxh64_digest(const struct XXH64_state_s *s);
+void hash_xxh64_free(struct XXH64_state_s *s);
 
 /* Trims ASCII/Unicode-unaware whitespace in place; returns s. */
 char *str_trim(char *s);

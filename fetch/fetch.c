@@ -43,6 +43,7 @@ void fetch_req_free(struct req *r)
     buf_free(&r->body);
     if (r->spool_fd >= 0)
         close(r->spool_fd);
+    hash_xxh64_free(r->hash);
     free(r);
 }
 
@@ -177,7 +178,7 @@ static void drain_done(struct fetcher *f)
             res.error = msg;
         }
         res.body_fd = r->spool_fd;
-        res.body_hash = hash_xxh64_digest(&r->hash);
+        res.body_hash = hash_xxh64_digest(r->hash);
         if (r->spool_fd >= 0) {
             res.body = NULL;
             res.len = r->spooled;
@@ -341,7 +342,7 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
     r->unlimited = rq->unlimited;
     r->spool = rq->spool && f->opts.spool_mem > 0;
     r->spool_fd = -1;
-    hash_xxh64_init(&r->hash, 0);
+    r->hash = hash_xxh64_new(0);
     r->retry_after = -1;
     r->max_age = r->expires_in = -1;
     r->cb = cb;

@@ -35,7 +35,7 @@ struct req {
     CURL *easy;
     struct curl_slist *headers;
     struct buf body;
-    struct xxh64_state hash;    /* of every byte of the body, wherever it is kept */
+    struct XXH64_state_s *hash; /* of every byte of the body, wherever it is kept */
     int spool;                  /* this body may be spooled */
     int spool_fd;               /* -1, or the file the body went to once it grew large */
     size_t spooled;             /* bytes written to spool_fd */

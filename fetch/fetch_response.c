@@ -71,7 +71,7 @@ size_t fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
         r->too_big = 1;
         return 0;       /* makes curl fail the transfer with CURLE_WRITE_ERROR */
     }
-    hash_xxh64_update(&r->hash, ptr, n);
+    hash_xxh64_update(r->hash, ptr, n);
     if (r->spool && (r->spool_fd >= 0 || r->body.len + n > r->f->opts.spool_mem))
         return spool_write(r, ptr, n) < 0 ? 0 : n;
     buf_append(&r->body, ptr, n);

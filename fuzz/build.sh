@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-clang}
 OUT=${FUZZ_BUILD:-build-fuzz}
-PKGS="libxml-2.0 libcurl sqlite3 jansson"
+PKGS="libxml-2.0 libcurl sqlite3 jansson libxxhash"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CFLAGS="-std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra $SAN -I. \
  $(pkg-config --cflags $PKGS) -DFEEDSD_VERSION=\"0.1.0-fuzz\" ${FUZZ_CFLAGS:-}"

@@ -10,7 +10,7 @@ san=""
 [ "${SAN:-0}" = 1 ] && san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cc -std=c17 -D_GNU_SOURCE -Wall -Wextra -O1 -g $san -I. \
    -DFEEDSD_VERSION='"0.1.0"' \
-   $(pkg-config --cflags libxml-2.0 libcurl sqlite3 jansson cmocka) \
+   $(pkg-config --cflags libxml-2.0 libcurl sqlite3 jansson libxxhash cmocka) \
    -o /tmp/feedsd-test-$name "$t" "$@" \
-   $(pkg-config --libs libxml-2.0 libcurl sqlite3 jansson cmocka) -lev -lm
+   $(pkg-config --libs libxml-2.0 libcurl sqlite3 jansson libxxhash cmocka) -lev -lm
 exec /tmp/feedsd-test-$name

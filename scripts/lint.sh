@@ -10,7 +10,7 @@
 # tests/data/feeds, the contracts in docs/).
 set -u
 cd "$(dirname "$0")/.."
-PKGS="libxml-2.0 libcurl sqlite3 jansson"
+PKGS="libxml-2.0 libcurl sqlite3 jansson libxxhash"
 files="$*"
 [ -n "$files" ] || files=$(for l in $(sh scripts/layers.sh list); do ls "$l"/*.c; done)
 status=0

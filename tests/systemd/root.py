@@ -20,7 +20,8 @@ SYSTEM = ["systemd", "systemd-sysv", "dbus", "ca-certificates"]
 # are taken from the host's dpkg for the libraries the binary loads, these are the
 # fallback.
 LIBRARIES = {"libxml2.so.2": "libxml2", "libcurl.so.4": "libcurl4", "libev.so.4": "libev4",
-             "libsqlite3.so.0": "libsqlite3-0", "libjansson.so.4": "libjansson4"}
+             "libsqlite3.so.0": "libsqlite3-0", "libjansson.so.4": "libjansson4",
+             "libxxhash.so.0": "libxxhash0"}
 RENAMED_T64 = {"libcurl4": "libcurl4t64", "libev4": "libev4t64"}
 BEFORE_T64 = ("buster", "bullseye", "bookworm")
 RECIPE_VERSION = 1
