@@ -3,7 +3,17 @@
  * decoding escaped HTML into plain text. Owned by the feed-parser engineer.
  * Table generated from Python's html.entities.name2codepoint (the HTML 4.01 list,
  * https://www.w3.org/TR/html401/sgml/entities.html) and sorted by byte order so that
- * lookups can use bsearch(3). Names are case-sensitive (&Agrave; differs from &agrave;). */
+ * lookups can use bsearch(3). Names are case-sensitive (&Agrave; differs from &agrave;).
+ *
+ * Why not libxml2's htmlEntityLookup, which knows the same 253 names with the same code
+ * points (checked name by name, 2026-12): it scans its table from the start, in code
+ * point order (libxml2 2.9.14 to 2.14.6 alike; not deprecated in 2.14), and this lookup
+ * runs on every named reference a feed hands over, hostile feeds included. Measured on
+ * this machine (-O2, 20 rounds): on the corpus's 74,071 references (nearly all gt, lt,
+ * quot, amp, nbsp, which lead libxml2's table) 12 ns a lookup against 28 ns here; on the
+ * 253 names evenly 219 ns against 20 ns; and `feedsd parse --count` of a 1 MB document of
+ * 150,000 unknown references (&zq1; ...) took 0.11 s of CPU with htmlEntityLookup against
+ * 0.05 s with this table. The corpus as a whole parses in the same time either way. */
 #include <stdlib.h>
 #include <string.h>
 

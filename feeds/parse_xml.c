@@ -12,7 +12,6 @@
 
 #include "common/util.h"
 #include "feeds/date.h"
-#include "feeds/entities.h"
 #include "feeds/parse.h"
 #include "feeds/parse_internal.h"
 #include "feeds/parse_xml.h"

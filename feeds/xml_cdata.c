@@ -8,7 +8,6 @@
 
 #include "common/scan.h"
 #include "common/utf8.h"
-#include "feeds/entities.h"
 #include "feeds/xml_cdata.h"
 
 enum {

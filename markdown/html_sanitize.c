@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #include "common/utf8.h"
-#include "feeds/entities.h"
 #include "feeds/url.h"
 
 /* Schemes a reader can follow without running code. Everything else (javascript:,
