@@ -171,6 +171,23 @@ char *md_marks_resolve(const char *s, size_t n);
 /* The same, appended to out. */
 void md_marks_resolve_into(struct buf *out, const char *s, size_t n);
 
+/* The bytes markdown escaping treats specially, listed once for its two writers (md_escape.c:
+ * md_escape_inline, text taken whole; md_inline.c: md_text, the text nodes of the walk),
+ * each an X-macro over X(byte):
+ *   MD_ESCAPE_ALWAYS: they open or close inline constructs wherever they stand (code
+ *     spans, emphasis, links and images, autolinks and raw HTML, GFM tables and
+ *     strikethrough, the backslash itself): always escaped;
+ *   MD_ESCAPE_MAYBE: escaped where they start an entity reference or a GFM autolink
+ *     (md_escape_at);
+ *   MD_INVISIBLE: C0 controls other than white space, and DEL: dropped (browsers render
+ *     them as nothing; three are the writer's own sentinels). */
+#define MD_ESCAPE_ALWAYS(X) X('\\') X('`') X('*') X('_') X('[') X(']') X('<') X('|') X('~')
+#define MD_ESCAPE_MAYBE(X) X('&') X(':') X('.')
+#define MD_INVISIBLE(X)                                                                    \
+    X(0x01) X(0x02) X(0x03) X(0x04) X(0x05) X(0x06) X(0x07) X(0x08) X(0x0B) X(0x0E)      \
+    X(0x0F) X(0x10) X(0x11) X(0x12) X(0x13) X(0x14) X(0x15) X(0x16) X(0x17) X(0x18)      \
+    X(0x19) X(0x1A) X(0x1B) X(0x1C) X(0x1D) X(0x1E) X(0x1F) X(0x7F)
+
 /* md_escape.c, md_inline.c: of sixteen bytes of text, those that escaping does not simply
  * copy (md_escape_inline's table, and a few more: '^', '}' and the white space
  * controls): C0 controls, [ \ ] ^ _ `, | } ~ DEL, and & * . : <. */

@@ -15,28 +15,18 @@
 #include "markdown/html2md_int.h"
 
 /* What md_escape_inline does with a byte of text (every byte of every post's text goes
- * through this table):
- *   ESC_ALWAYS: characters that open or close inline constructs wherever they stand:
- *     code spans, emphasis, links and images (`!` is harmless once `[` is escaped),
- *     autolinks and raw HTML (`<`), GFM tables and strikethrough, and the backslash
- *     itself: escaped;
- *   ESC_MAYBE: '&', ':' and '.', escaped where they start an entity reference or a GFM
- *     autolink (md_escape_at);
- *   ESC_DROP: C0 controls other than white space, and DEL: invisible, and the
- *     converter's sentinels. */
+ * through this table): the sets of html2md_int.h (MD_ESCAPE_ALWAYS, MD_ESCAPE_MAYBE,
+ * MD_INVISIBLE); everything else is copied. (`!` is harmless once `[` is escaped.) */
 enum { ESC_NONE, ESC_ALWAYS, ESC_MAYBE, ESC_DROP };
+#define ALWAYS(c) [c] = ESC_ALWAYS,
+#define MAYBE(c) [c] = ESC_MAYBE,
+#define DROP(c) [c] = ESC_DROP,
 static const unsigned char esc_class[256] = {
-    [0x01] = ESC_DROP, [0x02] = ESC_DROP, [0x03] = ESC_DROP, [0x04] = ESC_DROP,
-    [0x05] = ESC_DROP, [0x06] = ESC_DROP, [0x07] = ESC_DROP, [0x08] = ESC_DROP,
-    [0x0B] = ESC_DROP, [0x0E] = ESC_DROP, [0x0F] = ESC_DROP, [0x10] = ESC_DROP,
-    [0x11] = ESC_DROP, [0x12] = ESC_DROP, [0x13] = ESC_DROP, [0x14] = ESC_DROP,
-    [0x15] = ESC_DROP, [0x16] = ESC_DROP, [0x17] = ESC_DROP, [0x18] = ESC_DROP,
-    [0x19] = ESC_DROP, [0x1A] = ESC_DROP, [0x1B] = ESC_DROP, [0x1C] = ESC_DROP,
-    [0x1D] = ESC_DROP, [0x1E] = ESC_DROP, [0x1F] = ESC_DROP, [0x7F] = ESC_DROP,
-    ['\\'] = ESC_ALWAYS, ['`'] = ESC_ALWAYS, ['*'] = ESC_ALWAYS, ['_'] = ESC_ALWAYS,
-    ['['] = ESC_ALWAYS, [']'] = ESC_ALWAYS, ['<'] = ESC_ALWAYS, ['|'] = ESC_ALWAYS,
-    ['~'] = ESC_ALWAYS, ['&'] = ESC_MAYBE, [':'] = ESC_MAYBE, ['.'] = ESC_MAYBE,
+    MD_INVISIBLE(DROP) MD_ESCAPE_ALWAYS(ALWAYS) MD_ESCAPE_MAYBE(MAYBE)
 };
+#undef ALWAYS
+#undef MAYBE
+#undef DROP
 
 /* An entity reference (&amp; &#169; &#x1F600;) would be decoded by a markdown renderer:
  * CommonMark section 2.5. A lone "&" (AT&T) is shown as it is and needs nothing. */

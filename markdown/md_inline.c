@@ -122,30 +122,24 @@ void md_syntax(struct md *w, const char *s, size_t n)
 }
 
 /* What md_text does with a byte of a text node: TX_COPY copies it; TX_ESCAPE escapes it
- * (it opens or closes inline syntax wherever it stands: md_escape.c); TX_MAYBE escapes it
- * where md_escape_at says so ('&', ':', '.'); TX_SPACE is white space as a browser renders
- * it (CSS Text 3, white-space: normal), runs of which collapse to one space; TX_C2 may
- * begin U+00A0, folded too (feeds use &nbsp; as padding, and a paragraph of only &nbsp;
- * should vanish); TX_DROP: C0 controls other than white space, and DEL, which render as
- * nothing in browsers (three of them are the writer's own sentinels); TX_END: the NUL.
- * A word (what lies between white space and control characters) is escaped as
- * md_escape_inline would escape it alone. */
+ * and TX_MAYBE where md_escape_at says so, TX_DROP drops it (the sets of html2md_int.h,
+ * which md_escape_inline uses too); TX_SPACE is white space as a browser renders it (CSS
+ * Text 3, white-space: normal), runs of which collapse to one space; TX_C2 may begin
+ * U+00A0, folded too (feeds use &nbsp; as padding, and a paragraph of only &nbsp; should
+ * vanish); TX_END: the NUL. A word (what lies between white space and control characters)
+ * is escaped as md_escape_inline would escape it alone. */
 enum { TX_COPY, TX_ESCAPE, TX_MAYBE, TX_SPACE, TX_C2, TX_DROP, TX_END };
+#define ESCAPE(c) [c] = TX_ESCAPE,
+#define MAYBE(c) [c] = TX_MAYBE,
+#define DROP(c) [c] = TX_DROP,
 static const unsigned char text_class[256] = {
-    [0x00] = TX_END,
-    [0x01] = TX_DROP, [0x02] = TX_DROP, [0x03] = TX_DROP, [0x04] = TX_DROP,
-    [0x05] = TX_DROP, [0x06] = TX_DROP, [0x07] = TX_DROP, [0x08] = TX_DROP,
-    ['\t'] = TX_SPACE, ['\n'] = TX_SPACE, [0x0B] = TX_DROP, ['\f'] = TX_SPACE,
-    ['\r'] = TX_SPACE, [0x0E] = TX_DROP, [0x0F] = TX_DROP, [0x10] = TX_DROP,
-    [0x11] = TX_DROP, [0x12] = TX_DROP, [0x13] = TX_DROP, [0x14] = TX_DROP,
-    [0x15] = TX_DROP, [0x16] = TX_DROP, [0x17] = TX_DROP, [0x18] = TX_DROP,
-    [0x19] = TX_DROP, [0x1A] = TX_DROP, [0x1B] = TX_DROP, [0x1C] = TX_DROP,
-    [0x1D] = TX_DROP, [0x1E] = TX_DROP, [0x1F] = TX_DROP, [' '] = TX_SPACE,
-    ['\\'] = TX_ESCAPE, ['`'] = TX_ESCAPE, ['*'] = TX_ESCAPE, ['_'] = TX_ESCAPE,
-    ['['] = TX_ESCAPE, [']'] = TX_ESCAPE, ['<'] = TX_ESCAPE, ['|'] = TX_ESCAPE,
-    ['~'] = TX_ESCAPE, ['&'] = TX_MAYBE, [':'] = TX_MAYBE, ['.'] = TX_MAYBE,
-    [0x7F] = TX_DROP, [0xC2] = TX_C2,
+    MD_INVISIBLE(DROP) MD_ESCAPE_ALWAYS(ESCAPE) MD_ESCAPE_MAYBE(MAYBE)
+    [0x00] = TX_END, ['\t'] = TX_SPACE, ['\n'] = TX_SPACE, ['\f'] = TX_SPACE,
+    ['\r'] = TX_SPACE, [' '] = TX_SPACE, [0xC2] = TX_C2,
 };
+#undef ESCAPE
+#undef MAYBE
+#undef DROP
 
 /* Raw text (inside <pre>): every byte but the control characters. */
 static void text_raw(struct md *w, const unsigned char *p, size_t n)
