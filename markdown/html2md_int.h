@@ -10,6 +10,7 @@
 
 #include "common/scan.h"
 #include "common/util.h"
+#include "markdown/html_sanitize.h"
 
 /* How the walker treats an element. */
 enum html_kind {
@@ -232,17 +233,10 @@ void row_close(struct md *w, struct md_frame *f);
 int cell_open(struct md *w, struct md_frame *f);
 void cell_close(struct md *w, struct md_frame *f);
 
-/* html_sanitize.c */
-/* Sanitised, resolved URL for an href/src attribute value, or NULL when it must not be
- * emitted (javascript:, vbscript:, data:, unknown schemes, empty). malloc'd. */
-char *html_safe_url(const char *base, const char *raw);
+/* html_sanitize.c: the URL and tracker policy (html_sanitize.h), and */
 /* Appends url as a markdown link destination (spaces and unbalanced parentheses escaped). */
 void md_put_url(struct buf *b, const char *url);
 /* Appends a link title in double quotes, escaped. */
 void md_put_title(struct buf *b, const char *title);
-int html_is_tracker(xmlNode *img);   /* 1x1 images and known tracking-pixel URLs */
-int html_is_hidden(xmlNode *n);      /* hidden attribute, display:none */
-/* Attribute value as a malloc'd string or NULL. */
-char *html_attr(xmlNode *n, const char *name);
 
 #endif

@@ -30,7 +30,7 @@
 #include "common/util.h"
 #include "feeds/url.h"
 #include "feeds/xml_compat.h"
-#include "markdown/html2md_int.h"   /* html_is_hidden: the same rule as html2md */
+#include "markdown/html_sanitize.h"   /* html_is_hidden: the same rule as html2md */
 
 /* An article shorter than this is a teaser or an error page, not worth replacing the
  * feed's own text with. */
