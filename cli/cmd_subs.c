@@ -3,7 +3,7 @@
  * `add` fetches what it is given: a feed is subscribed as it is; a web page is searched for
  * the feeds it advertises (feeds/discover.c) and the best one is verified and subscribed,
  * or, when several fit equally, listed for the user to choose. Subscriptions made here have
- * origin "cli": a configuration reload leaves them alone (daemon.c,
+ * origin "cli": a configuration reload leaves them alone (daemon/setup.c,
  * subscriptions_from_config), and only `remove` ends them. Adding is idempotent. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* daemon/app.h: the state of one running feedsd (`run`): configuration, database, event
- * loop, fetcher and the in-memory schedule. Owned by daemon.c; ingest.c and pipeline.c
- * work on it from the loop's thread. */
+ * loop, fetcher and the in-memory schedule. Owned by daemon.c and setup.c; ingest.c and
+ * pipeline.c work on it from the loop's thread. */
 #ifndef FEEDSD_APP_H
 #define FEEDSD_APP_H
 
@@ -44,7 +44,7 @@ struct app {
     ev_timer sched, watchdog, stop_deadline, housekeeping;
     ev_signal sig_term, sig_int, sig_hup;
     int once, stopping;
-    int output_ready;           /* the output folder was made (daemon.c, output_prepare) */
+    int output_ready;           /* the output folder was made (setup.c, daemon_output_prepare) */
     int write_failures;         /* --once: files that could not be written */
     char *user_agent;
     struct summary *summary;    /* the summary queue (summary/summary.h) */

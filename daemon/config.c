@@ -161,14 +161,22 @@ int config_set_feed_line(struct config_ctx *x, const struct config_key *k, const
     return config_feed_add(x, v);
 }
 
+/* The whole file at path (NUL-terminated), or -1 with "PATH: reason" in err. */
+static int read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
+{
+    if (file_read_all(path, data, len) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int config_add_feeds_file(struct config *c, const char *path, char *err, size_t errlen)
 {
     char *data;
     size_t len;
-    if (file_read_all(path, &data, &len) < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    if (read_file(path, &data, &len, err, errlen) < 0)
         return -1;
-    }
     struct opml_feed *list = NULL;
     size_t n = 0;
     char why[512];
@@ -306,10 +314,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
     char *data;
     size_t len;
-    if (file_read_all(path, &data, &len) < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    if (read_file(path, &data, &len, err, errlen) < 0)
         return -1;
-    }
     free(c->path);
     c->path = xstrdup(path);
     const char *nul = memchr(data, '\0', len);

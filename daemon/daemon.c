@@ -1,6 +1,7 @@
-/* daemon/daemon.c: the daemon of `feedsd run` (cli/cmd_run.c). Owns struct app: reads the configuration, syncs the
- * subscriptions into the database, then lets one libev loop drive everything: the poll
- * schedule, the fetcher, signals and the systemd notifications. */
+/* daemon/daemon.c: the daemon of `feedsd run` (cli/cmd_run.c). Owns struct app: reads the
+ * configuration and syncs the subscriptions into the database (setup.c), then lets one
+ * libev loop drive everything: the poll schedule, the fetcher, signals and the systemd
+ * notifications. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

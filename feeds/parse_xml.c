@@ -4,7 +4,8 @@
  * namespace, local name) with a priority per rule (sfeed's design): content:encoded and
  * description fill different fields, dc:date and pubDate the same one, an Atom
  * rel="alternate" link beats rel="related", and so on.
- * The SAX driver, entity fallback and recovery live in parse_sax.c.
+ * The SAX callbacks and the entity fallback live in parse_sax.c, the driver and the
+ * recovery pass in parse_run.c.
  * Owned by the feed-parser engineer. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* feeds/parse_xml.h: the element table and parser state shared by parse_xml.c (what
- * each element means) and parse_sax.c (the libxml2 SAX2 driver). Internal to the
- * feed parser. Owned by the feed-parser engineer. */
+ * each element means), parse_sax.c (the libxml2 SAX2 callbacks) and parse_run.c (the
+ * passes that drive them). Internal to the feed parser. Owned by the feed-parser
+ * engineer. */
 #ifndef FEEDSD_PARSE_XML_H
 #define FEEDSD_PARSE_XML_H
 

@@ -1,7 +1,7 @@
 /* feeds/xml_cdata.h: rewrites the character data of a UTF-8 XML document as CDATA
  * sections before libxml2's push parser sees it, so that escaped HTML (Atom
  * <content type="html">, RSS 1.0) takes libxml2's fast path. Owned by the feed-parser
- * engineer; used by parse_sax.c for the strict pass only.
+ * engineer; used by parse_run.c for the strict pass only.
  *
  * Why: libxml2 2.9.14's push parser hands over a CDATA section in one block, but parses
  * text one token at a time: every entity reference (&lt; &gt; &amp; &quot; &#NN;) is a
@@ -13,7 +13,7 @@
  * Better still, libxml2 need not see the text at all: when it has parsed everything it
  * was handed (so it is inside the element, waiting), the text can go to the SAX
  * characters handler straight away, in document order, and libxml2 then sees the element
- * empty. parse_sax.c does that through a sink (struct xml_cdata_sink), for the text
+ * empty. parse_run.c does that through a sink (struct xml_cdata_sink), for the text
  * described below together with the plain text that began its run (when that holds no
  * ']' or CR, and is still at hand), and for the document's own CDATA sections inside the
  * root element (whose "<![CDATA[" and "]]>" libxml2 then does not see either); where

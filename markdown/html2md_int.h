@@ -1,7 +1,9 @@
 /* markdown/html2md_int.h: internals shared by the HTML-to-markdown converter's files
- * (html2md.c: parsing, tree walk and the markdown writer; html2md_render.c: the table of
- * renderers keyed by tag; html_sanitize.c: URL and tracker policy; html_text.c: plain
- * text). Not a public interface: only the html2md owner's files include it. */
+ * (html2md.c: parsing and the tree walk; md_inline.c and md_blocks.c: the markdown writer;
+ * md_emphasis.c and md_escape.c: emphasis markers and escaping; html2md_render.c,
+ * html2md_pre.c, html2md_table.c: the renderers keyed by tag; html_sanitize.c: URL and
+ * tracker policy; html_text.c: plain text). Not a public interface: only this folder's
+ * converter files include it. */
 #ifndef FEEDSD_HTML2MD_INT_H
 #define FEEDSD_HTML2MD_INT_H
 
@@ -158,7 +160,7 @@ int md_wrap_begin(struct md *w, size_t mark, const char *before, size_t nb, int 
 void md_syntax(struct md *w, const char *s, size_t n); /* a token bracketed by MD_SYNTAX */
 void md_code_token(struct buf *t, const char *c, size_t n); /* c as one code span */
 /* md_syntax() for a code span token, merged into a code span right before it when that
- * is safe (see code_span_merge in html2md.c). */
+ * is safe (see code_span_merge in md_inline.c). */
 void md_code_syntax(struct md *w, const char *s, size_t n, int ignore_top);
 
 /* Links inside <pre>: MD_PRE_LINK_START, the link text, MD_PRE_LINK_END in the raw text;

@@ -1,6 +1,6 @@
 /* markdown/html2md_render.c: one renderer per HTML tag, in a table sorted by tag name
- * (newsraft's render-text-html.c shape), for the markdown writer in html2md.c; tables are
- * in html2md_table.c (owner: html2md engineer). A tag that is not in the table renders
+ * (newsraft's render-text-html.c shape), for the markdown writer (md_inline.c,
+ * md_blocks.c); tables are in html2md_table.c (owner: html2md engineer). A tag that is not in the table renders
  * as its content only.
  * Each open records in frame->mode what it did (enum md_mode, html2md_int.h), so that its
  * close undoes exactly that. */

@@ -22,8 +22,8 @@ static void owe(struct text *t, enum sep s)
         t->sep = s;
 }
 
-/* White space as html2md.c sees it, by byte: 1 for the one-byte spaces, 2 for 0xC2 (white
- * space when 0xA0 follows: U+00A0), 3 for the terminating NUL. */
+/* White space as md_inline.c (md_text) sees it, by byte: 1 for the one-byte spaces, 2 for
+ * 0xC2 (white space when 0xA0 follows: U+00A0), 3 for the terminating NUL. */
 static const unsigned char ws_class[256] = {
     [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\f'] = 1, ['\n'] = 1, [0xC2] = 2, [0] = 3,
 };

@@ -53,6 +53,12 @@ for layer in $LAYERS; do
             # else the object named on the line before.
             user=$(grep -m1 "undefined reference to \`$s'" "$out/$layer.log" |
                    sed -n 's|^\([^ ]*:[0-9]*\): undefined.*|\1|p' | sed "s|^$PWD/||")
+            # A call made in a lower layer's object (pulled in by this one) is that
+            # layer's to report, in its own pass.
+            case $user in
+                "$layer"/*|"") ;;
+                *) continue ;;
+            esac
             echo "layers: $layer/ calls $s of ${where:-no layer (undefined)}${user:+ at $user}"
         done
         status=1

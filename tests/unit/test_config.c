@@ -1,4 +1,4 @@
-/* tests/unit/test_config.c: daemon/config.c and feeds/opml.c: defaults, every key, value
+/* tests/unit/test_config.c: daemon/config*.c and feeds/opml.c: defaults, every key, value
  * syntax, FILE:LINE: KEY errors, [feed] sections, relative paths, subscription files
  * (nested OPML, plain lists) and the shipped examples. Owner: configuration engineer. */
 #include <setjmp.h>

@@ -423,7 +423,7 @@ static void cdata_rewrite_output(void **state)
     }
 }
 
-/* The rewrite with a sink (how parse_sax.c runs it): text goes to the sink directly
+/* The rewrite with a sink (how parse_run.c runs it): text goes to the sink directly
  * when the sink says libxml2 has caught up, and a section of the document loses its
  * "<![CDATA[" and "]]>"; when the sink says no, the output is that of no sink. */
 struct transcript {
