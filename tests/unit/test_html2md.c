@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "feeds/feed.h"
 #include "feeds/parse.h"
+#include "feeds/xml_compat.h"
 #include "markdown/html2md.h"
 #include "markdown/html2md_int.h"
 #include "tests/unit/testdata.h"
@@ -269,12 +270,16 @@ static void test_scheme_behind_references(void **state)
             free(got);
             free(html);
         }
-    /* References that spell a safe scheme or nothing at all stay links, as before. */
+    /* References that spell a safe scheme or nothing at all stay links, as before. The
+     * HTML parser of libxml2 2.14 knows HTML5's names (&colon;), 2.9 to 2.13 only HTML 4's:
+     * from 2.14 on the first URL reaches feedsd decoded. The same safe link either way. */
+    char *want = xasprintf("[a](https%s//e.example/) [b](/x?a=1&b=2) [c](/x?a=1&copy=2) "
+                           "[d](javascript&colon)\n",
+                           xml_loaded_version() >= 21400 ? ":" : "&colon;");
     expect_md("<p><a href=\"https&colon;//e.example/\">a</a> <a href=\"/x?a=1&amp;b=2\">b</a> "
               "<a href=\"/x?a=1&amp;copy=2\">c</a> <a href=\"javascript&amp;colon\">d</a></p>",
-              NULL,
-              "[a](https&colon;//e.example/) [b](/x?a=1&b=2) [c](/x?a=1&copy=2) "
-              "[d](javascript&colon)\n");
+              NULL, want);
+    free(want);
 }
 
 static void test_escaping(void **state)
