@@ -95,6 +95,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LINK_LIBS) $(TEST_DEPS_OK)
 
 unit: $(UNIT_BIN) $(BUILD)/.layers-ok
 	@sh tests/run-unit.sh $(UNIT_BIN)
+	@CC="$(CC)" LDFLAGS="$(LDFLAGS)" LIBS="$(PKG_LIBS)" sh tests/layers_test.sh $(BUILD)
 
 integration: $(BUILD)/feedsd $(TEST_DEPS_OK)
 	python3 tests/integration/run.py --feedsd $(BUILD)/feedsd
