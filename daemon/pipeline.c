@@ -160,7 +160,7 @@ static int claim_path(struct app *app, struct db_entry *e)
                      app->cfg.output, path);
         char suffix[17];
         snprintf(suffix, sizeof suffix, "%.*s", len, idhash);
-        char *alt = output_path_suffixed(path, suffix);
+        char *alt = output_path_collision(app->cfg.filename, path, suffix);
         rc = claim_free(app, e, alt);
         free(path);
         path = alt;

@@ -49,6 +49,13 @@ char *output_path_for(const char *pattern, const struct post *p, const char *fee
  * entry). Returns malloc'd text. */
 char *output_path_suffixed(const char *relpath, const char *suffix);
 
+/* The name for a post whose path relpath (made from pattern by output_path_for) is taken:
+ * "-<suffix>" goes into the component that holds {slug} (else {id}), so a page bundle
+ * {slug}/index.md collides as {slug}-<suffix>/index.md, never as a second file inside
+ * the first post's bundle (which Hugo and Zola take for a resource of that page, not a
+ * page). Returns malloc'd text. */
+char *output_path_collision(const char *pattern, const char *relpath, const char *suffix);
+
 /* Checks a file name pattern (the "filename" setting): 0, or -1 with the reason in err
  * for an unknown placeholder, an absolute path, "..", a name starting with '.', an empty
  * component, or no {slug}/{id} (every post of a day would share one name). */

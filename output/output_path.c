@@ -4,6 +4,7 @@
  * folder: no absolute path, no "..", no leading '.', every component within NAME_MAX.
  * Owner: output files / configuration engineer. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,22 +305,69 @@ char *output_path_for(const char *pattern, const struct post *p, const char *fee
     return buf_steal(&out);
 }
 
-char *output_path_suffixed(const char *relpath, const char *suffix)
+/* relpath with "-<suffix>" at the end of its component number k (0 first), before the
+ * extension when that component is the file name, cut to keep it within NAME_MAX. */
+static char *suffix_component(const char *relpath, size_t k, const char *suffix)
 {
-    const char *base = strrchr(relpath, '/');
-    base = base ? base + 1 : relpath;
-    const char *dot = strrchr(base, '.');
-    if (!dot || dot == base)
-        dot = base + strlen(base);
+    const char *base = relpath;
+    for (size_t i = 0; i < k; i++) {
+        const char *slash = strchr(base, '/');
+        if (!slash)
+            break;
+        base = slash + 1;
+    }
+    const char *end = base + strcspn(base, "/");
+    const char *dot = NULL;
+    if (*end == '\0') {   /* the file name: the suffix goes before its extension */
+        dot = strrchr(base, '.');
+        if (!dot || dot == base)
+            dot = NULL;
+    }
+    if (!dot)
+        dot = end;
     struct buf sfx = {0};
     buf_putc(&sfx, '-');
     put_clean(&sfx, suffix, 32);
     /* Keep the component within NAME_MAX even for a name that came from elsewhere. */
-    size_t stem = (size_t)(dot - base), rest = sfx.len + strlen(dot);
+    size_t stem = (size_t)(dot - base), rest = sfx.len + (size_t)(end - dot);
     if (stem + rest > NAME_MAX)
         stem = utf8_cut(base, stem, rest < NAME_MAX ? NAME_MAX - rest : 0);
     char *r = xasprintf("%.*s%.*s%s%s", (int)(base - relpath), relpath, (int)stem, base,
                         sfx.data, dot);
     buf_free(&sfx);
     return r;
+}
+
+char *output_path_suffixed(const char *relpath, const char *suffix)
+{
+    size_t last = 0;
+    for (const char *c = relpath; *c; c++)
+        last += *c == '/';
+    return suffix_component(relpath, last, suffix);
+}
+
+/* The component of the pattern that names the post: the last one with {slug}, else the
+ * last one with {id} (output_pattern_check requires one of them). */
+static size_t pattern_post_component(const char *pattern)
+{
+    size_t k = 0, slug = SIZE_MAX, id = SIZE_MAX;
+    for (const char *c = pattern; *c; c++) {
+        if (*c == '/')
+            k++;
+        else if (!strncmp(c, "{slug}", 6))
+            slug = k;
+        else if (!strncmp(c, "{id}", 4))
+            id = k;
+    }
+    return slug != SIZE_MAX ? slug : id != SIZE_MAX ? id : k;
+}
+
+char *output_path_collision(const char *pattern, const char *relpath, const char *suffix)
+{
+    char errbuf[8];
+    if (!pattern || output_pattern_check(pattern, errbuf, sizeof errbuf) < 0)
+        pattern = DEFAULT_PATTERN;
+    /* output_path_for makes one component of the path per component of the pattern
+     * (none is empty, none holds a '/'), so the pattern's count is the path's. */
+    return suffix_component(relpath, pattern_post_component(pattern), suffix);
 }

@@ -293,6 +293,27 @@ static void path_suffixed(void **state)
     }
 }
 
+/* A page bundle's collision is a second bundle, not a second file inside the first
+ * (issue 18, item 1). */
+static void path_collision(void **state)
+{
+    (void)state;
+    static const struct { const char *pat, *in, *out; } c[] = {
+        {"{year}/{month}/{slug}/index.md", "2024/12/foo/index.md", "2024/12/foo-abc123/index.md"},
+        {"{slug}/index.md", "foo/index.md", "foo-abc123/index.md"},
+        {"{date}-{slug}/index.md", "2024-12-20-foo/index.md", "2024-12-20-foo-abc123/index.md"},
+        {"{year}/{slug}.md", "2024/foo.md", "2024/foo-abc123.md"},
+        {NULL, "2024-12-20-foo.md", "2024-12-20-foo-abc123.md"},
+        {"{id}/{feed}/index.md", "0123/blog/index.md", "0123-abc123/blog/index.md"},
+        {"{slug}/{id}.md", "foo/0123.md", "foo-abc123/0123.md"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        char *s = output_path_collision(c[i].pat, c[i].in, "abc123");
+        assert_string_equal(s, c[i].out);
+        free(s);
+    }
+}
+
 static void pattern_check(void **state)
 {
     (void)state;
@@ -771,6 +792,7 @@ int main(void)
         cmocka_unit_test(path_timezone),
         cmocka_unit_test(path_long_names),
         cmocka_unit_test(path_suffixed),
+        cmocka_unit_test(path_collision),
         cmocka_unit_test(pattern_check),
         cmocka_unit_test(render_matches_example),
         cmocka_unit_test(render_extras_and_edges),
