@@ -27,6 +27,8 @@ void config_defaults(struct config *c)
     c->database = state && *state ? xasprintf("%s/feedsd.db", state) : xstrdup("feedsd.db");
     c->output = xstrdup("out");
     c->filename = xstrdup("{date}-{slug}.md");
+    c->tags = xstrdup("off");
+    c->date_format = xstrdup("day");
     c->interval = 3600;
     c->max_interval = DAY;
     c->concurrency = 16;
@@ -71,6 +73,8 @@ void config_free(struct config *c)
     free(c->database);
     free(c->output);
     free(c->filename);
+    free(c->tags);
+    free(c->date_format);
     free(c->timezone);
     free(c->feeds_file);
     free(c->user_agent);

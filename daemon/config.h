@@ -23,6 +23,8 @@ struct config {
     char *database;       /* default "feedsd.db" (service: /var/lib/feedsd/feedsd.db) */
     char *output;         /* default "out" */
     char *filename;       /* default "{date}-{slug}.md" */
+    char *tags;           /* "off" (default), "hugo" or "zola": categories as taxonomy tags */
+    char *date_format;    /* "day" (default) or "time": what front matter `date` holds */
     char *timezone;       /* NULL = system local zone */
     char *feeds_file;     /* OPML or plain URL list, NULL if none */
     char *user_agent;     /* NULL = "feedsd/VERSION (+https://...)" */

@@ -18,6 +18,8 @@ static const struct config_key global_keys[] = {
     {"database", config_set_path, G(database), 0, 0, NULL},
     {"output", config_set_path, G(output), 0, 0, NULL},
     {"filename", config_set_pattern, G(filename), 0, 0, NULL},
+    {"tags", config_set_choice, G(tags), 0, 0, "off|hugo|zola"},
+    {"date_format", config_set_choice, G(date_format), 0, 0, "day|time"},
     {"timezone", config_set_timezone, G(timezone), 0, 0, NULL},
     {"feeds", config_set_path, G(feeds_file), 0, 0, NULL},
     {"feed", config_set_feed_line, 0, 0, 0, NULL},

@@ -84,7 +84,20 @@ static void log_entry_err(const struct db_entry *e, const char *what)
 /* The post as the output file shows it. Strings in p point into e and into *owned. */
 struct rendered {
     char *title, *url, *md;
+    struct post_enclosure *encl;   /* URLs borrowed from e */
 };
+
+/* The `tags` setting as the renderer's enum. */
+static enum output_tags tags_style(const char *setting)
+{
+    static const struct { const char *name; enum output_tags v; } t[] = {
+        {"hugo", OUTPUT_TAGS_HUGO}, {"zola", OUTPUT_TAGS_ZOLA},
+    };
+    for (size_t i = 0; setting && i < sizeof t / sizeof *t; i++)
+        if (!strcmp(setting, t[i].name))
+            return t[i].v;
+    return OUTPUT_TAGS_OFF;
+}
 
 /* The post's URL as the file shows it, or NULL: only an http(s) URL, since extra.source
  * and "URL Source:" are followed by readers and site templates (a feed's
@@ -102,11 +115,20 @@ static char *post_url(const char *link)
     return url;
 }
 
-static void post_fill(const struct db_entry *e, struct post *p, struct rendered *r)
+static void post_fill(const struct app *app, const struct db_entry *e, struct post *p,
+                      struct rendered *r)
 {
     r->title = e->title && !str_empty(e->title) ? xstrdup(e->title) : fallback_title(e);
     r->url = post_url(e->link);
     r->md = NULL;
+    /* Only http(s) enclosures, like extra.source: templates and readers follow them. */
+    r->encl = xcalloc(e->nenclosures ? e->nenclosures : 1, sizeof *r->encl);
+    size_t nencl = 0;
+    for (size_t i = 0; i < e->nenclosures; i++)
+        if (url_is_http(e->enclosures[i].url))
+            r->encl[nencl++] = (struct post_enclosure){e->enclosures[i].url,
+                                                       e->enclosures[i].type,
+                                                       e->enclosures[i].length};
     *p = (struct post){
         .title = e->model_title && *e->model_title ? e->model_title : r->title,
         .original_title = r->title,
@@ -118,6 +140,12 @@ static void post_fill(const struct db_entry *e, struct post *p, struct rendered 
         .summary = e->summary ? e->summary : "",
         .summary_by = e->sum_by,
         .summary_fallback = e->sum_fallback,
+        .categories = (const char *const *)e->categories,
+        .ncategories = e->ncategories,
+        .enclosures = r->encl,
+        .nenclosures = nencl,
+        .tags = tags_style(app->cfg.tags),
+        .date_time = app->cfg.date_format && !strcmp(app->cfg.date_format, "time"),
     };
 }
 
@@ -126,6 +154,7 @@ static void rendered_free(struct rendered *r)
     free(r->title);
     free(r->url);
     free(r->md);
+    free(r->encl);
 }
 
 /* Claims path for e when it is free: no other entry owns it, and nothing is there on the
@@ -148,7 +177,7 @@ static int claim_path(struct app *app, struct db_entry *e)
     entry_idhash(e, idhash);
     struct post p;
     struct rendered r;
-    post_fill(e, &p, &r);
+    post_fill(app, e, &p, &r);
     char *path = output_path_for(app->cfg.filename, &p, e->feed_title, idhash);
     rendered_free(&r);
     int rc = claim_free(app, e, path);
@@ -237,7 +266,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         struct db_entry *e = &es[i];
         struct post p;
         struct rendered r;
-        post_fill(e, &p, &r);
+        post_fill(app, e, &p, &r);
         r.md = md[i] ? md[i]
                      : html2md(e->content ? e->content : "",
                                e->content ? strlen(e->content) : 0, e->link);

@@ -12,6 +12,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* An enclosure as the file shows it (extra.enclosures, and a link after the content). */
+struct post_enclosure {
+    const char *url;              /* absolute http(s) URL */
+    const char *type;             /* MIME type, may be NULL */
+    int64_t length;               /* bytes, -1 when the feed does not say */
+};
+
+/* Where the categories go besides extra.categories (the `tags` setting). */
+enum output_tags { OUTPUT_TAGS_OFF, OUTPUT_TAGS_HUGO, OUTPUT_TAGS_ZOLA };
+
 struct post {
     const char *title;            /* shown title (may be a translation) */
     const char *original_title;   /* the feed's title */
@@ -24,6 +34,12 @@ struct post {
     const char *content_md;       /* markdown */
     const char *summary_by;       /* extra.summarized_by ("openai/llama3.2"), may be NULL */
     int summary_fallback;         /* extra.summary_fallback: true */
+    const char *const *categories;    /* extra.categories, ncategories of them */
+    size_t ncategories;
+    const struct post_enclosure *enclosures;   /* extra.enclosures, nenclosures of them */
+    size_t nenclosures;
+    enum output_tags tags;        /* also `tags:` (Hugo) or `taxonomies: tags:` (Zola) */
+    int date_time;                /* `date` as the full local time, not only the day */
 };
 
 /* The YAML scalar for s: plain when plain style keeps its meaning, else double-quoted

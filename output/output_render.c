@@ -10,6 +10,7 @@
 
 #include "common/utf8.h"
 #include "common/util.h"
+#include "markdown/html2md.h"
 #include "output/output.h"
 
 /* ---- YAML scalars -------------------------------------------------------------------- */
@@ -175,6 +176,156 @@ static void put_one_line(struct buf *b, const char *s)
     }
 }
 
+/* A YAML block sequence of the non-empty strings of v, under key at indent (nothing when
+ * there is none): readers of both YAML versions take it as a list of strings. */
+static void put_yaml_list(struct buf *b, const char *indent, const char *key,
+                          const char *const *v, size_t n)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i] || !*v[i])
+            continue;
+        if (!any)
+            buf_printf(b, "%s%s:\n", indent, key);
+        any = 1;
+        char *y = yaml_scalar(v[i]);
+        buf_printf(b, "%s  - %s\n", indent, y);
+        free(y);
+    }
+}
+
+static int has_category(const struct post *p)
+{
+    for (size_t i = 0; i < p->ncategories; i++)
+        if (p->categories[i] && *p->categories[i])
+            return 1;
+    return 0;
+}
+
+/* extra.enclosures: one mapping per enclosure, url first (RSS 2.0 <enclosure url length
+ * type>, Atom <link rel="enclosure" href type length>, JSON Feed attachments). */
+static void put_enclosures(struct buf *b, const struct post *p)
+{
+    if (!p->nenclosures)
+        return;
+    buf_puts(b, "  enclosures:\n");
+    for (size_t i = 0; i < p->nenclosures; i++) {
+        const struct post_enclosure *x = &p->enclosures[i];
+        put_yaml_field(b, "    - ", "url", x->url);
+        if (x->type && *x->type)
+            put_yaml_field(b, "      ", "type", x->type);
+        if (x->length >= 0)
+            buf_printf(b, "      length: %lld\n", (long long)x->length);
+    }
+}
+
+/* An enclosure's URL as a markdown link destination: the characters that would end it or
+ * break the line (space, parentheses, angle brackets, controls) percent-encoded (RFC 3986
+ * section 2.1), which leaves the URL the same resource. */
+static void put_link_dest(struct buf *b, const char *url)
+{
+    for (const unsigned char *c = (const unsigned char *)url; *c; c++) {
+        if (*c <= 0x20 || *c == 0x7F || strchr("()<>\\", *c))
+            buf_printf(b, "%%%02X", *c);
+        else
+            buf_putc(b, (char)*c);
+    }
+}
+
+/* The link text: the file name of the URL's path, else the URL. */
+static void put_link_text(struct buf *b, const char *url)
+{
+    const char *path = strstr(url, "://");
+    path = path ? strchr(path + 3, '/') : NULL;
+    const char *name = NULL;
+    size_t n = 0;
+    if (path) {
+        size_t plen = strcspn(path, "?#");
+        const char *end = path + plen;
+        const char *slash = end;
+        while (slash > path && slash[-1] != '/')
+            slash--;
+        name = slash;
+        n = (size_t)(end - slash);
+    }
+    if (!n) {
+        name = url;
+        n = strlen(url);
+    }
+    /* on one line: controls never reach a link text */
+    char *t = xstrndup(name, n);
+    for (char *q = t; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7F)
+            *q = ' ';
+    md_escape_inline(b, t, strlen(t));
+    free(t);
+}
+
+/* After the content, the enclosures as links, so that readers of the file (not only of
+ * its front matter) reach a podcast's audio: "Enclosures:", a blank line, one list item
+ * per enclosure, "- [episode.mp3](URL) (audio/mpeg, 12345 bytes)". */
+static void put_enclosure_links(struct buf *b, const struct post *p)
+{
+    if (!p->nenclosures)
+        return;
+    buf_puts(b, "Enclosures:\n\n");
+    for (size_t i = 0; i < p->nenclosures; i++) {
+        const struct post_enclosure *x = &p->enclosures[i];
+        buf_puts(b, "- [");
+        put_link_text(b, x->url);
+        buf_puts(b, "](");
+        put_link_dest(b, x->url);
+        buf_putc(b, ')');
+        int type = x->type && *x->type;
+        if (type || x->length >= 0) {
+            buf_puts(b, " (");
+            if (type)
+                md_escape_inline(b, x->type, strlen(x->type));
+            if (x->length >= 0)
+                buf_printf(b, "%s%lld bytes", type ? ", " : "", (long long)x->length);
+            buf_putc(b, ')');
+        }
+        buf_putc(b, '\n');
+    }
+    buf_putc(b, '\n');
+}
+
+/* `date` with date_time set: the local time with its UTC offset (RFC 3339 section 5.6),
+ * which Hugo and Zola both read as a datetime, so posts of one day keep their order. */
+static void put_date(struct buf *b, const struct post *p, const struct tm *local)
+{
+    char day[32] = "1970-01-01";
+    if (!local) {
+        buf_printf(b, "date: %s\n", day);
+        return;
+    }
+    if (!p->date_time) {
+        strftime(day, sizeof day, "%Y-%m-%d", local);
+        buf_printf(b, "date: %s\n", day);
+        return;
+    }
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", local);
+    long off = local->tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    off = off < 0 ? -off : off;
+    buf_printf(b, "date: %s%c%02ld:%02ld\n", day, sign, off / 3600, off / 60 % 60);
+}
+
+/* The categories where a site generator's taxonomies read them: Hugo's default taxonomy
+ * "tags" is a top-level list (gohugo.io/content-management/taxonomies), Zola's are under
+ * the top-level table "taxonomies" (getzola.org/documentation/content/taxonomies). */
+static void put_tags(struct buf *b, const struct post *p)
+{
+    if (p->tags == OUTPUT_TAGS_OFF || !has_category(p))
+        return;
+    if (p->tags == OUTPUT_TAGS_HUGO) {
+        put_yaml_list(b, "", "tags", p->categories, p->ncategories);
+        return;
+    }
+    buf_puts(b, "taxonomies:\n");
+    put_yaml_list(b, "  ", "tags", p->categories, p->ncategories);
+}
+
 static const char *first_nonempty(const char *a, const char *b)
 {
     return a && *a ? a : b && *b ? b : "";
@@ -194,15 +345,14 @@ char *output_render(const struct post *p)
     const char *orig = first_nonempty(p->original_title, p->title);
     int has_url = p->url && *p->url;
 
-    char day[16] = "1970-01-01";
     time_t t = (time_t)p->published;
     struct tm tm;
-    if (localtime_r(&t, &tm))   /* the daemon sets TZ from the configuration */
-        strftime(day, sizeof day, "%Y-%m-%d", &tm);
 
     buf_puts(&b, "---\n");
     put_yaml_field(&b, "", "title", title);
-    buf_printf(&b, "date: %s\n", day);
+    /* the daemon sets TZ from the configuration */
+    put_date(&b, p, localtime_r(&t, &tm));
+    put_tags(&b, p);
     buf_puts(&b, "extra:\n");
     /* Zola rejects unknown top-level keys: everything of ours lives under extra:, with
      * source and original_title first as in the example. */
@@ -220,6 +370,9 @@ char *output_render(const struct post *p)
     }
     if (p->id && *p->id)
         put_yaml_field(&b, "  ", "id", p->id);
+    /* Only when there are some: the layout of a post without them stays the example's. */
+    put_yaml_list(&b, "  ", "categories", p->categories, p->ncategories);
+    put_enclosures(&b, p);
     if (p->summary_by && *p->summary_by)
         put_yaml_field(&b, "  ", "summarized_by", p->summary_by);
     if (p->summary_fallback)
@@ -239,5 +392,6 @@ char *output_render(const struct post *p)
     put_trimmed_block(&b, p->content_md);
     if (b.len > before)
         buf_puts(&b, "\n\n");
+    put_enclosure_links(&b, p);
     return buf_steal(&b);
 }

@@ -64,8 +64,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_KEY_ADD] = "INSERT OR IGNORE INTO entry_keys (feed_id, key, entry_id) VALUES (?1, ?2, ?3)",
     [S_ENTRY_INSERT] =
         "INSERT INTO entries (feed_id, key, guid, link, title, author, published, updated,"
-        " first_seen, content_hash, stage, backlog)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        " first_seen, content_hash, stage, backlog, categories, enclosures)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [S_CONTENT_PUT] = "INSERT INTO entry_content (entry_id, content) VALUES (?1, ?2)"
                       " ON CONFLICT (entry_id) DO UPDATE SET content = excluded.content",
     [S_CONTENT_DEL] = "DELETE FROM entry_content WHERE entry_id = ?1",
@@ -76,7 +76,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_ENTRY_REHASH] = "UPDATE entries SET content_hash = ?2 WHERE id = ?1",
     [S_ENTRY_UPDATE] =
         "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
-        " updated = ?7, content_hash = ?8, stage = ?9,"
+        " updated = ?7, content_hash = ?8, stage = ?9, categories = ?10, enclosures = ?11,"
         " sum_pending = 0, sum_attempts = 0, sum_next = 0, page_state = 0, page_attempts = 0,"
         " page_next = 0 WHERE id = ?1",
     /* INDEXED BY: without it the planner walks the rowid order (to skip the sort) or the
@@ -91,7 +91,8 @@ static const char *const stmt_sql[S_COUNT] = {
         " e.updated, e.first_seen, c.content, e.content_hash, e.stage, e.summary, e.path,"
         " coalesce(f.title, f.feed_title), f.url, e.backlog, e.sum_pending, e.sum_force,"
         " e.sum_attempts, e.sum_next, e.sum_error, e.sum_by, e.sum_fallback, e.model_title,"
-        " f.language, f.summarizer, e.page_state, e.page_attempts"
+        " f.language, f.summarizer, e.page_state, e.page_attempts, e.categories,"
+        " e.enclosures"
         " FROM entries e JOIN feeds f ON f.id = e.feed_id"
         " LEFT JOIN entry_content c ON c.entry_id = e.id WHERE e.id = ?1",
     [S_ENTRY_SUMMARY] =

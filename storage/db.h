@@ -77,6 +77,10 @@ struct db_entry {
     char *feed_summarizer;
     int page_state;         /* PAGE_* */
     int page_attempts;
+    char **categories;      /* the entry's categories (terms), ncategories of them */
+    size_t ncategories;
+    struct enclosure *enclosures;   /* its enclosures (feeds/feed.h) */
+    size_t nenclosures;
 };
 
 /* Full-article stage (issue 4): whether the post's web page is fetched for its text. */

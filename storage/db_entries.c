@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "common/log.h"
@@ -57,14 +58,90 @@ static const char *entry_body(const struct entry *e)
     return !str_empty(e->content) ? e->content : e->summary;
 }
 
+/* ---- categories and enclosures: JSON arrays in a column each, NULL for none -------- */
+
+/* ["term", ...], or NULL when the entry has no category. Malloc'd. */
+static char *categories_json(const struct entry *e)
+{
+    if (!e->ncategories)
+        return NULL;
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->ncategories; i++)
+        if (e->categories[i])
+            json_array_append_new(a, json_string(e->categories[i]));
+    char *s = json_array_size(a) ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return s;
+}
+
+/* [{"url": U, "type": T, "length": N}, ...] ("type" and "length" only when the feed gives
+ * them), or NULL when the entry has no enclosure with a URL. Malloc'd. */
+static char *enclosures_json(const struct entry *e)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->nenclosures; i++) {
+        const struct enclosure *x = &e->enclosures[i];
+        if (str_empty(x->url))
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "url", json_string(x->url));
+        if (!str_empty(x->type))
+            json_object_set_new(o, "type", json_string(x->type));
+        if (x->length >= 0)
+            json_object_set_new(o, "length", json_integer(x->length));
+        json_array_append_new(a, o);
+    }
+    char *s = json_array_size(a) ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return s;
+}
+
+/* Reads the two columns back into out; a value that is not the JSON written above (a row
+ * changed by hand) reads as none. */
+static void meta_read(sqlite3_stmt *s, int cats_col, int encl_col, struct db_entry *out)
+{
+    const char *t = (const char *)sqlite3_column_text(s, cats_col);
+    json_t *a = t ? json_loads(t, 0, NULL) : NULL;
+    size_t n = json_is_array(a) ? json_array_size(a) : 0;
+    if (n)
+        out->categories = xcalloc(n, sizeof *out->categories);
+    for (size_t i = 0; i < n; i++) {
+        const char *v = json_string_value(json_array_get(a, i));
+        if (v)
+            out->categories[out->ncategories++] = xstrdup(v);
+    }
+    json_decref(a);
+    t = (const char *)sqlite3_column_text(s, encl_col);
+    a = t ? json_loads(t, 0, NULL) : NULL;
+    n = json_is_array(a) ? json_array_size(a) : 0;
+    if (n)
+        out->enclosures = xcalloc(n, sizeof *out->enclosures);
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(a, i);
+        const char *url = json_string_value(json_object_get(o, "url"));
+        if (!url)
+            continue;
+        struct enclosure *x = &out->enclosures[out->nenclosures++];
+        const char *type = json_string_value(json_object_get(o, "type"));
+        json_t *len = json_object_get(o, "length");
+        x->url = xstrdup(url);
+        x->type = type ? xstrdup(type) : NULL;
+        x->length = json_is_integer(len) ? (int64_t)json_integer_value(len) : -1;
+    }
+    json_decref(a);
+}
+
 int db_entry_insert(struct db *db, int64_t feed_id, const struct entry *e,
                     const struct identity *id, int stage, int backlog, int64_t now,
                     int64_t *entry_id)
 {
+    char *cats = categories_json(e), *encl = enclosures_json(e);
     sqlite3_stmt *s = db_bind(db, S_ENTRY_INSERT, DB_ARGS(DB_INT(feed_id), DB_TEXT(id->key),
         DB_TEXT(e->id), DB_TEXT(e->link), DB_TEXT(e->title), DB_TEXT(e->author),
         DB_TIME(e->published), DB_TIME(e->updated), DB_INT(now), DB_TEXT(id->content_hash),
-        DB_INT(stage), DB_INT(backlog)));
+        DB_INT(stage), DB_INT(backlog), DB_TEXT(cats), DB_TEXT(encl)));
+    free(cats);   /* bound as SQLITE_TRANSIENT copies (db.c) */
+    free(encl);
     if (!s)
         return -1;
     if (db_atomic_begin(db) < 0)
@@ -110,9 +187,12 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
     /* A backlog entry recorded as seen stays without a file; any other goes back to NEW so
      * that its summary and its file are made again (the path is kept). */
     int new_stage = stage == STAGE_SEEN ? STAGE_SEEN : STAGE_NEW;
+    char *cats = categories_json(e), *encl = enclosures_json(e);
     s = db_bind(db, S_ENTRY_UPDATE, DB_ARGS(DB_INT(entry_id), DB_TEXT(e->id), DB_TEXT(e->link),
         DB_TEXT(e->title), DB_TEXT(e->author), DB_TIME(e->published), DB_TIME(e->updated),
-        DB_TEXT(id->content_hash), DB_INT(new_stage)));
+        DB_TEXT(id->content_hash), DB_INT(new_stage), DB_TEXT(cats), DB_TEXT(encl)));
+    free(cats);   /* bound as SQLITE_TRANSIENT copies (db.c) */
+    free(encl);
     if (!s)
         return -1;
     if (db_atomic_begin(db) < 0)
@@ -170,6 +250,7 @@ int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
         out->feed_summarizer = db_col_text(s, 27);
         out->page_state = sqlite3_column_int(s, 28);
         out->page_attempts = sqlite3_column_int(s, 29);
+        meta_read(s, 30, 31, out);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : -1;
@@ -193,6 +274,14 @@ void db_entry_clear(struct db_entry *e)
     free(e->model_title);
     free(e->feed_language);
     free(e->feed_summarizer);
+    for (size_t i = 0; i < e->ncategories; i++)
+        free(e->categories[i]);
+    free(e->categories);
+    for (size_t i = 0; i < e->nenclosures; i++) {
+        free(e->enclosures[i].url);
+        free(e->enclosures[i].type);
+    }
+    free(e->enclosures);
     memset(e, 0, sizeof *e);
 }
 

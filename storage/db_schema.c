@@ -89,6 +89,10 @@ static const char *const migrations[] = {
     "INSERT INTO entry_content (entry_id, content)"
     "  SELECT id, content FROM entries WHERE content IS NOT NULL AND content != '';"
     "ALTER TABLE entries DROP COLUMN content;",
+    /* 7: the entry's categories and enclosures (issue 18), for the front matter: JSON
+     * arrays (db_entries.c), NULL when the entry has none. */
+    "ALTER TABLE entries ADD COLUMN categories TEXT;"
+    "ALTER TABLE entries ADD COLUMN enclosures TEXT;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

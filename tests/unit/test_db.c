@@ -289,7 +289,11 @@ static void test_content_migration(void **state)
                                   "ALTER TABLE entries ADD COLUMN content TEXT;"
                                   "UPDATE entries SET content = (SELECT c.content FROM"
                                   " entry_content c WHERE c.entry_id = entries.id);"
-                                  "DROP TABLE entry_content; PRAGMA user_version = 5;",
+                                  "DROP TABLE entry_content;"
+                                  /* and without migration 7's columns */
+                                  "ALTER TABLE entries DROP COLUMN categories;"
+                                  "ALTER TABLE entries DROP COLUMN enclosures;"
+                                  "PRAGMA user_version = 5;",
                                   NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     char err[256] = "";
@@ -315,6 +319,56 @@ static void test_content_migration(void **state)
     assert_int_equal(sqlite3_column_int(st, 0), 0);
     sqlite3_finalize(st);
     sqlite3_close(h);
+}
+
+/* Categories and enclosures are stored with the entry and read back (issue 18), replaced
+ * by an update, and absent (NULL, no allocation) for an entry without them. */
+static void test_categories_enclosures(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, a, b;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    char *cats[] = {(char *)"Go", (char *)"with \"quotes\"\n"};
+    struct enclosure encl[] = {{(char *)"http://m/a.mp3", (char *)"audio/mpeg", 42},
+                               {(char *)"http://m/b.ogg", NULL, -1},
+                               {NULL, (char *)"x/y", 1}};
+    struct entry ea = mk_entry("urn:a", "A", "<p>a</p>");
+    ea.categories = cats;
+    ea.ncategories = 2;
+    ea.enclosures = encl;
+    ea.nenclosures = 3;
+    struct entry eb = mk_entry("urn:b", "B", "<p>b</p>");
+    struct identity ia = mk_id("id:urn:a", "1111111111111111");
+    struct identity ib = mk_id("id:urn:b", "2222222222222222");
+    assert_int_equal(db_entry_insert(db, fid, &ea, &ia, STAGE_NEW, 0, 100, &a), 0);
+    assert_int_equal(db_entry_insert(db, fid, &eb, &ib, STAGE_NEW, 0, 100, &b), 0);
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, a, &row), 0);
+    assert_int_equal(row.ncategories, 2);
+    assert_string_equal(row.categories[0], "Go");
+    assert_string_equal(row.categories[1], "with \"quotes\"\n");
+    assert_int_equal(row.nenclosures, 2);   /* the one without a URL is not kept */
+    assert_string_equal(row.enclosures[0].url, "http://m/a.mp3");
+    assert_string_equal(row.enclosures[0].type, "audio/mpeg");
+    assert_int_equal(row.enclosures[0].length, 42);
+    assert_string_equal(row.enclosures[1].url, "http://m/b.ogg");
+    assert_null(row.enclosures[1].type);
+    assert_int_equal(row.enclosures[1].length, -1);
+    db_entry_clear(&row);
+    assert_int_equal(db_entry_get(db, b, &row), 0);
+    assert_int_equal(row.ncategories, 0);
+    assert_int_equal(row.nenclosures, 0);
+    assert_null(row.categories);
+    db_entry_clear(&row);
+    /* an update replaces them */
+    ea.ncategories = 1;
+    ea.nenclosures = 0;
+    snprintf(ia.content_hash, sizeof ia.content_hash, "%s", "3333333333333333");
+    assert_int_equal(db_entry_update(db, a, &ea, &ia), 1);
+    assert_int_equal(db_entry_get(db, a, &row), 0);
+    assert_int_equal(row.ncategories, 1);
+    assert_int_equal(row.nenclosures, 0);
+    db_entry_clear(&row);
 }
 
 static void test_refuses_newer_schema(void **state)
@@ -406,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tombstone_of_pruned_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_categories_enclosures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
     };

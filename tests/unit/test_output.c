@@ -468,6 +468,79 @@ static void render_extras_and_edges(void **state)
     use_tz("UTC0");
 }
 
+/* Categories and enclosures (issue 18, item 2): extra.categories, extra.enclosures and the
+ * links after the content, only when there are some; tags for Hugo or Zola, and the full
+ * local time in `date`, only when asked for. */
+static void render_categories_enclosures_tags(void **state)
+{
+    (void)state;
+    use_tz("CST-8");
+    static const char *const cats[] = {"Go", "", "yes"};
+    static const struct post_enclosure encl[] = {
+        {"https://m.example/a b.mp3", "audio/mpeg", 12},
+        {"https://m.example/", NULL, -1},
+    };
+    struct post p = {.title = "T", .url = "https://e.com/p", .published = T_2024_12_20_0300Z,
+                     .summary = "s", .content_md = "c", .categories = cats, .ncategories = 3,
+                     .enclosures = encl, .nenclosures = 2};
+    char *got = output_render(&p);
+    assert_string_equal(got,
+        "---\n"
+        "title: T\n"
+        "date: 2024-12-20\n"
+        "extra:\n"
+        "  source: https://e.com/p\n"
+        "  original_title: T\n"
+        "  published: 2024-12-20T03:00:00Z\n"
+        "  categories:\n"
+        "    - Go\n"
+        "    - \"yes\"\n"
+        "  enclosures:\n"
+        "    - url: https://m.example/a b.mp3\n"
+        "      type: audio/mpeg\n"
+        "      length: 12\n"
+        "    - url: https://m.example/\n"
+        "---\n"
+        "## Summary\n"
+        "s\n"
+        "## Full Content\n"
+        "Title: T\n"
+        "\n"
+        "URL Source: https://e.com/p\n"
+        "\n"
+        "Markdown Content:\n"
+        "c\n"
+        "\n"
+        "Enclosures:\n"
+        "\n"
+        "- [a b.mp3](https://m.example/a%20b.mp3) (audio/mpeg, 12 bytes)\n"
+        "- [https\\://m.example/](https://m.example/)\n"
+        "\n");
+    free(got);
+
+    p.tags = OUTPUT_TAGS_HUGO;
+    p.date_time = 1;
+    got = output_render(&p);
+    assert_true(str_has_prefix(got, "---\ntitle: T\ndate: 2024-12-20T11:00:00+08:00\n"
+                                    "tags:\n  - Go\n  - \"yes\"\nextra:\n"));
+    free(got);
+    p.tags = OUTPUT_TAGS_ZOLA;
+    use_tz("EST5");
+    got = output_render(&p);
+    assert_true(str_has_prefix(got, "---\ntitle: T\ndate: 2024-12-19T22:00:00-05:00\n"
+                                    "taxonomies:\n  tags:\n    - Go\n    - \"yes\"\nextra:\n"));
+    free(got);
+    /* no categories: no tags key at all, whatever the setting */
+    p.ncategories = 0;
+    p.nenclosures = 0;
+    got = output_render(&p);
+    assert_null(strstr(got, "tags"));
+    assert_null(strstr(got, "categories"));
+    assert_null(strstr(got, "nclosures"));
+    free(got);
+    use_tz("UTC0");
+}
+
 /* The front matter of hostile titles must parse back to the same strings. */
 static void render_front_matter_pyyaml(void **state)
 {
@@ -796,6 +869,7 @@ int main(void)
         cmocka_unit_test(pattern_check),
         cmocka_unit_test(render_matches_example),
         cmocka_unit_test(render_extras_and_edges),
+        cmocka_unit_test(render_categories_enclosures_tags),
         cmocka_unit_test(render_front_matter_pyyaml),
         cmocka_unit_test(exists_cases),
         cmocka_unit_test(write_refuses_linked_folders),
