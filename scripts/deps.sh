@@ -6,7 +6,7 @@
 #         with PyYAML, cmark-gfm, xmllint, the sqlite3 shell, clang with its sanitizer and
 #         libFuzzer runtime, cppcheck, clang-tidy, strace, e2fsprogs, and for the container
 #         test of the units (tests/systemd) systemd-nspawn (systemd-container) and
-#         debootstrap
+#         debootstrap, and hugo (the site builds of t_site.py)
 # As root it runs apt-get; otherwise sudo when available; otherwise it prints the command.
 # Package names are the ones both releases share: libclang-rt-dev follows the default
 # clang (14 on Debian 12, 19 on Debian 13).
@@ -14,7 +14,7 @@ profile=${1:-test}
 RUN="build-essential pkg-config libxml2-dev libcurl4-openssl-dev libev-dev libsqlite3-dev \
 libjansson-dev libxxhash-dev ca-certificates"
 TEST="libcmocka-dev python3 python3-yaml cmark-gfm libxml2-utils sqlite3 clang libclang-rt-dev \
-cppcheck clang-tidy strace e2fsprogs systemd-container debootstrap"
+cppcheck clang-tidy strace e2fsprogs systemd-container debootstrap hugo"
 case $profile in
     run) PKGS=$RUN ;;
     test) PKGS="$RUN $TEST" ;;

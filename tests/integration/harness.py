@@ -343,17 +343,30 @@ def yaml_value(raw):
 def front_matter_dict(text):
     lines, _ = parse_front_matter(text)
     top, extra, in_extra = {}, {}, False
+    last = None   # the list that "  - item" lines below a key with no value go to
     for l in lines:
         if l == "extra:":
             in_extra = True
             continue
+        item = re.match(r"^\s*- (?:([A-Za-z_]+): )?(.*)$", l)
+        if item and last is not None:
+            # a list of scalars, or of mappings ("- url: U" then "  type: T" lines)
+            last.append({item.group(1): yaml_value(item.group(2))} if item.group(1)
+                        else yaml_value(item.group(2)))
+            continue
+        sub = re.match(r"^\s{6,}([A-Za-z_]+): (.*)$", l)
+        if sub and last and isinstance(last[-1], dict):
+            last[-1][sub.group(1)] = yaml_value(sub.group(2))
+            continue
         m = re.match(r"^(\s*)([A-Za-z_]+):\s?(.*)$", l)
         assert m, "bad front matter line: %r" % l
+        value = yaml_value(m.group(3)) if m.group(3) else []
+        last = value if isinstance(value, list) else None
         if m.group(1):
-            extra[m.group(2)] = yaml_value(m.group(3))
+            extra[m.group(2)] = value
         else:
             in_extra = False
-            top[m.group(2)] = yaml_value(m.group(3))
+            top[m.group(2)] = value
     top["extra"] = extra
     return top
 
