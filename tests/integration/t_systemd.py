@@ -180,7 +180,11 @@ def database_upgrade_extends_the_start_timeout(server, work):
     con.executescript("ALTER TABLE entries ADD COLUMN content TEXT;"
                       "UPDATE entries SET content = (SELECT c.content FROM entry_content c"
                       " WHERE c.entry_id = entries.id);"
-                      "DROP TABLE entry_content; PRAGMA user_version = 5;")
+                      "DROP TABLE entry_content;"
+                      # and without migration 7's columns
+                      "ALTER TABLE entries DROP COLUMN categories;"
+                      "ALTER TABLE entries DROP COLUMN enclosures;"
+                      "PRAGMA user_version = 5;")
     con.close()
     listener = Listener(path=os.path.join(work.dir, "notify.sock"))
     p = None
