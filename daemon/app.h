@@ -15,6 +15,7 @@
 
 struct summary;
 struct article_job;
+struct hook;
 
 struct feed_state {
     struct app *app;
@@ -55,6 +56,7 @@ struct app {
     size_t nwrite_feeds, capwrite_feeds;
     struct metrics metrics;
     struct metrics_server *metrics_server;
+    struct hook *hook;          /* the on_write command (hook.c) */
 };
 
 /* setup.c: the configuration, folders and feeds of the daemon, at start and reload. */

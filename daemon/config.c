@@ -29,6 +29,7 @@ void config_defaults(struct config *c)
     c->filename = xstrdup("{date}-{slug}.md");
     c->tags = xstrdup("off");
     c->date_format = xstrdup("day");
+    c->on_write_retry = 10;
     c->interval = 3600;
     c->max_interval = DAY;
     c->concurrency = 16;
@@ -75,6 +76,7 @@ void config_free(struct config *c)
     free(c->filename);
     free(c->tags);
     free(c->date_format);
+    free(c->on_write);
     free(c->timezone);
     free(c->feeds_file);
     free(c->user_agent);

@@ -25,6 +25,8 @@ struct config {
     char *filename;       /* default "{date}-{slug}.md" */
     char *tags;           /* "off" (default), "hugo" or "zola": categories as taxonomy tags */
     char *date_format;    /* "day" (default) or "time": what front matter `date` holds */
+    char *on_write;       /* command run after each batch of files, NULL = none */
+    int on_write_retry;   /* seconds before its first retry (doubling), default 10 */
     char *timezone;       /* NULL = system local zone */
     char *feeds_file;     /* OPML or plain URL list, NULL if none */
     char *user_agent;     /* NULL = "feedsd/VERSION (+https://...)" */

@@ -66,6 +66,7 @@ int config_set_prompt(struct config_ctx *x, const struct config_key *k, const ch
 int config_set_prompt_file(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_refused_secret(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_command(struct config_ctx *x, const struct config_key *k, const char *v);
+int config_set_argv(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_url(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_timezone(struct config_ctx *x, const struct config_key *k, const char *v);
 

@@ -20,6 +20,8 @@ static const struct config_key global_keys[] = {
     {"filename", config_set_pattern, G(filename), 0, 0, NULL},
     {"tags", config_set_choice, G(tags), 0, 0, "off|hugo|zola"},
     {"date_format", config_set_choice, G(date_format), 0, 0, "day|time"},
+    {"on_write", config_set_argv, G(on_write), 0, 0, NULL},
+    {"on_write_retry", config_set_duration, G(on_write_retry), 1, 3600, NULL},
     {"timezone", config_set_timezone, G(timezone), 0, 0, NULL},
     {"feeds", config_set_path, G(feeds_file), 0, 0, NULL},
     {"feed", config_set_feed_line, 0, 0, 0, NULL},

@@ -14,6 +14,7 @@
 #include "daemon/config_int.h"
 #include "feeds/url.h"
 #include "output/output.h"
+#include "summary/child.h"
 
 /* ---- value syntax -------------------------------------------------------------------- */
 
@@ -311,6 +312,19 @@ int config_set_refused_secret(struct config_ctx *x, const struct config_key *k, 
  * splits it into words when the backend starts. */
 int config_set_command(struct config_ctx *x, const struct config_key *k, const char *v)
 {
+    return config_set_text(x, k, v);
+}
+
+/* A command line that must split into words (argv_split, as `command` is split when the
+ * backend starts): refused here, so that `feedsd check` and a reload catch an unterminated
+ * quote instead of the first batch of files. */
+int config_set_argv(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    char why[160];
+    char **argv = argv_split(v, why, sizeof why);
+    if (!argv)
+        return CONFIG_WHY("%s", why);
+    argv_free(argv);
     return config_set_text(x, k, v);
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/app.h"
 #include "daemon/article.h"
 #include "daemon/daemon.h"
+#include "daemon/hook.h"
 #include "daemon/notify.h"
 #include "daemon/reload.h"
 #include "daemon/schedule.h"
@@ -65,7 +66,7 @@ static int all_done(struct app *app)
         if (!app->feeds[i]->done)
             return 0;
     return fetch_in_flight(app->fetch) == 0 && !summary_busy(app->summary) && !article_busy(app) &&
-           !ev_is_active(&app->write_soon);
+           !ev_is_active(&app->write_soon) && !hook_busy(app->hook);
 }
 
 /* The posts of feeds polled close together are written together (pipeline_run_feeds):
@@ -486,6 +487,7 @@ int daemon_run(const struct daemon_opts *opts)
         .request_done = summary_request_done,
     };
     app.summary = summary_new(&sh);
+    app.hook = hook_new(&app);
     if (daemon_feeds_sync(&app, err, sizeof err) < 0 ||
         summary_configure(app.summary, daemon_feed_backends(&app.cfg), err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
@@ -561,13 +563,14 @@ int daemon_run(const struct daemon_opts *opts)
         for (size_t i = 0; i < app.nfeeds; i++)
             if (app.feeds[i]->failed || !app.feeds[i]->done)
                 status = 1;
-        if (app.write_failures)
+        if (app.write_failures || hook_failures(app.hook))
             status = 1;
     }
 out:
     metrics_stop(app.metrics_server);
     fetch_free(app.fetch);
     summary_free(app.summary);
+    hook_free(app.hook);
     article_free(&app);
     for (size_t i = 0; i < app.nfeeds; i++)
         daemon_feed_state_free(app.feeds[i]);

@@ -22,6 +22,7 @@
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/article.h"
+#include "daemon/hook.h"
 #include "feeds/url.h"
 #include "markdown/html2md.h"
 #include "output/output.h"
@@ -209,7 +210,8 @@ static int claim_path(struct app *app, struct db_entry *e)
  * many entries of the batch are ready to be written (moved to the front of es, their
  * markdown in md[] moved along: md[i] is es[i]'s when the built-in summary made it from
  * the same parse, else NULL and write_batch makes it). */
-static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, int *failed)
+static size_t decide(struct app *app, struct db_entry *es, char **md, char *fresh, size_t n,
+                     int *failed)
 {
     if (db_begin(app->db) < 0) {
         *failed += (int)n;
@@ -220,12 +222,17 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, 
         struct db_entry *e = &es[i];
         int ok = 1, text_final = 1;
         md[i] = NULL;
+        fresh[i] = 0;
         if (e->stage == STAGE_NEW && (text_final = article_decide(app, e)) < 0)
             ok = 0;
         if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app->summary, e, &md[i]) < 0)
             ok = 0;
-        if (ok && e->stage == STAGE_SUMMARIZED && !e->path && claim_path(app, e) < 0)
-            ok = 0;
+        if (ok && e->stage == STAGE_SUMMARIZED && !e->path) {
+            if (claim_path(app, e) < 0)
+                ok = 0;
+            else
+                fresh[i] = 1;   /* a new file, for on_write (daemon/hook.h) */
+        }
         if (!ok)
             (*failed)++;
         if (ok && e->stage == STAGE_SUMMARIZED) {
@@ -235,6 +242,9 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, 
             char *t = md[ready];
             md[ready] = md[i];
             md[i] = t;
+            char f = fresh[ready];
+            fresh[ready] = fresh[i];
+            fresh[i] = f;
             ready++;
         } else {
             free(md[i]);
@@ -254,8 +264,10 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, size_t n, 
     return ready;
 }
 
-/* Phase 2: the files, then the flush, then the marks. Takes md[0..n) (see decide). */
-static void write_batch(struct app *app, struct db_entry *es, char **md, size_t n, int *failed)
+/* Phase 2: the files, then the flush, then the marks, then on_write. Takes md[0..n) (see
+ * decide); fresh[i] says es[i]'s name was given in this pass. */
+static void write_batch(struct app *app, struct db_entry *es, char **md, const char *fresh,
+                        size_t n, int *failed)
 {
     char *ok = xcalloc(n ? n : 1, 1);
     char *staged = xcalloc(n ? n : 1, 1);   /* flushed by the batch's syncfs, then renamed */
@@ -333,6 +345,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         if (ok[i] && began && db_entry_mark_written(app->db, es[i].id) == 0) {
             log_info("wrote %s", es[i].path);
             app->metrics.files_written++;
+            hook_add(app->hook, es[i].path, fresh[i]);
         }
         else
             (*failed)++;
@@ -341,6 +354,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, size_t 
         log_err("pipeline: %s", db_errmsg(app->db));
         db_rollback(app->db);
     }
+    hook_kick(app->hook);   /* the batch is published */
     free(staged);
     free(ok);
 }
@@ -352,9 +366,9 @@ int pipeline_run_one(struct app *app, int64_t entry_id)
         return 1;
     int failed = 0;
     if (e.stage == STAGE_NEW || e.stage == STAGE_SUMMARIZED) {
-        char *md[1];
-        size_t ready = decide(app, &e, md, 1, &failed);
-        write_batch(app, &e, md, ready, &failed);
+        char *md[1], fresh[1];
+        size_t ready = decide(app, &e, md, fresh, 1, &failed);
+        write_batch(app, &e, md, fresh, ready, &failed);
     }
     db_entry_clear(&e);
     return failed;
@@ -385,7 +399,7 @@ int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
         free(one);
     }
     struct db_entry es[BATCH];
-    char *md[BATCH];
+    char *md[BATCH], fresh[BATCH];
     for (size_t start = 0; start < n; start += BATCH) {
         size_t m = 0;
         for (size_t i = start; i < n && i < start + BATCH; i++)
@@ -393,8 +407,8 @@ int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
                 m++;
             else
                 failed++;
-        size_t ready = decide(app, es, md, m, &failed);
-        write_batch(app, es, md, ready, &failed);
+        size_t ready = decide(app, es, md, fresh, m, &failed);
+        write_batch(app, es, md, fresh, ready, &failed);
         for (size_t i = 0; i < m; i++)
             db_entry_clear(&es[i]);
     }
