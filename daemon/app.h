@@ -16,6 +16,8 @@
 struct summary;
 struct article_job;
 struct hook;
+struct post;
+struct post_enclosure;
 
 struct feed_state {
     struct app *app;
@@ -99,5 +101,29 @@ int pipeline_run(struct app *app, int64_t feed_id);
 int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds);
 /* The same for one entry (a summary that just arrived). */
 int pipeline_run_one(struct app *app, int64_t entry_id);
+/* An entry as its file shows it (struct post, output/output.h): strings in p point into e
+ * and into *r, which pipeline_post_free releases; r->md is NULL (the caller converts the
+ * content when it needs it). */
+struct rendered {
+    char *title, *url, *md;
+    struct post_enclosure *encl;   /* URLs borrowed from e */
+};
+void pipeline_post(const struct app *app, const struct db_entry *e, struct post *p,
+                   struct rendered *r);
+void pipeline_post_free(struct rendered *r);
+/* 16 hex digits of the entry's identity ({id}, the collision suffix, the output feed's ids). */
+void pipeline_idhash(const struct db_entry *e, char out[17]);
+/* The post's date: published, else updated, else first seen. */
+int64_t pipeline_post_date(const struct db_entry *e);
+
+/* views.c: the output feed and the daily digests, made from the database. views_mark
+ * (inside the transaction that marks e written) records the day whose digest is now out
+ * of date; views_update writes the output feed (when posts were written, or always with
+ * force) and every digest so marked. */
+int views_mark(struct app *app, const struct db_entry *e);
+void views_update(struct app *app, int wrote, int force);
+/* At start: marks the days with written posts whose digest file is missing, so a deleted
+ * digest, or digests enabled after posts were written, are made from the database. */
+void views_recover(struct app *app);
 
 #endif

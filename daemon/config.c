@@ -30,6 +30,8 @@ void config_defaults(struct config *c)
     c->tags = xstrdup("off");
     c->date_format = xstrdup("day");
     c->on_write_retry = 10;
+    c->output_feed_size = 20;
+    c->digest = xstrdup("off");
     c->interval = 3600;
     c->max_interval = DAY;
     c->concurrency = 16;
@@ -77,6 +79,8 @@ void config_free(struct config *c)
     free(c->tags);
     free(c->date_format);
     free(c->on_write);
+    free(c->output_feed);
+    free(c->digest);
     free(c->timezone);
     free(c->feeds_file);
     free(c->user_agent);

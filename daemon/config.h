@@ -27,6 +27,9 @@ struct config {
     char *date_format;    /* "day" (default) or "time": what front matter `date` holds */
     char *on_write;       /* command run after each batch of files, NULL = none */
     int on_write_retry;   /* seconds before its first retry (doubling), default 10 */
+    char *output_feed;    /* path of the Atom file of the newest posts, NULL = none */
+    int output_feed_size; /* how many posts it lists, default 20 */
+    char *digest;         /* "off" (default) or "daily": digest/YYYY-MM-DD.md */
     char *timezone;       /* NULL = system local zone */
     char *feeds_file;     /* OPML or plain URL list, NULL if none */
     char *user_agent;     /* NULL = "feedsd/VERSION (+https://...)" */

@@ -511,6 +511,7 @@ int daemon_run(const struct daemon_opts *opts)
     if (app.cfg.retention > 0)
         db_entries_prune(app.db, (int64_t)time(NULL) - app.cfg.retention);
     int leftover = pipeline_run(&app, 0);
+    views_recover(&app);   /* the output feed and the digests, from the database */
     if (leftover)
         log_warn("%d stored %s could not be written yet; retried after each poll", leftover,
                  plural(leftover, "entry", "entries"));

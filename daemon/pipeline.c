@@ -35,7 +35,7 @@
  * the wall time. */
 #define BATCH_SYNCFS 4
 
-static int64_t post_date(const struct db_entry *e)
+int64_t pipeline_post_date(const struct db_entry *e)
 {
     if (e->published != FEED_TIME_NONE)
         return e->published;
@@ -65,7 +65,7 @@ static char *fallback_title(const struct db_entry *e)
 /* {id} and the collision suffix are published in file names: a hash of the feed URL
  * with its password could be reversed by trying passwords, so it is the shown URL's
  * (the same as before for every feed URL without credentials). */
-static void entry_idhash(const struct db_entry *e, char out[17])
+void pipeline_idhash(const struct db_entry *e, char out[17])
 {
     char *feed = url_redact(e->feed_url);
     uint64_t h = hash64(feed, strlen(feed));
@@ -82,11 +82,6 @@ static void log_entry_err(const struct db_entry *e, const char *what)
     free(feed);
 }
 
-/* The post as the output file shows it. Strings in p point into e and into *owned. */
-struct rendered {
-    char *title, *url, *md;
-    struct post_enclosure *encl;   /* URLs borrowed from e */
-};
 
 /* The `tags` setting as the renderer's enum. */
 static enum output_tags tags_style(const char *setting)
@@ -116,8 +111,8 @@ static char *post_url(const char *link)
     return url;
 }
 
-static void post_fill(const struct app *app, const struct db_entry *e, struct post *p,
-                      struct rendered *r)
+void pipeline_post(const struct app *app, const struct db_entry *e, struct post *p,
+                   struct rendered *r)
 {
     r->title = e->title && !str_empty(e->title) ? xstrdup(e->title) : fallback_title(e);
     r->url = post_url(e->link);
@@ -137,7 +132,7 @@ static void post_fill(const struct app *app, const struct db_entry *e, struct po
         .feed_title = e->feed_title,
         .author = e->author,
         .id = e->guid,
-        .published = post_date(e),
+        .published = pipeline_post_date(e),
         .summary = e->summary ? e->summary : "",
         .summary_by = e->sum_by,
         .summary_fallback = e->sum_fallback,
@@ -150,7 +145,7 @@ static void post_fill(const struct app *app, const struct db_entry *e, struct po
     };
 }
 
-static void rendered_free(struct rendered *r)
+void pipeline_post_free(struct rendered *r)
 {
     free(r->title);
     free(r->url);
@@ -175,12 +170,12 @@ static int claim_free(struct app *app, struct db_entry *e, const char *path)
 static int claim_path(struct app *app, struct db_entry *e)
 {
     char idhash[17];
-    entry_idhash(e, idhash);
+    pipeline_idhash(e, idhash);
     struct post p;
     struct rendered r;
-    post_fill(app, e, &p, &r);
+    pipeline_post(app, e, &p, &r);
     char *path = output_path_for(app->cfg.filename, &p, e->feed_title, idhash);
-    rendered_free(&r);
+    pipeline_post_free(&r);
     int rc = claim_free(app, e, path);
     /* A name taken by another entry, or by a file feedsd did not write, gets a short hash
      * suffix, then the whole hash (the rule of docs/output-format.md, "Collisions"). */
@@ -278,7 +273,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, const c
         struct db_entry *e = &es[i];
         struct post p;
         struct rendered r;
-        post_fill(app, e, &p, &r);
+        pipeline_post(app, e, &p, &r);
         r.md = md[i] ? md[i]
                      : html2md(e->content ? e->content : "",
                                e->content ? strlen(e->content) : 0, e->link);
@@ -292,7 +287,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, const c
         ok[i] = rc >= 0;
         staged[i] = rc == 1;
         free(text);
-        rendered_free(&r);
+        pipeline_post_free(&r);
     }
     /* The staged files' data reaches the disk before any of them takes its name, so a
      * power cut leaves each name with its old text or its new one, never a torn file (as
@@ -341,11 +336,15 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, const c
         }
     }
     int began = db_begin(app->db) == 0;
+    int wrote = 0;
     for (size_t i = 0; i < n; i++) {
         if (ok[i] && began && db_entry_mark_written(app->db, es[i].id) == 0) {
             log_info("wrote %s", es[i].path);
             app->metrics.files_written++;
             hook_add(app->hook, es[i].path, fresh[i]);
+            if (views_mark(app, &es[i]) < 0)
+                log_entry_err(&es[i], "cannot mark its day's digest");
+            wrote++;
         }
         else
             (*failed)++;
@@ -354,6 +353,7 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, const c
         log_err("pipeline: %s", db_errmsg(app->db));
         db_rollback(app->db);
     }
+    views_update(app, wrote > 0, 0);
     hook_kick(app->hook);   /* the batch is published */
     free(staged);
     free(ok);

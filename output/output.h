@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct buf;
+
 /* An enclosure as the file shows it (extra.enclosures, and a link after the content). */
 struct post_enclosure {
     const char *url;              /* absolute http(s) URL */
@@ -79,6 +81,33 @@ int output_pattern_check(const char *pattern, char *err, size_t errlen);
 
 /* The whole file text. Returns malloc'd text. */
 char *output_render(const struct post *p);
+
+/* The output feed (output_atom.c): an Atom 1.0 document of posts[0..n), newest first,
+ * each with its summary. */
+struct output_atom_feed {
+    const char *title, *id;       /* the feed's title and its id (a URI) */
+    const char *version;          /* feedsd's, for <generator> */
+    int64_t updated;              /* at least this, else the newest entry's */
+};
+struct output_atom_entry {
+    const char *id;               /* a URI that stays the entry's */
+    const char *file;             /* the post's file as a link from the feed (a URI reference) */
+    int64_t updated;              /* seconds since the epoch */
+};
+char *output_atom(const struct output_atom_feed *f, const struct post *posts,
+                  const struct output_atom_entry *entries, size_t n);
+
+/* A day's digest (output_digest.c): a markdown file with front matter listing posts[0..n)
+ * of day ("YYYY-MM-DD"), each with its summary and a link to its file (links[i], relative
+ * to the digest's folder). Returns malloc'd text. */
+char *output_digest(const char *day, const struct post *posts, const char *const *links,
+                    size_t n);
+/* The digest file of day, relative to the output folder: "digest/YYYY-MM-DD.md". */
+char *output_digest_path(const char *day);
+
+/* A relative path as a link destination in markdown or a URI reference (RFC 3986 section
+ * 2.1): bytes other than unreserved characters and '/' percent-encoded. */
+void output_put_link(struct buf *b, const char *path);
 
 /* Writes text to dir/relpath atomically, creating sub-folders. 0 / -1 with errno set and
  * a message in err. */

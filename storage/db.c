@@ -57,6 +57,19 @@ static const char *const stmt_sql[S_COUNT] = {
                    " ORDER BY page_next, id LIMIT ?2",
     [S_PAGE_COUNT] = "SELECT count(*) FROM entries WHERE page_state = 1",
     [S_UNWRITTEN] = "SELECT count(*) FROM entries WHERE stage = 1",
+    /* The expression and the WHERE of the index entries_written_date, so that it is used. */
+    [S_RECENT] = "SELECT id FROM entries WHERE stage = 2"
+                 " ORDER BY coalesce(published, updated, first_seen) DESC, id DESC LIMIT ?1",
+    [S_BETWEEN] = "SELECT id FROM entries WHERE stage = 2"
+                  " AND coalesce(published, updated, first_seen) >= ?1"
+                  " AND coalesce(published, updated, first_seen) < ?2"
+                  " ORDER BY coalesce(published, updated, first_seen), id",
+    [S_DIGEST_MARK] = "INSERT OR IGNORE INTO digest_days (day) VALUES (?1)",
+    [S_DIGEST_DIRTY] = "SELECT day FROM digest_days ORDER BY day",
+    [S_DIGEST_CLEAR] = "DELETE FROM digest_days WHERE day = ?1",
+    /* 'localtime' is the process's zone, which the daemon sets from the configuration */
+    [S_WRITTEN_DAYS] = "SELECT DISTINCT date(coalesce(published, updated, first_seen),"
+                       " 'unixepoch', 'localtime') FROM entries WHERE stage = 2",
     [S_FEED_INIT] = "UPDATE feeds SET initialized = 1 WHERE id = ?1",
     [S_FEED_COUNT] = "SELECT count(*) FROM entries WHERE feed_id = ?1",
     [S_KEY_FIND] = "SELECT k.entry_id, e.key FROM entry_keys k LEFT JOIN entries e"

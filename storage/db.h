@@ -198,6 +198,20 @@ int64_t db_changes(struct db *db);
  * the first problem SQLite names in first (on one line) and their number in *problems;
  * -1 when it could not be run (busy, I/O error), with the reason in first. */
 int db_quick_check(struct db *db, char *first, size_t n, int *problems);
+/* The written posts as the output feed and the digests show them (db_views.c). The newest
+ * limit written entries by the post's date (published, else updated, else first seen),
+ * newest first; the written entries whose post date is in [from, to), oldest first. */
+int db_entries_recent(struct db *db, int limit, int64_t **ids, size_t *n);
+int db_entries_between(struct db *db, int64_t from, int64_t to, int64_t **ids, size_t *n);
+/* Days ("YYYY-MM-DD") whose digest must be written again: marked in the transaction that
+ * marks a post written, cleared once the digest file is in place, so a crash in between
+ * leaves the day marked for the next start. */
+int db_digest_mark(struct db *db, const char *day);
+int db_digest_dirty(struct db *db, char ***days, size_t *n);
+int db_digest_clear(struct db *db, const char *day);
+/* Every day ("YYYY-MM-DD", in the process's time zone) that has written posts. */
+int db_written_days(struct db *db, char ***days, size_t *n);
+
 /* Claims path for the entry. Returns 0, 1 when another entry already owns the path, -1. */
 int db_entry_claim_path(struct db *db, int64_t id, const char *path);
 int db_entry_mark_written(struct db *db, int64_t id);

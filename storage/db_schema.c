@@ -90,9 +90,14 @@ static const char *const migrations[] = {
     "  SELECT id, content FROM entries WHERE content IS NOT NULL AND content != '';"
     "ALTER TABLE entries DROP COLUMN content;",
     /* 7: the entry's categories and enclosures (issue 18), for the front matter: JSON
-     * arrays (db_entries.c), NULL when the entry has none. */
+     * arrays (db_entries.c), NULL when the entry has none. The written posts by their
+     * date, for the output feed (the newest N) and the daily digests (one day's), and the
+     * days whose digest must be written again (db_views.c). */
     "ALTER TABLE entries ADD COLUMN categories TEXT;"
-    "ALTER TABLE entries ADD COLUMN enclosures TEXT;",
+    "ALTER TABLE entries ADD COLUMN enclosures TEXT;"
+    "CREATE INDEX entries_written_date ON entries(coalesce(published, updated, first_seen))"
+    "  WHERE stage = 2;"
+    "CREATE TABLE digest_days (day TEXT PRIMARY KEY) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

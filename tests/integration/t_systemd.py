@@ -182,6 +182,7 @@ def database_upgrade_extends_the_start_timeout(server, work):
                       " WHERE c.entry_id = entries.id);"
                       "DROP TABLE entry_content;"
                       # and without migration 7's columns
+                      "DROP INDEX entries_written_date; DROP TABLE digest_days;"
                       "ALTER TABLE entries DROP COLUMN categories;"
                       "ALTER TABLE entries DROP COLUMN enclosures;"
                       "PRAGMA user_version = 5;")

@@ -291,6 +291,7 @@ static void test_content_migration(void **state)
                                   " entry_content c WHERE c.entry_id = entries.id);"
                                   "DROP TABLE entry_content;"
                                   /* and without migration 7's columns */
+                                  "DROP INDEX entries_written_date; DROP TABLE digest_days;"
                                   "ALTER TABLE entries DROP COLUMN categories;"
                                   "ALTER TABLE entries DROP COLUMN enclosures;"
                                   "PRAGMA user_version = 5;",
