@@ -157,11 +157,20 @@ static void write_feed(struct app *app)
 /* [from, to) of a local day "YYYY-MM-DD": mktime with the zone's own DST rule. */
 static int day_bounds(const char *day, int64_t *from, int64_t *to)
 {
-    int y, m, d;
-    if (sscanf(day, "%d-%d-%d", &y, &m, &d) != 3)
+    char *end;
+    long y = strtol(day, &end, 10);
+    if (*end != '-')
         return -1;
-    struct tm a = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
-    struct tm b = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 1, .tm_isdst = -1};
+    long m = strtol(end + 1, &end, 10);
+    if (*end != '-')
+        return -1;
+    long d = strtol(end + 1, &end, 10);
+    if (*end || y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    struct tm a = {.tm_year = (int)y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d,
+                   .tm_isdst = -1};
+    struct tm b = a;
+    b.tm_mday++;   /* mktime normalizes the 32nd of a month to the next one's 1st */
     *from = (int64_t)mktime(&a);
     *to = (int64_t)mktime(&b);
     return 0;
