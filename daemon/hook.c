@@ -64,6 +64,8 @@ struct hook *hook_new(struct app *app)
 /* Forgets the first k paths (handed over, or given up). */
 static void drop_first(struct hook *h, size_t k)
 {
+    if (!k)
+        return;   /* paths may be NULL: memmove must not see it (C17 7.24.1) */
     for (size_t i = 0; i < k; i++)
         free(h->paths[i]);
     memmove(h->paths, h->paths + k, (h->n - k) * sizeof *h->paths);
