@@ -4,7 +4,8 @@
  * and the name pattern), renders it (output_render.c: front matter and sections), writes
  * it atomically (output_write.c: temporary name in the same folder, flush, rename, alone
  * or in a batch flushed by one syncfs), so readers never see half a file, and sweeps the
- * temporary files a killed process left (output_sweep.c). */
+ * temporary files a killed process left (output_sweep.c). Beside the posts: the output
+ * feed (output_atom.c) and the daily digests (output_digest.c). */
 #ifndef FEEDSD_OUTPUT_H
 #define FEEDSD_OUTPUT_H
 
