@@ -20,6 +20,7 @@
 
 #include "common/utf8.h"
 #include "common/util.h"
+#include "feeds/base64.h"
 #include "feeds/entities.h"
 #include "feeds/parse_internal.h"
 #include "feeds/parse_xml.h"
@@ -208,7 +209,18 @@ static void cap_end_child(struct xstate *st, int d, const char *local)
         buf_printf(&st->cap, "</%s>", local);
 }
 
-static enum xmode atom_text_mode(const struct xattr *a, int n, int *skip)
+/* 1 when the media type is XML (RFC 7303: "+xml" suffix or "/xml"). */
+static int type_is_xml(const char *type)
+{
+    size_t n = strlen(type);
+    return (n >= 4 && !strcasecmp(type + n - 4, "+xml")) ||
+           (n >= 4 && !strcasecmp(type + n - 4, "/xml"));
+}
+
+/* The mode of an Atom text construct or content. *b64 is set when its text is Base64:
+ * Atom 0.3 mode="base64", or an Atom 1.0 type that is neither text nor XML (RFC 4287
+ * section 4.1.3.3, item 5); the mode is then what the decoded text is declared to be. */
+static enum xmode atom_text_mode(const struct xattr *a, int n, int *skip, int *b64)
 {
     const char *type = NULL, *mode = NULL;
     for (int i = 0; i < n; i++) {
@@ -217,8 +229,13 @@ static enum xmode atom_text_mode(const struct xattr *a, int n, int *skip)
         else if (!strcmp(a[i].name, "mode")) mode = a[i].value;
         else if (!strcmp(a[i].name, "src")) *skip = 1;   /* out-of-line content */
     }
-    if (mode && !strcmp(mode, "base64"))
-        *skip = 1;
+    if (type && !*type)
+        type = NULL;   /* type="" is no type: the default (text) */
+    if (mode && !strcmp(mode, "base64")) {
+        *b64 = 1;
+        return (type && (!strcasecmp(type, "html") || !strcasecmp(type, "text/html")))
+               ? M_HTML : M_TEXT;
+    }
     if (mode && !strcmp(mode, "escaped"))   /* Atom 0.3 */
         return (type && !strcasecmp(type, "text/plain")) ? M_TEXT : M_HTML;
     if (!type || !strcasecmp(type, "text") || !strcasecmp(type, "text/plain"))
@@ -227,18 +244,46 @@ static enum xmode atom_text_mode(const struct xattr *a, int n, int *skip)
         return M_HTML;
     if (!strcasecmp(type, "xhtml") || !strcasecmp(type, "application/xhtml+xml"))
         return M_XHTML;
-    if (strncasecmp(type, "text/", 5))
-        *skip = 1;   /* base64 media: nothing to show as text */
+    if (type_is_xml(type))
+        *skip = 1;   /* an XML document of its own: nothing to show as text */
+    else if (strncasecmp(type, "text/", 5))
+        *b64 = 1;    /* Base64 media; shown when it decodes to text */
     return M_TEXT;
+}
+
+/* The text of a Base64 element (consumed), decoded; *mode becomes M_HTML when it was
+ * declared HTML or reads as HTML (feedparser's reading of mode="base64" text), else
+ * M_TEXT. NULL when it is no Base64, or decodes to bytes that are not text (invalid
+ * UTF-8, a NUL or another C0 control but tab, LF and CR). */
+static char *cap_base64_text(char *text, enum xmode *mode)
+{
+    size_t n;
+    char *bytes = base64_decode(text, &n);
+    free(text);
+    if (!bytes)
+        return NULL;
+    int ok = utf8_valid(bytes, n);
+    for (size_t i = 0; ok && i < n; i++) {
+        unsigned char c = (unsigned char)bytes[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            ok = 0;
+    }
+    if (!ok) {
+        free(bytes);
+        return NULL;
+    }
+    if (*mode != M_HTML)
+        *mode = text_looks_html(bytes) ? M_HTML : M_TEXT;
+    return bytes;
 }
 
 static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
                       const struct xattr *a, int n)
 {
-    int skip = 0;
+    int skip = 0, b64 = 0;
     enum xmode mode = M_TEXT;
     if (rule->action == A_ATOMTEXT)
-        mode = atom_text_mode(a, n, &skip);
+        mode = atom_text_mode(a, n, &skip, &b64);
     else if (rule->action == A_HTML)
         mode = M_HTML;
     else if (rule->action == A_MEDIA_TEXT) {
@@ -256,6 +301,7 @@ static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
     st->cap_rule = rule;
     st->cap_depth = d;
     st->cap_mode = mode;
+    st->cap_base64 = b64;
     st->cap_skip_div = 0;
     st->cap_full = 0;
     /* The buffer is kept from field to field (sax_end copies the text out): growing a
@@ -430,7 +476,11 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
         st->cap_rule = NULL;
         /* an exact copy: the field keeps it, and the capture buffer is reused */
         char *text = xstrndup(st->cap.data, st->cap.len);
-        xml_rule_text(st, rule, text, st->cap_mode);
+        enum xmode mode = st->cap_mode;
+        if (st->cap_base64)
+            text = cap_base64_text(text, &mode);
+        if (text)
+            xml_rule_text(st, rule, text, mode);
         free(st->cap_base);
         st->cap_base = NULL;
     } else if (fr->kind == K_ENTRY) {

@@ -84,6 +84,7 @@ struct xstate {
     int cap_depth, cap_skip_div;
     int cap_full;                  /* the text reached PARSE_FIELD_MAX: the rest is dropped */
     enum xmode cap_mode;
+    int cap_base64;                /* the text is Base64 (decoded when the element ends) */
     struct buf cap;
     char *cap_base;                /* explicit xml:base of the captured element, or NULL */
     int guid_permalink;
