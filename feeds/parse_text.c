@@ -392,6 +392,14 @@ char *text_author(const char *s)
                 return clean;
             }
         }
+        /* and the other way round, "Name (email)", as feedparser reads it: the name is
+         * what stands before a parenthesis that holds only an address */
+        size_t in = n - 2 - (size_t)(open - t);
+        if (pre > 0 && in > 0 && memchr(open + 1, '@', in) && !memchr(open + 1, ' ', in) &&
+            !memchr(open + 1, '(', in)) {
+            t[pre] = '\0';
+            return t;
+        }
     }
     return t;
 }
