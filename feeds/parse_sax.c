@@ -176,10 +176,28 @@ static int is_void_element(const char *name)
 static void cap_start_child(struct xstate *st, int d, const char *local, enum xns ns,
                             const struct xattr *a, int n)
 {
-    if (st->cap_mode == M_TEXT || st->cap_full || st->cap.len > PARSE_FIELD_MAX)
+    if (st->cap_full || st->cap.len > PARSE_FIELD_MAX)
         return;
-    if (st->cap_mode == M_XHTML && d == st->cap_depth + 1 && !st->cap_skip_div &&
-        ns == XNS_XHTML && !strcmp(local, "div") && str_empty(st->cap.data)) {
+    if (st->cap_mode == M_TEXT) {
+        if (!st->cap_inline_xml || st->cap_base64)
+            return;
+        /* Atom 0.3 inline XML in a text element: what came before is text, escaped */
+        char *before = xstrndup(st->cap.data, st->cap.len);
+        st->cap.len = 0;
+        cap_append_escaped(&st->cap, before, strlen(before), 0);
+        free(before);
+        st->cap_mode = M_XHTML;
+    }
+    /* The XHTML div that wraps Atom 1.0 xhtml content is not part of it (RFC 4287
+     * section 3.1.1.3); in type="html" content it wraps the escaped HTML, which stays
+     * HTML (feedparser reads it so). Atom 0.3 has no such rule: its inline XML is the
+     * content, a div included. */
+    int html_in_div = st->cap_mode == M_HTML && st->cap_rule->action == A_ATOMTEXT;
+    if ((st->cap_mode == M_XHTML || html_in_div) && d == st->cap_depth + 1 &&
+        !(st->cap_mode == M_XHTML && st->cap_rule->action == A_ATOMTEXT &&
+          st->feed->format == FEED_ATOM03) &&
+        !st->cap_skip_div && ns == XNS_XHTML && !strcmp(local, "div") &&
+        str_empty(st->cap.data)) {
         st->cap_skip_div = d + 1;
         return;
     }
@@ -217,38 +235,48 @@ static int type_is_xml(const char *type)
            (n >= 4 && !strcasecmp(type + n - 4, "/xml"));
 }
 
-/* The mode of an Atom text construct or content. *b64 is set when its text is Base64:
- * Atom 0.3 mode="base64", or an Atom 1.0 type that is neither text nor XML (RFC 4287
- * section 4.1.3.3, item 5); the mode is then what the decoded text is declared to be. */
-static enum xmode atom_text_mode(const struct xattr *a, int n, int *skip, int *b64)
+/* How an Atom text construct or content element is read. */
+struct atom_type {
+    enum xmode mode;
+    int skip;        /* nothing to show: out-of-line (src), or an XML document of its own */
+    int b64;         /* the text is Base64: Atom 0.3 mode="base64", or an Atom 1.0 type that
+                      * is neither text nor XML (RFC 4287 section 4.1.3.3, item 5); mode is
+                      * then what the decoded text is declared to be */
+    int inline_xml;  /* Atom 0.3 mode="xml", its default (Atom 0.3 draft, section 3.1.2):
+                      * child elements are content even when the type says text */
+};
+
+static struct atom_type atom_text_mode(const struct xattr *a, int n, int atom03)
 {
+    struct atom_type t = {M_TEXT, 0, 0, 0};
     const char *type = NULL, *mode = NULL;
     for (int i = 0; i < n; i++) {
         if (a[i].ns_xml) continue;
         if (!strcmp(a[i].name, "type")) type = a[i].value;
         else if (!strcmp(a[i].name, "mode")) mode = a[i].value;
-        else if (!strcmp(a[i].name, "src")) *skip = 1;   /* out-of-line content */
+        else if (!strcmp(a[i].name, "src")) t.skip = 1;   /* out-of-line content */
     }
     if (type && !*type)
         type = NULL;   /* type="" is no type: the default (text) */
+    t.inline_xml = atom03 && (!mode || !strcmp(mode, "xml"));
     if (mode && !strcmp(mode, "base64")) {
-        *b64 = 1;
-        return (type && (!strcasecmp(type, "html") || !strcasecmp(type, "text/html")))
-               ? M_HTML : M_TEXT;
+        t.b64 = 1;
+        if (type && (!strcasecmp(type, "html") || !strcasecmp(type, "text/html")))
+            t.mode = M_HTML;
+    } else if (mode && !strcmp(mode, "escaped")) {   /* Atom 0.3 */
+        t.mode = (type && !strcasecmp(type, "text/plain")) ? M_TEXT : M_HTML;
+    } else if (!type || !strcasecmp(type, "text") || !strcasecmp(type, "text/plain")) {
+        t.mode = M_TEXT;
+    } else if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html")) {
+        t.mode = M_HTML;
+    } else if (!strcasecmp(type, "xhtml") || !strcasecmp(type, "application/xhtml+xml")) {
+        t.mode = M_XHTML;
+    } else if (type_is_xml(type)) {
+        t.skip = 1;   /* an XML document of its own: nothing to show as text */
+    } else if (strncasecmp(type, "text/", 5)) {
+        t.b64 = 1;    /* Base64 media; shown when it decodes to text */
     }
-    if (mode && !strcmp(mode, "escaped"))   /* Atom 0.3 */
-        return (type && !strcasecmp(type, "text/plain")) ? M_TEXT : M_HTML;
-    if (!type || !strcasecmp(type, "text") || !strcasecmp(type, "text/plain"))
-        return M_TEXT;
-    if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
-        return M_HTML;
-    if (!strcasecmp(type, "xhtml") || !strcasecmp(type, "application/xhtml+xml"))
-        return M_XHTML;
-    if (type_is_xml(type))
-        *skip = 1;   /* an XML document of its own: nothing to show as text */
-    else if (strncasecmp(type, "text/", 5))
-        *b64 = 1;    /* Base64 media; shown when it decodes to text */
-    return M_TEXT;
+    return t;
 }
 
 /* The text of a Base64 element (consumed), decoded; *mode becomes M_HTML when it was
@@ -280,12 +308,15 @@ static char *cap_base64_text(char *text, enum xmode *mode)
 static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
                       const struct xattr *a, int n)
 {
-    int skip = 0, b64 = 0;
-    enum xmode mode = M_TEXT;
+    struct atom_type t = {M_TEXT, 0, 0, 0};
     if (rule->action == A_ATOMTEXT)
-        mode = atom_text_mode(a, n, &skip, &b64);
-    else if (rule->action == A_HTML)
+        t = atom_text_mode(a, n, st->feed->format == FEED_ATOM03);
+    enum xmode mode = t.mode;
+    int skip = t.skip;
+    if (rule->action == A_HTML)
         mode = M_HTML;
+    else if (rule->action == A_XHTML)
+        mode = M_XHTML;
     else if (rule->action == A_MEDIA_TEXT) {
         for (int i = 0; i < n; i++)
             if (!a[i].ns_xml && !strcmp(a[i].name, "type") && !strcmp(a[i].value, "html"))
@@ -301,7 +332,8 @@ static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
     st->cap_rule = rule;
     st->cap_depth = d;
     st->cap_mode = mode;
-    st->cap_base64 = b64;
+    st->cap_base64 = t.b64;
+    st->cap_inline_xml = t.inline_xml;
     st->cap_skip_div = 0;
     st->cap_full = 0;
     /* The buffer is kept from field to field (sax_end copies the text out): growing a

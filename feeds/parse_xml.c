@@ -75,6 +75,13 @@ static const struct xrule rules[] = {
     {K_FEED, XNS_RSS, "managingEditor", A_AUTHOR, F_AUTHOR, 3, 0},
     {K_FEED, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 4, 0},
     {K_FEED, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 2, 0},
+    {K_FEED, XNS_RSS, "author", A_AUTHOR, F_AUTHOR, 3, 0},   /* not RSS 2.0's, but written */
+    /* Dublin Core as the fallback of the RSS elements (RSS 1.0 has no others) */
+    {K_FEED, XNS_DC, "title", A_RSSTEXT, F_TITLE, 2, 0},
+    {K_FEED, XNS_DC, "description", A_RSSTEXT, F_SUBTITLE, 2, 0},
+    {K_FEED, XNS_DC, "author", A_AUTHOR, F_AUTHOR, 2, 0},
+    {K_FEED, XNS_DC, "contributor", A_AUTHOR, F_AUTHOR, 1, 0},
+    {K_FEED, XNS_DCTERMS, "modified", A_DATE, F_UPDATED, 2, 0},
     {K_FEED, XNS_ITUNES, "summary", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "subtitle", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "image", A_ITUNES_IMAGE, F_ICON, 1, 0},
@@ -106,11 +113,22 @@ static const struct xrule rules[] = {
     {K_ENTRY, XNS_RSS, "link", A_URL, F_LINK, 3, 0},
     {K_ENTRY, XNS_RSS, "description", A_HTML, F_SUMMARY, 3, 0},
     {K_ENTRY, XNS_CONTENT, "encoded", A_HTML, F_CONTENT, 3, 0},
+    /* content elements before content:encoded: the XHTML body (RSS 2.0 specification's
+     * extension example; also written without its namespace) and <fullitem>, escaped
+     * HTML as feedparser reads it */
+    {K_ENTRY, XNS_XHTML, "body", A_XHTML, F_CONTENT, 2, 0},
+    {K_ENTRY, XNS_RSS, "body", A_XHTML, F_CONTENT, 2, 0},
+    {K_ENTRY, XNS_RSS, "fullitem", A_HTML, F_CONTENT, 1, 0},
     {K_ENTRY, XNS_RSS, "guid", A_GUID, F_ID, 3, 0},
     {K_ENTRY, XNS_RSS, "pubDate", A_DATE, F_PUBLISHED, 3, 0},
     {K_ENTRY, XNS_DC, "date", A_DATE, F_PUBLISHED, 2, 0},
     {K_ENTRY, XNS_DCTERMS, "issued", A_DATE, F_PUBLISHED, 1, 0},
     {K_ENTRY, XNS_DCTERMS, "modified", A_DATE, F_UPDATED, 2, 0},
+    {K_ENTRY, XNS_DCTERMS, "created", A_DATE, F_PUBLISHED, 1, 0},
+    {K_ENTRY, XNS_DC, "title", A_RSSTEXT, F_TITLE, 2, 0},
+    {K_ENTRY, XNS_DC, "description", A_HTML, F_SUMMARY, 2, 0},
+    {K_ENTRY, XNS_DC, "author", A_AUTHOR, F_AUTHOR, 2, 0},
+    {K_ENTRY, XNS_DC, "contributor", A_AUTHOR, F_AUTHOR, 1, 0},
     {K_ENTRY, XNS_RSS, "author", A_AUTHOR, F_AUTHOR, 4, 0},
     {K_ENTRY, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 3, 0},
     {K_ENTRY, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 2, 0},

@@ -36,6 +36,7 @@ enum xaction {
     A_RSSTEXT,       /* text, plain; markup stripped when it reads as escaped HTML */
     A_ATOMTEXT,      /* Atom text construct: type text/html/xhtml */
     A_HTML,          /* HTML (RSS description, content:encoded) */
+    A_XHTML,         /* XHTML markup inline (xhtml:body): its children are the content */
     A_TEXT_HTML,     /* plain text destined for an HTML field (itunes:summary) */
     A_MEDIA_TEXT,    /* media:description/title: type="plain"|"html" */
     A_DATE, A_URL, A_GUID, A_AUTHOR, A_CATEGORY,
@@ -85,6 +86,7 @@ struct xstate {
     int cap_full;                  /* the text reached PARSE_FIELD_MAX: the rest is dropped */
     enum xmode cap_mode;
     int cap_base64;                /* the text is Base64 (decoded when the element ends) */
+    int cap_inline_xml;            /* Atom 0.3 mode="xml": child elements are content */
     struct buf cap;
     char *cap_base;                /* explicit xml:base of the captured element, or NULL */
     int guid_permalink;

@@ -77,5 +77,5 @@ def register(cls):
     test(fn)
 
 
-for _cls in ("base64",):
+for _cls in ("base64", "dublin-core", "authors", "content-elements"):
     register(_cls)
