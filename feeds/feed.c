@@ -132,7 +132,7 @@ static const char *const format_names[] = {
     [FEED_UNKNOWN] = "unknown", [FEED_RSS090] = "rss090", [FEED_RSS091] = "rss091",
     [FEED_RSS092] = "rss092", [FEED_RSS093] = "rss093", [FEED_RSS094] = "rss094",
     [FEED_RSS20] = "rss20", [FEED_RSS10] = "rss10", [FEED_ATOM03] = "atom03",
-    [FEED_ATOM10] = "atom10", [FEED_JSONFEED] = "jsonfeed",
+    [FEED_ATOM10] = "atom10", [FEED_JSONFEED] = "jsonfeed", [FEED_CDF] = "cdf",
 };
 
 const char *feed_format_name(enum feed_format fmt)

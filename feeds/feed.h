@@ -15,6 +15,7 @@ enum feed_format {
     FEED_UNKNOWN = 0,
     FEED_RSS090, FEED_RSS091, FEED_RSS092, FEED_RSS093, FEED_RSS094,
     FEED_RSS20, FEED_RSS10, FEED_ATOM03, FEED_ATOM10, FEED_JSONFEED,
+    FEED_CDF,            /* Channel Definition Format (W3C NOTE-CDFsubmit-19970309) */
 };
 
 struct enclosure {

@@ -86,6 +86,7 @@ static void state_free(struct xstate *st)
     free(st->content_base);
     free(st->guid_link);
     free(st->doc_base);
+    free(st->rss_uri);
     parse_sax_entities_free(st);
     feed_free(st->feed);
 }

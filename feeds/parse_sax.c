@@ -208,7 +208,10 @@ static void cap_start_child(struct xstate *st, int d, const char *local, enum xn
     for (int i = 0; i < n; i++) {
         if (a[i].ns_xml)
             continue;
-        buf_printf(&st->cap, " %s=\"", a[i].name);
+        if (a[i].prefix)   /* xlink:href in SVG and MathML (HTML5 reads it so) */
+            buf_printf(&st->cap, " %s:%s=\"", a[i].prefix, a[i].name);
+        else
+            buf_printf(&st->cap, " %s=\"", a[i].name);
         cap_append_escaped(&st->cap, a[i].value, strlen(a[i].value), 1);
         buf_putc(&st->cap, '"');
     }
@@ -360,17 +363,38 @@ static enum feed_format rss_version(const struct xattr *a, int n)
     return FEED_RSS20;   /* 2.0, 2.0.1, or no version at all */
 }
 
-/* Finds the feed element anywhere (a feed wrapped in an XHTML page still counts). */
-static void detect_root(struct xstate *st, struct xframe *fr, const char *local,
-                        const char *uri, const struct xattr *a, int n)
+/* 1 when the element's default namespace (nss: libxml2's pairs of prefix and URI)
+ * contains needle. */
+static int default_ns_has(int nb, const xmlChar **nss, const char *needle)
+{
+    for (int i = 0; i < nb; i++)
+        if (!nss[2 * i] && nss[2 * i + 1] && strstr((const char *)nss[2 * i + 1], needle))
+            return 1;
+    return 0;
+}
+
+/* Finds the feed element anywhere (a feed wrapped in an XHTML page still counts). The
+ * document's root may also be <rss> in a namespace of its own (feedparser reads
+ * "http://backend.userland.com/rss2.1" and the like as RSS) or a CDF <CHANNEL>. */
+static void detect_root(struct xstate *st, struct xframe *fr, int d, const char *local,
+                        const char *uri, const struct xattr *a, int n, int nb_ns,
+                        const xmlChar **nss)
 {
     enum xns ns = xml_ns_lookup(uri, 0);
-    if (!strcmp(local, "rss") && (!uri || ns == XNS_RSS)) {
+    if (!strcasecmp(local, "rss") && (!uri || ns == XNS_RSS || (!d && ns == XNS_OTHER))) {
         st->feed->format = rss_version(a, n);
         fr->kind = K_RSSROOT;
+        if (uri && ns == XNS_OTHER)
+            st->rss_uri = xstrdup(uri);
     } else if (!strcmp(local, "RDF") && ns == XNS_RDF) {
-        st->feed->format = FEED_RSS10;
+        /* RSS 0.90 is RDF with Netscape's namespace as the default */
+        st->feed->format = default_ns_has(nb_ns, nss, "my.netscape.com/rdf/simple/0.9")
+                           ? FEED_RSS090 : FEED_RSS10;
         fr->kind = K_RDFROOT;
+    } else if (!d && !uri && !strcasecmp(local, "channel")) {
+        st->feed->format = FEED_CDF;
+        fr->kind = K_FEED;
+        xml_cdf_attrs(st, a, n);
     } else if (!strcmp(local, "feed") && (ns == XNS_ATOM || !uri)) {
         st->none_is_atom = !uri;
         st->feed->format = (uri && strstr(uri, "purl.org/atom/ns")) ? FEED_ATOM03 : FEED_ATOM10;
@@ -420,7 +444,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
                       const xmlChar *URI, int nb_namespaces, const xmlChar **namespaces,
                       int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
-    (void)prefix, (void)nb_namespaces, (void)namespaces, (void)nb_defaulted;
+    (void)prefix, (void)nb_defaulted;
     struct sax_run *r = ctx;
     struct xstate *st = &r->st;
     int d = st->depth++;
@@ -432,6 +456,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
     for (int i = 0; i < n; i++) {
         const xmlChar **at = attributes + i * 5;
         a[i].name = (const char *)at[0];
+        a[i].prefix = (const char *)at[1];
         a[i].value = attr_value(at[3], at[4]);
         a[i].ns_xml = at[2] && !strcmp((const char *)at[2], (const char *)XML_XML_NAMESPACE);
     }
@@ -458,9 +483,11 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
         if (d > st->cap_depth)
             cap_start_child(st, d, local, xml_ns_lookup(uri, st->none_is_atom), a, n);
     } else if (!st->found_root) {
-        detect_root(st, fr, local, uri, a, n);
+        detect_root(st, fr, d, local, uri, a, n, nb_namespaces, namespaces);
     } else if (parent) {
         enum xns ns = xml_ns_lookup(uri, st->none_is_atom);
+        if (ns == XNS_OTHER && st->rss_uri && !strcmp(uri, st->rss_uri))
+            ns = XNS_RSS;
         const struct xrule *rule = xml_rule_find(parent->kind, ns, local);
         if (rule && parent->kind == K_RDFROOT && uri && strstr(uri, "netscape.com"))
             st->feed->format = FEED_RSS090;
@@ -481,6 +508,8 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
             for (int i = 0; i < n; i++)   /* RSS 1.0 item rdf:about: the item's URI */
                 if (!strcmp(a[i].name, "about"))
                     xml_field_set(st, 1, F_ID, 1, text_plain(a[i].value));
+            if (st->feed->format == FEED_CDF)
+                xml_cdf_attrs(st, a, n);
         } else if (rule->action == A_MEDIA_CONTENT) {
             xml_rule_start(st, rule, a, n);
             fr->kind = K_MEDIA;

@@ -23,9 +23,15 @@
 static const struct { const char *uri; enum xns ns; } namespaces[] = {
     {"http://www.w3.org/2005/atom", XNS_ATOM},
     {"http://purl.org/atom/ns#", XNS_ATOM},
+    /* the drafts of Atom before 0.3 (Echo, Pie; feedparser reads them as Atom) */
+    {"http://purl.org/echo", XNS_ATOM},
+    {"http://purl.org/pie", XNS_ATOM},
+    {"http://example.com/newformat#", XNS_ATOM},
+    {"http://example.com/necho", XNS_ATOM},
     {"http://purl.org/rss/1.0", XNS_RSS},
     {"http://my.netscape.com/rdf/simple/0.9", XNS_RSS},
     {"http://backend.userland.com/rss2", XNS_RSS},
+    {"http://backend.userland.com/rss", XNS_RSS},
     {"http://blogs.law.harvard.edu/tech/rss", XNS_RSS},
     {"http://www.w3.org/1999/02/22-rdf-syntax-ns#", XNS_RDF},
     {"http://purl.org/dc/elements/1.1", XNS_DC},
@@ -162,15 +168,22 @@ static const struct xrule rules[] = {
     {K_ENTRY, XNS_ATOM, "author", A_PUSH, F_NONE, 0, K_PERSON},
     {K_ENTRY, XNS_ATOM, "category", A_ATOM_CATEGORY, F_NONE, 0, 0},
 
+    /* CDF (Channel Definition Format): <CHANNEL> holds <TITLE>, <ABSTRACT> and <ITEM>s,
+     * in no namespace (so read as RSS's); HREF and LASTMOD are attributes (xml_cdf_attrs) */
+    {K_FEED, XNS_RSS, "abstract", A_RSSTEXT, F_SUBTITLE, 1, 0},
+    {K_ENTRY, XNS_RSS, "abstract", A_PLAIN, F_SUMMARY, 1, 0},
+
     /* Atom person construct (author of the feed or of the entry) */
     {K_PERSON, XNS_ATOM, "name", A_PLAIN, F_PERSON_NAME, 3, 0},
     {K_PERSON, XNS_ATOM, "email", A_PLAIN, F_PERSON_EMAIL, 3, 0},
 };
 
+/* Element names are matched without regard to case, as feedparser does: feeds write
+ * <TiTlE>, CDF writes every name in capitals. */
 const struct xrule *xml_rule_find(enum xkind parent, enum xns ns, const char *local)
 {
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (rules[i].parent == parent && rules[i].ns == ns && !strcmp(rules[i].name, local))
+        if (rules[i].parent == parent && rules[i].ns == ns && !strcasecmp(rules[i].name, local))
             return &rules[i];
     return NULL;
 }
@@ -466,6 +479,20 @@ static void atom_link(struct xstate *st, int on_entry, const struct xattr *a, in
             st->doc_base = u;
         else
             free(u);
+    }
+}
+
+/* A CDF channel's or item's HREF (its link) and LASTMOD (its date) attributes. */
+void xml_cdf_attrs(struct xstate *st, const struct xattr *a, int n)
+{
+    int on_entry = st->entry != NULL;
+    for (int i = 0; i < n; i++) {
+        if (a[i].ns_xml)
+            continue;
+        if (!strcasecmp(a[i].name, "href"))
+            xml_field_set(st, on_entry, F_LINK, 3, abs_url(st, a[i].value));
+        else if (!strcasecmp(a[i].name, "lastmod"))
+            xml_field_set(st, on_entry, F_UPDATED, 3, xstrdup(a[i].value));
     }
 }
 

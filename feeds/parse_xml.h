@@ -53,6 +53,7 @@ struct xrule {
 
 struct xattr {
     const char *name;
+    const char *prefix;   /* NULL when none: xlink:href keeps its xlink (XHTML content) */
     const char *value;    /* NUL-terminated, &#38; already decoded */
     int ns_xml;           /* xml:base, xml:lang */
 };
@@ -74,6 +75,7 @@ struct xstate {
     void *ctxt;                    /* xmlParserCtxtPtr, for getEntity and stopping */
     char *doc_base;
     int found_root, none_is_atom, refused;
+    char *rss_uri;                 /* the unknown namespace of <rss>, read as RSS's */
     int recovering;                /* the recovery pass (XML_PARSE_RECOVER) */
     char root_name[64];            /* first element, for "not a feed" messages */
     unsigned char fprio[F_COUNT], eprio[F_COUNT];
@@ -111,6 +113,7 @@ void xml_feed_end(struct xstate *st);
 int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr *a, int n);
 void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode);   /* consumes text */
 void xml_person_end(struct xstate *st);
+void xml_cdf_attrs(struct xstate *st, const struct xattr *a, int n);
 
 /* One pass of the SAX parser over a document (parse_run.c), the context of every
  * callback of parse_sax.c. */

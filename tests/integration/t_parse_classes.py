@@ -77,5 +77,5 @@ def register(cls):
     test(fn)
 
 
-for _cls in ("base64", "dublin-core", "authors", "content-elements"):
+for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf"):
     register(_cls)
