@@ -106,7 +106,7 @@ static const struct xrule rules[] = {
     {K_FEED, XNS_ATOM, "title", A_ATOMTEXT, F_TITLE, 3, 0},
     {K_FEED, XNS_ATOM, "subtitle", A_ATOMTEXT, F_SUBTITLE, 3, 0},
     {K_FEED, XNS_ATOM, "tagline", A_ATOMTEXT, F_SUBTITLE, 3, 0},
-    {K_FEED, XNS_ATOM, "id", A_PLAIN, F_ID, 3, 0},
+    {K_FEED, XNS_ATOM, "id", A_ATOM_ID, F_ID, 3, 0},
     {K_FEED, XNS_ATOM, "link", A_ATOM_LINK, F_LINK, 0, 0},
     {K_FEED, XNS_ATOM, "updated", A_DATE, F_UPDATED, 3, 0},
     {K_FEED, XNS_ATOM, "modified", A_DATE, F_UPDATED, 3, 0},
@@ -157,7 +157,7 @@ static const struct xrule rules[] = {
     /* entry level: Atom 1.0 and 0.3 */
     {K_ENTRY, XNS_ATOM, "title", A_ATOMTEXT, F_TITLE, 3, 0},
     {K_ENTRY, XNS_ATOM, "link", A_ATOM_LINK, F_LINK, 0, 0},
-    {K_ENTRY, XNS_ATOM, "id", A_PLAIN, F_ID, 3, 0},
+    {K_ENTRY, XNS_ATOM, "id", A_ATOM_ID, F_ID, 3, 0},
     {K_ENTRY, XNS_ATOM, "published", A_DATE, F_PUBLISHED, 3, 0},
     {K_ENTRY, XNS_ATOM, "issued", A_DATE, F_PUBLISHED, 3, 0},
     {K_ENTRY, XNS_ATOM, "created", A_DATE, F_PUBLISHED, 1, 0},
@@ -552,6 +552,20 @@ static void rule_text(struct xstate *st, const struct xrule *r, char *text, enum
     case A_URL:
         xml_field_set(st, on_entry, r->field, r->prio, abs_url(st, text));
         return;
+    case A_ATOM_ID: {
+        /* atom:id is an absolute IRI (RFC 4287 section 4.2.6); one written as a relative
+         * path ("/post/1", "../post/1") is resolved against the base in effect, as
+         * xml:base asks of every URI reference (feedparser does the same). Other ids
+         * without a scheme ("1234") are kept as written: they are keys, not references,
+         * and rewriting them would change the identity of stored entries. */
+        char *id = text_plain(text);
+        if (id && (id[0] == '/' || !strncmp(id, "./", 2) || !strncmp(id, "../", 3))) {
+            free(id);
+            id = abs_url(st, text);
+        }
+        xml_field_set(st, on_entry, F_ID, r->prio, id);
+        return;
+    }
     case A_GUID: {
         char *id = text_plain(text);
         if (id && st->guid_permalink && on_entry && url_is_http(id)) {

@@ -40,6 +40,7 @@ enum xaction {
     A_TEXT_HTML,     /* plain text destined for an HTML field (itunes:summary) */
     A_MEDIA_TEXT,    /* media:description/title: type="plain"|"html" */
     A_DATE, A_URL, A_GUID, A_AUTHOR, A_CATEGORY,
+    A_ATOM_ID,       /* atom:id; one written as a relative path is resolved (xml:base) */
     A_ATOM_LINK, A_ATOM_CATEGORY, A_ENCLOSURE, A_MEDIA_CONTENT, A_ITUNES_IMAGE,
 };
 

@@ -77,5 +77,5 @@ def register(cls):
     test(fn)
 
 
-for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf"):
+for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf", "xml-base"):
     register(_cls)
