@@ -276,7 +276,11 @@ int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char
         free(value);
         return 1;
     }
-    if (prios[f] && prios[f] >= prio) {
+    /* A date repeated at the same priority takes the last value, as feedparser does
+     * (<updated> twice; Atom 0.3's <issued> then Atom 1.0's <published>); any other
+     * field keeps the first. */
+    int dated = f == F_PUBLISHED || f == F_UPDATED;
+    if (prios[f] && (dated ? prios[f] > prio : prios[f] >= prio)) {
         free(value);
         return 0;
     }
@@ -458,15 +462,24 @@ static void add_enclosure(struct xstate *st, const char *url, const char *type, 
     x->length = parse_length(length);
 }
 
-/* Atom link: rel defaults to "alternate" (RFC 4287 section 4.2.7.2). */
-static void atom_link(struct xstate *st, int on_entry, const struct xattr *a, int n)
+static int rel_is_alternate(const char *rel)
+{
+    return !rel || !*rel || !strcmp(rel, "alternate") ||
+           !strcmp(rel, "http://www.iana.org/assignments/relation/alternate");
+}
+
+/* Atom link: rel defaults to "alternate" (RFC 4287 section 4.2.7.2). Returns 0 for an
+ * alternate link without href, whose text is then read as the URL (rule_text), as
+ * feedparser reads <link rel="alternate">URL</link>. */
+static int atom_link(struct xstate *st, int on_entry, const struct xattr *a, int n)
 {
     const char *rel = attr_get(a, n, "rel");
     const char *href = attr_get(a, n, "href");
+    if (!href && rel_is_alternate(rel))
+        return 0;
     if (str_empty(href))
-        return;   /* href="" would resolve to the base: not a link to anything */
-    if (!rel || !*rel || !strcmp(rel, "alternate") ||
-        !strcmp(rel, "http://www.iana.org/assignments/relation/alternate")) {
+        return 1;   /* href="" would resolve to the base: not a link to anything */
+    if (rel_is_alternate(rel)) {
         xml_field_set(st, on_entry, F_LINK, 2, abs_url(st, href));
     } else if (!strcmp(rel, "related")) {
         xml_field_set(st, on_entry, F_LINK, 1, abs_url(st, href));
@@ -480,6 +493,7 @@ static void atom_link(struct xstate *st, int on_entry, const struct xattr *a, in
         else
             free(u);
     }
+    return 1;
 }
 
 /* A CDF channel's or item's HREF (its link) and LASTMOD (its date) attributes. */
@@ -502,8 +516,7 @@ int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr 
     int on_entry = st->entry != NULL;
     switch (r->action) {
     case A_ATOM_LINK:
-        atom_link(st, on_entry, a, n);
-        return 1;
+        return atom_link(st, on_entry, a, n);
     case A_ENCLOSURE: {
         const char *url = attr_get(a, n, "url");
         if (!url)
@@ -551,6 +564,9 @@ static void rule_text(struct xstate *st, const struct xrule *r, char *text, enum
     switch (r->action) {
     case A_URL:
         xml_field_set(st, on_entry, r->field, r->prio, abs_url(st, text));
+        return;
+    case A_ATOM_LINK:   /* an alternate link without href (atom_link) */
+        xml_field_set(st, on_entry, F_LINK, 2, str_empty(text) ? NULL : abs_url(st, text));
         return;
     case A_ATOM_ID: {
         /* atom:id is an absolute IRI (RFC 4287 section 4.2.6); one written as a relative

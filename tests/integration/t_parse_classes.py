@@ -77,5 +77,6 @@ def register(cls):
     test(fn)
 
 
-for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf", "xml-base"):
+for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf",
+             "xml-base", "atom-links", "repeated-dates"):
     register(_cls)
