@@ -510,9 +510,9 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
                     xml_field_set(st, 1, F_ID, 1, text_plain(a[i].value));
             if (st->feed->format == FEED_CDF)
                 xml_cdf_attrs(st, a, n);
-        } else if (rule->action == A_MEDIA_CONTENT) {
+        } else if (rule->kind) {   /* acts on its attributes and has children */
             xml_rule_start(st, rule, a, n);
-            fr->kind = K_MEDIA;
+            fr->kind = rule->kind;
         } else if (!xml_rule_start(st, rule, a, n)) {
             cap_begin(st, rule, d, a, n);
         }

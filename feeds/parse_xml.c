@@ -91,6 +91,7 @@ static const struct xrule rules[] = {
     {K_FEED, XNS_ITUNES, "summary", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "subtitle", A_RSSTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ITUNES, "image", A_ITUNES_IMAGE, F_ICON, 1, 0},
+    {K_FEED, XNS_ITUNES, "link", A_ITUNES_IMAGE, F_ICON, 1, 0},   /* rel="image" only */
     {K_FEED, XNS_RSS, "ttl", A_PLAIN, F_TTL, 3, 0},
     /* polling hints (issue 5): RSS 2.0 skipHours/skipDays, RSS 1.0 syndication module */
     {K_FEED, XNS_SY, "updatePeriod", A_PLAIN, F_SY_PERIOD, 3, 0},
@@ -139,11 +140,20 @@ static const struct xrule rules[] = {
     {K_ENTRY, XNS_DC, "creator", A_AUTHOR, F_AUTHOR, 3, 0},
     {K_ENTRY, XNS_ITUNES, "author", A_AUTHOR, F_AUTHOR, 2, 0},
     {K_ENTRY, XNS_ITUNES, "summary", A_TEXT_HTML, F_SUMMARY, 1, 0},
+    {K_ENTRY, XNS_ITUNES, "subtitle", A_TEXT_HTML, F_SUMMARY, 1, 0},
     {K_ENTRY, XNS_RSS, "category", A_CATEGORY, F_NONE, 0, 0},
     {K_ENTRY, XNS_DC, "subject", A_CATEGORY, F_NONE, 0, 0},
     /* <categories><category>..</category></categories> (Macworld's IDG feeds) */
     {K_ENTRY, XNS_RSS, "categories", A_PUSH, F_NONE, 0, K_CATEGORIES},
     {K_CATEGORIES, XNS_RSS, "category", A_CATEGORY, F_NONE, 0, 0},
+    /* categories of the modules, and a made-up <tags> list (feedparser reads them all) */
+    {K_ENTRY, XNS_ITUNES, "category", A_ITUNES_CATEGORY, F_NONE, 0, K_ITUNES_CATEGORY},
+    {K_ITUNES_CATEGORY, XNS_ITUNES, "category", A_ITUNES_CATEGORY, F_NONE, 0,
+     K_ITUNES_CATEGORY},
+    {K_ENTRY, XNS_ITUNES, "keywords", A_KEYWORDS, F_NONE, 0, 0},
+    {K_ENTRY, XNS_RSS, "tags", A_KEYWORDS, F_NONE, 0, 0},
+    {K_ENTRY, XNS_MEDIA, "category", A_CATEGORY, F_NONE, 0, 0},
+    {K_MEDIA, XNS_MEDIA, "category", A_CATEGORY, F_NONE, 0, 0},
     {K_ENTRY, XNS_RSS, "enclosure", A_ENCLOSURE, F_NONE, 0, 0},
     {K_ENTRY, XNS_ENC, "enclosure", A_ENCLOSURE, F_NONE, 0, 0},
     {K_ENTRY, XNS_MEDIA, "group", A_PUSH, F_NONE, 0, K_MEDIA},
@@ -541,9 +551,25 @@ int xml_rule_start(struct xstate *st, const struct xrule *r, const struct xattr 
         free(t);
         return 1;
     }
-    case A_ITUNES_IMAGE:
-        xml_field_set(st, 0, r->field, r->prio, abs_url(st, attr_get(a, n, "href")));
+    case A_ITUNES_IMAGE: {
+        /* <itunes:image href> (Apple's spelling; some write url), <itunes:link
+         * rel="image" href> (the iTunes specification before 2006) */
+        const char *rel = attr_get(a, n, "rel");
+        if (!strcmp(r->name, "link") && !(rel && !strcmp(rel, "image")))
+            return 1;
+        const char *href = attr_get(a, n, "href");
+        if (str_empty(href))
+            href = attr_get(a, n, "url");
+        xml_field_set(st, 0, r->field, r->prio, abs_url(st, href));
         return 1;
+    }
+    case A_ITUNES_CATEGORY: {
+        char *t = text_plain(attr_get(a, n, "text"));
+        if (t && st->entry)
+            entry_add_category(st->entry, t);
+        free(t);
+        return 1;
+    }
     default:
         return 0;
     }
@@ -591,6 +617,17 @@ static void rule_text(struct xstate *st, const struct xrule *r, char *text, enum
         xml_field_set(st, on_entry, F_ID, r->prio, id);
         return;
     }
+    case A_KEYWORDS:
+        for (char *p = text, *comma; p && st->entry; p = comma ? comma + 1 : NULL) {
+            comma = strchr(p, ',');
+            if (comma)
+                *comma = '\0';
+            char *t = text_plain(p);
+            if (t)
+                entry_add_category(st->entry, t);
+            free(t);
+        }
+        return;
     case A_CATEGORY: {
         char *t = text_looks_html(text) ? text_from_html(text) : text_plain(text);
         if (t && st->entry)

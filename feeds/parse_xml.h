@@ -20,7 +20,7 @@ enum xns {
 /* What an open element is, for its children's lookups. */
 enum xkind {
     K_NONE, K_RSSROOT, K_RDFROOT, K_FEED, K_ENTRY, K_IMAGE, K_MEDIA, K_PERSON, K_CATEGORIES,
-    K_SKIPHOURS, K_SKIPDAYS,
+    K_SKIPHOURS, K_SKIPDAYS, K_ITUNES_CATEGORY,
 };
 
 enum xfield {
@@ -42,6 +42,8 @@ enum xaction {
     A_DATE, A_URL, A_GUID, A_AUTHOR, A_CATEGORY,
     A_ATOM_ID,       /* atom:id; one written as a relative path is resolved (xml:base) */
     A_ATOM_LINK, A_ATOM_CATEGORY, A_ENCLOSURE, A_MEDIA_CONTENT, A_ITUNES_IMAGE,
+    A_ITUNES_CATEGORY,   /* itunes:category text="..." (nested ones too) */
+    A_KEYWORDS,          /* comma-separated categories (itunes:keywords, <tags>) */
 };
 
 enum xmode { M_TEXT, M_HTML, M_XHTML };

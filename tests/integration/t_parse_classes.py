@@ -78,5 +78,5 @@ def register(cls):
 
 
 for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf",
-             "xml-base", "atom-links", "repeated-dates"):
+             "xml-base", "atom-links", "repeated-dates", "itunes", "media-rss", "categories"):
     register(_cls)
