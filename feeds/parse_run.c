@@ -277,7 +277,8 @@ int parse_xml_source(struct xml_source *src, const struct feed_sink *sink,
     int ok = run_sax(r, src, sink, base_url, 0);
     int rc = 1;
     if (r->st.refused) {
-        snprintf(err, errlen, "refused: the document declares entities");
+        snprintf(err, errlen, "refused: %s", r->st.refused_why ? r->st.refused_why
+                                             : "the document declares entities");
         rc = -1;
     } else if (ok && r->st.found_root) {
         *out = r->st.feed;
@@ -341,7 +342,8 @@ int parse_xml_parts(const char *head, size_t hlen, const char *body, size_t blen
     struct sax_run *strict = xcalloc(1, sizeof *strict), *rec = NULL, *use = NULL;
     int ok = run_sax_doc(strict, &d, base_url, 0, chunk);
     if (strict->st.refused) {
-        snprintf(err, errlen, "refused: the document declares entities");
+        snprintf(err, errlen, "refused: %s", strict->st.refused_why ? strict->st.refused_why
+                                             : "the document declares entities");
     } else if (ok && strict->st.found_root) {
         use = strict;
     } else {

@@ -2,12 +2,11 @@
  * handed to the element table of parse_xml.c; the push parser that calls them is driven
  * by parse_run.c (the text of the strict pass mostly going past libxml2:
  * feeds/xml_cdata.h). Safe options only (XML_PARSE_NONET; never NOENT, DTDLOAD
- * or DTDVALID; HUGE only on libxml2 2.14, xml_compat.h): a document that declares
- * entities is refused, which closes XXE and entity-expansion bombs. Undeclared HTML entities (&nbsp; in a
- * feed without DTD is a fatal error, after which libxml2 stops calling SAX and every
- * later entry would be lost) are answered by a getEntity callback from the HTML entity
- * table; when the strict parse still fails, the document is re-parsed once with bare
- * ampersands escaped and XML_PARSE_RECOVER. Owned by the feed-parser engineer. */
+ * or DTDVALID; HUGE only on libxml2 2.14, xml_compat.h); entities are answered by
+ * parse_entities.c (HTML's names, plain internal entities within limits; any other
+ * declaration refuses the document, which closes XXE and entity-expansion bombs). When
+ * the strict parse fails, the document is re-parsed once with bare ampersands escaped
+ * and XML_PARSE_RECOVER. Owned by the feed-parser engineer. */
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,74 +28,6 @@
 #include "feeds/xml_compat.h"
 
 #define MAX_ATTRS 64
-#define MAX_CACHED_ENTITIES 256
-
-struct cached_entity {
-    xmlEntity ent;
-    int in_attr;
-    struct cached_entity *next;
-};
-
-/* ---- entities ---- */
-
-static xmlEntityPtr sax_get_entity(void *ctx, const xmlChar *name)
-{
-    struct sax_run *r = ctx;
-    xmlParserCtxtPtr ctxt = r->st.ctxt;
-    unsigned cp = entity_lookup((const char *)name, strlen((const char *)name));
-    if (!cp)
-        return NULL;
-    int in_attr = xml_ctxt_in_attribute(ctxt);
-    for (struct cached_entity *c = r->st.entities; c; c = c->next)
-        if (c->in_attr == in_attr && !strcmp((const char *)c->ent.name, (const char *)name))
-            return &c->ent;
-    if (r->nentities >= MAX_CACHED_ENTITIES)
-        return NULL;
-    struct cached_entity *c = xcalloc(1, sizeof *c);
-    char utf8[5] = {0};
-    utf8_encode(cp, utf8);
-    c->in_attr = in_attr;
-    c->ent.type = XML_ENTITY_DECL;
-    c->ent.name = (const xmlChar *)xstrdup((const char *)name);
-    c->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
-    if (in_attr && cp >= 0x80) {
-        /* libxml2 2.9 to 2.12 copy only the first byte of a predefined entity into an
-         * attribute value: a no-break space becomes a space, anything else is kept as
-         * the reference itself (an internal general entity is output as "&name;"). */
-        if (cp == 0xA0)
-            strcpy(utf8, " ");
-        else
-            c->ent.etype = XML_INTERNAL_GENERAL_ENTITY;
-    }
-    c->ent.content = (xmlChar *)xstrdup(utf8);
-    c->ent.length = (int)strlen(utf8);
-    c->next = r->st.entities;
-    r->st.entities = c;
-    r->nentities++;
-    return &c->ent;
-}
-
-void parse_sax_entities_free(struct xstate *st)
-{
-    struct cached_entity *c = st->entities, *next;
-    for (; c; c = next) {
-        next = c->next;
-        free((char *)c->ent.name);
-        free(c->ent.content);
-        free(c);
-    }
-    st->entities = NULL;
-}
-
-/* Feeds never need to declare entities; one that does is stopped (XXE, billion laughs). */
-static void sax_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
-                            const xmlChar *systemId, xmlChar *content)
-{
-    (void)name, (void)type, (void)publicId, (void)systemId, (void)content;
-    struct sax_run *r = ctx;
-    r->st.refused = 1;
-    xmlStopParser(r->st.ctxt);
-}
 
 static void sax_error(void *ctx, xml_error_arg e)
 {
@@ -564,8 +495,8 @@ void parse_sax_handler(xmlSAXHandler *sax)
     sax->endElementNs = sax_end;
     sax->characters = parse_sax_characters;
     sax->cdataBlock = parse_sax_characters;
-    sax->getEntity = sax_get_entity;
-    sax->entityDecl = sax_entity_decl;
+    sax->getEntity = parse_entity_get;
+    sax->entityDecl = parse_entity_decl;
     sax->serror = sax_error;   /* per-context errors; the global handler stays untouched */
 }
 

@@ -78,6 +78,7 @@ struct xstate {
     void *ctxt;                    /* xmlParserCtxtPtr, for getEntity and stopping */
     char *doc_base;
     int found_root, none_is_atom, refused;
+    const char *refused_why;       /* why refused (a static string), NULL before */
     char *rss_uri;                 /* the unknown namespace of <rss>, read as RSS's */
     int recovering;                /* the recovery pass (XML_PARSE_RECOVER) */
     char root_name[64];            /* first element, for "not a feed" messages */
@@ -124,6 +125,8 @@ struct sax_run {
     struct xstate st;
     char error[160];      /* first fatal libxml2 error */
     int nentities;
+    int ndeclared;        /* entities the document declared (sax_entity_decl) */
+    size_t expanded;      /* bytes their references put into the text */
 };
 
 /* parse_sax.c: the callbacks, for xmlCreatePushParserCtxt; the characters callback, which
@@ -132,6 +135,13 @@ struct sax_run {
 struct _xmlSAXHandler;
 void parse_sax_handler(struct _xmlSAXHandler *sax);
 void parse_sax_characters(void *ctx, const unsigned char *ch, int len);
-void parse_sax_entities_free(struct xstate *st);
+void parse_sax_entities_free(struct xstate *st);   /* parse_entities.c */
+
+/* parse_entities.c: libxml2's getEntity and entityDecl callbacks (ctx: the sax_run). */
+struct _xmlEntity;
+struct _xmlEntity *parse_entity_get(void *ctx, const unsigned char *name);
+void parse_entity_decl(void *ctx, const unsigned char *name, int type,
+                       const unsigned char *publicId, const unsigned char *systemId,
+                       unsigned char *content);
 
 #endif

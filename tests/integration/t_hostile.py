@@ -111,6 +111,27 @@ def hostile_billion_laughs(server, work):
 
 
 @test
+def hostile_quadratic_blowup(server, work):
+    # One plain entity of 4000 bytes referenced 600 times (2.4 MB from a 7 KB document):
+    # plain entities are expanded, but not past 1 MiB in all.
+    big = "".join(chr(ord("a") + i % 26) for i in range(4000))
+    doc = ('<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY big "%s">]>' % big).encode() + \
+        rss_doc(item("1", "Blowup", body="&big;" * 600), prolog=b"")
+    r, evil = run_case(server, work, Route(doc), fails=True, limit=15)
+    assert "entities expand to more than 1 MiB" in r.stderr, r.stderr
+    assert not evil
+
+
+@test
+def hostile_plain_entity_is_read(server, work):
+    # The same entity referenced twice is a feed like any other.
+    doc = b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY co "ACME &amp; Co.">]>' + \
+        rss_doc(item("1", "News from &co;", body="&co; &co;"), prolog=b"")
+    r, evil = run_case(server, work, Route(doc), fails=False)
+    assert [fm["title"] for fm in evil.values()] == ["News from ACME & Co."], evil
+
+
+@test
 def hostile_xxe_file_entity(server, work):
     doc = (b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>' +
            rss_doc(item("1", "&x;", body="&x;"), prolog=b""))

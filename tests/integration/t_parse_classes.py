@@ -78,5 +78,6 @@ def register(cls):
 
 
 for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf",
-             "xml-base", "atom-links", "repeated-dates", "itunes", "media-rss", "categories"):
+             "xml-base", "atom-links", "repeated-dates", "itunes", "media-rss", "categories",
+             "dtd-entities"):
     register(_cls)
