@@ -16,6 +16,7 @@
 #include <libxml/parserInternals.h>
 
 #include "common/util.h"
+#include "feeds/entities.h"
 #include "feeds/parse_internal.h"
 #include "feeds/parse_xml.h"
 #include "feeds/xml_cdata.h"
@@ -23,11 +24,26 @@
 
 #define CHUNK (64 * 1024)
 
-/* Escapes every '&' that does not start a reference ("Fish & Chips", "?a=1&copy=2"),
- * outside CDATA sections and comments, and drops C0 controls XML forbids. Used only
- * for the recovery pass, so well-formed documents are parsed as they are. */
+/* 1 when a reference to the entity name[0..n) can be resolved: XML's five, HTML's names
+ * (parse_entities.c answers them), or any name when the document declares entities. */
+static int entity_known(const char *name, size_t n, int declares)
+{
+    static const char *const xml[] = {"amp", "lt", "gt", "quot", "apos"};
+    for (size_t i = 0; i < sizeof xml / sizeof xml[0]; i++)
+        if (strlen(xml[i]) == n && !strncmp(name, xml[i], n))
+            return 1;
+    return declares || entity_lookup(name, n) != 0;
+}
+
+/* Escapes every '&' that does not start a reference ("Fish & Chips", "?a=1&copy=2") or
+ * starts one to an entity nobody declared ("&doesnotexist;" stays text, as feedparser
+ * keeps it, instead of being dropped by the recovery), outside CDATA sections and
+ * comments; writes "&#X41;" as "&#x41;" (XML 1.0 section 4.1 knows only the lower case,
+ * HTML both); and drops C0 controls XML forbids. Used only for the recovery pass, so
+ * well-formed documents are parsed as they are. */
 static char *fix_ampersands(const char *s, size_t len, size_t *outlen)
 {
+    int declares = memmem(s, len, "<!ENTITY", 8) != NULL;
     struct buf b = {0};
     buf_grow(&b, len + len / 16 + 16);
     buf_append(&b, "", 0);   /* NUL-terminated even if nothing follows */
@@ -50,17 +66,33 @@ static char *fix_ampersands(const char *s, size_t len, size_t *outlen)
         }
         if (c == '&') {
             const char *q = p + 1;
+            int named = 0, upper_x = 0, digits = 1;
             if (*q == '#') {
                 q++;
-                if (*q == 'x' || *q == 'X') { q++; while (isxdigit((unsigned char)*q)) q++; }
-                else while (isdigit((unsigned char)*q)) q++;
+                const char *d0;
+                if (*q == 'x' || *q == 'X') {
+                    upper_x = *q == 'X';
+                    d0 = ++q;
+                    while (isxdigit((unsigned char)*q)) q++;
+                } else {
+                    d0 = q;
+                    while (isdigit((unsigned char)*q)) q++;
+                }
+                digits = q > d0;
             } else if (isalpha((unsigned char)*q) || *q == '_' || *q == ':') {
+                named = 1;
                 while (isalnum((unsigned char)*q) || *q == '_' || *q == ':' || *q == '.' || *q == '-')
                     q++;
             }
-            if (q == p + 1 || q[-1] == '#' || *q != ';') {
+            if (q == p + 1 || !digits || *q != ';' ||
+                (named && !entity_known(p + 1, (size_t)(q - p - 1), declares))) {
                 buf_puts(&b, "&amp;");
                 p++;
+                continue;
+            }
+            if (upper_x) {
+                buf_puts(&b, "&#x");
+                p += 3;
                 continue;
             }
         }

@@ -112,6 +112,30 @@ static int inline_element(const char *name, size_t n)
     return 0;
 }
 
+/* The '>' that ends the tag at p: quoted attribute values may hold one (alt="a<br>b",
+ * HTML's attribute value states). A quote left open makes it the first '>'. NULL when
+ * none. */
+static const char *tag_end(const char *p)
+{
+    const char *first = strchr(p, '>');
+    if (!first || p[1] == '!' || p[1] == '?')
+        return first;
+    for (const char *q = p + 1; *q; q++) {
+        if (*q == '>')
+            return q;
+        const char *eq = q - 1;
+        while (eq > p && (*eq == ' ' || *eq == '\t' || *eq == '\n' || *eq == '\r'))
+            eq--;
+        if ((*q == '"' || *q == '\'') && *eq == '=') {
+            const char *close = strchr(q + 1, *q);
+            if (!close)
+                return first;
+            q = close;
+        }
+    }
+    return first;
+}
+
 char *text_from_html(const char *html)
 {
     if (!html)
@@ -127,7 +151,7 @@ char *text_from_html(const char *html)
                 p = e ? e + 3 : p + strlen(p);
                 continue;
             }
-            const char *e = strchr(p, '>');
+            const char *e = tag_end(p);
             if (!e) {   /* "<b" without end: not a tag, keep it as text */
                 buf_putc(&b, *p++);
                 continue;

@@ -64,6 +64,7 @@ static const struct xrule rules[] = {
     {K_RDFROOT, XNS_RSS, "channel", A_PUSH, F_NONE, 0, K_FEED},
     {K_FEED, XNS_RSS, "item", A_ENTRY, F_NONE, 0, K_ENTRY},
     {K_RDFROOT, XNS_RSS, "item", A_ENTRY, F_NONE, 0, K_ENTRY},
+    {K_RSSROOT, XNS_RSS, "item", A_ENTRY, F_NONE, 0, K_ENTRY},   /* <rss> without <channel> */
     {K_FEED, XNS_ATOM, "entry", A_ENTRY, F_NONE, 0, K_ENTRY},
     {K_FEED, XNS_RSS, "image", A_PUSH, F_NONE, 0, K_IMAGE},
     {K_RDFROOT, XNS_RSS, "image", A_PUSH, F_NONE, 0, K_IMAGE},
@@ -119,6 +120,7 @@ static const struct xrule rules[] = {
     {K_ENTRY, XNS_RSS, "title", A_RSSTEXT, F_TITLE, 3, 0},
     {K_ENTRY, XNS_RSS, "link", A_URL, F_LINK, 3, 0},
     {K_ENTRY, XNS_RSS, "description", A_HTML, F_SUMMARY, 3, 0},
+    {K_ENTRY, XNS_RSS, "summary", A_HTML, F_SUMMARY, 3, 0},   /* not RSS's; see xml_rule_text */
     {K_ENTRY, XNS_CONTENT, "encoded", A_HTML, F_CONTENT, 3, 0},
     /* content elements before content:encoded: the XHTML body (RSS 2.0 specification's
      * extension example; also written without its namespace) and <fullitem>, escaped
@@ -324,6 +326,10 @@ int xml_field_set(struct xstate *st, int on_entry, enum xfield f, int prio, char
         *p = value;
         return 1;
     }
+    if (f == F_LANGUAGE)   /* "en_US" is "en-US" (BCP 47, RFC 5646 section 2.1) */
+        for (char *c = value; *c; c++)
+            if (*c == '_')
+                *c = '-';
     char **slot = field_slot(st, on_entry, f);
     if (!slot) {
         free(value);
@@ -346,6 +352,7 @@ void xml_entry_begin(struct xstate *st)
 {
     st->entry = feed_add_entry(st->feed);
     memset(st->eprio, 0, sizeof st->eprio);
+    st->summary_rule = NULL;
     free(st->guid_link);
     st->guid_link = NULL;
 }
@@ -658,6 +665,18 @@ static void rule_text(struct xstate *st, const struct xrule *r, char *text, enum
  * Captured HTML becomes the summary or content as it is, without a copy of the post. */
 void xml_rule_text(struct xstate *st, const struct xrule *r, char *text, enum xmode mode)
 {
+    /* An RSS item with both <description> and a made-up <summary>: the first is the
+     * summary and the second the content (below content:encoded), as feedparser reads
+     * them; a repeated element is not redirected. */
+    if (r->field == F_SUMMARY && r->ns == XNS_RSS && st->entry) {
+        if (st->summary_rule && st->summary_rule != r && st->entry->summary) {
+            static const struct xrule as_content = {K_ENTRY, XNS_RSS, "summary", A_HTML,
+                                                    F_CONTENT, 1, 0};
+            r = &as_content;
+        } else {
+            st->summary_rule = r;
+        }
+    }
     if ((r->field == F_SUMMARY || r->field == F_CONTENT) && mode != M_TEXT) {
         if (str_empty(text)) {
             free(text);

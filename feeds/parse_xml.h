@@ -96,6 +96,7 @@ struct xstate {
     struct buf cap;
     char *cap_base;                /* explicit xml:base of the captured element, or NULL */
     int guid_permalink;
+    const struct xrule *summary_rule;   /* the RSS element that gave the entry's summary */
 
     char *person_name, *person_email;
     char *summary_base, *content_base, *guid_link;

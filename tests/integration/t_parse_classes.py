@@ -79,5 +79,5 @@ def register(cls):
 
 for _cls in ("base64", "dublin-core", "authors", "content-elements", "namespaces", "cdf",
              "xml-base", "atom-links", "repeated-dates", "itunes", "media-rss", "categories",
-             "dtd-entities"):
+             "dtd-entities", "text-constructs", "other"):
     register(_cls)
