@@ -104,8 +104,61 @@ static int is_void_element(const char *name)
 /* Markup inside a captured HTML element (Atom xhtml, or "naked" HTML in an RSS
  * description) is serialized back to HTML. The wrapping xhtml <div> is dropped
  * (RFC 4287 section 3.1.1.3: it is not part of the content). */
-static void cap_start_child(struct xstate *st, int d, const char *local, enum xns ns,
-                            const struct xattr *a, int n)
+/* SVG and MathML in XHTML content are written as feedparser writes them, the form its
+ * users compare with: the namespace declared on the root of the foreign subtree and, for
+ * xlink: attributes, on their element; attributes in name order. */
+static const char *foreign_ns(const char *uri)
+{
+    static const char *const foreign[] = {"http://www.w3.org/2000/svg",
+                                          "http://www.w3.org/1998/Math/MathML"};
+    for (size_t i = 0; uri && i < sizeof foreign / sizeof foreign[0]; i++)
+        if (!strcmp(uri, foreign[i]))
+            return foreign[i];
+    return NULL;
+}
+
+struct out_attr {
+    char *name;
+    const char *value;
+};
+
+static int out_attr_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct out_attr *)x)->name, ((const struct out_attr *)y)->name);
+}
+
+/* The attributes of a serialized element; in a foreign subtree sorted, with xmlns (the
+ * subtree's namespace, at its root) and xmlns:xlink added. */
+static void cap_attrs(struct xstate *st, const struct xattr *a, int n, int foreign,
+                      const char *xmlns)
+{
+    struct out_attr o[MAX_ATTRS + 2];
+    int k = 0, xlink = 0;
+    for (int i = 0; i < n; i++) {
+        if (a[i].ns_xml)
+            continue;
+        /* a prefix is kept: xlink:href in SVG and MathML (HTML5 reads it so) */
+        o[k].name = a[i].prefix ? xasprintf("%s:%s", a[i].prefix, a[i].name)
+                                : xstrdup(a[i].name);
+        o[k++].value = a[i].value;
+        xlink |= a[i].prefix && !strcmp(a[i].prefix, "xlink");
+    }
+    if (xmlns)
+        o[k++] = (struct out_attr){xstrdup("xmlns"), xmlns};
+    if (foreign && xlink)
+        o[k++] = (struct out_attr){xstrdup("xmlns:xlink"), "http://www.w3.org/1999/xlink"};
+    if (foreign)
+        qsort(o, (size_t)k, sizeof o[0], out_attr_cmp);
+    for (int i = 0; i < k; i++) {
+        buf_printf(&st->cap, " %s=\"", o[i].name);
+        cap_append_escaped(&st->cap, o[i].value, strlen(o[i].value), 1);
+        buf_putc(&st->cap, '"');
+        free(o[i].name);
+    }
+}
+
+static void cap_start_child(struct xstate *st, int d, const char *local, const char *uri,
+                            enum xns ns, const struct xattr *a, int n)
 {
     if (st->cap_full || st->cap.len > PARSE_FIELD_MAX)
         return;
@@ -136,16 +189,12 @@ static void cap_start_child(struct xstate *st, int d, const char *local, enum xn
         st->cap_mode = M_XHTML;   /* naked markup: text from now on is text, escape it */
     buf_putc(&st->cap, '<');
     buf_puts(&st->cap, local);
-    for (int i = 0; i < n; i++) {
-        if (a[i].ns_xml)
-            continue;
-        if (a[i].prefix)   /* xlink:href in SVG and MathML (HTML5 reads it so) */
-            buf_printf(&st->cap, " %s:%s=\"", a[i].prefix, a[i].name);
-        else
-            buf_printf(&st->cap, " %s=\"", a[i].name);
-        cap_append_escaped(&st->cap, a[i].value, strlen(a[i].value), 1);
-        buf_putc(&st->cap, '"');
+    const char *fns = foreign_ns(uri), *xmlns = NULL;
+    if (fns && !st->cap_foreign) {
+        st->cap_foreign = d + 1;   /* the root of a foreign subtree */
+        xmlns = fns;
     }
+    cap_attrs(st, a, n, st->cap_foreign != 0, xmlns);
     buf_putc(&st->cap, '>');
 }
 
@@ -157,6 +206,8 @@ static void cap_end_child(struct xstate *st, int d, const char *local)
         st->cap_skip_div = -1;   /* dropped once; a later div is content */
         return;
     }
+    if (st->cap_foreign == d + 1)
+        st->cap_foreign = 0;
     if (!is_void_element(local))
         buf_printf(&st->cap, "</%s>", local);
 }
@@ -269,6 +320,7 @@ static void cap_begin(struct xstate *st, const struct xrule *rule, int d,
     st->cap_base64 = t.b64;
     st->cap_inline_xml = t.inline_xml;
     st->cap_skip_div = 0;
+    st->cap_foreign = 0;
     st->cap_full = 0;
     /* The buffer is kept from field to field (sax_end copies the text out): growing a
      * fresh one from 64 bytes for every post cost a chain of reallocs. */
@@ -412,7 +464,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 
     if (st->cap_rule) {
         if (d > st->cap_depth)
-            cap_start_child(st, d, local, xml_ns_lookup(uri, st->none_is_atom), a, n);
+            cap_start_child(st, d, local, uri, xml_ns_lookup(uri, st->none_is_atom), a, n);
     } else if (!st->found_root) {
         detect_root(st, fr, d, local, uri, a, n, nb_namespaces, namespaces);
     } else if (parent) {

@@ -93,6 +93,7 @@ struct xstate {
     enum xmode cap_mode;
     int cap_base64;                /* the text is Base64 (decoded when the element ends) */
     int cap_inline_xml;            /* Atom 0.3 mode="xml": child elements are content */
+    int cap_foreign;               /* depth + 1 of the open SVG/MathML root, or 0 */
     struct buf cap;
     char *cap_base;                /* explicit xml:base of the captured element, or NULL */
     int guid_permalink;
