@@ -2,7 +2,8 @@
 # fuzz/run.sh: runs every libFuzzer target (or the ones named) for FUZZ_SECONDS each
 # (default 60), one after another, with its dictionary and seeds:
 #   fuzz/seeds/<target>/ (small, checked in; regenerate with fuzz/make_seeds.py), and for
-#   fuzz_parse and fuzz_xml_cdata the feed corpus tests/data/feeds (FUZZ_FEEDS overrides).
+#   fuzz_parse and fuzz_xml_cdata the feed corpus tests/data/feeds (FUZZ_FEEDS overrides)
+#   and the documents of tests/data/parse.
 # New inputs go to fuzz/corpus-<target>/ (git-ignored, kept between runs so that fuzzing
 # accumulates); crashes to $FUZZ_BUILD/crashes/<target>/. Exit status 1 when any target
 # found a crash: add the reproducer under tests/regressions/<target>/ and fix the bug.
@@ -61,6 +62,8 @@ for t in $targets; do
     maxlen=4096
     if [ "$t" = fuzz_parse ] || [ "$t" = fuzz_xml_cdata ]; then
         seeds="$seeds $FEEDS"
+        # the small documents of each element class the parser reads (issue 17)
+        [ -d tests/data/parse ] && seeds="$seeds tests/data/parse"
         maxlen=${FUZZ_PARSE_MAX_LEN:-16384}
     fi
     keep=""
