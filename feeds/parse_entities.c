@@ -104,6 +104,10 @@ void parse_sax_entities_free(struct xstate *st)
         next = c->next;
         free((char *)c->ent.name);
         free(c->ent.content);
+        /* libxml2 hands the literal value of a declaration to the entity its getEntity
+         * returns for that name (xmlParseEntityDecl sets orig when it is NULL) */
+        if (c->ent.orig)
+            xmlFree(c->ent.orig);
         free(c);
     }
     st->entities = NULL;
