@@ -186,18 +186,19 @@ static int64_t backoff_ms(const struct summary *s, int attempts)
     return (int64_t)(d * 1000.0 * (0.9 + 0.2 * (random() / (double)RAND_MAX)));
 }
 
-/* The built-in summary of a post's HTML. */
-static char *builtin_of_text(const struct summary *s, const char *text)
+/* The built-in summary of a post's text (title: the post's, which the summary does not
+ * repeat). */
+static char *builtin_of_text(const struct summary *s, const char *text, const char *title)
 {
     struct summarize_opts o = {.max_sentences = s->cfg->sentences,
-                               .max_chars = (size_t)s->cfg->chars};
+                               .max_chars = (size_t)s->cfg->chars, .title = title};
     return summarize_extractive(text, &o);
 }
 
-static char *builtin_summary(const struct summary *s, const char *html)
+static char *builtin_summary(const struct summary *s, const char *html, const char *title)
 {
     char *text = html_to_text(html ? html : "", html ? strlen(html) : 0);
-    char *sum = builtin_of_text(s, text);
+    char *sum = builtin_of_text(s, text, title);
     free(text);
     return sum;
 }
@@ -208,7 +209,7 @@ static char *fallback_summary(const struct summary *s, const struct db_entry *e,
 {
     int none = !strcmp(s->cfg->fallback, "none");
     *by = none ? "none" : "builtin";
-    return none ? xstrdup("") : builtin_summary(s, e->content);
+    return none ? xstrdup("") : builtin_summary(s, e->content, e->title);
 }
 
 /* Stores a summary for one entry in its own transaction, then writes its file. */
@@ -369,7 +370,7 @@ int summary_prepare(struct summary *s, struct db_entry *e, char **markdown)
     int rc;
     if (builtin) {
         /* The backlog of a new subscription is not sent to a (possibly paid) model. */
-        char *sum = builtin_of_text(s, text);
+        char *sum = builtin_of_text(s, text, e->title);
         rc = set_now(s, e, sum, "builtin", NULL, 0, 0);
         free(sum);
     } else if (utf8_count(text) < (size_t)s->cfg->min_length) {
@@ -429,7 +430,7 @@ static int start_one(struct summary *s, int64_t id, double now)
     } else if (b == SB_NONE || b == SB_BUILTIN) {
         /* The feed's summarizer changed since, or `resummarize` asked for a built-in one. */
         const char *by = b == SB_NONE ? "none" : "builtin";
-        char *text = b == SB_NONE ? xstrdup("") : builtin_summary(s, e.content);
+        char *text = b == SB_NONE ? xstrdup("") : builtin_summary(s, e.content, e.title);
         struct db_summary sum = {.summary = text, .by = by};
         store_and_write(s, e.id, &sum, NULL);
         free(text);

@@ -156,6 +156,15 @@ static uint32_t first_cp(const char *s)
     return *s ? utf8_next(s, strlen(s), &k) : 0;
 }
 
+/* 。！？｡ and the closers that may follow them (」』）), or an ellipsis: the sentence has
+ * its end. */
+static int is_closer_or_end(uint32_t c)
+{
+    return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF61 || c == 0x300D ||
+           c == 0x300F || c == 0xFF09 || c == 0x3011 || c == 0x2026 || c == '.' || c == '!' ||
+           c == '?' || c == '"' || c == ')';
+}
+
 /* Separator between two chosen sentences: none between CJK sentences. */
 static const char *joiner(const char *prev, const char *next)
 {
@@ -209,6 +218,41 @@ static char *cut_sentence(const char *s, size_t n, size_t budget)
     return buf_steal(&b);
 }
 
+/* A CJK sentence that a line break ended (a heading, a list item, a paragraph without
+ * its 。) runs into the next one once they are joined, since CJK sentences are joined
+ * without a space: it is ended with 。, in place of a trailing comma or colon
+ * (，：、；). Takes md and returns it, or its replacement. */
+static char *end_cjk(char *md)
+{
+    size_t n = strlen(md), i = n;
+    while (i > 0 && ((unsigned char)md[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0)
+        i--;
+    if (!n || !is_cjk_text(last_cp(md)) || is_closer_or_end(last_cp(md)))
+        return md;
+    static const char *const soft[] = {"\xEF\xBC\x8C", "\xEF\xBC\x9A", "\xE3\x80\x81", "\xEF\xBC\x9B"};
+    for (size_t k = 0; k < sizeof soft / sizeof *soft; k++)
+        if (n - i == 3 && !memcmp(md + i, soft[k], 3))
+            n = i;
+    char *out = xmalloc(n + 4);
+    memcpy(out, md, n);
+    memcpy(out + n, "\xE3\x80\x82", 4); /* 。 and the NUL */
+    free(md);
+    return out;
+}
+
+/* Whether a sentence with this markdown was chosen already (a line a post repeats, such
+ * as "此主题相关图片如下：" before each picture). */
+static int already_chosen(const struct sentence *v, size_t count, const char *chosen,
+                          const char *md)
+{
+    for (size_t i = 0; i < count; i++)
+        if (chosen[i] && !strcmp(v[i].md, md))
+            return 1;
+    return 0;
+}
+
 char *summarize_extractive(const char *text, const struct summarize_opts *opts)
 {
     int max_sent = opts && opts->max_sentences > 0 ? opts->max_sentences : DEFAULT_SENTENCES;
@@ -223,6 +267,7 @@ char *summarize_extractive(const char *text, const struct summarize_opts *opts)
         return xstrdup("");
     }
     score_sentences(text, v, count);
+    summarize_mark_title(text, v, count, opts ? opts->title : NULL);
 
     /* Every sentence by rank; boilerplate (excluded) is classified in that order, only as
      * far as the choice goes: the first sentences that are not boilerplate are usually
@@ -242,15 +287,18 @@ char *summarize_extractive(const char *text, const struct summarize_opts *opts)
         for (size_t r = 0; r < count && picked < max_sent; r++) {
             size_t i = ranking_at(&rank, r);
             struct sentence *s = &v[i];
-            if (pass == 0)
-                s->excluded = summarize_is_boilerplate(text + s->start, s->end - s->start);
+            if (pass == 0 && s->excluded < 2) { /* the title's marks come first */
+                int b = summarize_is_boilerplate(text + s->start, s->end - s->start);
+                if (b > s->excluded)
+                    s->excluded = b;
+            }
             if (s->excluded != pass)
                 continue;
             if (best == SIZE_MAX)
                 best = i;
-            s->md = summarize_sentence_md(text + s->start, s->end - s->start);
+            s->md = end_cjk(summarize_sentence_md(text + s->start, s->end - s->start));
             size_t need = strlen(s->md) + (picked ? 1 : 0);
-            if (!*s->md || used + need > budget)
+            if (!*s->md || used + need > budget || already_chosen(v, count, chosen, s->md))
                 continue;
             chosen[i] = 1;
             used += need;

@@ -1,6 +1,7 @@
 /* summary/summarize.h: the built-in extractive summarizer: the few most informative sentences
  * of a post, kept in document order, within a length budget. Sentence splitting handles
- * Latin punctuation and Chinese/Japanese full stops (。！？). Needs no network. */
+ * Latin punctuation and Chinese/Japanese full stops (。！？); a CJK sentence cut at a
+ * line break is ended with 。 in the summary. Needs no network. */
 #ifndef FEEDSD_SUMMARIZE_H
 #define FEEDSD_SUMMARIZE_H
 
@@ -9,6 +10,9 @@
 struct summarize_opts {
     int max_sentences;     /* default 3 */
     size_t max_chars;      /* budget in bytes of UTF-8 output, default 600 */
+    const char *title;     /* the post's title, or NULL: sentences that repeat it are never
+                            * chosen, and a text that repeats it after its start (a
+                            * digest) is summarized from there */
 };
 
 /* text: plain text (html_to_text output). Returns malloc'd markdown text (the chosen

@@ -110,6 +110,16 @@ size_t summarize_split(const char *t, size_t n, struct sentence **out);
 /* 2: template boilerplate (never chosen), 1: page chrome (chosen only when nothing else
  * is left), 0: the post's own sentence. */
 int summarize_is_boilerplate(const char *s, size_t n);
+/* ---- the title (summarize_title.c) -------------------------------------------------- */
+
+/* 1 when sentence s[0..n) repeats the post's title (as a heading: the whole title or its
+ * first two thirds, then nothing, or a tail that is no sentence: "(via ...) - 2024-12-04"). */
+int summarize_is_title(const char *s, size_t n, const char *title);
+/* Marks the sentences that repeat the title as never chosen (excluded 2); in a digest
+ * (the title comes back after the start), ranks the opening of the title's section first
+ * and the rest of the text as a last resort (excluded 1). Runs after the scores. */
+void summarize_mark_title(const char *text, struct sentence *v, size_t count, const char *title);
+
 /* The sentence as escaped markdown text (malloc'd). */
 char *summarize_sentence_md(const char *s, size_t n);
 

@@ -35,7 +35,27 @@ static const char *const boilerplate[] = {
 };
 static const char *const chrome[] = {
     "share this", "subscribe", "sign up for", "follow us", "leave a comment", "comments",
-    "all rights reserved", "related posts", "advertisement", "permalink",
+    "all rights reserved", "related posts", "advertisement", "permalink", "share on ",
+    "thanks for reading", "sponsored by",
+};
+
+/* Ad lines of podcast and newsletter show notes, never a summary ("Use code ATP for 10%
+ * off your first order.", "Get $20 off any suitcase with code ATP.", "Use this link for
+ * 10% off for the life of your account."): a promo code or link with a price, both
+ * somewhere in the sentence (lower-case substrings). A sentence about code ("use code
+ * generation") names no price. */
+static const struct {
+    const char *code, *price;
+} ads[] = {
+    {"code ", "% off"}, {"code ", " off "}, {"code ", "$"}, {"code ", " free"},
+    {"code ", "credit"}, {"this link", "% off"}, {"off your first", ""},
+};
+
+/* A sentence made of nothing but these words (and digits, brackets, punctuation) is a
+ * link's label, never a summary: Hacker News items are "Comments" and a link, reddit's
+ * "[link] [comments]". */
+static const char *const label_words[] = {
+    "comments", "comment", "link", "permalink", "discuss", "discussion", "reply", "replies",
 };
 
 #define N_ABBREVIATIONS (sizeof abbreviations / sizeof *abbreviations)
@@ -252,6 +272,51 @@ static int starts_lower(const char *s, size_t n, const char *pat)
     return 1;
 }
 
+/* Whether s[0..n) holds lower-case pat, ASCII letters compared without case. */
+static int has_lower(const char *s, size_t n, const char *pat)
+{
+    size_t m = strlen(pat);
+    for (size_t i = 0; m && i + m <= n; i++)
+        if (starts_lower(s + i, n - i, pat))
+            return 1;
+    return m == 0;
+}
+
+static int is_ad(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof ads / sizeof *ads; i++)
+        if (has_lower(s, n, ads[i].code) && has_lower(s, n, ads[i].price))
+            return 1;
+    return 0;
+}
+
+/* Whether every word of s[0..n) (a run of ASCII letters) is a link label, and there is
+ * one. */
+static int is_label_only(const char *s, size_t n)
+{
+    size_t words = 0;
+    for (size_t i = 0; i < n;) {
+        if (!ascii_word((unsigned char)s[i]) || (s[i] >= '0' && s[i] <= '9')) {
+            if ((unsigned char)s[i] >= 0x80)
+                return 0; /* other scripts: a sentence of its own */
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && ascii_word((unsigned char)s[j]) && !(s[j] >= '0' && s[j] <= '9'))
+            j++;
+        size_t k = 0;
+        while (k < sizeof label_words / sizeof *label_words &&
+               !(strlen(label_words[k]) == j - i && starts_lower(s + i, j - i, label_words[k])))
+            k++;
+        if (k == sizeof label_words / sizeof *label_words)
+            return 0;
+        words++;
+        i = j;
+    }
+    return words > 0;
+}
+
 #define N_BOILERPLATE (sizeof boilerplate / sizeof *boilerplate)
 #define N_CHROME (sizeof chrome / sizeof *chrome)
 
@@ -263,15 +328,15 @@ static unsigned pair_at(const char *s)
 
 /* The phrases whose first two bytes, lower-cased, are pair: bit i for boilerplate[i],
  * bit N_BOILERPLATE + i for chrome[i]. A small open-addressing table, filled once. */
-#define PAIR_SLOTS 64   /* a power of two, above twice the number of phrases */
+#define PAIR_SLOTS 128  /* a power of two, above twice the number of phrases */
 static struct {
     unsigned pair;      /* 0: empty (no phrase starts with two NUL bytes) */
-    uint32_t phrases;
+    uint64_t phrases;
 } pair_table[PAIR_SLOTS];
 
 static size_t pair_slot(unsigned pair)
 {
-    size_t k = (pair * 0x9E3779B1u) >> 26 & (PAIR_SLOTS - 1);
+    size_t k = (pair * 0x9E3779B1u) >> 25 & (PAIR_SLOTS - 1);
     while (pair_table[k].pair && pair_table[k].pair != pair)
         k = (k + 1) & (PAIR_SLOTS - 1);
     return k;
@@ -285,7 +350,7 @@ static size_t pair_slot(unsigned pair)
  * per phrase. Every phrase is at least two bytes long. */
 int summarize_is_boilerplate(const char *s, size_t n)
 {
-    _Static_assert(N_BOILERPLATE + N_CHROME <= 32, "one bit per phrase");
+    _Static_assert(N_BOILERPLATE + N_CHROME <= 64, "one bit per phrase");
     _Static_assert(PAIR_SLOTS > 2 * (N_BOILERPLATE + N_CHROME), "room in pair_table");
     static unsigned char pairs[65536 / 8];
     static int ready;
@@ -295,12 +360,12 @@ int summarize_is_boilerplate(const char *s, size_t n)
             unsigned pr = pair_at(ph);
             size_t k = pair_slot(pr);
             pair_table[k].pair = pr;
-            pair_table[k].phrases |= 1u << i;
+            pair_table[k].phrases |= (uint64_t)1 << i;
             pairs[pr / 8] |= (unsigned char)(1u << pr % 8);
         }
         ready = 1;
     }
-    const uint32_t bp_bits = (1u << N_BOILERPLATE) - 1;
+    const uint64_t bp_bits = ((uint64_t)1 << N_BOILERPLATE) - 1;
     int hit = 0;
     const unsigned char *u = (const unsigned char *)s;
     /* k is pair_at(s + at), kept up to date one byte at a time */
@@ -311,20 +376,25 @@ int summarize_is_boilerplate(const char *s, size_t n)
             k >>= 8;
             continue;
         }
-        uint32_t m = pair_table[pair_slot(k)].phrases;
+        uint64_t m = pair_table[pair_slot(k)].phrases;
         /* boilerplate first (it decides), chrome only while nothing was found */
-        for (uint32_t b = m & bp_bits; b && hit < 2; b &= b - 1) {
-            size_t i = (size_t)__builtin_ctz(b);
+        for (uint64_t b = m & bp_bits; b && hit < 2; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctzll(b);
             if (starts_lower(s + at, n - at, boilerplate[i]))
                 hit = 2;
         }
-        for (uint32_t b = m & ~bp_bits; b && !hit; b &= b - 1) {
-            size_t i = (size_t)__builtin_ctz(b) - N_BOILERPLATE;
+        for (uint64_t b = m & ~bp_bits; b && !hit; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctzll(b) - N_BOILERPLATE;
             if (starts_lower(s + at, n - at, chrome[i]))
                 hit = 1;
         }
         k >>= 8;
     }
+    /* Ads and a link's bare label are never the summary (issue 18: an episode summarized
+     * as "Use code GRUBER for 10% off your first order.", a Hacker News item as
+     * "Comments"); only sentences that reach the choice are looked at. */
+    if (hit < 2 && (is_ad(s, n) || is_label_only(s, n)))
+        hit = 2;
     /* A line that is only a URL. */
     if (!hit && (starts_lower(s, n, "http://") || starts_lower(s, n, "https://") ||
                  starts_lower(s, n, "www.")))

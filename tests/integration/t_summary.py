@@ -6,7 +6,8 @@ import stat
 import subprocess
 import time
 
-from harness import Route, front_matter_dict, parse_front_matter, simple_atom, test, wait_for
+from harness import (Route, atom_entry, atom_feed, esc, front_matter_dict, parse_front_matter,
+                     simple_atom, test, wait_for)
 from llm_server import LLMServer, user_message
 
 
@@ -368,3 +369,41 @@ def a_failing_backend_opens_its_circuit(server, work, llm):
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=15)
+
+
+@test
+def builtin_summary_skips_title_ads_labels_and_reads_digests(server, work):
+    # Issue 18: the built-in summary repeated a title the feed copies into the content,
+    # ended on an ad line, gave "Comments" for a link-only item, summarized a newsletter
+    # from another item than the one its title names, and ran CJK lines together.
+    posts = [
+        ("Refactor the parser", "<h1>Refactor the parser</h1><p>This change avoids the limits "
+         "of the old parser with namespaces.</p>"),
+        ("Episode 310", "<p>Marco reviews the new keyboard and its switches.</p>"
+         "<p>Use code ATP for 10% off your first order.</p>"
+         "<p>Get $20 off any suitcase with code ATP.</p>"),
+        ("A link", '<a href="https://news.example.org/item?id=1">Comments</a>'),
+        ("Gemini streams video", "<p>In this newsletter:</p><ul><li>Gemini streams video</li>"
+         "<li>Canvas makes requests</li></ul><h3>Gemini streams video - 2024-12-11</h3>"
+         "<p>Google released a model that watches a camera and talks back.</p>"
+         "<h3>Canvas makes requests - 2024-12-10</h3><p>Canvas requests run Python, and Canvas "
+         "requests fetch APIs for Canvas requests.</p><p>Canvas requests leak data through "
+         "Canvas requests.</p>"),
+        ("收三盒泰山", "<p>半天了也没有上传成功，一会儿让朋友帮忙上传</p><p>原盒品相号19.1/枚，江浙沪包邮</p>"),
+    ]
+    entries = [atom_entry("urn:s:%d" % i, esc(t), "http://example.org/s/%d/" % i,
+                          "2026-01-%02dT10:00:00Z" % (i + 1), esc(html)) for i, (t, html) in enumerate(posts)]
+    server.routes["/s.xml"] = Route(atom_feed(entries))
+    work.write_config([server.url("/s.xml")], "backlog = all\nsummarizer = builtin\n")
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    got = {}
+    for f in md_files(work):
+        text = work.read(f)
+        got[front_matter_dict(text)["title"]] = summary_of(text)
+    assert len(got) == 5, got
+    assert got["Refactor the parser"] == "This change avoids the limits of the old parser with namespaces.", got
+    assert got["Episode 310"] == "Marco reviews the new keyboard and its switches.", got
+    assert got["A link"] == "", got
+    assert got["Gemini streams video"] == "Google released a model that watches a camera and talks back.", got
+    assert got["收三盒泰山"] == "半天了也没有上传成功，一会儿让朋友帮忙上传。原盒品相号19.1/枚，江浙沪包邮。", got

@@ -1,7 +1,8 @@
 /* tests/unit/test_summarize.c: the built-in extractive summarizer (summary/summarize.c):
  * sentence splitting (abbreviations, numbers, CJK full stops), choice of informative
  * sentences in document order, boilerplate ignored, the byte budget on every entry of the
- * testdata feeds, UTF-8 never cut, markdown escaping. */
+ * testdata feeds, UTF-8 never cut, markdown escaping; the title not repeated, ads and
+ * link labels left out, digests summarized from their first item, CJK sentences ended. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,7 +40,7 @@ static int utf8_valid(const char *s)
 
 static char *summ(const char *text, int sentences, size_t chars)
 {
-    struct summarize_opts o = {sentences, chars};
+    struct summarize_opts o = {.max_sentences = sentences, .max_chars = chars};
     return summarize_extractive(text, &o);
 }
 
@@ -413,6 +414,141 @@ static void test_pinned(void **state)
     }
 }
 
+static char *summ_titled(const char *text, const char *title, int sentences)
+{
+    struct summarize_opts o = {.max_sentences = sentences, .max_chars = 600, .title = title};
+    return summarize_extractive(text, &o);
+}
+
+/* The title is shown above the summary: a sentence that only repeats it (a heading the
+ * feed copies into the content) is never chosen; a sentence that starts with it and goes
+ * on is the post's own. */
+static void test_title_not_repeated(void **state)
+{
+    (void)state;
+    const char *commit = "Refactor RSS parser to use default namespace\n\n"
+                         "This change avoids some limitations of the XML parser regarding "
+                         "namespaces.";
+    char *s = summ(commit, 3, 600); /* without the title: the heading comes first */
+    assert_true(strncmp(s, "Refactor RSS parser", 19) == 0);
+    free(s);
+    s = summ_titled(commit, "Refactor RSS parser to use default namespace", 3);
+    assert_string_equal(s, "This change avoids some limitations of the XML parser regarding "
+                           "namespaces.");
+    free(s);
+    /* case and spaces aside; a text that is only the title has no summary */
+    s = summ_titled("parse  PODCAST categories", "Parse podcast categories", 3);
+    assert_string_equal(s, "");
+    free(s);
+    /* the title as a heading with a tail: "(via ...) - date" */
+    s = summ_titled("First impressions of the new Nova models (via a plugin) - 2024-12-04\n"
+                    "Amazon released three new models yesterday.",
+                    "First impressions of the new Nova models", 3);
+    assert_string_equal(s, "Amazon released three new models yesterday.");
+    free(s);
+    /* two thirds of the title, cut at a word, then a tail */
+    s = summ_titled("I can now run a GPT-4 class model on my laptop - 2024-12-09\n"
+                    "Meta's new model runs on my laptop.",
+                    "I can now run a GPT-4 class model on my laptop with Llama 3.3 70B", 3);
+    assert_string_equal(s, "Meta's new model runs on my laptop.");
+    free(s);
+    /* the title as the subject of a sentence, and a longer word than the title's: kept */
+    s = summ_titled("Standard Ebooks takes ebooks from Project Gutenberg and typesets them.",
+                    "Standard Ebooks", 3);
+    assert_string_equal(s, "Standard Ebooks takes ebooks from Project Gutenberg and typesets "
+                           "them.");
+    free(s);
+    s = summ_titled("Go 1.23 released", "Go 1.2", 3);
+    assert_string_equal(s, "Go 1.23 released");
+    free(s);
+    s = summ_titled("Hugo Miguel apita o Benfica-Sporting, esta quarta-feira.",
+                    "Hugo Miguel apita o Benfica-Sporting", 3);
+    assert_string_equal(s, "Hugo Miguel apita o Benfica-Sporting, esta quarta-feira.");
+    free(s);
+}
+
+/* Ads, share prompts and a link's bare label are not the summary; a sentence about code
+ * is. */
+static void test_boilerplate_lines(void **state)
+{
+    (void)state;
+    const char *notes = "Use code ATP for 10% off your first order.\n"
+                        "Get $20 off any suitcase with code ATP.\n"
+                        "Use this link for 10% off for the life of your account.\n"
+                        "Thanks for reading Example Newsletter! Subscribe for free.\n"
+                        "Share on Mastodon\n"
+                        "Marco reviews the new keyboard and its switches.\n";
+    char *s = summ(notes, 3, 600);
+    assert_string_equal(s, "Marco reviews the new keyboard and its switches.");
+    free(s);
+    s = summ("We use code generation to build the parsers of this project.", 3, 600);
+    assert_string_equal(s, "We use code generation to build the parsers of this project.");
+    free(s);
+    static const char *const labels[] = {"Comments", "[link] [comments]", "12 comments",
+                                         "Discuss (3 comments)"};
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
+        s = summ(labels[i], 3, 600);
+        assert_string_equal(s, "");
+        free(s);
+    }
+    /* a reddit link post keeps its only text, page chrome as it is */
+    s = summ("submitted by /u/someone to r/programming [link] [comments]", 3, 600);
+    assert_non_null(strstr(s, "submitted by"));
+    free(s);
+}
+
+/* A digest (a newsletter: contents, then a section per item, the first under the title)
+ * is summarized from the opening of the title's section, although the second item's terms
+ * recur more. */
+static void test_digest_first_item(void **state)
+{
+    (void)state;
+    const char *text =
+        "In this newsletter:\n"
+        "Gemini streams video\n"
+        "Canvas makes requests\n"
+        "Plus 5 links and 3 quotations\n"
+        "Gemini streams video - 2024-12-11\n"
+        "Google released a model that watches a camera and talks back.\n"
+        "It answers while the video plays.\n"
+        "Canvas makes requests - 2024-12-10\n"
+        "Canvas requests run Python, and Canvas requests fetch APIs for Canvas requests.\n"
+        "Canvas requests are confusing: Canvas requests leak data through Canvas requests.\n";
+    char *s = summ_titled(text, "Gemini streams video", 2);
+    assert_string_equal(s, "Google released a model that watches a camera and talks back. "
+                           "It answers while the video plays.");
+    free(s);
+    /* the section ends at the next heading: a third sentence is not taken from there */
+    s = summ_titled(text, "Gemini streams video", 3);
+    assert_string_equal(s, "Google released a model that watches a camera and talks back. "
+                           "It answers while the video plays.");
+    free(s);
+    s = summ(text, 2, 600); /* without the title: the second item's recurring terms win */
+    assert_null(strstr(s, "Google released"));
+    assert_non_null(strstr(s, "Canvas"));
+    free(s);
+}
+
+/* CJK sentences cut at line breaks are ended with 。 (a trailing ，：、； becomes it), so
+ * that joined without spaces they stay apart; a repeated line is taken once. */
+static void test_cjk_sentences_ended(void **state)
+{
+    (void)state;
+    char *s = summ("半天了也没有上传成功，一会儿让朋友帮忙上传\n原盒品相号19.1/枚，江浙沪包邮\n", 3, 600);
+    assert_string_equal(s, "半天了也没有上传成功，一会儿让朋友帮忙上传。原盒品相号19.1/枚，江浙沪包邮。");
+    free(s);
+    s = summ("此主题相关图片如下：\n此主题相关图片如下：\n此主题相关图片如下：\n", 3, 600);
+    assert_string_equal(s, "此主题相关图片如下。");
+    free(s);
+    /* already ended, or Latin: as they were */
+    s = summ("今天天气很好。\n我们去公园散步吧！\n", 3, 600);
+    assert_string_equal(s, "今天天气很好。我们去公园散步吧！");
+    free(s);
+    s = summ("A line without a stop\nAnother line\n", 3, 600);
+    assert_string_equal(s, "A line without a stop Another line");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +562,10 @@ int main(void)
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_testdata_budget),
         cmocka_unit_test(test_pinned),
+        cmocka_unit_test(test_title_not_repeated),
+        cmocka_unit_test(test_boilerplate_lines),
+        cmocka_unit_test(test_digest_first_item),
+        cmocka_unit_test(test_cjk_sentences_ended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
