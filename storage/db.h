@@ -215,6 +215,21 @@ int db_written_days(struct db *db, char ***days, size_t *n);
 /* Claims path for the entry. Returns 0, 1 when another entry already owns the path, -1. */
 int db_entry_claim_path(struct db *db, int64_t id, const char *path);
 int db_entry_mark_written(struct db *db, int64_t id);
+
+/* One post carried by several feeds (db_posts.c, feeds/post_match.h). db_post_match: the
+ * entry whose file carries the post that another feed's entry holding key has (for a
+ * text key, only one dated within window seconds of date; window 0: any date), and that
+ * entry's feed. 1 found, 0 not, -1 error. */
+int db_post_match(struct db *db, int64_t feed_id, const char *key, int64_t date,
+                  int64_t window, int64_t *canonical, int64_t *canonical_feed);
+int db_post_key_add(struct db *db, const char *key, int64_t entry_id);
+/* Records that entry_id's post is canonical's (no file of its own) and has canonical's
+ * file rewritten when it was written already. */
+int db_post_merge(struct db *db, int64_t entry_id, int64_t canonical);
+/* The URLs of the feeds that carried entry id's post: its own first, then the others in
+ * the order they brought it, each once. 0 with *urls malloc'd (each string too), -1 on
+ * error. */
+int db_post_feeds(struct db *db, int64_t id, char ***urls, size_t *n);
 int64_t db_feed_entry_count(struct db *db, int64_t feed_id);
 
 #endif

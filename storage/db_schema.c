@@ -98,6 +98,21 @@ static const char *const migrations[] = {
     "CREATE INDEX entries_written_date ON entries(coalesce(published, updated, first_seen))"
     "  WHERE stage = 2;"
     "CREATE TABLE digest_days (day TEXT PRIMARY KEY) WITHOUT ROWID;",
+    /* 8: one post carried by several feeds (issue 18). post_keys holds the cross-feed keys
+     * of the entries that have a file or share one (feeds/post_match.h); an entry whose
+     * post another feed's file already carries has dup_of set to that entry, and no file
+     * of its own. The link keys of the posts written so far come from their identity's
+     * url: aliases. */
+    "CREATE TABLE post_keys ("
+    "  key TEXT NOT NULL,"
+    "  entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (key, entry_id)) WITHOUT ROWID;"
+    "CREATE INDEX post_keys_entry ON post_keys(entry_id);"
+    "ALTER TABLE entries ADD COLUMN dup_of INTEGER;"
+    "CREATE INDEX entries_dup_of ON entries(dup_of) WHERE dup_of IS NOT NULL;"
+    "INSERT OR IGNORE INTO post_keys (key, entry_id)"
+    "  SELECT k.key, k.entry_id FROM entry_keys k JOIN entries e ON e.id = k.entry_id"
+    "  WHERE k.key LIKE 'url:%' AND e.stage != 3;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -114,7 +129,7 @@ static void long_step(const char *what)
         long_step_hook(what);
 }
 
-/* Migrations from this one on rewrite every row of a database that has rows. */
+/* This migration rewrites every row of a database that has rows. */
 #define MIGRATION_REWRITES 6
 
 int db_migrate(struct db *db, char *err, size_t errlen)
@@ -130,7 +145,7 @@ int db_migrate(struct db *db, char *err, size_t errlen)
         return -1;
     }
     for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
-        if (version >= 1 && v + 1 >= MIGRATION_REWRITES)
+        if (version >= 1 && v + 1 == MIGRATION_REWRITES)
             long_step("upgrading the database (every row is rewritten once)");
         char *msg = NULL;
         char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %zu; COMMIT;", migrations[v],

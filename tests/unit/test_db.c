@@ -263,6 +263,47 @@ static void test_content_table(void **state)
     assert_int_equal(content_rows(), 1);
 }
 
+/* What migration 8 (cross-feed posts) added, taken away again: a current database in the
+ * shape of schema 7. */
+#define SCHEMA_7_FROM_CURRENT                                                              \
+    "DROP TABLE post_keys; DROP INDEX entries_dup_of; ALTER TABLE entries DROP COLUMN dup_of;"
+
+/* A database of schema 7 gets post_keys with the url: keys of its posts that have files
+ * (migration 8): a post written before the upgrade is found by its link from another
+ * feed. The backlog recorded without files is not. */
+static void test_post_keys_migration(void **state)
+{
+    struct db *db = *state;
+    int64_t fa, fb, a, b;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fa), 0);
+    assert_int_equal(db_feed_subscribe(db, "http://b/feed", NULL, 0, -2, NULL, NULL, 100, &fb), 0);
+    struct entry ea = mk_entry("urn:a", "A", "<p>a</p>");
+    struct entry eb = mk_entry("urn:b", "B", "<p>b</p>");
+    struct identity ia = mk_id("id:urn:a", "1111111111111111");
+    struct identity ib = mk_id("id:urn:b", "2222222222222222");
+    assert_int_equal(db_entry_insert(db, fa, &ea, &ia, STAGE_WRITTEN, 0, 100, &a), 0);
+    assert_int_equal(db_entry_insert(db, fa, &eb, &ib, STAGE_SEEN, 1, 100, &b), 0);
+    assert_int_equal(db_key_add(db, fa, "url:a.example/post", a), 0);
+    assert_int_equal(db_key_add(db, fa, "url:a.example/old", b), 0);
+    db_close(db);
+    *state = NULL;
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, SCHEMA_7_FROM_CURRENT "PRAGMA user_version = 7;", NULL,
+                                  NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    char err[256] = "";
+    assert_int_equal(db_open(dbpath, &db, err, sizeof err), 0);
+    *state = db;
+    int64_t canonical = 0, cfeed = 0;
+    assert_int_equal(db_post_match(db, fb, "url:a.example/post", 100, 0, &canonical, &cfeed), 1);
+    assert_int_equal(canonical, a);
+    assert_int_equal(cfeed, fa);
+    assert_int_equal(db_post_match(db, fb, "url:a.example/old", 100, 0, &canonical, &cfeed), 0);
+    /* never a match within the feed itself */
+    assert_int_equal(db_post_match(db, fa, "url:a.example/post", 100, 0, &canonical, &cfeed), 0);
+}
+
 /* A database of schema 5 (the HTML in entries.content) is migrated: the HTML moves to
  * entry_content, the column goes, nothing else changes. The schema-5 shape is made from
  * a current database by moving the HTML back. */
@@ -286,6 +327,7 @@ static void test_content_migration(void **state)
     sqlite3 *h;
     assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h,
+                                  SCHEMA_7_FROM_CURRENT
                                   "ALTER TABLE entries ADD COLUMN content TEXT;"
                                   "UPDATE entries SET content = (SELECT c.content FROM"
                                   " entry_content c WHERE c.entry_id = entries.id);"
@@ -462,6 +504,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_content_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_categories_enclosures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_post_keys_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
     };
