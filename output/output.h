@@ -36,6 +36,9 @@ struct post {
     const char *summary;          /* markdown */
     const char *content_md;       /* markdown */
     const char *summary_by;       /* extra.summarized_by ("openai/llama3.2"), may be NULL */
+    const char *const *feeds;     /* extra.feeds: every feed that carried the post, its own
+                                   * first; written only when there are two or more */
+    size_t nfeeds;
     int summary_fallback;         /* extra.summary_fallback: true */
     const char *const *categories;    /* extra.categories, ncategories of them */
     size_t ncategories;

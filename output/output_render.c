@@ -361,6 +361,16 @@ char *output_render(const struct post *p)
     put_yaml_field(&b, "  ", "original_title", orig);
     if (p->feed_title && *p->feed_title)
         put_yaml_field(&b, "  ", "feed", p->feed_title);
+    /* A post that several feeds carried (one file, issue 18): all of them, as a list.
+     * Absent for a post of one feed, whose file stays as it was. */
+    if (p->nfeeds > 1) {
+        buf_puts(&b, "  feeds:\n");
+        for (size_t i = 0; i < p->nfeeds; i++) {
+            char *y = yaml_scalar(p->feeds[i]);
+            buf_printf(&b, "    - %s\n", y);
+            free(y);
+        }
+    }
     if (p->author && *p->author)
         put_yaml_field(&b, "  ", "author", p->author);
     if (p->published > 0) {

@@ -362,6 +362,25 @@ static char *between(const char *s, const char *from, const char *to)
     return xstrndup(a, (size_t)(b - a));
 }
 
+/* A post that two feeds carried lists them under extra.feeds, after extra.feed, as a
+ * block list of quoted-when-needed scalars. */
+static void render_lists_the_feeds_of_a_shared_post(void **state)
+{
+    (void)state;
+    use_tz("UTC0");
+    const char *feeds[] = {"https://daringfireball.net/feeds/main", "https://example.org/a: b"};
+    struct post p = {
+        .title = "T", .original_title = "T", .feed_title = "Daring Fireball",
+        .published = T_2024_12_20_0300Z, .summary = "", .content_md = "",
+        .feeds = feeds, .nfeeds = 2,
+    };
+    char *got = output_render(&p);
+    assert_non_null(strstr(got, "  feed: Daring Fireball\n  feeds:\n"
+                                "    - https://daringfireball.net/feeds/main\n"
+                                "    - \"https://example.org/a: b\"\n  published: "));
+    free(got);
+}
+
 /* The example, rendered again from its own parts: only the defective title lines differ
  * (feedsd keeps the real '?', which is safe in plain style), and feedsd adds
  * extra.published after original_title. */
@@ -406,6 +425,15 @@ static void render_matches_example(void **state)
     assert_string_equal(again, want.data);
     char *more = xasprintf("%s\n\n\n", content);
     p.content_md = more;
+    free(again);
+    again = output_render(&p);
+    assert_string_equal(again, want.data);
+
+    /* one feed listed (the post's own) changes nothing: extra.feeds needs two */
+    const char *one[] = {"https://simonwillison.net/atom/everything/"};
+    p.content_md = content;
+    p.feeds = one;
+    p.nfeeds = 1;
     free(again);
     again = output_render(&p);
     assert_string_equal(again, want.data);
@@ -857,6 +885,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(yaml_table),
+        cmocka_unit_test(render_lists_the_feeds_of_a_shared_post),
         cmocka_unit_test(yaml_roundtrip_pyyaml),
         cmocka_unit_test(slug_cases),
         cmocka_unit_test(path_patterns),
