@@ -88,6 +88,9 @@ unsigned daemon_feed_backends(const struct config *c);
 /* daemon.c: with --once (or while stopping), ends the loop once every poll, transfer and
  * summary is finished. Called after each piece of work ends. */
 void daemon_check_done(struct app *app);
+/* The feed's entries that wait for their files are written within a quarter of a second,
+ * with those of the other feeds polled meanwhile (one batch). */
+void daemon_write_soon(struct app *app, int64_t feed_id);
 
 /* ingest.c: stores one fetched document. 0, or -1 with the reason in err (recorded on
  * the feed by the caller). */

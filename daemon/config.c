@@ -60,6 +60,7 @@ void config_defaults(struct config *c)
     sc->circuit = 300;
     c->full_content = xstrdup("never");
     c->full_content_min = 500;
+    c->duplicates = xstrdup("merge");
 }
 
 const struct feed_conf *config_feed(const struct config *c, const char *url)
@@ -97,11 +98,13 @@ void config_free(struct config *c)
     free(sc->command);
     free(sc->fallback);
     free(c->full_content);
+    free(c->duplicates);
     for (size_t i = 0; i < c->nfeeds; i++) {
         free(c->feeds[i].url);
         free(c->feeds[i].title);
         free(c->feeds[i].summarizer);
         free(c->feeds[i].full_content);
+        free(c->feeds[i].duplicates);
     }
     free(c->feeds);
     memset(c, 0, sizeof *c);

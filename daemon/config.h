@@ -16,6 +16,7 @@ struct feed_conf {
     int backlog;          /* -2 = global default, -1 = all, N >= 0 */
     char *summarizer;     /* NULL = global */
     char *full_content;   /* NULL = global */
+    char *duplicates;     /* NULL = global */
 };
 
 struct config {
@@ -48,6 +49,8 @@ struct config {
     int retention;        /* seconds after which written entries are pruned; 0 = never */
     char *full_content;   /* "never" (default), "auto" or "always": fetch the post's page */
     int full_content_min; /* auto: fetch when the feed's text is shorter; default 500 chars */
+    char *duplicates;     /* "merge" (default): a post another feed's file carries gets no
+                           * file of its own; "keep": it does (feeds/post_match.h) */
     struct summary_config summary;   /* the summary keys (summary/summary.h) */
     struct feed_conf *feeds;
     size_t nfeeds;

@@ -45,6 +45,7 @@ static const struct config_key global_keys[] = {
     {"summarizer", config_set_choice, G(summary.backend), 0, 0, "builtin|openai|command|none"},
     {"full_content", config_set_choice, G(full_content), 0, 0, "never|auto|always"},
     {"full_content_min", config_set_int, G(full_content_min), 0, 1000000, NULL},
+    {"duplicates", config_set_choice, G(duplicates), 0, 0, "merge|keep"},
     {"summary_sentences", config_set_int, G(summary.sentences), 1, 20, NULL},
     {"summary_chars", config_set_int, G(summary.chars), 50, 10000, NULL},
     {"summary_language", config_set_text, G(summary.language), 0, 0, NULL},
@@ -79,6 +80,7 @@ static const struct config_key feed_keys[] = {
     {"backlog", config_set_backlog, F(backlog), 0, 1000000, NULL},
     {"summarizer", config_set_choice, F(summarizer), 0, 0, "builtin|openai|command|none"},
     {"full_content", config_set_choice, F(full_content), 0, 0, "never|auto|always"},
+    {"duplicates", config_set_choice, F(duplicates), 0, 0, "merge|keep"},
 };
 
 static const struct config_key *key_find(const struct config_key *t, size_t n, const char *name)

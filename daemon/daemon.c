@@ -94,7 +94,7 @@ static void write_soon_cb(struct ev_loop *loop, ev_timer *w, int revents)
     daemon_check_done(app);
 }
 
-static void write_soon(struct app *app, int64_t feed_id)
+void daemon_write_soon(struct app *app, int64_t feed_id)
 {
     size_t i = 0;
     while (i < app->nwrite_feeds && app->write_feeds[i] != feed_id)
@@ -234,7 +234,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
             delay = (double)(row.next_poll - now);
             db_feed_clear(&row);
         }
-        write_soon(app, fs->id);
+        daemon_write_soon(app, fs->id);
     }
     fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
     fs->done = 1;

@@ -15,6 +15,7 @@
 #include "feeds/encoding.h"
 #include "feeds/identity.h"
 #include "feeds/parse.h"
+#include "feeds/post_match.h"
 #include "feeds/url.h"
 
 static int64_t entry_date(const struct entry *e)
@@ -93,7 +94,10 @@ struct store {
     struct identity *ids;
     char *gets_file;
     size_t n, next;         /* entries; the next one to store */
-    int rc, nnew, nupdated;
+    int rc, nnew, nupdated, nmerged;
+    int merge;              /* duplicates = merge: look for the post in other feeds */
+    int64_t *touched;       /* feeds whose file of a post gains this feed: rewritten */
+    size_t ntouched;
 };
 
 static void store_begin(struct store *s, struct app *app, struct feed_state *fs, int first,
@@ -107,11 +111,75 @@ static void store_begin(struct store *s, struct app *app, struct feed_state *fs,
     s->n = f->nentries;
     s->ids = xcalloc(s->n ? s->n : 1, sizeof *s->ids);
     s->gets_file = xmalloc(s->n ? s->n : 1);
+    const struct feed_conf *fc = config_feed(&app->cfg, fs->url);
+    s->merge = strcmp(fc && fc->duplicates ? fc->duplicates : app->cfg.duplicates, "keep") != 0;
     if (pre)
         identity_compute_pre(f, pre, s->ids);
     else
         identity_compute(f, s->ids);
     backlog_mark(f, first ? fs->backlog : -1, s->gets_file);
+}
+
+/* The entry whose file carries new entry e's post, when another feed brought it first
+ * (feeds/post_match.h): 1 with *canonical and *canonical_feed, 0, -1 on error. keys[]
+ * gets e's keys (*nkeys), which the caller records once e is stored. */
+static int find_in_other_feeds(struct store *s, const struct entry *e, const struct identity *id,
+                               char *keys[POST_MATCH_MAX], size_t *nkeys, int64_t *canonical,
+                               int64_t *canonical_feed)
+{
+    *nkeys = post_match_keys(e, id, keys);
+    int64_t date = entry_date(e) != FEED_TIME_NONE ? entry_date(e) : s->now;
+    for (size_t k = 0; k < *nkeys; k++) {
+        int64_t window = post_match_is_text(keys[k]) ? POST_MATCH_TEXT_WINDOW : 0;
+        int r = db_post_match(s->app->db, s->fs->id, keys[k], date, window, canonical,
+                              canonical_feed);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+static void touch_feed(struct store *s, int64_t feed_id)
+{
+    for (size_t i = 0; i < s->ntouched; i++)
+        if (s->touched[i] == feed_id)
+            return;
+    s->touched = xrealloc(s->touched, (s->ntouched + 1) * sizeof *s->touched);
+    s->touched[s->ntouched++] = feed_id;
+}
+
+/* Stores a new entry: with a file of its own (stage NEW), as seen (the backlog of a first
+ * fetch), or as another feed's post (the other entry's file is rewritten to name this
+ * feed too). The relation is recorded in this feed's transaction. */
+static int insert_new(struct store *s, const struct entry *e, const struct identity *id,
+                      size_t i, int64_t *eid)
+{
+    struct db *db = s->app->db;
+    int stage = s->gets_file[i] ? STAGE_NEW : STAGE_SEEN;
+    char *keys[POST_MATCH_MAX];
+    size_t nkeys = 0;
+    int64_t canonical = 0, canonical_feed = 0;
+    int found = 0;
+    if (s->merge && stage == STAGE_NEW)
+        found = find_in_other_feeds(s, e, id, keys, &nkeys, &canonical, &canonical_feed);
+    int rc = found < 0 ? -1 : 0;
+    if (found == 1)
+        stage = STAGE_SEEN;
+    if (rc == 0 && db_entry_insert(db, s->fs->id, e, id, stage, s->first, s->now, eid) < 0)
+        rc = -1;
+    for (size_t k = 0; k < nkeys; k++) {
+        if (rc == 0 && db_post_key_add(db, keys[k], *eid) < 0)
+            rc = -1;
+        free(keys[k]);
+    }
+    if (rc == 0 && found == 1) {
+        if (db_post_merge(db, *eid, canonical) < 0)
+            return -1;
+        touch_feed(s, canonical_feed);
+        s->nmerged++;
+    }
+    s->nnew += rc == 0 && stage == STAGE_NEW;
+    return rc;
 }
 
 /* Stores entry number s->next, which is e. */
@@ -139,10 +207,7 @@ static void store_one(struct store *s, const struct entry *e)
             rc = -1;
         s->nupdated += u > 0;
     } else {
-        int stage = s->gets_file[i] ? STAGE_NEW : STAGE_SEEN;
-        if (db_entry_insert(db, s->fs->id, e, id, stage, s->first, s->now, &eid) < 0)
-            rc = -1;
-        s->nnew += stage == STAGE_NEW;
+        rc = insert_new(s, e, id, i, &eid);
     }
     if (rc == 0 && eid) {
         rc |= db_key_add(db, s->fs->id, id->key, eid);
@@ -164,6 +229,7 @@ static void store_end(struct store *s)
         identity_free(&s->ids[i]);
     free(s->ids);
     free(s->gets_file);
+    free(s->touched);
 }
 
 /* ---- A large (spooled) body: two passes, so that its entries are never all in memory.
@@ -385,8 +451,11 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     free(pre);
     free(charset);
-    int nnew = st.nnew, nupdated = st.nupdated;
+    int nnew = st.nnew, nupdated = st.nupdated, nmerged = st.nmerged;
     int stored = st.rc;
+    int64_t *touched = st.touched;   /* rewritten once the feed is committed */
+    size_t ntouched = st.ntouched;
+    st.touched = NULL;
     store_end(&st);
     if (stored < 0 ||
         db_feed_record_success(db, fs->id, (int)r->status, r->etag, r->last_modified,
@@ -399,10 +468,19 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         db_commit(db) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
         db_rollback(db);
+        free(touched);
         goto out;
     }
-    log_info("%s: %zu %s, %d new, %d updated", fs->shown, f->nentries,
-             plural((long long)f->nentries, "entry", "entries"), nnew, nupdated);
+    if (nmerged)
+        log_info("%s: %zu %s, %d new, %d updated, %d already written through another feed",
+                 fs->shown, f->nentries, plural((long long)f->nentries, "entry", "entries"),
+                 nnew, nupdated, nmerged);
+    else
+        log_info("%s: %zu %s, %d new, %d updated", fs->shown, f->nentries,
+                 plural((long long)f->nentries, "entry", "entries"), nnew, nupdated);
+    for (size_t i = 0; i < ntouched; i++)
+        daemon_write_soon(app, touched[i]);
+    free(touched);
     rc = 0;
 out:
     if (f)

@@ -153,6 +153,23 @@ void pipeline_post_free(struct rendered *r)
     free(r->encl);
 }
 
+/* The feeds that carried the post (its own first; more when other feeds brought it too:
+ * docs/output-format.md, extra.feeds), by their URLs as shown (without credentials):
+ * titles would not tell apart a blog's Atom and JSON feeds, which share one. NULL and 0
+ * when the database cannot say: the file is written without the list. */
+static char **post_feeds(struct app *app, const struct db_entry *e, size_t *n)
+{
+    char **urls;
+    if (db_post_feeds(app->db, e->id, &urls, n) < 0)
+        return NULL;
+    for (size_t i = 0; i < *n; i++) {
+        char *shown = url_redact(urls[i]);
+        free(urls[i]);
+        urls[i] = shown;
+    }
+    return urls;
+}
+
 /* Claims path for e when it is free: no other entry owns it, and nothing is there on the
  * disk. The database records every name feedsd gave a post, so a file at a name that no
  * entry owns is not feedsd's to replace (a hand-written about.md, a file of an entry
@@ -279,7 +296,14 @@ static void write_batch(struct app *app, struct db_entry *es, char **md, const c
                                e->content ? strlen(e->content) : 0, e->link);
         md[i] = NULL;
         p.content_md = r.md;
+        size_t nfeeds = 0;
+        char **feeds = post_feeds(app, e, &nfeeds);
+        p.feeds = (const char *const *)feeds;
+        p.nfeeds = nfeeds;
         char *text = output_render(&p);
+        for (size_t k = 0; k < nfeeds; k++)
+            free(feeds[k]);
+        free(feeds);
         int rc = batched ? output_batch_write(&batch, e->path, text, err, sizeof err)
                          : output_write_file(app->cfg.output, e->path, text, 0, err, sizeof err);
         if (rc < 0)
