@@ -129,14 +129,8 @@ static int find_in_other_feeds(struct store *s, const struct entry *e, const str
 {
     *nkeys = post_match_keys(e, id, keys);
     int64_t date = entry_date(e) != FEED_TIME_NONE ? entry_date(e) : s->now;
-    for (size_t k = 0; k < *nkeys; k++) {
-        int64_t window = post_match_is_text(keys[k]) ? POST_MATCH_TEXT_WINDOW : 0;
-        int r = db_post_match(s->app->db, s->fs->id, keys[k], date, window, canonical,
-                              canonical_feed);
-        if (r != 0)
-            return r;
-    }
-    return 0;
+    return db_post_match(s->app->db, s->fs->id, keys, *nkeys, date, POST_MATCH_TEXT_WINDOW,
+                         canonical, canonical_feed);
 }
 
 static void touch_feed(struct store *s, int64_t feed_id)

@@ -1,6 +1,7 @@
 /* feeds/post_match.c: the keys that find one post carried by two feeds (post_match.h). */
 #include "feeds/post_match.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,22 +15,27 @@ static int is_ws(unsigned char c)
 
 /* Appends s with runs of white space as one space, the ends trimmed and ASCII letters
  * lower-cased (a feed that capitalises its titles differently is the same post), then
- * the unit separator 0x1f. */
-static void fold_field(struct buf *b, const char *s)
+ * the unit separator 0x1f; at most max bytes of s. Written in place: every new post's
+ * text goes through here. */
+static void fold_field(struct buf *b, const char *s, size_t max)
 {
+    size_t n = s ? strnlen(s, max) : 0;
+    buf_grow(b, n + 1);
+    char *o = b->data + b->len;
     int started = 0, space = 0;
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""), *end = p + n; p < end; p++) {
         if (is_ws(*p)) {
             space = started;
             continue;
         }
         if (space)
-            buf_putc(b, ' ');
+            *o++ = ' ';
         space = 0;
-        buf_putc(b, (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p));
+        *o++ = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
         started = 1;
     }
-    buf_putc(b, 0x1f);
+    *o++ = 0x1f;
+    b->len = (size_t)(o - b->data);
 }
 
 /* A URI with a scheme that is no URL: "tag:", "urn:" (RFC 4151, RFC 8141). */
@@ -53,17 +59,14 @@ size_t post_match_keys(const struct entry *e, const struct identity *id,
     const char *body = !str_empty(e->content) ? e->content : e->summary;
     if (!str_empty(e->title) && !str_empty(body) && n < POST_MATCH_MAX) {
         struct buf b = {0};
-        fold_field(&b, e->title);
-        fold_field(&b, body);
+        fold_field(&b, e->title, SIZE_MAX);
+        /* the start of the text: a post is told apart by it (a byte of a UTF-8
+         * sequence cut at the end hashes the same in both feeds) */
+        fold_field(&b, body, POST_MATCH_TEXT_BYTES);
         char hex[17];
         hash_hex(hash_xxh64(b.data, b.len, 0), hex);
         buf_free(&b);
         keys[n++] = xasprintf("text:%s", hex);
     }
     return n;
-}
-
-int post_match_is_text(const char *key)
-{
-    return !strncmp(key, "text:", 5);
 }

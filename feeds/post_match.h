@@ -8,8 +8,8 @@
  *   "id:"  + the entry id, when it is a URI that is no URL ("tag:daringfireball.net,2017:
  *          /linked//6.33853", "urn:uuid:..."): such ids are unique by construction, unlike
  *          "42" or "post-1";
- *   "text:" + a hash of the title and the text, each with white space squashed and
- *          ASCII letters lower-cased: a link post whose two feeds disagree on the link (the
+ *   "text:" + a hash of the title and the start of the text (POST_MATCH_TEXT_BYTES),
+ *          each with white space squashed and ASCII letters lower-cased: a link post whose two feeds disagree on the link (the
  *          linked article in one, the permalink in the other). Its dates must be a few
  *          days apart at most (POST_MATCH_TEXT_WINDOW), since a title and a text can
  *          come back years later ("Weekly links", "Open thread"). */
@@ -21,14 +21,13 @@
 #include "feeds/feed.h"
 #include "feeds/identity.h"
 
-#define POST_MATCH_MAX (IDENTITY_MAX_ALIASES + 2)
+#define POST_MATCH_MAX (IDENTITY_MAX_ALIASES + 2)   /* at most 4: storage/db.h */
+#define POST_MATCH_TEXT_BYTES 2048  /* of the text: its start tells posts apart */
 #define POST_MATCH_TEXT_WINDOW (3 * 86400)  /* seconds between the two posts' dates */
 
 /* Writes the keys of e (whose identity in its document is id) to keys[] (malloc'd each),
  * returns how many. */
 size_t post_match_keys(const struct entry *e, const struct identity *id,
                        char *keys[POST_MATCH_MAX]);
-/* Whether key is a "text:" key, which holds only within POST_MATCH_TEXT_WINDOW. */
-int post_match_is_text(const char *key);
 
 #endif

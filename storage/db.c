@@ -82,15 +82,16 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CONTENT_PUT] = "INSERT INTO entry_content (entry_id, content) VALUES (?1, ?2)"
                       " ON CONFLICT (entry_id) DO UPDATE SET content = excluded.content",
     [S_CONTENT_DEL] = "DELETE FROM entry_content WHERE entry_id = ?1",
-    /* db_posts.c: an entry of another feed (?2 is this one) that holds key ?1 and whose
-     * post has or gets a file; a text key (?4 > 0) only within ?4 seconds of date ?3.
-     * post_keys' primary key finds the key: no scan. */
+    /* db_posts.c: an entry of another feed (?5 is this one) that holds one of the keys
+     * ?1..?4 (NULL: none) and whose post has or gets a file; a text key only within ?7
+     * seconds of date ?6. post_keys' primary key finds each key: no scan, and one
+     * statement for all the keys of a post. */
     [S_POST_MATCH] =
         "SELECT c.id, c.feed_id FROM post_keys k JOIN entries e ON e.id = k.entry_id"
         " JOIN entries c ON c.id = coalesce(e.dup_of, e.id)"
-        " WHERE k.key = ?1 AND e.feed_id != ?2 AND c.feed_id != ?2 AND c.stage != 3"
-        " AND (?4 = 0 OR abs(coalesce(e.published, e.updated, e.first_seen) - ?3) <= ?4)"
-        " ORDER BY c.id LIMIT 1",
+        " WHERE k.key IN (?1, ?2, ?3, ?4) AND e.feed_id != ?5 AND c.feed_id != ?5"
+        " AND c.stage != 3 AND (substr(k.key, 1, 5) != 'text:'"
+        " OR abs(coalesce(e.published, e.updated, e.first_seen) - ?6) <= ?7) LIMIT 1",
     [S_POST_KEY_ADD] = "INSERT OR IGNORE INTO post_keys (key, entry_id) VALUES (?1, ?2)",
     [S_POST_DUP] = "UPDATE entries SET dup_of = ?2 WHERE id = ?1",
     /* the post's file is rewritten (it gains a feed); one still on its way stays so */

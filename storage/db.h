@@ -217,11 +217,11 @@ int db_entry_claim_path(struct db *db, int64_t id, const char *path);
 int db_entry_mark_written(struct db *db, int64_t id);
 
 /* One post carried by several feeds (db_posts.c, feeds/post_match.h). db_post_match: the
- * entry whose file carries the post that another feed's entry holding key has (for a
- * text key, only one dated within window seconds of date; window 0: any date), and that
- * entry's feed. 1 found, 0 not, -1 error. */
-int db_post_match(struct db *db, int64_t feed_id, const char *key, int64_t date,
-                  int64_t window, int64_t *canonical, int64_t *canonical_feed);
+ * entry whose file carries the post that an entry of another feed than feed_id holding
+ * one of keys[0..n) (n <= 4) has (through a "text:" key, only one dated within
+ * text_window seconds of date), and that entry's feed. 1 found, 0 not, -1 error. */
+int db_post_match(struct db *db, int64_t feed_id, char *const *keys, size_t n, int64_t date,
+                  int64_t text_window, int64_t *canonical, int64_t *canonical_feed);
 int db_post_key_add(struct db *db, const char *key, int64_t entry_id);
 /* Records that entry_id's post is canonical's (no file of its own) and has canonical's
  * file rewritten when it was written already. */

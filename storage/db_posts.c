@@ -12,11 +12,16 @@
 #include "common/util.h"
 #include "storage/db_int.h"
 
-int db_post_match(struct db *db, int64_t feed_id, const char *key, int64_t date,
-                  int64_t window, int64_t *canonical, int64_t *canonical_feed)
+int db_post_match(struct db *db, int64_t feed_id, char *const *keys, size_t n, int64_t date,
+                  int64_t text_window, int64_t *canonical, int64_t *canonical_feed)
 {
-    sqlite3_stmt *s = db_bind(db, S_POST_MATCH, DB_ARGS(DB_TEXT(key), DB_INT(feed_id),
-                                                         DB_INT(date), DB_INT(window)));
+    if (n == 0)
+        return 0;
+    const char *k[4] = {NULL, NULL, NULL, NULL};
+    for (size_t i = 0; i < n && i < 4; i++)
+        k[i] = keys[i];
+    sqlite3_stmt *s = db_bind(db, S_POST_MATCH, DB_ARGS(DB_TEXT(k[0]), DB_TEXT(k[1]),
+        DB_TEXT(k[2]), DB_TEXT(k[3]), DB_INT(feed_id), DB_INT(date), DB_INT(text_window)));
     if (!s)
         return -1;
     int rc = sqlite3_step(s), found = 0;

@@ -64,7 +64,8 @@ def never_is_the_default_and_always_fetches(server, work):
     # Per feed: always.
     server.routes["/g.xml"] = Route(teaser_feed(server, ["/p.html"]).replace("urn:t0", "urn:g0"))
     with open(work.conf, "a") as f:
-        f.write("[feed %s]\nfull_content = always\n" % server.url("/g.xml"))
+        # the same post as /f.xml's: its own file (duplicates = keep), with the page
+        f.write("[feed %s]\nfull_content = always\nduplicates = keep\n" % server.url("/g.xml"))
     assert work.run_once().returncode == 0
     assert len(server.requests_for("/p.html")) == 1
     texts = [work.read(f) for f in md_files(work)]

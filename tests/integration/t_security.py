@@ -62,8 +62,10 @@ def credentials_in_feed_url_reach_the_request_only(server, work):
     server.routes["/private/gone.xml"] = Route(b"nope", status=404)
     with_creds = "http://bob:%s@127.0.0.1:%d" % (SECRET, server.port)
     plain = "http://127.0.0.1:%d" % server.port
+    # The two feeds carry the same posts: each keeps its own files (duplicates = keep), so
+    # that both feeds' files show what their credentials did.
     work.write_config([with_creds + "/private/feed.xml", with_creds + "/private/gone.xml"],
-                      "backlog = all")
+                      "backlog = all\nduplicates = keep")
     outputs = {}
     r = fd(work, "add", with_creds + "/private/other.xml")
     assert r.returncode == 0, r.stderr

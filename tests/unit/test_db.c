@@ -296,12 +296,19 @@ static void test_post_keys_migration(void **state)
     assert_int_equal(db_open(dbpath, &db, err, sizeof err), 0);
     *state = db;
     int64_t canonical = 0, cfeed = 0;
-    assert_int_equal(db_post_match(db, fb, "url:a.example/post", 100, 0, &canonical, &cfeed), 1);
+    char *post[] = {"url:b.example/other", "url:a.example/post"};
+    char *old[] = {"url:a.example/old"};
+    assert_int_equal(db_post_match(db, fb, post, 2, 100, 0, &canonical, &cfeed), 1);
     assert_int_equal(canonical, a);
     assert_int_equal(cfeed, fa);
-    assert_int_equal(db_post_match(db, fb, "url:a.example/old", 100, 0, &canonical, &cfeed), 0);
+    assert_int_equal(db_post_match(db, fb, old, 1, 100, 0, &canonical, &cfeed), 0);
     /* never a match within the feed itself */
-    assert_int_equal(db_post_match(db, fa, "url:a.example/post", 100, 0, &canonical, &cfeed), 0);
+    assert_int_equal(db_post_match(db, fa, post, 2, 100, 0, &canonical, &cfeed), 0);
+    /* a text key holds only within its window (the entry is dated 1700000000) */
+    char *text[] = {"text:0123456789abcdef"};
+    assert_int_equal(db_post_key_add(db, text[0], a), 0);
+    assert_int_equal(db_post_match(db, fb, text, 1, 1700000000 + 50, 100, &canonical, &cfeed), 1);
+    assert_int_equal(db_post_match(db, fb, text, 1, 1700000000 - 500, 100, &canonical, &cfeed), 0);
 }
 
 /* A database of schema 5 (the HTML in entries.content) is migrated: the HTML moves to
