@@ -224,22 +224,21 @@ static char *cut_sentence(const char *s, size_t n, size_t budget)
  * (，：、；). Takes md and returns it, or its replacement. */
 static char *end_cjk(char *md)
 {
-    size_t n = strlen(md), i = n;
-    while (i > 0 && ((unsigned char)md[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i > 0)
-        i--;
-    if (!n || !is_cjk_text(last_cp(md)) || is_closer_or_end(last_cp(md)))
+    size_t n = strlen(md);
+    uint32_t last = last_cp(md);
+    if (!n || !is_cjk_text(last) || is_closer_or_end(last))
         return md;
-    static const char *const soft[] = {"\xEF\xBC\x8C", "\xEF\xBC\x9A", "\xE3\x80\x81", "\xEF\xBC\x9B"};
+    /* ，：、； (all three bytes long) give way to the 。 */
+    static const char *const soft[] = {"\xEF\xBC\x8C", "\xEF\xBC\x9A", "\xE3\x80\x81",
+                                       "\xEF\xBC\x9B"};
     for (size_t k = 0; k < sizeof soft / sizeof *soft; k++)
-        if (n - i == 3 && !memcmp(md + i, soft[k], 3))
-            n = i;
-    char *out = xmalloc(n + 4);
-    memcpy(out, md, n);
-    memcpy(out + n, "\xE3\x80\x82", 4); /* 。 and the NUL */
+        if (n >= 3 && !memcmp(md + n - 3, soft[k], 3))
+            n -= 3;
+    struct buf b = {0};
+    buf_append(&b, md, n);
+    buf_puts(&b, "\xE3\x80\x82"); /* 。 */
     free(md);
-    return out;
+    return buf_steal(&b);
 }
 
 /* Whether a sentence with this markdown was chosen already (a line a post repeats, such
