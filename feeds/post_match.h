@@ -22,7 +22,7 @@
 #include "feeds/identity.h"
 
 #define POST_MATCH_MAX (IDENTITY_MAX_ALIASES + 2)   /* at most 4: storage/db.h */
-#define POST_MATCH_TEXT_BYTES 2048  /* of the text: its start tells posts apart */
+#define POST_MATCH_TEXT_BYTES 1024  /* of the text: its start tells posts apart */
 #define POST_MATCH_TEXT_WINDOW (3 * 86400)  /* seconds between the two posts' dates */
 
 /* Writes the keys of e (whose identity in its document is id) to keys[] (malloc'd each),
