@@ -177,7 +177,7 @@ def database_upgrade_extends_the_start_timeout(server, work):
     want = con.execute("SELECT e.key, c.content FROM entries e JOIN entry_content c"
                        " ON c.entry_id = e.id ORDER BY e.key").fetchall()
     assert len(want) == 3, want
-    # schema 5: without migration 7's cross-feed keys, and the HTML back in entries
+    # schema 5: without migration 8's cross-feed keys, and the HTML back in entries
     con.executescript("DROP TABLE post_keys; DROP INDEX entries_dup_of;"
                       "ALTER TABLE entries DROP COLUMN dup_of;"
                       "ALTER TABLE entries ADD COLUMN content TEXT;"
