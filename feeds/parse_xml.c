@@ -108,6 +108,9 @@ static const struct xrule rules[] = {
     {K_FEED, XNS_ATOM, "title", A_ATOMTEXT, F_TITLE, 3, 0},
     {K_FEED, XNS_ATOM, "subtitle", A_ATOMTEXT, F_SUBTITLE, 3, 0},
     {K_FEED, XNS_ATOM, "tagline", A_ATOMTEXT, F_SUBTITLE, 3, 0},
+    /* Atom 0.3 <info> explains the format to someone who opened the file; Python's feedparser
+     * reports it, and it is the only describing text such a feed may have: the last resort */
+    {K_FEED, XNS_ATOM, "info", A_ATOMTEXT, F_SUBTITLE, 1, 0},
     {K_FEED, XNS_ATOM, "id", A_ATOM_ID, F_ID, 3, 0},
     {K_FEED, XNS_ATOM, "link", A_ATOM_LINK, F_LINK, 0, 0},
     {K_FEED, XNS_ATOM, "updated", A_DATE, F_UPDATED, 3, 0},
