@@ -11,6 +11,7 @@
 #include "daemon/config.h"
 #include "daemon/metrics.h"
 #include "fetch/fetch.h"
+#include "markdown/readability.h"
 #include "storage/db.h"
 
 struct summary;
@@ -110,6 +111,7 @@ int pipeline_run_one(struct app *app, int64_t entry_id);
 struct rendered {
     char *title, *url, *md;
     struct post_enclosure *encl;   /* URLs borrowed from e */
+    struct page_meta page;         /* what the article's page says about itself */
 };
 void pipeline_post(const struct app *app, const struct db_entry *e, struct post *p,
                    struct rendered *r);

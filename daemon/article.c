@@ -54,7 +54,7 @@ int article_decide(struct app *app, struct db_entry *e)
     if (want && !url_is_http(e->link))
         want = 0;
     int state = want ? PAGE_WANTED : PAGE_NONE;
-    if (db_entry_set_page(app->db, e->id, state, NULL, NULL, 0, 0) < 0)
+    if (db_entry_set_page(app->db, e->id, state, NULL, NULL, NULL, 0, 0) < 0)
         return -1;
     e->page_state = state;
     return want ? 0 : 1;
@@ -85,37 +85,41 @@ static void page_done(void *ud, const struct fetch_result *r)
     struct app *app = j->app;
     char err[512] = "";
     char *article = NULL;
+    struct page_meta meta = {0};
     if (!r->ok)
         snprintf(err, sizeof err, "%s", r->error ? r->error : "transfer failed");
     else if (r->status < 200 || r->status > 299)
         snprintf(err, sizeof err, "HTTP status %ld", r->status);
     else
         article = readability_extract(r->body, r->len,
-                                      r->effective_url ? r->effective_url : j->url, err,
-                                      sizeof err);
+                                      r->effective_url ? r->effective_url : j->url, &meta,
+                                      err, sizeof err);
     struct db_entry e;
     int have = db_entry_get(app->db, j->entry_id, &e) == 0;
     if (have && e.page_state == PAGE_WANTED) {
         if (article) {
             log_info("%s: full article fetched (%zu bytes of HTML)", j->url, strlen(article));
-            db_entry_set_page(app->db, j->entry_id, PAGE_FETCHED, article, NULL, 0, 1);
+            char *mj = page_meta_to_json(&meta);
+            db_entry_set_page(app->db, j->entry_id, PAGE_FETCHED, article, mj, NULL, 0, 1);
+            free(mj);
         } else if (e.page_attempts + 1 >= PAGE_ATTEMPTS ||
                    (r->ok && r->status >= 200 && r->status <= 299)) {
             /* A page without an article will not grow one by asking again. */
             log_warn("%s: no full article (%s); the feed's text is used", j->url, err);
-            db_entry_set_page(app->db, j->entry_id, PAGE_FAILED, NULL, err, 0, 1);
+            db_entry_set_page(app->db, j->entry_id, PAGE_FAILED, NULL, NULL, err, 0, 1);
         } else {
             /* 1, 2 minutes...; a one-shot run (--once) waits seconds, not minutes. */
             int64_t wait = (app->once ? 1000LL : 60000LL) << e.page_attempts;
             char dur[32];
             duration_format(wait / 1000, dur, sizeof dur);
             log_warn("%s: page fetch failed (%s); retry in %s", j->url, err, dur);
-            db_entry_set_page(app->db, j->entry_id, PAGE_WANTED, NULL, err, time_wall_ms() + wait, 1);
+            db_entry_set_page(app->db, j->entry_id, PAGE_WANTED, NULL, NULL, err, time_wall_ms() + wait, 1);
         }
     }
     if (have)
         db_entry_clear(&e);
     free(article);
+    page_meta_free(&meta);
     int64_t feed_id = j->feed_id;
     job_remove(app, j);
     app->write_failures += pipeline_run(app, feed_id);

@@ -125,6 +125,9 @@ void pipeline_post(const struct app *app, const struct db_entry *e, struct post 
             r->encl[nencl++] = (struct post_enclosure){e->enclosures[i].url,
                                                        e->enclosures[i].type,
                                                        e->enclosures[i].length};
+    r->page = (struct page_meta){0};
+    if (e->page_state == PAGE_FETCHED)
+        page_meta_from_json(e->page_meta, &r->page);
     *p = (struct post){
         .title = e->model_title && *e->model_title ? e->model_title : r->title,
         .original_title = r->title,
@@ -142,6 +145,7 @@ void pipeline_post(const struct app *app, const struct db_entry *e, struct post 
         .nenclosures = nencl,
         .tags = tags_style(app->cfg.tags),
         .date_time = app->cfg.date_format && !strcmp(app->cfg.date_format, "time"),
+        .page = page_meta_any(&r->page) ? &r->page : NULL,
     };
 }
 
@@ -150,6 +154,7 @@ void pipeline_post_free(struct rendered *r)
     free(r->title);
     free(r->url);
     free(r->md);
+    page_meta_free(&r->page);
     free(r->encl);
 }
 

@@ -1,27 +1,31 @@
 /* markdown/readability.c: extracts the main article of a web page (owner: html2md
- * engineer). Mozilla Readability's approach, simplified:
+ * engineer). Mozilla Readability.js's algorithm, written anew:
  *   1. parse with libxml2's HTML parser (its nesting cap of 256 bounds every walk below,
- *      and every walk is iterative anyway: parent pointers, no recursion);
- *   2. remove what is never content (scripts, forms, navigation) and "unlikely
- *      candidates": elements whose class or id reads as boilerplate (comment, sidebar,
- *      footer...) and not as content;
- *   3. count, per element, its text, its link text and its commas, in one bottom-up pass;
+ *      and every walk is iterative anyway: parent pointers, no recursion); read what the
+ *      page says about itself (page_meta.c);
+ *   2. remove what is never content (scripts, forms, navigation), the byline, and, in the
+ *      first attempt, the "unlikely candidates": elements whose class or id reads as
+ *      boilerplate and not as content (readability_hints.c reads them as words);
+ *   3. count, per element, its text, its link text and its prose commas;
  *   4. score every paragraph-like element (1 + commas + one point per 100 characters, at
- *      most 3) into its ancestors: all of it to the parent, half to the grandparent, then
- *      score / (level * 3), five levels up; an ancestor starts from its tag's base score
- *      and its class/id weight (the hint table);
- *   5. the best candidate, its score scaled by (1 - link density), is the article; its
- *      siblings join when they score well or are plain prose paragraphs;
- *   6. inside the article, blocks whose class/id reads as boilerplate or that are mostly
- *      links (lists excepted) go; relative URLs are resolved; the result is serialised. */
+ *      most 3, times the share of its text outside links) into its ancestors: all to the
+ *      parent, half to the grandparent, then score / (level * 3), five levels up; an
+ *      ancestor starts from its tag's base score and (first two attempts) its class/id
+ *      weight;
+ *   5. the best candidate, its score scaled by (1 - link density), is the article; an
+ *      ancestor it shares with other good candidates, or one that scores higher, takes its
+ *      place; its siblings join when they score close to it or are plain prose;
+ *   6. inside the article, boilerplate blocks go (readability_clean.c); relative URLs are
+ *      resolved; the result is serialised;
+ *   7. an article under RD_RETRY_TEXT characters is extracted again from a fresh parse
+ *      with one fewer filter (unlikely candidates, then class weights, then conditional
+ *      cleaning), and an attempt much longer than the ones before wins (RETRY_GAIN). */
 #include "markdown/readability.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
@@ -30,349 +34,155 @@
 #include "common/util.h"
 #include "feeds/url.h"
 #include "feeds/xml_compat.h"
-#include "markdown/html_sanitize.h"   /* html_is_hidden: the same rule as html2md */
+#include "markdown/html_sanitize.h"
+#include "markdown/readability_int.h"
 
-/* An article shorter than this is a teaser or an error page, not worth replacing the
- * feed's own text with. */
-#define MIN_ARTICLE_TEXT 140
+/* A paragraph shorter than this is not scored (Readability.js), and a page without one
+ * such run of text holds no article. */
+#define MIN_PARAGRAPH 25
+/* Candidates that score within 75% of the best and share an ancestor with it: when three
+ * do, the ancestor is the article (Readability.js's alternative candidates). */
+#define N_TOP 5
+#define ALT_SHARE 0.75
+#define ALT_MIN 3
+/* A later attempt (fewer filters) replaces an earlier one when its article is more than
+ * this many times as long: a filter that removed the article leaves a fraction of it
+ * (a teaser, a caption), while one that removed a comment thread under a short story
+ * leaves most of it. Readability.js keeps the longest whatever the gain, and so keeps the
+ * comments of a 400-character story. */
+#define RETRY_GAIN 2
 
-/* ---- tables ------------------------------------------------------------------------- */
-
-/* Words in class and id attributes (matched at the start of a token, case-insensitive:
- * "sidebar" matches "SidebarTheDeck" and "left-sidebar", not "nosidebar"). */
-static const struct hint {
-    const char *word;
-    int weight;
-} hints[] = {
-    {"article", 25}, {"content", 25}, {"entry", 25}, {"post", 25},  {"main", 25},
-    {"body", 25},    {"text", 25},    {"story", 25}, {"comment", -25}, {"footer", -25},
-    {"sidebar", -25}, {"nav", -25},   {"menu", -25}, {"share", -25}, {"social", -25},
-    {"related", -25}, {"promo", -25}, {"ad-", -25},  {"banner", -25}, {"cookie", -25},
-    {"header", -25}, {"masthead", -25}, {"widget", -25},
+/* The attempts, in order. */
+static const unsigned attempts[] = {
+    RD_STRIP_UNLIKELY | RD_WEIGHT_CLASSES | RD_CLEAN_COND,
+    RD_WEIGHT_CLASSES | RD_CLEAN_COND,
+    RD_CLEAN_COND,
+    0,
 };
 
-enum {
-    T_DROP = 1,   /* never content: removed with everything inside */
-    T_PARA = 2,   /* scored as a paragraph */
-    T_BLOCK = 4,  /* block-level: a <div> holding one is a container, not a paragraph */
-    T_COND = 8,   /* removed from the article when it reads as boilerplate */
-    T_LIST = 16,  /* exempt from the link-density rule (a list of links can be content) */
-    T_KEEP = 32,  /* never an unlikely candidate, whatever its class */
-};
-
-/* Sorted by name. base: the starting score of a candidate (Readability's values). */
-static const struct tag {
-    const char *name;
-    int base;
-    unsigned flags;
-} tags[] = {
-    {"a", 0, T_KEEP},
-    {"address", -3, T_BLOCK},
-    {"article", 0, T_BLOCK | T_KEEP},
-    {"aside", 0, T_DROP},
-    {"blockquote", 3, T_BLOCK},
-    {"body", 0, T_BLOCK | T_KEEP},
-    {"button", 0, T_DROP},
-    {"dd", -3, T_BLOCK},
-    {"div", 5, T_BLOCK | T_COND},
-    {"dl", -3, T_BLOCK | T_LIST},
-    {"dt", -3, T_BLOCK},
-    {"embed", 0, T_DROP},
-    {"figure", 0, T_BLOCK},
-    {"footer", 0, T_DROP},
-    {"form", -3, T_DROP},
-    {"frame", 0, T_DROP},
-    {"h1", -5, T_BLOCK},
-    {"h2", -5, T_BLOCK | T_PARA},
-    {"h3", -5, T_BLOCK | T_PARA},
-    {"h4", -5, T_BLOCK | T_PARA},
-    {"h5", -5, T_BLOCK | T_PARA},
-    {"h6", -5, T_BLOCK | T_PARA},
-    {"head", 0, T_DROP},
-    {"hr", 0, T_BLOCK},
-    {"html", 0, T_KEEP},
-    {"input", 0, T_DROP},
-    {"li", -3, T_BLOCK},
-    {"link", 0, T_DROP},
-    {"main", 0, T_BLOCK | T_KEEP},
-    {"meta", 0, T_DROP},
-    {"nav", 0, T_DROP},
-    {"noscript", 0, T_DROP},
-    {"object", 0, T_DROP},
-    {"ol", -3, T_BLOCK | T_LIST},
-    {"p", 0, T_BLOCK | T_PARA},
-    {"pre", 3, T_BLOCK | T_PARA},
-    {"script", 0, T_DROP},
-    {"section", 0, T_BLOCK | T_PARA | T_COND},
-    {"select", 0, T_DROP},
-    {"style", 0, T_DROP},
-    {"svg", 0, T_DROP},
-    {"table", 0, T_BLOCK | T_COND},
-    {"td", 3, T_BLOCK | T_PARA},
-    {"template", 0, T_DROP},
-    {"textarea", 0, T_DROP},
-    {"th", -5, T_BLOCK},
-    {"ul", -3, T_BLOCK | T_LIST},
-};
-
-static const struct tag *tag_of(const xmlNode *n)
-{
-    static const struct tag none = {"", 0, 0};
-    size_t lo = 0, hi = sizeof tags / sizeof *tags;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp((const char *)n->name, tags[mid].name);
-        if (c == 0)
-            return &tags[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return &none;
-}
-
-/* ---- per-element facts ---------------------------------------------------------------- */
-
-struct info {
-    double score;
-    size_t text, link_text, commas;
-    int scored;
-};
-
-static struct info *info_of(const xmlNode *n)
-{
-    return (struct info *)n->_private;
-}
-
-static int is_element(const xmlNode *n)
-{
-    return n && n->type == XML_ELEMENT_NODE;
-}
-
-/* Next node in document order below root, descending into children unless skip. */
-static xmlNode *next_node(xmlNode *n, xmlNode *root, int skip)
-{
-    if (!skip && n->children)
-        return n->children;
-    while (n && n != root && !n->next)
-        n = n->parent;
-    return n && n != root ? n->next : NULL;
-}
-
-static char *attr(xmlNode *n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    char *s = v ? xstrdup((const char *)v) : NULL;
-    xmlFree(v);
-    return s;
-}
-
-/* Sum of the hint weights found in class and id; *pos / *neg say which kinds matched. */
-static int class_weight(xmlNode *n, int *pos, int *neg)
-{
-    int w = 0, p = 0, q = 0;
-    const char *names[] = {"class", "id"};
-    for (size_t k = 0; k < 2; k++) {
-        char *v = attr(n, names[k]);
-        if (!v)
-            continue;
-        for (char *s = v; *s; s++)
-            *s = (char)tolower((unsigned char)*s);
-        for (size_t i = 0; i < sizeof hints / sizeof *hints; i++) {
-            for (const char *s = strstr(v, hints[i].word); s; s = strstr(s + 1, hints[i].word)) {
-                if (s == v || !isalnum((unsigned char)s[-1])) {
-                    if (hints[i].weight > 0)
-                        p = 1;
-                    else
-                        q = 1;
-                    w += hints[i].weight;
-                    break;
-                }
-            }
-        }
-        free(v);
-    }
-    if (pos)
-        *pos = p;
-    if (neg)
-        *neg = q;
-    return w;
-}
-
-/* ---- the steps ---------------------------------------------------------------------- */
-
-struct nodes {
-    xmlNode **v;
-    size_t n, cap;
-};
-
-static void nodes_add(struct nodes *l, xmlNode *n)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-    }
-    l->v[l->n++] = n;
-}
-
-static void remove_all(struct nodes *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        xmlUnlinkNode(l->v[i]);
-        xmlFreeNode(l->v[i]);
-    }
-    l->n = 0;
-}
-
-/* Step 2: what is never content, and the unlikely candidates. */
-static void prune(xmlNode *body)
-{
-    struct nodes gone = {0};
-    for (xmlNode *n = body->children; n;) {
-        int skip = 0;
-        if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE) {
-            nodes_add(&gone, n);
-            skip = 1;
-        } else if (is_element(n)) {
-            const struct tag *t = tag_of(n);
-            int pos, neg;
-            int unlikely = !(t->flags & T_KEEP) && (class_weight(n, &pos, &neg), neg && !pos);
-            if ((t->flags & T_DROP) || unlikely || html_is_hidden(n)) {
-                nodes_add(&gone, n);
-                skip = 1;
-            }
-        }
-        n = next_node(n, body, skip);
-    }
-    remove_all(&gone);
-    free(gone.v);
-}
-
-/* Visible characters of a text node (white space runs count once) and its commas. */
-static void count_text(const char *s, size_t *chars, size_t *commas)
-{
-    int space = 1;
-    for (; *s; s++) {
-        if (isspace((unsigned char)*s)) {
-            if (!space)
-                (*chars)++;
-            space = 1;
-            continue;
-        }
-        space = 0;
-        if ((unsigned char)*s < 0x80 || ((unsigned char)*s & 0xC0) == 0xC0)
-            (*chars)++;
-        if (*s == ',')
-            (*commas)++;
-        else if (strncmp(s, "\xEF\xBC\x8C", 3) == 0 || strncmp(s, "\xE3\x80\x81", 3) == 0)
-            (*commas)++; /* full-width comma, ideographic comma */
-    }
-}
-
-/* Step 3: text, link text and commas of every element, bottom-up in one walk. */
-static struct info *measure(xmlNode *body)
-{
-    size_t count = 1;
-    for (xmlNode *n = body->children; n; n = next_node(n, body, 0))
-        count += is_element(n);
-    struct info *infos = xcalloc(count, sizeof *infos);
-    size_t k = 0;
-    body->_private = &infos[k++];
-    for (xmlNode *n = body->children; n; n = next_node(n, body, 0))
-        if (is_element(n))
-            n->_private = &infos[k++];
-    xmlNode *n = body->children;
-    while (n) {
-        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content) {
-            struct info *p = info_of(n->parent);
-            count_text((const char *)n->content, &p->text, &p->commas);
-        }
-        if (is_element(n) && n->children) {
-            n = n->children;
-            continue;
-        }
-        /* Going up: each element closed hands its counts to its parent. */
-        while (n != body && !n->next) {
-            n = n->parent;
-            if (n == body)
-                break;
-            struct info *i = info_of(n), *p = info_of(n->parent);
-            if (strcmp((const char *)n->name, "a") == 0)
-                i->link_text = i->text;
-            p->text += i->text;
-            p->link_text += i->link_text;
-            p->commas += i->commas;
-        }
-        n = n == body ? NULL : n->next;
-    }
-    return infos;
-}
-
-static double link_density(const struct info *i)
-{
-    return i->text ? (double)i->link_text / (double)i->text : 0.0;
-}
+/* ---- scoring --------------------------------------------------------------------------- */
 
 /* A <div> with no block-level child reads as a paragraph (Readability turns it into a
  * <p>). */
 static int is_paragraph(xmlNode *n)
 {
-    const struct tag *t = tag_of(n);
+    const struct rd_tag *t = rd_tag_of(n);
     if (t->flags & T_PARA)
         return 1;
-    if (strcmp((const char *)n->name, "div") != 0)
+    if (!rd_is(n, "div"))
         return 0;
     for (xmlNode *c = n->children; c; c = c->next)
-        if (is_element(c) && (tag_of(c)->flags & T_BLOCK))
+        if (rd_is_element(c) && (rd_tag_of(c)->flags & T_BLOCK))
             return 0;
     return 1;
 }
 
-/* Step 4: paragraphs into their ancestors. Returns the best candidate. */
-static xmlNode *score(xmlNode *body)
+/* Step 4: paragraphs into their ancestors; the scored elements into cands. */
+static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands)
 {
-    xmlNode *best = NULL;
-    double best_score = 0;
-    struct nodes cands = {0};
-    for (xmlNode *n = body->children; n; n = next_node(n, body, 0)) {
-        if (!is_element(n) || !is_paragraph(n))
+    for (xmlNode *n = body->children; n; n = rd_next(n, body, 0)) {
+        if (!rd_is_element(n) || !is_paragraph(n))
             continue;
-        const struct info *i = info_of(n);
-        if (i->text < 25)
+        const struct rd_info *i = rd_info_of(n);
+        if (i->text < MIN_PARAGRAPH)
             continue;
-        double s = 1.0 + (double)i->commas + (double)(i->text / 100 < 3 ? i->text / 100 : 3);
+        /* Text inside links is not the paragraph's own: a list of linked names scores
+         * as little as it reads. */
+        double s = (1.0 + (double)i->commas + (double)(i->text / 100 < 3 ? i->text / 100 : 3)) *
+                   (1.0 - rd_link_density(i));
         xmlNode *a = n->parent;
-        for (int level = 0; level < 5 && is_element(a); level++, a = a->parent) {
-            struct info *ai = info_of(a);
+        for (int level = 0; level < 5 && rd_is_element(a); level++, a = a->parent) {
+            struct rd_info *ai = rd_info_of(a);
             if (!ai)
                 break;
             if (!ai->scored) {
                 ai->scored = 1;
-                ai->score = tag_of(a)->base + class_weight(a, NULL, NULL);
-                nodes_add(&cands, a);
+                ai->score = rd_tag_of(a)->base;
+                if (flags & RD_WEIGHT_CLASSES)
+                    ai->score += rd_class_weight(a);
+                rd_nodes_add(cands, a);
             }
             ai->score += level == 0 ? s : level == 1 ? s / 2 : s / (level * 3);
             if (a == body)
                 break;
         }
     }
-    for (size_t k = 0; k < cands.n; k++) {
-        struct info *i = info_of(cands.v[k]);
-        i->score *= 1.0 - link_density(i);
-        if (!best || i->score > best_score) {
-            best = cands.v[k];
-            best_score = i->score;
+    for (size_t k = 0; k < cands->n; k++) {
+        struct rd_info *i = rd_info_of(cands->v[k]);
+        i->score *= 1.0 - rd_link_density(i);
+    }
+}
+
+static int contains(const xmlNode *a, const xmlNode *n)
+{
+    for (; n; n = n->parent)
+        if (n == a)
+            return 1;
+    return 0;
+}
+
+/* Step 5a: the best candidate, moved up to the ancestor the evidence points at. */
+static xmlNode *choose(xmlNode *body, const struct rd_nodes *cands)
+{
+    xmlNode *top[N_TOP] = {0};
+    for (size_t k = 0; k < cands->n; k++) {
+        xmlNode *c = cands->v[k];
+        double s = rd_info_of(c)->score;
+        for (size_t j = 0; j < N_TOP; j++) {
+            if (!top[j] || s > rd_info_of(top[j])->score) {
+                memmove(&top[j + 1], &top[j], (N_TOP - j - 1) * sizeof *top);
+                top[j] = c;
+                break;
+            }
         }
     }
-    free(cands.v);
-    return best ? best : body;
+    xmlNode *best = top[0];
+    if (!best || best == body)
+        return body;
+    double best_score = rd_info_of(best)->score;
+    /* Several good candidates under one ancestor: the article is split in blocks. */
+    xmlNode *alt[N_TOP];
+    size_t nalt = 0;
+    for (size_t j = 1; j < N_TOP && top[j]; j++)
+        if (rd_info_of(top[j])->score >= best_score * ALT_SHARE && !contains(top[j], best))
+            alt[nalt++] = top[j];
+    if (nalt >= ALT_MIN) {
+        for (xmlNode *p = best->parent; p && p != body; p = p->parent) {
+            size_t holding = 0;
+            for (size_t j = 0; j < nalt; j++)
+                holding += contains(p, alt[j]);
+            if (holding >= ALT_MIN) {
+                best = p;
+                break;
+            }
+        }
+    }
+    /* Up while the parents score as well: an ancestor that scores higher is the article
+     * (its other children are part of it); one under a third of the score stops it. */
+    double last = rd_info_of(best)->score;
+    for (xmlNode *p = best->parent; p && p != body && rd_is_element(p); p = p->parent) {
+        const struct rd_info *pi = rd_info_of(p);
+        if (!pi || !pi->scored)
+            continue;
+        if (pi->score < rd_info_of(best)->score / 3)
+            break;
+        if (pi->score > last) {
+            best = p;
+            break;
+        }
+        last = pi->score;
+    }
+    /* An only child is its parent's whole content. */
+    while (best->parent && best->parent != body && rd_is_element(best->parent) &&
+           xmlChildElementCount(best->parent) == 1)
+        best = best->parent;
+    return best;
 }
 
 static int plain_prose(xmlNode *n)
 {
-    const struct info *i = info_of(n);
-    double ld = link_density(i);
+    const struct rd_info *i = rd_info_of(n);
+    double ld = rd_link_density(i);
     if (i->text > 80)
         return ld < 0.25;
     if (i->text == 0 || ld > 0)
@@ -383,69 +193,45 @@ static int plain_prose(xmlNode *n)
     return prose;
 }
 
-/* Step 5: the candidate and the siblings that belong with it. */
-static void select_nodes(xmlNode *top, xmlNode *body, struct nodes *out)
+/* Step 5b: the candidate and the siblings that belong with it. */
+static void select_nodes(xmlNode *top, xmlNode *body, struct rd_nodes *out)
 {
-    if (top == body || !is_element(top->parent)) {
-        nodes_add(out, top);
+    if (top == body || !rd_is_element(top->parent)) {
+        rd_nodes_add(out, top);
         return;
     }
-    const struct info *ti = info_of(top);
+    const struct rd_info *ti = rd_info_of(top);
     double threshold = ti->score * 0.2 > 10 ? ti->score * 0.2 : 10;
-    char *top_class = attr(top, "class");
+    char *top_class = html_attr(top, "class");
     for (xmlNode *s = top->parent->children; s; s = s->next) {
         if (s == top) {
-            nodes_add(out, s);
+            rd_nodes_add(out, s);
             continue;
         }
-        if (!is_element(s))
+        if (!rd_is_element(s) || !rd_info_of(s))
             continue;
-        const struct info *si = info_of(s);
+        const struct rd_info *si = rd_info_of(s);
         double bonus = 0;
-        char *cls = attr(s, "class");
+        char *cls = html_attr(s, "class");
         if (cls && top_class && *cls && strcmp(cls, top_class) == 0)
             bonus = ti->score * 0.2;
         free(cls);
         if ((si->scored && si->score + bonus >= threshold) ||
-            (strcmp((const char *)s->name, "p") == 0 && plain_prose(s)))
-            nodes_add(out, s);
+            ((rd_is(s, "p") || (rd_is(s, "div") && is_paragraph(s))) && plain_prose(s)))
+            rd_nodes_add(out, s);
     }
     free(top_class);
-}
-
-/* Step 6a: boilerplate blocks inside the article. */
-static void clean(xmlNode *root)
-{
-    struct nodes gone = {0};
-    for (xmlNode *n = root->children; n;) {
-        int skip = 0;
-        if (is_element(n)) {
-            const struct tag *t = tag_of(n);
-            if (t->flags & T_COND) {
-                const struct info *i = info_of(n);
-                int weight = class_weight(n, NULL, NULL);
-                if (weight < 0 || (!(t->flags & T_LIST) && i && i->text &&
-                                   link_density(i) > 0.5 && weight < 25)) {
-                    nodes_add(&gone, n);
-                    skip = 1;
-                }
-            }
-        }
-        n = next_node(n, root, skip);
-    }
-    remove_all(&gone);
-    free(gone.v);
 }
 
 /* Step 6b: relative URLs made absolute (RFC 3986 section 5). */
 static void resolve_urls(xmlNode *root, const char *base)
 {
     static const char *const url_attrs[] = {"href", "src", "poster"};
-    for (xmlNode *n = root; n; n = next_node(n, root, 0)) {
-        if (!is_element(n))
+    for (xmlNode *n = root; n; n = rd_next(n, root, 0)) {
+        if (!rd_is_element(n))
             continue;
         for (size_t k = 0; k < sizeof url_attrs / sizeof *url_attrs; k++) {
-            char *v = attr(n, url_attrs[k]);
+            char *v = html_attr(n, url_attrs[k]);
             if (!v)
                 continue;
             char *abs = url_resolve(base, v);
@@ -460,9 +246,7 @@ static void resolve_urls(xmlNode *root, const char *base)
 /* ---- the front -------------------------------------------------------------------------- */
 
 /* The page is read as UTF-8 when it is well-formed UTF-8 without NUL bytes (strict, like
- * every reader of feedsd: common/utf8.h). The check here used to let overlong forms and
- * surrogates pass as UTF-8; such a page now goes to its <meta charset>, as one with any
- * other ill-formed byte did. */
+ * every reader of feedsd: common/utf8.h); else in its <meta charset>. */
 static int valid_utf8(const char *s, size_t n)
 {
     return !memchr(s, '\0', n) && utf8_valid(s, n);
@@ -476,7 +260,6 @@ static htmlDocPtr parse_page(const char *html, size_t len, char *cut, size_t cut
     htmlParserCtxtPtr ctxt = xml_html_ctxt_new();
     if (!ctxt)
         return NULL;
-    /* UTF-8 when the bytes are UTF-8; else the page's own <meta charset>. */
     const char *enc = valid_utf8(html, len) ? "UTF-8" : NULL;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, enc,
                                         HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
@@ -490,8 +273,8 @@ static htmlDocPtr parse_page(const char *html, size_t len, char *cut, size_t cut
 static xmlNode *find_body(htmlDocPtr doc)
 {
     xmlNode *root = xmlDocGetRootElement(doc);
-    for (xmlNode *n = root; n; n = next_node(n, root, 0))
-        if (is_element(n) && strcmp((const char *)n->name, "body") == 0)
+    for (xmlNode *n = root; n; n = rd_next(n, root, 0))
+        if (rd_is(n, "body"))
             return n;
     return NULL;
 }
@@ -507,37 +290,42 @@ static char *fail(char *err, size_t errlen, const char *fmt, ...)
     return NULL;
 }
 
-char *readability_extract(const char *html, size_t len, const char *base_url, char *err,
-                          size_t errlen)
+/* One attempt's result. */
+struct result {
+    char *html;        /* the serialised article, or NULL */
+    size_t chars;      /* its visible characters */
+    char *first_para;  /* for an excerpt */
+};
+
+static void result_free(struct result *r)
 {
-    if (!html || !len)
-        return fail(err, errlen, "empty page");
-    if (len > 64u << 20)
-        return fail(err, errlen, "page too large (%zu bytes)", len);
-    char cut[160] = "";
-    htmlDocPtr doc = parse_page(html, len, cut, sizeof cut);
-    xmlNode *body = doc ? find_body(doc) : NULL;
-    if (!body) {
-        xmlFreeDoc(doc);
-        return fail(err, errlen, "not an HTML page (no <body>)");
-    }
-    prune(body);
-    struct info *infos = measure(body);
-    xmlNode *top = score(body);
-    struct nodes keep = {0};
-    select_nodes(top, body, &keep);
-    size_t chars = 0;
-    for (size_t k = 0; k < keep.n; k++)
-        clean(keep.v[k]);
+    free(r->html);
+    free(r->first_para);
+    *r = (struct result){0};
+}
+
+/* Steps 2-6 on a fresh parse of the page, with the filters of flags. */
+static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned flags,
+                    int take_byline, char **byline, struct result *r)
+{
+    rd_prepare(body, flags, take_byline, byline);
+    struct rd_info *infos = rd_measure(body);
+    struct rd_nodes cands = {0}, keep = {0};
+    score(body, flags, &cands);
+    select_nodes(choose(body, &cands), body, &keep);
+    free(cands.v);
     struct buf out = {0};
     buf_puts(&out, "<div>");
     xmlBufferPtr xb = xmlBufferCreate();
     for (size_t k = 0; k < keep.n; k++) {
-        resolve_urls(keep.v[k], base_url);
+        rd_clean(keep.v[k], flags);
+        resolve_urls(keep.v[k], base);
+        if (!r->first_para)
+            r->first_para = page_meta_first_paragraph(keep.v[k]);
         xmlChar *text = xmlNodeGetContent(keep.v[k]);
         size_t commas = 0;
         if (text)
-            count_text((const char *)text, &chars, &commas);
+            rd_count_text((const char *)text, &r->chars, &commas);
         xmlFree(text);
         xmlBufferEmpty(xb);
         if (htmlNodeDump(xb, doc, keep.v[k]) > 0)
@@ -546,15 +334,71 @@ char *readability_extract(const char *html, size_t len, const char *base_url, ch
     buf_puts(&out, "</div>");
     xmlBufferFree(xb);
     free(keep.v);
-    xmlFreeDoc(doc); /* libxml2 does not look at _private: infos can go after */
     free(infos);
-    if (chars < MIN_ARTICLE_TEXT) {
-        buf_free(&out);
+    r->html = buf_steal(&out);
+}
+
+char *readability_extract(const char *html, size_t len, const char *base_url,
+                          struct page_meta *meta, char *err, size_t errlen)
+{
+    if (meta)
+        *meta = (struct page_meta){0};
+    if (!html || !len)
+        return fail(err, errlen, "empty page");
+    if (len > 64u << 20)
+        return fail(err, errlen, "page too large (%zu bytes)", len);
+    char cut[160] = "";
+    struct page_meta m = {0};
+    struct result best = {0};
+    char *byline = NULL;
+    int take_byline = 1;
+    for (size_t a = 0; a < sizeof attempts / sizeof *attempts; a++) {
+        htmlDocPtr doc = parse_page(html, len, cut, sizeof cut);
+        xmlNode *body = doc ? find_body(doc) : NULL;
+        if (!body) {
+            xmlFreeDoc(doc);
+            page_meta_free(&m);
+            return fail(err, errlen, "not an HTML page (no <body>)");
+        }
+        if (a == 0) {
+            page_meta_read(doc, base_url, &m);
+            /* Readability.js: a byline the metadata gives leaves the page's alone. */
+            take_byline = m.byline == NULL;
+        }
+        struct result r = {0};
+        attempt(doc, body, base_url, attempts[a], take_byline, &byline, &r);
+        xmlFreeDoc(doc);   /* libxml2 does not look at _private */
+        if (!best.html || r.chars > best.chars * RETRY_GAIN) {
+            result_free(&best);
+            best = r;
+        } else {
+            result_free(&r);
+        }
+        if (best.chars >= RD_RETRY_TEXT)
+            break;
+    }
+    if (!m.byline)
+        m.byline = byline;
+    else
+        free(byline);
+    if (!best.html || best.chars < MIN_PARAGRAPH) {
+        size_t chars = best.chars;
+        result_free(&best);
+        page_meta_free(&m);
         if (cut[0])
             return fail(err, errlen, "the HTML parser gave up part way (%s): the rest of "
                                      "the page was not read", cut);
         return fail(err, errlen, "no article found (%zu characters of text in the best "
                                  "candidate)", chars);
     }
-    return buf_steal(&out);
+    if (!m.excerpt && best.first_para)
+        m.excerpt = best.first_para, best.first_para = NULL;
+    if (meta)
+        *meta = m;
+    else
+        page_meta_free(&m);
+    char *out = best.html;
+    best.html = NULL;
+    result_free(&best);
+    return out;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "markdown/readability.h"
 struct buf;
 
 /* An enclosure as the file shows it (extra.enclosures, and a link after the content). */
@@ -46,6 +47,8 @@ struct post {
     size_t nenclosures;
     enum output_tags tags;        /* also `tags:` (Hugo) or `taxonomies: tags:` (Zola) */
     int date_time;                /* `date` as the full local time, not only the day */
+    const struct page_meta *page; /* the article's page: its title on the "Title:" line,
+                                   * the rest in extra.page; may be NULL */
 };
 
 /* The YAML scalar for s: plain when plain style keeps its meaning, else double-quoted
@@ -85,6 +88,11 @@ int output_pattern_check(const char *pattern, char *err, size_t errlen);
 
 /* The whole file text. Returns malloc'd text. */
 char *output_render(const struct post *p);
+/* Appends the reader-mode layout of the "## Full Content" section to b: "Title: ", "URL
+ * Source: " (empty when url is NULL), "Markdown Content:" and md (`feedsd extract` prints
+ * it alone). */
+struct buf;
+void output_render_reader(struct buf *b, const char *title, const char *url, const char *md);
 
 /* The output feed (output_atom.c): an Atom 1.0 document of posts[0..n), newest first,
  * each with its summary. */

@@ -326,6 +326,23 @@ static void put_tags(struct buf *b, const struct post *p)
     put_yaml_list(b, "  ", "tags", p->categories, p->ncategories);
 }
 
+/* extra.page: what the article's page says about itself, beside what the feed said (its
+ * title is on the "Title:" line). Nothing when the page said nothing. */
+static void put_page(struct buf *b, const struct page_meta *m)
+{
+    if (!m || !(m->byline || m->excerpt || m->site_name || m->published || m->image))
+        return;
+    const struct {
+        const char *key, *value;
+    } fields[] = {{"byline", m->byline},       {"excerpt", m->excerpt},
+                  {"site_name", m->site_name}, {"published", m->published},
+                  {"image", m->image}};
+    buf_puts(b, "  page:\n");
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (fields[i].value && *fields[i].value)
+            put_yaml_field(b, "    ", fields[i].key, fields[i].value);
+}
+
 static const char *first_nonempty(const char *a, const char *b)
 {
     return a && *a ? a : b && *b ? b : "";
@@ -387,21 +404,29 @@ char *output_render(const struct post *p)
         put_yaml_field(&b, "  ", "summarized_by", p->summary_by);
     if (p->summary_fallback)
         buf_puts(&b, "  summary_fallback: true\n");
+    put_page(&b, p->page);
     buf_puts(&b, "---\n## Summary\n");
     size_t before = b.len;
     put_trimmed_block(&b, p->summary);
     if (b.len > before)
         buf_putc(&b, '\n');
-    buf_puts(&b, "## Full Content\nTitle: ");
-    put_one_line(&b, orig);
-    buf_puts(&b, "\n\nURL Source: ");
-    if (has_url)
-        put_one_line(&b, p->url);
-    buf_puts(&b, "\n\nMarkdown Content:\n");
-    before = b.len;
-    put_trimmed_block(&b, p->content_md);
-    if (b.len > before)
-        buf_puts(&b, "\n\n");
+    buf_puts(&b, "## Full Content\n");
+    output_render_reader(&b, p->page && p->page->title ? p->page->title : orig,
+                         has_url ? p->url : NULL, p->content_md);
     put_enclosure_links(&b, p);
     return buf_steal(&b);
+}
+
+void output_render_reader(struct buf *b, const char *title, const char *url, const char *md)
+{
+    buf_puts(b, "Title: ");
+    put_one_line(b, title);
+    buf_puts(b, "\n\nURL Source: ");
+    if (url && *url)
+        put_one_line(b, url);
+    buf_puts(b, "\n\nMarkdown Content:\n");
+    size_t before = b->len;
+    put_trimmed_block(b, md);
+    if (b->len > before)
+        buf_puts(b, "\n\n");
 }

@@ -51,8 +51,8 @@ static const char *const stmt_sql[S_COUNT] = {
                         " fetch_url = coalesce(?4, fetch_url) WHERE id = ?1",
     [S_FEED_DISABLE] = "UPDATE feeds SET disabled = ?2 WHERE id = ?1",
     [S_PAGE_SET] = "UPDATE entries SET page_state = ?2,"
-                   " page_error = ?3, page_next = ?4, page_attempts = page_attempts + ?5"
-                   " WHERE id = ?1",
+                   " page_error = ?3, page_next = ?4, page_attempts = page_attempts + ?5,"
+                   " page_meta = coalesce(?6, page_meta) WHERE id = ?1",
     [S_PAGE_DUE] = "SELECT id FROM entries WHERE page_state = 1 AND page_next <= ?1"
                    " ORDER BY page_next, id LIMIT ?2",
     [S_PAGE_COUNT] = "SELECT count(*) FROM entries WHERE page_state = 1",
@@ -109,7 +109,7 @@ static const char *const stmt_sql[S_COUNT] = {
         "UPDATE entries SET guid = ?2, link = ?3, title = ?4, author = ?5, published = ?6,"
         " updated = ?7, content_hash = ?8, stage = ?9, categories = ?10, enclosures = ?11,"
         " sum_pending = 0, sum_attempts = 0, sum_next = 0, page_state = 0, page_attempts = 0,"
-        " page_next = 0 WHERE id = ?1",
+        " page_next = 0, page_meta = NULL WHERE id = ?1",
     /* INDEXED BY: without it the planner walks the rowid order (to skip the sort) or the
      * (feed_id, key) index and reads every row: each poll read the whole table
      * (quadratic in the number of feeds; the rows held the posts' HTML until migration 6). */
@@ -123,7 +123,7 @@ static const char *const stmt_sql[S_COUNT] = {
         " coalesce(f.title, f.feed_title), f.url, e.backlog, e.sum_pending, e.sum_force,"
         " e.sum_attempts, e.sum_next, e.sum_error, e.sum_by, e.sum_fallback, e.model_title,"
         " f.language, f.summarizer, e.page_state, e.page_attempts, e.categories,"
-        " e.enclosures"
+        " e.enclosures, e.page_meta"
         " FROM entries e JOIN feeds f ON f.id = e.feed_id"
         " LEFT JOIN entry_content c ON c.entry_id = e.id WHERE e.id = ?1",
     [S_ENTRY_SUMMARY] =

@@ -81,6 +81,7 @@ struct db_entry {
     size_t ncategories;
     struct enclosure *enclosures;   /* its enclosures (feeds/feed.h) */
     size_t nenclosures;
+    char *page_meta;        /* JSON: what the article's page says about itself, or NULL */
 };
 
 /* Full-article stage (issue 4): whether the post's web page is fetched for its text. */
@@ -143,9 +144,11 @@ int db_feed_set_hints(struct db *db, int64_t id, int ttl, int sy, uint32_t skip_
 int db_feed_set_redirect(struct db *db, int64_t id, const char *redirect_to, int count,
                          const char *adopt);
 int db_feed_disable(struct db *db, int64_t id, const char *reason);
-/* html non-NULL replaces the entry's content (the extracted article). */
+/* html non-NULL replaces the entry's content (the extracted article); meta non-NULL
+ * replaces its page_meta. */
 int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
-                      const char *error, int64_t next_ms, int count_attempt);
+                      const char *meta, const char *error, int64_t next_ms,
+                      int count_attempt);
 int db_pages_due(struct db *db, int64_t now_ms, int limit, int64_t **ids, size_t *n);
 int64_t db_pages_wanted(struct db *db);
 /* Entries with a summary whose file is not written (a full disk, a read-only folder). */

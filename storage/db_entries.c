@@ -251,6 +251,7 @@ int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
         out->page_state = sqlite3_column_int(s, 28);
         out->page_attempts = sqlite3_column_int(s, 29);
         meta_read(s, 30, 31, out);
+        out->page_meta = db_col_text(s, 32);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : -1;
@@ -282,6 +283,7 @@ void db_entry_clear(struct db_entry *e)
         free(e->enclosures[i].type);
     }
     free(e->enclosures);
+    free(e->page_meta);
     memset(e, 0, sizeof *e);
 }
 

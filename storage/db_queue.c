@@ -90,10 +90,11 @@ void db_summary_clear(struct db_summary *s)
 }
 
 int db_entry_set_page(struct db *db, int64_t id, int state, const char *html,
-                      const char *error, int64_t next_ms, int count_attempt)
+                      const char *meta, const char *error, int64_t next_ms,
+                      int count_attempt)
 {
     sqlite3_stmt *s = db_bind(db, S_PAGE_SET, DB_ARGS(DB_INT(id), DB_INT(state),
-        DB_TEXT(error), DB_INT(next_ms), DB_INT(count_attempt ? 1 : 0)));
+        DB_TEXT(error), DB_INT(next_ms), DB_INT(count_attempt ? 1 : 0), DB_TEXT(meta)));
     if (!s)
         return -1;
     if (!html)   /* the stored HTML stays */

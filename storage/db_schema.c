@@ -113,6 +113,9 @@ static const char *const migrations[] = {
     "INSERT OR IGNORE INTO post_keys (key, entry_id)"
     "  SELECT k.key, k.entry_id FROM entry_keys k JOIN entries e ON e.id = k.entry_id"
     "  WHERE k.key LIKE 'url:%' AND e.stage != 3;",
+    /* 9: what the article's page says about itself (issue 21): a JSON object of
+     * markdown/readability.h's struct page_meta, set with the extracted article. */
+    "ALTER TABLE entries ADD COLUMN page_meta TEXT;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

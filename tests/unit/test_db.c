@@ -241,11 +241,11 @@ static void test_content_table(void **state)
     c = content_of(db, a);
     assert_string_equal(c, "<p>second</p>");
     free(c);
-    assert_int_equal(db_entry_set_page(db, b, 2, "<p>the article</p>", NULL, 0, 1), 0);
+    assert_int_equal(db_entry_set_page(db, b, 2, "<p>the article</p>", NULL, NULL, 0, 1), 0);
     c = content_of(db, b);
     assert_string_equal(c, "<p>the article</p>");
     free(c);
-    assert_int_equal(db_entry_set_page(db, b, 3, NULL, "gone", 0, 1), 0);   /* kept */
+    assert_int_equal(db_entry_set_page(db, b, 3, NULL, NULL, "gone", 0, 1), 0);   /* kept */
     c = content_of(db, b);
     assert_string_equal(c, "<p>the article</p>");
     free(c);
@@ -343,6 +343,8 @@ static void test_content_migration(void **state)
                                   "DROP INDEX entries_written_date; DROP TABLE digest_days;"
                                   "ALTER TABLE entries DROP COLUMN categories;"
                                   "ALTER TABLE entries DROP COLUMN enclosures;"
+                                  /* and without migration 9's */
+                                  "ALTER TABLE entries DROP COLUMN page_meta;"
                                   "PRAGMA user_version = 5;",
                                   NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);

@@ -115,7 +115,7 @@ static void expect_similar(const char *got, const char *want, double min_recall,
 static char *extract(const char *html, const char *base)
 {
     char err[256] = "";
-    char *r = readability_extract(html, strlen(html), base, err, sizeof err);
+    char *r = readability_extract(html, strlen(html), base, NULL, err, sizeof err);
     if (!r)
         fail_msg("readability_extract: %s", err);
     return r;
@@ -128,7 +128,7 @@ static void test_daringfireball(void **state)
     char *src = read_page("daringfireball-1.source.html", &n);
     char *want = read_page("daringfireball-1.readability-expected.html", &m);
     char err[256] = "";
-    char *got = readability_extract(src, n, "http://fakehost/colophon/", err, sizeof err);
+    char *got = readability_extract(src, n, "http://fakehost/colophon/", NULL, err, sizeof err);
     if (!got)
         fail_msg("readability_extract: %s", err);
     expect_similar(got, want, 0.90, 0.10);
@@ -219,12 +219,12 @@ static void test_no_article(void **state)
     };
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
         err[0] = '\0';
-        char *r = readability_extract(pages[i], strlen(pages[i]), NULL, err, sizeof err);
+        char *r = readability_extract(pages[i], strlen(pages[i]), NULL, NULL, err, sizeof err);
         assert_null(r);
         assert_true(err[0] != '\0');
     }
     /* errlen 0: no message, still NULL */
-    assert_null(readability_extract("<p>x</p>", 8, NULL, NULL, 0));
+    assert_null(readability_extract("<p>x</p>", 8, NULL, NULL, NULL, 0));
 }
 
 /* Deep nesting and a large page: bounded, no crash (our walks are iterative). libxml2
@@ -243,7 +243,7 @@ static void test_deep_and_large(void **state)
         buf_puts(&page, article_paras);
     buf_puts(&page, "</body></html>");
     char err[256];
-    char *r = readability_extract(page.data, page.len, NULL, err, sizeof err);
+    char *r = readability_extract(page.data, page.len, NULL, NULL, err, sizeof err);
     if (!r)
         fail_msg("readability_extract: %s", err);
     assert_non_null(strstr(r, "seven in favour"));
@@ -253,7 +253,7 @@ static void test_deep_and_large(void **state)
     for (int i = 0; i < 20000; i++)
         buf_puts(&page, "<div>");
     buf_puts(&page, article_paras);
-    r = readability_extract(page.data, page.len, NULL, err, sizeof err);
+    r = readability_extract(page.data, page.len, NULL, NULL, err, sizeof err);
     assert_null(r);
     /* libxml2's own message, on every version: "Excessive depth in document: 256 ..." */
     assert_non_null(strstr(err, "gave up part way"));

@@ -1,0 +1,250 @@
+/* markdown/readability_clean.c: the passes of the article extractor that change the tree:
+ * before scoring (rd_prepare: what is never content, the unlikely candidates, the byline,
+ * lazy images) and after the article is chosen (rd_clean: boilerplate blocks inside it).
+ * The rules are Readability.js's (its _grabArticle and _cleanConditionally), written
+ * anew; the figures they use are its figures. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+#include "markdown/html_sanitize.h"
+#include "markdown/readability_int.h"
+
+/* A byline is a short line: longer text in an "author" element is a biography. */
+#define BYLINE_MAX 100
+
+static int inside(const xmlNode *n, const char *const *names, size_t count)
+{
+    for (const xmlNode *a = n->parent; rd_is_element(a); a = a->parent)
+        for (size_t i = 0; i < count; i++)
+            if (rd_is(a, names[i]))
+                return 1;
+    return 0;
+}
+
+/* Code and tables are read whole: class names inside them are the page's data. */
+static int inside_code_or_table(const xmlNode *n)
+{
+    static const char *const names[] = {"code", "pre", "table"};
+    return inside(n, names, sizeof names / sizeof *names);
+}
+
+static int inside_figure_or_code(const xmlNode *n)
+{
+    static const char *const names[] = {"figure", "code", "pre"};
+    return inside(n, names, sizeof names / sizeof *names);
+}
+
+/* Squashed visible text of n, malloc'd. */
+static char *text_of(xmlNode *n)
+{
+    xmlChar *c = xmlNodeGetContent(n);
+    char *s = str_squash_ws(xstrdup(c ? (const char *)c : ""));
+    xmlFree(c);
+    return s;
+}
+
+static size_t chars_of(xmlNode *n)
+{
+    xmlChar *c = xmlNodeGetContent(n);
+    size_t chars = 0, commas = 0;
+    if (c)
+        rd_count_text((const char *)c, &chars, &commas);
+    xmlFree(c);
+    return chars;
+}
+
+/* Whether most of n's text is code (<pre>, <code>): the wrapper of a highlighted listing
+ * ("highlight extra-wide", a line-numbered table whose numbers are links) is the listing,
+ * whatever its class or its links say. */
+static int mostly_code(xmlNode *n)
+{
+    size_t code = 0;
+    for (xmlNode *c = n->children; c; ) {
+        int hit = rd_is(c, "pre") || rd_is(c, "code");
+        if (hit)
+            code += chars_of(c);
+        c = rd_next(c, n, hit);
+    }
+    return code > 0 && code * 2 >= chars_of(n);
+}
+
+static int is_byline(xmlNode *n)
+{
+    char *rel = html_attr(n, "rel"), *prop = html_attr(n, "itemprop");
+    int hit = (rel && strcasecmp(rel, "author") == 0) || (prop && strstr(prop, "author")) ||
+              rd_hint_match(n, HINT_BYLINE);
+    free(rel);
+    free(prop);
+    return hit;
+}
+
+/* An image that a script loads late keeps its address in data-* attributes and a
+ * placeholder (a data: URL, often a 1x1 GIF) or nothing in src. */
+static void fix_lazy_image(xmlNode *img)
+{
+    static const char *const src_attrs[] = {"data-src", "data-lazy-src", "data-original",
+                                            "data-url", "data-hi-res-src"};
+    static const char *const set_attrs[] = {"data-srcset", "data-lazy-srcset"};
+    char *src = html_attr(img, "src");
+    if (!src || !*src || strncasecmp(src, "data:", 5) == 0) {
+        for (size_t i = 0; i < sizeof src_attrs / sizeof *src_attrs; i++) {
+            char *v = html_attr(img, src_attrs[i]);
+            if (v && *v && strncasecmp(v, "data:", 5) != 0) {
+                xmlSetProp(img, (const xmlChar *)"src", (const xmlChar *)v);
+                free(v);
+                break;
+            }
+            free(v);
+        }
+    }
+    free(src);
+    char *set = html_attr(img, "srcset");
+    if (!set || !*set) {
+        for (size_t i = 0; i < sizeof set_attrs / sizeof *set_attrs; i++) {
+            char *v = html_attr(img, set_attrs[i]);
+            if (v && *v) {
+                xmlSetProp(img, (const xmlChar *)"srcset", (const xmlChar *)v);
+                free(v);
+                break;
+            }
+            free(v);
+        }
+    }
+    free(set);
+}
+
+void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline)
+{
+    struct rd_nodes gone = {0};
+    for (xmlNode *n = body->children; n;) {
+        int drop = n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE;
+        if (rd_is_element(n)) {
+            const struct rd_tag *t = rd_tag_of(n);
+            drop = (t->flags & T_DROP) || html_is_hidden(n);
+            if (!drop && (flags & RD_STRIP_UNLIKELY) && !(t->flags & T_KEEP) &&
+                !inside_code_or_table(n))
+                drop = ((rd_hint_match(n, HINT_UNLIKELY) && !rd_hint_match(n, HINT_MAYBE)) ||
+                        rd_unlikely_role(n)) && !mostly_code(n);
+            if (!drop && take_byline && !(t->flags & T_BLOCK && t->flags & T_LIST) &&
+                is_byline(n)) {
+                char *s = text_of(n);
+                size_t len = strlen(s);
+                if (len > 0 && len < BYLINE_MAX) {
+                    if (!*byline)
+                        *byline = s, s = NULL;
+                    drop = 1;
+                    take_byline = 0;
+                }
+                free(s);
+            }
+            if (!drop && rd_is(n, "img"))
+                fix_lazy_image(n);
+        }
+        if (drop)
+            rd_nodes_add(&gone, n);
+        n = rd_next(n, body, drop);
+    }
+    rd_nodes_remove(&gone);
+    free(gone.v);
+}
+
+/* ---- after the choice ------------------------------------------------------------------ */
+
+struct counts {
+    size_t p, img, li, input, embed, heading_text;
+};
+
+static void count_below(xmlNode *root, struct counts *c)
+{
+    for (xmlNode *n = root->children; n; n = rd_next(n, root, 0)) {
+        if (!rd_is_element(n))
+            continue;
+        const char *name = (const char *)n->name;
+        if (!strcmp(name, "p"))
+            c->p++;
+        else if (!strcmp(name, "img"))
+            c->img++;
+        else if (!strcmp(name, "li"))
+            c->li++;
+        else if (!strcmp(name, "input"))
+            c->input++;
+        else if (!strcmp(name, "video") || !strcmp(name, "audio"))
+            c->embed++;
+        else if (rd_tag_of(n)->flags & T_HEAD && rd_info_of(n))
+            c->heading_text += rd_info_of(n)->text;
+    }
+}
+
+/* A table of data (a header row, a caption, or ten rows) is content, whatever its links. */
+static int data_table(xmlNode *t)
+{
+    size_t rows = 0;
+    for (xmlNode *n = t->children; n; n = rd_next(n, t, 0)) {
+        if (rd_is(n, "th") || rd_is(n, "caption") || rd_is(n, "thead"))
+            return 1;
+        rows += rd_is(n, "tr");
+    }
+    return rows >= 10;
+}
+
+/* Readability.js's _cleanConditionally, for one element: 1 when it goes. */
+static int boilerplate(xmlNode *n, unsigned flags)
+{
+    const struct rd_info *i = rd_info_of(n);
+    if (!i)
+        return 0;
+    int weight = flags & RD_WEIGHT_CLASSES ? rd_class_weight(n) : 0;
+    double score = i->scored ? i->score : 0;
+    if (weight + score < 0)
+        return 1;
+    if ((rd_is(n, "table") && data_table(n)) || mostly_code(n))
+        return 0;
+    if (i->commas >= 10)
+        return 0;
+    struct counts c = {0};
+    count_below(n, &c);
+    int list = (rd_tag_of(n)->flags & T_LIST) != 0;
+    int figure = inside_figure_or_code(n);
+    double ld = rd_link_density(i);
+    double heading = i->text ? (double)c.heading_text / (double)i->text : 0;
+    if (c.img > 1 && (double)c.p / (double)c.img < 0.5 && !figure)
+        return 1;
+    if (!list && c.li > c.p + 100)   /* Readability.js: li - 100 > p */
+        return 1;
+    if ((double)c.input > (double)(c.p / 3))
+        return 1;
+    if (!list && heading < 0.9 && i->text < 25 && (c.img == 0 || c.img > 2) && !figure)
+        return 1;
+    if (!list && weight < 25 && ld > 0.2)
+        return 1;
+    if (weight >= 25 && ld > 0.5)
+        return 1;
+    if ((c.embed == 1 && i->text < 75) || c.embed > 1)
+        return 1;
+    return 0;
+}
+
+void rd_clean(xmlNode *root, unsigned flags)
+{
+    struct rd_nodes gone = {0};
+    for (xmlNode *n = root->children; n;) {
+        int drop = 0;
+        if (rd_is_element(n) && !inside_figure_or_code(n)) {
+            const struct rd_tag *t = rd_tag_of(n);
+            if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES))
+                drop = rd_class_weight(n) < 0;
+            else if (t->flags & T_COND)
+                drop = (flags & RD_CLEAN_COND) ? boilerplate(n, flags)
+                                               : (flags & RD_WEIGHT_CLASSES) &&
+                                                     rd_class_weight(n) < 0;
+        }
+        if (drop)
+            rd_nodes_add(&gone, n);
+        n = rd_next(n, root, drop);
+    }
+    rd_nodes_remove(&gone);
+    free(gone.v);
+}
