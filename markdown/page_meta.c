@@ -323,20 +323,6 @@ void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta)
         *field_ptr(meta, (enum field)i) = f.v[i];
 }
 
-char *page_meta_first_paragraph(xmlNode *root)
-{
-    for (xmlNode *n = root; n; n = rd_next(n, root, 0)) {
-        if (!rd_is(n, "p"))
-            continue;
-        xmlChar *t = xmlNodeGetContent(n);
-        char *v = clean_value((const char *)t);
-        xmlFree(t);
-        if (v)
-            return v;
-    }
-    return NULL;
-}
-
 /* ---- the record ------------------------------------------------------------------------- */
 
 void page_meta_free(struct page_meta *m)

@@ -294,13 +294,11 @@ static char *fail(char *err, size_t errlen, const char *fmt, ...)
 struct result {
     char *html;        /* the serialised article, or NULL */
     size_t chars;      /* its visible characters */
-    char *first_para;  /* for an excerpt */
 };
 
 static void result_free(struct result *r)
 {
     free(r->html);
-    free(r->first_para);
     *r = (struct result){0};
 }
 
@@ -320,8 +318,6 @@ static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned fl
     for (size_t k = 0; k < keep.n; k++) {
         rd_clean(keep.v[k], flags);
         resolve_urls(keep.v[k], base);
-        if (!r->first_para)
-            r->first_para = page_meta_first_paragraph(keep.v[k]);
         xmlChar *text = xmlNodeGetContent(keep.v[k]);
         size_t commas = 0;
         if (text)
@@ -391,8 +387,6 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
         return fail(err, errlen, "no article found (%zu characters of text in the best "
                                  "candidate)", chars);
     }
-    if (!m.excerpt && best.first_para)
-        m.excerpt = best.first_para, best.first_para = NULL;
     if (meta)
         *meta = m;
     else

@@ -14,7 +14,7 @@
 struct page_meta {
     char *title;        /* the article's title, the site's name split off */
     char *byline;       /* the author(s) as the page names them */
-    char *excerpt;      /* the page's description, else the article's first paragraph */
+    char *excerpt;      /* the page's description of itself */
     char *site_name;
     char *published;    /* the publication time as the page gives it (ISO 8601 mostly) */
     char *image;        /* the lead image, an absolute http(s) URL */

@@ -214,7 +214,7 @@ static int boilerplate(xmlNode *n, unsigned flags)
         return 1;
     if (!list && c.li > c.p + 100)   /* Readability.js: li - 100 > p */
         return 1;
-    if ((double)c.input > (double)(c.p / 3))
+    if (c.input > c.p / 3)   /* Readability.js: input > floor(p / 3) */
         return 1;
     if (!list && heading < 0.9 && i->text < 25 && (c.img == 0 || c.img > 2) && !figure)
         return 1;

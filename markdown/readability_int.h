@@ -98,7 +98,5 @@ void rd_clean(xmlNode *root, unsigned flags);
 
 /* page_meta.c: the metadata of the document (before rd_prepare changes it). */
 void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta);
-/* The text of the first paragraph of the article (for an excerpt): malloc'd or NULL. */
-char *page_meta_first_paragraph(xmlNode *root);
 
 #endif

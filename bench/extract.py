@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Word-level precision, recall and F1 of feedsd's reader mode on a folder of pairs:
+NAME.html (a web page) and NAME.expected.txt (its article: a first line "Title: TITLE",
+a blank line, then the article's text). tests/data/pages/ is such a folder.
+
+  python3 bench/extract.py --feedsd build/feedsd [DIR]             # feedsd extract FILE
+  python3 bench/extract.py --feedsd build/feedsd --daemon [DIR]    # through the daemon
+
+The first runs `feedsd extract --base-url URL FILE` on each page and reports the CPU time
+of each run (user + system of the child, process start included). --daemon serves the
+pages on 127.0.0.1, gives them to `feedsd run --once` as the links of a teaser feed with
+full_content = always, and reads the "## Full Content" of the files it writes: the path
+the posts take (and one that also works with feedsd versions without `extract`).
+
+Words are the runs of letters and digits, lower-cased, of the text with markdown's link
+targets and syntax removed; precision = common / words found, recall = common / words
+expected (multisets). A page with no article found scores 0. Titles are compared whole,
+white space squashed."""
+import argparse
+import glob
+import html
+import http.server
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+
+
+def words(text):
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)      # links and images: their text
+    text = re.sub(r"<[^>]+>", " ", text)                          # autolinks, stray tags
+    text = re.sub(r"\\(.)", r"\1", text)                          # escapes
+    return Counter(w.lower() for w in re.findall(r"[^\W_]+", text))
+
+
+def score(got, want):
+    common = sum((got & want).values())
+    p = common / sum(got.values()) if got else 0.0
+    r = common / sum(want.values()) if want else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def read_expected(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    title = ""
+    if text.startswith("Title: "):
+        first, _, text = text.partition("\n")
+        title = first[len("Title: "):].strip()
+    return title, text
+
+
+def split_reader(out):
+    """(title, markdown) of the reader-mode layout (Title:, URL Source:, Markdown Content:)."""
+    m = re.search(r"^Title: (.*)$", out, re.M)
+    title = m.group(1).strip() if m else ""
+    md = out.split("Markdown Content:\n", 1)[1] if "Markdown Content:\n" in out else ""
+    return title, md
+
+
+def run_extract(feedsd, pages):
+    results = {}
+    for name, path in pages:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r = subprocess.run([feedsd, "extract", "--base-url", "http://bench.invalid/%s" % name, path],
+                           capture_output=True, text=True, timeout=60)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        results[name] = split_reader(r.stdout) + (cpu,) if r.returncode == 0 else ("", "", cpu)
+    return results
+
+
+def run_daemon(feedsd, pages):
+    routes = {}
+    for name, path in pages:
+        with open(path, "rb") as f:
+            routes["/%s.html" % name] = (f.read(), "text/html; charset=utf-8")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            body, ctype = routes.get(self.path, (b"", None))
+            self.send_response(200 if ctype else 404)
+            self.send_header("Content-Type", ctype or "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % srv.server_address[1]
+    entries = "".join(
+        "<entry><id>urn:bench:%s</id><title>%s</title><link href=\"%s/%s.html\"/>"
+        "<updated>2026-01-01T00:00:00Z</updated><summary>Teaser.</summary></entry>"
+        % (html.escape(n), html.escape(n), base, html.escape(n)) for n, _ in pages)
+    routes["/feed.xml"] = (("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"
+                            "<title>bench</title><id>urn:bench</id><updated>2026-01-01T00:00:00Z</updated>"
+                            + entries + "</feed>").encode(), "application/atom+xml")
+    work = tempfile.mkdtemp(prefix="feedsd-bench-extract-")
+    try:
+        conf = os.path.join(work, "feedsd.conf")
+        with open(conf, "w") as f:
+            f.write("database = %s/db\noutput = %s/out\nallow_private = yes\nhost_delay = 0\n"
+                    "backlog = all\nfull_content = always\nfilename = {id}-{slug}.md\n"
+                    "feed = %s/feed.xml\n" % (work, work, base))
+        subprocess.run([feedsd, "run", "--once", "-c", conf], capture_output=True, timeout=600)
+        results = {}
+        for path in glob.glob(os.path.join(work, "out", "*.md")):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            name = re.search(r"^  original_title: (.*)$", text, re.M).group(1).strip().strip('"')
+            full = text.split("## Full Content\n", 1)[1]
+            title, md = split_reader(full)
+            if "Teaser." == md.strip():
+                md = ""
+            results[name] = (title, md, 0.0)
+        return results
+    finally:
+        srv.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--feedsd", required=True)
+    ap.add_argument("--daemon", action="store_true", help="through feedsd run --once")
+    ap.add_argument("dir", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                           "..", "tests", "data", "pages"))
+    args = ap.parse_args()
+    pages = [(os.path.basename(p)[:-5], p) for p in sorted(glob.glob(os.path.join(args.dir, "*.html")))
+             if os.path.exists(p[:-5] + ".expected.txt")]
+    if not pages:
+        sys.exit("no NAME.html + NAME.expected.txt pairs in %s" % args.dir)
+    results = (run_daemon if args.daemon else run_extract)(os.path.abspath(args.feedsd), pages)
+    f1s, titles, good, cpus = [], 0, 0, []
+    print("%-28s %6s %6s %6s %5s %8s" % ("page", "P", "R", "F1", "title", "cpu ms"))
+    for name, path in pages:
+        want_title, want_text = read_expected(path[:-5] + ".expected.txt")
+        title, md, cpu = results.get(name, ("", "", 0.0))
+        p, r, f = score(words(md), words(want_text))
+        ok_title = " ".join(title.split()) == " ".join(want_title.split())
+        f1s.append(f)
+        titles += ok_title
+        good += f >= 0.9
+        cpus.append(cpu)
+        print("%-28s %6.3f %6.3f %6.3f %5s %8.1f" % (name[:28], p, r, f, "ok" if ok_title else "NO", cpu * 1000))
+    n = len(pages)
+    print("pages %d: mean F1 %.3f, %d with F1 >= 0.9, titles right %d/%d" % (n, sum(f1s) / n, good, titles, n))
+    if not args.daemon:
+        print("cpu per page (process included): mean %.1f ms, max %.1f ms" % (1000 * sum(cpus) / n, 1000 * max(cpus)))
+
+
+if __name__ == "__main__":
+    main()
