@@ -5,6 +5,10 @@ a blank line, then the article's text). tests/data/pages/ is such a folder.
 
   python3 bench/extract.py --feedsd build/feedsd [DIR]             # feedsd extract FILE
   python3 bench/extract.py --feedsd build/feedsd --daemon [DIR]    # through the daemon
+  python3 bench/extract.py --feedsd build/feedsd --cpu PAGE.html   # one page's CPU
+
+Pairs may also be NAME.source.html and NAME.readability-expected.html (a page and the HTML
+Readability.js extracts from it; no title to compare). See bench/README-extract.md.
 
 The first runs `feedsd extract --base-url URL FILE` on each page and reports the CPU time
 of each run (user + system of the child, process start included). --daemon serves the
@@ -32,7 +36,11 @@ from collections import Counter
 
 
 def words(text):
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)      # links and images: their text
+    while True:                                                   # links and images: their text
+        inner = re.sub(r"!?\[([^\[\]]*)\]\([^)]*\)", r"\1", text)
+        if inner == text:
+            break
+        text = inner
     text = re.sub(r"<[^>]+>", " ", text)                          # autolinks, stray tags
     text = re.sub(r"\\(.)", r"\1", text)                          # escapes
     return Counter(w.lower() for w in re.findall(r"[^\W_]+", text))
@@ -49,6 +57,10 @@ def score(got, want):
 def read_expected(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
+    if path.endswith(".html"):
+        text = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", " ", text)
+        text = re.sub(r"<img[^>]*?\salt=\"([^\"]*)\"[^>]*>", r" \1 ", text)   # images: their alt text
+        return None, html.unescape(re.sub(r"<[^>]+>", " ", text))
     title = ""
     if text.startswith("Title: "):
         first, _, text = text.partition("\n")
@@ -128,32 +140,64 @@ def run_daemon(feedsd, pages):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def cpu_of(feedsd, page, runs=20):
+    def median_cpu(path):
+        samples = []
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([feedsd, "extract", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=60)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            samples.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        return sorted(samples)[runs // 2]
+    with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False) as f:
+        f.write("<html><body><p>x</p></body></html>")
+    try:
+        base = median_cpu(f.name)
+    finally:
+        os.unlink(f.name)
+    total = median_cpu(page)
+    print("%s: %d bytes, extract %.1f ms CPU (median of %d runs, process start of %.1f ms taken off)"
+          % (page, os.path.getsize(page), 1000 * max(0.0, total - base), runs, 1000 * base))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedsd", required=True)
     ap.add_argument("--daemon", action="store_true", help="through feedsd run --once")
     ap.add_argument("dir", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                            "..", "tests", "data", "pages"))
+    ap.add_argument("--cpu", metavar="PAGE", help="the CPU time of extracting PAGE, in-process")
     args = ap.parse_args()
-    pages = [(os.path.basename(p)[:-5], p) for p in sorted(glob.glob(os.path.join(args.dir, "*.html")))
-             if os.path.exists(p[:-5] + ".expected.txt")]
+    if args.cpu:
+        return cpu_of(os.path.abspath(args.feedsd), args.cpu)
+    pages = []
+    for p in sorted(glob.glob(os.path.join(args.dir, "*.html"))):
+        if os.path.exists(p[:-5] + ".expected.txt"):
+            pages.append((os.path.basename(p)[:-5], p, p[:-5] + ".expected.txt"))
+        elif p.endswith(".source.html") and os.path.exists(p[:-12] + ".readability-expected.html"):
+            pages.append((os.path.basename(p)[:-12], p, p[:-12] + ".readability-expected.html"))
     if not pages:
         sys.exit("no NAME.html + NAME.expected.txt pairs in %s" % args.dir)
-    results = (run_daemon if args.daemon else run_extract)(os.path.abspath(args.feedsd), pages)
+    results = (run_daemon if args.daemon else run_extract)(os.path.abspath(args.feedsd),
+                                                            [(n, p) for n, p, _ in pages])
     f1s, titles, good, cpus = [], 0, 0, []
     print("%-28s %6s %6s %6s %5s %8s" % ("page", "P", "R", "F1", "title", "cpu ms"))
-    for name, path in pages:
-        want_title, want_text = read_expected(path[:-5] + ".expected.txt")
+    titled = 0
+    for name, path, expected in pages:
+        want_title, want_text = read_expected(expected)
         title, md, cpu = results.get(name, ("", "", 0.0))
         p, r, f = score(words(md), words(want_text))
-        ok_title = " ".join(title.split()) == " ".join(want_title.split())
+        ok_title = want_title is not None and " ".join(title.split()) == " ".join(want_title.split())
+        titled += want_title is not None
         f1s.append(f)
         titles += ok_title
         good += f >= 0.9
         cpus.append(cpu)
-        print("%-28s %6.3f %6.3f %6.3f %5s %8.1f" % (name[:28], p, r, f, "ok" if ok_title else "NO", cpu * 1000))
+        shown = "-" if want_title is None else "ok" if ok_title else "NO"
+        print("%-28s %6.3f %6.3f %6.3f %5s %8.1f" % (name[:28], p, r, f, shown, cpu * 1000))
     n = len(pages)
-    print("pages %d: mean F1 %.3f, %d with F1 >= 0.9, titles right %d/%d" % (n, sum(f1s) / n, good, titles, n))
+    print("pages %d: mean F1 %.3f, %d with F1 >= 0.9, titles right %d/%d" % (n, sum(f1s) / n, good, titles, titled))
     if not args.daemon:
         print("cpu per page (process included): mean %.1f ms, max %.1f ms" % (1000 * sum(cpus) / n, 1000 * max(cpus)))
 

@@ -219,50 +219,120 @@ static size_t word_count(const char *s, size_t n)
     return w;
 }
 
-/* The separators between a title and a site name: " | ", " - ", " – ", " — ", " » "... */
-static size_t sep_at(const char *s)
+/* Readability.js's separators between a title and a site name (" | ", " - ", " – ",
+ * " — ", " \\ ", " / ", " > ", " » "), and the hierarchical ones among them (the first
+ * four here). A site name that is known is also split off at a colon or a middle dot. */
+static size_t sep_at(const char *s, int hierarchical_only)
 {
-    static const char *const seps[] = {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ",
-                                       " \\ ", " / ", " > ", " \xC2\xBB ", " :: ", " \xC2\xB7 "};
-    for (size_t i = 0; i < sizeof seps / sizeof *seps; i++)
+    static const char *const seps[] = {" \\ ", " / ", " > ", " \xC2\xBB ", " | ", " - ",
+                                       " \xE2\x80\x93 ", " \xE2\x80\x94 "};
+    size_t k = hierarchical_only ? 4 : sizeof seps / sizeof *seps;
+    for (size_t i = 0; i < k; i++)
         if (!strncmp(s, seps[i], strlen(seps[i])))
             return strlen(seps[i]);
     return 0;
 }
 
-/* The title without the site's name: "Post title | Site" and "Site - Post title" (the side
- * equal to the site name when it is known, else Readability.js's rule: before the last
- * separator, or after the first when that leaves under three words). */
-static char *title_split(const char *orig, const char *site)
+static size_t site_sep_at(const char *s)
 {
-    size_t n = strlen(orig), first = n, first_len = 0, last = n, last_len = 0;
+    static const char *const seps[] = {": ", " \xC2\xB7 ", " :: "};
+    size_t l = sep_at(s, 0);
+    for (size_t i = 0; !l && i < sizeof seps / sizeof *seps; i++)
+        if (!strncmp(s, seps[i], strlen(seps[i])))
+            l = strlen(seps[i]);
+    return l;
+}
+
+/* "Post title | Site" or "Site - Post title" when the site's name is known: the other side. */
+static char *site_split(const char *orig, const char *site)
+{
+    size_t n = strlen(orig), sl = site ? strlen(site) : 0;
+    if (!sl || n <= sl)
+        return NULL;
+    for (size_t i = 0; i + sl < n; i++) {
+        size_t l = site_sep_at(orig + i);
+        if (!l)
+            continue;
+        if (i + l + sl == n && !strcasecmp(orig + i + l, site))
+            return xstrndup(orig, i);
+        if (i == sl && !strncasecmp(orig, site, sl))
+            return xstrdup(orig + i + l);
+    }
+    return NULL;
+}
+
+/* Readability.js's reading of <title>: before the last separator, or after the first
+ * when that leaves under three words; after the last ": " (unless a heading repeats the
+ * whole title, or what comes before has over five words); the page's only <h1> when the
+ * title is under 15 or over 150 characters; and the whole title again when the cut left
+ * four words or fewer, unless exactly one word (the site's) went at a hierarchical
+ * separator. */
+static char *title_split(const char *orig, const char *site, xmlNode *root)
+{
+    char *cut = site_split(orig, site);
+    if (cut && *cut)
+        return cut;
+    free(cut);
+    size_t n = strlen(orig), first = n, first_len = 0, last = n, nseps = 0, colon = n;
+    int hier = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t l = sep_at(orig + i);
+        size_t l = sep_at(orig + i, 0);
         if (!l)
             continue;
         if (first == n)
             first = i, first_len = l;
-        last = i, last_len = l;
+        last = i;
+        nseps++;
+        hier |= sep_at(orig + i, 1) != 0;
     }
-    if (first == n)
-        return xstrdup(orig);
-    if (site) {
-        if (!strcasecmp(orig + last + last_len, site))
-            return xstrndup(orig, last);
-        if (strlen(site) == first && !strncasecmp(orig, site, first))
-            return xstrdup(orig + first + first_len);
+    for (const char *c = strstr(orig, ": "); c; c = strstr(c + 1, ": "))
+        colon = (size_t)(c - orig);
+    char *cur;
+    if (first < n) {
+        cur = xstrndup(orig, last);
+        if (word_count(cur, strlen(cur)) < 3) {
+            free(cur);
+            cur = xstrdup(orig + first + first_len);
+        }
+    } else if (colon < n) {
+        int repeated = 0;
+        for (xmlNode *h = root; h && !repeated; h = rd_next(h, root, 0)) {
+            if (rd_is(h, "h1") || rd_is(h, "h2")) {
+                xmlChar *t = xmlNodeGetContent(h);
+                char *v = clean_value((const char *)t);
+                repeated = v && !strcmp(v, orig);
+                free(v);
+                xmlFree(t);
+            }
+        }
+        cur = xstrdup(repeated ? orig : orig + colon + 2);
+        const char *first_colon = strstr(orig, ": ");
+        if (!repeated && word_count(cur, strlen(cur)) < 3) {
+            free(cur);
+            cur = xstrdup(first_colon + 2);
+        } else if (!repeated && word_count(orig, (size_t)(first_colon - orig)) > 5) {
+            free(cur);
+            cur = xstrdup(orig);
+        }
+    } else {
+        cur = xstrdup(orig);
+        if (n > 150 || n < 15) {
+            xmlNode *h1 = NULL;
+            size_t count = 0;
+            for (xmlNode *h = root; h; h = rd_next(h, root, 0))
+                if (rd_is(h, "h1"))
+                    h1 = h, count++;
+            if (count == 1) {
+                xmlChar *t = xmlNodeGetContent(h1);
+                char *v = clean_value((const char *)t);
+                xmlFree(t);
+                if (v)
+                    free(cur), cur = v;
+            }
+        }
     }
-    char *cur = xstrndup(orig, last);
-    if (word_count(cur, strlen(cur)) < 3) {
-        free(cur);
-        cur = xstrdup(orig + first + first_len);
-    }
-    /* Too short a remainder is more likely a cut title than a title without its site:
-     * "Rust | The Book" is kept whole. */
-    size_t words = word_count(cur, strlen(cur)), all = word_count(orig, n), nseps = 0;
-    for (size_t i = 0; i < n; i++)
-        nseps += sep_at(orig + i) != 0;
-    if (words <= 4 && words + 1 != all - nseps) {
+    size_t words = word_count(cur, strlen(cur));
+    if (words <= 4 && (!hier || words + 1 != word_count(orig, n) - nseps)) {
         free(cur);
         return xstrdup(orig);
     }
@@ -272,10 +342,8 @@ static char *title_split(const char *orig, const char *site)
 /* A title that ends or starts with the site's name loses it ("Post | Site"). */
 static void strip_site(char **title, const char *site)
 {
-    if (!*title || !site)
-        return;
-    char *t = title_split(*title, site);
-    if (strcmp(t, *title) && *t) {
+    char *t = *title ? site_split(*title, site) : NULL;
+    if (t && *t) {
         free(*title);
         *title = t;
     } else {
@@ -310,7 +378,7 @@ void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta)
         }
     }
     if (!f.v[F_TITLE] && title)
-        f.v[F_TITLE] = title_split(title, f.v[F_SITE]);
+        f.v[F_TITLE] = title_split(title, f.v[F_SITE], root);
     else
         strip_site(&f.v[F_TITLE], f.v[F_SITE]);
     free(title);

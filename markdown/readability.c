@@ -63,13 +63,15 @@ static const unsigned attempts[] = {
 /* ---- scoring --------------------------------------------------------------------------- */
 
 /* A <div> with no block-level child reads as a paragraph (Readability turns it into a
- * <p>). */
+ * <p>); so do a table cell and a <section> without one: with block children they are
+ * layout (a blog laid out in a table holds its post in one cell among others). */
 static int is_paragraph(xmlNode *n)
 {
     const struct rd_tag *t = rd_tag_of(n);
-    if (t->flags & T_PARA)
+    int container = rd_is(n, "div") || rd_is(n, "td") || rd_is(n, "section");
+    if ((t->flags & T_PARA) && !container)
         return 1;
-    if (!rd_is(n, "div"))
+    if (!container)
         return 0;
     for (xmlNode *c = n->children; c; c = c->next)
         if (rd_is_element(c) && (rd_tag_of(c)->flags & T_BLOCK))
@@ -77,20 +79,48 @@ static int is_paragraph(xmlNode *n)
     return 1;
 }
 
+/* The text of a container's own inline runs (text and inline elements beside its
+ * blocks): Readability.js wraps them in a <p> of their own, scored as any other. */
+static struct rd_info inline_runs(xmlNode *n)
+{
+    struct rd_info r = {0};
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (rd_is_element(c) && !(rd_tag_of(c)->flags & T_BLOCK) && rd_info_of(c)) {
+            const struct rd_info *ci = rd_info_of(c);
+            r.text += ci->text;
+            r.link_text += ci->link_text;
+            r.commas += ci->commas;
+        } else if (c->type == XML_TEXT_NODE && c->content) {
+            size_t commas = 0;
+            rd_count_text((const char *)c->content, &r.text, &commas);
+            r.commas += commas;
+        }
+    }
+    return r;
+}
+
 /* Step 4: paragraphs into their ancestors; the scored elements into cands. */
 static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands)
 {
     for (xmlNode *n = body->children; n; n = rd_next(n, body, 0)) {
-        if (!rd_is_element(n) || !is_paragraph(n))
+        if (!rd_is_element(n))
             continue;
         const struct rd_info *i = rd_info_of(n);
+        struct rd_info runs;
+        xmlNode *a = n->parent;
+        if (!is_paragraph(n)) {
+            if (!rd_is(n, "div"))
+                continue;
+            runs = inline_runs(n);   /* the wrapped runs: n is their parent */
+            i = &runs;
+            a = n;
+        }
         if (i->text < MIN_PARAGRAPH)
             continue;
         /* Text inside links is not the paragraph's own: a list of linked names scores
          * as little as it reads. */
         double s = (1.0 + (double)i->commas + (double)(i->text / 100 < 3 ? i->text / 100 : 3)) *
                    (1.0 - rd_link_density(i));
-        xmlNode *a = n->parent;
         for (int level = 0; level < 5 && rd_is_element(a); level++, a = a->parent) {
             struct rd_info *ai = rd_info_of(a);
             if (!ai)
@@ -216,7 +246,8 @@ static void select_nodes(xmlNode *top, xmlNode *body, struct rd_nodes *out)
         if (cls && top_class && *cls && strcmp(cls, top_class) == 0)
             bonus = ti->score * 0.2;
         free(cls);
-        if ((si->scored && si->score + bonus >= threshold) ||
+        /* A figure beside the article is its picture (a lead image and its caption). */
+        if ((si->scored && si->score + bonus >= threshold) || rd_is(s, "figure") ||
             ((rd_is(s, "p") || (rd_is(s, "div") && is_paragraph(s))) && plain_prose(s)))
             rd_nodes_add(out, s);
     }
@@ -304,9 +335,9 @@ static void result_free(struct result *r)
 
 /* Steps 2-6 on a fresh parse of the page, with the filters of flags. */
 static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned flags,
-                    int take_byline, char **byline, struct result *r)
+                    int take_byline, char **byline, const char *title, struct result *r)
 {
-    rd_prepare(body, flags, take_byline, byline);
+    rd_prepare(body, flags, take_byline, byline, title);
     struct rd_info *infos = rd_measure(body);
     struct rd_nodes cands = {0}, keep = {0};
     score(body, flags, &cands);
@@ -362,7 +393,7 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
             take_byline = m.byline == NULL;
         }
         struct result r = {0};
-        attempt(doc, body, base_url, attempts[a], take_byline, &byline, &r);
+        attempt(doc, body, base_url, attempts[a], take_byline, &byline, m.title, &r);
         xmlFreeDoc(doc);   /* libxml2 does not look at _private */
         if (!best.html || r.chars > best.chars * RETRY_GAIN) {
             result_free(&best);

@@ -116,14 +116,89 @@ static void fix_lazy_image(xmlNode *img)
     free(set);
 }
 
-void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline)
+/* Readability.js's _textSimilarity: the share of b's text (as words) that is words of a. */
+static double similarity(const char *a, const char *b)
+{
+    char *la = xstrdup(a), *lb = xstrdup(b);
+    for (char *p = la; *p; p++)
+        *p = (char)(isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 ? tolower((unsigned char)*p) : ' ');
+    for (char *p = lb; *p; p++)
+        *p = (char)(isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80 ? tolower((unsigned char)*p) : ' ');
+    size_t all = 0, unique = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(lb, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        size_t wl = strlen(w);
+        int found = 0;
+        for (const char *p = strstr(la, w); p && !found; p = strstr(p + 1, w))
+            found = (p == la || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == '\0');
+        all += wl + (all > 0);
+        unique += found ? 0 : wl + (unique > 0);
+    }
+    free(la);
+    free(lb);
+    return all ? 1.0 - (double)unique / (double)all : 0.0;
+}
+
+static int is_image(const xmlNode *n)
+{
+    return rd_is(n, "img") || rd_is(n, "picture");
+}
+
+/* The one image below n (n itself included), or NULL when there is none or several. */
+static xmlNode *single_image(xmlNode *n)
+{
+    xmlNode *img = NULL;
+    for (xmlNode *c = n; c; c = rd_next(c, n, 0)) {
+        if (rd_is_element(c) && is_image(c)) {
+            if (img)
+                return NULL;
+            img = c;
+        }
+    }
+    return img;
+}
+
+/* Pages that load images late often put the real <img> in a <noscript> right after a
+ * placeholder (Readability.js's _unwrapNoscriptImages): the placeholder gives way to it.
+ * libxml2's HTML parser reads a <noscript>'s content as elements. 1 when ns was used. */
+static int unwrap_noscript(xmlNode *ns)
+{
+    xmlNode *prev = xmlPreviousElementSibling(ns);
+    xmlNode *real = single_image(ns);
+    /* The placeholder is an image alone, or wrapped in elements with nothing else. */
+    while (prev && !is_image(prev)) {
+        xmlNode *only = xmlFirstElementChild(prev);
+        if (!only || xmlChildElementCount(prev) != 1)
+            return 0;
+        for (xmlNode *c = prev->children; c; c = c->next)
+            if (c->type == XML_TEXT_NODE && c->content && !str_empty((const char *)c->content))
+                return 0;
+        prev = only;
+    }
+    if (!prev || !real)
+        return 0;
+    xmlNode *placeholder = prev;
+    xmlUnlinkNode(real);
+    xmlReplaceNode(placeholder, real);
+    xmlFreeNode(placeholder);
+    return 1;
+}
+
+void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
+                const char *title)
 {
     struct rd_nodes gone = {0};
+    int take_title = title && *title;
     for (xmlNode *n = body->children; n;) {
         int drop = n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE;
         if (rd_is_element(n)) {
             const struct rd_tag *t = rd_tag_of(n);
-            drop = (t->flags & T_DROP) || html_is_hidden(n);
+            if (rd_is(n, "noscript"))
+                unwrap_noscript(n);
+            /* aria-hidden: hidden from readers (Readability.js's _isProbablyVisible) */
+            char *aria = html_attr(n, "aria-hidden");
+            drop = (t->flags & T_DROP) || html_is_hidden(n) || (aria && !strcmp(aria, "true"));
+            free(aria);
             if (!drop && (flags & RD_STRIP_UNLIKELY) && !(t->flags & T_KEEP) &&
                 !inside_code_or_table(n))
                 drop = ((rd_hint_match(n, HINT_UNLIKELY) && !rd_hint_match(n, HINT_MAYBE)) ||
@@ -138,6 +213,12 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline)
                     drop = 1;
                     take_byline = 0;
                 }
+                free(s);
+            }
+            if (!drop && take_title && (rd_is(n, "h1") || rd_is(n, "h2"))) {
+                char *s = text_of(n);
+                drop = similarity(title, s) > 0.75;   /* Readability.js's threshold */
+                take_title = !drop;
                 free(s);
             }
             if (!drop && rd_is(n, "img"))

@@ -17,7 +17,8 @@
 #include "markdown/html_sanitize.h"
 #include "markdown/readability_int.h"
 
-/* Sorted by name. base: Readability.js's starting scores. */
+/* Sorted by name. base: Readability.js's starting scores. T_COND: the elements that
+ * Readability.js cleans conditionally (div, fieldset, table, ul; forms are dropped). */
 static const struct rd_tag tags[] = {
     {"a", 0, T_KEEP},
     {"address", -3, T_BLOCK},
@@ -55,11 +56,11 @@ static const struct rd_tag tags[] = {
     {"nav", 0, T_DROP},
     {"noscript", 0, T_DROP},
     {"object", 0, T_DROP},
-    {"ol", -3, T_BLOCK | T_LIST | T_COND},
+    {"ol", -3, T_BLOCK | T_LIST},
     {"p", 0, T_BLOCK | T_PARA},
     {"pre", 3, T_BLOCK | T_PARA | T_KEEP},
     {"script", 0, T_DROP},
-    {"section", 0, T_BLOCK | T_PARA | T_COND},
+    {"section", 0, T_BLOCK | T_PARA},
     {"select", 0, T_DROP},
     {"style", 0, T_DROP},
     {"svg", 0, T_DROP},
@@ -151,7 +152,8 @@ static const struct hint_word hint_words[] = {
     {"menu", HINT_NEGATIVE, PART}, {"meta", HINT_NEGATIVE, PART},
     {"outbrain", HINT_NEGATIVE, PART}, {"promo", HINT_NEGATIVE, PART},
     {"related", HINT_NEGATIVE, PART}, {"scroll", HINT_NEGATIVE, PART},
-    {"share", HINT_NEGATIVE, PART}, {"shopping", HINT_NEGATIVE, PART},
+    {"share", HINT_NEGATIVE, PART}, {"sharing", HINT_NEGATIVE, PART},
+    {"shopping", HINT_NEGATIVE, PART},
     {"shoutbox", HINT_NEGATIVE, PART}, {"sidebar", HINT_NEGATIVE, PART},
     {"skyscraper", HINT_NEGATIVE, PART}, {"social", HINT_NEGATIVE, PART},
     {"sponsor", HINT_NEGATIVE, PART}, {"tags", HINT_NEGATIVE, PART},

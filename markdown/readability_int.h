@@ -90,8 +90,11 @@ void rd_nodes_remove(struct rd_nodes *l);
 
 /* readability_clean.c. Before scoring: drops what is never content and, with
  * RD_STRIP_UNLIKELY, the unlikely candidates; with take_byline, takes the first byline
- * element out (its text into *byline when that is NULL); makes lazy images real. */
-void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline);
+ * element out (its text into *byline when that is NULL); takes out the first <h1> or
+ * <h2> that repeats title (may be NULL: the reader shows the title above the article);
+ * makes lazy images real. */
+void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
+                const char *title);
 /* After choosing: the article's boilerplate blocks (headings with negative class
  * weight, and with RD_CLEAN_COND the link lists, forms and image strips). */
 void rd_clean(xmlNode *root, unsigned flags);

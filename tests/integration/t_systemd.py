@@ -188,6 +188,8 @@ def database_upgrade_extends_the_start_timeout(server, work):
                       "DROP INDEX entries_written_date; DROP TABLE digest_days;"
                       "ALTER TABLE entries DROP COLUMN categories;"
                       "ALTER TABLE entries DROP COLUMN enclosures;"
+                      # and without migration 9's
+                      "ALTER TABLE entries DROP COLUMN page_meta;"
                       "PRAGMA user_version = 5;")
     con.close()
     listener = Listener(path=os.path.join(work.dir, "notify.sock"))
