@@ -19,7 +19,9 @@
  *      resolved; the result is serialised;
  *   7. an article under RD_RETRY_TEXT characters is extracted again from a fresh parse
  *      with one fewer filter (unlikely candidates, then class weights, then conditional
- *      cleaning), and an attempt much longer than the ones before wins (RETRY_GAIN). */
+ *      cleaning), and an attempt much longer than the ones before wins (RETRY_GAIN)
+ *      unless it found readers' comments where the one before found an article; an
+ *      attempt without a filter that changed nothing is skipped (it would repeat). */
 #include "markdown/readability.h"
 
 #include <stdarg.h>
@@ -100,7 +102,7 @@ static struct rd_info inline_runs(xmlNode *n)
 }
 
 /* Step 4: paragraphs into their ancestors; the scored elements into cands. */
-static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands)
+static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands, unsigned *used)
 {
     for (xmlNode *n = body->children; n; n = rd_next(n, body, 0)) {
         if (!rd_is_element(n))
@@ -128,8 +130,9 @@ static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands)
             if (!ai->scored) {
                 ai->scored = 1;
                 ai->score = rd_tag_of(a)->base;
-                if (flags & RD_WEIGHT_CLASSES)
-                    ai->score += rd_class_weight(a);
+                int w = flags & RD_WEIGHT_CLASSES ? rd_class_weight(a) : 0;
+                ai->score += w;
+                *used |= w ? RD_WEIGHT_CLASSES : 0;
                 rd_nodes_add(cands, a);
             }
             ai->score += level == 0 ? s : level == 1 ? s / 2 : s / (level * 3);
@@ -325,6 +328,7 @@ static char *fail(char *err, size_t errlen, const char *fmt, ...)
 struct result {
     char *html;        /* the serialised article, or NULL */
     size_t chars;      /* its visible characters */
+    int comments;      /* it sits in an element whose class or id reads as comments */
 };
 
 static void result_free(struct result *r)
@@ -335,19 +339,23 @@ static void result_free(struct result *r)
 
 /* Steps 2-6 on a fresh parse of the page, with the filters of flags. */
 static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned flags,
-                    int take_byline, char **byline, const char *title, struct result *r)
+                    int take_byline, char **byline, const char *title, unsigned *used,
+                    struct result *r)
 {
-    rd_prepare(body, flags, take_byline, byline, title);
+    rd_prepare(body, flags, take_byline, byline, title, used);
     struct rd_info *infos = rd_measure(body);
     struct rd_nodes cands = {0}, keep = {0};
-    score(body, flags, &cands);
-    select_nodes(choose(body, &cands), body, &keep);
+    score(body, flags, &cands, used);
+    xmlNode *top = choose(body, &cands);
+    for (xmlNode *a = top; a != body && rd_is_element(a) && !r->comments; a = a->parent)
+        r->comments = rd_hint_match(a, HINT_COMMENTS);
+    select_nodes(top, body, &keep);
     free(cands.v);
     struct buf out = {0};
     buf_puts(&out, "<div>");
     xmlBufferPtr xb = xmlBufferCreate();
     for (size_t k = 0; k < keep.n; k++) {
-        rd_clean(keep.v[k], flags);
+        rd_clean(keep.v[k], flags, used);
         resolve_urls(keep.v[k], base);
         xmlChar *text = xmlNodeGetContent(keep.v[k]);
         size_t commas = 0;
@@ -379,7 +387,11 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
     struct result best = {0};
     char *byline = NULL;
     int take_byline = 1;
+    unsigned used = 0;
     for (size_t a = 0; a < sizeof attempts / sizeof *attempts; a++) {
+        /* Without a filter that changed nothing, an attempt repeats the one before. */
+        if (a > 0 && !(used & attempts[a - 1] & ~attempts[a]))
+            continue;
         htmlDocPtr doc = parse_page(html, len, cut, sizeof cut);
         xmlNode *body = doc ? find_body(doc) : NULL;
         if (!body) {
@@ -393,9 +405,14 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
             take_byline = m.byline == NULL;
         }
         struct result r = {0};
-        attempt(doc, body, base_url, attempts[a], take_byline, &byline, m.title, &r);
+        used = 0;
+        attempt(doc, body, base_url, attempts[a], take_byline, &byline, m.title, &used, &r);
         xmlFreeDoc(doc);   /* libxml2 does not look at _private */
-        if (!best.html || r.chars > best.chars * RETRY_GAIN) {
+        /* Readers' comments under a short story are longer than it, but not its article:
+         * an attempt that found an article outside comments is not replaced by one that
+         * found comments once the filters are off. */
+        int comments_only = r.comments && !best.comments && best.chars >= MIN_PARAGRAPH;
+        if (!best.html || (r.chars > best.chars * RETRY_GAIN && !comments_only)) {
             result_free(&best);
             best = r;
         } else {

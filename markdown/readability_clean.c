@@ -185,7 +185,7 @@ static int unwrap_noscript(xmlNode *ns)
 }
 
 void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
-                const char *title)
+                const char *title, unsigned *used)
 {
     struct rd_nodes gone = {0};
     int take_title = title && *title;
@@ -201,8 +201,11 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
             free(aria);
             if (!drop && (flags & RD_STRIP_UNLIKELY) && !(t->flags & T_KEEP) &&
                 !inside_code_or_table(n))
+            {
                 drop = ((rd_hint_match(n, HINT_UNLIKELY) && !rd_hint_match(n, HINT_MAYBE)) ||
                         rd_unlikely_role(n)) && !mostly_code(n);
+                *used |= drop ? RD_STRIP_UNLIKELY : 0;
+            }
             if (!drop && take_byline && !(t->flags & T_BLOCK && t->flags & T_LIST) &&
                 is_byline(n)) {
                 char *s = text_of(n);
@@ -272,12 +275,13 @@ static int data_table(xmlNode *t)
 }
 
 /* Readability.js's _cleanConditionally, for one element: 1 when it goes. */
-static int boilerplate(xmlNode *n, unsigned flags)
+static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
 {
     const struct rd_info *i = rd_info_of(n);
     if (!i)
         return 0;
     int weight = flags & RD_WEIGHT_CLASSES ? rd_class_weight(n) : 0;
+    *used |= weight ? RD_WEIGHT_CLASSES : 0;
     double score = i->scored ? i->score : 0;
     if (weight + score < 0)
         return 1;
@@ -308,19 +312,29 @@ static int boilerplate(xmlNode *n, unsigned flags)
     return 0;
 }
 
-void rd_clean(xmlNode *root, unsigned flags)
+/* The class weight of n, noted in *used when it is not 0. */
+static int weight_used(xmlNode *n, unsigned *used)
+{
+    int w = rd_class_weight(n);
+    *used |= w ? RD_WEIGHT_CLASSES : 0;
+    return w;
+}
+
+void rd_clean(xmlNode *root, unsigned flags, unsigned *used)
 {
     struct rd_nodes gone = {0};
     for (xmlNode *n = root->children; n;) {
         int drop = 0;
         if (rd_is_element(n) && !inside_figure_or_code(n)) {
             const struct rd_tag *t = rd_tag_of(n);
-            if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES))
-                drop = rd_class_weight(n) < 0;
-            else if (t->flags & T_COND)
-                drop = (flags & RD_CLEAN_COND) ? boilerplate(n, flags)
-                                               : (flags & RD_WEIGHT_CLASSES) &&
-                                                     rd_class_weight(n) < 0;
+            if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES)) {
+                drop = weight_used(n, used) < 0;
+            } else if ((t->flags & T_COND) && (flags & RD_CLEAN_COND)) {
+                drop = boilerplate(n, flags, used);
+                *used |= drop ? RD_CLEAN_COND : 0;
+            } else if (t->flags & T_COND) {
+                drop = (flags & RD_WEIGHT_CLASSES) && weight_used(n, used) < 0;
+            }
         }
         if (drop)
             rd_nodes_add(&gone, n);

@@ -159,6 +159,10 @@ static const struct hint_word hint_words[] = {
     {"sponsor", HINT_NEGATIVE, PART}, {"tags", HINT_NEGATIVE, PART},
     {"widget", HINT_NEGATIVE, PART},
 
+    {"comment", HINT_COMMENTS, PART}, {"discussion", HINT_COMMENTS, PART},
+    {"disqus", HINT_COMMENTS, PART}, {"replies", HINT_COMMENTS, PART},
+    {"respond", HINT_COMMENTS, PART},
+
     {"author", HINT_BYLINE, PART}, {"byline", HINT_BYLINE, PART},
     {"dateline", HINT_BYLINE, PART}, {"writtenby", HINT_BYLINE, PART},
 };

@@ -19,6 +19,9 @@ enum rd_flag {
     RD_WEIGHT_CLASSES = 2,   /* class/id hints add to or take from a candidate's score */
     RD_CLEAN_COND = 4,       /* remove link lists, forms and image strips from the article */
 };
+/* The passes record in a mask (`used`) the filters that changed something: an attempt
+ * without a filter that changed nothing would repeat the one before, and is skipped. */
+
 /* Readability.js's charThreshold: below it an attempt is tried again. */
 #define RD_RETRY_TEXT 500
 
@@ -49,6 +52,7 @@ enum rd_hint {
     HINT_POSITIVE,   /* +25 */
     HINT_NEGATIVE,   /* -25 */
     HINT_BYLINE,     /* the author line */
+    HINT_COMMENTS,   /* readers' comments */
     N_HINTS
 };
 /* 1 when the element's class or id (together) holds a word of that kind. */
@@ -94,10 +98,10 @@ void rd_nodes_remove(struct rd_nodes *l);
  * <h2> that repeats title (may be NULL: the reader shows the title above the article);
  * makes lazy images real. */
 void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
-                const char *title);
+                const char *title, unsigned *used);
 /* After choosing: the article's boilerplate blocks (headings with negative class
  * weight, and with RD_CLEAN_COND the link lists, forms and image strips). */
-void rd_clean(xmlNode *root, unsigned flags);
+void rd_clean(xmlNode *root, unsigned flags, unsigned *used);
 
 /* page_meta.c: the metadata of the document (before rd_prepare changes it). */
 void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta);
