@@ -25,6 +25,7 @@ struct feed_state {
     int64_t id;
     char *url;              /* fetched: as subscribed, credentials included */
     char *shown;            /* url_redact(url): logged and resolved against */
+    char *ca_file;          /* config_ca_file() of its subscribed URL, or NULL */
     int interval;           /* effective, seconds */
     int backlog;            /* effective: -1 all, N >= 0 */
     double due;             /* ev_now() time of the next poll */

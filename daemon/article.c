@@ -160,7 +160,9 @@ void article_kick(struct app *app)
         j->url = xstrdup(e.link);
         j->next = app->pages;
         app->pages = j;
-        struct fetch_request rq = {.url = j->url, .max_size = PAGE_MAX_SIZE};
+        /* The feed's CA: an intranet feed's posts live on the same intranet. */
+        struct fetch_request rq = {.url = j->url, .max_size = PAGE_MAX_SIZE,
+                                   .ca_file = config_ca_file(&app->cfg, e.feed_url)};
         if (fetch_request_start(app->fetch, &rq, page_done, j) < 0)
             job_remove(app, j);
         db_entry_clear(&e);

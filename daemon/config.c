@@ -71,6 +71,12 @@ const struct feed_conf *config_feed(const struct config *c, const char *url)
     return NULL;
 }
 
+const char *config_ca_file(const struct config *c, const char *url)
+{
+    const struct feed_conf *fc = config_feed(c, url);
+    return fc && fc->ca_file ? fc->ca_file : c->ca_file;
+}
+
 void config_free(struct config *c)
 {
     free(c->path);
@@ -99,12 +105,14 @@ void config_free(struct config *c)
     free(sc->fallback);
     free(c->full_content);
     free(c->duplicates);
+    free(c->ca_file);
     for (size_t i = 0; i < c->nfeeds; i++) {
         free(c->feeds[i].url);
         free(c->feeds[i].title);
         free(c->feeds[i].summarizer);
         free(c->feeds[i].full_content);
         free(c->feeds[i].duplicates);
+        free(c->feeds[i].ca_file);
     }
     free(c->feeds);
     memset(c, 0, sizeof *c);

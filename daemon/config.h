@@ -17,6 +17,7 @@ struct feed_conf {
     char *summarizer;     /* NULL = global */
     char *full_content;   /* NULL = global */
     char *duplicates;     /* NULL = global */
+    char *ca_file;        /* NULL = global */
 };
 
 struct config {
@@ -41,6 +42,7 @@ struct config {
     int per_host;         /* transfers at once per origin, default 1 */
     int host_delay;       /* milliseconds between two request starts per origin, default 1000 */
     int allow_private;    /* fetch feeds from private/loopback/link-local addresses */
+    char *ca_file;        /* PEM CA certificates trusted besides the system's, NULL = none */
     int adaptive;         /* poll busy feeds more often, quiet ones less */
     int min_interval;     /* adaptive mode's lower bound, seconds, default 900 */
     int timeout;          /* seconds per transfer, default 30 */
@@ -78,5 +80,7 @@ void config_free(struct config *c);
 
 /* The [feed URL] section of url, or NULL. */
 const struct feed_conf *config_feed(const struct config *c, const char *url);
+/* The CA file for url's transfers: its section's ca_file, else the global one, else NULL. */
+const char *config_ca_file(const struct config *c, const char *url);
 
 #endif

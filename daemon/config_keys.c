@@ -36,6 +36,7 @@ static const struct config_key global_keys[] = {
     {"per_host", config_set_int, G(per_host), 1, 100, NULL},
     {"host_delay", config_set_millis, G(host_delay), 0, 3600000, NULL},
     {"allow_private", config_set_bool, G(allow_private), 0, 0, NULL},
+    {"ca_file", config_set_ca_file, G(ca_file), 0, 0, NULL},
     {"adaptive", config_set_bool, G(adaptive), 0, 0, NULL},
     {"min_interval", config_set_duration, G(min_interval), 60, MAXDUR, NULL},
     {"timeout", config_set_duration, G(timeout), 1, 3600, NULL},
@@ -81,6 +82,7 @@ static const struct config_key feed_keys[] = {
     {"summarizer", config_set_choice, F(summarizer), 0, 0, "builtin|openai|command|none"},
     {"full_content", config_set_choice, F(full_content), 0, 0, "never|auto|always"},
     {"duplicates", config_set_choice, F(duplicates), 0, 0, "merge|keep"},
+    {"ca_file", config_set_ca_file, F(ca_file), 0, 0, NULL},
 };
 
 static const struct config_key *key_find(const struct config_key *t, size_t n, const char *name)

@@ -299,6 +299,30 @@ int config_set_prompt_file(struct config_ctx *x, const struct config_key *k, con
     return 0;
 }
 
+/* A CA file is read when the configuration is, so that a wrong path or a file of another
+ * kind (a key, a DER certificate) is named with its line here, by `feedsd check` and at
+ * start, instead of failing every TLS handshake of the feeds later. curl reads PEM
+ * (RFC 7468 5: the "CERTIFICATE" label) and is handed the name, not these bytes. */
+int config_set_ca_file(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    char *path = resolve_path(x->base, v);
+    char *data;
+    size_t len;
+    if (file_read_all(path, &data, &len) < 0) {
+        int e = errno;
+        free(path);
+        return CONFIG_WHY("cannot read %s: %s", v, strerror(e));
+    }
+    int pem = memmem(data, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
+    free(data);
+    if (!pem) {
+        free(path);
+        return CONFIG_WHY("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", v);
+    }
+    set_str(config_field(x, k), path);
+    return 0;
+}
+
 /* API keys are secrets: a configuration file is read by people, copied into bug reports
  * and backed up, so the key itself is refused here. */
 int config_set_refused_secret(struct config_ctx *x, const struct config_key *k, const char *v)

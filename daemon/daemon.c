@@ -267,7 +267,8 @@ static void schedule(struct app *app)
             if (db_feed_get(app->db, fs->id, &row) < 0)
                 continue;
             fs->in_flight = 1;
-            fetch_start(app->fetch, fs->url, row.etag, row.last_modified, on_fetched, fs);
+            fetch_start(app->fetch, fs->url, row.etag, row.last_modified, fs->ca_file,
+                        on_fetched, fs);
             db_feed_clear(&row);
         } else if (next < 0 || fs->due < next) {
             next = fs->due;

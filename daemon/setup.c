@@ -238,6 +238,7 @@ void daemon_feed_state_free(struct feed_state *fs)
 {
     free(fs->url);
     free(fs->shown);
+    free(fs->ca_file);
     free(fs);
 }
 
@@ -304,6 +305,11 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
             fs->due = app->once ? t0 : t0 + wait;
         }
         fs->interval = rows[i].interval ? rows[i].interval : app->cfg.interval;
+        /* Looked up by the subscribed URL (a redirect may have moved fs->url), again at
+         * every reload: a copy, since a reload frees the old configuration. */
+        const char *ca = config_ca_file(&app->cfg, rows[i].url);
+        free(fs->ca_file);
+        fs->ca_file = ca ? xstrdup(ca) : NULL;
         fs->backlog = effective_backlog(app, rows[i].backlog);
         fs->disabled = rows[i].disabled != NULL;
         if (fs->disabled)

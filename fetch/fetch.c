@@ -36,6 +36,7 @@ void fetch_req_free(struct req *r)
     free(r->h_last_modified);
     free(r->h_content_type);
     free(r->post);
+    free(r->ca_file);
     if (r->extra_headers)
         for (char **h = r->extra_headers; *h; h++)
             free(*h);
@@ -58,6 +59,28 @@ static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_s
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* The TLS session cache of r's origin. An easy handle keeps its own cache of TLS sessions
+ * and dies with its transfer, so without a share every poll of an origin made a full
+ * handshake. The multi handle already keeps connections and DNS answers for all its easy
+ * handles as long as the fetcher lives; a connection outlives a poll only by curl's
+ * CURLOPT_MAXAGE_CONN (118 s), an hourly poll finds it closed, and a TLS session ticket
+ * (RFC 8446 2.2) lets the new connection skip the certificate exchange. One share per
+ * origin because curl 7.88's share holds 8 sessions (share.c, max_ssl_sessions) and evicts
+ * the oldest: one share for 20 origins polled in turn would keep none of them. NULL when
+ * curl cannot make one: the transfer then works without resumption. */
+static CURLSH *origin_share(struct host *h)
+{
+    if (!h->share) {
+        h->share = curl_share_init();
+        if (h->share &&
+            curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+            curl_share_cleanup(h->share);
+            h->share = NULL;
+        }
+    }
+    return h->share;
 }
 
 /* The easy handle of r, with every option, added to the multi handle. 0 / -1. */
@@ -91,6 +114,15 @@ static int req_setup(struct fetcher *f, struct req *r)
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
     }
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_size);
+    if (r->host && origin_share(r->host))
+        curl_easy_setopt(e, CURLOPT_SHARE, r->host->share);
+    /* Feeds of one HTTP/2 origin wait for its first connection and share it (RFC 9113 9.1)
+     * instead of each opening its own; on HTTP/1.1 curl opens more as per_host allows. */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    /* CURLOPT_CAINFO replaces the bundle file, but Debian's libcurl also reads
+     * CURLOPT_CAPATH (/etc/ssl/certs), so the system's CAs stay trusted. */
+    if (r->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, r->ca_file);
     if (r->post) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
@@ -337,6 +369,8 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
         for (size_t i = 0; i < n; i++)
             r->extra_headers[i] = xstrdup(rq->headers[i]);
     }
+    if (rq->ca_file)
+        r->ca_file = xstrdup(rq->ca_file);
     r->timeout = rq->timeout > 0 ? rq->timeout : f->opts.timeout;
     r->max_size = rq->max_size > 0 ? rq->max_size : f->opts.max_size;
     r->unlimited = rq->unlimited;
@@ -362,10 +396,10 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
 }
 
 int fetch_start(struct fetcher *f, const char *url, const char *etag,
-                const char *last_modified, fetch_cb cb, void *ud)
+                const char *last_modified, const char *ca_file, fetch_cb cb, void *ud)
 {
     struct fetch_request rq = {.url = url, .etag = etag, .last_modified = last_modified,
-                               .spool = 1};
+                               .spool = 1, .ca_file = ca_file};
     return fetch_request_start(f, &rq, cb, ud);
 }
 
@@ -381,10 +415,12 @@ void fetch_free(struct fetcher *f)
         fetch_req_free(r);
     }
     f->running_list = NULL;
-    fetch_hosts_free(f);
     ev_timer_stop(f->loop, &f->timer);
     ev_timer_stop(f->loop, &f->wake);
     curl_multi_cleanup(f->multi);
+    /* After the multi handle: the origins' shares may be freed only once no easy handle
+     * uses them. */
+    fetch_hosts_free(f);
     while (f->socks) {
         struct sock *s = f->socks;
         f->socks = s->next;

@@ -61,16 +61,20 @@ struct fetch_request {
     int unlimited;
     long max_size;                      /* 0 = the fetcher's */
     int spool;                          /* the body may go to a file (fetch_opts.spool_mem) */
+    /* A PEM file of CA certificates trusted for this transfer besides the system's (the
+     * `ca_file` key: a private CA); NULL: the system's only. */
+    const char *ca_file;
 };
 
 typedef void (*fetch_cb)(void *ud, const struct fetch_result *r);
 
 struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts);
 /* Queues a GET of a feed. etag/last_modified are sent back verbatim as If-None-Match /
- * If-Modified-Since (RFC 9110 13.1). The callback runs exactly once, from the loop. A
- * large body is spooled (fetch_opts.spool_mem): the callback then reads body_fd. */
+ * If-Modified-Since (RFC 9110 13.1); ca_file as in struct fetch_request. The callback runs
+ * exactly once, from the loop. A large body is spooled (fetch_opts.spool_mem): the
+ * callback then reads body_fd. */
 int fetch_start(struct fetcher *f, const char *url, const char *etag,
-                const char *last_modified, fetch_cb cb, void *ud);
+                const char *last_modified, const char *ca_file, fetch_cb cb, void *ud);
 int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch_cb cb,
                         void *ud);
 size_t fetch_in_flight(struct fetcher *f);    /* queued + running feed requests */

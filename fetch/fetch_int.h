@@ -23,6 +23,7 @@ struct req {
     struct fetcher *f;
     char *url, *etag, *last_modified;
     char *post;                 /* POST body, or NULL for GET */
+    char *ca_file;              /* CURLOPT_CAINFO, or NULL */
     size_t post_len;
     char **extra_headers;
     int timeout, unlimited;
@@ -52,6 +53,7 @@ struct host {
     int waiting;                /* listed in f->waiting */
     double next_start;          /* host_delay spacing (ev_now) */
     double paused_until;        /* Retry-After (ev_now) */
+    CURLSH *share;              /* the origin's TLS session cache, kept across polls */
     struct req *head, *tail;
 };
 

@@ -168,6 +168,8 @@ void fetch_hosts_free(struct fetcher *f)
                 fetch_req_free(r);
                 r = n;
             }
+            if (h->share)
+                curl_share_cleanup(h->share);
             free(h->origin);
             free(h);
             h = next;

@@ -42,10 +42,15 @@ class Route:
 
 
 class FeedServer:
-    """A threaded HTTP/1.1 server with a route table and a request log."""
+    """A threaded HTTP/1.1 server with a route table and a request log. With tls (an
+    ssl.SSLContext for the server side) it speaks HTTPS and records each TLS handshake in
+    handshakes: True when the client resumed a session, False for a full handshake, or the
+    error text of a handshake that failed."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.routes = {}
+        self.tls = tls
+        self.handshakes = []
         self.requests = []          # (path, headers dict) in arrival order
         self.lock = threading.Lock()
         self.active = 0
@@ -147,6 +152,20 @@ class FeedServer:
             def handle_error(self, request, client_address):
                 pass    # clients that hang up early (killed feedsd, size caps) are expected
 
+            def finish_request(self, request, client_address):
+                if server.tls is not None:
+                    # The handshake in the connection's own thread, so a slow or failing
+                    # client holds up no other.
+                    try:
+                        request = server.tls.wrap_socket(request, server_side=True)
+                    except (OSError, ValueError) as e:
+                        with server.lock:
+                            server.handshakes.append(str(e))
+                        return
+                    with server.lock:
+                        server.handshakes.append(request.session_reused)
+                super().finish_request(request, client_address)
+
         self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -154,7 +173,7 @@ class FeedServer:
         self.thread.start()
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % ("https" if self.tls else "http", self.port, path)
 
     def requests_for(self, path):
         with self.lock:
