@@ -254,6 +254,14 @@ def tree_rss_kb(sid):
     return total
 
 
+def self_io():
+    """proc(5) /proc/self/io: a reaped child's I/O is added to its parent's, so the
+    difference around a run is the I/O of the whole tree (write_bytes: what it sent
+    towards the disk; wchar: what it passed to write calls)."""
+    with open("/proc/self/io") as f:
+        return {k: int(v) for k, v in (line.split(": ") for line in f)}
+
+
 def run_measured(measure, cmd, work, tag, timeout, env=None, stdin_path=None, stdout_path=None):
     """Runs cmd under measure.c in its own session; returns its rusage and the sampled
     peak RSS of its whole process tree (every 0.05 s; the launcher's ~1 MB included)."""
@@ -262,6 +270,7 @@ def run_measured(measure, cmd, work, tag, timeout, env=None, stdin_path=None, st
     err = os.path.join(work, "%s.stderr" % tag)
     with open(out, "wb") as fo, open(err, "wb") as fe, \
             open(stdin_path or os.devnull, "rb") as fi:
+        io0 = self_io()
         proc = subprocess.Popen([measure, report] + cmd, stdin=fi, stdout=fo, stderr=fe,
                                 env=env, cwd=work, start_new_session=True)
         peak = [0]
@@ -283,8 +292,10 @@ def run_measured(measure, cmd, work, tag, timeout, env=None, stdin_path=None, st
             proc.wait()
         done.set()
         t.join()
+        io1 = self_io()
     res = {"command": " ".join(cmd), "timed_out": timed_out, "tree_rss_mb": peak[0] / 1024.0,
-           "stderr_path": err}
+           "stderr_path": err, "write_mb": (io1["write_bytes"] - io0["write_bytes"]) / 1e6,
+           "wchar_mb": (io1["wchar"] - io0["wchar"]) / 1e6}
     if timed_out or not os.path.exists(report):
         res.update(exit=-1, signal=9 if timed_out else 0, wall_s=float(timeout) if timed_out else 0.0,
                    user_s=0.0, sys_s=0.0, cpu_s=0.0, max_rss_mb=0.0)
@@ -458,10 +469,11 @@ def run_tool(tool, args, server, n, expected, base):
         r["cpu_per_feed_ms"] = r["cpu_s"] * 1000.0 / n
         r["check"] = check(r, n, expected, tool.name)
         rows.append(r)
-        print("  N=%d %-10s %-4s exit %d, wall %.2fs, CPU %.2fs, peak RSS %.1f MB (tree %.1f), "
-              "items %s, 200/304 %d/%d%s" % (n, tool.name, phase, r["exit"], r["wall_s"], r["cpu_s"],
-                                           r["max_rss_mb"], r["tree_rss_mb"], r["items"], c["ok"],
-                                           c["not_modified"], ("; " + r["check"]) if r["check"] else ""),
+        print("  N=%d %-10s %-4s exit %d, wall %.2fs, CPU %.2fs (sys %.2f), written %.0f MB, "
+              "peak RSS %.1f MB (tree %.1f), items %s, 200/304 %d/%d%s"
+              % (n, tool.name, phase, r["exit"], r["wall_s"], r["cpu_s"], r["sys_s"], r["write_mb"],
+                 r["max_rss_mb"], r["tree_rss_mb"], r["items"], c["ok"], c["not_modified"],
+                 ("; " + r["check"]) if r["check"] else ""),
               flush=True)
         if r["check"] and r.get("stderr_head"):
             for line in r["stderr_head"].splitlines()[:6]:
