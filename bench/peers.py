@@ -337,14 +337,15 @@ class Feedsd:
     name = "feedsd"
     phases = ("cold", "warm")
 
-    def __init__(self, args, urls):
-        self.args, self.urls = args, urls
+    def __init__(self, args, urls, binary=None, name="feedsd"):
+        self.args, self.urls, self.name = args, urls, name
+        self.binary = binary or args.feedsd
 
     def setup(self, work):
         self.conf = poll.write_config(work, self.urls, None, self.args.per_host, 0, "")
 
     def command(self, work, phase):
-        return [self.args.feedsd, "run", "--once", "-c", self.conf]
+        return [self.binary, "run", "--once", "-c", self.conf]
 
     def items(self, work):
         db = os.path.join(work, "feedsd.db")
@@ -593,7 +594,7 @@ def print_ratios(rows):
     lines = []
     for n in sorted({r["feeds"] for r in rows}):
         for phase in ("cold", "warm"):
-            for peer in ("sfeed", "sfeed-etag", "newsboat"):
+            for peer in ("sfeed", "sfeed-etag", "newsboat", "feedsd-base"):
                 cpu = []
                 for rnd in rounds:
                     me, p = by.get((n, "feedsd", phase, rnd)), by.get((n, peer, phase, rnd))
@@ -638,6 +639,7 @@ ROWS_REPEAT = [3]
 def main(argv):
     ap = argparse.ArgumentParser(description="feedsd vs sfeed and newsboat (bench/README-peers.md)")
     ap.add_argument("--feedsd", required=True, help="the feedsd binary to measure")
+    ap.add_argument("--baseline", default=None, help="another feedsd binary, run as a peer (feedsd-base)")
     ap.add_argument("--sizes", default="1000", help="feed counts, comma-separated (default 1000)")
     ap.add_argument("--only", default=",".join(TOOLS),
                     help="comma-separated subset of %s (default: all)" % ",".join(TOOLS))
@@ -727,6 +729,8 @@ def main(argv):
                 for t in poll_tools:
                     if t == "feedsd":
                         tools.append(Feedsd(args, urls))
+                        if args.baseline:     # another build, as a peer: before and after
+                            tools.append(Feedsd(args, urls, os.path.abspath(args.baseline), "feedsd-base"))
                     elif t in ("sfeed", "sfeed-etag") and have["sfeed"]:
                         tools.append(Sfeed(args, urls, t == "sfeed-etag"))
                     elif t == "newsboat" and have["newsboat"]:

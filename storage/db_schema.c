@@ -116,6 +116,10 @@ static const char *const migrations[] = {
     /* 9: what the article's page says about itself (issue 21): a JSON object of
      * markdown/readability.h's struct page_meta, set with the extracted article. */
     "ALTER TABLE entries ADD COLUMN page_meta TEXT;",
+    /* 10: no HTML for entries that never get a file (stage 3, held back by the first
+     * subscription's backlog: no step after the store reads it; an edit is detected
+     * by entries.content_hash). */
+    "DELETE FROM entry_content WHERE entry_id IN (SELECT id FROM entries WHERE stage = 3);",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -134,6 +138,9 @@ static void long_step(const char *what)
 
 /* This migration rewrites every row of a database that has rows. */
 #define MIGRATION_REWRITES 6
+/* The last migration that frees most of the file's pages: a database older than it is
+ * compacted once after it. */
+#define MIGRATION_FREES 10
 
 int db_migrate(struct db *db, char *err, size_t errlen)
 {
@@ -150,6 +157,8 @@ int db_migrate(struct db *db, char *err, size_t errlen)
     for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
         if (version >= 1 && v + 1 == MIGRATION_REWRITES)
             long_step("upgrading the database (every row is rewritten once)");
+        else if (version >= 1 && v + 1 == MIGRATION_FREES)
+            long_step("upgrading the database (the HTML of posts without a file goes)");
         char *msg = NULL;
         char *sql = xasprintf("BEGIN; %s PRAGMA user_version = %zu; COMMIT;", migrations[v],
                               v + 1);
@@ -162,11 +171,12 @@ int db_migrate(struct db *db, char *err, size_t errlen)
             return -1;
         }
     }
-    /* Migration 6 moved every post's HTML out of the entries rows: the pages they held
-     * are free, the file twice its size. Once, at that upgrade, the file is rewritten
-     * compact (a failure, e.g. no room for the copy VACUUM makes, only leaves it large). */
-    if (version >= 1 && version < MIGRATION_REWRITES && N_MIGRATIONS >= MIGRATION_REWRITES) {
-        long_step("compacting the database after moving the posts' HTML to their own table");
+    /* Migration 6 moved every post's HTML out of the entries rows, migration 10 dropped
+     * the HTML of the entries without a file: the pages they held are free, most of the
+     * file. Once, at that upgrade, the file is rewritten compact (a failure, e.g. no room
+     * for the copy VACUUM makes, only leaves it large). */
+    if (version >= 1 && version < MIGRATION_FREES && N_MIGRATIONS >= MIGRATION_FREES) {
+        long_step("compacting the database after its upgrade");
         char *msg = NULL;
         if (sqlite3_exec(db->h, "VACUUM", NULL, NULL, &msg) != SQLITE_OK)
             log_warn("database: VACUUM failed (%s); it works as it is, only larger",

@@ -170,6 +170,38 @@ def first_subscription_backlog_policy(server, work):
 
 
 @test
+def held_back_entries_keep_no_html_and_their_edits_are_seen(server, work):
+    # Issue 20: only the entries that get a file keep their HTML in the database; the
+    # ones the first-subscription backlog holds back keep their identity and hash.
+    feed = simple_atom(8)
+    server.routes["/b.xml"] = Route(feed)
+    work.write_config([server.url("/b.xml")])
+    assert work.run_once().returncode == 0
+    assert len(md_files(work)) == 5
+    assert work.sql("select count(*) from entries") == "8"
+    assert work.sql("select count(*) from entry_content") == "5"
+    assert work.sql("select count(*) from entries e join entry_content c on c.entry_id = e.id"
+                    " where e.stage = 3") == "0"
+    held = work.sql("select content_hash from entries where title = 'Post number 0'")
+    before = work.snapshot()
+    # An edit of a held-back entry is recorded (new hash) and gets neither a file nor
+    # HTML; an edit of an entry with a file rewrites that file.
+    edited = feed.replace("of post 0 talks", "of post 0 now talks").replace(
+        "of post 7 talks", "of post 7 really talks")
+    assert edited.count("now talks") and edited.count("really talks")
+    server.routes["/b.xml"] = Route(edited)
+    assert work.run_once().returncode == 0
+    assert work.sql("select content_hash from entries where title = 'Post number 0'") != held
+    assert work.sql("select stage from entries where title = 'Post number 0'") == "3"
+    assert work.sql("select count(*) from entry_content") == "5"
+    after = work.snapshot()
+    assert sorted(after) == sorted(before)
+    changed = [p for p in after if after[p][1] != before[p][1]]
+    assert changed == ["2026-01-08-post-number-7.md"], changed
+    assert "really talks" in after[changed[0]][1]
+
+
+@test
 def repeated_guids_in_one_feed_are_kept_apart(server, work):
     items = [rss_item("same-guid", "First story", "http://example.org/1", "Mon, 05 Jan 2026 10:00:00 GMT", "One."),
              rss_item("same-guid", "Second story", "http://example.org/2", "Tue, 06 Jan 2026 10:00:00 GMT", "Two."),

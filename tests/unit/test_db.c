@@ -422,6 +422,96 @@ static void test_categories_enclosures(void **state)
     db_entry_clear(&row);
 }
 
+/* An entry held back by the first subscription's backlog (STAGE_SEEN) keeps its identity
+ * and content hash but no HTML (migration 10): an edit of it is still seen, and it stays
+ * without a file and without HTML; an entry that gets a file keeps its HTML. */
+static void test_seen_entry_keeps_no_content(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, seen, fresh;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    struct entry es = mk_entry("urn:s", "S", "<p>held back</p>");
+    struct entry en = mk_entry("urn:n", "N", "<p>new</p>");
+    struct identity is = mk_id("id:urn:s", "1111111111111111");
+    struct identity in = mk_id("id:urn:n", "2222222222222222");
+    assert_int_equal(db_entry_insert(db, fid, &es, &is, STAGE_SEEN, 1, 100, &seen), 0);
+    assert_int_equal(db_entry_insert(db, fid, &en, &in, STAGE_NEW, 1, 100, &fresh), 0);
+    assert_int_equal(content_rows(), 1);
+    assert_null(content_of(db, seen));
+    char *c = content_of(db, fresh);
+    assert_string_equal(c, "<p>new</p>");
+    free(c);
+    /* the same content: nothing to do */
+    assert_int_equal(db_entry_update(db, seen, &es, &is), 0);
+    /* an edit: recorded (new hash), still seen, still no HTML */
+    struct entry es2 = mk_entry("urn:s", "S edited", "<p>held back, edited</p>");
+    struct identity is2 = mk_id("id:urn:s", "3333333333333333");
+    assert_int_equal(db_entry_update(db, seen, &es2, &is2), 1);
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, seen, &row), 0);
+    assert_int_equal(row.stage, STAGE_SEEN);
+    assert_string_equal(row.content_hash, "3333333333333333");
+    assert_string_equal(row.title, "S edited");
+    assert_null(row.content);
+    db_entry_clear(&row);
+    assert_int_equal(content_rows(), 1);
+}
+
+/* A database of schema 9 that holds the HTML of seen entries loses only that HTML when it
+ * is opened (migration 10), and the file is compacted once. */
+static void test_seen_content_migration(void **state)
+{
+    struct db *db = *state;
+    int64_t fid, seen, written;
+    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    static char big[40000];
+    memset(big, 'y', sizeof big - 1);
+    struct entry es = mk_entry("urn:s", "S", big);
+    struct entry ew = mk_entry("urn:w", "W", "<p>written</p>");
+    struct identity is = mk_id("id:urn:s", "1111111111111111");
+    struct identity iw = mk_id("id:urn:w", "2222222222222222");
+    assert_int_equal(db_entry_insert(db, fid, &es, &is, STAGE_SEEN, 1, 100, &seen), 0);
+    assert_int_equal(db_entry_insert(db, fid, &ew, &iw, STAGE_WRITTEN, 1, 100, &written), 0);
+    db_close(db);
+    *state = NULL;
+    /* the schema-9 shape: the seen entry's HTML stored, as feedsd stored it then */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO entry_content (entry_id, content)"
+                                           " VALUES (?1, ?2)", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, seen);
+    sqlite3_bind_text(st, 2, big, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 9", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(content_rows(), 2);
+    char err[256] = "";
+    assert_int_equal(db_open(dbpath, &db, err, sizeof err), 0);
+    *state = db;
+    assert_int_equal(content_rows(), 1);
+    assert_null(content_of(db, seen));
+    char *c = content_of(db, written);
+    assert_string_equal(c, "<p>written</p>");
+    free(c);
+    struct db_entry row;
+    assert_int_equal(db_entry_get(db, seen, &row), 0);
+    assert_int_equal(row.stage, STAGE_SEEN);
+    assert_string_equal(row.content_hash, "1111111111111111");
+    db_entry_clear(&row);
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA freelist_count", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 10);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
 static void test_refuses_newer_schema(void **state)
 {
     (void)state;
@@ -513,6 +603,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_content_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_categories_enclosures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_keys_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seen_entry_keeps_no_content, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seen_content_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
     };
