@@ -205,6 +205,15 @@ char *str_trim(char *s)
     return s;
 }
 
+void str_free_secret(char *s)
+{
+    if (!s)
+        return;
+    /* explicit_bzero: a memset before free may be optimised away (glibc 2.25) */
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
 char *str_squash_ws(char *s)
 {
     if (!s)

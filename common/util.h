@@ -56,6 +56,9 @@ void hash_xxh64_free(struct XXH64_state_s *s);
 
 /* Trims ASCII/Unicode-unaware whitespace in place; returns s. */
 char *str_trim(char *s);
+/* Frees a string that held a secret (a password, a token header) after overwriting it, so
+ * that the freed heap does not keep it for a later core dump. NULL is ignored. */
+void str_free_secret(char *s);
 /* Collapses runs of whitespace to one space and trims; in place; returns s. */
 char *str_squash_ws(char *s);
 int str_empty(const char *s);          /* NULL or only whitespace */

@@ -97,6 +97,7 @@ void config_free(struct config *c)
     free(c->feeds_file);
     free(c->user_agent);
     free(c->metrics);
+    free(c->proxy);
     struct summary_config *sc = &c->summary;
     free(sc->backend);
     free(sc->language);
@@ -118,6 +119,16 @@ void config_free(struct config *c)
         free(c->feeds[i].full_content);
         free(c->feeds[i].duplicates);
         free(c->feeds[i].ca_file);
+        free(c->feeds[i].username);
+        free(c->feeds[i].password_file);
+        free(c->feeds[i].cookie_file);
+        free(c->feeds[i].user_agent);
+        free(c->feeds[i].proxy);
+        for (size_t h = 0; h < c->feeds[i].nheaders; h++) {
+            free(c->feeds[i].headers[h].name);
+            str_free_secret(c->feeds[i].headers[h].value);
+        }
+        free(c->feeds[i].headers);
     }
     free(c->feeds);
     memset(c, 0, sizeof *c);

@@ -9,6 +9,15 @@
 
 #include "summary/summary.h"
 
+/* Where a header line's value comes from (`header`, `header_file`, `header_env`). */
+enum header_source { HEADER_TEXT, HEADER_FILE, HEADER_ENV };
+
+struct feed_header {
+    enum header_source source;
+    char *name;           /* a field name (RFC 9110 5.1 token) */
+    char *value;          /* the value, a path, or the name of an environment variable */
+};
+
 struct feed_conf {
     char *url;
     char *title;          /* NULL: use the feed's own title */
@@ -18,6 +27,14 @@ struct feed_conf {
     char *full_content;   /* NULL = global */
     char *duplicates;     /* NULL = global */
     char *ca_file;        /* NULL = global */
+    /* A private feed (daemon/feed_access.c reads the secrets at each poll). */
+    char *username;       /* HTTP Basic user, NULL = none */
+    char *password_file;  /* the password, read from this file */
+    char *cookie_file;    /* Netscape cookie file, as curl reads it */
+    char *user_agent;     /* NULL = global */
+    char *proxy;          /* NULL = global; "" = none */
+    struct feed_header *headers;
+    size_t nheaders;
 };
 
 struct config {
@@ -36,6 +53,7 @@ struct config {
     char *feeds_file;     /* OPML or plain URL list, NULL if none */
     char *user_agent;     /* NULL = "feedsd/VERSION (+https://...)" */
     char *metrics;        /* HOST:PORT of the Prometheus endpoint, NULL = off */
+    char *proxy;          /* proxy URL; NULL = the environment's, "" = none */
     int interval;         /* seconds, default 3600 */
     int max_interval;     /* backoff cap, seconds, default 86400 */
     int concurrency;      /* transfers at once, default 16 */

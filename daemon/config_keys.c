@@ -30,6 +30,7 @@ static const struct config_key global_keys[] = {
     {"feed", config_set_feed_line, 0, 0, 0, NULL},
     {"user_agent", config_set_header_text, G(user_agent), 0, 0, NULL},
     {"metrics", config_set_header_text, G(metrics), 0, 0, NULL},
+    {"proxy", config_set_proxy, G(proxy), 0, 0, NULL},
     {"interval", config_set_duration, G(interval), 60, MAXDUR, NULL},
     {"max_interval", config_set_duration, G(max_interval), 60, MAXDUR, NULL},
     {"concurrency", config_set_int, G(concurrency), 1, 1000, NULL},
@@ -52,7 +53,9 @@ static const struct config_key global_keys[] = {
     {"summary_language", config_set_text, G(summary.language), 0, 0, NULL},
     {"openai_url", config_set_url, G(summary.openai_url), 0, 0, NULL},
     {"openai_model", config_set_text, G(summary.openai_model), 0, 0, NULL},
-    {"openai_api_key", config_set_refused_secret, 0, 0, 0, NULL},
+    {"openai_api_key", config_set_refused_secret, 0, 0, 0,
+     "the API key does not go into the configuration: name a file with "
+     "openai_api_key_file or an environment variable with openai_api_key_env"},
     {"openai_api_key_file", config_set_path, G(summary.openai_api_key_file), 0, 0, NULL},
     {"openai_api_key_env", config_set_header_text, G(summary.openai_api_key_env), 0, 0, NULL},
     {"system_prompt", config_set_prompt, G(summary.system_prompt), 0, 0, NULL},
@@ -83,6 +86,16 @@ static const struct config_key feed_keys[] = {
     {"full_content", config_set_choice, F(full_content), 0, 0, "never|auto|always"},
     {"duplicates", config_set_choice, F(duplicates), 0, 0, "merge|keep"},
     {"ca_file", config_set_ca_file, F(ca_file), 0, 0, NULL},
+    {"username", config_set_username, F(username), 0, 0, NULL},
+    {"password_file", config_set_path, F(password_file), 0, 0, NULL},
+    {"password", config_set_refused_secret, 0, 0, 0,
+     "the password does not go into the configuration: name a file with password_file"},
+    {"header", config_set_header_line, 0, HEADER_TEXT, 0, NULL},
+    {"header_file", config_set_header_line, 0, HEADER_FILE, 0, NULL},
+    {"header_env", config_set_header_line, 0, HEADER_ENV, 0, NULL},
+    {"cookie_file", config_set_path, F(cookie_file), 0, 0, NULL},
+    {"user_agent", config_set_header_text, F(user_agent), 0, 0, NULL},
+    {"proxy", config_set_proxy, F(proxy), 0, 0, NULL},
 };
 
 static const struct config_key *key_find(const struct config_key *t, size_t n, const char *name)

@@ -323,13 +323,84 @@ int config_set_ca_file(struct config_ctx *x, const struct config_key *k, const c
     return 0;
 }
 
-/* API keys are secrets: a configuration file is read by people, copied into bug reports
- * and backed up, so the key itself is refused here. */
+/* Secrets (an API key, a password) are refused in the file: a configuration file is read
+ * by people, copied into bug reports and backed up. k->expect says where they go. */
 int config_set_refused_secret(struct config_ctx *x, const struct config_key *k, const char *v)
 {
-    (void)k, (void)v;
-    return CONFIG_WHY("the API key does not go into the configuration: name a file with "
-               "openai_api_key_file or an environment variable with openai_api_key_env");
+    (void)v;
+    return CONFIG_WHY("%s", k->expect);
+}
+
+/* RFC 7617 section 2: the user-id of Basic authentication cannot contain a colon; it goes
+ * into a header, so printable ASCII only. */
+int config_set_username(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    if (!*v || strchr(v, ':'))
+        return CONFIG_WHY("a user name cannot be empty or contain ':' (RFC 7617)");
+    return config_set_header_text(x, k, v);
+}
+
+/* A proxy URL for CURLOPT_PROXY, or "none". Credentials are refused like every secret:
+ * an authenticated proxy is named in the environment (https_proxy), which libcurl reads. */
+int config_set_proxy(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    static const char *const schemes[] = {"http://", "https://", "socks4://", "socks4a://",
+                                          "socks5://", "socks5h://"};
+    if (!strcmp(v, "none")) {
+        set_str(config_field(x, k), xstrdup(""));
+        return 0;
+    }
+    size_t i = 0;
+    while (i < sizeof schemes / sizeof *schemes && !str_has_prefix(v, schemes[i]))
+        i++;
+    if (i == sizeof schemes / sizeof *schemes)
+        return CONFIG_WHY("expected none or a proxy URL (http, https, socks4, socks4a, socks5 "
+                          "or socks5h), got \"%s\"", v);
+    const char *host = strstr(v, "://") + 3;
+    if (memchr(host, '@', strcspn(host, "/?#")))
+        return CONFIG_WHY("the proxy's user and password do not go into the configuration: "
+                          "name the proxy in the https_proxy or http_proxy environment "
+                          "variable instead");
+    return config_set_header_text(x, k, v);
+}
+
+/* header, header_file, header_env: "Name: value" (k->min is the enum header_source),
+ * repeatable, appended to the feed's list. The value is the header's own, a file's
+ * contents or an environment variable's, read at each poll (daemon/feed_access.c). */
+int config_set_header_line(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    /* RFC 9110 5.6.2: token = 1*tchar */
+    static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    /* Headers that carry credentials (RFC 9110 11.6.2, 11.7.2; RFC 6265 5.4): their values
+     * are secrets, refused as text like an API key. */
+    static const char *const secret[] = {"Authorization", "Proxy-Authorization", "Cookie"};
+    enum header_source src = (enum header_source)k->min;
+    size_t n = strspn(v, tchar);
+    if (n == 0 || v[n] != ':')
+        return CONFIG_WHY("expected \"Name: value\", got \"%s\"", v);
+    const char *val = v + n + 1;
+    val += strspn(val, " \t");
+    if (!*val)
+        return CONFIG_WHY("%s has no value", src == HEADER_TEXT ? "the header" : "the line");
+    for (const unsigned char *p = (const unsigned char *)val; *p; p++)
+        if (*p < 0x20 || *p > 0x7E)
+            return CONFIG_WHY("only printable ASCII is allowed in an HTTP header");
+    for (size_t i = 0; src == HEADER_TEXT && i < sizeof secret / sizeof *secret; i++)
+        if (strlen(secret[i]) == n && !strncasecmp(v, secret[i], n))
+            return CONFIG_WHY("the value of %s is a secret and does not go into the "
+                              "configuration: use header_file or header_env", secret[i]);
+    if (src == HEADER_ENV && (val[strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "abcdefghijklmnopqrstuvwxyz0123456789_")] ||
+                              (*val >= '0' && *val <= '9')))
+        return CONFIG_WHY("expected the name of an environment variable, got \"%s\"", val);
+    struct feed_conf *fc = x->feed;
+    fc->headers = xrealloc(fc->headers, (fc->nheaders + 1) * sizeof *fc->headers);
+    struct feed_header *h = &fc->headers[fc->nheaders++];
+    h->source = src;
+    h->name = xstrndup(v, n);
+    h->value = src == HEADER_FILE ? resolve_path(x->base, val) : xstrdup(val);
+    return 0;
 }
 
 /* A command line: kept exactly as written (quotes and '#' belong to it); argv_split

@@ -22,6 +22,7 @@
 #include "daemon/article.h"
 #include "daemon/daemon.h"
 #include "daemon/hook.h"
+#include "daemon/feed_access.h"
 #include "daemon/notify.h"
 #include "daemon/reload.h"
 #include "daemon/schedule.h"
@@ -251,6 +252,31 @@ static void sched_cb(struct ev_loop *loop, ev_timer *w, int revents)
     schedule(w->data);
 }
 
+/* One poll of fs: its [feed] section's private-feed settings (feed_access.c) go with the
+ * request. A secret that cannot be read fails this poll like a transfer error, logged
+ * with the feed's URL: the other feeds go on, and the feed is retried with back-off. */
+static void poll_start(struct app *app, struct feed_state *fs, const struct db_feed *row)
+{
+    struct fetch_request rq = {.url = fs->url, .etag = row->etag,
+                               .last_modified = row->last_modified, .spool = 1,
+                               .ca_file = fs->ca_file};
+    struct feed_access a;
+    char err[512];
+    if (feed_access_build(&app->cfg, config_feed(&app->cfg, row->url), &a, &rq, err,
+                          sizeof err) < 0) {
+        struct fetch_result r = {.url = fs->url, .error = err, .body = "", .body_fd = -1,
+                                 .retry_after = -1, .max_age = -1};
+        on_fetched(fs, &r);
+        return;
+    }
+    if (fetch_request_start(app->fetch, &rq, on_fetched, fs) < 0) {
+        struct fetch_result r = {.url = fs->url, .error = "cannot start the transfer",
+                                 .body = "", .body_fd = -1, .retry_after = -1, .max_age = -1};
+        on_fetched(fs, &r);
+    }
+    feed_access_free(&a);
+}
+
 /* Starts every due feed and arms the timer for the next one. */
 static void schedule(struct app *app)
 {
@@ -267,8 +293,7 @@ static void schedule(struct app *app)
             if (db_feed_get(app->db, fs->id, &row) < 0)
                 continue;
             fs->in_flight = 1;
-            fetch_start(app->fetch, fs->url, row.etag, row.last_modified, fs->ca_file,
-                        on_fetched, fs);
+            poll_start(app, fs, &row);
             db_feed_clear(&row);
         } else if (next < 0 || fs->due < next) {
             next = fs->due;
@@ -474,6 +499,7 @@ int daemon_run(const struct daemon_opts *opts)
         .user_agent = app.user_agent,
         .host_delay = app.cfg.host_delay / 1000.0,
         .allow_private = app.cfg.allow_private,
+        .proxy = app.cfg.proxy,
     };
     app.fetch = fetch_new(app.loop, &fo);
     free(db_dir);

@@ -39,8 +39,13 @@ void fetch_req_free(struct req *r)
     free(r->ca_file);
     if (r->extra_headers)
         for (char **h = r->extra_headers; *h; h++)
-            free(*h);
+            str_free_secret(*h);   /* an Authorization or token header */
     free(r->extra_headers);
+    str_free_secret(r->password);
+    free(r->username);
+    free(r->cookie_file);
+    free(r->user_agent);
+    free(r->proxy);
     buf_free(&r->body);
     if (r->spool_fd >= 0)
         close(r->spool_fd);
@@ -105,7 +110,20 @@ static int req_setup(struct fetcher *f, struct req *r)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 8L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding curl supports */
-    curl_easy_setopt(e, CURLOPT_USERAGENT, f->user_agent);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, r->user_agent ? r->user_agent : f->user_agent);
+    /* The model server's requests keep to the environment's proxy settings. */
+    const char *proxy = r->proxy ? r->proxy : r->unlimited ? NULL : f->opts.proxy;
+    if (proxy)
+        curl_easy_setopt(e, CURLOPT_PROXY, proxy);
+    if (r->username) {
+        /* Basic at once (RFC 7617), as a URL's user:password is sent; libcurl keeps the
+         * credentials to this host (CURLOPT_UNRESTRICTED_AUTH stays off). */
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(e, CURLOPT_USERNAME, r->username);
+        curl_easy_setopt(e, CURLOPT_PASSWORD, r->password ? r->password : "");
+    }
+    if (r->cookie_file)   /* read, never written back (no CURLOPT_COOKIEJAR) */
+        curl_easy_setopt(e, CURLOPT_COOKIEFILE, r->cookie_file);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 20L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)r->timeout);
     if (!r->unlimited) {
@@ -320,6 +338,8 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
     f->opts.user_agent = f->user_agent;
     f->spool_dir = opts->spool_dir ? xstrdup(opts->spool_dir) : NULL;
     f->opts.spool_dir = f->spool_dir;
+    f->proxy = opts->proxy ? xstrdup(opts->proxy) : NULL;
+    f->opts.proxy = f->proxy;
     f->nbuckets = 1024;
     f->buckets = xcalloc(f->nbuckets, sizeof *f->buckets);
     f->multi = curl_multi_init();
@@ -327,6 +347,7 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
         free(f->buckets);
         free(f->user_agent);
         free(f->spool_dir);
+        free(f->proxy);
         free(f);
         return NULL;
     }
@@ -371,6 +392,11 @@ int fetch_request_start(struct fetcher *f, const struct fetch_request *rq, fetch
     }
     if (rq->ca_file)
         r->ca_file = xstrdup(rq->ca_file);
+    r->username = rq->username ? xstrdup(rq->username) : NULL;
+    r->password = rq->password ? xstrdup(rq->password) : NULL;
+    r->cookie_file = rq->cookie_file ? xstrdup(rq->cookie_file) : NULL;
+    r->user_agent = rq->user_agent ? xstrdup(rq->user_agent) : NULL;
+    r->proxy = rq->proxy ? xstrdup(rq->proxy) : NULL;
     r->timeout = rq->timeout > 0 ? rq->timeout : f->opts.timeout;
     r->max_size = rq->max_size > 0 ? rq->max_size : f->opts.max_size;
     r->unlimited = rq->unlimited;
@@ -429,5 +455,6 @@ void fetch_free(struct fetcher *f)
     }
     free(f->user_agent);
     free(f->spool_dir);
+    free(f->proxy);
     free(f);
 }

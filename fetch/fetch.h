@@ -20,6 +20,9 @@ struct fetch_opts {
     const char *user_agent;
     double host_delay;      /* seconds between the starts of two requests to one origin */
     int allow_private;      /* connect to loopback, private and link-local addresses */
+    /* Proxy of feed and page requests (CURLOPT_PROXY): NULL leaves libcurl to the
+     * environment (http_proxy, https_proxy, all_proxy, no_proxy), "" uses none. */
+    const char *proxy;
     /* Feed bodies beyond spool_mem bytes go to an unlinked file in spool_dir (NULL: the
      * system's temporary folder) instead of memory, so that one large feed does not raise
      * the daemon's memory for good (malloc rarely gives it back). 0: always in memory. */
@@ -64,6 +67,14 @@ struct fetch_request {
     /* A PEM file of CA certificates trusted for this transfer besides the system's (the
      * `ca_file` key: a private CA); NULL: the system's only. */
     const char *ca_file;
+    /* A private feed's own settings, each NULL when not set. libcurl sends the HTTP Basic
+     * credentials and the cookies of cookie_file (Netscape format, read only) to the
+     * feed's host only, never to another host a redirect leads to. proxy replaces the
+     * fetcher's ("" for none). */
+    const char *username, *password;
+    const char *cookie_file;
+    const char *user_agent;
+    const char *proxy;
 };
 
 typedef void (*fetch_cb)(void *ud, const struct fetch_result *r);

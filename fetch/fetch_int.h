@@ -26,6 +26,7 @@ struct req {
     char *ca_file;              /* CURLOPT_CAINFO, or NULL */
     size_t post_len;
     char **extra_headers;
+    char *username, *password, *cookie_file, *user_agent, *proxy;   /* fetch_request's */
     int timeout, unlimited;
     long max_size;
     long retry_after;
@@ -70,6 +71,7 @@ struct fetcher {
     struct fetch_opts opts;
     char *user_agent;
     char *spool_dir;
+    char *proxy;
     int running;
     size_t queued;
     struct host **buckets;
