@@ -74,10 +74,12 @@ static int list_json(const struct subs *s)
     json_t *arr = json_array();
     for (size_t i = 0; i < s->n; i++) {
         const struct sub *x = &s->v[i];
-        json_array_append_new(arr, json_pack("{s:o, s:o, s:s, s:I, s:o}", "url", jstr(x->shown),
-                                             "title", jstr(sub_title(x)), "origin", x->origin,
-                                             "entries", (json_int_t)x->nentries, "site_link",
-                                             jstr(x->site_link)));
+        json_array_append_new(arr, json_pack("{s:o, s:o, s:s, s:I, s:o, s:o}", "url",
+                                             jstr(x->shown), "title", jstr(sub_title(x)),
+                                             "origin", x->origin, "entries",
+                                             (json_int_t)x->nentries, "site_link",
+                                             jstr(x->site_link), "category",
+                                             jstr(x->category)));
     }
     int rc = json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? 1 : 0;
     putchar('\n');
@@ -104,17 +106,18 @@ int cmd_list(int argc, char **argv)
     if (json) {
         rc = list_json(&s);
     } else {
-        /* origin, stored entries, URL, title: one subscription per line for grep/awk,
-         * under a header row. */
-        static const char *const head[] = {"ORIGIN", "ENTRIES", "URL", "TITLE"};
+        /* origin, stored entries, URL, category, title: one subscription per line for
+         * grep/awk, under a header row; the title, which may hold spaces, last. */
+        static const char *const head[] = {"ORIGIN", "ENTRIES", "URL", "CATEGORY", "TITLE"};
         struct cli_table t;
-        cli_table_init(&t, "lrll", head);
+        cli_table_init(&t, "lrlll", head);
         for (size_t i = 0; i < s.n; i++) {
             const struct sub *x = &s.v[i];
             char entries[24];
             snprintf(entries, sizeof entries, "%lld", (long long)x->nentries);
             const char *title = sub_title(x);
-            const char *row[] = {x->origin, entries, x->shown, title ? title : "-"};
+            const char *row[] = {x->origin, entries, x->shown,
+                                 x->category ? x->category : "-", title ? title : "-"};
             cli_table_add(&t, row);
         }
         cli_table_print(&t, stdout);
@@ -199,7 +202,8 @@ int cmd_import(int argc, char **argv)
         /* An outline without a title carries its URL as text (opml_write.c does so):
          * that is no title, and the feed's own should show. */
         const char *title = f->title && strcmp(f->title, f->url) ? f->title : NULL;
-        if (db_feed_subscribe(s.db, f->url, title, 0, -2, NULL, "cli", now, NULL) < 0 ||
+        struct db_subscription sub = {f->url, title, 0, -2, NULL, "cli", f->category};
+        if (db_feed_subscribe(s.db, &sub, now, NULL) < 0 ||
             subs_reload(&s) < 0)
             goto dberr;
         added++;
@@ -245,7 +249,8 @@ int cmd_export(int argc, char **argv)
         return rc;
     struct opml_out *v = xcalloc(s.n + 1, sizeof *v);
     for (size_t i = 0; i < s.n; i++)
-        v[i] = (struct opml_out){s.v[i].shown, sub_title(&s.v[i]), s.v[i].site_link};
+        v[i] = (struct opml_out){s.v[i].shown, sub_title(&s.v[i]), s.v[i].site_link,
+                                 s.v[i].category};
     char *doc = opml_write(v, s.n, "feedsd subscriptions", time(NULL));
     if (!doc || fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
         fprintf(stderr, "feedsd: cannot write the OPML document\n");

@@ -54,9 +54,9 @@ static void status_next(const struct db_feed *f, int64_t now, char *out, size_t 
 static void status_table(const struct db_feed *feeds, size_t n, int64_t now)
 {
     static const char *const head[] = {"FEED", "ENTRIES", "LAST FETCH", "HTTP", "NEXT POLL",
-                                       "WHY", "TITLE"};
+                                       "WHY", "CATEGORY", "TITLE"};
     struct cli_table t;
-    cli_table_init(&t, "lrlrlll", head);
+    cli_table_init(&t, "lrlrllll", head);
     size_t failing = 0;
     int64_t total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -69,7 +69,8 @@ static void status_table(const struct db_feed *feeds, size_t n, int64_t now)
         status_next(f, now, next, sizeof next);
         const char *title = f->title ? f->title : f->feed_title ? f->feed_title : "-";
         const char *row[] = {f->url, entries, last, http, next,
-                             status_reason(f, why, sizeof why), title};
+                             status_reason(f, why, sizeof why),
+                             f->category ? f->category : "-", title};
         cli_table_add(&t, row);
         if (f->fetch_url)
             cli_table_note(&t, "moved to %s (permanent redirect, adopted)", f->fetch_url);
@@ -170,8 +171,9 @@ static int status_json(const struct db_feed *feeds, size_t n)
         const struct db_feed *f = &feeds[i];
         char why[128];
         json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:s, s:o, s:i}", "url",
-                           f->url, "title", json_str(f->title ? f->title : f->feed_title),
+            arr, json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:s, s:o, s:i}",
+                           "url", f->url, "title", json_str(f->title ? f->title : f->feed_title),
+                           "category", json_str(f->category),
                            "origin", f->origin ? f->origin : "config", "active", f->active,
                            "last_fetch", json_time(f->last_fetch), "last_status",
                            f->last_status, "entries", (json_int_t)f->nentries, "next_poll",

@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "feeds/discover.h"
 #include "feeds/encoding.h"
+#include "feeds/opml.h"
 #include "feeds/parse.h"
 #include "feeds/url.h"
 #include "fetch/http_get.h"
@@ -29,6 +30,7 @@
 
 struct add_opts {
     const char *url, *title, *config, *database;
+    char *category;             /* --category, cleaned (opml_category_clean), or NULL */
     char *shown;                /* url_redact(url): printed instead of url */
     int interval;
     int no_fetch;
@@ -79,7 +81,8 @@ static int subscribe(struct subs *s, const struct add_opts *o, const char *url,
     char *shown;
     if (db_begin(db) < 0)
         goto fail;
-    if (db_feed_subscribe(db, url, o->title, o->interval, -2, NULL, "cli", time(NULL), &id) < 0)
+    struct db_subscription sub = {url, o->title, o->interval, -2, NULL, "cli", o->category};
+    if (db_feed_subscribe(db, &sub, time(NULL), &id) < 0)
         goto fail;
     if (f && (f->title || f->link)) {
         char err[256];
@@ -199,12 +202,14 @@ static int add_run(struct subs *s, const struct add_opts *o)
     return rc;
 }
 
-enum { ADD_CONFIG = 1, ADD_DATABASE, ADD_TITLE, ADD_INTERVAL, ADD_NO_FETCH };
+enum { ADD_CONFIG = 1, ADD_DATABASE, ADD_TITLE, ADD_CATEGORY, ADD_INTERVAL, ADD_NO_FETCH };
 
 static const struct cli_opt add_opts[] = {
     CLI_OPT_CONFIG(ADD_CONFIG),
     CLI_OPT_DATABASE(ADD_DATABASE),
     {"--title", NULL, "TITLE", ADD_TITLE, "the title of the feed's posts, instead of its own"},
+    {"--category", NULL, "NAME", ADD_CATEGORY,
+     "the feed's category (folder), a path such as Tech/Linux"},
     {"--interval", NULL, "DURATION", ADD_INTERVAL,
      "poll this feed every DURATION (30m, 2h, 1d) instead of the global interval"},
     {"--no-fetch", NULL, NULL, ADD_NO_FETCH, "subscribe without fetching the feed first"},
@@ -221,6 +226,7 @@ const struct cli_cmd cmd_add_spec = {
 int cmd_add(int argc, char **argv)
 {
     struct add_opts o = {0};
+    const char *category = NULL;
     struct cli cl;
     cli_init(&cl, &cmd_add_spec, argc, argv);
     for (int id; (id = cli_next(&cl)) != CLI_END;) {
@@ -230,6 +236,7 @@ int cmd_add(int argc, char **argv)
         case ADD_CONFIG: o.config = cl.arg; break;
         case ADD_DATABASE: o.database = cl.arg; break;
         case ADD_TITLE: o.title = cl.arg; break;
+        case ADD_CATEGORY: category = cl.arg; break;
         case ADD_INTERVAL:
             if (config_parse_duration(cl.arg, &o.interval) < 0 || o.interval <= 0)
                 return cli_usage_error(&cmd_add_spec, "--interval needs a duration such as 30m,"
@@ -247,6 +254,7 @@ int cmd_add(int argc, char **argv)
     }
     if (o.title && str_empty(o.title))
         o.title = NULL;
+    o.category = category ? opml_category_clean(category, strlen(category)) : NULL;
     struct subs s;
     int rc = subs_open(&s, o.config, o.database, 1);
     if (!rc) {
@@ -254,6 +262,7 @@ int cmd_add(int argc, char **argv)
         subs_close(&s);
     }
     free(o.shown);
+    free(o.category);
     return rc;
 }
 

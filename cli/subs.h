@@ -26,6 +26,7 @@ struct sub {
     const char *origin;         /* "config" or "cli" */
     int64_t nentries;
     const struct db_feed *row;
+    const char *category;       /* a folder path such as "Tech/Linux", NULL = none */
 };
 
 struct subs {

@@ -75,7 +75,7 @@ int subs_reload(struct subs *s)
         const struct db_feed *r = &s->rows[i];
         s->v[s->n++] = (struct sub){r->url, url_redact(r->url), r->title, r->feed_title,
                                     r->site_link, r->origin ? r->origin : "config",
-                                    r->nentries, r};
+                                    r->nentries, r, r->category};
     }
     for (size_t i = 0; i < s->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &s->cfg.feeds[i];
@@ -84,7 +84,7 @@ int subs_reload(struct subs *s)
             present = !strcmp(s->rows[j].url, fc->url);
         if (!present)
             s->v[s->n++] = (struct sub){fc->url, url_redact(fc->url), fc->title, NULL, NULL,
-                                        "config", 0, NULL};
+                                        "config", 0, NULL, fc->category};
     }
     return 0;
 }

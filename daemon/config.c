@@ -115,6 +115,7 @@ void config_free(struct config *c)
     for (size_t i = 0; i < c->nfeeds; i++) {
         free(c->feeds[i].url);
         free(c->feeds[i].title);
+        free(c->feeds[i].category);
         free(c->feeds[i].summarizer);
         free(c->feeds[i].full_content);
         free(c->feeds[i].duplicates);
@@ -234,7 +235,8 @@ int config_add_feeds_file(struct config *c, const char *path, char *err, size_t 
             return -1;
         }
         if (!feed_find(c, list[i].url))
-            feed_append(c, list[i].url, list[i].title);
+            feed_append(c, list[i].url, list[i].title)->category =
+                list[i].category ? xstrdup(list[i].category) : NULL;
     }
     opml_free(list, n);
     return 0;

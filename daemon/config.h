@@ -21,6 +21,7 @@ struct feed_header {
 struct feed_conf {
     char *url;
     char *title;          /* NULL: use the feed's own title */
+    char *category;       /* a folder path such as "Tech/Linux", NULL = none */
     int interval;         /* seconds; 0 = global default */
     int backlog;          /* -2 = global default, -1 = all, N >= 0 */
     char *summarizer;     /* NULL = global */

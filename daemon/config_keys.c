@@ -80,6 +80,7 @@ static const struct config_key global_keys[] = {
 
 static const struct config_key feed_keys[] = {
     {"title", config_set_text, F(title), 0, 0, NULL},
+    {"category", config_set_category, F(category), 0, 0, NULL},
     {"interval", config_set_duration, F(interval), 60, MAXDUR, NULL},
     {"backlog", config_set_backlog, F(backlog), 0, 1000000, NULL},
     {"summarizer", config_set_choice, F(summarizer), 0, 0, "builtin|openai|command|none"},

@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "daemon/config.h"
 #include "daemon/config_int.h"
+#include "feeds/opml.h"
 #include "feeds/url.h"
 #include "output/output.h"
 #include "summary/child.h"
@@ -329,6 +330,17 @@ int config_set_refused_secret(struct config_ctx *x, const struct config_key *k, 
 {
     (void)v;
     return CONFIG_WHY("%s", k->expect);
+}
+
+/* A feed's category: a folder path such as "Tech/Linux" ('/' separates the levels, as in
+ * an exported OPML file's nested folders), cleaned as an imported one is. */
+int config_set_category(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    char *cat = opml_category_clean(v, strlen(v));
+    if (!cat)
+        return CONFIG_WHY("expected a category name or a path such as Tech/Linux");
+    set_str(config_field(x, k), cat);
+    return 0;
 }
 
 /* RFC 7617 section 2: the user-id of Basic authentication cannot contain a colon; it goes

@@ -133,6 +133,7 @@ void pipeline_post(const struct app *app, const struct db_entry *e, struct post 
         .original_title = r->title,
         .url = r->url,
         .feed_title = e->feed_title,
+        .feed_category = e->feed_category,
         .author = e->author,
         .id = e->guid,
         .published = pipeline_post_date(e),

@@ -252,8 +252,9 @@ static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
         goto fail;
     for (size_t i = 0; i < app->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &app->cfg.feeds[i];
-        if (db_feed_subscribe(db, fc->url, fc->title, fc->interval, fc->backlog, fc->summarizer,
-                              "config", now, NULL) < 0)
+        struct db_subscription sub = {fc->url, fc->title, fc->interval, fc->backlog,
+                                      fc->summarizer, "config", fc->category};
+        if (db_feed_subscribe(db, &sub, now, NULL) < 0)
             goto fail;
     }
     if (db_commit(db) == 0)

@@ -17,7 +17,8 @@ struct acc {
     size_t n, cap;
 };
 
-static void acc_add(struct acc *a, const char *url, size_t urllen, const char *title, int line)
+static void acc_add(struct acc *a, const char *url, size_t urllen, const char *title,
+                    const char *category, int line)
 {
     for (size_t i = 0; i < a->n; i++)
         if (strlen(a->v[i].url) == urllen && !strncmp(a->v[i].url, url, urllen))
@@ -29,7 +30,37 @@ static void acc_add(struct acc *a, const char *url, size_t urllen, const char *t
     struct opml_feed *f = &a->v[a->n++];
     f->url = xstrndup(url, urllen);
     f->title = title && !str_empty(title) ? str_trim(xstrdup(title)) : NULL;
+    f->category = category ? opml_category_clean(category, strlen(category)) : NULL;
     f->line = line;
+}
+
+/* Folder names with their white space squashed, empty ones and control characters
+ * dropped, joined with '/'. */
+char *opml_category_clean(const char *s, size_t len)
+{
+    struct buf b = {0};
+    for (size_t i = 0; i < len;) {
+        size_t n = 0;
+        while (i + n < len && s[i + n] != '/')
+            n++;
+        char *name = xstrndup(s + i, n);
+        for (char *p = name; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7F)
+                *p = ' ';
+        str_squash_ws(name);
+        if (*name) {
+            if (b.len)
+                buf_putc(&b, '/');
+            buf_append(&b, name, strlen(name));
+        }
+        free(name);
+        i += n + 1;
+    }
+    if (!b.len) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
 }
 
 /* ---- plain lists --------------------------------------------------------------------- */
@@ -72,7 +103,7 @@ static int parse_plain(const char *data, size_t len, struct acc *a, char *err, s
                      (int)(e - s > 200 ? 200 : e - s), s);
             return -1;
         }
-        acc_add(a, s, (size_t)(w - s), NULL, line);
+        acc_add(a, s, (size_t)(w - s), NULL, NULL, line);
     }
     return 0;
 }
@@ -89,30 +120,63 @@ static xmlChar *attr_nocase(xmlNode *n, const char *name)
     return NULL;
 }
 
-/* Outlines nest to any depth (folders); libxml2 has already capped the depth while
- * parsing (xmlParserMaxDepth, without XML_PARSE_HUGE). */
-static void walk_outlines(xmlNode *n, struct acc *a)
+/* title=, else text= (OPML 2.0 requires text; Miniflux and FreshRSS write both). */
+static xmlChar *outline_name(xmlNode *n)
+{
+    xmlChar *title = attr_nocase(n, "title");
+    if (!title || str_empty((const char *)title)) {
+        xmlFree(title);
+        title = attr_nocase(n, "text");
+    }
+    return title;
+}
+
+/* The category of a feed outline outside any folder: the first of its category=
+ * attribute's "comma-separated slash-delimited category strings" (OPML 2.0, after RSS
+ * 2.0's <category>), "/Tech/Linux,/News" giving "Tech/Linux". NULL when absent. */
+static char *outline_category(xmlNode *n)
+{
+    xmlChar *c = attr_nocase(n, "category");
+    if (!c)
+        return NULL;
+    const char *s = (const char *)c;
+    char *out = opml_category_clean(s, strcspn(s, ","));
+    xmlFree(c);
+    return out;
+}
+
+/* Outlines nest to any depth: an outline without xmlUrl is a folder (Miniflux, FreshRSS,
+ * Inoreader and Feedly export categories so), and the folders around a feed are its
+ * category, as a path. libxml2 has already capped the depth while parsing
+ * (xmlParserMaxDepth, without XML_PARSE_HUGE). folder: the path so far, NULL at the top. */
+static void walk_outlines(xmlNode *n, struct acc *a, const char *folder)
 {
     for (; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
+        char *inner = NULL;
         if (!strcasecmp((const char *)n->name, "outline")) {
             xmlChar *url = attr_nocase(n, "xmlUrl");
+            xmlChar *title = outline_name(n);
             if (url) {
                 char *u = str_trim(xstrdup((const char *)url));
-                xmlChar *title = attr_nocase(n, "title");
-                if (!title || str_empty((const char *)title)) {
-                    xmlFree(title);
-                    title = attr_nocase(n, "text");
-                }
+                char *cat = folder ? NULL : outline_category(n);
                 if (*u)
-                    acc_add(a, u, strlen(u), (const char *)title, (int)xmlGetLineNo(n));
+                    acc_add(a, u, strlen(u), (const char *)title, folder ? folder : cat,
+                            (int)xmlGetLineNo(n));
+                free(cat);
                 free(u);
-                xmlFree(title);
-                xmlFree(url);
+            } else if (title && n->children) {
+                const char *t = (const char *)title;
+                char *joined = folder ? xasprintf("%s/%s", folder, t) : xstrdup(t);
+                inner = opml_category_clean(joined, strlen(joined));
+                free(joined);
             }
+            xmlFree(title);
+            xmlFree(url);
         }
-        walk_outlines(n->children, a);
+        walk_outlines(n->children, a, inner ? inner : folder);
+        free(inner);
     }
 }
 
@@ -150,7 +214,7 @@ static int parse_opml(const char *data, size_t len, struct acc *a, char *err, si
                  root ? (const char *)root->name : "");
         goto out;
     }
-    walk_outlines(root->children, a);
+    walk_outlines(root->children, a, NULL);
     rc = 0;
 out:
     if (doc)
@@ -184,6 +248,7 @@ void opml_free(struct opml_feed *feeds, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(feeds[i].url);
         free(feeds[i].title);
+        free(feeds[i].category);
     }
     free(feeds);
 }

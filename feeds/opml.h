@@ -9,6 +9,8 @@
 struct opml_feed {
     char *url;      /* as written in the file (not validated here) */
     char *title;    /* OPML title= or text= attribute, NULL when absent or plain text */
+    char *category; /* the folders around the outline as a path ("Tech/Linux"), else its
+                       category= attribute's first category; NULL when neither */
     int line;       /* line in the file, for error messages */
 };
 
@@ -21,5 +23,10 @@ int opml_parse(const char *data, size_t len, struct opml_feed **out, size_t *n,
                char *err, size_t errlen);
 
 void opml_free(struct opml_feed *feeds, size_t n);
+
+/* A category path from the len bytes at s: names separated by '/', each with its white
+ * space squashed and control characters dropped, empty names left out ("/Tech//Linux "
+ * is "Tech/Linux"). A malloc'd string, or NULL when no name is left. */
+char *opml_category_clean(const char *s, size_t len);
 
 #endif

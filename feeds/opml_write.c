@@ -1,8 +1,10 @@
 /* feeds/opml_write.c: OPML 2.0 out (`feedsd export`). Owner: subscriptions CLI.
  * libxml2's xmlTextWriter does the escaping: '&', '<', '"' and the white space that
  * attribute-value normalisation would otherwise fold (XML 1.0 section 3.3.3) become
- * references, so titles survive a round trip through any conforming reader. Outlines
- * are flat, type="rss" (OPML 2.0 "subscription lists": the type for every feed format). */
+ * references, so titles survive a round trip through any conforming reader. Feed outlines
+ * are type="rss" (OPML 2.0 "subscription lists": the type for every feed format); a
+ * category is a folder, an outline with text and title and no type, as Miniflux and
+ * FreshRSS write them, nested for each level of a path ("Tech/Linux"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,70 @@ static void rfc822(int64_t t, char out[40])
              months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* Category order: none first, then by name, level by level ('/' before every other byte,
+ * so "Tech/Linux" sorts with "Tech" and before "Tech news"), then the input order. */
+static int category_cmp(const void *pa, const void *pb)
+{
+    const struct opml_out *const *a = pa, *const *b = pb;
+    const char *x = (*a)->category, *y = (*b)->category;
+    if (!x || !y) {
+        if (x != y)
+            return x ? 1 : -1;
+    } else {
+        for (; *x && *x == *y; x++, y++)
+            ;
+        unsigned cx = *x == '/' ? 1u : (unsigned char)*x, cy = *y == '/' ? 1u : (unsigned char)*y;
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+    }
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* Levels of path shared with open (the folders now open, "A/B"), counted in names. */
+static size_t levels_shared(const char *open, const char *path, size_t *open_levels)
+{
+    size_t shared = 0, total = 0;
+    const char *p = path;
+    int same = p != NULL;
+    for (const char *o = open; o && *o;) {
+        size_t n = strcspn(o, "/");
+        total++;
+        if (same && strncmp(o, p, n) == 0 && (p[n] == '/' || p[n] == '\0')) {
+            shared++;
+            p += n + (p[n] == '/');
+        } else {
+            same = 0;
+        }
+        o += n + (o[n] == '/');
+    }
+    *open_levels = total;
+    return shared;
+}
+
+/* Closes the folders of open that path does not share and opens path's others. */
+static int folders_move(xmlTextWriterPtr w, const char *open, const char *path)
+{
+    size_t depth;
+    size_t shared = levels_shared(open, path, &depth);
+    for (size_t i = shared; i < depth; i++)
+        if (xmlTextWriterEndElement(w) < 0)
+            return -1;
+    const char *p = path;
+    for (size_t i = 0; p && *p; i++) {
+        size_t n = strcspn(p, "/");
+        if (i >= shared) {
+            char *name = xstrndup(p, n);
+            int rc = xmlTextWriterStartElement(w, (const xmlChar *)"outline") < 0 ||
+                     attr(w, "text", name) < 0 || attr(w, "title", name) < 0;
+            free(name);
+            if (rc)
+                return -1;
+        }
+        p += n + (p[n] == '/');
+    }
+    return 0;
+}
+
 static int write_doc(xmlTextWriterPtr w, const struct opml_out *feeds, size_t n,
                      const char *doc_title, int64_t created)
 {
@@ -76,8 +142,19 @@ static int write_doc(xmlTextWriterPtr w, const struct opml_out *feeds, size_t n,
     if (xmlTextWriterEndElement(w) < 0 ||
         xmlTextWriterStartElement(w, (const xmlChar *)"body") < 0)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        const struct opml_out *f = &feeds[i];
+    const struct opml_out **order = xcalloc(n + 1, sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &feeds[i];
+    qsort(order, n, sizeof *order, category_cmp);
+    const char *open = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct opml_out *f = order[i];
+        if (folders_move(w, open, f->category) < 0) {
+            rc = -1;
+            break;
+        }
+        open = f->category;
         /* text is required (OPML 2.0 "Attributes of <outline>"); without a title the URL
          * stands in, and only a real title goes into title= so a reader can tell. */
         if (xmlTextWriterStartElement(w, (const xmlChar *)"outline") < 0 ||
@@ -87,8 +164,11 @@ static int write_doc(xmlTextWriterPtr w, const struct opml_out *feeds, size_t n,
             attr(w, "xmlUrl", f->url) < 0 ||
             (f->html_url && attr(w, "htmlUrl", f->html_url) < 0) ||
             xmlTextWriterEndElement(w) < 0)
-            return -1;
+            rc = -1;
     }
+    free(order);
+    if (rc < 0)
+        return -1;
     if (xmlTextWriterEndDocument(w) < 0)   /* closes body and opml */
         return -1;
     return 0;

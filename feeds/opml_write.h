@@ -11,9 +11,12 @@ struct opml_out {
     const char *url;        /* xmlUrl, required */
     const char *title;      /* title and text; NULL: text is the URL and title is absent */
     const char *html_url;   /* htmlUrl, may be NULL */
+    const char *category;   /* folder path "Tech/Linux" (opml_category_clean's form), NULL */
 };
 
-/* The whole document, UTF-8, with a final newline; attribute values escaped by libxml2's
+/* The whole document, UTF-8, with a final newline; feeds without a category first, in
+ * their order, then each category as nested folder outlines (a path's levels), sorted by
+ * name, each folder's feeds in their order; attribute values escaped by libxml2's
  * writer. created: seconds since the epoch for <dateCreated> (RFC 822, as OPML asks), or
  * 0 for none. Returns a malloc'd string (caller frees) or NULL when libxml2 fails. */
 char *opml_write(const struct opml_out *feeds, size_t n, const char *doc_title,

@@ -31,6 +31,8 @@ struct post {
     const char *original_title;   /* the feed's title */
     const char *url;              /* the post's URL, may be NULL */
     const char *feed_title;       /* extra.feed, may be NULL */
+    const char *feed_category;    /* extra.feed_category and {category}: the feed's folder
+                                     path ("Tech/Linux"), may be NULL */
     const char *author;           /* extra.author, may be NULL */
     const char *id;               /* extra.id: the entry id, may be NULL */
     int64_t published;            /* seconds since epoch; the date used for `date` */
@@ -62,7 +64,8 @@ char *slug_make(const char *title, size_t maxlen);
 
 /* Relative path for a post from the pattern (default "{date}-{slug}.md"). Placeholders:
  * {date} YYYY-MM-DD, {year}, {month}, {day}, {slug}, {feed} (slug of the feed title),
- * {id} (16 hex digits of the identity hash); {slug} comes from original_title (else title),
+ * {category} (the slug of each level of the feed's category, as folders; nothing without
+ * one), {id} (16 hex digits of the identity hash); {slug} comes from original_title (else title),
  * so a translated title never changes a name. The date is local to the configured zone
  * (process TZ). The slug falls back to "post-<first 8 of id hash>" when empty. Each path
  * component is cut to fit NAME_MAX, never starts with '.', never contains "..": the result

@@ -105,14 +105,14 @@ char *slug_make(const char *title, size_t maxlen)
 
 /* ---- patterns ------------------------------------------------------------------------ */
 
-enum ph { PH_DATE, PH_YEAR, PH_MONTH, PH_DAY, PH_SLUG, PH_FEED, PH_ID };
+enum ph { PH_DATE, PH_YEAR, PH_MONTH, PH_DAY, PH_SLUG, PH_FEED, PH_CATEGORY, PH_ID };
 
 static const struct {
     const char *name;
     enum ph id;
 } placeholders[] = {
     {"date", PH_DATE}, {"year", PH_YEAR}, {"month", PH_MONTH}, {"day", PH_DAY},
-    {"slug", PH_SLUG}, {"feed", PH_FEED}, {"id", PH_ID},
+    {"slug", PH_SLUG}, {"feed", PH_FEED}, {"category", PH_CATEGORY}, {"id", PH_ID},
 };
 
 /* Matches "{name}" at p; returns its placeholder index or -1, and its length. */
@@ -153,7 +153,8 @@ int output_pattern_check(const char *pattern, char *err, size_t errlen)
             const char *end = strchr(p, '}');
             if (!end)
                 BAD("unclosed \"{\"");
-            BAD("unknown placeholder %.*s (known: {date} {year} {month} {day} {slug} {feed} {id})",
+            BAD("unknown placeholder %.*s (known: {date} {year} {month} {day} {slug} {feed}"
+                " {category} {id})",
                 (int)(end - p + 1), p);
         }
         if (placeholders[i].id == PH_SLUG || placeholders[i].id == PH_ID)
@@ -211,6 +212,38 @@ static void put_component(struct buf *out, const char *c, size_t n, int last)
     free(tmp);
 }
 
+/* A name's slug, else "PREFIX-" and 8 hex digits of its hash (a name without Latin
+ * letters or digits, e.g. Chinese), else PREFIX. */
+static void put_name_slug(struct buf *b, const char *name, size_t len, const char *prefix)
+{
+    char *n = xstrndup(name ? name : "", name ? len : 0);
+    char *slug = slug_make(n, FEED_SLUG_MAX);
+    if (*slug) {
+        buf_puts(b, slug);
+    } else if (*n) {
+        char h[17];
+        hash_hex(hash64(n, strlen(n)), h);
+        buf_printf(b, "%s-%.8s", prefix, h);
+    } else {
+        buf_puts(b, prefix);
+    }
+    free(slug);
+    free(n);
+}
+
+/* {category}: one folder per level of the path ("Tech/Linux" is "tech/linux"); nothing
+ * for a feed without one (the empty folder name then vanishes: put_component). */
+static void put_category(struct buf *b, const char *category)
+{
+    for (const char *c = category; c && *c;) {
+        size_t n = strcspn(c, "/");
+        if (c != category)
+            buf_putc(b, '/');
+        put_name_slug(b, c, n, "category");
+        c += n + (c[n] == '/');
+    }
+}
+
 /* Keeps only [0-9A-Za-z_-] of s, at most max bytes. */
 static void put_clean(struct buf *b, const char *s, size_t max)
 {
@@ -246,7 +279,6 @@ char *output_path_for(const char *pattern, const struct post *p, const char *fee
      * differently on a retry, and a name must not depend on that. */
     char *slug = slug_make(p->original_title && *p->original_title ? p->original_title
                                                                    : p->title, SLUG_MAX);
-    char *feed = slug_make(feed_title, FEED_SLUG_MAX);
 
     struct buf ex = {0};
     for (const char *c = pattern; *c;) {
@@ -271,20 +303,13 @@ char *output_path_for(const char *pattern, const struct post *p, const char *fee
             }
             break;
         case PH_FEED:
-            if (*feed)
-                buf_puts(&ex, feed);
-            else if (feed_title && *feed_title) {
-                char h[17];
-                hash_hex(hash64(feed_title, strlen(feed_title)), h);
-                buf_printf(&ex, "feed-%.8s", h);
-            } else
-                buf_puts(&ex, "feed");
+            put_name_slug(&ex, feed_title, feed_title ? strlen(feed_title) : 0, "feed");
             break;
+        case PH_CATEGORY: put_category(&ex, p->feed_category); break;
         case PH_ID: put_clean(&ex, idhash, 16); break;
         }
     }
     free(slug);
-    free(feed);
 
     struct buf out = {0};
     const char *s = ex.data ? ex.data : "";

@@ -388,6 +388,10 @@ char *output_render(const struct post *p)
             free(y);
         }
     }
+    /* The feed's folder, not the entry's own categories: only when the feed has one, so
+     * that a feed without a category keeps its files byte for byte. */
+    if (p->feed_category && *p->feed_category)
+        put_yaml_field(&b, "  ", "feed_category", p->feed_category);
     if (p->author && *p->author)
         put_yaml_field(&b, "  ", "author", p->author);
     if (p->published > 0) {

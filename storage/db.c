@@ -21,17 +21,18 @@
     " f.initialized, f.active, f.interval, f.backlog, f.body_hash,"                     \
     " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), f.language, f.summarizer,"     \
     " f.origin, f.fetch_url, f.redirect_to, f.redirect_count, f.disabled,"             \
-    " f.schedule_reason, f.hint_ttl, f.hint_sy, f.skip_hours, f.skip_days, f.adaptive"
+    " f.schedule_reason, f.hint_ttl, f.hint_sy, f.skip_hours, f.skip_days, f.adaptive,"         \
+    " f.category"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_FEED_SUBSCRIBE] =
-        "INSERT INTO feeds (url, title, interval, backlog, created, summarizer, origin)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        "INSERT INTO feeds (url, title, interval, backlog, created, summarizer, origin,"
+        " category) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1,"
-        " summarizer = ?6, origin = ?7,"
+        " summarizer = ?6, origin = ?7, category = ?8,"
         " disabled = CASE WHEN ?7 = 'cli' THEN NULL ELSE disabled END RETURNING id",
     [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE origin = 'config'",
     [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
@@ -123,7 +124,7 @@ static const char *const stmt_sql[S_COUNT] = {
         " coalesce(f.title, f.feed_title), f.url, e.backlog, e.sum_pending, e.sum_force,"
         " e.sum_attempts, e.sum_next, e.sum_error, e.sum_by, e.sum_fallback, e.model_title,"
         " f.language, f.summarizer, e.page_state, e.page_attempts, e.categories,"
-        " e.enclosures, e.page_meta"
+        " e.enclosures, e.page_meta, f.category"
         " FROM entries e JOIN feeds f ON f.id = e.feed_id"
         " LEFT JOIN entry_content c ON c.entry_id = e.id WHERE e.id = ?1",
     [S_ENTRY_SUMMARY] =

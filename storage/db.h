@@ -48,6 +48,7 @@ struct db_feed {
     int redirect_count;
     char *disabled;         /* why the feed is no longer polled (410 Gone), or NULL */
     char *schedule_reason;  /* why next_poll is when it is */
+    char *category;         /* a folder path such as "Tech/Linux", NULL = none */
     int hint_ttl, hint_sy;  /* seconds from <ttl> and sy:updatePeriod/Frequency */
     uint32_t skip_hours;    /* RSS skipHours bits (GMT) */
     int skip_days;          /* RSS skipDays bits, 0 = Sunday */
@@ -75,6 +76,7 @@ struct db_entry {
     char *model_title;      /* a title the model supplied, or NULL */
     char *feed_language;
     char *feed_summarizer;
+    char *feed_category;    /* the feed's category path, NULL = none */
     int page_state;         /* PAGE_* */
     int page_attempts;
     char **categories;      /* the entry's categories (terms), ncategories of them */
@@ -108,13 +110,23 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
+/* What a subscription sets on its feed's row. */
+struct db_subscription {
+    const char *url;
+    const char *title;          /* configured title, NULL = the feed's own */
+    int interval;               /* seconds, 0 = global */
+    int backlog;                /* -2 = global, -1 = all, N */
+    const char *summarizer;     /* NULL = global */
+    const char *origin;         /* "config" or "cli" */
+    const char *category;       /* a folder path such as "Tech/Linux", NULL = none */
+};
+
 /* Subscriptions. db_feed_subscribe inserts or re-activates a feed and updates its
- * title/interval/backlog/summarizer and origin ("config" or "cli");
+ * title/interval/backlog/summarizer/category and origin ("config" or "cli");
  * db_feeds_deactivate_config marks every feed of the configuration inactive (a reload
  * calls it, then subscribe for each configured feed, in one transaction); feeds added on
  * the command line stay until db_feed_unsubscribe (1 done, 0 not subscribed, -1). */
-int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
-                      int backlog, const char *summarizer, const char *origin, int64_t now,
+int db_feed_subscribe(struct db *db, const struct db_subscription *sub, int64_t now,
                       int64_t *id);
 int db_feed_unsubscribe(struct db *db, const char *url);
 /* Retention: deletes written or seen entries first seen before `before` (their identity

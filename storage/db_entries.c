@@ -255,6 +255,7 @@ int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
         out->page_attempts = sqlite3_column_int(s, 29);
         meta_read(s, 30, 31, out);
         out->page_meta = db_col_text(s, 32);
+        out->feed_category = db_col_text(s, 33);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : -1;
@@ -287,6 +288,7 @@ void db_entry_clear(struct db_entry *e)
     }
     free(e->enclosures);
     free(e->page_meta);
+    free(e->feed_category);
     memset(e, 0, sizeof *e);
 }
 

@@ -12,13 +12,13 @@
 #include "feeds/url.h"
 #include "storage/db_int.h"
 
-int db_feed_subscribe(struct db *db, const char *url, const char *title, int interval,
-                      int backlog, const char *summarizer, const char *origin, int64_t now,
+int db_feed_subscribe(struct db *db, const struct db_subscription *sub, int64_t now,
                       int64_t *id)
 {
-    sqlite3_stmt *s = db_bind(db, S_FEED_SUBSCRIBE, DB_ARGS(DB_TEXT(url), DB_TEXT(title),
-        DB_INT(interval), DB_INT(backlog), DB_INT(now), DB_TEXT(summarizer),
-        DB_TEXT(origin ? origin : "config")));
+    const char *url = sub->url;
+    sqlite3_stmt *s = db_bind(db, S_FEED_SUBSCRIBE, DB_ARGS(DB_TEXT(url), DB_TEXT(sub->title),
+        DB_INT(sub->interval), DB_INT(sub->backlog), DB_INT(now), DB_TEXT(sub->summarizer),
+        DB_TEXT(sub->origin ? sub->origin : "config"), DB_TEXT(sub->category)));
     if (!s)
         return -1;
     if (sqlite3_step(s) != SQLITE_ROW) {
@@ -82,6 +82,7 @@ static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
     f->skip_hours = (uint32_t)sqlite3_column_int64(s, 28);
     f->skip_days = sqlite3_column_int(s, 29);
     f->adaptive = sqlite3_column_int(s, 30);
+    f->category = db_col_text(s, 31);
 }
 
 int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
@@ -139,6 +140,7 @@ void db_feed_clear(struct db_feed *f)
     free(f->redirect_to);
     free(f->disabled);
     free(f->schedule_reason);
+    free(f->category);
     memset(f, 0, sizeof *f);
 }
 

@@ -120,6 +120,9 @@ static const char *const migrations[] = {
      * subscription's backlog: no step after the store reads it; an edit is detected
      * by entries.content_hash). */
     "DELETE FROM entry_content WHERE entry_id IN (SELECT id FROM entries WHERE stage = 3);",
+    /* 11: a feed's category (issue 19): an OPML folder, a path such as "Tech/Linux", or
+     * NULL. */
+    "ALTER TABLE feeds ADD COLUMN category TEXT;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

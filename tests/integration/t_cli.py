@@ -147,7 +147,7 @@ def status_and_list_have_header_rows_and_the_reason_for_each_next_poll(server, w
     assert r.returncode == 0, r
     lines = r.stdout.splitlines()
     assert re.split(r"  +", lines[0]) == ["FEED", "ENTRIES", "LAST FETCH", "HTTP", "NEXT POLL",
-                                          "WHY", "TITLE"], lines[0]
+                                          "WHY", "CATEGORY", "TITLE"], lines[0]
     rows = {}
     for l in lines[1:-1]:
         if not l.startswith("  "):
@@ -155,11 +155,12 @@ def status_and_list_have_header_rows_and_the_reason_for_each_next_poll(server, w
             rows[cells[0]] = cells
     assert set(rows) == set(urls.values()), r.stdout
     for name, url in urls.items():
-        _, entries, last, http, nxt, why, title = rows[url]
+        _, entries, last, http, nxt, why, category, title = rows[url]
+        assert category == "-", rows[url]
         assert re.fullmatch(want[name], why), (name, rows[url])
         assert re.fullmatch(r"never|%s ago" % DUR, last) and re.fullmatch(r"-|\d{3}", http), rows[url]
         assert re.fullmatch(r"in %s|never|soon" % DUR, nxt), rows[url]
-    assert rows[urls["ok"]][1:4] == ["1", rows[urls["ok"]][2], "200"] and rows[urls["ok"]][6] == "Fine"
+    assert rows[urls["ok"]][1:4] == ["1", rows[urls["ok"]][2], "200"] and rows[urls["ok"]][7] == "Fine"
     assert rows[urls["gone"]][4] == "never" and rows[urls["new"]][4] == "soon"
     assert rows[urls["new"]][2] == "never" and rows[urls["new"]][3] == "-"
     assert "  last error: HTTP status 404 (failed once in a row)" in lines, r.stdout
@@ -170,8 +171,8 @@ def status_and_list_have_header_rows_and_the_reason_for_each_next_poll(server, w
     r = fd(work, "list")
     assert r.returncode == 0, r
     lines = r.stdout.splitlines()
-    assert re.split(r"  +", lines[0]) == ["ORIGIN", "ENTRIES", "URL", "TITLE"], lines[0]
-    assert any(re.fullmatch(r"config +1  %s +Fine" % re.escape(urls["ok"]), l) for l in lines), lines
+    assert re.split(r"  +", lines[0]) == ["ORIGIN", "ENTRIES", "URL", "CATEGORY", "TITLE"], lines[0]
+    assert any(re.fullmatch(r"config +1  %s +- +Fine" % re.escape(urls["ok"]), l) for l in lines), lines
     assert lines[-1] == "5 subscriptions", lines
 
 

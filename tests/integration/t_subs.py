@@ -54,7 +54,7 @@ def add_list_remove_cli_feed(server, work):
     assert r.returncode == 0 and r.stdout == "already subscribed to %s (Feed A)\n" % url, r
     subs = listed(work)
     assert subs == [{"url": url, "title": "Feed A", "origin": "cli", "entries": 0,
-                     "site_link": "http://example.org/"}], subs
+                     "site_link": "http://example.org/", "category": None}], subs
     r = fd(work, "list")
     assert r.returncode == 0 and url in r.stdout and "Feed A" in r.stdout, r
     assert r.stdout.endswith("1 subscription\n"), r.stdout
@@ -204,6 +204,12 @@ def opml_import_export_round_trip(server, work):
     r = fd(work, "import", opml)
     assert r.stdout == "imported 0 feeds, 10 already subscribed\n", r.stdout
     first = {s["url"]: s["title"] for s in listed(work)}
+    # The folders around each feed are its category, nested ones as a path (issue 19).
+    cats = {s["url"]: s["category"] for s in listed(work)}
+    assert cats[base + "/simon.atom"] == "Tech" and cats[base + "/ars.rss"] == "Tech", cats
+    assert cats[base + "/go.atom"] == "Tech/Languages", cats
+    assert cats[base + "/zig.xml"] == "Tech/Languages/Deeper", cats
+    assert cats[base + "/bbc.xml"] == "News" and cats[base + "/top.xml"] is None, cats
     assert first[base + "/ars.rss"] == "Ars & Technica"
     assert first[base + "/rust.xml?lang=en&x=1"] == 'The "Rust" Blog'
     assert first[base + "/simon.atom"] == "Simon Willison's Weblog"
@@ -216,8 +222,15 @@ def opml_import_export_round_trip(server, work):
     assert r.returncode == 0, r.stderr
     root = ET.fromstring(r.stdout.encode("utf-8"))
     assert root.tag == "opml" and root.get("version") == "2.0"
-    outs = root.findall("./body/outline")
+    outs = root.findall(".//outline[@xmlUrl]")
     assert len(outs) == 10 and all(o.get("type") == "rss" and o.get("text") for o in outs)
+    # Feeds without a category at the top, then the folders, nested, without a type.
+    top = root.findall("./body/outline")
+    assert [o.get("text") for o in top if o.get("xmlUrl") is None] == ["News", "Tech"], top
+    assert all(o.get("type") == "rss" for o in top if o.get("xmlUrl")), top
+    deeper = root.findall("./body/outline[@text='Tech']/outline[@text='Languages']"
+                          "/outline[@text='Deeper']/outline")
+    assert [o.get("xmlUrl") for o in deeper] == [base + "/zig.xml"], r.stdout
     exported = os.path.join(work.dir, "export.opml")
     with open(exported, "w", encoding="utf-8") as f:
         f.write(r.stdout)
@@ -226,6 +239,8 @@ def opml_import_export_round_trip(server, work):
     assert r.returncode == 0 and r.stdout == "imported 10 feeds, 0 already subscribed%s\n" % NOT_FETCHED, r
     second = {s["url"]: s["title"] for s in listed(work, "--database", fresh)}
     assert second == first, (first, second)
+    again = {s["url"]: s["category"] for s in listed(work, "--database", fresh)}
+    assert again == cats, (cats, again)
     # The exports of both databases are the same document (but for the date).
     strip = lambda s: re.sub(r"<dateCreated>.*</dateCreated>", "", s)  # noqa: E731
     assert strip(fd(work, "export", "--database", fresh).stdout) == strip(

@@ -59,17 +59,26 @@ static struct identity mk_id(const char *key, const char *hash)
     return id;
 }
 
+/* db_feed_subscribe with the fields the tests set, in the order of the struct. */
+static int subscribe(struct db *db, const char *url, const char *title, int interval,
+                     int backlog, const char *summarizer, const char *origin, int64_t now,
+                     int64_t *id)
+{
+    struct db_subscription sub = {url, title, interval, backlog, summarizer, origin, NULL};
+    return db_feed_subscribe(db, &sub, now, id);
+}
+
 static void test_subscribe_and_list(void **state)
 {
     struct db *db = *state;
     int64_t a, b, a2;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &a), 0);
-    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 100, &b), 0);
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", "A", 0, -2, NULL, NULL, 200, &a2), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &a), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 100, &b), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, NULL, 200, &a2), 0);
     assert_int_equal(a, a2);
     assert_int_not_equal(a, b);
     assert_int_equal(db_feeds_deactivate_config(db), 0);
-    assert_int_equal(db_feed_subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 300, NULL), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 300, NULL), 0);
     struct db_feed *feeds;
     size_t n;
     assert_int_equal(db_feed_list(db, 1, &feeds, &n), 0);
@@ -88,7 +97,7 @@ static void test_fetch_outcomes(void **state)
 {
     struct db *db = *state;
     int64_t id;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
     assert_int_equal(db_feed_record_failure(db, id, 503, "HTTP status 503", 110, 500, 1, "backoff"), 0);
     assert_int_equal(db_feed_record_failure(db, id, 0, "timeout", 120, 900, 1, "backoff"), 0);
     struct db_feed f;
@@ -113,7 +122,7 @@ static void test_entries_keys_and_stages(void **state)
 {
     struct db *db = *state;
     int64_t fid, eid, found;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     struct entry e = mk_entry("urn:1", "One", "<p>Hello</p>");
     struct identity id = mk_id("id:urn:1", "1111111111111111");
     assert_int_equal(db_begin(db), 0);
@@ -177,7 +186,7 @@ static void test_tombstone_of_pruned_entry(void **state)
 {
     struct db *db = *state;
     int64_t fid, eid, found = -1;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     struct entry e = mk_entry("urn:old", "Old", "x");
     struct identity id = mk_id("id:urn:old", "4444444444444444");
     assert_int_equal(db_entry_insert(db, fid, &e, &id, STAGE_WRITTEN, 0, 100, &eid), 0);
@@ -222,7 +231,7 @@ static void test_content_table(void **state)
 {
     struct db *db = *state;
     int64_t fid, a, b;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     struct entry ea = mk_entry("urn:a", "A", "<p>first</p>");
     struct entry eb = mk_entry("urn:b", "B", NULL);
     struct identity ia = mk_id("id:urn:a", "1111111111111111");
@@ -319,7 +328,7 @@ static void test_content_migration(void **state)
 {
     struct db *db = *state;
     int64_t fid, a, b;
-    assert_int_equal(db_feed_subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     /* a long post: its pages are what the upgrade gives back */
     static char big[40000];
     memset(big, 'x', sizeof big - 1);
@@ -344,6 +353,8 @@ static void test_content_migration(void **state)
                                   "DROP INDEX entries_written_date; DROP TABLE digest_days;"
                                   "ALTER TABLE entries DROP COLUMN categories;"
                                   "ALTER TABLE entries DROP COLUMN enclosures;"
+                                  /* and migration 11's column */
+                                  "ALTER TABLE feeds DROP COLUMN category;"
                                   "PRAGMA user_version = 5;",
                                   NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
@@ -529,7 +540,7 @@ static void test_reopen_keeps_data(void **state)
 {
     struct db *db = *state;
     int64_t fid;
-    assert_int_equal(db_feed_subscribe(db, "http://keep/feed", NULL, 0, -2, NULL, NULL, 1, &fid), 0);
+    assert_int_equal(subscribe(db, "http://keep/feed", NULL, 0, -2, NULL, NULL, 1, &fid), 0);
     struct db *db2;
     char err[256];
     assert_int_equal(db_open(dbpath, &db2, err, sizeof err), 0);
@@ -550,7 +561,7 @@ static void test_content_hash_upgrade(void **state)
 {
     struct db *db = *state;
     int64_t fid, eid;
-    assert_int_equal(db_feed_subscribe(db, "http://u/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    assert_int_equal(subscribe(db, "http://u/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
     struct entry e = mk_entry("urn:u", "Upgrade", "<p>Same  text</p>\n");
     struct identity now;
     struct feed f = {.entries = &e, .nentries = 1, .cap_entries = 1};
