@@ -51,7 +51,7 @@ static void status_next(const struct db_feed *f, int64_t now, char *out, size_t 
 /* One row per feed under a header row, the problems on indented lines under their feed,
  * then the totals. Times are relative to now: a person asks "how long ago" and "how soon";
  * --json has them as dates. */
-static void status_table(const struct db_feed *feeds, size_t n, int64_t now)
+static void status_table(struct db *db, const struct db_feed *feeds, size_t n, int64_t now)
 {
     static const char *const head[] = {"FEED", "ENTRIES", "LAST FETCH", "HTTP", "NEXT POLL",
                                        "WHY", "CATEGORY", "TITLE"};
@@ -84,6 +84,13 @@ static void status_table(const struct db_feed *feeds, size_t n, int64_t now)
         if (f->last_error)
             cli_table_note(&t, "last error: %s (failed %s in a row)", f->last_error,
                            times_format(f->fail_count, times, sizeof times));
+        struct db_filter_drop *drops;
+        size_t ndrops;
+        if (db_filter_drops(db, f->id, &drops, &ndrops) == 0)
+            for (size_t k = 0; k < ndrops; k++)
+                cli_table_note(&t, "filtered out: %lld %s by %s", (long long)drops[k].count,
+                               plural(drops[k].count, "entry", "entries"), drops[k].rule);
+        db_filter_drops_free(drops, ndrops);
         failing += f->last_error != NULL;
         total += f->nentries;
     }
@@ -162,7 +169,21 @@ static int feeds_shown(struct db *db, int active_only, struct db_feed **out, siz
 }
 
 /* `status --json`: the text output's data as one object for scripts and dashboards. */
-static int status_json(const struct db_feed *feeds, size_t n)
+/* What each rule of a feed dropped: [{"rule", "entries"}], in rule order. */
+static json_t *drops_json(struct db *db, int64_t feed_id)
+{
+    json_t *arr = json_array();
+    struct db_filter_drop *drops;
+    size_t n;
+    if (db_filter_drops(db, feed_id, &drops, &n) == 0)
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(arr, json_pack("{s:s, s:I}", "rule", drops[k].rule,
+                                                 "entries", (json_int_t)drops[k].count));
+    db_filter_drops_free(drops, n);
+    return arr;
+}
+
+static int status_json(struct db *db, const struct db_feed *feeds, size_t n)
 {
     json_t *arr = json_array();
     size_t failing = 0;
@@ -171,7 +192,7 @@ static int status_json(const struct db_feed *feeds, size_t n)
         const struct db_feed *f = &feeds[i];
         char why[128];
         json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:s, s:o, s:i}",
+            arr, json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:i, s:I, s:o, s:s, s:o, s:i, s:o}",
                            "url", f->url, "title", json_str(f->title ? f->title : f->feed_title),
                            "category", json_str(f->category),
                            "origin", f->origin ? f->origin : "config", "active", f->active,
@@ -179,7 +200,8 @@ static int status_json(const struct db_feed *feeds, size_t n)
                            f->last_status, "entries", (json_int_t)f->nentries, "next_poll",
                            json_time(f->next_poll), "next_poll_reason",
                            status_reason(f, why, sizeof why), "last_error",
-                           json_str(f->last_error), "fail_count", f->fail_count));
+                           json_str(f->last_error), "fail_count", f->fail_count,
+                           "filtered", drops_json(db, f->id)));
         failing += f->last_error != NULL;
         total += f->nentries;
     }
@@ -236,10 +258,10 @@ int cmd_status(int argc, char **argv)
         fprintf(stderr, "feedsd: cannot read feeds: %s\n", db_errmsg(db));
         rc = 1;
     } else if (json) {
-        rc = status_json(feeds, n);
+        rc = status_json(db, feeds, n);
         db_feed_list_free(feeds, n);
     } else {
-        status_table(feeds, n, time(NULL));
+        status_table(db, feeds, n, time(NULL));
         db_feed_list_free(feeds, n);
     }
     db_close(db);

@@ -12,7 +12,7 @@ static const struct cli_cmd *const commands[] = {
     &cmd_run_spec,    &cmd_reload_spec, &cmd_status_spec,      &cmd_add_spec,
     &cmd_remove_spec, &cmd_list_spec,   &cmd_import_spec,      &cmd_export_spec,
     &cmd_check_spec,  &cmd_resummarize_spec, &cmd_parse_spec, &cmd_parse_date_spec,
-    &cmd_html2md_spec, &cmd_extract_spec,
+    &cmd_html2md_spec, &cmd_extract_spec, &cmd_test_rules_spec,
 };
 
 static const struct cli_cmd *command_find(const char *name)

@@ -26,6 +26,7 @@ struct feed_state {
     char *url;              /* fetched: as subscribed, credentials included */
     char *shown;            /* url_redact(url): logged and resolved against */
     char *ca_file;          /* config_ca_file() of its subscribed URL, or NULL */
+    char *subscribed;       /* the URL as subscribed: its [feed] section's key */
     int interval;           /* effective, seconds */
     int backlog;            /* effective: -1 all, N >= 0 */
     double due;             /* ev_now() time of the next poll */

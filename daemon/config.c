@@ -130,7 +130,9 @@ void config_free(struct config *c)
             str_free_secret(c->feeds[i].headers[h].value);
         }
         free(c->feeds[i].headers);
+        filter_set_free(&c->feeds[i].filters);
     }
+    filter_set_free(&c->filters);
     free(c->feeds);
     memset(c, 0, sizeof *c);
 }

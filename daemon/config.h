@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "daemon/filter.h"
 #include "summary/summary.h"
 
 /* Where a header line's value comes from (`header`, `header_file`, `header_env`). */
@@ -36,6 +37,7 @@ struct feed_conf {
     char *proxy;          /* NULL = global; "" = none */
     struct feed_header *headers;
     size_t nheaders;
+    struct filter_set filters;   /* this feed's include / exclude rules (and the global) */
 };
 
 struct config {
@@ -73,6 +75,7 @@ struct config {
     char *duplicates;     /* "merge" (default): a post another feed's file carries gets no
                            * file of its own; "keep": it does (feeds/post_match.h) */
     struct summary_config summary;   /* the summary keys (summary/summary.h) */
+    struct filter_set filters;       /* the global include / exclude rules */
     struct feed_conf *feeds;
     size_t nfeeds;
 };

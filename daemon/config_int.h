@@ -65,6 +65,7 @@ int config_set_real(struct config_ctx *x, const struct config_key *k, const char
 int config_set_prompt(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_prompt_file(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_ca_file(struct config_ctx *x, const struct config_key *k, const char *v);
+int config_set_filter(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_category(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_username(struct config_ctx *x, const struct config_key *k, const char *v);
 int config_set_proxy(struct config_ctx *x, const struct config_key *k, const char *v);

@@ -76,6 +76,8 @@ static const struct config_key global_keys[] = {
     {"summary_min_length", config_set_int, G(summary.min_length), 0, 1000000, NULL},
     {"summarize_backlog", config_set_bool, G(summary.backlog), 0, 0, NULL},
     {"summary_circuit", config_set_duration, G(summary.circuit), 1, DAY, NULL},
+    {"include", config_set_filter, 0, FILTER_INCLUDE, 0, NULL},
+    {"exclude", config_set_filter, 0, FILTER_EXCLUDE, 0, NULL},
 };
 
 static const struct config_key feed_keys[] = {
@@ -97,6 +99,8 @@ static const struct config_key feed_keys[] = {
     {"cookie_file", config_set_path, F(cookie_file), 0, 0, NULL},
     {"user_agent", config_set_header_text, F(user_agent), 0, 0, NULL},
     {"proxy", config_set_proxy, F(proxy), 0, 0, NULL},
+    {"include", config_set_filter, 0, FILTER_INCLUDE, 0, NULL},
+    {"exclude", config_set_filter, 0, FILTER_EXCLUDE, 0, NULL},
 };
 
 static const struct config_key *key_find(const struct config_key *t, size_t n, const char *name)

@@ -332,6 +332,15 @@ int config_set_refused_secret(struct config_ctx *x, const struct config_key *k, 
     return CONFIG_WHY("%s", k->expect);
 }
 
+/* include / exclude (k->min is the enum filter_kind): appended to the rules of the level
+ * (global or the [feed] section), compiled now so that a bad expression is an error of its
+ * line. */
+int config_set_filter(struct config_ctx *x, const struct config_key *k, const char *v)
+{
+    struct filter_set *s = x->feed ? &x->feed->filters : &x->c->filters;
+    return filter_add(s, (enum filter_kind)k->min, v, x->why, x->whylen);
+}
+
 /* A feed's category: a folder path such as "Tech/Linux" ('/' separates the levels, as in
  * an exported OPML file's nested folders), cleaned as an imported one is. */
 int config_set_category(struct config_ctx *x, const struct config_key *k, const char *v)

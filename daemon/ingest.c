@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
+#include "daemon/filter.h"
 #include "daemon/schedule.h"
 #include "feeds/encoding.h"
 #include "feeds/identity.h"
@@ -94,10 +95,11 @@ struct store {
     struct identity *ids;
     char *gets_file;
     size_t n, next;         /* entries; the next one to store */
-    int rc, nnew, nupdated, nmerged;
+    int rc, nnew, nupdated, nmerged, ndropped;
     int merge;              /* duplicates = merge: look for the post in other feeds */
     int64_t *touched;       /* feeds whose file of a post gains this feed: rewritten */
     size_t ntouched;
+    const struct filter_set *filters;   /* the feed's [feed] section's rules, or NULL */
 };
 
 static void store_begin(struct store *s, struct app *app, struct feed_state *fs, int first,
@@ -118,6 +120,8 @@ static void store_begin(struct store *s, struct app *app, struct feed_state *fs,
     else
         identity_compute(f, s->ids);
     backlog_mark(f, first ? fs->backlog : -1, s->gets_file);
+    const struct feed_conf *fc = config_feed(&app->cfg, fs->subscribed);
+    s->filters = fc ? &fc->filters : NULL;
 }
 
 /* The entry whose file carries new entry e's post, when another feed brought it first
@@ -149,7 +153,11 @@ static int insert_new(struct store *s, const struct entry *e, const struct ident
                       size_t i, int64_t *eid)
 {
     struct db *db = s->app->db;
-    int stage = s->gets_file[i] ? STAGE_NEW : STAGE_SEEN;
+    /* A new entry that a rule drops is stored as seen, like the backlog: it never comes
+     * back as new, gets no file and no summary (and is not matched in other feeds). */
+    const char *dropped =
+        s->gets_file[i] ? filter_decide(&s->app->cfg.filters, s->filters, e) : NULL;
+    int stage = s->gets_file[i] && !dropped ? STAGE_NEW : STAGE_SEEN;
     char *keys[POST_MATCH_MAX];
     size_t nkeys = 0;
     int64_t canonical = 0, canonical_feed = 0;
@@ -159,6 +167,9 @@ static int insert_new(struct store *s, const struct entry *e, const struct ident
     int rc = found < 0 ? -1 : 0;
     if (found == 1)
         stage = STAGE_SEEN;
+    if (dropped && db_filter_drop_count(db, s->fs->id, dropped) < 0)
+        rc = -1;
+    s->ndropped += dropped != NULL;
     if (rc == 0 && db_entry_insert(db, s->fs->id, e, id, stage, s->first, s->now, eid) < 0)
         rc = -1;
     for (size_t k = 0; k < nkeys; k++) {
@@ -445,7 +456,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     free(pre);
     free(charset);
-    int nnew = st.nnew, nupdated = st.nupdated, nmerged = st.nmerged;
+    int nnew = st.nnew, nupdated = st.nupdated, nmerged = st.nmerged, ndropped = st.ndropped;
     int stored = st.rc;
     int64_t *touched = st.touched;   /* rewritten once the feed is committed */
     size_t ntouched = st.ntouched;
@@ -465,13 +476,14 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         free(touched);
         goto out;
     }
+    char tail[128] = "";
     if (nmerged)
-        log_info("%s: %zu %s, %d new, %d updated, %d already written through another feed",
-                 fs->shown, f->nentries, plural((long long)f->nentries, "entry", "entries"),
-                 nnew, nupdated, nmerged);
-    else
-        log_info("%s: %zu %s, %d new, %d updated", fs->shown, f->nentries,
-                 plural((long long)f->nentries, "entry", "entries"), nnew, nupdated);
+        snprintf(tail, sizeof tail, ", %d already written through another feed", nmerged);
+    if (ndropped)
+        snprintf(tail + strlen(tail), sizeof tail - strlen(tail), ", %d filtered out",
+                 ndropped);
+    log_info("%s: %zu %s, %d new, %d updated%s", fs->shown, f->nentries,
+             plural((long long)f->nentries, "entry", "entries"), nnew, nupdated, tail);
     for (size_t i = 0; i < ntouched; i++)
         daemon_write_soon(app, touched[i]);
     free(touched);

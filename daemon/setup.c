@@ -239,6 +239,7 @@ void daemon_feed_state_free(struct feed_state *fs)
     free(fs->url);
     free(fs->shown);
     free(fs->ca_file);
+    free(fs->subscribed);
     free(fs);
 }
 
@@ -300,6 +301,7 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
             fs->id = rows[i].id;
             fs->url = xstrdup(rows[i].fetch_url ? rows[i].fetch_url : rows[i].url);
             fs->shown = url_redact(fs->url);
+            fs->subscribed = xstrdup(rows[i].url);
             double wait = rows[i].next_poll > now ? (double)(rows[i].next_poll - now) : 0;
             if (wait == 0 && spread > 0)
                 wait = spread * (random() / (double)RAND_MAX);

@@ -34,6 +34,9 @@ static const char *const stmt_sql[S_COUNT] = {
         " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1,"
         " summarizer = ?6, origin = ?7, category = ?8,"
         " disabled = CASE WHEN ?7 = 'cli' THEN NULL ELSE disabled END RETURNING id",
+    [S_FILTER_DROP] = "INSERT INTO filter_drops (feed_id, rule, count) VALUES (?1, ?2, 1)"
+                      " ON CONFLICT (feed_id, rule) DO UPDATE SET count = count + 1",
+    [S_FILTER_LIST] = "SELECT rule, count FROM filter_drops WHERE feed_id = ?1 ORDER BY rule",
     [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE origin = 'config'",
     [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
     [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.active ORDER BY f.id",

@@ -129,6 +129,16 @@ struct db_subscription {
 int db_feed_subscribe(struct db *db, const struct db_subscription *sub, int64_t now,
                       int64_t *id);
 int db_feed_unsubscribe(struct db *db, const char *url);
+
+/* Filters: one more new entry of the feed that rule kept from getting a file; and what
+ * each rule dropped, by rule text (db_filter_drops_free). 0 / -1. */
+struct db_filter_drop {
+    char *rule;
+    int64_t count;
+};
+int db_filter_drop_count(struct db *db, int64_t feed_id, const char *rule);
+int db_filter_drops(struct db *db, int64_t feed_id, struct db_filter_drop **out, size_t *n);
+void db_filter_drops_free(struct db_filter_drop *v, size_t n);
 /* Retention: deletes written or seen entries first seen before `before` (their identity
  * keys stay, so they never come back). Returns how many, -1 on error. */
 int64_t db_entries_prune(struct db *db, int64_t before);

@@ -201,3 +201,32 @@ int db_feed_set_language(struct db *db, int64_t id, const char *language)
 {
     return db_run(db, S_FEED_LANG, DB_ARGS(DB_INT(id), DB_TEXT(language)));
 }
+
+int db_filter_drop_count(struct db *db, int64_t feed_id, const char *rule)
+{
+    return db_run(db, S_FILTER_DROP, DB_ARGS(DB_INT(feed_id), DB_TEXT(rule)));
+}
+
+int db_filter_drops(struct db *db, int64_t feed_id, struct db_filter_drop **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = db_bind(db, S_FILTER_LIST, DB_ARGS(DB_INT(feed_id)));
+    if (!s)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[*n].rule = db_col_text(s, 0);
+        (*out)[(*n)++].count = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void db_filter_drops_free(struct db_filter_drop *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].rule);
+    free(v);
+}

@@ -123,6 +123,11 @@ static const char *const migrations[] = {
     /* 11: a feed's category (issue 19): an OPML folder, a path such as "Tech/Linux", or
      * NULL. */
     "ALTER TABLE feeds ADD COLUMN category TEXT;",
+    /* 12: how many new entries each include / exclude rule kept from getting a file, per
+     * feed (issue 19); rule is the rule's text as `feedsd status` shows it. */
+    "CREATE TABLE filter_drops ("
+    "  feed_id INTEGER NOT NULL, rule TEXT NOT NULL, count INTEGER NOT NULL,"
+    "  PRIMARY KEY (feed_id, rule)) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
