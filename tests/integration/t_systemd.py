@@ -190,6 +190,8 @@ def database_upgrade_extends_the_start_timeout(server, work):
                       "ALTER TABLE entries DROP COLUMN enclosures;"
                       # and without migration 9's
                       "ALTER TABLE entries DROP COLUMN page_meta;"
+                      # and without migration 11's column and 12's table
+                      "ALTER TABLE feeds DROP COLUMN category; DROP TABLE filter_drops;"
                       "PRAGMA user_version = 5;")
     con.close()
     listener = Listener(path=os.path.join(work.dir, "notify.sock"))
