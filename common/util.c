@@ -418,3 +418,30 @@ int64_t time_wall_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+static int in_my_groups(gid_t gid)
+{
+    if (gid == getegid())
+        return 1;
+    gid_t groups[256];
+    int n = getgroups(sizeof groups / sizeof *groups, groups);
+    for (int i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return 1;
+    return 0;
+}
+
+/* A secret that other users can read is as good as theirs (ssh and libpq refuse such
+ * files; feedsd warns, since the secret may be needed right now). */
+const char *file_readable_by_others(const char *path, unsigned *mode)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return NULL;
+    *mode = (unsigned)(st.st_mode & 07777);
+    if (st.st_mode & S_IROTH)
+        return "every user";
+    if ((st.st_mode & S_IRGRP) && !in_my_groups(st.st_gid))
+        return "other users of its group";
+    return NULL;
+}

@@ -84,6 +84,12 @@ char *path_normalize(const char *path);
 /* Wall-clock time in milliseconds (queue times stored in the database). */
 int64_t time_wall_ms(void);
 
+/* Whether a file that holds a secret can be read by other users: "every user" (world
+ * readable), "other users of its group" (group readable, and the group is not one this
+ * process runs in: root:feedsd 0640 is how a secret is shared with a service user), or
+ * NULL (also when the file cannot be examined). *mode: its permission bits. */
+const char *file_readable_by_others(const char *path, unsigned *mode);
+
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer, NUL-terminated. 0 / -1 (errno). */
 int file_read_all(const char *path, char **out, size_t *len);
 /* write(2) of all n bytes (it may write less than asked and fail with EINTR). 0 / -1. */

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
+#include "feeds/url.h"
 
 /* A secret from a file, its surrounding whitespace trimmed (an editor's final newline is
  * not part of a password). A CR or LF inside would split the header it goes into, so a
@@ -110,4 +112,29 @@ void feed_access_free(struct feed_access *a)
         str_free_secret(a->headers[i]);
     free(a->headers);
     memset(a, 0, sizeof *a);
+}
+
+static void secret_file_check(const char *feed, const char *key, const char *path)
+{
+    unsigned mode;
+    const char *who = path ? file_readable_by_others(path, &mode) : NULL;
+    if (who)
+        log_warn("%s: %s %s can be read by %s (mode %04o): run 'chmod 600 %s'", feed, key,
+                 path, who, mode, path);
+}
+
+void feed_access_check(const struct config *c)
+{
+    for (size_t i = 0; i < c->nfeeds; i++) {
+        const struct feed_conf *fc = &c->feeds[i];
+        if (!fc->password_file && !fc->cookie_file && !fc->nheaders)
+            continue;
+        char *shown = url_redact(fc->url);
+        secret_file_check(shown, "password_file", fc->password_file);
+        secret_file_check(shown, "cookie_file", fc->cookie_file);
+        for (size_t h = 0; h < fc->nheaders; h++)
+            if (fc->headers[h].source == HEADER_FILE)
+                secret_file_check(shown, "header_file", fc->headers[h].value);
+        free(shown);
+    }
 }

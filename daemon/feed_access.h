@@ -22,6 +22,10 @@ struct feed_access {
  * names the file or variable, never a value, in err. */
 int feed_access_build(const struct config *c, const struct feed_conf *fc,
                       struct feed_access *a, struct fetch_request *rq, char *err, size_t errlen);
+/* Warns, naming the feed, the key, the file, its mode and the fix, about each
+ * password_file, header_file and cookie_file of c that other users can read (as
+ * openai_api_key_file is checked). At start and at each reload. */
+void feed_access_check(const struct config *c);
 /* Overwrites and frees the secrets of a. */
 void feed_access_free(struct feed_access *a);
 

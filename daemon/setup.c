@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
+#include "daemon/feed_access.h"
 #include "feeds/url.h"
 #include "summary/summary.h"
 
@@ -335,6 +336,7 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
 
 int daemon_feeds_sync(struct app *app, char *err, size_t errlen)
 {
+    feed_access_check(&app->cfg);
     if (subscriptions_from_config(app, err, errlen) < 0)
         return -1;
     return daemon_feeds_reschedule(app, err, errlen);

@@ -149,33 +149,15 @@ void summary_backend_release(struct summary *st)
     st->argv = NULL;
 }
 
-static int in_my_groups(gid_t gid)
-{
-    if (gid == getegid())
-        return 1;
-    gid_t groups[256];
-    int n = getgroups(sizeof groups / sizeof *groups, groups);
-    for (int i = 0; i < n; i++)
-        if (groups[i] == gid)
-            return 1;
-    return 0;
-}
-
-/* An API key that other users can read is as good as theirs (ssh and libpq refuse such
- * files; feedsd warns, since the key may be needed right now). Group read access is fine
- * when the group is one feedsd runs in: that is how a key is shared with a service user
- * (root:feedsd 0640); any other group's members are other users. */
+/* An API key that other users can read is as good as theirs (common/util.h,
+ * file_readable_by_others). */
 static void key_file_check(const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return;
-    int world = (st.st_mode & S_IROTH) != 0;
-    int group = (st.st_mode & S_IRGRP) && !in_my_groups(st.st_gid);
-    if (world || group)
+    unsigned mode;
+    const char *who = file_readable_by_others(path, &mode);
+    if (who)
         log_warn("openai_api_key_file %s can be read by %s (mode %04o): run 'chmod 600 %s'",
-                 path, world ? "every user" : "other users of its group",
-                 (unsigned)(st.st_mode & 07777), path);
+                 path, who, mode, path);
 }
 
 int summary_backend_configure(struct summary *st, unsigned feed_backends, char *err,

@@ -154,3 +154,20 @@ def bad_rules_are_configuration_errors(server, work):
         r = fd(work, "list")
         assert r.returncode == 2, (line, r)
         assert "feedsd.conf:8: " + want in r.stderr, (line, r.stderr)
+
+
+@test
+def a_spooled_document_is_filtered_the_same(server, work):
+    # A body over FEEDSD_SPOOL_MEM is stored from a file in two passes (ingest.c): the
+    # rules see each entry of the second pass whole.
+    server.routes["/mixed.xml"] = Route(atom(POSTS))
+    work.write_config([], "backlog = all\nexclude = title: (?i)^sponsored")
+    with open(work.conf, "a") as f:
+        f.write(RULES % server.url("/mixed.xml"))
+    r = work.run_once("-v", env=dict(os.environ, FEEDSD_SPOOL_MEM="1K"))
+    assert r.returncode == 0, r.stderr
+    assert "spool file" in r.stderr, r.stderr
+    titles = sorted(front_matter_dict(work.read(p))["title"] for p in work.files())
+    assert titles == ["Go 1.23 is out", "Rust 1.80 released"], titles
+    st = json.loads(fd(work, "status", "--json").stdout)["feeds"][0]
+    assert sum(d["entries"] for d in st["filtered"]) == 3, st

@@ -232,3 +232,22 @@ def credentials_do_not_follow_a_redirect_to_another_host(server, work):
     then = server.requests_for("/target.xml")
     assert len(then) == 1 and "authorization" not in then[0], then
     assert then[0].get("host", "").startswith("localhost:"), then
+
+
+@test
+def secret_files_readable_by_others_are_warned(server, work):
+    private, public, auth = private_setup(server, work)
+    pw = os.path.join(work.dir, "password")
+    os.chmod(pw, 0o644)
+    r = work.run_once(env=env_without_proxy(FEEDSD_TEST_TOKEN=ENV_TOKEN))
+    assert r.returncode == 0, r.stderr
+    want = "%s: password_file %s can be read by every user (mode 0644): run 'chmod 600 %s'" % (
+        private, pw, pw)
+    assert want in r.stderr, r.stderr
+    # The others are 0600: nothing said about them; and the feed is polled all the same.
+    assert "cookie_file" not in r.stderr and "header_file" not in r.stderr, r.stderr
+    assert server.requests_for("/private.xml")[0].get("authorization") == auth
+    assert not leaks_in(r.stderr), r.stderr
+    os.chmod(pw, 0o600)
+    r = work.run_once(env=env_without_proxy(FEEDSD_TEST_TOKEN=ENV_TOKEN))
+    assert r.returncode == 0 and "can be read" not in r.stderr, r.stderr
