@@ -113,14 +113,15 @@ static void store_begin(struct store *s, struct app *app, struct feed_state *fs,
     s->n = f->nentries;
     s->ids = xcalloc(s->n ? s->n : 1, sizeof *s->ids);
     s->gets_file = xmalloc(s->n ? s->n : 1);
-    const struct feed_conf *fc = config_feed(&app->cfg, fs->url);
+    /* the feed's [feed] section, by the URL it was subscribed as (fs->url may be a
+     * permanent redirect's target) */
+    const struct feed_conf *fc = config_feed(&app->cfg, fs->subscribed);
     s->merge = strcmp(fc && fc->duplicates ? fc->duplicates : app->cfg.duplicates, "keep") != 0;
     if (pre)
         identity_compute_pre(f, pre, s->ids);
     else
         identity_compute(f, s->ids);
     backlog_mark(f, first ? fs->backlog : -1, s->gets_file);
-    const struct feed_conf *fc = config_feed(&app->cfg, fs->subscribed);
     s->filters = fc ? &fc->filters : NULL;
 }
 
