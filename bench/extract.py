@@ -8,7 +8,8 @@ a blank line, then the article's text). tests/data/pages/ is such a folder.
   python3 bench/extract.py --feedsd build/feedsd --cpu PAGE.html   # one page's CPU
 
 Pairs may also be NAME.source.html and NAME.readability-expected.html (a page and the HTML
-Readability.js extracts from it; no title to compare). See bench/README-extract.md.
+Readability.js extracts from it; their titles with --titles DIR, DIR/NAME/expected-metadata.json's
+"title" as in Readability's test-pages folder). See bench/README-extract.md.
 
 The first runs `feedsd extract --base-url URL FILE` on each page and reports the CPU time
 of each run (user + system of the child, process start included). --daemon serves the
@@ -24,6 +25,7 @@ import argparse
 import glob
 import html
 import http.server
+import json
 import os
 import re
 import resource
@@ -66,6 +68,16 @@ def read_expected(path):
         first, _, text = text.partition("\n")
         title = first[len("Title: "):].strip()
     return title, text
+
+
+def expected_title(meta_dir, name):
+    """The "title" of META_DIR/NAME/expected-metadata.json (Readability's test pages), or None."""
+    try:
+        with open(os.path.join(meta_dir, name, "expected-metadata.json"), encoding="utf-8") as f:
+            title = json.load(f).get("title")
+    except (OSError, ValueError):
+        return None
+    return title if isinstance(title, str) else None
 
 
 def split_reader(out):
@@ -168,6 +180,8 @@ def main():
     ap.add_argument("dir", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                            "..", "tests", "data", "pages"))
     ap.add_argument("--cpu", metavar="PAGE", help="the CPU time of extracting PAGE, in-process")
+    ap.add_argument("--titles", metavar="DIR",
+                    help="the expected titles of source/expected pairs: DIR/NAME/expected-metadata.json")
     args = ap.parse_args()
     if args.cpu:
         return cpu_of(os.path.abspath(args.feedsd), args.cpu)
@@ -186,6 +200,8 @@ def main():
     titled = 0
     for name, path, expected in pages:
         want_title, want_text = read_expected(expected)
+        if want_title is None and args.titles:
+            want_title = expected_title(args.titles, name)
         title, md, cpu = results.get(name, ("", "", 0.0))
         p, r, f = score(words(md), words(want_text))
         ok_title = want_title is not None and " ".join(title.split()) == " ".join(want_title.split())
