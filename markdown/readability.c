@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
@@ -40,7 +41,8 @@
 #include "markdown/readability_int.h"
 
 /* A paragraph shorter than this is not scored (Readability.js), and a page without one
- * such run of text holds no article. */
+ * such run of text holds no article, unless the article found is all the text of a page
+ * with a <!DOCTYPE> (a one-line note: Readability.js returns any article with text). */
 #define MIN_PARAGRAPH 25
 /* Candidates that score within 75% of the best and share an ancestor with it: when three
  * do, the ancestor is the article (Readability.js's alternative candidates). */
@@ -324,6 +326,44 @@ static char *fail(char *err, size_t errlen, const char *fmt, ...)
     return NULL;
 }
 
+/* The page's own text, scripts and styles left out, in the walk's order. */
+static void page_text(const xmlNode *n, struct buf *b)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            if (c->content)
+                buf_puts(b, (const char *)c->content);
+        } else if (c->type == XML_ELEMENT_NODE && !rd_is(c, "script") && !rd_is(c, "style") &&
+                   !rd_is(c, "noscript") && !rd_is(c, "template")) {
+            page_text(c, b);
+        }
+    }
+}
+
+/* Whether the page opens with a <!DOCTYPE> (after a BOM, white space or comments: within
+ * its first 1024 bytes). libxml2 adds a default one to the tree, so the bytes are read. */
+static int has_doctype(const char *html, size_t len)
+{
+    static const char tag[] = "<!doctype";
+    size_t n = len < 1024 ? len : 1024;
+    for (size_t i = 0; i + sizeof tag - 1 <= n; i++)
+        if (strncasecmp(html + i, tag, sizeof tag - 1) == 0)
+            return 1;
+    return 0;
+}
+
+/* The visible characters of the page's body, counted as an article's are. */
+static size_t page_chars(const xmlNode *body)
+{
+    struct buf b = {0};
+    page_text(body, &b);
+    buf_putc(&b, '\0');
+    size_t chars = 0, commas = 0;
+    rd_count_text(b.data, &chars, &commas);
+    buf_free(&b);
+    return chars;
+}
+
 /* One attempt's result. */
 struct result {
     char *html;        /* the serialised article, or NULL */
@@ -388,6 +428,7 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
     char *byline = NULL;
     int take_byline = 1;
     unsigned used = 0;
+    size_t all_chars = 0;
     for (size_t a = 0; a < sizeof attempts / sizeof *attempts; a++) {
         /* Without a filter that changed nothing, an attempt repeats the one before. */
         if (a > 0 && !(used & attempts[a - 1] & ~attempts[a]))
@@ -400,6 +441,9 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
             return fail(err, errlen, "not an HTML page (no <body>)");
         }
         if (a == 0) {
+            /* Only a document that declares itself HTML: a fragment or stray bytes with
+             * a few words are not a page (test_no_article). */
+            all_chars = has_doctype(html, len) ? page_chars(body) : 0;
             page_meta_read(doc, base_url, &m);
             /* Readability.js: a byline the metadata gives leaves the page's alone. */
             take_byline = m.byline == NULL;
@@ -425,7 +469,10 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
         m.byline = byline;
     else
         free(byline);
-    if (!best.html || best.chars < MIN_PARAGRAPH) {
+    /* A short article is one when it is the whole page: nothing around it was left out
+     * (a page of navigation and a line is a stub, not a note). */
+    int whole = all_chars > 0 && best.chars > 0 && best.chars + 1 >= all_chars;
+    if (!best.html || (best.chars < MIN_PARAGRAPH && !whole)) {
         size_t chars = best.chars;
         result_free(&best);
         page_meta_free(&m);

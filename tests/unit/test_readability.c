@@ -382,6 +382,25 @@ static void test_short_page(void **state)
     page_meta_free(&meta);
 }
 
+/* A page whose whole text is a few runs under 25 characters (a heading, an image, two
+ * lines inside a link) is its own article; a short line beside navigation is not one. */
+static void test_tiny_whole_page(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("tiny-whole-page", "https://shop.example/", &meta);
+    assert_non_null(strstr(got, "Ring."));
+    assert_non_null(strstr(got, "https://shop.example/img/door.jpg"));
+    free(got);
+    page_meta_free(&meta);
+    const char *stub = "<html><body><nav><a href='/'>Home</a> <a href='/shop'>Shop</a></nav>"
+                       "<p>Moved.</p></body></html>";
+    char err[256] = "";
+    char *r = readability_extract(stub, strlen(stub), NULL, NULL, err, sizeof err);
+    assert_null(r);
+    assert_non_null(strstr(err, "no article found"));
+}
+
 /* Lazy images (a placeholder in src, the image in data-src; data-srcset), a figure and
  * its caption, and a code listing in a wrapper whose class reads as boilerplate. */
 static void test_media(void **state)
@@ -498,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_hint_words),
         cmocka_unit_test(test_link_lists_and_siblings),
         cmocka_unit_test(test_short_page),
+        cmocka_unit_test(test_tiny_whole_page),
         cmocka_unit_test(test_media),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_real_layouts),
