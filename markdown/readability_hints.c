@@ -105,6 +105,8 @@ enum hint_mode {
     PART,    /* any part of a token */
     INNER,   /* a whole token, or a part with a separator on both sides ("top-ad-slot"),
               * as Readability.js's "-ad-": "ad-portal" and "ad_title" are no ads */
+    RUN,     /* a run between separators, capitals and all: "MathJax" is one word, not
+              * "math" and "jax" */
 };
 
 struct hint_word {
@@ -134,7 +136,7 @@ static const struct hint_word hint_words[] = {
 
     {"and", HINT_MAYBE, PART}, {"article", HINT_MAYBE, PART}, {"body", HINT_MAYBE, PART},
     {"column", HINT_MAYBE, PART}, {"content", HINT_MAYBE, PART},
-    {"main", HINT_MAYBE, PART}, {"shadow", HINT_MAYBE, PART},
+    {"main", HINT_MAYBE, PART}, {"mathjax", HINT_MAYBE, RUN}, {"shadow", HINT_MAYBE, PART},
 
     {"article", HINT_POSITIVE, PART}, {"blog", HINT_POSITIVE, PART},
     {"body", HINT_POSITIVE, PART}, {"content", HINT_POSITIVE, PART},
@@ -187,6 +189,16 @@ static int value_matches(const char *v, enum rd_hint kind)
     for (size_t i = 0; i <= len; i++)
         low[i] = (char)tolower((unsigned char)v[i]);
     int found = 0;
+    /* RUN words: the runs between separators. */
+    for (size_t i = 0; i < len && !found;) {
+        size_t j = i;
+        while (j < len && !is_sep((unsigned char)v[j]) && !isspace((unsigned char)v[j]))
+            j++;
+        for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words && !found && j > i; k++)
+            found = hint_words[k].kind == kind && hint_words[k].mode == RUN &&
+                    part_is(low + i, j - i, hint_words[k].word);
+        i = j + 1;
+    }
     for (size_t i = 0; i < len && !found;) {
         if (is_sep((unsigned char)v[i]) || isspace((unsigned char)v[i])) {
             i++;
@@ -204,7 +216,7 @@ static int value_matches(const char *v, enum rd_hint kind)
                     (j == len || isspace((unsigned char)v[j]));
         for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words && !found; k++) {
             const struct hint_word *h = &hint_words[k];
-            if (h->kind != kind || !part_is(low + i, j - i, h->word))
+            if (h->kind != kind || h->mode == RUN || !part_is(low + i, j - i, h->word))
                 continue;
             found = h->mode == PART || whole || (sep_before && sep_after);
         }

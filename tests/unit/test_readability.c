@@ -352,6 +352,22 @@ static void test_hint_words(void **state)
     assert_true(hint("site_header", HINT_UNLIKELY));        /* a part: the retry saves it */
     assert_true(hint("widget Blog", HINT_NEGATIVE));
     assert_true(hint("widget Blog", HINT_POSITIVE));
+    assert_true(hint("MathJax CtxtMenu_Attached_0", HINT_UNLIKELY));   /* "Menu" */
+    assert_true(hint("MathJax CtxtMenu_Attached_0", HINT_MAYBE));      /* one word */
+    assert_false(hint("math-jax", HINT_MAYBE));
+}
+
+/* Formulas in a MathJax container, whose class also reads as a menu: kept, as
+ * Readability.js's okMaybeItsACandidate keeps them. */
+static void test_mathjax(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("math-mathjax-menu", NULL, &meta);
+    assert_non_null(strstr(got, "<mi>pi</mi>"));
+    assert_null(strstr(got, "Notes"));
+    free(got);
+    page_meta_free(&meta);
 }
 
 /* A list of linked names with commas beside the story, and a how-to whose steps are
@@ -515,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_deep_and_large),
         cmocka_unit_test(test_hints_inside_tokens),
         cmocka_unit_test(test_hint_words),
+        cmocka_unit_test(test_mathjax),
         cmocka_unit_test(test_link_lists_and_siblings),
         cmocka_unit_test(test_short_page),
         cmocka_unit_test(test_tiny_whole_page),
