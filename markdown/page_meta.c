@@ -339,18 +339,6 @@ static char *title_split(const char *orig, const char *site, xmlNode *root)
     return cur;
 }
 
-/* A title that ends or starts with the site's name loses it ("Post | Site"). */
-static void strip_site(char **title, const char *site)
-{
-    char *t = *title ? site_split(*title, site) : NULL;
-    if (t && *t) {
-        free(*title);
-        *title = t;
-    } else {
-        free(t);
-    }
-}
-
 void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta)
 {
     struct found f = {0};
@@ -377,10 +365,10 @@ void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta)
             continue;
         }
     }
+    /* A title the metadata gives is kept as given, site name and all, as Readability.js
+     * keeps it ("Post | IAB" in og:title); only <title> is cut. */
     if (!f.v[F_TITLE] && title)
         f.v[F_TITLE] = title_split(title, f.v[F_SITE], root);
-    else
-        strip_site(&f.v[F_TITLE], f.v[F_SITE]);
     free(title);
     if (f.v[F_IMAGE]) {
         char *abs = url_resolve(base, f.v[F_IMAGE]);

@@ -441,6 +441,12 @@ static void test_metadata(void **state)
 {
     (void)state;
     struct page_meta m;
+    /* og:title as the page gives it, site name and all (Readability.js); only <title>
+     * is cut at its separators */
+    free(check_pair("meta-og-title-as-given", NULL, &m));
+    assert_string_equal(m.title, "Night trains return | The Rail Letter");
+    assert_string_equal(m.site_name, "The Rail Letter");
+    page_meta_free(&m);
     char *got = check_pair("meta-jsonld", "https://courier.example/news/cinema", &m);
     /* JSON-LD first: its headline (og:title carries the site's name), its authors */
     assert_string_equal(m.byline, "Maria Lindqvist, Tom Okafor");
