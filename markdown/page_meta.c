@@ -174,7 +174,17 @@ static void jsonld_read(xmlNode *script, struct found *f)
     xmlChar *text = xmlNodeGetContent(script);
     if (!text)
         return;
-    json_t *v = json_loads((const char *)text, JSON_DECODE_ANY, NULL);
+    /* A block wrapped in <![CDATA[ ... ]]> (XHTML habits; Wikipedia's, aktualne.cz's):
+     * the HTML parser keeps the markers as text, and Readability.js strips them. */
+    const char *js = (const char *)text;
+    size_t n = strlen(js);
+    while (*js && isspace((unsigned char)*js))
+        js++, n--;
+    while (n && isspace((unsigned char)js[n - 1]))
+        n--;
+    if (n >= 12 && !strncmp(js, "<![CDATA[", 9) && !strncmp(js + n - 3, "]]>", 3))
+        js += 9, n -= 12;
+    json_t *v = json_loadb(js, n, JSON_DECODE_ANY, NULL);
     xmlFree(text);
     if (v)
         jsonld_find(v, f, 0);

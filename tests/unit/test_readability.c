@@ -447,6 +447,10 @@ static void test_metadata(void **state)
     assert_string_equal(m.title, "Night trains return | The Rail Letter");
     assert_string_equal(m.site_name, "The Rail Letter");
     page_meta_free(&m);
+    /* JSON-LD inside <![CDATA[ ]]>: read, its headline and author */
+    free(check_pair("meta-jsonld-cdata", NULL, &m));
+    assert_string_equal(m.byline, "Ines Carvalho");
+    page_meta_free(&m);
     char *got = check_pair("meta-jsonld", "https://courier.example/news/cinema", &m);
     /* JSON-LD first: its headline (og:title carries the site's name), its authors */
     assert_string_equal(m.byline, "Maria Lindqvist, Tom Okafor");
