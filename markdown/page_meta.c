@@ -56,6 +56,7 @@ static const struct meta_key {
 struct found {
     char *v[N_FIELDS];
     size_t rank[N_FIELDS];
+    char *ld_name;   /* a JSON-LD article's name when its headline differs from it */
 };
 
 static char *clean_value(const char *s)
@@ -135,7 +136,10 @@ static const char *image_of(json_t *v)
 static void jsonld_article(json_t *o, struct found *f)
 {
     const char *title = json_string_value(json_object_get(o, "headline"));
-    offer(f, F_TITLE, 0, title ? title : json_string_value(json_object_get(o, "name")));
+    const char *name = json_string_value(json_object_get(o, "name"));
+    offer(f, F_TITLE, 0, title ? title : name);
+    if (title && name && strcmp(title, name) != 0 && !f->ld_name)
+        f->ld_name = clean_value(name);
     struct buf b = {0};
     names_of(json_object_get(o, "author"), &b);
     if (b.len)
@@ -379,6 +383,21 @@ void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta)
      * keeps it ("Post | IAB" in og:title); only <title> is cut. */
     if (!f.v[F_TITLE] && title)
         f.v[F_TITLE] = title_split(title, f.v[F_SITE], root);
+    /* JSON-LD with a headline and a name that differ: the one the <title> reads as
+     * (Readability.js: the headline only when it matches and the name does not; some
+     * sites put their own name in "name", Wikipedia puts a description in "headline"). */
+    if (f.ld_name && f.v[F_TITLE] && f.rank[F_TITLE] == 0) {
+        char *t = title ? title_split(title, f.v[F_SITE], root) : NULL;
+        int headline_matches = t && rd_similarity(f.v[F_TITLE], t) > 0.75;
+        int name_matches = t && rd_similarity(f.ld_name, t) > 0.75;
+        if (!headline_matches || name_matches) {
+            free(f.v[F_TITLE]);
+            f.v[F_TITLE] = f.ld_name;
+            f.ld_name = NULL;
+        }
+        free(t);
+    }
+    free(f.ld_name);
     free(title);
     if (f.v[F_IMAGE]) {
         char *abs = url_resolve(base, f.v[F_IMAGE]);

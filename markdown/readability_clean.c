@@ -117,7 +117,7 @@ static void fix_lazy_image(xmlNode *img)
 }
 
 /* Readability.js's _textSimilarity: the share of b's text (as words) that is words of a. */
-static double similarity(const char *a, const char *b)
+double rd_similarity(const char *a, const char *b)
 {
     char *la = xstrdup(a), *lb = xstrdup(b);
     for (char *p = la; *p; p++)
@@ -220,7 +220,7 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
             }
             if (!drop && take_title && (rd_is(n, "h1") || rd_is(n, "h2"))) {
                 char *s = text_of(n);
-                drop = similarity(title, s) > 0.75;   /* Readability.js's threshold */
+                drop = rd_similarity(title, s) > 0.75;   /* Readability.js's threshold */
                 take_title = !drop;
                 free(s);
             }

@@ -80,6 +80,8 @@ double rd_link_density(const struct rd_info *i);
 xmlNode *rd_next(xmlNode *n, xmlNode *root, int skip);
 /* Characters of a text (white space runs count once) and its commas. */
 void rd_count_text(const char *s, size_t *chars, size_t *commas);
+/* Readability.js's _textSimilarity: the share of b's text (as words) that is words of a. */
+double rd_similarity(const char *a, const char *b);
 /* Counts every element below body (body included) into a fresh array of rd_info, hung
  * on each element's _private. The caller frees the array (after the document). */
 struct rd_info *rd_measure(xmlNode *body);

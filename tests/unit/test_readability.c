@@ -451,6 +451,9 @@ static void test_metadata(void **state)
     free(check_pair("meta-jsonld-cdata", NULL, &m));
     assert_string_equal(m.byline, "Ines Carvalho");
     page_meta_free(&m);
+    /* JSON-LD whose headline is a description and whose name the <title> reads as */
+    free(check_pair("meta-jsonld-name-headline", NULL, &m));
+    page_meta_free(&m);
     char *got = check_pair("meta-jsonld", "https://courier.example/news/cinema", &m);
     /* JSON-LD first: its headline (og:title carries the site's name), its authors */
     assert_string_equal(m.byline, "Maria Lindqvist, Tom Okafor");
