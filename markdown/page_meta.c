@@ -210,9 +210,20 @@ static void meta_read(xmlNode *n, struct found *f)
         /* property="og:title twitter:title" names both. */
         for (char *save = NULL, *k = strtok_r(names, " \t\r\n", &save); k;
              k = strtok_r(NULL, " \t\r\n", &save)) {
-            for (size_t i = 0; i < N_KEYS; i++)
+            /* name="DC.Title": Dublin Core's dotted spelling of dc:title, read as
+             * Readability.js reads it (dots as colons), after every key spelled as ours
+             * (a property="dc:title" beside it is the one Readability.js keeps). */
+            char *colons = xstrdup(k);
+            for (char *c = colons; a == 1 && *c; c++)
+                if (*c == '.')
+                    *c = ':';
+            for (size_t i = 0; i < N_KEYS; i++) {
                 if (!strcasecmp(k, meta_keys[i].key))
                     offer(f, meta_keys[i].field, i + 1, content);
+                else if (!strcasecmp(colons, meta_keys[i].key))
+                    offer(f, meta_keys[i].field, N_KEYS + i + 1, content);
+            }
+            free(colons);
         }
         free(names);
     }

@@ -451,6 +451,10 @@ static void test_metadata(void **state)
     free(check_pair("meta-jsonld-cdata", NULL, &m));
     assert_string_equal(m.byline, "Ines Carvalho");
     page_meta_free(&m);
+    /* Dublin Core's dotted names: DC.Title, DC.Creator */
+    free(check_pair("meta-dc-dotted", NULL, &m));
+    assert_string_equal(m.byline, "Okonkwo, A.");
+    page_meta_free(&m);
     /* JSON-LD whose headline is a description and whose name the <title> reads as */
     free(check_pair("meta-jsonld-name-headline", NULL, &m));
     page_meta_free(&m);
