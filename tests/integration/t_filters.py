@@ -56,7 +56,10 @@ def dropped_entries_get_no_file_and_no_summary(server, work):
     work.write_config([server.url("/other.xml")],
                       "backlog = all\nsummarizer = command\nsummary_min_length = 0\n"
                       "summarize_backlog = yes\ncommand = %s\n"
-                      "exclude = title: (?i)^sponsored\n" % sh)
+                      "exclude = title: (?i)^sponsored\n"
+                      # the two feeds carry the same posts on purpose: one file each, so
+                      # that each feed's rules show in its own files
+                      "duplicates = keep\n" % sh)
     with open(work.conf, "a") as f:
         f.write(RULES % server.url("/mixed.xml"))
     r = work.run_once("-v")
