@@ -26,6 +26,18 @@ struct feed *feed_new(void)
     return f;
 }
 
+void entry_lists_free(char **categories, size_t n, struct enclosure *enclosures, size_t m)
+{
+    for (size_t i = 0; i < n; i++)
+        free(categories[i]);
+    free(categories);
+    for (size_t i = 0; i < m; i++) {
+        free(enclosures[i].url);
+        free(enclosures[i].type);
+    }
+    free(enclosures);
+}
+
 static void entry_clear(struct entry *e)
 {
     free(e->id);
@@ -34,14 +46,7 @@ static void entry_clear(struct entry *e)
     free(e->author);
     free(e->summary);
     free(e->content);
-    for (size_t i = 0; i < e->ncategories; i++)
-        free(e->categories[i]);
-    free(e->categories);
-    for (size_t i = 0; i < e->nenclosures; i++) {
-        free(e->enclosures[i].url);
-        free(e->enclosures[i].type);
-    }
-    free(e->enclosures);
+    entry_lists_free(e->categories, e->ncategories, e->enclosures, e->nenclosures);
     memset(e, 0, sizeof *e);
     e->published = e->updated = FEED_TIME_NONE;
 }

@@ -53,6 +53,8 @@ void feed_drop_last_entry(struct feed *f);      /* frees the last entry's fields
 void feed_take_entries(struct feed *dst, struct feed *src);  /* dst's entries: src's, src empty */
 void entry_add_category(struct entry *e, const char *term);
 struct enclosure *entry_add_enclosure(struct entry *e);
+/* Frees n categories and m enclosures and the two arrays (an entry's, or a stored row's). */
+void entry_lists_free(char **categories, size_t n, struct enclosure *enclosures, size_t m);
 void feed_free(struct feed *f);
 const char *feed_format_name(enum feed_format fmt);   /* "rss20", "atom10", ... */
 

@@ -96,6 +96,9 @@ char *output_render(const struct post *p);
  * it alone). */
 struct buf;
 void output_render_reader(struct buf *b, const char *title, const char *url, const char *md);
+/* Appends markdown without its leading blank lines and trailing white space (a post's
+ * summary and content, a digest's summaries): the layout around it is the caller's. */
+void output_trimmed_block(struct buf *b, const char *s);
 
 /* The output feed (output_atom.c): an Atom 1.0 document of posts[0..n), newest first,
  * each with its summary. */

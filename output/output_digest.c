@@ -41,20 +41,6 @@ static void put_inline(struct buf *b, const char *s)
     free(t);
 }
 
-/* The summary without leading blank lines and trailing whitespace, as in a post's file. */
-static void put_block(struct buf *b, const char *s)
-{
-    if (!s)
-        return;
-    for (const char *p = s; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
-        if (*p == '\n')
-            s = p + 1;
-    size_t n = strlen(s);
-    while (n && strchr(" \t\r\n", s[n - 1]))
-        n--;
-    buf_append(b, s, n);
-}
-
 char *output_digest(const char *day, const struct post *posts, const char *const *links,
                     size_t n)
 {
@@ -95,7 +81,7 @@ char *output_digest(const char *day, const struct post *posts, const char *const
         }
         buf_puts(&b, "\n\n");
         size_t before = b.len;
-        put_block(&b, p->summary);
+        output_trimmed_block(&b, p->summary);
         if (b.len > before)
             buf_puts(&b, "\n\n");
     }

@@ -142,7 +142,7 @@ static void put_yaml_field(struct buf *b, const char *indent, const char *key, c
 
 /* Appends markdown without leading blank lines and trailing whitespace, so that the
  * section layout around it is decided here and not by the summarizer or html2md. */
-static void put_trimmed_block(struct buf *b, const char *s)
+void output_trimmed_block(struct buf *b, const char *s)
 {
     if (!s)
         return;
@@ -411,7 +411,7 @@ char *output_render(const struct post *p)
     put_page(&b, p->page);
     buf_puts(&b, "---\n## Summary\n");
     size_t before = b.len;
-    put_trimmed_block(&b, p->summary);
+    output_trimmed_block(&b, p->summary);
     if (b.len > before)
         buf_putc(&b, '\n');
     buf_puts(&b, "## Full Content\n");
@@ -430,7 +430,7 @@ void output_render_reader(struct buf *b, const char *title, const char *url, con
         put_one_line(b, url);
     buf_puts(b, "\n\nMarkdown Content:\n");
     size_t before = b->len;
-    put_trimmed_block(b, md);
+    output_trimmed_block(b, md);
     if (b->len > before)
         buf_puts(b, "\n\n");
 }

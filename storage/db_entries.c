@@ -279,14 +279,7 @@ void db_entry_clear(struct db_entry *e)
     free(e->model_title);
     free(e->feed_language);
     free(e->feed_summarizer);
-    for (size_t i = 0; i < e->ncategories; i++)
-        free(e->categories[i]);
-    free(e->categories);
-    for (size_t i = 0; i < e->nenclosures; i++) {
-        free(e->enclosures[i].url);
-        free(e->enclosures[i].type);
-    }
-    free(e->enclosures);
+    entry_lists_free(e->categories, e->ncategories, e->enclosures, e->nenclosures);
     free(e->page_meta);
     free(e->feed_category);
     memset(e, 0, sizeof *e);
