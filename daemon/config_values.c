@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "common/util.h"
 #include "daemon/config.h"
@@ -280,6 +281,25 @@ int config_set_prompt(struct config_ctx *x, const struct config_key *k, const ch
     return 0;
 }
 
+/* A file that a key names and the configuration reads at once (a prompt, a CA): its
+ * text, or the reason it cannot be had in why. Only a regular file: reading a FIFO, a
+ * pipe or a device would hold up the start (and `feedsd check`) until something writes
+ * to it, or forever (fuzz_config named /dev/fd/3, a pipe that nothing wrote to). */
+static int read_named_file(const char *path, char **data, size_t *len, char *why,
+                           size_t whylen)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || (S_ISREG(st.st_mode) && file_read_all(path, data, len) < 0)) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file");
+        return -1;
+    }
+    return 0;
+}
+
 /* A prompt kept in its own file (long prompts, other scripts): read now, so that a
  * missing file is an error of this line. */
 int config_set_prompt_file(struct config_ctx *x, const struct config_key *k, const char *v)
@@ -287,11 +307,11 @@ int config_set_prompt_file(struct config_ctx *x, const struct config_key *k, con
     char *path = resolve_path(x->base, v);
     char *data;
     size_t len;
-    int rc = file_read_all(path, &data, &len);
-    int e = errno;
+    char why[128];
+    int rc = read_named_file(path, &data, &len, why, sizeof why);
     free(path);
     if (rc < 0)
-        return CONFIG_WHY("cannot read %s: %s", v, strerror(e));
+        return CONFIG_WHY("cannot read %s: %s", v, why);
     if (memchr(data, '\0', len)) {
         free(data);
         return CONFIG_WHY("%s is not a text file", v);
@@ -309,10 +329,10 @@ int config_set_ca_file(struct config_ctx *x, const struct config_key *k, const c
     char *path = resolve_path(x->base, v);
     char *data;
     size_t len;
-    if (file_read_all(path, &data, &len) < 0) {
-        int e = errno;
+    char why[128];
+    if (read_named_file(path, &data, &len, why, sizeof why) < 0) {
         free(path);
-        return CONFIG_WHY("cannot read %s: %s", v, strerror(e));
+        return CONFIG_WHY("cannot read %s: %s", v, why);
     }
     int pem = memmem(data, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
     free(data);

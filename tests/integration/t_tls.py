@@ -95,14 +95,18 @@ def ca_file_per_feed_trusts_a_private_ca(server, work):
 def ca_file_that_is_not_a_pem_certificate_is_a_configuration_error(server, work):
     ca, _cert, key = make_ca(work.dir)
     missing = os.path.join(work.dir, "nowhere.pem")
-    for value, why in ((missing, "cannot read"), (key, "no PEM certificate")):
+    # A FIFO that nothing writes to: reading it would hold the start up for ever.
+    fifo = os.path.join(work.dir, "ca.fifo")
+    os.mkfifo(fifo)
+    for value, why in ((missing, "cannot read"), (key, "no PEM certificate"),
+                       (fifo, "not a regular file")):
         for section in ("", "[feed %s]\n" % server.url("/feed.xml")):
             work.write_config([] if section else [server.url("/feed.xml")])
             with open(work.conf, "a") as f:
                 f.write("%sca_file = %s\n" % (section, value))
             for cmd in (["check"], ["run", "--once"]):
                 r = subprocess.run([work.feedsd] + cmd + ["-c", work.conf], capture_output=True,
-                                   text=True, timeout=60)
+                                   text=True, timeout=20)
                 assert r.returncode == 2, (cmd, r.returncode, r.stderr)
                 assert "ca_file" in r.stderr and why in r.stderr, r.stderr
                 assert work.conf in r.stderr, r.stderr
