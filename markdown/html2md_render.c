@@ -194,16 +194,26 @@ void code_close(struct md *w, struct md_frame *f)
 
 /* ---- headings ------------------------------------------------------------------------ */
 
-static int heading_open(struct md *w, struct md_frame *f)
+/* The start of a block (a heading, a quote, a list): none in raw text; where only inline
+ * markdown can stand (a table cell, a link) the element is a space in the run (f->mode
+ * MD_MODE_INLINE); elsewhere the pending text is flushed first. 1 when the block opens. */
+static int opens_as_block(struct md *w, struct md_frame *f)
 {
     if (w->raw)
-        return MD_DESCEND;
+        return 0;
     if (w->inline_only) {
         f->mode = MD_MODE_INLINE;
         md_space(w);
-        return MD_DESCEND;
+        return 0;
     }
     md_flush(w);
+    return 1;
+}
+
+static int heading_open(struct md *w, struct md_frame *f)
+{
+    if (!opens_as_block(w, f))
+        return MD_DESCEND;
     f->mode = MD_MODE_OPEN;
     w->inline_only++;
     f->mark = w->inl.len;
@@ -408,14 +418,8 @@ static int embed_open(struct md *w, struct md_frame *f)
 
 static int quote_open(struct md *w, struct md_frame *f)
 {
-    if (w->raw)
+    if (!opens_as_block(w, f))
         return MD_DESCEND;
-    if (w->inline_only) {
-        f->mode = MD_MODE_INLINE;
-        md_space(w);
-        return MD_DESCEND;
-    }
-    md_flush(w);
     f->mode = md_push_container(w, 'q', "> ") ? MD_MODE_OPEN : MD_MODE_TOO_DEEP;
     return MD_DESCEND;
 }
@@ -432,14 +436,8 @@ static void quote_close(struct md *w, struct md_frame *f)
 
 static int list_open(struct md *w, struct md_frame *f)
 {
-    if (w->raw)
+    if (!opens_as_block(w, f))
         return MD_DESCEND;
-    if (w->inline_only) {
-        f->mode = MD_MODE_INLINE;
-        md_space(w);
-        return MD_DESCEND;
-    }
-    md_flush(w);
     f->mode = MD_MODE_OPEN;
     /* A list nested in an item follows the item's text without a blank line. */
     if (w->nctr && w->ctr[w->nctr - 1].kind == 'l')
