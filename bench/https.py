@@ -26,7 +26,6 @@ figures and the medians of the ratios, writes bench/results/https-YYYYmmdd-HHMMS
 exits 1 when a run failed or an answer was not the expected 304.
 """
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -315,24 +314,12 @@ def main(argv):
                      statistics.median(r["max_rss_mb"] for r in xs),
                      statistics.median(r["http"]["connections"] for r in xs),
                      statistics.median(r["http"]["resumed"] for r in xs)))
-    os.makedirs(args.results, exist_ok=True)
-    out = os.path.join(args.results, "https-%s.json" % time.strftime("%Y%m%d-%H%M%S"))
-    versions = {}
-    for pkg in ("nginx-light", "curl", "libcurl4", "openssl"):
-        p = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True, text=True)
-        versions[pkg] = p.stdout if p.returncode == 0 else None
-    with open(out, "w") as f:
-        json.dump({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": poll.git_describe(),
+    versions = poll.package_versions(("nginx-light", "curl", "libcurl4", "openssl"))
+    return poll.save_results(args, base, "https", {
                    "feedsd": args.feedsd, "baseline": args.baseline, "versions": versions, "curl_urls": nconf,
                    "settings": {k: getattr(args, k) for k in
                                 ("feeds", "origins", "rounds", "per_host", "server_workers", "seed")},
-                   "runs": rows}, f, indent=1)
-    print("\nresults: %s" % os.path.relpath(out))
-    if args.keep:
-        print("kept: %s" % base)
-    else:
-        shutil.rmtree(base, ignore_errors=True)
-    return 1 if failed else 0
+                   "runs": rows}, failed)
 
 
 if __name__ == "__main__":

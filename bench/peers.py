@@ -769,14 +769,8 @@ def main(argv):
         print()
     if parse_rows:
         print_parse_table(parse_rows)
-    os.makedirs(args.results, exist_ok=True)
-    out = os.path.join(args.results, "peers-%s.json" % time.strftime("%Y%m%d-%H%M%S"))
-    versions = {}
-    for pkg in ("sfeed", "newsboat", "nginx-light", "libxml2-utils", "curl"):
-        p = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True, text=True)
-        versions[pkg] = p.stdout if p.returncode == 0 else None
-    with open(out, "w") as f:
-        json.dump({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": poll.git_describe(),
+    versions = poll.package_versions(("sfeed", "newsboat", "nginx-light", "libxml2-utils", "curl"))
+    return poll.save_results(args, base, "peers", {
                    "feedsd": args.feedsd, "host": {"cpus": os.cpu_count(),
                                                    "uname": platform.uname()._asdict()},
                    "versions": versions, "server": server_used[0],
@@ -784,13 +778,7 @@ def main(argv):
                                 ("sizes", "only", "seed", "rounds", "per_host", "sfeed_jobs",
                                  "newsboat_threads",
                                  "parse_entries", "parse_mb", "parse_repeat", "server_workers")},
-                   "poll": rows, "parse": parse_rows}, f, indent=1)
-    print("\nresults: %s" % os.path.relpath(out))
-    if args.keep:
-        print("kept: %s" % base)
-    else:
-        shutil.rmtree(base, ignore_errors=True)
-    return 1 if failed else 0
+                   "poll": rows, "parse": parse_rows}, failed)
 
 
 if __name__ == "__main__":

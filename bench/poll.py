@@ -364,6 +364,32 @@ def mount_of(path):
     return best
 
 
+def package_versions(pkgs):
+    """The installed Debian version of each package (None when it is not installed)."""
+    versions = {}
+    for pkg in pkgs:
+        p = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", pkg], capture_output=True,
+                           text=True)
+        versions[pkg] = p.stdout if p.returncode == 0 else None
+    return versions
+
+
+def save_results(args, base, kind, doc, failed):
+    """Writes doc, with the time and the git revision first, to args.results/KIND-DATE.json,
+    says where, removes the work folder base unless args.keep; returns the exit status."""
+    os.makedirs(args.results, exist_ok=True)
+    out = os.path.join(args.results, "%s-%s.json" % (kind, time.strftime("%Y%m%d-%H%M%S")))
+    with open(out, "w") as f:
+        json.dump(dict({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": git_describe()},
+                       **doc), f, indent=1)
+    print("\nresults: %s" % os.path.relpath(out))
+    if args.keep:
+        print("kept: %s" % base)
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+    return 1 if failed else 0
+
+
 def git_describe():
     try:
         head = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],

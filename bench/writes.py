@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -148,18 +147,9 @@ def main(argv):
                 runs[-1]["outputs_differ"] = diff
     finally:
         srv.close()
-    os.makedirs(args.results, exist_ok=True)
-    out = os.path.join(args.results, "writes-%s.json" % time.strftime("%Y%m%d-%H%M%S"))
-    with open(out, "w") as f:
-        json.dump({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": poll.git_describe(),
+    return poll.save_results(args, base, "writes", {
                    "feedsd": args.feedsd, "baseline": args.baseline, "feeds": len(urls),
-                   "runs": runs}, f, indent=1)
-    print("results: %s" % os.path.relpath(out))
-    if args.keep:
-        print("kept: %s" % base)
-    else:
-        shutil.rmtree(base, ignore_errors=True)
-    return 1 if failed else 0
+                   "runs": runs}, failed)
 
 
 if __name__ == "__main__":
