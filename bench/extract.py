@@ -37,9 +37,15 @@ import threading
 from collections import Counter
 
 
+# A markdown link or image: its text (escaped brackets allowed: "[\[41\]](url)", a
+# footnote mark) and its target (one level of parentheses allowed: ".../Gecko_(engine)",
+# and a quoted title): the target's words are not the article's.
+LINK = re.compile(r'!?\[((?:\\.|[^\[\]\\])*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+"(?:\\.|[^"\\])*")?\)')
+
+
 def words(text):
     while True:                                                   # links and images: their text
-        inner = re.sub(r"!?\[([^\[\]]*)\]\([^)]*\)", r"\1", text)
+        inner = LINK.sub(r"\1", text)
         if inner == text:
             break
         text = inner
