@@ -297,9 +297,13 @@ static htmlDocPtr parse_page(const char *html, size_t len, char *cut, size_t cut
     if (!ctxt)
         return NULL;
     const char *enc = valid_utf8(html, len) ? "UTF-8" : NULL;
+    /* HTML_PARSE_RECOVER: a <script> or <style> ends at its own end tag only (HTML's
+     * script data state); without it libxml2 2.9 ends it at any "</" and a letter, and
+     * the rest of a script that writes markup ('<div ...></div>') became article text. */
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, enc,
                                         HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                            HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+                                            HTML_PARSE_NONET | HTML_PARSE_COMPACT |
+                                            HTML_PARSE_RECOVER);
     if (!xml_parse_cut_short(ctxt, cut, cutlen))
         cut[0] = '\0';
     htmlFreeParserCtxt(ctxt);

@@ -538,6 +538,20 @@ static void test_short_story_long_comments(void **state)
     page_meta_free(&meta);
 }
 
+/* A script whose strings hold closing tags ('<div ...></div>') ends only at </script>
+ * (HTML's script data state): read the old way, the rest of the script was page text
+ * inside the article. */
+static void test_script_markup_string(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("script-markup-string", NULL, &meta);
+    assert_null(strstr(got, "insertAdjacentHTML"));
+    assert_null(strstr(got, "More from the garden desk"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_real_layouts),
         cmocka_unit_test(test_short_story_long_comments),
+        cmocka_unit_test(test_script_markup_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
