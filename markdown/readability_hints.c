@@ -181,6 +181,25 @@ static int part_is(const char *s, size_t n, const char *word)
     return (n == w || (n == w + 1 && s[w] == 's')) && strncmp(s, word, w) == 0;
 }
 
+/* What a block of boilerplate lists, written after its word without a separator:
+ * "relatedposts", "sidebaritems", "sponsorlinks" (WordPress plugins and themes write
+ * such compounds; Readability.js's substring patterns catch them). A compound of a
+ * word of any other kind, or with any other tail, is no match: "commentary", "adapter". */
+static const char *const listed_things[] = {"article", "entry", "entrie", "item", "link",
+                                            "post", "story", "storie", "video"};
+
+/* Whether part s[0..n) (lower case) is a boilerplate word and a listed thing. */
+static int part_is_compound(const char *s, size_t n, const char *word, enum rd_hint kind)
+{
+    size_t w = strlen(word);
+    if ((kind != HINT_UNLIKELY && kind != HINT_NEGATIVE) || n <= w || strncmp(s, word, w))
+        return 0;
+    for (size_t k = 0; k < sizeof listed_things / sizeof *listed_things; k++)
+        if (part_is(s + w, n - w, listed_things[k]))
+            return 1;
+    return 0;
+}
+
 /* Whether the attribute value v holds a word of kind. */
 static int value_matches(const char *v, enum rd_hint kind)
 {
@@ -216,7 +235,9 @@ static int value_matches(const char *v, enum rd_hint kind)
                     (j == len || isspace((unsigned char)v[j]));
         for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words && !found; k++) {
             const struct hint_word *h = &hint_words[k];
-            if (h->kind != kind || h->mode == RUN || !part_is(low + i, j - i, h->word))
+            if (h->kind != kind || h->mode == RUN ||
+                !(part_is(low + i, j - i, h->word) ||
+                  (h->mode == PART && part_is_compound(low + i, j - i, h->word, kind))))
                 continue;
             found = h->mode == PART || whole || (sep_before && sep_after);
         }

@@ -552,6 +552,26 @@ static void test_script_markup_string(void **state)
     page_meta_free(&meta);
 }
 
+/* A boilerplate word joined to what its block lists ("relatedposts", "sidebaritems"):
+ * the related posts under a blog post, in such a block, go; other compounds are words of
+ * their own. */
+static void test_hint_compounds(void **state)
+{
+    (void)state;
+    assert_true(hint("jp-relatedposts", HINT_UNLIKELY));
+    assert_true(hint("widget sidebarItems", HINT_UNLIKELY));
+    assert_true(hint("sponsorlinks", HINT_NEGATIVE));
+    assert_false(hint("commentary", HINT_UNLIKELY));
+    assert_false(hint("relatedness", HINT_UNLIKELY));
+    assert_false(hint("adposts", HINT_UNLIKELY));   /* "ad" is read between separators */
+    assert_false(hint("blogroll", HINT_POSITIVE));
+    struct page_meta meta;
+    char *got = check_pair("hint-compound-relatedposts", NULL, &meta);
+    assert_null(strstr(got, "sourdough"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_real_layouts),
         cmocka_unit_test(test_short_story_long_comments),
         cmocka_unit_test(test_script_markup_string),
+        cmocka_unit_test(test_hint_compounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
