@@ -103,6 +103,34 @@ static struct rd_info inline_runs(xmlNode *n)
     return r;
 }
 
+/* The <p> that is a <div>'s only element, with no text of the div's own beside it. */
+static xmlNode *only_paragraph(xmlNode *div)
+{
+    xmlNode *p = NULL;
+    for (xmlNode *c = div->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE && c->content && !str_empty((const char *)c->content))
+            return NULL;
+        if (rd_is_element(c)) {
+            if (p || !rd_is(c, "p"))
+                return NULL;
+            p = c;
+        }
+    }
+    return p;
+}
+
+/* A <div> around one <p> and nothing else, mostly not links, is that paragraph
+ * (Readability.js replaces it by its <p>): a page that wraps each paragraph in a div of
+ * its own would otherwise have the wrappers scored as candidates beside their common
+ * parent, each holding a paragraph's score while the parent gets half of it, and the
+ * article is split among them. The tree is left as it is (the cleaning reads it), the
+ * scores pass through the wrapper. */
+static int paragraph_wrapper(xmlNode *n)
+{
+    return rd_is(n, "div") && rd_info_of(n) && rd_link_density(rd_info_of(n)) < 0.25 &&
+           only_paragraph(n);
+}
+
 /* Step 4: paragraphs into their ancestors; the scored elements into cands. */
 static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands, unsigned *used)
 {
@@ -126,6 +154,8 @@ static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands, unsigne
         double s = (1.0 + (double)i->commas + (double)(i->text / 100 < 3 ? i->text / 100 : 3)) *
                    (1.0 - rd_link_density(i));
         for (int level = 0; level < 5 && rd_is_element(a); level++, a = a->parent) {
+            while (a != body && paragraph_wrapper(a))
+                a = a->parent;
             struct rd_info *ai = rd_info_of(a);
             if (!ai)
                 break;
@@ -253,7 +283,8 @@ static void select_nodes(xmlNode *top, xmlNode *body, struct rd_nodes *out)
         free(cls);
         /* A figure beside the article is its picture (a lead image and its caption). */
         if ((si->scored && si->score + bonus >= threshold) || rd_is(s, "figure") ||
-            ((rd_is(s, "p") || (rd_is(s, "div") && is_paragraph(s))) && plain_prose(s)))
+            ((rd_is(s, "p") || (rd_is(s, "div") && (is_paragraph(s) || paragraph_wrapper(s)))) &&
+             plain_prose(s)))
             rd_nodes_add(out, s);
     }
     free(top_class);

@@ -572,6 +572,19 @@ static void test_hint_compounds(void **state)
     page_meta_free(&meta);
 }
 
+/* Each paragraph in a <div> of its own: the wrappers are the paragraphs, not candidates
+ * beside their parent; scored as candidates, two of them and a sign-up box scored close
+ * to the story, and their common ancestor, the box included, was taken for the article. */
+static void test_wrapped_paragraphs(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("wrapped-paragraphs", NULL, &meta);
+    assert_null(strstr(got, "membership"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_short_story_long_comments),
         cmocka_unit_test(test_script_markup_string),
         cmocka_unit_test(test_hint_compounds),
+        cmocka_unit_test(test_wrapped_paragraphs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
