@@ -274,6 +274,24 @@ static int data_table(xmlNode *t)
     return rows >= 10;
 }
 
+/* Whether the text of n is nearly all in lists (Readability.js: over 90%): a block that
+ * holds a list and its heading or a wrapper (a reference list in a column layout) is
+ * judged as the list it holds, by its items, not by the links a list of sources is made
+ * of. Unless it is mostly links (over half, as a box of most-read headlines): then it
+ * is judged as any block, as before (Readability.js reads such boxes' "most-shared" as
+ * negative, which our whole-word hints do not). */
+static int mostly_list(xmlNode *n)
+{
+    size_t in_lists = 0;
+    for (xmlNode *c = n->children; c;) {
+        int list = (rd_is(c, "ul") || rd_is(c, "ol")) && rd_info_of(c);
+        if (list)
+            in_lists += rd_info_of(c)->text;
+        c = rd_next(c, n, list);
+    }
+    return rd_info_of(n)->text && in_lists * 10 > rd_info_of(n)->text * 9;
+}
+
 /* Readability.js's _cleanConditionally, for one element: 1 when it goes. */
 static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
 {
@@ -291,7 +309,8 @@ static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
         return 0;
     struct counts c = {0};
     count_below(n, &c);
-    int list = (rd_tag_of(n)->flags & T_LIST) != 0;
+    int list = (rd_tag_of(n)->flags & T_LIST) != 0 ||
+               (rd_link_density(i) <= 0.5 && mostly_list(n));
     int figure = inside_figure_or_code(n);
     double ld = rd_link_density(i);
     double heading = i->text ? (double)c.heading_text / (double)i->text : 0;

@@ -585,6 +585,19 @@ static void test_wrapped_paragraphs(void **state)
     page_meta_free(&meta);
 }
 
+/* A list of sources in a wrapper of its own: the wrapper's text is the list's, so it is
+ * judged as a list, not removed for the links a source list is made of. */
+static void test_sources_list(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("sources-list", NULL, &meta);
+    assert_non_null(strstr(got, "Chalk and lime in the downland parishes"));
+    assert_null(strstr(got, "Privacy policy"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_script_markup_string),
         cmocka_unit_test(test_hint_compounds),
         cmocka_unit_test(test_wrapped_paragraphs),
+        cmocka_unit_test(test_sources_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
