@@ -184,6 +184,20 @@ static int unwrap_noscript(xmlNode *ns)
     return 1;
 }
 
+/* An image hidden from screen readers beside a hidden element is that element's picture
+ * for the eye: the fallback of a formula whose MathML is hidden from display (the reader
+ * reads the MathML, the page shows the image). Readability.js keeps such images (its
+ * "fallback-image" class); other aria-hidden images are icons and go. */
+static int visible_fallback(xmlNode *img)
+{
+    if (!rd_is(img, "img"))
+        return 0;
+    for (xmlNode *c = img->parent ? img->parent->children : NULL; c; c = c->next)
+        if (c != img && rd_is_element(c) && html_is_hidden(c))
+            return 1;
+    return 0;
+}
+
 void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
                 const char *title, unsigned *used)
 {
@@ -197,7 +211,8 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
                 unwrap_noscript(n);
             /* aria-hidden: hidden from readers (Readability.js's _isProbablyVisible) */
             char *aria = html_attr(n, "aria-hidden");
-            drop = (t->flags & T_DROP) || html_is_hidden(n) || (aria && !strcmp(aria, "true"));
+            drop = (t->flags & T_DROP) || html_is_hidden(n) ||
+                   (aria && !strcmp(aria, "true") && !visible_fallback(n));
             free(aria);
             if (!drop && (flags & RD_STRIP_UNLIKELY) && !(t->flags & T_KEEP) &&
                 !inside_code_or_table(n))

@@ -598,6 +598,20 @@ static void test_sources_list(void **state)
     page_meta_free(&meta);
 }
 
+/* A formula whose MathML is hidden from display and whose image, the one the page shows,
+ * is hidden from screen readers: the image stays (its alt text is the formula); an
+ * aria-hidden icon beside ordinary text still goes. */
+static void test_math_fallback_image(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("math-fallback-image", NULL, &meta);
+    assert_non_null(strstr(got, "/math/compound.svg"));
+    assert_null(strstr(got, "pencil"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_hint_compounds),
         cmocka_unit_test(test_wrapped_paragraphs),
         cmocka_unit_test(test_sources_list),
+        cmocka_unit_test(test_math_fallback_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
