@@ -67,12 +67,15 @@ static const unsigned attempts[] = {
 /* ---- scoring --------------------------------------------------------------------------- */
 
 /* A <div> with no block-level child reads as a paragraph (Readability turns it into a
- * <p>); so do a table cell and a <section> without one: with block children they are
- * layout (a blog laid out in a table holds its post in one cell among others). */
+ * <p>); so does a table cell without one: with block children it is layout (a blog laid
+ * out in a table holds its post in one cell among others). A <section> is scored as a
+ * paragraph whatever it holds, as Readability.js scores it: its text is what carries a
+ * page of short items (a list of features, each a heading and a line) up to the
+ * container of its sections, above a single longer box beside them. */
 static int is_paragraph(xmlNode *n)
 {
     const struct rd_tag *t = rd_tag_of(n);
-    int container = rd_is(n, "div") || rd_is(n, "td") || rd_is(n, "section");
+    int container = rd_is(n, "div") || rd_is(n, "td");
     if ((t->flags & T_PARA) && !container)
         return 1;
     if (!container)

@@ -627,6 +627,17 @@ static void test_script_end_tags(void **state)
     page_meta_free(&meta);
 }
 
+/* A page of sections whose paragraphs are short items in lists, beside one longer box:
+ * the sections' own text carries them up to their container (scored as Readability.js
+ * scores a <section>); without it the box alone was the article. */
+static void test_sections_of_short_items(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    free(check_pair("sections-feature-list", "https://tallow.example/welcome", &meta));
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_sources_list),
         cmocka_unit_test(test_math_fallback_image),
         cmocka_unit_test(test_script_end_tags),
+        cmocka_unit_test(test_sections_of_short_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
