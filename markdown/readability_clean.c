@@ -315,7 +315,11 @@ static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
         return 0;
     int weight = flags & RD_WEIGHT_CLASSES ? rd_class_weight(n) : 0;
     *used |= weight ? RD_WEIGHT_CLASSES : 0;
-    double score = i->scored ? i->score : 0;
+    /* A good score keeps a block whose class reads as negative; a score below 0 condemns
+     * nothing: a list starts from -3 (its tag's base), and a list of short items with
+     * few commas stays below 0 however much it is the article's (Readability.js gives
+     * every block 0 here). */
+    double score = i->scored && i->score > 0 ? i->score : 0;
     if (weight + score < 0)
         return 1;
     if ((rd_is(n, "table") && data_table(n)) || mostly_code(n))

@@ -638,6 +638,18 @@ static void test_sections_of_short_items(void **state)
     page_meta_free(&meta);
 }
 
+/* A list of short items, each a paragraph without commas, inside the article: the list's
+ * candidate score is below 0 (a list starts from -3), which removed it as boilerplate. */
+static void test_list_of_short_items(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("list-short-items", "https://builds.example/news", &meta);
+    assert_non_null(strstr(got, "Fonts are loaded only when a page asks for them"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -663,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_math_fallback_image),
         cmocka_unit_test(test_script_end_tags),
         cmocka_unit_test(test_sections_of_short_items),
+        cmocka_unit_test(test_list_of_short_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
