@@ -254,6 +254,7 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
 
 struct counts {
     size_t p, img, li, input, embed, heading_text;
+    size_t listed;   /* text in <ul> and <ol>, nested ones again (as Readability.js sums) */
 };
 
 static void count_below(xmlNode *root, struct counts *c)
@@ -272,6 +273,8 @@ static void count_below(xmlNode *root, struct counts *c)
             c->input++;
         else if (!strcmp(name, "video") || !strcmp(name, "audio"))
             c->embed++;
+        else if ((!strcmp(name, "ul") || !strcmp(name, "ol")) && rd_info_of(n))
+            c->listed += rd_info_of(n)->text;
         else if (rd_tag_of(n)->flags & T_HEAD && rd_info_of(n))
             c->heading_text += rd_info_of(n)->text;
     }
@@ -287,24 +290,6 @@ static int data_table(xmlNode *t)
         rows += rd_is(n, "tr");
     }
     return rows >= 10;
-}
-
-/* Whether the text of n is nearly all in lists (Readability.js: over 90%): a block that
- * holds a list and its heading or a wrapper (a reference list in a column layout) is
- * judged as the list it holds, by its items, not by the links a list of sources is made
- * of. Unless it is mostly links (over half, as a box of most-read headlines): then it
- * is judged as any block, as before (Readability.js reads such boxes' "most-shared" as
- * negative, which our whole-word hints do not). */
-static int mostly_list(xmlNode *n)
-{
-    size_t in_lists = 0;
-    for (xmlNode *c = n->children; c;) {
-        int list = (rd_is(c, "ul") || rd_is(c, "ol")) && rd_info_of(c);
-        if (list)
-            in_lists += rd_info_of(c)->text;
-        c = rd_next(c, n, list);
-    }
-    return rd_info_of(n)->text && in_lists * 10 > rd_info_of(n)->text * 9;
 }
 
 /* Readability.js's _cleanConditionally, for one element: 1 when it goes. */
@@ -328,10 +313,13 @@ static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
         return 0;
     struct counts c = {0};
     count_below(n, &c);
-    int list = (rd_tag_of(n)->flags & T_LIST) != 0 ||
-               (rd_link_density(i) <= 0.5 && mostly_list(n));
-    int figure = inside_figure_or_code(n);
     double ld = rd_link_density(i);
+    /* A block whose text is nine tenths lists (a heading and its list) is judged as the
+     * list, whose links are its items (Readability.js's isList); unless it is mostly
+     * links: a box of linked headlines ("Most read") is no list of the article's. */
+    int list = (rd_tag_of(n)->flags & T_LIST) != 0 ||
+               ((double)c.listed > 0.9 * (double)i->text && ld <= 0.5);
+    int figure = inside_figure_or_code(n);
     double heading = i->text ? (double)c.heading_text / (double)i->text : 0;
     if (c.img > 1 && (double)c.p / (double)c.img < 0.5 && !figure)
         return 1;

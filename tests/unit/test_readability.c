@@ -650,6 +650,20 @@ static void test_list_of_short_items(void **state)
     page_meta_free(&meta);
 }
 
+/* Blocks of a heading and a list whose items end with a link: judged as lists, not as
+ * "a little linky" boxes (their link density is 0.3); a box of linked headlines inside
+ * the article stays boilerplate. */
+static void test_list_boxes_with_links(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("list-box-links", "https://kit.example/tools", &meta);
+    assert_non_null(strstr(got, "The manual of Align, online"));
+    assert_null(strstr(got, "Most read"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_script_end_tags),
         cmocka_unit_test(test_sections_of_short_items),
         cmocka_unit_test(test_list_of_short_items),
+        cmocka_unit_test(test_list_boxes_with_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
