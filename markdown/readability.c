@@ -7,7 +7,7 @@
  *      first attempt, the "unlikely candidates": elements whose class or id reads as
  *      boilerplate and not as content (readability_hints.c reads them as words);
  *   3. count, per element, its text, its link text and its prose commas;
- *   4. score every paragraph-like element (1 + commas + one point per 100 characters, at
+ *   4. score every paragraph-like element (2 + commas + one point per 100 characters, at
  *      most 3, times the share of its text outside links) into its ancestors: all to the
  *      parent, half to the grandparent, then score / (level * 3), five levels up; an
  *      ancestor starts from its tag's base score and (first two attempts) its class/id
@@ -153,8 +153,11 @@ static void score(xmlNode *body, unsigned flags, struct rd_nodes *cands, unsigne
         if (i->text < MIN_PARAGRAPH)
             continue;
         /* Text inside links is not the paragraph's own: a list of linked names scores
-         * as little as it reads. */
-        double s = (1.0 + (double)i->commas + (double)(i->text / 100 < 3 ? i->text / 100 : 3)) *
+         * as little as it reads. A paragraph starts from 2, as in Readability.js (1, and
+         * the count of the pieces its commas cut it in, one more than the commas): a
+         * story told in many short paragraphs without commas weighs enough against the
+         * class bonus of its body's <div> to carry its container (the lead picture). */
+        double s = (2.0 + (double)i->commas + (double)(i->text / 100 < 3 ? i->text / 100 : 3)) *
                    (1.0 - rd_link_density(i));
         for (int level = 0; level < 5 && rd_is_element(a); level++, a = a->parent) {
             while (a != body && paragraph_wrapper(a))

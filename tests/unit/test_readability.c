@@ -664,6 +664,21 @@ static void test_list_boxes_with_links(void **state)
     page_meta_free(&meta);
 }
 
+/* A story of short paragraphs without commas in a <div> whose class reads as positive,
+ * its lead picture and caption beside it in the <article>: a paragraph starts from 2
+ * points, as in Readability.js, and the article is the container of both (from 1, the
+ * body's class bonus kept the choice on the body and the picture was lost). */
+static void test_short_paragraphs_and_lead(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("short-paragraphs-lead", "https://coast.example/ferry", &meta);
+    assert_non_null(strstr(got, "on its morning crossing"));
+    assert_null(strstr(got, "Market hall reopens"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_sections_of_short_items),
         cmocka_unit_test(test_list_of_short_items),
         cmocka_unit_test(test_list_boxes_with_links),
+        cmocka_unit_test(test_short_paragraphs_and_lead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
