@@ -292,6 +292,19 @@ static int data_table(xmlNode *t)
     return rows >= 10;
 }
 
+/* A list whose every item holds one element, and as many images as items: a gallery
+ * (images, or figures with their captions), which the rules below take for an image strip
+ * without text (Readability.js keeps such a list). */
+static int image_list(xmlNode *n, const struct counts *c)
+{
+    if (!(rd_tag_of(n)->flags & T_LIST) || c->li == 0 || c->img != c->li)
+        return 0;
+    for (xmlNode *item = n->children; item; item = item->next)
+        if (rd_is_element(item) && xmlChildElementCount(item) > 1)
+            return 0;
+    return 1;
+}
+
 /* Readability.js's _cleanConditionally, for one element: 1 when it goes. */
 static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
 {
@@ -313,6 +326,8 @@ static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
         return 0;
     struct counts c = {0};
     count_below(n, &c);
+    if (image_list(n, &c))
+        return 0;
     double ld = rd_link_density(i);
     /* A block whose text is nine tenths lists (a heading and its list) is judged as the
      * list, whose links are its items (Readability.js's isList); unless it is mostly

@@ -679,6 +679,19 @@ static void test_short_paragraphs_and_lead(void **state)
     page_meta_free(&meta);
 }
 
+/* Lists whose items are one image or one figure each (a gallery, a strip of details):
+ * kept as Readability.js keeps them, where the image-to-paragraph rule removed them. */
+static void test_gallery_lists(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("gallery-list", "https://walls.example/mural", &meta);
+    assert_non_null(strstr(got, "week-3.jpg"));
+    assert_non_null(strstr(got, "detail-heron.jpg"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_list_of_short_items),
         cmocka_unit_test(test_list_boxes_with_links),
         cmocka_unit_test(test_short_paragraphs_and_lead),
+        cmocka_unit_test(test_gallery_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
