@@ -280,6 +280,34 @@ static void count_below(xmlNode *root, struct counts *c)
     }
 }
 
+/* The rest of Readability.js's _markDataTables (without its attributes of spans and
+ * summaries): a table that declares its columns (<col>, <colgroup>), or a grid of more
+ * than 4 columns or 10 cells without a table inside it, holds data; one marked as
+ * presentation does not. */
+static int data_grid(xmlNode *t)
+{
+    char *role = html_attr(t, "role");
+    int layout = role && strcmp(role, "presentation") == 0;
+    free(role);
+    if (layout)
+        return 0;
+    size_t rows = 0, columns = 0;
+    for (xmlNode *n = t->children; n; n = rd_next(n, t, 0)) {
+        if (rd_is(n, "col") || rd_is(n, "colgroup"))
+            return 1;
+        if (rd_is(n, "table"))
+            return 0;
+        if (!rd_is(n, "tr"))
+            continue;
+        size_t cells = 0;
+        for (xmlNode *c = n->children; c; c = c->next)
+            cells += rd_is(c, "td") || rd_is(c, "th");
+        rows++;
+        columns = cells > columns ? cells : columns;
+    }
+    return columns > 4 || rows * columns > 10;
+}
+
 /* A table of data (a header row, a caption, or ten rows) is content, whatever its links. */
 static int data_table(xmlNode *t)
 {
@@ -289,7 +317,7 @@ static int data_table(xmlNode *t)
             return 1;
         rows += rd_is(n, "tr");
     }
-    return rows >= 10;
+    return rows >= 10 || data_grid(t);
 }
 
 /* A list whose every item holds one element, and as many images as items: a gallery
@@ -364,14 +392,23 @@ static int weight_used(xmlNode *n, unsigned *used)
 void rd_clean(xmlNode *root, unsigned flags, unsigned *used)
 {
     struct rd_nodes gone = {0};
+    /* What a table of data holds is its data: nothing in it is cleaned conditionally
+     * (Readability.js). data_end: the node after the data table being walked. */
+    xmlNode *data_end = NULL;
+    int in_data = 0;
     for (xmlNode *n = root->children; n;) {
         int drop = 0;
+        in_data = in_data && n != data_end;
         if (rd_is_element(n) && !inside_figure_or_code(n)) {
             const struct rd_tag *t = rd_tag_of(n);
             if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES)) {
                 drop = weight_used(n, used) < 0;
             } else if ((t->flags & T_COND) && (flags & RD_CLEAN_COND)) {
-                drop = boilerplate(n, flags, used);
+                if (!in_data && rd_is(n, "table") && data_table(n)) {
+                    in_data = 1;
+                    data_end = rd_next(n, root, 1);
+                }
+                drop = !in_data && boilerplate(n, flags, used);
                 *used |= drop ? RD_CLEAN_COND : 0;
             } else if (t->flags & T_COND) {
                 drop = (flags & RD_WEIGHT_CLASSES) && weight_used(n, used) < 0;

@@ -692,6 +692,24 @@ static void test_gallery_lists(void **state)
     page_meta_free(&meta);
 }
 
+/* Tables of data without header cells, their cells' text in <div>s: one a grid of 20
+ * cells, one that declares its columns (<colgroup>). As in Readability.js both hold data,
+ * and nothing inside them is cleaned as boilerplate (the short, linked cells went); a
+ * row of tag links in a table marked role="presentation" is layout, and goes, and so is
+ * a row of share links in a table that holds a table. */
+static void test_data_tables_without_headers(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("table-grid-cells", "https://notes.example/patches", &meta);
+    assert_non_null(strstr(got, "Tunewave Radio"));
+    assert_non_null(strstr(got, "Sky Atlas"));
+    assert_null(strstr(got, "/tag/phones"));
+    assert_null(strstr(got, "Mail this"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -721,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_list_boxes_with_links),
         cmocka_unit_test(test_short_paragraphs_and_lead),
         cmocka_unit_test(test_gallery_lists),
+        cmocka_unit_test(test_data_tables_without_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
