@@ -175,25 +175,34 @@ def run_daemon(feedsd, pages):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def cpu_of(feedsd, page, runs=20):
-    def median_cpu(path):
-        samples = []
-        for _ in range(runs):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([feedsd, "extract", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=60)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            samples.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-        return sorted(samples)[runs // 2]
+def cpu_of(binaries, page, runs=20):
+    """Median and minimum CPU (user + system) of `feedsd extract PAGE` and of an empty page,
+    for each binary; with two binaries their runs alternate, so that the load of a shared
+    machine falls on both alike."""
+    def cpu_once(feedsd, path):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([feedsd, "extract", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=60)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False) as f:
         f.write("<html><body><p>x</p></body></html>")
+    samples = {(b, p): [] for b in binaries for p in (f.name, page)}
     try:
-        base = median_cpu(f.name)
+        for _ in range(runs):
+            for path in (f.name, page):
+                for b in binaries:
+                    samples[(b, path)].append(cpu_once(b, path))
     finally:
         os.unlink(f.name)
-    total = median_cpu(page)
-    print("%s: %d bytes, extract %.1f ms CPU (median of %d runs, process start of %.1f ms taken off)"
-          % (page, os.path.getsize(page), 1000 * max(0.0, total - base), runs, 1000 * base))
+    for b in binaries:
+        base = sorted(samples[(b, f.name)])[runs // 2]
+        total = sorted(samples[(b, page)])[runs // 2]
+        least = min(samples[(b, page)])
+        print("%s: %s: %d bytes, extract %.1f ms CPU (median of %d runs, process start of %.1f ms "
+              "taken off); with the process start: median %.1f ms, minimum %.1f ms"
+              % (b, page, os.path.getsize(page), 1000 * max(0.0, total - base), runs, 1000 * base,
+                 1000 * total, 1000 * least))
 
 
 def main():
@@ -203,13 +212,17 @@ def main():
     ap.add_argument("dir", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                            "..", "tests", "data", "pages"))
     ap.add_argument("--cpu", metavar="PAGE", help="the CPU time of extracting PAGE, in-process")
+    ap.add_argument("--against", metavar="FEEDSD",
+                    help="with --cpu: another binary, its runs alternated with --feedsd's")
+    ap.add_argument("--runs", type=int, default=20, help="with --cpu: runs of each (default 20)")
     ap.add_argument("--scorer", choices=("cmark", "regex"), default="cmark",
                     help="read the markdown through cmark-gfm (default) or regular expressions")
     ap.add_argument("--titles", metavar="DIR",
                     help="the expected titles of source/expected pairs: DIR/NAME/expected-metadata.json")
     args = ap.parse_args()
     if args.cpu:
-        return cpu_of(os.path.abspath(args.feedsd), args.cpu)
+        binaries = [os.path.abspath(args.feedsd)] + ([os.path.abspath(args.against)] if args.against else [])
+        return cpu_of(binaries, args.cpu, max(1, args.runs))
     cmark = shutil.which("cmark-gfm") if args.scorer == "cmark" else None
     if args.scorer == "cmark" and not cmark:
         sys.exit("cmark-gfm is not installed (apt-get install cmark-gfm), or pass --scorer regex")

@@ -15,7 +15,6 @@
 #include "daemon/config.h"
 #include "feeds/url.h"
 #include "fetch/http_get.h"
-#include "markdown/html2md.h"
 #include "markdown/readability.h"
 #include "output/output.h"
 
@@ -106,26 +105,24 @@ int cmd_extract(int argc, char **argv)
     char *url = base ? xstrdup(base) : fetched ? url_redact(fetched) : NULL;
     struct page_meta meta = {0};
     char err[512] = "";
-    char *article = readability_extract(html, len, base ? base : fetched, &meta, err,
-                                        sizeof err);
+    /* The markdown straight from the page's tree: the article's HTML is not needed. */
+    char *md = readability_extract_md(html, len, base ? base : fetched, &meta, err, sizeof err);
     free(html);
     int status = 0;
-    if (!article) {
+    if (!md) {
         fprintf(stderr, "feedsd extract: %s: %s\n", url ? url : src, err);
         status = 1;
     } else {
-        char *md = html2md(article, strlen(article), base ? base : fetched);
         struct buf out = {0};
         output_render_reader(&out, meta.title ? meta.title : "", url, md);
         fwrite(out.data, 1, out.len, stdout);
         buf_free(&out);
-        free(md);
         if (fflush(stdout) != 0) {
             fprintf(stderr, "feedsd extract: cannot write the output\n");
             status = 1;
         }
     }
-    free(article);
+    free(md);
     page_meta_free(&meta);
     free(url);
     free(fetched);

@@ -194,12 +194,17 @@ void html_convert(const char *html, size_t len, const char *base_url, char **mar
 /* len is the HTML's length: it sets the output cap. */
 char *md_from_doc(htmlDocPtr doc, size_t len, const char *base_url)
 {
+    return md_from_node(doc->children, len, base_url);
+}
+
+char *md_from_node(xmlNode *first, size_t len, const char *base_url)
+{
     struct md w = {0};
     w.base = base_url;
     /* Escaping at most doubles text; prefixes, resolved URLs and table padding add more,
      * so allow a generous multiple but never an unbounded one. */
     w.limit = len < SIZE_MAX / 32 ? 16 * len + 4096 : SIZE_MAX / 2;
-    walk(&w, doc->children);
+    walk(&w, first);
     md_flush(&w);
     md_pre_free(&w);
     free(w.frames);

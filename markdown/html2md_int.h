@@ -127,6 +127,9 @@ htmlDocPtr html_parse_runs(const char *html, size_t len, size_t min_run, int *hi
  * markdown (html2md.c; len is the HTML's length, for the output cap) and visible text
  * (html_text.c). html2md, html_to_text and html_convert are parse + these. */
 char *md_from_doc(htmlDocPtr doc, size_t len, const char *base_url);
+/* The same walk from first and its next siblings (and what they hold) up to the end of
+ * their parent; a node without a parent is walked alone (readability_md.c). */
+char *md_from_node(xmlNode *first, size_t len, const char *base_url);
 char *html_text_from_doc(htmlDocPtr doc);
 void md_text(struct md *w, const char *s);            /* a text node */
 void md_token(struct md *w, const char *s, size_t n); /* pre-escaped markdown, no spaces */

@@ -405,9 +405,12 @@ static size_t page_chars(const xmlNode *body)
     return chars;
 }
 
+/* What the caller wants of the article. */
+enum rd_output { OUT_HTML, OUT_MARKDOWN };
+
 /* One attempt's result. */
 struct result {
-    char *html;        /* the serialised article, or NULL */
+    char *html;        /* the serialised article (or its markdown: OUT_MARKDOWN), or NULL */
     size_t chars;      /* its visible characters */
     int comments;      /* it sits in an element whose class or id reads as comments */
 };
@@ -418,10 +421,10 @@ static void result_free(struct result *r)
     *r = (struct result){0};
 }
 
-/* Steps 2-6 on a fresh parse of the page, with the filters of flags. */
+/* Steps 2-6 on a fresh parse of the page (len bytes), with the filters of flags. */
 static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned flags,
                     int take_byline, char **byline, const char *title, unsigned *used,
-                    struct result *r)
+                    enum rd_output want, size_t len, struct result *r)
 {
     rd_prepare(body, flags, take_byline, byline, title, used);
     struct rd_info *infos = rd_measure(body);
@@ -434,7 +437,7 @@ static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned fl
     free(cands.v);
     struct buf out = {0};
     buf_puts(&out, "<div>");
-    xmlBufferPtr xb = xmlBufferCreate();
+    xmlBufferPtr xb = want == OUT_HTML ? xmlBufferCreate() : NULL;
     for (size_t k = 0; k < keep.n; k++) {
         rd_clean(keep.v[k], flags, used);
         resolve_urls(keep.v[k], base);
@@ -443,19 +446,26 @@ static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned fl
         if (text)
             rd_count_text((const char *)text, &r->chars, &commas);
         xmlFree(text);
+        if (!xb)
+            continue;
         xmlBufferEmpty(xb);
         if (htmlNodeDump(xb, doc, keep.v[k]) > 0)
             buf_append(&out, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
     }
     buf_puts(&out, "</div>");
     xmlBufferFree(xb);
+    if (want == OUT_MARKDOWN) {
+        buf_free(&out);
+        r->html = rd_article_md(doc, keep.v, keep.n, len, base);
+    } else {
+        r->html = buf_steal(&out);
+    }
     free(keep.v);
     free(infos);
-    r->html = buf_steal(&out);
 }
 
-char *readability_extract(const char *html, size_t len, const char *base_url,
-                          struct page_meta *meta, char *err, size_t errlen)
+static char *extract(const char *html, size_t len, const char *base_url, enum rd_output want,
+                     struct page_meta *meta, char *err, size_t errlen)
 {
     if (meta)
         *meta = (struct page_meta){0};
@@ -491,7 +501,8 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
         }
         struct result r = {0};
         used = 0;
-        attempt(doc, body, base_url, attempts[a], take_byline, &byline, m.title, &used, &r);
+        attempt(doc, body, base_url, attempts[a], take_byline, &byline, m.title, &used, want,
+                len, &r);
         xmlFreeDoc(doc);   /* libxml2 does not look at _private */
         /* Readers' comments under a short story are longer than it, but not its article:
          * an attempt that found an article outside comments is not replaced by one that
@@ -531,4 +542,16 @@ char *readability_extract(const char *html, size_t len, const char *base_url,
     best.html = NULL;
     result_free(&best);
     return out;
+}
+
+char *readability_extract(const char *html, size_t len, const char *base_url,
+                          struct page_meta *meta, char *err, size_t errlen)
+{
+    return extract(html, len, base_url, OUT_HTML, meta, err, errlen);
+}
+
+char *readability_extract_md(const char *html, size_t len, const char *base_url,
+                             struct page_meta *meta, char *err, size_t errlen)
+{
+    return extract(html, len, base_url, OUT_MARKDOWN, meta, err, errlen);
 }

@@ -37,4 +37,10 @@ void page_meta_from_json(const char *json, struct page_meta *m);
 char *readability_extract(const char *html, size_t len, const char *base_url,
                           struct page_meta *meta, char *err, size_t errlen);
 
+/* The same article as markdown: html2md(readability_extract(...), ..., base_url), byte for
+ * byte, made from the page's tree without serialising the article and parsing it again
+ * (markdown/readability_md.c). For a caller that wants markdown only. */
+char *readability_extract_md(const char *html, size_t len, const char *base_url,
+                             struct page_meta *meta, char *err, size_t errlen);
+
 #endif

@@ -105,6 +105,11 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
  * weight, and with RD_CLEAN_COND the link lists, forms and image strips). */
 void rd_clean(xmlNode *root, unsigned flags, unsigned *used);
 
+/* readability_md.c: the markdown of the article made of nodes[0..n) of doc (taken out of
+ * the page's tree, which the caller then frees), byte for byte html2md of the HTML that
+ * readability_extract makes of them; len (the page's length) sets the output cap. */
+char *rd_article_md(xmlDoc *doc, xmlNode **nodes, size_t n, size_t len, const char *base);
+
 /* page_meta.c: the metadata of the document (before rd_prepare changes it). */
 void page_meta_read(xmlDoc *doc, const char *base, struct page_meta *meta);
 
