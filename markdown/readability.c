@@ -367,20 +367,6 @@ static char *fail(char *err, size_t errlen, const char *fmt, ...)
     return NULL;
 }
 
-/* The page's own text, scripts and styles left out, in the walk's order. */
-static void page_text(const xmlNode *n, struct buf *b)
-{
-    for (const xmlNode *c = n->children; c; c = c->next) {
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            if (c->content)
-                buf_puts(b, (const char *)c->content);
-        } else if (c->type == XML_ELEMENT_NODE && !rd_is(c, "script") && !rd_is(c, "style") &&
-                   !rd_is(c, "noscript") && !rd_is(c, "template")) {
-            page_text(c, b);
-        }
-    }
-}
-
 /* Whether the page opens with a <!DOCTYPE> (after a BOM, white space or comments: within
  * its first 1024 bytes). libxml2 adds a default one to the tree, so the bytes are read. */
 static int has_doctype(const char *html, size_t len)
@@ -393,15 +379,25 @@ static int has_doctype(const char *html, size_t len)
     return 0;
 }
 
-/* The visible characters of the page's body, counted as an article's are. */
-static size_t page_chars(const xmlNode *body)
+/* Elements whose text is not shown. */
+static int unseen(const xmlNode *n)
 {
-    struct buf b = {0};
-    page_text(body, &b);
-    buf_putc(&b, '\0');
+    return rd_is(n, "script") || rd_is(n, "style") || rd_is(n, "noscript") ||
+           rd_is(n, "template");
+}
+
+/* The visible characters of the page's body (scripts and styles left out), counted as an
+ * article's are: its text nodes read as one text, in document order, without copying
+ * them into one string. */
+static size_t page_chars(xmlNode *body)
+{
     size_t chars = 0, commas = 0;
-    rd_count_text(b.data, &chars, &commas);
-    buf_free(&b);
+    int space = 1;
+    for (xmlNode *n = body->children; n;) {
+        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content)
+            rd_count_more((const char *)n->content, &space, &chars, &commas);
+        n = rd_next(n, body, n->type != XML_ELEMENT_NODE || unseen(n));
+    }
     return chars;
 }
 

@@ -200,26 +200,55 @@ static int part_is_compound(const char *s, size_t n, const char *word, enum rd_h
     return 0;
 }
 
-/* Whether the attribute value v holds a word of kind. */
-static int value_matches(const char *v, enum rd_hint kind)
+/* hint_words by their first letter: a part is compared with the words it starts like
+ * (a dozen at most) instead of all of them. Built once; the table never changes. */
+enum { MAX_BUCKET = 32 };
+static unsigned char bucket[26][MAX_BUCKET], bucket_len[26];
+
+static void buckets_init(void)
+{
+    static int ready;
+    if (ready)
+        return;
+    for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words; k++) {
+        int l = hint_words[k].word[0] - 'a';
+        if (bucket_len[l] < MAX_BUCKET)
+            bucket[l][bucket_len[l]++] = (unsigned char)k;
+    }
+    ready = 1;
+}
+
+static int is_space(unsigned char c)
+{
+    return isspace(c) != 0;
+}
+
+/* The kinds of words (1 << enum rd_hint) that the attribute value v holds: every kind in
+ * one reading of its parts (an element's class is asked for several kinds: unlikely,
+ * maybe, byline, positive, negative). */
+static unsigned value_kinds(const char *v)
 {
     size_t len = strlen(v);
-    char *low = xmalloc(len + 1);
+    char stack[256];
+    char *low = len < sizeof stack ? stack : xmalloc(len + 1);
     for (size_t i = 0; i <= len; i++)
         low[i] = (char)tolower((unsigned char)v[i]);
-    int found = 0;
+    unsigned found = 0;
     /* RUN words: the runs between separators. */
-    for (size_t i = 0; i < len && !found;) {
+    for (size_t i = 0; i < len;) {
         size_t j = i;
-        while (j < len && !is_sep((unsigned char)v[j]) && !isspace((unsigned char)v[j]))
+        while (j < len && !is_sep((unsigned char)v[j]) && !is_space((unsigned char)v[j]))
             j++;
-        for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words && !found && j > i; k++)
-            found = hint_words[k].kind == kind && hint_words[k].mode == RUN &&
-                    part_is(low + i, j - i, hint_words[k].word);
+        unsigned char c = (unsigned char)low[i];
+        for (size_t b = 0; j > i && c >= 'a' && c <= 'z' && b < bucket_len[c - 'a']; b++) {
+            const struct hint_word *h = &hint_words[bucket[c - 'a'][b]];
+            if (h->mode == RUN && part_is(low + i, j - i, h->word))
+                found |= 1u << h->kind;
+        }
         i = j + 1;
     }
-    for (size_t i = 0; i < len && !found;) {
-        if (is_sep((unsigned char)v[i]) || isspace((unsigned char)v[i])) {
+    for (size_t i = 0; i < len;) {
+        if (is_sep((unsigned char)v[i]) || is_space((unsigned char)v[i])) {
             i++;
             continue;
         }
@@ -228,48 +257,53 @@ static int value_matches(const char *v, enum rd_hint kind)
         while (j < len && !is_sep((unsigned char)v[j]) &&
                !(islower((unsigned char)v[j - 1]) && isupper((unsigned char)v[j])))
             j++;
-        int sep_before = i > 0 && !isspace((unsigned char)v[i - 1]) &&
+        int sep_before = i > 0 && !is_space((unsigned char)v[i - 1]) &&
                          is_sep((unsigned char)v[i - 1]);
-        int sep_after = j < len && !isspace((unsigned char)v[j]) && is_sep((unsigned char)v[j]);
-        int whole = !sep_before && !sep_after && (i == 0 || isspace((unsigned char)v[i - 1])) &&
-                    (j == len || isspace((unsigned char)v[j]));
-        for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words && !found; k++) {
-            const struct hint_word *h = &hint_words[k];
-            /* The first letter first: most parts differ there (6% of the instructions of a
-             * 1 MB Wikipedia page went to these comparisons, 4% after). */
-            if (h->kind != kind || h->mode == RUN || low[i] != h->word[0] ||
-                !(part_is(low + i, j - i, h->word) ||
-                  (h->mode == PART && part_is_compound(low + i, j - i, h->word, kind))))
+        int sep_after = j < len && !is_space((unsigned char)v[j]) && is_sep((unsigned char)v[j]);
+        int whole = !sep_before && !sep_after && (i == 0 || is_space((unsigned char)v[i - 1])) &&
+                    (j == len || is_space((unsigned char)v[j]));
+        unsigned char c = (unsigned char)low[i];
+        for (size_t b = 0; c >= 'a' && c <= 'z' && b < bucket_len[c - 'a']; b++) {
+            const struct hint_word *h = &hint_words[bucket[c - 'a'][b]];
+            if (h->mode == RUN || !(part_is(low + i, j - i, h->word) ||
+                                    (h->mode == PART &&
+                                     part_is_compound(low + i, j - i, h->word, h->kind))))
                 continue;
-            found = h->mode == PART || whole || (sep_before && sep_after);
+            if (h->mode == PART || whole || (sep_before && sep_after))
+                found |= 1u << h->kind;
         }
         i = j;
     }
-    free(low);
+    if (low != stack)
+        free(low);
     return found;
 }
 
-static int attr_matches(xmlNode *n, const char *name, enum rd_hint kind)
+/* The kinds of words of attribute name of n. */
+static unsigned attr_kinds(xmlNode *n, const char *name)
 {
     char *v = html_attr(n, name);
-    int m = v && value_matches(v, kind);
+    unsigned k = v ? value_kinds(v) : 0;
     free(v);
-    return m;
+    return k;
 }
 
 int rd_hint_match(xmlNode *n, enum rd_hint kind)
 {
-    return attr_matches(n, "class", kind) || attr_matches(n, "id", kind);
+    buckets_init();
+    return ((attr_kinds(n, "class") | attr_kinds(n, "id")) >> kind) & 1;
 }
 
 int rd_class_weight(xmlNode *n)
 {
     static const char *const names[] = {"class", "id"};
+    buckets_init();
     int w = 0;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
-        if (attr_matches(n, names[k], HINT_NEGATIVE))
+        unsigned kinds = attr_kinds(n, names[k]);
+        if (kinds & (1u << HINT_NEGATIVE))
             w -= 25;
-        if (attr_matches(n, names[k], HINT_POSITIVE))
+        if (kinds & (1u << HINT_POSITIVE))
             w += 25;
     }
     return w;
@@ -312,6 +346,12 @@ static int is_comma(const char *s)
 void rd_count_text(const char *s, size_t *chars, size_t *commas)
 {
     int space = 1;
+    rd_count_more(s, &space, chars, commas);
+}
+
+void rd_count_more(const char *s, int *after_space, size_t *chars, size_t *commas)
+{
+    int space = *after_space;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (isspace(c)) {
@@ -325,6 +365,7 @@ void rd_count_text(const char *s, size_t *chars, size_t *commas)
             (*chars)++;
         *commas += is_comma(s);
     }
+    *after_space = space;
 }
 
 /* The clause before a comma, read in document order through a block: whether it holds

@@ -80,6 +80,9 @@ double rd_link_density(const struct rd_info *i);
 xmlNode *rd_next(xmlNode *n, xmlNode *root, int skip);
 /* Characters of a text (white space runs count once) and its commas. */
 void rd_count_text(const char *s, size_t *chars, size_t *commas);
+/* The same of a text that goes on from one before it: *after_space (1 at the start) says
+ * whether that one ended in white space, and is left so for the next. */
+void rd_count_more(const char *s, int *after_space, size_t *chars, size_t *commas);
 /* Readability.js's _textSimilarity: the share of b's text (as words) that is words of a. */
 double rd_similarity(const char *a, const char *b);
 /* Counts every element below body (body included) into a fresh array of rd_info, hung
