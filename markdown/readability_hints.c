@@ -107,6 +107,7 @@ enum hint_mode {
               * as Readability.js's "-ad-": "ad-portal" and "ad_title" are no ads */
     RUN,     /* a run between separators, capitals and all: "MathJax" is one word, not
               * "math" and "jax" */
+    PHRASE,  /* parts joined by '-', as written, between separators: "cover-wrap" */
 };
 
 struct hint_word {
@@ -122,6 +123,7 @@ static const struct hint_word hint_words[] = {
     {"banner", HINT_UNLIKELY, PART}, {"breadcrumb", HINT_UNLIKELY, PART},
     {"combx", HINT_UNLIKELY, PART}, {"comment", HINT_UNLIKELY, PART},
     {"community", HINT_UNLIKELY, PART}, {"cookie", HINT_UNLIKELY, PART},
+    {"cover-wrap", HINT_UNLIKELY, PHRASE},
     {"disqus", HINT_UNLIKELY, PART}, {"extra", HINT_UNLIKELY, PART},
     {"footer", HINT_UNLIKELY, PART}, {"gdpr", HINT_UNLIKELY, PART},
     {"header", HINT_UNLIKELY, PART}, {"legend", HINT_UNLIKELY, PART},
@@ -204,6 +206,8 @@ static int part_is_compound(const char *s, size_t n, const char *word, enum rd_h
  * (a dozen at most) instead of all of them. Built once; the table never changes. */
 enum { MAX_BUCKET = 32 };
 static unsigned char bucket[26][MAX_BUCKET], bucket_len[26];
+/* and the PHRASE words, looked for in the whole value */
+static unsigned char phrases[MAX_BUCKET], phrases_len;
 
 static void buckets_init(void)
 {
@@ -212,7 +216,10 @@ static void buckets_init(void)
         return;
     for (size_t k = 0; k < sizeof hint_words / sizeof *hint_words; k++) {
         int l = hint_words[k].word[0] - 'a';
-        if (bucket_len[l] < MAX_BUCKET)
+        if (hint_words[k].mode == PHRASE) {
+            if (phrases_len < MAX_BUCKET)
+                phrases[phrases_len++] = (unsigned char)k;
+        } else if (bucket_len[l] < MAX_BUCKET)
             bucket[l][bucket_len[l]++] = (unsigned char)k;
     }
     ready = 1;
@@ -246,6 +253,15 @@ static unsigned value_kinds(const char *v)
                 found |= 1u << h->kind;
         }
         i = j + 1;
+    }
+    /* PHRASE words: the words as written, a separator or either end around them. */
+    for (size_t p = 0; p < phrases_len; p++) {
+        const struct hint_word *h = &hint_words[phrases[p]];
+        size_t w = strlen(h->word);
+        for (const char *m = strstr(low, h->word); m; m = strstr(m + 1, h->word))
+            if ((m == low || is_sep((unsigned char)m[-1]) || is_space((unsigned char)m[-1])) &&
+                (!m[w] || is_sep((unsigned char)m[w]) || is_space((unsigned char)m[w])))
+                found |= 1u << h->kind;
     }
     for (size_t i = 0; i < len;) {
         if (is_sep((unsigned char)v[i]) || is_space((unsigned char)v[i])) {

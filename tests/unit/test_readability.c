@@ -572,6 +572,23 @@ static void test_hint_compounds(void **state)
     page_meta_free(&meta);
 }
 
+/* Readability.js's "cover-wrap" (a cover's wrapper: a player, a gallery) read as the two
+ * words joined by '-', between separators; neither word alone is boilerplate. */
+static void test_hint_phrases(void **state)
+{
+    (void)state;
+    assert_true(hint("cover-wrap", HINT_UNLIKELY));
+    assert_true(hint("hero cover-wrap-outer", HINT_UNLIKELY));
+    assert_false(hint("cover", HINT_UNLIKELY));
+    assert_false(hint("cover-wrapper", HINT_UNLIKELY));
+    assert_false(hint("book-cover wrap", HINT_UNLIKELY));
+    struct page_meta meta;
+    char *got = check_pair("hint-cover-wrap", NULL, &meta);
+    assert_null(strstr(got, "cannot be played"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 /* Each paragraph in a <div> of its own: the wrappers are the paragraphs, not candidates
  * beside their parent; scored as candidates, two of them and a sign-up box scored close
  * to the story, and their common ancestor, the box included, was taken for the article. */
@@ -740,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_short_paragraphs_and_lead),
         cmocka_unit_test(test_gallery_lists),
         cmocka_unit_test(test_data_tables_without_headers),
+        cmocka_unit_test(test_hint_phrases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
