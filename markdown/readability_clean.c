@@ -389,35 +389,68 @@ static int weight_used(xmlNode *n, unsigned *used)
     return w;
 }
 
+/* Marks every element of root's tables of data, the tables included (in_data): what a
+ * table of data holds is its data, and nothing in it is cleaned conditionally
+ * (Readability.js). Read before the cleaning, which goes inside out. */
+static void mark_data_tables(xmlNode *root)
+{
+    for (xmlNode *n = root->children; n;) {
+        if (rd_is(n, "table") && rd_info_of(n) && data_table(n)) {
+            for (xmlNode *d = n; d; d = rd_next(d, n, 0))
+                if (rd_is_element(d) && rd_info_of(d))
+                    rd_info_of(d)->in_data = 1;
+            n = rd_next(n, root, 1);
+            continue;
+        }
+        n = rd_next(n, root, 0);
+    }
+}
+
+/* n goes: its counts leave its ancestors' (the rules read what is left). */
+static void drop_node(xmlNode *n, xmlNode *root)
+{
+    const struct rd_info *i = rd_info_of(n);
+    for (xmlNode *a = n->parent; i && a && a != root->parent; a = a->parent) {
+        struct rd_info *ai = rd_info_of(a);
+        if (!ai)
+            continue;
+        ai->text -= i->text < ai->text ? i->text : ai->text;
+        ai->link_text -= i->link_text < ai->link_text ? i->link_text : ai->link_text;
+        ai->link_text = ai->link_text < ai->text ? ai->link_text : ai->text;
+        ai->commas -= i->commas < ai->commas ? i->commas : ai->commas;
+    }
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+}
+
+static xmlNode *deepest(xmlNode *n)
+{
+    while (n->children)
+        n = n->children;
+    return n;
+}
+
 void rd_clean(xmlNode *root, unsigned flags, unsigned *used)
 {
-    struct rd_nodes gone = {0};
-    /* What a table of data holds is its data: nothing in it is cleaned conditionally
-     * (Readability.js). data_end: the node after the data table being walked. */
-    xmlNode *data_end = NULL;
-    int in_data = 0;
-    for (xmlNode *n = root->children; n;) {
+    /* Inner blocks first, as Readability.js removes them (the last of the document's
+     * order first): a block is judged by what is left in it. */
+    mark_data_tables(root);
+    for (xmlNode *n = root->children ? deepest(root->children) : NULL; n;) {
+        xmlNode *next = n->next ? deepest(n->next) : n->parent == root ? NULL : n->parent;
         int drop = 0;
-        in_data = in_data && n != data_end;
         if (rd_is_element(n) && !inside_figure_or_code(n)) {
             const struct rd_tag *t = rd_tag_of(n);
             if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES)) {
                 drop = weight_used(n, used) < 0;
             } else if ((t->flags & T_COND) && (flags & RD_CLEAN_COND)) {
-                if (!in_data && rd_is(n, "table") && data_table(n)) {
-                    in_data = 1;
-                    data_end = rd_next(n, root, 1);
-                }
-                drop = !in_data && boilerplate(n, flags, used);
+                drop = rd_info_of(n) && !rd_info_of(n)->in_data && boilerplate(n, flags, used);
                 *used |= drop ? RD_CLEAN_COND : 0;
             } else if (t->flags & T_COND) {
                 drop = (flags & RD_WEIGHT_CLASSES) && weight_used(n, used) < 0;
             }
         }
         if (drop)
-            rd_nodes_add(&gone, n);
-        n = rd_next(n, root, drop);
+            drop_node(n, root);
+        n = next;
     }
-    rd_nodes_remove(&gone);
-    free(gone.v);
 }

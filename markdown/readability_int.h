@@ -68,6 +68,7 @@ struct rd_info {
     double score;
     size_t text, link_text, commas;
     int scored;
+    int in_data;   /* in a table of data, or one (readability_clean.c) */
 };
 
 static inline struct rd_info *rd_info_of(const xmlNode *n)
@@ -105,7 +106,8 @@ void rd_nodes_remove(struct rd_nodes *l);
 void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
                 const char *title, unsigned *used);
 /* After choosing: the article's boilerplate blocks (headings with negative class
- * weight, and with RD_CLEAN_COND the link lists, forms and image strips). */
+ * weight, and with RD_CLEAN_COND the link lists, forms and image strips), inner blocks
+ * first; a block that goes takes its counts out of its ancestors'. */
 void rd_clean(xmlNode *root, unsigned flags, unsigned *used);
 
 /* readability_md.c: the markdown of the article made of nodes[0..n) of doc (taken out of

@@ -589,6 +589,20 @@ static void test_hint_phrases(void **state)
     page_meta_free(&meta);
 }
 
+/* A box at the end of the story holds a row of links and the story's correction: the row
+ * goes first, and the box is judged by what is left in it (Readability.js removes the
+ * inner blocks first); judged whole, it went for its links, the correction with it. */
+static void test_inner_blocks_first(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("inner-links-first", NULL, &meta);
+    assert_non_null(strstr(got, "finished in 1791"));
+    assert_null(strstr(got, "Aldbury"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 /* Each paragraph in a <div> of its own: the wrappers are the paragraphs, not candidates
  * beside their parent; scored as candidates, two of them and a sign-up box scored close
  * to the story, and their common ancestor, the box included, was taken for the article. */
@@ -758,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_gallery_lists),
         cmocka_unit_test(test_data_tables_without_headers),
         cmocka_unit_test(test_hint_phrases),
+        cmocka_unit_test(test_inner_blocks_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
