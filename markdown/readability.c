@@ -379,13 +379,6 @@ static int has_doctype(const char *html, size_t len)
     return 0;
 }
 
-/* Elements whose text is not shown. */
-static int unseen(const xmlNode *n)
-{
-    return rd_is(n, "script") || rd_is(n, "style") || rd_is(n, "noscript") ||
-           rd_is(n, "template");
-}
-
 /* The visible characters of the page's body (scripts and styles left out), counted as an
  * article's are: its text nodes read as one text, in document order, without copying
  * them into one string. */
@@ -396,7 +389,7 @@ static size_t page_chars(xmlNode *body)
     for (xmlNode *n = body->children; n;) {
         if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content)
             rd_count_more((const char *)n->content, &space, &chars, &commas);
-        n = rd_next(n, body, n->type != XML_ELEMENT_NODE || unseen(n));
+        n = rd_next(n, body, n->type != XML_ELEMENT_NODE || rd_unseen(n));
     }
     return chars;
 }

@@ -71,6 +71,20 @@ static int mostly_code(xmlNode *n)
     return code > 0 && code * 2 >= chars_of(n);
 }
 
+/* The text of n as the page shows it: without what its scripts, styles and templates
+ * hold (Readability.js reads a byline after it removed them), white space squashed. */
+static char *shown_text_of(xmlNode *n)
+{
+    struct buf b = {0};
+    buf_puts(&b, "");
+    for (xmlNode *c = n->children; c;) {
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+            buf_puts(&b, (const char *)c->content);
+        c = rd_next(c, n, c->type != XML_ELEMENT_NODE || rd_unseen(c));
+    }
+    return str_squash_ws(buf_steal(&b));
+}
+
 static int is_byline(xmlNode *n)
 {
     char *rel = html_attr(n, "rel"), *prop = html_attr(n, "itemprop");
@@ -223,7 +237,7 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
             }
             if (!drop && take_byline && !(t->flags & T_BLOCK && t->flags & T_LIST) &&
                 is_byline(n)) {
-                char *s = text_of(n);
+                char *s = shown_text_of(n);
                 size_t len = strlen(s);
                 if (len > 0 && len < BYLINE_MAX) {
                     if (!*byline)

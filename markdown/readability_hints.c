@@ -344,6 +344,12 @@ double rd_link_density(const struct rd_info *i)
     return i->text ? (double)i->link_text / (double)i->text : 0.0;
 }
 
+int rd_unseen(const xmlNode *n)
+{
+    return rd_is(n, "script") || rd_is(n, "style") || rd_is(n, "noscript") ||
+           rd_is(n, "template");
+}
+
 xmlNode *rd_next(xmlNode *n, xmlNode *root, int skip)
 {
     if (!skip && n->children)

@@ -77,6 +77,8 @@ static inline struct rd_info *rd_info_of(const xmlNode *n)
 }
 
 double rd_link_density(const struct rd_info *i);
+/* Whether n's text is never shown: a script, a style, a noscript or a template. */
+int rd_unseen(const xmlNode *n);
 /* Next node in document order below root, descending into children unless skip. */
 xmlNode *rd_next(xmlNode *n, xmlNode *root, int skip);
 /* Characters of a text (white space runs count once) and its commas. */

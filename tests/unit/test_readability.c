@@ -654,6 +654,10 @@ static void test_script_end_tags(void **state)
     char *got = check_pair("script-end-tags", "https://plants.example/fern", &meta);
     assert_null(strstr(got, "rotateTips"));
     assert_null(strstr(got, "Loading the profile"));
+    /* the author card is a byline by its text without its script template's */
+    assert_non_null(meta.byline);
+    assert_string_equal(meta.byline, "Written by Ada Moss");
+    assert_null(strstr(got, "Written by"));
     free(got);
     page_meta_free(&meta);
 }
