@@ -428,7 +428,7 @@ static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned fl
     buf_puts(&out, "<div>");
     xmlBufferPtr xb = want == OUT_HTML ? xmlBufferCreate() : NULL;
     for (size_t k = 0; k < keep.n; k++) {
-        rd_clean(keep.v[k], flags, used);
+        rd_clean(keep.v[k], flags, title, used);
         resolve_urls(keep.v[k], base);
         xmlChar *text = xmlNodeGetContent(keep.v[k]);
         size_t commas = 0;

@@ -347,11 +347,37 @@ static int image_list(xmlNode *n, const struct counts *c)
     return 1;
 }
 
+/* Readability.js's DIV_TO_P_ELEMS: what makes a <div> more than a paragraph. */
+static int div_to_p_elem(const xmlNode *n)
+{
+    static const char *const names[] = {"blockquote", "dl", "div", "img", "ol", "p",
+                                        "pre", "table", "ul"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+        if (rd_is(n, names[k]))
+            return 1;
+    return 0;
+}
+
+/* A <div> without any of those at any depth (_hasChildBlockElement) is a paragraph to
+ * Readability.js, which makes it a <p> before it scores, and never cleans a <p>
+ * conditionally: a line of a source and a time, or an editor's name, stays however short
+ * it is. Only one without links: a short line that is a link (a "Main article:" note, a
+ * reviewer's name) is still judged, and goes. */
+static int div_as_paragraph(xmlNode *div)
+{
+    if (!rd_is(div, "div"))
+        return 0;
+    for (xmlNode *n = div->children; n; n = rd_next(n, div, 0))
+        if (rd_is_element(n) && div_to_p_elem(n))
+            return 0;
+    return 1;
+}
+
 /* Readability.js's _cleanConditionally, for one element: 1 when it goes. */
 static int boilerplate(xmlNode *n, unsigned flags, unsigned *used)
 {
     const struct rd_info *i = rd_info_of(n);
-    if (!i)
+    if (!i || (i->link_text == 0 && div_as_paragraph(n)))
         return 0;
     int weight = flags & RD_WEIGHT_CLASSES ? rd_class_weight(n) : 0;
     *used |= weight ? RD_WEIGHT_CLASSES : 0;
@@ -444,7 +470,26 @@ static xmlNode *deepest(xmlNode *n)
     return n;
 }
 
-void rd_clean(xmlNode *root, unsigned flags, unsigned *used)
+/* A paragraph <div> (above) that repeats the page's title, which the reader shows above
+ * the article: a blog's post title written as a line of bold text. As Readability.js
+ * drops a heading that repeats it (_headerDuplicatesTitle, similarity over 0.75), and
+ * only a line no longer than the title. */
+static int repeats_title(xmlNode *n, const char *title)
+{
+    const struct rd_info *i = rd_info_of(n);
+    if (!title || !*title || !i || i->link_text || i->text > strlen(title) ||
+        !div_as_paragraph(n))
+        return 0;
+    for (xmlNode *d = n->children; d; d = rd_next(d, n, 0))
+        if (rd_is_element(d) && (rd_tag_of(d)->flags & T_HEAD))
+            return 0;   /* a heading of its own: Readability.js leaves h3-h6 */
+    char *s = text_of(n);
+    int same = *s && rd_similarity(title, s) > 0.75;
+    free(s);
+    return same;
+}
+
+void rd_clean(xmlNode *root, unsigned flags, const char *title, unsigned *used)
 {
     /* Inner blocks first, as Readability.js removes them (the last of the document's
      * order first): a block is judged by what is left in it. */
@@ -454,7 +499,9 @@ void rd_clean(xmlNode *root, unsigned flags, unsigned *used)
         int drop = 0;
         if (rd_is_element(n) && !inside_figure_or_code(n)) {
             const struct rd_tag *t = rd_tag_of(n);
-            if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES)) {
+            if (repeats_title(n, title)) {
+                drop = 1;
+            } else if ((rd_is(n, "h1") || rd_is(n, "h2")) && (flags & RD_WEIGHT_CLASSES)) {
                 drop = weight_used(n, used) < 0;
             } else if ((t->flags & T_COND) && (flags & RD_CLEAN_COND)) {
                 drop = rd_info_of(n) && !rd_info_of(n)->in_data && boilerplate(n, flags, used);

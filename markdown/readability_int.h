@@ -109,8 +109,9 @@ void rd_prepare(xmlNode *body, unsigned flags, int take_byline, char **byline,
                 const char *title, unsigned *used);
 /* After choosing: the article's boilerplate blocks (headings with negative class
  * weight, and with RD_CLEAN_COND the link lists, forms and image strips), inner blocks
- * first; a block that goes takes its counts out of its ancestors'. */
-void rd_clean(xmlNode *root, unsigned flags, unsigned *used);
+ * first; a block that goes takes its counts out of its ancestors'. A line that repeats
+ * title (may be NULL) goes too. */
+void rd_clean(xmlNode *root, unsigned flags, const char *title, unsigned *used);
 
 /* readability_md.c: the markdown of the article made of nodes[0..n) of doc (taken out of
  * the page's tree, which the caller then frees), byte for byte html2md of the HTML that

@@ -603,6 +603,21 @@ static void test_inner_blocks_first(void **state)
     page_meta_free(&meta);
 }
 
+/* A <div> of a short line without links is a paragraph (Readability.js makes it a <p>):
+ * the editor's line stays; a short line that is a link still goes, and so does one that
+ * repeats the page's title (shown above the article). */
+static void test_short_line_divs(void **state)
+{
+    (void)state;
+    struct page_meta meta;
+    char *got = check_pair("short-line-divs", NULL, &meta);
+    assert_non_null(strstr(got, "[Editor: M. Lund]"));
+    assert_null(strstr(got, "More by"));
+    assert_null(strstr(got, "Night boats"));
+    free(got);
+    page_meta_free(&meta);
+}
+
 /* Each paragraph in a <div> of its own: the wrappers are the paragraphs, not candidates
  * beside their parent; scored as candidates, two of them and a sign-up box scored close
  * to the story, and their common ancestor, the box included, was taken for the article. */
@@ -777,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_data_tables_without_headers),
         cmocka_unit_test(test_hint_phrases),
         cmocka_unit_test(test_inner_blocks_first),
+        cmocka_unit_test(test_short_line_divs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
