@@ -67,7 +67,7 @@ static int all_done(struct app *app)
         if (!app->feeds[i]->done)
             return 0;
     return fetch_in_flight(app->fetch) == 0 && !summary_busy(app->summary) && !article_busy(app) &&
-           !ev_is_active(&app->write_soon) && !hook_busy(app->hook);
+           !batch_busy(app) && !ev_is_active(&app->write_soon) && !hook_busy(app->hook);
 }
 
 /* The posts of feeds polled close together are written together (pipeline_run_feeds):
@@ -79,10 +79,15 @@ static int all_done(struct app *app)
 static void write_pending(struct app *app)
 {
     ev_timer_stop(app->loop, &app->write_soon);
+    /* The list is taken: the pipeline's transaction commits an open group, which asks
+     * for its feeds' files into a new list (daemon/batch.c). */
+    int64_t *feeds = app->write_feeds;
     size_t n = app->nwrite_feeds;
-    app->nwrite_feeds = 0;
+    app->write_feeds = NULL;
+    app->nwrite_feeds = app->capwrite_feeds = 0;
     if (n)
-        app->write_failures += pipeline_run_feeds(app, app->write_feeds, n);
+        app->write_failures += pipeline_run_feeds(app, feeds, n);
+    free(feeds);
 }
 
 static void write_soon_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -160,7 +165,12 @@ static void on_fetched(void *ud, const struct fetch_result *r)
     int rc, count_it = 1;
     int64_t now = time(NULL), d = -1;
     app->metrics.fetch_seconds += r->seconds;
-    if (!r->ok) {
+    /* What this poll records goes in the open group (daemon/batch.c). A database locked
+     * past the busy timeout fails the poll: nothing of it is stored, its ETag neither. */
+    if (batch_join(app, fs->id) < 0) {
+        snprintf(err, sizeof err, "database: %s", db_last_error(app->db));
+        rc = -1;
+    } else if (!r->ok) {
         snprintf(err, sizeof err, "%s", r->error ? r->error : "transfer failed");
         rc = -1;
     } else if ((r->status == 429 || r->status == 503) && (r->retry_after >= 0 || r->status == 429)) {
@@ -186,6 +196,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         fs->disabled = 1;
         fs->failed = 1;
         fs->done = 1;
+        batch_poll_done(app);
         daemon_check_done(app);
         if (!app->once && !app->stopping)
             schedule(app);
@@ -235,10 +246,11 @@ static void on_fetched(void *ud, const struct fetch_result *r)
             delay = (double)(row.next_poll - now);
             db_feed_clear(&row);
         }
-        daemon_write_soon(app, fs->id);
+        batch_write_after(app, fs->id);
     }
     fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
     fs->done = 1;
+    batch_poll_done(app);
     if (app->once || app->stopping) {
         daemon_check_done(app);
         return;
@@ -485,6 +497,7 @@ int daemon_run(const struct daemon_opts *opts)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     xmlInitParser();
     app.loop = ev_default_loop(EVFLAG_AUTO);
+    batch_init(&app);
     app.user_agent = app.cfg.user_agent
                          ? xstrdup(app.cfg.user_agent)
                          : xasprintf("feedsd/%s (+https://github.com/feedsd/feedsd)",
@@ -584,6 +597,7 @@ int daemon_run(const struct daemon_opts *opts)
     article_kick(&app);
     if (!(app.once && app.nfeeds == 0))
         ev_run(app.loop, 0);
+    batch_commit(&app);    /* a stop while a group was open: its polls are stored */
     write_pending(&app);   /* a stop that came before the coalescing timer */
 
     status = 0;
@@ -595,6 +609,7 @@ int daemon_run(const struct daemon_opts *opts)
             status = 1;
     }
 out:
+    batch_free(&app);
     metrics_stop(app.metrics_server);
     fetch_free(app.fetch);
     summary_free(app.summary);

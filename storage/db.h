@@ -105,10 +105,29 @@ int db_open(const char *path, struct db **out, char *err, size_t errlen);
 void db_set_long_step_hook(void (*hook)(const char *what));
 void db_close(struct db *db);
 const char *db_errmsg(struct db *db);
+/* The message of the last statement that failed in a step (db_errmsg is that of the last
+ * statement run, which a rollback after the failure replaces with "not an error"). */
+const char *db_last_error(const struct db *db);
 
+/* db_begin commits an open group first (below). */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
+
+/* Group commit (db_group.c): the results of several polls in one transaction, each
+ * feed's in a savepoint. db_group_join opens the group's transaction when none is open
+ * (statements then run in it); db_group_feed_begin joins and opens a feed's savepoint,
+ * db_group_feed_end releases it (ok 0) or rolls the feed back alone (ok -1), returning ok
+ * or -1 when the group itself is lost. db_group_commit commits the group (0; 0 too when
+ * none is open; -1: rolled back); db_begin and db_close do so too. The hook hears of each
+ * group's end: stored 1 when committed, 0 when rolled back. 0 / -1 (logged). */
+typedef void (*db_group_fn)(void *ud, int stored);
+void db_group_set_hook(struct db *db, db_group_fn fn, void *ud);
+int db_group_join(struct db *db);
+int db_group_feed_begin(struct db *db);
+int db_group_feed_end(struct db *db, int ok);
+int db_group_commit(struct db *db);
+int db_group_active(const struct db *db);
 
 /* What a subscription sets on its feed's row. */
 struct db_subscription {

@@ -21,6 +21,7 @@ enum stmt_id {
     S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
     S_UNWRITTEN, S_RECENT, S_BETWEEN, S_DIGEST_MARK, S_DIGEST_DIRTY, S_DIGEST_CLEAR, S_WRITTEN_DAYS,
     S_CONTENT_PUT, S_CONTENT_DEL, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_FEED_SAVEPOINT, S_FEED_RELEASE, S_FEED_ROLLBACK_TO,
     S_POST_MATCH, S_POST_KEY_ADD, S_POST_DUP, S_POST_REWRITE, S_POST_FEEDS,
     S_FILTER_DROP, S_FILTER_LIST,
     S_COUNT
@@ -29,6 +30,10 @@ enum stmt_id {
 struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S_COUNT];
+    int group;              /* the group's transaction is open (db_group.c) */
+    db_group_fn group_fn;   /* told when a group ends */
+    void *group_ud;
+    char last_err[200];     /* the message of the last statement that failed */
 };
 
 /* Applies the migrations the database lacks (db_schema.c). 0, or -1 with a reason. */
