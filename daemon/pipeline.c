@@ -28,10 +28,7 @@
 #include "output/output.h"
 #include "summary/summary.h"
 
-/* Posts per batch: two transactions each (decide, then the marks), which rewrite the
- * pages of the batch's entries. 64 -> 256: WAL written on a cold poll of 300 feeds
- * 27.7 -> 25.6 MB, folder fsyncs 27 -> 8 (bench/writes.py). */
-#define BATCH 256
+#define BATCH 64
 /* Measured on a first poll of 300 feeds (1500 files in batches of 5, ext4): one syncfs
  * per batch instead of 5 fdatasyncs and an fsync took 10% off feedsd's CPU time and 12%
  * off the whole machine's (the kernel merges the writes into fewer requests), and 20% off
