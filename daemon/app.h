@@ -36,6 +36,7 @@ struct feed_state {
     int failed;             /* --once: the poll failed */
     int disabled;           /* 410 Gone: not polled */
     int cap_logged;         /* said once that a document of it had too many entries */
+    int64_t next_poll;      /* wall clock: the next poll that ingest_response stored */
 };
 
 /* batch.c: the polls whose results are in the open group (storage/db_group.c). */
@@ -108,11 +109,12 @@ void daemon_check_done(struct app *app);
  * with those of the other feeds polled meanwhile (one batch). */
 void daemon_write_soon(struct app *app, int64_t feed_id);
 
-/* batch.c: group commit. batch_join puts the feed's poll in the open group (opening it:
- * the poll's statements then run in its transaction); batch_write_after asks for the
+/* batch.c: group commit. batch_open opens the group when none is open (the statements
+ * that follow run in its transaction); batch_join puts the feed's poll in it; batch_write_after asks for the
  * feed's files once the group is stored (at once when no group is open); batch_poll_done
  * commits a full group; batch_commit commits now; batch_busy: a group is open. 0 / -1. */
 void batch_init(struct app *app);
+int batch_open(struct app *app);
 int batch_join(struct app *app, int64_t feed_id);
 void batch_write_after(struct app *app, int64_t feed_id);
 void batch_poll_done(struct app *app);

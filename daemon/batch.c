@@ -87,7 +87,7 @@ void batch_init(struct app *app)
     db_group_set_hook(app->db, batch_ended, app);
 }
 
-int batch_join(struct app *app, int64_t feed_id)
+int batch_open(struct app *app)
 {
     struct batch *b = &app->batch;
     if (db_group_join(app->db) < 0)
@@ -96,6 +96,14 @@ int batch_join(struct app *app, int64_t feed_id)
         ev_timer_set(&b->timer, b->wait, 0.);
         ev_timer_start(app->loop, &b->timer);
     }
+    return 0;
+}
+
+int batch_join(struct app *app, int64_t feed_id)
+{
+    struct batch *b = &app->batch;
+    if (batch_open(app) < 0)
+        return -1;
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i].feed_id == feed_id)
             return 0;

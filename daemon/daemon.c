@@ -240,12 +240,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         delay = (double)d;
         fs->failed = count_it;
     } else {
-        struct db_feed row;
-        delay = fs->interval;
-        if (db_feed_get(app->db, fs->id, &row) == 0) {
-            delay = (double)(row.next_poll - now);
-            db_feed_clear(&row);
-        }
+        delay = (double)(fs->next_poll - now);    /* as ingest_response stored it */
         batch_write_after(app, fs->id);
     }
     fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
@@ -301,6 +296,10 @@ static void schedule(struct app *app)
         if (fs->in_flight || fs->disabled || (app->once && fs->done))
             continue;
         if (fs->due <= now) {
+            /* Read in the open group's transaction: outside one, each read takes and
+             * drops SQLite's locks (4 fcntl(2) per feed, strace -c of bench/https.py's
+             * warm poll). The polls that end soon join the group. */
+            batch_open(app);
             struct db_feed row;
             if (db_feed_get(app->db, fs->id, &row) < 0)
                 continue;

@@ -416,6 +416,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
             rc = -1;
             goto out;
         }
+        fs->next_poll = next;
         log_debug("%s: %s", fs->shown, r->status == 304 ? "not modified" : "body unchanged");
         goto out;
     }
@@ -510,6 +511,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     for (size_t i = 0; i < ntouched; i++)
         batch_write_after(app, touched[i]);
     free(touched);
+    fs->next_poll = next;
     rc = 0;
 out:
     if (f)

@@ -274,7 +274,7 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
 {
     struct db_feed *rows;
     size_t n;
-    if (db_feed_list(app->db, 1, &rows, &n) < 0) {
+    if (db_feed_list(app->db, DB_FEEDS_ACTIVE_UNCOUNTED, &rows, &n) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(app->db));
         return -1;
     }

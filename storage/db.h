@@ -38,7 +38,7 @@ struct db_feed {
     int active;             /* still subscribed */
     int interval;           /* per-feed interval in seconds, 0 = global */
     int backlog;            /* per-feed backlog, -2 = global */
-    int64_t nentries;
+    int64_t nentries;       /* -1 from db_feed_get and DB_FEEDS_ACTIVE_UNCOUNTED */
     char *body_hash;        /* hash of the last parsed body */
     char *language;         /* the feed's declared language */
     char *summarizer;       /* per-feed summarizer, NULL = global */
@@ -163,7 +163,10 @@ void db_filter_drops_free(struct db_filter_drop *v, size_t n);
 int64_t db_entries_prune(struct db *db, int64_t before);
 int db_feed_set_language(struct db *db, int64_t id, const char *language);
 int db_feeds_deactivate_config(struct db *db);
-int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n);
+/* Which feeds db_feed_list reads: all, the active ones, or the active ones without their
+ * entries counted (nentries -1: the daemon's schedule, at each start and every minute). */
+enum db_feeds { DB_FEEDS_ALL, DB_FEEDS_ACTIVE, DB_FEEDS_ACTIVE_UNCOUNTED };
+int db_feed_list(struct db *db, enum db_feeds which, struct db_feed **out, size_t *n);
 int db_feed_get(struct db *db, int64_t id, struct db_feed *out);
 void db_feed_clear(struct db_feed *f);
 void db_feed_list_free(struct db_feed *f, size_t n);

@@ -85,9 +85,14 @@ static void feed_from_row(sqlite3_stmt *s, struct db_feed *f)
     f->category = db_col_text(s, 31);
 }
 
-int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n)
+int db_feed_list(struct db *db, enum db_feeds which, struct db_feed **out, size_t *n)
 {
-    sqlite3_stmt *s = db_stmt(db, active_only ? S_FEED_LIST_ACTIVE : S_FEED_LIST);
+    static const enum stmt_id stmt[] = {
+        [DB_FEEDS_ALL] = S_FEED_LIST,
+        [DB_FEEDS_ACTIVE] = S_FEED_LIST_ACTIVE,
+        [DB_FEEDS_ACTIVE_UNCOUNTED] = S_FEED_LIST_POLL,
+    };
+    sqlite3_stmt *s = db_stmt(db, stmt[which]);
     if (!s)
         return -1;
     size_t cap = 16, len = 0;
