@@ -244,13 +244,18 @@ void daemon_feed_state_free(struct feed_state *fs)
     free(fs);
 }
 
+static int in_config(void *ud, const char *url)
+{
+    return config_feed(ud, url) != NULL;
+}
+
 /* The configuration's feeds into the database, in one transaction. Feeds added on the
  * command line (`feedsd add`) are left alone. */
 static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
 {
     struct db *db = app->db;
     int64_t now = time(NULL);
-    if (db_begin(db) < 0 || db_feeds_deactivate_config(db) < 0)
+    if (db_begin(db) < 0 || db_feeds_deactivate_config(db, in_config, &app->cfg) < 0)
         goto fail;
     for (size_t i = 0; i < app->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &app->cfg.feeds[i];

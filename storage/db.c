@@ -36,7 +36,13 @@ static const char *const stmt_sql[S_COUNT] = {
         " category) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT (url) DO UPDATE SET title = ?2, interval = ?3, backlog = ?4, active = 1,"
         " summarizer = ?6, origin = ?7, category = ?8,"
-        " disabled = CASE WHEN ?7 = 'cli' THEN NULL ELSE disabled END RETURNING id",
+        " disabled = CASE WHEN ?7 = 'cli' THEN NULL ELSE disabled END"
+        /* a row that would not change is not written (no row returned: S_FEED_ID) */
+        " WHERE title IS NOT ?2 OR interval IS NOT ?3 OR backlog IS NOT ?4 OR active IS NOT 1"
+        " OR summarizer IS NOT ?6 OR origin IS NOT ?7 OR category IS NOT ?8"
+        " OR (?7 = 'cli' AND disabled IS NOT NULL) RETURNING id",
+    [S_FEED_ID] = "SELECT id FROM feeds WHERE url = ?1",
+    [S_FEED_CONFIG_ACTIVE] = "SELECT url FROM feeds WHERE origin = 'config' AND active",
     [S_FILTER_DROP] = "INSERT INTO filter_drops (feed_id, rule, count) VALUES (?1, ?2, 1)"
                       " ON CONFLICT (feed_id, rule) DO UPDATE SET count = count + 1",
     [S_FILTER_LIST] = "SELECT rule, count FROM filter_drops WHERE feed_id = ?1 ORDER BY rule",

@@ -142,9 +142,11 @@ struct db_subscription {
 
 /* Subscriptions. db_feed_subscribe inserts or re-activates a feed and updates its
  * title/interval/backlog/summarizer/category and origin ("config" or "cli");
- * db_feeds_deactivate_config marks every feed of the configuration inactive (a reload
- * calls it, then subscribe for each configured feed, in one transaction); feeds added on
- * the command line stay until db_feed_unsubscribe (1 done, 0 not subscribed, -1). */
+ * db_feeds_deactivate_config marks inactive every feed of the configuration for which
+ * keep(ud, url) says 0 (every one when keep is NULL; a reload calls it, then subscribe
+ * for each configured feed, in one transaction; a row that subscribe would not change is
+ * not written); feeds added on the command line stay until db_feed_unsubscribe (1 done,
+ * 0 not subscribed, -1). */
 int db_feed_subscribe(struct db *db, const struct db_subscription *sub, int64_t now,
                       int64_t *id);
 int db_feed_unsubscribe(struct db *db, const char *url);
@@ -162,7 +164,7 @@ void db_filter_drops_free(struct db_filter_drop *v, size_t n);
  * keys stay, so they never come back). Returns how many, -1 on error. */
 int64_t db_entries_prune(struct db *db, int64_t before);
 int db_feed_set_language(struct db *db, int64_t id, const char *language);
-int db_feeds_deactivate_config(struct db *db);
+int db_feeds_deactivate_config(struct db *db, int (*keep)(void *ud, const char *url), void *ud);
 /* Which feeds db_feed_list reads: all, the active ones, or the active ones without their
  * entries counted (nentries -1: the daemon's schedule, at each start and every minute). */
 enum db_feeds { DB_FEEDS_ALL, DB_FEEDS_ACTIVE, DB_FEEDS_ACTIVE_UNCOUNTED };

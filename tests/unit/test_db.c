@@ -77,7 +77,7 @@ static void test_subscribe_and_list(void **state)
     assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, NULL, 200, &a2), 0);
     assert_int_equal(a, a2);
     assert_int_not_equal(a, b);
-    assert_int_equal(db_feeds_deactivate_config(db), 0);
+    assert_int_equal(db_feeds_deactivate_config(db, NULL, NULL), 0);
     assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 300, NULL), 0);
     struct db_feed *feeds;
     size_t n;
@@ -90,6 +90,42 @@ static void test_subscribe_and_list(void **state)
     db_feed_list_free(feeds, n);
     assert_int_equal(db_feed_list(db, DB_FEEDS_ALL, &feeds, &n), 0);
     assert_int_equal(n, 2);
+    db_feed_list_free(feeds, n);
+}
+
+static int keep_b(void *ud, const char *url)
+{
+    (void)ud;
+    return !strcmp(url, "http://b/feed");
+}
+
+/* A start or reload with the same configuration writes no feed row: an unchanged
+ * subscription is not rewritten (its id still returned), and only the feeds that left
+ * the configuration are marked inactive. */
+static void test_resubscribe_writes_nothing_unchanged(void **state)
+{
+    struct db *db = *state;
+    int64_t a, b, a2 = 0, b2 = 0;
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, "config", 100, &a), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, "config", 100, &b), 0);
+    assert_int_equal(db_feeds_deactivate_config(db, keep_b, NULL), 0);
+    assert_int_equal(db_changes(db), 1);     /* a's row alone; b stays as it was */
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, "config", 300, &b2), 0);
+    assert_int_equal(db_changes(db), 0);     /* the upsert did not write b's row */
+    assert_int_equal(b2, b);
+    struct db_feed *feeds;
+    size_t n;
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ACTIVE, &feeds, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(feeds[0].url, "http://b/feed");
+    db_feed_list_free(feeds, n);
+    /* a comes back, and a changed title is written */
+    assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, "config", 400, &a2), 0);
+    assert_int_equal(db_changes(db), 1);
+    assert_int_equal(a2, a);
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ACTIVE, &feeds, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(feeds[0].title, "A");
     db_feed_list_free(feeds, n);
 }
 
@@ -685,6 +721,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resubscribe_writes_nothing_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_hash_upgrade, setup, teardown),
