@@ -151,7 +151,7 @@ static void touch_feed(struct store *s, int64_t feed_id)
 
 /* Stores a new entry: with a file of its own (stage NEW), as seen (the backlog of a first
  * fetch), or as another feed's post (the other entry's file is rewritten to name this
- * feed too). The relation is recorded in this feed's transaction. */
+ * feed too). The relation is recorded in this feed's savepoint. */
 static int insert_new(struct store *s, const struct entry *e, const struct identity *id,
                       size_t i, int64_t *eid)
 {
@@ -297,7 +297,7 @@ static int spooled_pass1(const struct fetch_result *r, const char *base, const c
     return rc;
 }
 
-/* Pass two, inside the feed's transaction. */
+/* Pass two, inside the feed's savepoint. */
 static int spooled_pass2(const struct fetch_result *r, const char *base, const char *charset,
                          struct store *s, char *err, size_t errlen)
 {

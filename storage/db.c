@@ -29,6 +29,7 @@
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_READ] = "BEGIN",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_FEED_SUBSCRIBE] =
@@ -355,6 +356,7 @@ int db_content_set(struct db *db, int64_t entry_id, const char *html)
  * to outside the database may rely on the group's rows. */
 int db_begin(struct db *db)
 {
+    db_read_end(db, 1);
     db_group_commit(db);
     return db_run(db, S_BEGIN, NULL, 0);
 }

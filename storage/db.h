@@ -122,6 +122,11 @@ int db_rollback(struct db *db);
  * none is open; -1: rolled back); db_begin and db_close do so too. The hook hears of each
  * group's end: stored 1 when committed, 0 when rolled back. 0 / -1 (logged). */
 typedef void (*db_group_fn)(void *ud, int stored);
+/* A read transaction for many reads (db_group.c): 1 when one was begun (0: already in a
+ * transaction, or it failed: the reads run on their own). db_read_end(db, began) ends
+ * it; db_begin and db_group_join end it first. */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db, int began);
 void db_group_set_hook(struct db *db, db_group_fn fn, void *ud);
 int db_group_join(struct db *db);
 int db_group_feed_begin(struct db *db);

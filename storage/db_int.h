@@ -10,7 +10,7 @@
 #include "storage/db.h"
 
 enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK,
+    S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK,
     S_FEED_SUBSCRIBE, S_FEED_ID, S_FEED_CONFIG_ACTIVE, S_FEED_DEACTIVATE, S_FEED_LIST, S_FEED_LIST_ACTIVE, S_FEED_LIST_POLL, S_FEED_GET,
     S_FEED_SUCCESS, S_FEED_FAILURE, S_FEED_INIT, S_FEED_COUNT,
     S_KEY_FIND, S_KEY_ADD,
@@ -31,6 +31,7 @@ struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S_COUNT];
     int group;              /* the group's transaction is open (db_group.c) */
+    int reading;            /* a read transaction of db_read_begin is open */
     db_group_fn group_fn;   /* told when a group ends */
     void *group_ud;
     char last_err[200];     /* the message of the last statement that failed */
