@@ -154,7 +154,7 @@ static json_t *json_str(const char *s)
  * requests only (url_redact). */
 static int feeds_shown(struct db *db, int active_only, struct db_feed **out, size_t *n)
 {
-    if (db_feed_list(db, active_only, out, n) < 0)
+    if (db_feed_list(db, active_only ? DB_FEEDS_ACTIVE : DB_FEEDS_ALL, out, n) < 0)
         return -1;
     for (size_t i = 0; i < *n; i++) {
         struct db_feed *f = &(*out)[i];

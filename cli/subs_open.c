@@ -63,7 +63,7 @@ int subs_reload(struct subs *s)
     subs_free_v(s);
     s->rows = NULL;
     s->nrows = 0;
-    if (s->db && db_feed_list(s->db, 1, &s->rows, &s->nrows) < 0) {
+    if (s->db && db_feed_list(s->db, DB_FEEDS_ACTIVE, &s->rows, &s->nrows) < 0) {
         fprintf(stderr, "feedsd: cannot read feeds: %s\n", db_errmsg(s->db));
         s->v = NULL;
         s->n = 0;

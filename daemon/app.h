@@ -36,6 +36,19 @@ struct feed_state {
     int failed;             /* --once: the poll failed */
     int disabled;           /* 410 Gone: not polled */
     int cap_logged;         /* said once that a document of it had too many entries */
+    int64_t next_poll;      /* wall clock: the next poll that ingest_response stored */
+};
+
+/* batch.c: the polls whose results are in the open group (storage/db_group.c). */
+struct batch_item {
+    int64_t feed_id;
+    int write;              /* its posts' files are asked for once the group commits */
+};
+struct batch {
+    ev_timer timer;         /* commits the group BATCH_WAIT seconds after it opened */
+    double wait;
+    struct batch_item *items;
+    size_t n, cap;
 };
 
 struct app {
@@ -62,6 +75,7 @@ struct app {
     struct metrics metrics;
     struct metrics_server *metrics_server;
     struct hook *hook;          /* the on_write command (hook.c) */
+    struct batch batch;         /* the polls stored in the open group (batch.c) */
 };
 
 /* setup.c: the configuration, folders and feeds of the daemon, at start and reload. */
@@ -94,6 +108,19 @@ void daemon_check_done(struct app *app);
 /* The feed's entries that wait for their files are written within a quarter of a second,
  * with those of the other feeds polled meanwhile (one batch). */
 void daemon_write_soon(struct app *app, int64_t feed_id);
+
+/* batch.c: group commit. batch_open opens the group when none is open (the statements
+ * that follow run in its transaction); batch_join puts the feed's poll in it; batch_write_after asks for the
+ * feed's files once the group is stored (at once when no group is open); batch_poll_done
+ * commits a full group; batch_commit commits now; batch_busy: a group is open. 0 / -1. */
+void batch_init(struct app *app);
+int batch_open(struct app *app);
+int batch_join(struct app *app, int64_t feed_id);
+void batch_write_after(struct app *app, int64_t feed_id);
+void batch_poll_done(struct app *app);
+void batch_commit(struct app *app);
+int batch_busy(const struct app *app);
+void batch_free(struct app *app);
 
 /* ingest.c: stores one fetched document. 0, or -1 with the reason in err (recorded on
  * the feed by the caller). */

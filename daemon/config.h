@@ -78,6 +78,9 @@ struct config {
     struct filter_set filters;       /* the global include / exclude rules */
     struct feed_conf *feeds;
     size_t nfeeds;
+    /* feeds by URL: an open-addressing table of positions + 1 (0: empty), a power of two
+     * at least twice nfeeds (config.c: the daemon looks a feed up at every poll) */
+    size_t *feed_index, feed_index_cap;
 };
 
 /* Fills c with the defaults. */

@@ -1,5 +1,6 @@
-/* daemon/ingest.c: from a fetched document to stored entries, in one transaction per feed:
- * entries, validators and the schedule change together or not at all. Identity follows
+/* daemon/ingest.c: from a fetched document to stored entries, in one savepoint per feed
+ * (in the open group's transaction, daemon/batch.c): entries, validators and the
+ * schedule change together or not at all. Identity follows
  * feeds/identity.h: the exact key first, then the alias keys, which are accepted only
  * when the entry they point at is no longer in the document under its own key (so two
  * live entries are never merged). */
@@ -100,6 +101,7 @@ struct store {
     int64_t *touched;       /* feeds whose file of a post gains this feed: rewritten */
     size_t ntouched;
     const struct filter_set *filters;   /* the feed's [feed] section's rules, or NULL */
+    char why[160];          /* the database's message of the first failure */
 };
 
 static void store_begin(struct store *s, struct app *app, struct feed_state *fs, int first,
@@ -149,7 +151,7 @@ static void touch_feed(struct store *s, int64_t feed_id)
 
 /* Stores a new entry: with a file of its own (stage NEW), as seen (the backlog of a first
  * fetch), or as another feed's post (the other entry's file is rewritten to name this
- * feed too). The relation is recorded in this feed's transaction. */
+ * feed too). The relation is recorded in this feed's savepoint. */
 static int insert_new(struct store *s, const struct entry *e, const struct identity *id,
                       size_t i, int64_t *eid)
 {
@@ -220,6 +222,8 @@ static void store_one(struct store *s, const struct entry *e)
         for (size_t a = 0; a < id->naliases; a++)
             rc |= db_key_add(db, s->fs->id, id->aliases[a], eid);
     }
+    if (rc && s->rc == 0)
+        snprintf(s->why, sizeof s->why, "%s", db_last_error(db));
     if (rc)
         s->rc = -1;
 }
@@ -293,7 +297,7 @@ static int spooled_pass1(const struct fetch_result *r, const char *base, const c
     return rc;
 }
 
-/* Pass two, inside the feed's transaction. */
+/* Pass two, inside the feed's savepoint. */
 static int spooled_pass2(const struct fetch_result *r, const char *base, const char *charset,
                          struct store *s, char *err, size_t errlen)
 {
@@ -397,12 +401,22 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
         /* Not modified, or (servers without validators) the same bytes again. */
         struct sched_input in = sched_inputs(app, fs, &old, NULL, r);
         int64_t next = schedule_next(&in, now, reason, sizeof reason);
+        if (db_group_feed_begin(db) < 0) {
+            snprintf(err, errlen, "database: %s", db_errmsg(db));
+            goto out;
+        }
         rc = db_feed_record_success(db, fs->id, (int)r->status,
                                     r->status == 304 ? etag : r->etag,
                                     r->status == 304 ? lm : r->last_modified,
                                     NULL, NULL, NULL, now, next, reason);
         if (rc == 0)
             rc = redirect_track(app, fs, &old, r);
+        if (db_group_feed_end(db, rc) < 0) {
+            snprintf(err, errlen, "database: %s", db_errmsg(db));
+            rc = -1;
+            goto out;
+        }
+        fs->next_poll = next;
         log_debug("%s: %s", fs->shown, r->status == 304 ? "not modified" : "body unchanged");
         goto out;
     }
@@ -436,7 +450,9 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     int64_t next = schedule_next(&in, now, reason, sizeof reason);
     struct store st;
     store_begin(&st, app, fs, !old.initialized, now, f, pre);
-    if (db_begin(db) < 0) {
+    /* The feed's savepoint in the open group (daemon/batch.c): committed with the other
+     * polls of the group, rolled back alone. */
+    if (db_group_feed_begin(db) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
         store_end(&st);
         free(pre);
@@ -445,7 +461,7 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     }
     if (pre) {
         if (spooled_pass2(r, base, charset, &st, err, errlen) < 0) {
-            db_rollback(db);
+            db_group_feed_end(db, -1);
             store_end(&st);
             free(pre);
             free(charset);
@@ -459,6 +475,8 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     free(charset);
     int nnew = st.nnew, nupdated = st.nupdated, nmerged = st.nmerged, ndropped = st.ndropped;
     int stored = st.rc;
+    char why[sizeof st.why];
+    memcpy(why, st.why, sizeof why);
     int64_t *touched = st.touched;   /* rewritten once the feed is committed */
     size_t ntouched = st.ntouched;
     st.touched = NULL;
@@ -470,10 +488,15 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
                           in.estimate) < 0 ||
         (!old.initialized && db_feed_set_initialized(db, fs->id) < 0) ||
         db_feed_set_language(db, fs->id, f->language) < 0 ||
-        redirect_track(app, fs, &old, r) < 0 ||
-        db_commit(db) < 0) {
+        redirect_track(app, fs, &old, r) < 0) {
+        /* the message of the statement that failed: later ones replace SQLite's */
+        snprintf(err, errlen, "database: %s", stored < 0 && *why ? why : db_errmsg(db));
+        db_group_feed_end(db, -1);
+        free(touched);
+        goto out;
+    }
+    if (db_group_feed_end(db, 0) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
-        db_rollback(db);
         free(touched);
         goto out;
     }
@@ -486,8 +509,9 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
     log_info("%s: %zu %s, %d new, %d updated%s", fs->shown, f->nentries,
              plural((long long)f->nentries, "entry", "entries"), nnew, nupdated, tail);
     for (size_t i = 0; i < ntouched; i++)
-        daemon_write_soon(app, touched[i]);
+        batch_write_after(app, touched[i]);
     free(touched);
+    fs->next_poll = next;
     rc = 0;
 out:
     if (f)

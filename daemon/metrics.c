@@ -69,7 +69,7 @@ static char *render(struct app *app)
     const struct metrics *m = &app->metrics;
     struct db_feed *feeds;
     size_t n = 0, failing = 0, disabled = 0;
-    if (db_feed_list(app->db, 1, &feeds, &n) == 0) {
+    if (db_feed_list(app->db, DB_FEEDS_ACTIVE_UNCOUNTED, &feeds, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
             failing += feeds[i].last_error != NULL && !feeds[i].disabled;
             disabled += feeds[i].disabled != NULL;

@@ -244,13 +244,18 @@ void daemon_feed_state_free(struct feed_state *fs)
     free(fs);
 }
 
+static int in_config(void *ud, const char *url)
+{
+    return config_feed(ud, url) != NULL;
+}
+
 /* The configuration's feeds into the database, in one transaction. Feeds added on the
  * command line (`feedsd add`) are left alone. */
 static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
 {
     struct db *db = app->db;
     int64_t now = time(NULL);
-    if (db_begin(db) < 0 || db_feeds_deactivate_config(db) < 0)
+    if (db_begin(db) < 0 || db_feeds_deactivate_config(db, in_config, &app->cfg) < 0)
         goto fail;
     for (size_t i = 0; i < app->cfg.nfeeds; i++) {
         const struct feed_conf *fc = &app->cfg.feeds[i];
@@ -274,7 +279,7 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
 {
     struct db_feed *rows;
     size_t n;
-    if (db_feed_list(app->db, 1, &rows, &n) < 0) {
+    if (db_feed_list(app->db, DB_FEEDS_ACTIVE_UNCOUNTED, &rows, &n) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(app->db));
         return -1;
     }

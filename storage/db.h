@@ -38,7 +38,7 @@ struct db_feed {
     int active;             /* still subscribed */
     int interval;           /* per-feed interval in seconds, 0 = global */
     int backlog;            /* per-feed backlog, -2 = global */
-    int64_t nentries;
+    int64_t nentries;       /* -1 from db_feed_get and DB_FEEDS_ACTIVE_UNCOUNTED */
     char *body_hash;        /* hash of the last parsed body */
     char *language;         /* the feed's declared language */
     char *summarizer;       /* per-feed summarizer, NULL = global */
@@ -105,10 +105,34 @@ int db_open(const char *path, struct db **out, char *err, size_t errlen);
 void db_set_long_step_hook(void (*hook)(const char *what));
 void db_close(struct db *db);
 const char *db_errmsg(struct db *db);
+/* The message of the last statement that failed in a step (db_errmsg is that of the last
+ * statement run, which a rollback after the failure replaces with "not an error"). */
+const char *db_last_error(const struct db *db);
 
+/* db_begin commits an open group first (below). */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
+
+/* Group commit (db_group.c): the results of several polls in one transaction, each
+ * feed's in a savepoint. db_group_join opens the group's transaction when none is open
+ * (statements then run in it); db_group_feed_begin joins and opens a feed's savepoint,
+ * db_group_feed_end releases it (ok 0) or rolls the feed back alone (ok -1), returning ok
+ * or -1 when the group itself is lost. db_group_commit commits the group (0; 0 too when
+ * none is open; -1: rolled back); db_begin and db_close do so too. The hook hears of each
+ * group's end: stored 1 when committed, 0 when rolled back. 0 / -1 (logged). */
+typedef void (*db_group_fn)(void *ud, int stored);
+/* A read transaction for many reads (db_group.c): 1 when one was begun (0: already in a
+ * transaction, or it failed: the reads run on their own). db_read_end(db, began) ends
+ * it; db_begin and db_group_join end it first. */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db, int began);
+void db_group_set_hook(struct db *db, db_group_fn fn, void *ud);
+int db_group_join(struct db *db);
+int db_group_feed_begin(struct db *db);
+int db_group_feed_end(struct db *db, int ok);
+int db_group_commit(struct db *db);
+int db_group_active(const struct db *db);
 
 /* What a subscription sets on its feed's row. */
 struct db_subscription {
@@ -123,9 +147,11 @@ struct db_subscription {
 
 /* Subscriptions. db_feed_subscribe inserts or re-activates a feed and updates its
  * title/interval/backlog/summarizer/category and origin ("config" or "cli");
- * db_feeds_deactivate_config marks every feed of the configuration inactive (a reload
- * calls it, then subscribe for each configured feed, in one transaction); feeds added on
- * the command line stay until db_feed_unsubscribe (1 done, 0 not subscribed, -1). */
+ * db_feeds_deactivate_config marks inactive every feed of the configuration for which
+ * keep(ud, url) says 0 (every one when keep is NULL; a reload calls it, then subscribe
+ * for each configured feed, in one transaction; a row that subscribe would not change is
+ * not written); feeds added on the command line stay until db_feed_unsubscribe (1 done,
+ * 0 not subscribed, -1). */
 int db_feed_subscribe(struct db *db, const struct db_subscription *sub, int64_t now,
                       int64_t *id);
 int db_feed_unsubscribe(struct db *db, const char *url);
@@ -143,8 +169,11 @@ void db_filter_drops_free(struct db_filter_drop *v, size_t n);
  * keys stay, so they never come back). Returns how many, -1 on error. */
 int64_t db_entries_prune(struct db *db, int64_t before);
 int db_feed_set_language(struct db *db, int64_t id, const char *language);
-int db_feeds_deactivate_config(struct db *db);
-int db_feed_list(struct db *db, int active_only, struct db_feed **out, size_t *n);
+int db_feeds_deactivate_config(struct db *db, int (*keep)(void *ud, const char *url), void *ud);
+/* Which feeds db_feed_list reads: all, the active ones, or the active ones without their
+ * entries counted (nentries -1: the daemon's schedule, at each start and every minute). */
+enum db_feeds { DB_FEEDS_ALL, DB_FEEDS_ACTIVE, DB_FEEDS_ACTIVE_UNCOUNTED };
+int db_feed_list(struct db *db, enum db_feeds which, struct db_feed **out, size_t *n);
 int db_feed_get(struct db *db, int64_t id, struct db_feed *out);
 void db_feed_clear(struct db_feed *f);
 void db_feed_list_free(struct db_feed *f, size_t n);

@@ -10,8 +10,8 @@
 #include "storage/db.h"
 
 enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK,
-    S_FEED_SUBSCRIBE, S_FEED_DEACTIVATE, S_FEED_LIST, S_FEED_LIST_ACTIVE, S_FEED_GET,
+    S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK,
+    S_FEED_SUBSCRIBE, S_FEED_ID, S_FEED_CONFIG_ACTIVE, S_FEED_DEACTIVATE, S_FEED_LIST, S_FEED_LIST_ACTIVE, S_FEED_LIST_POLL, S_FEED_GET,
     S_FEED_SUCCESS, S_FEED_FAILURE, S_FEED_INIT, S_FEED_COUNT,
     S_KEY_FIND, S_KEY_ADD,
     S_ENTRY_INSERT, S_ENTRY_HASH, S_ENTRY_REHASH, S_ENTRY_UPDATE, S_ENTRY_PENDING, S_ENTRY_PENDING_ALL,
@@ -21,6 +21,7 @@ enum stmt_id {
     S_FEED_HINTS, S_FEED_REDIRECT, S_FEED_DISABLE, S_PAGE_SET, S_PAGE_DUE, S_PAGE_COUNT,
     S_UNWRITTEN, S_RECENT, S_BETWEEN, S_DIGEST_MARK, S_DIGEST_DIRTY, S_DIGEST_CLEAR, S_WRITTEN_DAYS,
     S_CONTENT_PUT, S_CONTENT_DEL, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_FEED_SAVEPOINT, S_FEED_RELEASE, S_FEED_ROLLBACK_TO,
     S_POST_MATCH, S_POST_KEY_ADD, S_POST_DUP, S_POST_REWRITE, S_POST_FEEDS,
     S_FILTER_DROP, S_FILTER_LIST,
     S_COUNT
@@ -29,6 +30,11 @@ enum stmt_id {
 struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S_COUNT];
+    int group;              /* the group's transaction is open (db_group.c) */
+    int reading;            /* a read transaction of db_read_begin is open */
+    db_group_fn group_fn;   /* told when a group ends */
+    void *group_ud;
+    char last_err[200];     /* the message of the last statement that failed */
 };
 
 /* Applies the migrations the database lacks (db_schema.c). 0, or -1 with a reason. */

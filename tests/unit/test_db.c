@@ -77,19 +77,55 @@ static void test_subscribe_and_list(void **state)
     assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, NULL, 200, &a2), 0);
     assert_int_equal(a, a2);
     assert_int_not_equal(a, b);
-    assert_int_equal(db_feeds_deactivate_config(db), 0);
+    assert_int_equal(db_feeds_deactivate_config(db, NULL, NULL), 0);
     assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, NULL, 300, NULL), 0);
     struct db_feed *feeds;
     size_t n;
-    assert_int_equal(db_feed_list(db, 1, &feeds, &n), 0);
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ACTIVE, &feeds, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(feeds[0].url, "http://b/feed");
     assert_string_equal(feeds[0].title, "B");
     assert_int_equal(feeds[0].interval, 600);
     assert_int_equal(feeds[0].backlog, 3);
     db_feed_list_free(feeds, n);
-    assert_int_equal(db_feed_list(db, 0, &feeds, &n), 0);
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ALL, &feeds, &n), 0);
     assert_int_equal(n, 2);
+    db_feed_list_free(feeds, n);
+}
+
+static int keep_b(void *ud, const char *url)
+{
+    (void)ud;
+    return !strcmp(url, "http://b/feed");
+}
+
+/* A start or reload with the same configuration writes no feed row: an unchanged
+ * subscription is not rewritten (its id still returned), and only the feeds that left
+ * the configuration are marked inactive. */
+static void test_resubscribe_writes_nothing_unchanged(void **state)
+{
+    struct db *db = *state;
+    int64_t a, b, a2 = 0, b2 = 0;
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, "config", 100, &a), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, "config", 100, &b), 0);
+    assert_int_equal(db_feeds_deactivate_config(db, keep_b, NULL), 0);
+    assert_int_equal(db_changes(db), 1);     /* a's row alone; b stays as it was */
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, "config", 300, &b2), 0);
+    assert_int_equal(db_changes(db), 0);     /* the upsert did not write b's row */
+    assert_int_equal(b2, b);
+    struct db_feed *feeds;
+    size_t n;
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ACTIVE, &feeds, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(feeds[0].url, "http://b/feed");
+    db_feed_list_free(feeds, n);
+    /* a comes back, and a changed title is written */
+    assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, "config", 400, &a2), 0);
+    assert_int_equal(db_changes(db), 1);
+    assert_int_equal(a2, a);
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ACTIVE, &feeds, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(feeds[0].title, "A");
     db_feed_list_free(feeds, n);
 }
 
@@ -550,7 +586,7 @@ static void test_reopen_keeps_data(void **state)
     assert_int_equal(db_open(dbpath, &db2, err, sizeof err), 0);
     struct db_feed *feeds;
     size_t n;
-    assert_int_equal(db_feed_list(db2, 0, &feeds, &n), 0);
+    assert_int_equal(db_feed_list(db2, DB_FEEDS_ALL, &feeds, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(feeds[0].url, "http://keep/feed");
     db_feed_list_free(feeds, n);
@@ -606,10 +642,86 @@ static void test_content_hash_upgrade(void **state)
     identity_free(&changed);
 }
 
+static int group_ends[2];     /* hook calls: [0] rolled back, [1] stored */
+
+static void group_hook(void *ud, int stored)
+{
+    (void)ud;
+    group_ends[stored != 0]++;
+}
+
+/* What another process sees: the committed rows only. */
+static int committed_entries(void)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_open_v2(dbpath, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, "SELECT count(*) FROM entries", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return n;
+}
+
+static int64_t feed_entries(struct db *db, int64_t id)
+{
+    struct db_feed *feeds;
+    size_t n;
+    int64_t count = -1;
+    if (db_feed_list(db, DB_FEEDS_ALL, &feeds, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (feeds[i].id == id)
+            count = feeds[i].nentries;
+    db_feed_list_free(feeds, n);
+    return count;
+}
+
+/* Group commit: two feeds in one transaction, the second rolled back alone; nothing is
+ * visible before the commit, which another transaction (db_begin) makes first. */
+static void test_group_commit(void **state)
+{
+    struct db *db = *state;
+    int64_t a, b, eid;
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &a), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", NULL, 0, -2, NULL, NULL, 100, &b), 0);
+    memset(group_ends, 0, sizeof group_ends);
+    db_group_set_hook(db, group_hook, NULL);
+    struct entry e = mk_entry("urn:1", "One", "<p>Hello</p>");
+    struct identity id = mk_id("id:urn:1", "1111111111111111");
+
+    assert_int_equal(db_group_feed_begin(db), 0);
+    assert_true(db_group_active(db));
+    assert_int_equal(db_entry_insert(db, a, &e, &id, STAGE_NEW, 0, 100, &eid), 0);
+    assert_int_equal(db_group_feed_end(db, 0), 0);
+    assert_int_equal(db_group_feed_begin(db), 0);
+    assert_int_equal(db_entry_insert(db, b, &e, &id, STAGE_NEW, 0, 100, &eid), 0);
+    assert_int_equal(db_group_feed_end(db, -1), -1);    /* b alone is undone */
+    assert_int_equal(feed_entries(db, a), 1);
+    assert_int_equal(feed_entries(db, b), 0);
+    assert_int_equal(committed_entries(), 0);
+    assert_int_equal(group_ends[0] + group_ends[1], 0);
+
+    assert_int_equal(db_begin(db), 0);                   /* commits the group first */
+    assert_false(db_group_active(db));
+    assert_int_equal(group_ends[1], 1);
+    assert_int_equal(committed_entries(), 1);
+    assert_int_equal(db_commit(db), 0);
+
+    assert_int_equal(db_group_commit(db), 0);            /* none open: nothing to do */
+    assert_int_equal(group_ends[1], 1);
+    assert_int_equal(group_ends[0], 0);
+    db_group_set_hook(db, NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resubscribe_writes_nothing_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_hash_upgrade, setup, teardown),
@@ -622,6 +734,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seen_content_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
     };
     return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }

@@ -1,0 +1,134 @@
+"""Group commit (issue 20, daemon/batch.c): the results of polls that end close together
+are stored in one transaction, each feed's in a savepoint; a post's file is written only
+after the transaction holding its entry committed. FEEDSD_BATCH_WAIT (feedsd(1)) keeps a
+group open long enough for a test to act while it is."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+from harness import Route, simple_atom, test, wait_for
+
+
+def md_files(work):
+    return [f for f in work.files() if f.endswith(".md")]
+
+
+def fd(work, *args):
+    return subprocess.run([work.feedsd] + list(args) + ["-c", work.conf], capture_output=True,
+                          text=True, timeout=60)
+
+
+def stored_lines(log):
+    """The feeds whose document was stored, from the daemon's log (ingest.c's line)."""
+    return re.findall(r"(\S+): \d+ entr(?:y|ies), \d+ new", log)
+
+
+@test
+def a_feed_that_fails_in_the_database_is_rolled_back_alone(server, work):
+    # Three feeds in one group; the second holds an entry that the database refuses (a
+    # trigger the test adds: an error in the middle of storing a feed, after some of its
+    # entries went in). That feed is rolled back alone: the others of the group commit.
+    names = ("a", "b", "c")
+    for n in names:
+        server.routes["/%s.xml" % n] = Route(b"", status=500)
+    work.write_config([server.url("/%s.xml" % n) for n in names], "backlog = all")
+    r = work.run_once()
+    assert r.returncode == 1    # the feeds and the schema exist; nothing stored yet
+    work.sql("CREATE TRIGGER poison BEFORE INSERT ON entries WHEN NEW.title = 'poison'"
+             " BEGIN SELECT RAISE(ABORT, 'poisoned entry'); END;")
+    for n in names:
+        server.routes["/%s.xml" % n] = Route(simple_atom(3, prefix=n, title="Feed " + n))
+    # b: its first entry stores, the second is refused, the third never comes
+    server.routes["/b.xml"] = Route(simple_atom(3, prefix="b", title="Feed b")
+                                    .replace("<title>B number 1</title>", "<title>poison</title>"))
+    assert "<title>poison</title>" in server.routes["/b.xml"].body.decode()
+    env = dict(os.environ, FEEDSD_BATCH_WAIT="10")
+    r = work.run_once("-v", env=env)
+    assert r.returncode == 1, r.stderr
+    assert "stored the results of 3 polls in one transaction" in r.stderr, r.stderr
+    assert re.search(r"/b\.xml: database: poisoned entry", r.stderr), r.stderr
+    by_feed = dict(l.split("|") for l in work.sql(
+        "select f.url, count(e.id) from feeds f left join entries e on e.feed_id = f.id"
+        " group by f.id").splitlines())
+    assert by_feed == {server.url("/a.xml"): "3", server.url("/b.xml"): "0",
+                       server.url("/c.xml"): "3"}, by_feed
+    assert work.sql("select count(*) from entry_keys k join feeds f on f.id = k.feed_id"
+                    " where f.url like '%/b.xml'") == "0"
+    files = md_files(work)
+    assert len(files) == 6 and not [f for f in files if "Feed b" in work.read(f)], files
+    # b's failure is recorded (in the same group) and its next poll stores it
+    assert "poisoned entry" in work.sql("select last_error from feeds where url like '%/b.xml'")
+    work.sql("DROP TRIGGER poison")
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert len(md_files(work)) == 9
+    assert work.sql("select count(distinct path) from entries") == "9"
+
+
+@test
+def kill_9_while_a_group_is_open_loses_and_writes_nothing_twice(server, work):
+    nfeeds, nentries = 6, 4
+    urls = []
+    for i in range(nfeeds):
+        path = "/g%d.xml" % i
+        server.routes[path] = Route(simple_atom(nentries, prefix="g%d" % i, title="Feed %d" % i),
+                                    etag='"v1"')
+        urls.append(server.url(path))
+    work.write_config(urls, "backlog = all")
+    p = work.start_daemon(env=dict(os.environ, FEEDSD_BATCH_WAIT="60"))
+    try:
+        # every feed parsed and stored in its savepoint: the group is open, uncommitted
+        assert wait_for(lambda: len(stored_lines(work.daemon_log())) == nfeeds, 30), \
+            work.daemon_log()
+        time.sleep(0.5)
+        # nothing of the group is committed, so no file may exist yet
+        assert md_files(work) == [], md_files(work)
+        assert work.sql("select count(*) from entries") == "0"
+        assert work.sql("select count(*) from feeds where etag is not null") == "0"
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    # the next start polls every feed again (no validators were stored) and writes each
+    # post once
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    files = md_files(work)
+    assert len(files) == nfeeds * nentries, files
+    assert len(work.files()) == len(files), work.files()    # no temporary file left
+    assert work.sql("select count(*) from entries where stage = 2") == str(nfeeds * nentries)
+    assert work.sql("select count(distinct path) from entries") == str(nfeeds * nentries)
+    assert all(len(server.requests_for("/g%d.xml" % i)) == 2 for i in range(nfeeds))
+    assert work.sql("pragma integrity_check") == "ok"
+
+
+@test
+def commands_work_while_a_group_holds_the_write_lock(server, work):
+    # A group stays open 3 s while a slow feed is still being fetched: `feedsd status`
+    # and `list` read beside it, and `feedsd add` waits for the commit (the busy timeout)
+    # instead of failing. The posts then follow the commit.
+    server.routes["/fast.xml"] = Route(simple_atom(2, prefix="fast"))
+    server.routes["/slow.xml"] = Route(simple_atom(2, prefix="slow", words=2000),
+                                       chunk_delay=0.05, chunk_size=1024)
+    server.routes["/new.xml"] = Route(simple_atom(1, prefix="new"))
+    work.write_config([server.url("/fast.xml"), server.url("/slow.xml")], "backlog = all")
+    p = work.start_daemon(env=dict(os.environ, FEEDSD_BATCH_WAIT="3"))
+    try:
+        assert wait_for(lambda: stored_lines(work.daemon_log())
+                        and server.requests_for("/slow.xml"), 30), work.daemon_log()
+        for cmd in (("status",), ("list",)):
+            t0 = time.time()
+            r = fd(work, *cmd)
+            assert r.returncode == 0, (cmd, r.stderr)
+            assert time.time() - t0 < 2, cmd     # readers do not wait for the group
+            assert "fast.xml" in r.stdout, r.stdout
+        r = fd(work, "add", server.url("/new.xml"))
+        assert r.returncode == 0, r.stderr
+        assert server.url("/new.xml") in work.sql("select url from feeds")
+        assert wait_for(lambda: len(md_files(work)) == 4, 60), work.daemon_log()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
