@@ -37,6 +37,11 @@ struct feed_state {
     int disabled;           /* 410 Gone: not polled */
     int cap_logged;         /* said once that a document of it had too many entries */
     int64_t next_poll;      /* wall clock: the next poll that ingest_response stored */
+    /* Its row as read to start the poll in flight (validators, hints, redirect count),
+     * by the schedule or just before by daemon_feeds_reschedule: ingest_response reads
+     * it instead of the row again. Only the poll of this feed writes these columns, and
+     * one poll of it is in flight at a time. Cleared when the poll ends. */
+    struct db_feed polled;
 };
 
 /* batch.c: the polls whose results are in the open group (storage/db_group.c). */
@@ -122,10 +127,10 @@ void batch_commit(struct app *app);
 int batch_busy(const struct app *app);
 void batch_free(struct app *app);
 
-/* ingest.c: stores one fetched document. 0, or -1 with the reason in err (recorded on
- * the feed by the caller). */
-int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_result *r,
-                    char *err, size_t errlen);
+/* ingest.c: stores one fetched document; old is the feed's row as the poll started.
+ * 0, or -1 with the reason in err (recorded on the feed by the caller). */
+int ingest_response(struct app *app, struct feed_state *fs, const struct db_feed *old,
+                    const struct fetch_result *r, char *err, size_t errlen);
 
 /* pipeline.c: summary then file for every entry that still needs them (feed_id 0: all).
  * Returns the number of entries that failed (they stay pending and are retried). */

@@ -196,13 +196,14 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         fs->disabled = 1;
         fs->failed = 1;
         fs->done = 1;
+        db_feed_clear(&fs->polled);
         batch_poll_done(app);
         daemon_check_done(app);
         if (!app->once && !app->stopping)
             schedule(app);
         return;
     } else {
-        rc = ingest_response(app, fs, r, err, sizeof err);
+        rc = ingest_response(app, fs, &fs->polled, r, err, sizeof err);
         if (rc == 0 && r->status == 304)
             app->metrics.fetch_not_modified++;
         else if (rc == 0)
@@ -243,6 +244,7 @@ static void on_fetched(void *ud, const struct fetch_result *r)
         delay = (double)(fs->next_poll - now);    /* as ingest_response stored it */
         batch_write_after(app, fs->id);
     }
+    db_feed_clear(&fs->polled);
     fs->due = ev_now(app->loop) + (delay > 1 ? delay : 1);
     fs->done = 1;
     batch_poll_done(app);
@@ -301,12 +303,11 @@ static void schedule(struct app *app)
         if (fs->in_flight || fs->disabled || (app->once && fs->done))
             continue;
         if (fs->due <= now) {
-            struct db_feed row;
-            if (db_feed_get(app->db, fs->id, &row) < 0)
+            /* the row as daemon_feeds_reschedule read it just before, or read now */
+            if (!fs->polled.id && db_feed_get(app->db, fs->id, &fs->polled) < 0)
                 continue;
             fs->in_flight = 1;
-            poll_start(app, fs, &row);
-            db_feed_clear(&row);
+            poll_start(app, fs, &fs->polled);
         } else if (next < 0 || fs->due < next) {
             next = fs->due;
         }

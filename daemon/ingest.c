@@ -352,13 +352,25 @@ static struct sched_input sched_inputs(const struct app *app, const struct feed_
  * a misconfigured server or a captive portal must not move a subscription. */
 #define REDIRECT_POLLS 3
 
+static int redirect_candidate(const struct feed_state *fs, const struct fetch_result *r)
+{
+    const char *target = r->effective_url;
+    return r->permanent && target && strcmp(target, fs->url) &&
+           !(str_has_prefix(fs->url, "https:") && str_has_prefix(target, "http:"));
+}
+
+/* Whether redirect_track writes the feed's row. */
+static int redirect_writes(const struct feed_state *fs, const struct db_feed *old,
+                           const struct fetch_result *r)
+{
+    return old->redirect_to || redirect_candidate(fs, r);
+}
+
 static int redirect_track(struct app *app, struct feed_state *fs, const struct db_feed *old,
                           const struct fetch_result *r)
 {
     const char *target = r->effective_url;
-    int candidate = r->permanent && target && strcmp(target, fs->url) &&
-                    !(str_has_prefix(fs->url, "https:") && str_has_prefix(target, "http:"));
-    if (!candidate)
+    if (!redirect_candidate(fs, r))
         return old->redirect_to ? db_feed_set_redirect(app->db, fs->id, NULL, 0, NULL) : 0;
     int count = old->redirect_to && !strcmp(old->redirect_to, target) ? old->redirect_count + 1 : 1;
     if (count < REDIRECT_POLLS)
@@ -376,32 +388,29 @@ static int redirect_track(struct app *app, struct feed_state *fs, const struct d
     return 0;
 }
 
-int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_result *r,
-                    char *err, size_t errlen)
+int ingest_response(struct app *app, struct feed_state *fs, const struct db_feed *old,
+                    const struct fetch_result *r, char *err, size_t errlen)
 {
     struct db *db = app->db;
     int64_t now = time(NULL);
-    struct db_feed old;
-    if (db_feed_get(db, fs->id, &old) < 0) {
-        snprintf(err, errlen, "feed is not in the database");
-        return -1;
-    }
     int rc = -1;
     struct feed *f = NULL;
     char *base = NULL;
     char bodyhash[17], reason[96];
     hash_hex(r->body_hash, bodyhash);
     /* RFC 9110 15.4.5: a 304 may carry new validators; keep the old ones otherwise. */
-    const char *etag = r->etag ? r->etag : old.etag;
-    const char *lm = r->last_modified ? r->last_modified : old.last_modified;
+    const char *etag = r->etag ? r->etag : old->etag;
+    const char *lm = r->last_modified ? r->last_modified : old->last_modified;
 
     if (r->status == 304 ||
-        (r->status >= 200 && r->status <= 299 && old.initialized && old.body_hash &&
-         !strcmp(old.body_hash, bodyhash))) {
+        (r->status >= 200 && r->status <= 299 && old->initialized && old->body_hash &&
+         !strcmp(old->body_hash, bodyhash))) {
         /* Not modified, or (servers without validators) the same bytes again. */
-        struct sched_input in = sched_inputs(app, fs, &old, NULL, r);
+        struct sched_input in = sched_inputs(app, fs, old, NULL, r);
         int64_t next = schedule_next(&in, now, reason, sizeof reason);
-        if (db_group_feed_begin(db) < 0) {
+        /* Mostly one UPDATE, which needs no savepoint of its own (db_group_check). */
+        int savepoint = redirect_writes(fs, old, r);
+        if ((savepoint ? db_group_feed_begin(db) : db_group_join(db)) < 0) {
             snprintf(err, errlen, "database: %s", db_errmsg(db));
             goto out;
         }
@@ -409,9 +418,9 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
                                     r->status == 304 ? etag : r->etag,
                                     r->status == 304 ? lm : r->last_modified,
                                     NULL, NULL, NULL, now, next, reason);
-        if (rc == 0)
-            rc = redirect_track(app, fs, &old, r);
-        if (db_group_feed_end(db, rc) < 0) {
+        if (rc == 0 && savepoint)
+            rc = redirect_track(app, fs, old, r);
+        if ((savepoint ? db_group_feed_end(db, rc) : db_group_check(db, rc)) < 0) {
             snprintf(err, errlen, "database: %s", db_errmsg(db));
             rc = -1;
             goto out;
@@ -446,10 +455,10 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
                  plural((long long)f->entries_dropped, "was", "were"));
         fs->cap_logged = 1;
     }
-    struct sched_input in = sched_inputs(app, fs, &old, f, r);
+    struct sched_input in = sched_inputs(app, fs, old, f, r);
     int64_t next = schedule_next(&in, now, reason, sizeof reason);
     struct store st;
-    store_begin(&st, app, fs, !old.initialized, now, f, pre);
+    store_begin(&st, app, fs, !old->initialized, now, f, pre);
     /* The feed's savepoint in the open group (daemon/batch.c): committed with the other
      * polls of the group, rolled back alone. */
     if (db_group_feed_begin(db) < 0) {
@@ -486,9 +495,9 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct fetch_r
                                f->title, f->link, bodyhash, now, next, reason) < 0 ||
         db_feed_set_hints(db, fs->id, in.ttl, in.sy, in.skip_hours, in.skip_days,
                           in.estimate) < 0 ||
-        (!old.initialized && db_feed_set_initialized(db, fs->id) < 0) ||
+        (!old->initialized && db_feed_set_initialized(db, fs->id) < 0) ||
         db_feed_set_language(db, fs->id, f->language) < 0 ||
-        redirect_track(app, fs, &old, r) < 0) {
+        redirect_track(app, fs, old, r) < 0) {
         /* the message of the statement that failed: later ones replace SQLite's */
         snprintf(err, errlen, "database: %s", stored < 0 && *why ? why : db_errmsg(db));
         db_group_feed_end(db, -1);
@@ -517,6 +526,5 @@ out:
     if (f)
         feed_free(f);
     free(base);
-    db_feed_clear(&old);
     return rc;
 }

@@ -241,12 +241,16 @@ void daemon_feed_state_free(struct feed_state *fs)
     free(fs->shown);
     free(fs->ca_file);
     free(fs->subscribed);
+    db_feed_clear(&fs->polled);
     free(fs);
 }
 
-static int in_config(void *ud, const char *url)
+/* The index of url's [feed] section among the configuration's feeds, or -1. */
+static int config_index(void *ud, const char *url)
 {
-    return config_feed(ud, url) != NULL;
+    const struct config *cfg = ud;
+    const struct feed_conf *fc = config_feed(cfg, url);
+    return fc ? (int)(fc - cfg->feeds) : -1;
 }
 
 /* The configuration's feeds into the database, in one transaction. Feeds added on the
@@ -254,19 +258,18 @@ static int in_config(void *ud, const char *url)
 static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
 {
     struct db *db = app->db;
-    int64_t now = time(NULL);
-    if (db_begin(db) < 0 || db_feeds_deactivate_config(db, in_config, &app->cfg) < 0)
-        goto fail;
-    for (size_t i = 0; i < app->cfg.nfeeds; i++) {
+    size_t n = app->cfg.nfeeds;
+    struct db_subscription *subs = xcalloc(n ? n : 1, sizeof *subs);
+    for (size_t i = 0; i < n; i++) {
         const struct feed_conf *fc = &app->cfg.feeds[i];
-        struct db_subscription sub = {fc->url, fc->title, fc->interval, fc->backlog,
-                                      fc->summarizer, "config", fc->category};
-        if (db_feed_subscribe(db, &sub, now, NULL) < 0)
-            goto fail;
+        subs[i] = (struct db_subscription){fc->url, fc->title, fc->interval, fc->backlog,
+                                           fc->summarizer, "config", fc->category};
     }
-    if (db_commit(db) == 0)
+    int rc = db_begin(db) < 0 ? -1
+             : db_feeds_sync_config(db, subs, n, config_index, &app->cfg, time(NULL));
+    free(subs);
+    if (rc == 0 && db_commit(db) == 0)
         return 0;
-fail:
     snprintf(err, errlen, "database: %s", db_errmsg(db));
     db_rollback(db);
     return -1;
@@ -323,6 +326,13 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
         fs->disabled = rows[i].disabled != NULL;
         if (fs->disabled)
             fs->done = 1;    /* --once has nothing to wait for */
+        if (!fs->in_flight && fs->due <= t0) {
+            /* due now: the schedule, which runs next, starts its poll from this row
+             * instead of reading it again (a --once run: every feed) */
+            db_feed_clear(&fs->polled);
+            fs->polled = rows[i];
+            memset(&rows[i], 0, sizeof rows[i]);
+        }
         next[i] = fs;
     }
     for (; j < app->nfeeds; j++) {

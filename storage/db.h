@@ -118,7 +118,9 @@ int db_rollback(struct db *db);
  * feed's in a savepoint. db_group_join opens the group's transaction when none is open
  * (statements then run in it); db_group_feed_begin joins and opens a feed's savepoint,
  * db_group_feed_end releases it (ok 0) or rolls the feed back alone (ok -1), returning ok
- * or -1 when the group itself is lost. db_group_commit commits the group (0; 0 too when
+ * or -1 when the group itself is lost; a feed whose poll writes one statement needs no
+ * savepoint (SQLite undoes a failed statement alone) and calls db_group_check(db, ok)
+ * after it instead, with the same result. db_group_commit commits the group (0; 0 too when
  * none is open; -1: rolled back); db_begin and db_close do so too. The hook hears of each
  * group's end: stored 1 when committed, 0 when rolled back. 0 / -1 (logged). */
 typedef void (*db_group_fn)(void *ud, int stored);
@@ -131,6 +133,7 @@ void db_group_set_hook(struct db *db, db_group_fn fn, void *ud);
 int db_group_join(struct db *db);
 int db_group_feed_begin(struct db *db);
 int db_group_feed_end(struct db *db, int ok);
+int db_group_check(struct db *db, int ok);
 int db_group_commit(struct db *db);
 int db_group_active(const struct db *db);
 
@@ -170,6 +173,12 @@ void db_filter_drops_free(struct db_filter_drop *v, size_t n);
 int64_t db_entries_prune(struct db *db, int64_t before);
 int db_feed_set_language(struct db *db, int64_t id, const char *language);
 int db_feeds_deactivate_config(struct db *db, int (*keep)(void *ud, const char *url), void *ud);
+/* The configuration's feeds, subs[0..n), into the database: as db_feeds_deactivate_config
+ * and then db_feed_subscribe for each, with find(ud, url) giving the index in subs of a
+ * configured URL (-1: not configured), but a feed whose row already says what subscribe
+ * would write is not written nor even looked up. 0 / -1. */
+int db_feeds_sync_config(struct db *db, const struct db_subscription *subs, size_t n,
+                         int (*find)(void *ud, const char *url), void *ud, int64_t now);
 /* Which feeds db_feed_list reads: all, the active ones, or the active ones without their
  * entries counted (nentries -1: the daemon's schedule, at each start and every minute). */
 enum db_feeds { DB_FEEDS_ALL, DB_FEEDS_ACTIVE, DB_FEEDS_ACTIVE_UNCOUNTED };

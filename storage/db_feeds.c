@@ -74,6 +74,66 @@ int db_feeds_deactivate_config(struct db *db, int (*keep)(void *ud, const char *
     return ok;
 }
 
+/* Whether the row S_FEED_SUBS read is what db_feed_subscribe would leave (its upsert's
+ * WHERE clause, read in C). */
+static int row_is_subscribed(sqlite3_stmt *s, const struct db_subscription *sub)
+{
+    static const int text_col[] = {1, 5, 6, 7};     /* title, summarizer, origin, category */
+    const char *want[] = {sub->title, sub->summarizer, sub->origin ? sub->origin : "config",
+                          sub->category};
+    for (size_t i = 0; i < sizeof text_col / sizeof *text_col; i++) {
+        const char *have = (const char *)sqlite3_column_text(s, text_col[i]);
+        if ((have == NULL) != (want[i] == NULL) || (have && strcmp(have, want[i])))
+            return 0;
+    }
+    return sqlite3_column_int(s, 2) == sub->interval && sqlite3_column_int(s, 3) == sub->backlog &&
+           sqlite3_column_int(s, 4) == 1 &&
+           !(!strcmp(want[2], "cli") && sqlite3_column_type(s, 8) != SQLITE_NULL);
+}
+
+int db_feeds_sync_config(struct db *db, const struct db_subscription *subs, size_t n,
+                         int (*find)(void *ud, const char *url), void *ud, int64_t now)
+{
+    /* One read of every row, compared in C, and an upsert only for a feed that is new or
+     * changed: an upsert per configured feed (with the read of its id when it wrote
+     * nothing) was 33 M of the 519 M instructions of a warm poll of 1000 feeds. */
+    sqlite3_stmt *s = db_stmt(db, S_FEED_SUBS);
+    if (!s)
+        return -1;
+    char *same = xcalloc(n ? n : 1, 1);
+    char **gone = NULL;
+    size_t ngone = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *url = (const char *)sqlite3_column_text(s, 0);
+        const char *origin = (const char *)sqlite3_column_text(s, 6);
+        if (!url)
+            continue;
+        int k = find(ud, url);
+        if (k < 0 && origin && !strcmp(origin, "config") && sqlite3_column_int(s, 4)) {
+            gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
+            gone[ngone++] = xstrdup(url);
+        } else if (k >= 0 && (size_t)k < n && !strcmp(url, subs[k].url)) {
+            same[k] = (char)row_is_subscribed(s, &subs[k]);
+        }
+    }
+    sqlite3_reset(s);
+    int ok = rc == SQLITE_DONE ? 0 : -1;
+    if (ok < 0)
+        log_err("database: %s", sqlite3_errmsg(db->h));
+    for (size_t i = 0; i < ngone; i++) {
+        if (ok == 0 && db_feed_unsubscribe(db, gone[i]) < 0)
+            ok = -1;
+        free(gone[i]);
+    }
+    free(gone);
+    for (size_t i = 0; i < n && ok == 0; i++)
+        if (!same[i] && db_feed_subscribe(db, &subs[i], now, NULL) < 0)
+            ok = -1;
+    free(same);
+    return ok;
+}
+
 int db_feed_unsubscribe(struct db *db, const char *url)
 {
     sqlite3_stmt *s = db_bind(db, S_FEED_UNSUB, DB_ARGS(DB_TEXT(url)));

@@ -95,6 +95,20 @@ int db_group_feed_end(struct db *db, int ok)
     return db_run(db, S_FEED_RELEASE, NULL, 0);
 }
 
+/* A feed's single statement in the group: no savepoint around it (SAVEPOINT and RELEASE
+ * cost more than the UPDATE a 304 needs), as a statement that fails leaves nothing of
+ * itself (SQLite's statement journal, https://sqlite.org/lang_transaction.html); only
+ * an error that ended the whole transaction loses the group. */
+int db_group_check(struct db *db, int ok)
+{
+    if (sqlite3_get_autocommit(db->h)) {
+        if (db->group)
+            group_ended(db, 0);
+        return -1;
+    }
+    return ok;
+}
+
 int db_group_commit(struct db *db)
 {
     if (!db->group)

@@ -129,6 +129,61 @@ static void test_resubscribe_writes_nothing_unchanged(void **state)
     db_feed_list_free(feeds, n);
 }
 
+static const struct db_subscription sync_subs[] = {
+    {"http://b/feed", "B", 600, 3, NULL, "config", NULL},      /* as stored */
+    {"http://c/feed", "C", 0, -2, NULL, "config", NULL},       /* was added by `feedsd add` */
+    {"http://d/feed", NULL, 0, -2, NULL, "config", "News"},    /* new */
+    {"http://f/feed", NULL, 0, -2, NULL, "config", NULL},      /* its title taken out */
+};
+
+static int sync_find(void *ud, const char *url)
+{
+    (void)ud;
+    for (size_t i = 0; i < sizeof sync_subs / sizeof *sync_subs; i++)
+        if (!strcmp(sync_subs[i].url, url))
+            return (int)i;
+    return -1;
+}
+
+/* db_feeds_sync_config leaves the rows as deactivating and subscribing each feed would:
+ * the feed gone from the configuration inactive, the others active as configured. */
+static void test_sync_config(void **state)
+{
+    struct db *db = *state;
+    int64_t b, c;
+    assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, "config", 100, NULL), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, "config", 100, &b), 0);
+    assert_int_equal(subscribe(db, "http://c/feed", NULL, 0, -2, NULL, "cli", 100, &c), 0);
+    assert_int_equal(subscribe(db, "http://f/feed", "F", 0, -2, NULL, "config", 100, NULL), 0);
+    assert_int_equal(subscribe(db, "http://g/feed", NULL, 0, -2, NULL, "cli", 100, NULL), 0);
+    size_t nsubs = sizeof sync_subs / sizeof *sync_subs;
+    for (int round = 0; round < 2; round++) {   /* the second changes nothing */
+        assert_int_equal(db_feeds_sync_config(db, sync_subs, nsubs, sync_find, NULL, 200), 0);
+        struct db_feed *feeds;
+        size_t n;
+        assert_int_equal(db_feed_list(db, DB_FEEDS_ALL, &feeds, &n), 0);
+        assert_int_equal(n, 6);
+        assert_string_equal(feeds[0].url, "http://a/feed");
+        assert_int_equal(feeds[0].active, 0);
+        assert_int_equal(feeds[1].id, b);
+        assert_int_equal(feeds[1].active, 1);
+        assert_string_equal(feeds[1].title, "B");
+        assert_int_equal(feeds[1].interval, 600);
+        assert_int_equal(feeds[2].id, c);
+        assert_string_equal(feeds[2].origin, "config");
+        assert_string_equal(feeds[2].title, "C");
+        assert_string_equal(feeds[3].url, "http://f/feed");
+        assert_null(feeds[3].title);
+        assert_string_equal(feeds[4].url, "http://g/feed");    /* a command line feed stays */
+        assert_int_equal(feeds[4].active, 1);
+        assert_string_equal(feeds[4].origin, "cli");
+        assert_string_equal(feeds[5].url, "http://d/feed");
+        assert_int_equal(feeds[5].active, 1);
+        assert_string_equal(feeds[5].category, "News");
+        db_feed_list_free(feeds, n);
+    }
+}
+
 static void test_fetch_outcomes(void **state)
 {
     struct db *db = *state;
@@ -704,6 +759,14 @@ static void test_group_commit(void **state)
     assert_int_equal(feed_entries(db, b), 0);
     assert_int_equal(committed_entries(), 0);
     assert_int_equal(group_ends[0] + group_ends[1], 0);
+    /* a 304's one UPDATE, without a savepoint: checked, and in the group */
+    assert_int_equal(db_group_join(db), 0);
+    assert_int_equal(db_feed_record_success(db, b, 304, "\"e2\"", NULL, NULL, NULL, NULL, 110,
+                                            3710, "interval 1h"), 0);
+    assert_int_equal(db_group_check(db, 0), 0);
+    assert_int_equal(db_group_check(db, -1), -1);        /* the statement's own failure */
+    assert_true(db_group_active(db));
+    assert_int_equal(group_ends[0] + group_ends[1], 0);
 
     assert_int_equal(db_begin(db), 0);                   /* commits the group first */
     assert_false(db_group_active(db));
@@ -711,6 +774,11 @@ static void test_group_commit(void **state)
     assert_int_equal(committed_entries(), 1);
     assert_int_equal(db_commit(db), 0);
 
+    struct db_feed f;
+    assert_int_equal(db_feed_get(db, b, &f), 0);
+    assert_string_equal(f.etag, "\"e2\"");
+    assert_int_equal(f.next_poll, 3710);
+    db_feed_clear(&f);
     assert_int_equal(db_group_commit(db), 0);            /* none open: nothing to do */
     assert_int_equal(group_ends[1], 1);
     assert_int_equal(group_ends[0], 0);
@@ -722,6 +790,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resubscribe_writes_nothing_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_hash_upgrade, setup, teardown),
