@@ -99,40 +99,36 @@ int batch_open(struct app *app)
     return 0;
 }
 
-int batch_join(struct app *app, int64_t feed_id)
+/* The group's item of feed_id, added when the feed is not in it yet (the group is opened
+ * if none is); NULL when the group cannot be opened. */
+static struct batch_item *batch_item(struct app *app, int64_t feed_id)
 {
     struct batch *b = &app->batch;
     if (batch_open(app) < 0)
-        return -1;
+        return NULL;
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i].feed_id == feed_id)
-            return 0;
+            return &b->items[i];
     if (b->n == b->cap) {
         b->cap = b->cap ? 2 * b->cap : 64;
         b->items = xrealloc(b->items, b->cap * sizeof *b->items);
     }
-    b->items[b->n++] = (struct batch_item){.feed_id = feed_id};
-    return 0;
+    b->items[b->n] = (struct batch_item){.feed_id = feed_id};
+    return &b->items[b->n++];
+}
+
+int batch_join(struct app *app, int64_t feed_id)
+{
+    return batch_item(app, feed_id) ? 0 : -1;
 }
 
 void batch_write_after(struct app *app, int64_t feed_id)
 {
-    struct batch *b = &app->batch;
-    if (!db_group_active(app->db)) {
+    struct batch_item *it = db_group_active(app->db) ? batch_item(app, feed_id) : NULL;
+    if (it)
+        it->write = 1;
+    else
         daemon_write_soon(app, feed_id);    /* nothing is waiting to be committed */
-        return;
-    }
-    size_t i = 0;
-    while (i < b->n && b->items[i].feed_id != feed_id)
-        i++;
-    if (i == b->n) {
-        if (batch_join(app, feed_id) < 0) {
-            daemon_write_soon(app, feed_id);
-            return;
-        }
-        i = b->n - 1;
-    }
-    b->items[i].write = 1;
 }
 
 /* A full group commits at once; so does a --once run's when no transfer is left that

@@ -399,14 +399,14 @@ enum rd_output { OUT_HTML, OUT_MARKDOWN };
 
 /* One attempt's result. */
 struct result {
-    char *html;        /* the serialised article (or its markdown: OUT_MARKDOWN), or NULL */
+    char *article;     /* the serialised article, or its markdown (OUT_MARKDOWN); or NULL */
     size_t chars;      /* its visible characters */
     int comments;      /* it sits in an element whose class or id reads as comments */
 };
 
 static void result_free(struct result *r)
 {
-    free(r->html);
+    free(r->article);
     *r = (struct result){0};
 }
 
@@ -425,8 +425,11 @@ static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned fl
     select_nodes(top, body, &keep);
     free(cands.v);
     struct buf out = {0};
-    buf_puts(&out, "<div>");
-    xmlBufferPtr xb = want == OUT_HTML ? xmlBufferCreate() : NULL;
+    xmlBufferPtr xb = NULL;
+    if (want == OUT_HTML) {
+        buf_puts(&out, "<div>");
+        xb = xmlBufferCreate();
+    }
     for (size_t k = 0; k < keep.n; k++) {
         rd_clean(keep.v[k], flags, title, used);
         resolve_urls(keep.v[k], base);
@@ -441,13 +444,12 @@ static void attempt(htmlDocPtr doc, xmlNode *body, const char *base, unsigned fl
         if (htmlNodeDump(xb, doc, keep.v[k]) > 0)
             buf_append(&out, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
     }
-    buf_puts(&out, "</div>");
-    xmlBufferFree(xb);
-    if (want == OUT_MARKDOWN) {
-        buf_free(&out);
-        r->html = rd_article_md(doc, keep.v, keep.n, len, base);
+    if (xb) {
+        buf_puts(&out, "</div>");
+        xmlBufferFree(xb);
+        r->article = buf_steal(&out);
     } else {
-        r->html = buf_steal(&out);
+        r->article = rd_article_md(doc, keep.v, keep.n, len, base);
     }
     free(keep.v);
     free(infos);
@@ -497,7 +499,7 @@ static char *extract(const char *html, size_t len, const char *base_url, enum rd
          * an attempt that found an article outside comments is not replaced by one that
          * found comments once the filters are off. */
         int comments_only = r.comments && !best.comments && best.chars >= MIN_PARAGRAPH;
-        if (!best.html || (r.chars > best.chars * RETRY_GAIN && !comments_only)) {
+        if (!best.article || (r.chars > best.chars * RETRY_GAIN && !comments_only)) {
             result_free(&best);
             best = r;
         } else {
@@ -513,7 +515,7 @@ static char *extract(const char *html, size_t len, const char *base_url, enum rd
     /* A short article is one when it is the whole page: nothing around it was left out
      * (a page of navigation and a line is a stub, not a note). */
     int whole = all_chars > 0 && best.chars > 0 && best.chars + 1 >= all_chars;
-    if (!best.html || (best.chars < MIN_PARAGRAPH && !whole)) {
+    if (!best.article || (best.chars < MIN_PARAGRAPH && !whole)) {
         size_t chars = best.chars;
         result_free(&best);
         page_meta_free(&m);
@@ -527,8 +529,8 @@ static char *extract(const char *html, size_t len, const char *base_url, enum rd
         *meta = m;
     else
         page_meta_free(&m);
-    char *out = best.html;
-    best.html = NULL;
+    char *out = best.article;
+    best.article = NULL;
     result_free(&best);
     return out;
 }

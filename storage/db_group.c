@@ -35,6 +35,17 @@ static void group_ended(struct db *db, int stored)
         db->group_fn(db->group_ud, stored);
 }
 
+/* Whether SQLite ended the transaction itself (SQLITE_FULL, an I/O error...): then the
+ * group is lost, and its hook is told. */
+static int group_gone(struct db *db)
+{
+    if (!sqlite3_get_autocommit(db->h))
+        return 0;
+    if (db->group)
+        group_ended(db, 0);
+    return 1;
+}
+
 /* Reads take and drop SQLite's locks each (4 fcntl(2) per feed when the schedule read
  * each feed's row apart); in one read transaction they take them once. A deferred BEGIN
  * takes no write lock, so a writer elsewhere does not hold it up. */
@@ -59,9 +70,7 @@ void db_read_end(struct db *db, int began)
 int db_group_join(struct db *db)
 {
     db_read_end(db, 1);     /* a read transaction ends before the group's begins */
-    if (db->group && sqlite3_get_autocommit(db->h))
-        group_ended(db, 0);     /* SQLite rolled the group back itself (SQLITE_FULL...) */
-    if (db->group)
+    if (db->group && !group_gone(db))
         return 0;
     /* BEGIN IMMEDIATE: the write lock now, not at the first write of a feed: a busy
      * database is met here (after the busy timeout) and not halfway through a feed. */
@@ -80,12 +89,8 @@ int db_group_feed_begin(struct db *db)
 
 int db_group_feed_end(struct db *db, int ok)
 {
-    if (sqlite3_get_autocommit(db->h)) {
-        /* SQLite ended the whole transaction on an I/O error: the group is lost. */
-        if (db->group)
-            group_ended(db, 0);
+    if (group_gone(db))
         return -1;
-    }
     if (ok < 0) {
         /* ROLLBACK TO leaves the savepoint open: it is released, empty, after. */
         if (db_run(db, S_FEED_ROLLBACK_TO, NULL, 0) < 0)
@@ -101,22 +106,15 @@ int db_group_feed_end(struct db *db, int ok)
  * an error that ended the whole transaction loses the group. */
 int db_group_check(struct db *db, int ok)
 {
-    if (sqlite3_get_autocommit(db->h)) {
-        if (db->group)
-            group_ended(db, 0);
-        return -1;
-    }
-    return ok;
+    return group_gone(db) ? -1 : ok;
 }
 
 int db_group_commit(struct db *db)
 {
     if (!db->group)
         return 0;
-    if (sqlite3_get_autocommit(db->h)) {
-        group_ended(db, 0);
+    if (group_gone(db))
         return -1;
-    }
     if (db_run(db, S_COMMIT, NULL, 0) < 0) {
         if (!sqlite3_get_autocommit(db->h))
             db_run(db, S_ROLLBACK, NULL, 0);
