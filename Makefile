@@ -10,7 +10,7 @@ MANDIR   ?= $(PREFIX)/share/man
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS     := libxml-2.0 libcurl sqlite3 jansson libxxhash
+PKGS     := libxml-2.0 libcurl sqlite3 jansson libxxhash openssl
 VERSION  := 0.1.0
 
 # SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer; any report aborts.

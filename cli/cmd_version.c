@@ -1,7 +1,7 @@
 /* cli/cmd_version.c: `feedsd --version`. The libraries that shape feedsd's behaviour, as
  * loaded at run time (a shared library can be newer than the headers feedsd was built
- * with: both are printed where they differ), and which libxml2 accelerators are on
- * (feeds/xml_compat.h). The first line stays "feedsd VERSION" for scripts. */
+ * with: both are printed where they differ), which libxml2 accelerators are on
+ * (feeds/xml_compat.h) and whether HTTPS connections share CA stores (fetch_trust.c). The first line stays "feedsd VERSION" for scripts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "common/cli.h"
 #include "feeds/xml_compat.h"
+#include "fetch/fetch.h"
 
 /* 20914 -> "2.9.14" */
 static void dotted(int v, char *out, size_t n)
@@ -60,5 +61,10 @@ int cmd_version(int argc, char **argv)
         else
             printf("accelerator %s: off (%s)\n", xml_accel_name(a), xml_accel_why_off(a));
     }
+    const char *ca = fetch_ca_store_why_off();
+    if (ca)
+        printf("CA store: libcurl's, read at each connection (%s)\n", ca);
+    else
+        printf("CA store: shared, kept in memory\n");
     return 0;
 }

@@ -28,6 +28,7 @@ void fetch_req_free(struct req *r)
 {
     if (r->easy)
         curl_easy_cleanup(r->easy);
+    fetch_trust_release(r->ca_store);   /* after the handle, whose connection may use it */
     curl_slist_free_all(r->headers);
     free(r->url);
     free(r->etag);
@@ -137,10 +138,7 @@ static int req_setup(struct fetcher *f, struct req *r)
     /* Feeds of one HTTP/2 origin wait for its first connection and share it (RFC 9113 9.1)
      * instead of each opening its own; on HTTP/1.1 curl opens more as per_host allows. */
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    /* CURLOPT_CAINFO replaces the bundle file, but Debian's libcurl also reads
-     * CURLOPT_CAPATH (/etc/ssl/certs), so the system's CAs stay trusted. */
-    if (r->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, r->ca_file);
+    r->ca_store = fetch_trust_set(f, e, r->ca_file);
     if (r->post) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
@@ -340,6 +338,7 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
     f->opts.spool_dir = f->spool_dir;
     f->proxy = opts->proxy ? xstrdup(opts->proxy) : NULL;
     f->opts.proxy = f->proxy;
+    fetch_trust_init(f);
     f->nbuckets = 1024;
     f->buckets = xcalloc(f->nbuckets, sizeof *f->buckets);
     f->multi = curl_multi_init();
@@ -348,6 +347,7 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
         free(f->user_agent);
         free(f->spool_dir);
         free(f->proxy);
+        fetch_trust_free(f);
         free(f);
         return NULL;
     }
@@ -447,6 +447,7 @@ void fetch_free(struct fetcher *f)
     /* After the multi handle: the origins' shares may be freed only once no easy handle
      * uses them. */
     fetch_hosts_free(f);
+    fetch_trust_free(f);
     while (f->socks) {
         struct sock *s = f->socks;
         f->socks = s->next;

@@ -99,5 +99,8 @@ struct sockaddr;
 int fetch_address_allowed(const struct sockaddr *sa, int allow_private);
 /* Aborts everything; callbacks of unfinished requests are not called. */
 void fetch_free(struct fetcher *f);
+/* NULL when HTTPS transfers share CA stores kept in memory (fetch_trust.c), else why
+ * libcurl reads the CA certificates at each new connection. */
+const char *fetch_ca_store_why_off(void);
 
 #endif

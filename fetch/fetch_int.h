@@ -15,6 +15,7 @@
 #include "fetch/fetch.h"
 
 struct host;
+struct trust;
 
 struct req {
     struct req *next;           /* in the host queue */
@@ -24,6 +25,7 @@ struct req {
     char *url, *etag, *last_modified;
     char *post;                 /* POST body, or NULL for GET */
     char *ca_file;              /* CURLOPT_CAINFO, or NULL */
+    void *ca_store;             /* fetch_trust_set's, held while the easy handle lives */
     size_t post_len;
     char **extra_headers;
     char *username, *password, *cookie_file, *user_agent, *proxy;   /* fetch_request's */
@@ -72,6 +74,7 @@ struct fetcher {
     char *user_agent;
     char *spool_dir;
     char *proxy;
+    struct trust *trust;        /* fetch_trust.c */
     int running;
     size_t queued;
     struct host **buckets;
@@ -107,5 +110,14 @@ void fetch_hosts_free(struct fetcher *f);
 /* fetch_response.c: curl's CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION (ud: the req) */
 size_t fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *ud);
 size_t fetch_header_cb(char *ptr, size_t size, size_t nmemb, void *ud);
+
+/* fetch_trust.c: the CA certificates of a transfer, set on its easy handle e: the
+ * system's, plus ca_file's when not NULL, given so that libcurl keeps them across
+ * connections where it can. */
+void fetch_trust_init(struct fetcher *f);
+/* Returns what the transfer holds (its store) for fetch_trust_release when it is freed. */
+void *fetch_trust_set(struct fetcher *f, CURL *e, const char *ca_file);
+void fetch_trust_release(void *held);
+void fetch_trust_free(struct fetcher *f);
 
 #endif

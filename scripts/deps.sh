@@ -12,7 +12,7 @@
 # clang (14 on Debian 12, 19 on Debian 13).
 profile=${1:-test}
 RUN="build-essential pkg-config libxml2-dev libcurl4-openssl-dev libev-dev libsqlite3-dev \
-libjansson-dev libxxhash-dev ca-certificates"
+libjansson-dev libxxhash-dev libssl-dev ca-certificates"
 TEST="libcmocka-dev python3 python3-yaml cmark-gfm libxml2-utils sqlite3 clang libclang-rt-dev \
 cppcheck clang-tidy strace e2fsprogs systemd-container debootstrap hugo"
 case $profile in

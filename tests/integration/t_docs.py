@@ -185,3 +185,15 @@ def version_names_libraries_and_accelerators(server, work):
     assert one["html_runs"] == accel["html_runs"], one
     if accel["xml_cdata"] == "on":
         assert one["xml_cdata"] == "off (off by FEEDSD_ACCEL)", one
+    # The last line: whether HTTPS connections share feedsd's CA stores (fetch_trust.c);
+    # on Debian 12's and 13's libcurl (OpenSSL) they do, unless FEEDSD_CA_STORE=libcurl.
+    assert re.fullmatch(r"CA store: (shared, kept in memory|libcurl's, read at each "
+                        r"connection \(.+\))", lines[-1]), lines
+    curl = next(l for l in lines if l.startswith("libcurl "))
+    if re.match(r"libcurl (7\.88|8\.14)\.\d+ \(OpenSSL/3", curl):
+        assert lines[-1] == "CA store: shared, kept in memory", lines
+    env = dict(os.environ, FEEDSD_CA_STORE="libcurl")
+    r = subprocess.run([work.feedsd, "--version"], capture_output=True, text=True, timeout=10,
+                       env=env)
+    assert r.stdout.splitlines()[-1] == \
+        "CA store: libcurl's, read at each connection (FEEDSD_CA_STORE=libcurl)", r.stdout

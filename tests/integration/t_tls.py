@@ -1,10 +1,15 @@
-"""HTTPS (issue 20): the ca_file key trusts a private CA (global and per feed), a bad one
-is a configuration error, and a second poll of an origin resumes its TLS session.
+"""HTTPS (issue 20): the ca_file key trusts a private CA (global and per feed) besides the
+system's CAs and only for its feeds, a bad one is a configuration error, the CA certificates
+are read once per run instead of at each connection, and a second poll of an origin resumes
+its TLS session.
 
 The CA and the server's certificate are made by each test with Debian's openssl, for
 127.0.0.1 only; the server is harness.FeedServer over Python's ssl module, which records
 whether each handshake resumed a session (SSLSocket.session_reused)."""
+import collections
 import os
+import re
+import shutil
 import ssl
 import subprocess
 
@@ -15,13 +20,13 @@ def openssl(*args):
     subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
 
 
-def make_ca(folder):
+def make_ca(folder, name="feedsd test CA"):
     """A test CA and a certificate it signed for IP 127.0.0.1: (ca.pem, cert.pem, key.pem)."""
     ca_key, ca = os.path.join(folder, "ca.key"), os.path.join(folder, "ca.pem")
     key, csr = os.path.join(folder, "server.key"), os.path.join(folder, "server.csr")
     cert, ext = os.path.join(folder, "server.pem"), os.path.join(folder, "server.ext")
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=feedsd test CA")
+            "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=" + name)
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
     with open(ext, "w") as f:
@@ -31,11 +36,69 @@ def make_ca(folder):
     return ca, cert, key
 
 
-def tls_server(work):
-    ca, cert, key = make_ca(work.dir)
+def server_context(cert, key):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    return FeedServer(tls=ctx), ca
+    return ctx
+
+
+def tls_server(work):
+    ca, cert, key = make_ca(work.dir)
+    return FeedServer(tls=server_context(cert, key)), ca
+
+
+def ca_in(work, name):
+    """make_ca in a folder of its own: (ca.pem, server context)."""
+    folder = os.path.join(work.dir, name)
+    os.makedirs(folder)
+    ca, cert, key = make_ca(folder, "feedsd test CA " + name)
+    return ca, server_context(cert, key)
+
+
+def skip(reason):
+    print("     SKIP %s" % reason, flush=True)
+
+
+# libcurl's CA folder on Debian; its CA file (curl-config --ca) is ca-certificates.crt in it.
+SYSTEM_CERTS = "/etc/ssl/certs"
+
+
+def system_cas(work, ca):
+    """A folder to stand for /etc/ssl/certs with ca as the one system CA, as
+    update-ca-certificates(8) leaves it: the joined file, and a link named by the subject
+    hash (openssl rehash) where OpenSSL looks a certificate up."""
+    folder = os.path.join(work.dir, "system-certs")
+    os.makedirs(folder)
+    shutil.copy(ca, os.path.join(folder, "feedsd-test-public.pem"))
+    shutil.copy(ca, os.path.join(folder, "ca-certificates.crt"))
+    openssl("rehash", folder)
+    return folder
+
+
+def namespace_cannot():
+    """Why the system's CAs cannot be replaced here, or None."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return "needs root and unshare (a mount namespace)"
+    if not os.path.isdir(SYSTEM_CERTS):
+        return "%s is missing (the ca-certificates package)" % SYSTEM_CERTS
+    return None
+
+
+def run_with_system_cas(work, folder, env=None, strace_log=None):
+    """`feedsd run --once` on an empty database, in a mount namespace of its own where
+    folder is /etc/ssl/certs (libcurl's CA folder, and the folder of its CA file), under
+    strace when strace_log is given."""
+    for path in (work.db, work.db + "-wal", work.db + "-shm"):
+        if os.path.exists(path):
+            os.remove(path)
+    shutil.rmtree(work.out, ignore_errors=True)
+    cmd = [work.feedsd, "run", "--once", "-c", work.conf]
+    if strace_log:
+        cmd = ["strace", "-f", "-o", strace_log, "-e", "trace=openat"] + cmd
+    script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                           "sh", folder, SYSTEM_CERTS] + cmd, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, **(env or {})))
 
 
 def md_files(work):
@@ -116,3 +179,144 @@ def ca_file_that_is_not_a_pem_certificate_is_a_configuration_error(server, work)
     server.routes["/feed.xml"] = Route(simple_atom(1))
     r = work.run_once()
     assert r.returncode == 0, r.stderr
+
+
+def ca_opens(work, folder, ca, env):
+    """Runs run_with_system_cas under strace; returns (the run, the number of openat(2)
+    calls that opened CA material, by path: the ca_file, or a file of the system's CAs)."""
+    log = os.path.join(work.dir, "strace.log")
+    # LeakSanitizer cannot run under ptrace (the sanitizer build of make test).
+    env = dict(env, ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":"))
+    r = run_with_system_cas(work, folder, env, log)
+    opened = collections.Counter()
+    with open(log) as f:
+        for line in f:
+            m = re.search(r'openat\(\w+, "([^"]*)".* = (-?\d+)', line)
+            if m and int(m.group(2)) >= 0 and (m.group(1) == ca
+                                              or m.group(1).startswith(SYSTEM_CERTS + "/")):
+                opened[m.group(1)] += 1
+    return r, opened
+
+
+@test
+def ca_certificates_are_read_once_not_at_each_connection(server, work):
+    # libcurl fills a store of the trusted CAs for each new TLS connection: from Debian's
+    # CA file that is 236 M instructions a connection, from a ca_file 1.5 M. feedsd keeps
+    # one store per set of CAs for the process (fetch/fetch_trust.c): the CA files are
+    # opened as often for four origins of each kind as for one. FEEDSD_CA_STORE=libcurl
+    # (libcurl's own way) opens them for each connection, which the count tells.
+    why = namespace_cannot()
+    if why:
+        return skip(why)
+    if not shutil.which("strace"):
+        raise AssertionError("strace is not installed (scripts/deps.sh test installs it)")
+    public_ca, public = ca_in(work, "public")
+    private_ca, private = ca_in(work, "private")
+    folder = system_cas(work, public_ca)
+    servers = [FeedServer(tls=ctx) for ctx in [public] * 4 + [private] * 4]
+    try:
+        for i, s in enumerate(servers):
+            s.routes["/feed.xml"] = Route(simple_atom(1, prefix="origin%d" % i))
+        counts = {}
+        for mode in ("shared", "libcurl"):
+            for n in (1, 4):
+                # n feeds on servers of the system's CA and n on servers of the private
+                # CA, with the private CA as the global ca_file (read once by the
+                # configuration); then the n of the system's CA alone.
+                for kind, feeds, extra in (
+                        ("ca_file", servers[:n] + servers[4:4 + n], "ca_file = %s\n" % private_ca),
+                        ("system", servers[:n], "")):
+                    work.write_config([s.url("/feed.xml") for s in feeds], extra + "backlog = all")
+                    r, opens = ca_opens(work, folder, private_ca, {"FEEDSD_CA_STORE": mode})
+                    assert r.returncode == 0, (mode, kind, n, r.stderr)
+                    assert len(md_files(work)) == len(feeds), (mode, kind, n, work.files())
+                    counts[mode, kind, n] = opens
+        total = {k: sum(v.values()) for k, v in counts.items()}
+        for kind in ("ca_file", "system"):
+            assert total["shared", kind, 1] == total["shared", kind, 4], counts
+            assert total["libcurl", kind, 4] >= total["libcurl", kind, 1] + 3, counts
+    finally:
+        for s in servers:
+            s.close()
+
+
+@test
+def ca_file_is_trusted_besides_the_system_cas_and_only_for_its_feeds(server, work):
+    # The system's CAs are the test's own, in a mount namespace, so that a server it signed
+    # stands for a public one. The same answers with the stores feedsd keeps and with
+    # libcurl's own way.
+    why = namespace_cannot()
+    if why:
+        return skip(why)
+    public_ca, public = ca_in(work, "public")
+    private_ca, private = ca_in(work, "private")
+    other_ca, _ = ca_in(work, "other")
+    folder = system_cas(work, public_ca)
+    # (server's CA, the feed's ca_file or None, whether the poll succeeds)
+    cases = [(public, None, True),               # a system CA
+             (private, private_ca, True),        # its ca_file
+             (public, private_ca, True),         # besides the system's
+             (private, None, False),             # another feed's ca_file is not this one's
+             (private, other_ca, False)]         # nor another CA's
+    servers = [FeedServer(tls=ctx) for ctx, _, _ in cases]
+    try:
+        work.write_config([], "backlog = all")
+        with open(work.conf, "a") as f:
+            for i, (s, (_, ca, _)) in enumerate(zip(servers, cases)):
+                s.routes["/feed.xml"] = Route(simple_atom(1, prefix="case%d" % i))
+                f.write("[feed %s]\n" % s.url("/feed.xml"))
+                if ca:
+                    f.write("ca_file = %s\n" % ca)
+        for mode in ("shared", "libcurl"):
+            served = [len(s.requests_for("/feed.xml")) for s in servers]
+            r = run_with_system_cas(work, folder, {"FEEDSD_CA_STORE": mode})
+            assert r.returncode == 1, (mode, r.returncode, r.stderr)
+            for s, (_, ca, ok), before in zip(servers, cases, served):
+                url = s.url("/feed.xml")
+                got = len(s.requests_for("/feed.xml")) - before
+                if ok:
+                    assert got == 1 and url not in r.stderr, (mode, url, ca, r.stderr)
+                else:
+                    assert got == 0, (mode, url, ca, r.stderr)
+                    assert re.search(re.escape(url) + ".*certificate", r.stderr), \
+                        (mode, url, ca, r.stderr)
+            assert len(md_files(work)) == 3, (mode, work.files())
+    finally:
+        for s in servers:
+            s.close()
+
+
+@test
+def a_renewed_ca_in_the_same_ca_file_is_used_without_a_restart(server, work):
+    # The daemon keeps a store per ca_file (fetch/fetch_trust.c) and makes it again when
+    # the file changes: a CA renewed in place is used by the next connection.
+    old_ca, ctx = ca_in(work, "old")
+    new_dir = os.path.join(work.dir, "new")
+    os.makedirs(new_dir)
+    new_ca, new_cert, new_key = make_ca(new_dir, "feedsd test CA new")
+    ca_file = os.path.join(work.dir, "intranet-ca.pem")
+    shutil.copy(old_ca, ca_file)
+    ctx.num_tickets = 0   # no session to resume: the second connection checks the certificate
+    tls = FeedServer(tls=ctx)
+    try:
+        # The first poll is told to come back in 2 s, on a new connection.
+        tls.routes["/feed.xml"] = Route(b"busy", status=503,
+                                        headers={"Retry-After": "2", "Connection": "close"})
+        work.write_config([tls.url("/feed.xml")], "ca_file = %s\nbacklog = all" % ca_file)
+        p = work.start_daemon()
+        try:
+            assert wait_for(lambda: len(tls.requests_for("/feed.xml")) >= 1), work.daemon_log()
+            # The server's certificate is now the new CA's, and so is the file.
+            ctx.load_cert_chain(new_cert, new_key)
+            with open(new_ca) as src, open(ca_file + ".tmp", "w") as dst:
+                dst.write(src.read())
+            os.rename(ca_file + ".tmp", ca_file)
+            tls.routes["/feed.xml"] = Route(simple_atom(2), headers={"Connection": "close"})
+            assert wait_for(lambda: len(md_files(work)) == 2, timeout=30), work.daemon_log()
+        finally:
+            p.terminate()
+            p.wait(timeout=30)
+        assert "certificate" not in work.daemon_log(), work.daemon_log()
+        assert tls.handshakes[-1] is False, tls.handshakes
+    finally:
+        tls.close()
