@@ -11,7 +11,9 @@ The corpus is bench/gen_mixed.py's (feed i the same as in peers.py). nginx serve
 one plain HTTP port: an origin is scheme, host and port, so the ports are the origins and
 no name needs /etc/hosts. The CA and the server certificate (for IP 127.0.0.1) are made
 with openssl in the work folder and given to feedsd with `ca_file` and to curl with
-`--cacert`.
+`--cacert`; with --system-cas the CA is instead one of the system's CAs for every run (a
+copy of /etc/ssl/certs with it added, mounted over /etc/ssl/certs in a mount namespace of
+the run: root and unshare(1)), and neither is given a CA.
 
 Each round, in an order that rotates from round to round:
   feedsd-https   `feedsd run --once` over HTTPS, every feed answering 304 (a database
@@ -181,13 +183,40 @@ def curl_config(work, db, ca):
         for i, (url, etag) in enumerate(rows):
             if i:
                 f.write("next\n")
-            f.write('url = "%s"\noutput = "/dev/null"\ncacert = "%s"\n' % (url, ca))
+            f.write('url = "%s"\noutput = "/dev/null"\n' % url)
+            if ca:
+                f.write('cacert = "%s"\n' % ca)
             if etag:
                 f.write('header = "If-None-Match: %s"\n' % etag.replace('"', '\\"'))
     return path, len(rows)
 
 
+SYSTEM_CERTS = "/etc/ssl/certs"
+
+
+def system_certs(base, ca):
+    """A copy of /etc/ssl/certs with ca added as update-ca-certificates(8) would add it:
+    in the joined file ca-certificates.crt, and linked by its subject hash."""
+    folder = os.path.join(base, "system-certs")
+    shutil.copytree(SYSTEM_CERTS, folder, symlinks=True)
+    shutil.copy(ca, os.path.join(folder, "feedsd-bench-ca.pem"))
+    with open(ca) as src, open(os.path.join(folder, "ca-certificates.crt"), "a") as dst:
+        dst.write(src.read())
+    openssl("rehash", folder)
+    os.chmod(folder, 0o755)
+    return folder
+
+
+def with_system_certs(folder, cmd):
+    """cmd in a mount namespace of its own where folder is /etc/ssl/certs."""
+    script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", folder,
+            SYSTEM_CERTS] + cmd
+
+
 def run_one(args, server, name, cmd, work, n, tag):
+    if args.system_certs:
+        cmd = with_system_certs(args.system_certs, cmd)
     server.mark()
     r = peers.run_measured(args.measure, cmd, work, tag, args.timeout, peers.clean_env(work))
     c = server.counts()
@@ -236,6 +265,9 @@ def main(argv):
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--system-cas", action="store_true",
+                    help="the test CA is one of the system's CAs (a mount namespace per run; "
+                         "root): no ca_file, no --cacert")
     args = ap.parse_args(argv)
     args.feedsd = os.path.abspath(args.feedsd)
     ngx = peers.ensure("nginx", args, "the HTTPS server")
@@ -259,12 +291,16 @@ def main(argv):
     ca, crt, key = make_certs(tls_dir)
     for p in (tls_dir, crt, key):
         os.chmod(p, 0o755 if p == tls_dir else 0o644)
+    args.system_certs = system_certs(base, ca) if args.system_cas else None
+    if args.system_cas:
+        ca = None
     server = NginxTLS(ngx, www, os.path.join(base, "nginx"), args.server_workers, args.origins,
                       crt, key)
     print("feedsd over HTTPS: %s (git %s), %d feeds (%.1f MB) on %d HTTPS origins and one HTTP "
-          "port of nginx on 127.0.0.1, %d CPUs, load %.2f, work in %s (%s)"
+          "port of nginx on 127.0.0.1, the CA %s, %d CPUs, load %.2f, work in %s (%s)"
           % (args.feedsd, poll.git_describe(), n, sum(manifest["files"][p]["size"] for p in paths) / 1e6,
-             args.origins, os.cpu_count() or 0, os.getloadavg()[0], base, poll.mount_of(base)[1]),
+             args.origins, "among the system's" if args.system_cas else "as ca_file and --cacert",
+             os.cpu_count() or 0, os.getloadavg()[0], base, poll.mount_of(base)[1]),
           flush=True)
     rows, failed = [], False
     try:
@@ -318,7 +354,8 @@ def main(argv):
     return poll.save_results(args, base, "https", {
                    "feedsd": args.feedsd, "baseline": args.baseline, "versions": versions, "curl_urls": nconf,
                    "settings": {k: getattr(args, k) for k in
-                                ("feeds", "origins", "rounds", "per_host", "server_workers", "seed")},
+                                ("feeds", "origins", "rounds", "per_host", "server_workers", "seed",
+                                 "system_cas")},
                    "runs": rows}, failed)
 
 
