@@ -81,6 +81,12 @@ def namespace_cannot():
         return "needs root and unshare (a mount namespace)"
     if not os.path.isdir(SYSTEM_CERTS):
         return "%s is missing (the ca-certificates package)" % SYSTEM_CERTS
+    # In a chroot whose root is not a mount point the namespace's mounts cannot be made
+    # private (and a bind mount there could reach the host's).
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return "no private mount namespace here: " + r.stderr.strip()
     return None
 
 
