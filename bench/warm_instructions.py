@@ -3,7 +3,7 @@
 per feedsd binary.
 
   python3 bench/warm_instructions.py --feedsd OLD/feedsd --feedsd build/feedsd
-                                     [--feeds 1000] [--origins 20] [--runs 1] [--strace]
+                                     [--feeds 1000] [--origins 20] [--runs 1] [--strace] [--curl]
 
 The setting of bench/https.py (bench/README-https.md): its corpus (bench/gen_mixed.py,
 seed 1), nginx on 127.0.0.1 with --origins HTTPS ports (TLS 1.3, HTTP/2, a test CA given
@@ -12,7 +12,10 @@ first binary makes the database; then each binary's warm run (every feed answers
 that database goes under `valgrind --tool=callgrind` (and, with --strace, once more
 under `strace -c -f`), --runs times, alternating. Prints each run's instructions (the
 whole process, user space) and, with --strace, the calls of fcntl, pread64, pwrite64 and
-the total. Instructions do not depend on the machine's load: two builds compare on a
+the total. With --curl, each run also counts `curl -Z` on the same URLs with the stored
+ETags (bench/https.py's curl-Z row, every answer 304) and prints each binary's
+instructions as a multiple of curl's (user space only: https.py's CPU ratio also counts
+system time). Instructions do not depend on the machine's load: two builds compare on a
 shared machine where CPU times vary by a third between runs. The callgrind files stay in
 the work folder with --keep (`callgrind_annotate --inclusive=yes FILE`). Nothing is
 asserted; a run that fails is marked."""
@@ -54,6 +57,7 @@ def main(argv):
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--strace", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--curl", action="store_true", help="count curl -Z's instructions too")
     args = ap.parse_args(argv)
     args.no_install = True
     ngx = peers.ensure("nginx", args, "the HTTPS server")
@@ -83,7 +87,23 @@ def main(argv):
         print("cold run (%s): exit %d" % (binaries[0], r.returncode), flush=True)
         failed |= r.returncode != 0
         first = None
+        curl_cmd = None
+        if args.curl:
+            w_curl = os.path.join(base, "curl")
+            os.makedirs(w_curl)
+            conf, _ = https.curl_config(w_curl, os.path.join(work, "feedsd.db"), ca)
+            curl_cmd = [shutil.which("curl") or "curl", "-K", conf]
         for run in range(args.runs):
+            curl_ir = 0
+            if curl_cmd:
+                out = os.path.join(base, "callgrind.curl.%d" % run)
+                r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
+                                   + curl_cmd, cwd=work, env=env, capture_output=True, text=True)
+                m = re.findall(r"Collected : (\d+)", r.stderr)
+                curl_ir = int(m[-1]) if m else 0
+                failed |= r.returncode != 0 or not curl_ir
+                print("  %-40s run %d: exit %d, %.1f M instructions" % (
+                    "curl -Z", run + 1, r.returncode, curl_ir / 1e6), flush=True)
             for k, b in enumerate(binaries):
                 out = os.path.join(base, "callgrind.%d.%d" % (k, run))
                 r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
@@ -94,6 +114,8 @@ def main(argv):
                 first = first or ir
                 line = "  %-40s run %d: exit %d, %.1f M instructions (%.3fx the first)" % (
                     b, run + 1, r.returncode, ir / 1e6, ir / first if first else 0)
+                if curl_ir:
+                    line += ", %.3fx curl -Z" % (ir / curl_ir)
                 failed |= r.returncode != 0 or not ir
                 if args.strace:
                     sout = out + ".strace"
