@@ -30,18 +30,16 @@ exits 1 when a run failed or an answer was not the expected 304.
 import argparse
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gen_mixed  # noqa: E402
-import peers  # noqa: E402  (run_measured, clean_env, ensure, free_port)
+import nginx  # noqa: E402  (bench/nginx.py: nginx on 127.0.0.1)
+import peers  # noqa: E402  (run_measured, clean_env, ensure)
 import poll  # noqa: E402  (write_config, build_measure, git_describe)
 
 
@@ -65,62 +63,19 @@ def make_certs(d):
     return ca, crt, key
 
 
-class NginxTLS:
+class NginxTLS(nginx.Server):
     """nginx with `origins` HTTPS ports (TLS 1.3, HTTP/2) and one HTTP port on 127.0.0.1,
-    static files with ETag (peers.Nginx's settings), a log line per answer with its
+    static files with ETag (bench/nginx.py, as peers.py), a log line per answer with its
     connection's number and whether its TLS session was resumed."""
 
     def __init__(self, binary, docroot, rundir, workers, origins, crt, key):
-        os.makedirs(os.path.join(rundir, "tmp"), exist_ok=True)
-        self.ports = [peers.free_port() for _ in range(origins)]
-        self.http_port = peers.free_port()
-        self.log = os.path.join(rundir, "access.log")
-        conf = os.path.join(rundir, "nginx.conf")
-        listen = "".join("        listen 127.0.0.1:%d ssl http2;\n" % p for p in self.ports)
-        with open(conf, "w") as f:
-            f.write("""# written by bench/https.py
-worker_processes %d;
-daemon off;
-pid %s/nginx.pid;
-error_log %s/error.log warn;
-events { worker_connections 4096; }
-http {
-    default_type application/xml;
-    log_format bench '$status $body_bytes_sent $server_port $connection $ssl_session_reused';
-    access_log %s bench;
-    client_body_temp_path %s/tmp;
-    sendfile on;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    etag on;
-    if_modified_since before;
-    gzip off;
-    ssl_certificate %s;
-    ssl_certificate_key %s;
-    ssl_protocols TLSv1.3;
-    ssl_session_timeout 1h;
-    server {
-%s        listen 127.0.0.1:%d;
-        root %s;
-        location /feeds/ { }
-    }
-}
-""" % (workers, rundir, rundir, self.log, rundir, crt, key, listen, self.http_port, docroot))
-        self.errlog = open(os.path.join(rundir, "nginx.stderr"), "wb")
-        self.proc = subprocess.Popen([binary, "-p", rundir, "-c", conf], stdout=self.errlog,
-                                     stderr=self.errlog, start_new_session=True)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.http_port), timeout=1).close()
-                break
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        if self.proc.poll() is not None:
-            with open(os.path.join(rundir, "nginx.stderr"), "rb") as f:
-                raise RuntimeError("nginx did not start: %s" % f.read().decode(errors="replace")[-500:])
-        self.offset = 0
+        self.ports = [nginx.free_port() for _ in range(origins)]
+        self.http_port = nginx.free_port()
+        listens = ["127.0.0.1:%d ssl http2" % p for p in self.ports]
+        listens.append("127.0.0.1:%d" % self.http_port)
+        super().__init__(binary, docroot, rundir, workers, "https.py",
+                         "$status $body_bytes_sent $server_port $connection $ssl_session_reused",
+                         listens, self.http_port, tls=(crt, key))
 
     def https_url(self, i, path):
         return "https://127.0.0.1:%d%s" % (self.ports[i % len(self.ports)], path)
@@ -128,37 +83,13 @@ http {
     def http_url(self, path):
         return "http://127.0.0.1:%d%s" % (self.http_port, path)
 
-    def mark(self):
-        time.sleep(0.2)
-        self.offset = os.path.getsize(self.log) if os.path.exists(self.log) else 0
-
     def counts(self):
         """Answers since mark(): by status, connections, and TLS connections resumed."""
-        time.sleep(0.3)
-        c = {"requests": 0, "ok": 0, "not_modified": 0, "other": 0, "bytes": 0}
-        conns, resumed = set(), set()
-        with open(self.log, "rb") as f:
-            f.seek(self.offset)
-            for line in f:
-                status, size, port, conn, reused = line.split()
-                c["requests"] += 1
-                c["bytes"] += int(size)
-                c[{b"200": "ok", b"304": "not_modified"}.get(status, "other")] += 1
-                conns.add(conn)
-                if reused == b"r":
-                    resumed.add(conn)
-        c["connections"], c["resumed"] = len(conns), len(resumed)
+        lines = self.log_lines()     # $status $body_bytes_sent $server_port $connection ...
+        c = super().counts(lines)
+        c["connections"] = len({f[3] for f in lines})
+        c["resumed"] = len({f[3] for f in lines if f[4] == b"r"})
         return c
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.errlog.close()
 
 
 def feedsd_folder(args, base, name, urls, ca):

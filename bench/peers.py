@@ -36,7 +36,6 @@ import platform
 import shutil
 import statistics
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +46,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gen_mixed  # noqa: E402
+import nginx  # noqa: E402  (bench/nginx.py: nginx on 127.0.0.1)
 import parse as parsebench  # noqa: E402  (bench/parse.py: the large-feed generator)
 import poll  # noqa: E402  (bench/poll.py: feedsd config, measure.c, counting helpers)
 
@@ -83,92 +83,19 @@ def ensure(binary, args, why):
 
 # ---------------------------------------------------------------- servers
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Nginx:
-    """nginx serving DOCROOT/feeds/ as static files: it sends ETag and Last-Modified (the
-    file's mtime, which gen_mixed sets to the feed's date) and answers If-None-Match and
-    If-Modified-Since with 304 itself. `if_modified_since before` gives RFC 9110 section
-    13.1.3's comparison (not modified when Last-Modified <= the date sent); nginx's default
-    ("exact") would answer 200 to curl -z, which sends its own file's mtime."""
+class Nginx(nginx.Server):
+    """nginx serving DOCROOT/feeds/ on one port (bench/nginx.py: static files, ETag and
+    Last-Modified, 304 by nginx), a log line per answer with its status and size."""
     name = "nginx"
 
     def __init__(self, binary, docroot, rundir, workers):
-        os.makedirs(os.path.join(rundir, "tmp"), exist_ok=True)
-        self.port = free_port()
-        self.log = os.path.join(rundir, "access.log")
-        conf = os.path.join(rundir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write("""# written by bench/peers.py
-worker_processes %d;
-daemon off;
-pid %s/nginx.pid;
-error_log %s/error.log warn;
-events { worker_connections 4096; }
-http {
-    default_type application/xml;
-    log_format bench '$status $body_bytes_sent';
-    access_log %s bench;
-    client_body_temp_path %s/tmp;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    etag on;
-    if_modified_since before;
-    gzip off;
-    server {
-        listen 127.0.0.1:%d;
-        root %s;
-        location /feeds/ { }
-    }
-}
-""" % (workers, rundir, rundir, self.log, rundir, self.port, docroot))
-        self.errlog = open(os.path.join(rundir, "nginx.stderr"), "wb")
-        self.proc = subprocess.Popen([binary, "-p", rundir, "-c", conf], stdout=self.errlog,
-                                     stderr=self.errlog, start_new_session=True)
+        self.port = nginx.free_port()
         self.workers = workers
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        else:
-            pass
-        if self.proc.poll() is not None:
-            with open(os.path.join(rundir, "nginx.stderr"), "rb") as f:
-                raise RuntimeError("nginx did not start: %s" % f.read().decode(errors="replace")[-500:])
-        self.offset = 0
+        super().__init__(binary, docroot, rundir, workers, "peers.py", "$status $body_bytes_sent",
+                         ["127.0.0.1:%d" % self.port], self.port, tcp_nopush=True)
 
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def mark(self):
-        time.sleep(0.2)                   # the log line is written after the response
-        self.offset = os.path.getsize(self.log) if os.path.exists(self.log) else 0
-
-    def counts(self):
-        """Answers logged since mark(): requests, 200s, 304s, others, body bytes."""
-        time.sleep(0.3)
-        c = {"requests": 0, "ok": 0, "not_modified": 0, "other": 0, "bytes": 0}
-        with open(self.log, "rb") as f:
-            f.seek(self.offset)
-            for line in f:
-                status, size = line.split()
-                c["requests"] += 1
-                c["bytes"] += int(size)
-                key = {b"200": "ok", b"304": "not_modified"}.get(status, "other")
-                c[key] += 1
-        return c
 
     def cpu(self):
         """CPU seconds of the nginx workers so far (proc(5) stat fields 14-15)."""
@@ -176,16 +103,6 @@ http {
         for pid in session_pids(self.proc.pid):
             total += proc_cpu(pid)
         return total
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)      # graceful stop (nginx(8))
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.errlog.close()
 
 
 class PyServer:

@@ -24,13 +24,18 @@
 static htmlDocPtr parse_utf8(const char *in, size_t inlen)
 {
     /* No HTML_PARSE_NOIMPLIED: with it libxml2 2.9.14 nests sibling <p>s. No NOBLANKS:
-     * white space between inline elements is content. The parser caps nesting at 256. */
+     * white space between inline elements is content. The parser caps nesting at 256.
+     * HTML_PARSE_RECOVER: a <script> or <style> ends at its own end tag only (HTML's
+     * script data state, as readability.c parses); without it libxml2 2.9 ends it at any
+     * "</" and a letter, and a script writing '<blockquote></blockquote>' closed the quote
+     * around it, its rest became text and what followed left the quote. */
     htmlDocPtr doc = NULL;
     htmlParserCtxtPtr ctxt = xml_html_ctxt_new();
     if (ctxt) {
         doc = htmlCtxtReadMemory(ctxt, in, (int)inlen, NULL, "UTF-8",
                                  HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                     HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+                                     HTML_PARSE_NONET | HTML_PARSE_COMPACT |
+                                     HTML_PARSE_RECOVER);
         htmlFreeParserCtxt(ctxt);
     }
     return doc;

@@ -268,9 +268,9 @@ int html_runs_hide(const char *html, size_t len, size_t min_run, struct html_run
     }
     const unsigned char *s = (const unsigned char *)html;
     /* Anywhere, not only where the lexer below looks: entity references in attribute
-     * values (htmlParseHTMLAttribute); PIs, DOCTYPEs and <meta> after a script that
-     * libxml2 left early (at an end tag of an element around it) while the lexer waits
-     * for </script>. */
+     * values (htmlParseHTMLAttribute); PIs, DOCTYPEs and <meta> inside a script too, in
+     * case libxml2 leaves it before the lexer does (it left it at an end tag of an element
+     * around it before html2md.c parsed with HTML_PARSE_RECOVER). */
     for (const unsigned char *a = memchr(s, '&', len); a;
          a = memchr(a + 1, '&', len - (size_t)(a + 1 - s)))
         if (long_name(s, len, (size_t)(a - s) + 1))

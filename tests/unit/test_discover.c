@@ -132,6 +132,27 @@ static void test_guess_promoted(void **state)
     discover_free(l, n);
 }
 
+/* A script in the head that writes markup, before the feed's <link>. libxml2 2.9 (without
+ * HTML_PARSE_RECOVER) ends the script at the string's first "</" and a letter; at "</head>"
+ * that closes the head, and the rest of the script and the <link> go into the body. The
+ * whole tree is searched, so the feed is found either way. */
+static void test_script_with_markup_in_head(void **state)
+{
+    (void)state;
+    const char *html =
+        "<html><head><title>Blog</title>"
+        "<script>document.write(\"<p>a</p>\");</script>"
+        "<script>document.write('<meta name=\"x\" content=\"y\"></head>');</script>"
+        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/feed.atom\">"
+        "</head><body><p>Post</p></body></html>";
+    struct discover_link *l;
+    size_t n = find(html, "https://s.example/", &l);
+    assert_int_equal(n, 1);
+    assert_string_equal(l[0].url, "https://s.example/feed.atom");
+    assert_int_equal(l[0].kind, DISCOVER_ATOM);
+    discover_free(l, n);
+}
+
 static void test_nothing(void **state)
 {
     (void)state;
@@ -149,7 +170,8 @@ int main(void)
         cmocka_unit_test(test_types_and_resolution), cmocka_unit_test(test_base_href),
         cmocka_unit_test(test_wordpress_comments_and_rest),
         cmocka_unit_test(test_two_equal_feeds), cmocka_unit_test(test_guesses_from_anchors),
-        cmocka_unit_test(test_guess_promoted), cmocka_unit_test(test_nothing),
+        cmocka_unit_test(test_guess_promoted), cmocka_unit_test(test_script_with_markup_in_head),
+        cmocka_unit_test(test_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
