@@ -230,12 +230,6 @@ static int claim_path(struct app *app, struct db_entry *e, int quiet)
     return 0;
 }
 
-/* Phase 1, in one transaction: summaries that are due now, and file names. Returns how
- * many entries of the batch are ready to be written (moved to the front of es, their
- * markdown in md[] moved along: md[i] is es[i]'s when the built-in summary made it from
- * the same parse, else NULL and write_batch makes it). In the group (in_group), the
- * statements run in the open transaction and a failure is left to the pass after the
- * commit, which tries the entry again and says why. */
 /* Whether decide has anything to record for es[0..n): a post named in its group (or an
  * earlier pass) is only written, and a transaction of its own would commit the group
  * open meanwhile early (db_begin), rewriting the pages it shares with the next. */
@@ -247,6 +241,12 @@ static int undecided(const struct db_entry *es, size_t n)
     return 0;
 }
 
+/* Phase 1, in one transaction: summaries that are due now, and file names. Returns how
+ * many entries of the batch are ready to be written (moved to the front of es, their
+ * markdown in md[] moved along: md[i] is es[i]'s when the built-in summary made it from
+ * the same parse, else NULL and write_batch makes it). In the group (in_group), the
+ * statements run in the open transaction and a failure is left to the pass after the
+ * commit, which tries the entry again and says why. */
 static size_t decide(struct app *app, struct db_entry *es, char **md, char *fresh, size_t n,
                      int *failed, int in_group)
 {
