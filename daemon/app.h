@@ -56,6 +56,20 @@ struct batch {
     size_t n, cap;
 };
 
+/* decided.c: per post decided in the open group, what its file needs after the commit. */
+struct decided_post {
+    int64_t id, feed_id;
+    uint64_t hash;          /* of the HTML and link the markdown was made from */
+    char *md;               /* the built-in summary's markdown, or NULL */
+    unsigned char fresh;    /* its name was given then: a new file */
+    unsigned char committed;    /* its group committed */
+};
+struct decided {
+    struct decided_post *v;
+    size_t n, cap;
+    size_t bytes;           /* of markdown held */
+};
+
 struct app {
     struct config cfg;
     const char *config_path;    /* for SIGHUP */
@@ -75,12 +89,14 @@ struct app {
     struct article_job *pages;     /* page fetches in flight (article.c) */
     ev_timer page_timer;
     ev_timer write_soon;        /* the feeds polled since the last pipeline run */
+    double write_wait;          /* seconds it waits for more (FEEDSD_WRITE_WAIT) */
     int64_t *write_feeds;
     size_t nwrite_feeds, capwrite_feeds;
     struct metrics metrics;
     struct metrics_server *metrics_server;
     struct hook *hook;          /* the on_write command (hook.c) */
     struct batch batch;         /* the polls stored in the open group (batch.c) */
+    struct decided decided;     /* posts decided in a group, until written (decided.c) */
 };
 
 /* setup.c: the configuration, folders and feeds of the daemon, at start and reload. */
@@ -113,6 +129,8 @@ void daemon_check_done(struct app *app);
 /* The feed's entries that wait for their files are written within a quarter of a second,
  * with those of the other feeds polled meanwhile (one batch). */
 void daemon_write_soon(struct app *app, int64_t feed_id);
+/* The seconds an environment variable sets (0 to 3600), else dflt (a bad value is said). */
+double daemon_env_seconds(const char *name, double dflt);
 
 /* batch.c: group commit. batch_open opens the group when none is open (the statements
  * that follow run in its transaction); batch_join puts the feed's poll in it; batch_write_after asks for the
@@ -139,6 +157,22 @@ int pipeline_run(struct app *app, int64_t feed_id);
 int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds);
 /* The same for one entry (a summary that just arrived). */
 int pipeline_run_one(struct app *app, int64_t entry_id);
+/* Inside the open group, in the feed's savepoint: the first phase for the entries of the
+ * feeds just stored (summaries that are due now, full-article decisions, file names), so
+ * that their pages reach the log once, with the group. The files follow the commit. */
+void pipeline_decide_stored(struct app *app, const int64_t *feeds, size_t nfeeds);
+
+/* decided.c: decided_keep takes md (NULL: none) for e; decided_take gives it back (*md,
+ * NULL when none or e's HTML changed) and returns whether e's name was new, forgetting
+ * the record; decided_group_ended keeps a stored group's records and drops a lost one's;
+ * decided_forget drops the committed records of feeds (nfeeds 0: all) once their pass is
+ * done. */
+void decided_keep(struct app *app, const struct db_entry *e, char *md, int fresh);
+int decided_take(struct app *app, const struct db_entry *e, char **md);
+void decided_group_ended(struct app *app, int stored);
+void decided_forget(struct app *app, const int64_t *feeds, size_t nfeeds);
+void decided_free(struct app *app);
+
 /* An entry as its file shows it (struct post, output/output.h): strings in p point into e
  * and into *r, which pipeline_post_free releases; r->md is NULL (the caller converts the
  * content when it needs it). */

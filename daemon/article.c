@@ -142,6 +142,13 @@ void article_kick(struct app *app)
         ev_timer_init(&app->page_timer, timer_cb, 0., 0.);
         app->page_timer.data = app;
     }
+    if (batch_busy(app)) {
+        /* As summary_kick: no page is fetched for a row the open group may take back. */
+        ev_timer_stop(app->loop, &app->page_timer);
+        ev_timer_set(&app->page_timer, 0.1, 0.);
+        ev_timer_start(app->loop, &app->page_timer);
+        return;
+    }
     int64_t *ids;
     size_t n;
     int64_t now = time_wall_ms();

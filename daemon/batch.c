@@ -48,6 +48,7 @@ static void batch_ended(void *ud, int stored)
     struct app *app = ud;
     struct batch *b = &app->batch;
     ev_timer_stop(app->loop, &b->timer);
+    decided_group_ended(app, stored);
     if (stored && b->n)
         log_debug("stored the results of %zu %s in one transaction", b->n,
                   plural((long long)b->n, "poll", "polls"));
@@ -71,17 +72,8 @@ static void batch_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void batch_init(struct app *app)
 {
     struct batch *b = &app->batch;
-    b->wait = BATCH_WAIT;
     /* for tests that stop the daemon while a group is open */
-    const char *w = getenv("FEEDSD_BATCH_WAIT");
-    if (w && *w) {
-        char *end;
-        double v = strtod(w, &end);
-        if (*end == '\0' && v >= 0 && v <= 3600)
-            b->wait = v;
-        else
-            log_warn("FEEDSD_BATCH_WAIT: not a number of seconds: %s (%.2f used)", w, b->wait);
-    }
+    b->wait = daemon_env_seconds("FEEDSD_BATCH_WAIT", BATCH_WAIT);
     ev_timer_init(&b->timer, batch_timer_cb, b->wait, 0.);
     b->timer.data = app;
     db_group_set_hook(app->db, batch_ended, app);

@@ -76,6 +76,19 @@ static int all_done(struct app *app)
  * does not notice the wait. The entries are committed before: the wait risks nothing. */
 #define WRITE_COALESCE 0.25
 
+double daemon_env_seconds(const char *name, double dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    double d = strtod(v, &end);
+    if (*end == '\0' && d >= 0 && d <= 3600)
+        return d;
+    log_warn("%s: not a number of seconds: %s (%.2f used)", name, v, dflt);
+    return dflt;
+}
+
 static void write_pending(struct app *app)
 {
     ev_timer_stop(app->loop, &app->write_soon);
@@ -114,7 +127,7 @@ void daemon_write_soon(struct app *app, int64_t feed_id)
         app->write_feeds[app->nwrite_feeds++] = feed_id;
     }
     if (!ev_is_active(&app->write_soon)) {
-        ev_timer_set(&app->write_soon, WRITE_COALESCE, 0.);
+        ev_timer_set(&app->write_soon, app->write_wait, 0.);
         ev_timer_start(app->loop, &app->write_soon);
     }
 }
@@ -562,7 +575,9 @@ int daemon_run(const struct daemon_opts *opts)
     app.sched.data = &app;
     ev_timer_init(&app.stop_deadline, stop_deadline_cb, 0., 0.);
     app.stop_deadline.data = &app;
-    ev_timer_init(&app.write_soon, write_soon_cb, WRITE_COALESCE, 0.);
+    /* for tests that stop the daemon between a group's commit and its files */
+    app.write_wait = daemon_env_seconds("FEEDSD_WRITE_WAIT", WRITE_COALESCE);
+    ev_timer_init(&app.write_soon, write_soon_cb, app.write_wait, 0.);
     app.write_soon.data = &app;
     if (!app.once) {
         ev_timer_init(&app.housekeeping, housekeeping_cb, 60., 60.);
@@ -612,6 +627,7 @@ int daemon_run(const struct daemon_opts *opts)
     }
 out:
     batch_free(&app);
+    decided_free(&app);
     metrics_stop(app.metrics_server);
     fetch_free(app.fetch);
     summary_free(app.summary);

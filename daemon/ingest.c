@@ -504,6 +504,11 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct db_feed
         free(touched);
         goto out;
     }
+    /* The summaries and file names of its posts (and of the posts its entries joined),
+     * in its savepoint: rolled back with it, and written to the log once, with the rows. */
+    touched = xrealloc(touched, (ntouched + 1) * sizeof *touched);
+    touched[ntouched] = fs->id;
+    pipeline_decide_stored(app, touched, ntouched + 1);
     if (db_group_feed_end(db, 0) < 0) {
         snprintf(err, errlen, "database: %s", db_errmsg(db));
         free(touched);

@@ -6,6 +6,9 @@
  *
  * Work goes in batches: one transaction decides summaries and claims paths for a batch,
  * the files are written and made durable, and one more transaction marks them written.
+ * For the posts a poll stores, the first of these is done in the poll's own group
+ * (pipeline_decide_stored, in the feed's savepoint), and the files follow the group's
+ * commit (daemon/batch.c): the pages of their rows go to the log once, not twice.
  * Marking comes only after the flush, so the database never says "written" for a file a
  * power cut could still take back. A batch of BATCH_SYNCFS files or more is written to
  * temporary files, flushed by one syncfs(2) of the output folder's file system, then
@@ -190,7 +193,7 @@ static int claim_free(struct app *app, struct db_entry *e, const char *path)
     return db_entry_claim_path(app->db, e->id, path);
 }
 
-static int claim_path(struct app *app, struct db_entry *e)
+static int claim_path(struct app *app, struct db_entry *e, int quiet)
 {
     char idhash[17];
     pipeline_idhash(e, idhash);
@@ -214,9 +217,12 @@ static int claim_path(struct app *app, struct db_entry *e)
         path = alt;
     }
     if (rc != 0) {
-        char *why = xasprintf("cannot choose a file name for \"%s\"", e->title ? e->title : "");
-        log_entry_err(e, why);
-        free(why);
+        if (!quiet) {
+            char *why = xasprintf("cannot choose a file name for \"%s\"",
+                                  e->title ? e->title : "");
+            log_entry_err(e, why);
+            free(why);
+        }
         free(path);
         return -1;
     }
@@ -224,21 +230,35 @@ static int claim_path(struct app *app, struct db_entry *e)
     return 0;
 }
 
+/* Whether decide has anything to record for es[0..n): a post named in its group (or an
+ * earlier pass) is only written, and a transaction of its own would commit the group
+ * open meanwhile early (db_begin), rewriting the pages it shares with the next. */
+static int undecided(const struct db_entry *es, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (es[i].stage == STAGE_NEW || (es[i].stage == STAGE_SUMMARIZED && !es[i].path))
+            return 1;
+    return 0;
+}
+
 /* Phase 1, in one transaction: summaries that are due now, and file names. Returns how
  * many entries of the batch are ready to be written (moved to the front of es, their
  * markdown in md[] moved along: md[i] is es[i]'s when the built-in summary made it from
- * the same parse, else NULL and write_batch makes it). */
+ * the same parse, else NULL and write_batch makes it). In the group (in_group), the
+ * statements run in the open transaction and a failure is left to the pass after the
+ * commit, which tries the entry again and says why. */
 static size_t decide(struct app *app, struct db_entry *es, char **md, char *fresh, size_t n,
-                     int *failed)
+                     int *failed, int in_group)
 {
-    if (db_begin(app->db) < 0) {
+    int own = !in_group && undecided(es, n);
+    if (own && db_begin(app->db) < 0) {
         *failed += (int)n;
         return 0;
     }
     size_t ready = 0;
     for (size_t i = 0; i < n; i++) {
         struct db_entry *e = &es[i];
-        int ok = 1, text_final = 1;
+        int ok = 1, text_final = 1, named = e->path != NULL;
         md[i] = NULL;
         fresh[i] = 0;
         if (e->stage == STAGE_NEW && (text_final = article_decide(app, e)) < 0)
@@ -246,11 +266,14 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, char *fres
         if (ok && text_final && e->stage == STAGE_NEW && summary_prepare(app->summary, e, &md[i]) < 0)
             ok = 0;
         if (ok && e->stage == STAGE_SUMMARIZED && !e->path) {
-            if (claim_path(app, e) < 0)
+            if (claim_path(app, e, in_group) < 0)
                 ok = 0;
             else
                 fresh[i] = 1;   /* a new file, for on_write (daemon/hook.h) */
         }
+        /* Decided in a group that committed since: what it made for the file. */
+        if (ok && !in_group && named && e->stage == STAGE_SUMMARIZED && !md[i])
+            fresh[i] = (char)decided_take(app, e, &md[i]);
         if (!ok)
             (*failed)++;
         if (ok && e->stage == STAGE_SUMMARIZED) {
@@ -269,7 +292,14 @@ static size_t decide(struct app *app, struct db_entry *es, char **md, char *fres
             md[i] = NULL;
         }
     }
-    if (db_commit(app->db) < 0) {
+    if (in_group) {
+        for (size_t i = 0; i < ready; i++) {
+            decided_keep(app, &es[i], md[i], fresh[i]);
+            md[i] = NULL;
+        }
+        return ready;
+    }
+    if (own && db_commit(app->db) < 0) {
         log_err("pipeline: %s", db_errmsg(app->db));
         db_rollback(app->db);
         *failed += (int)ready;
@@ -397,19 +427,21 @@ int pipeline_run_one(struct app *app, int64_t entry_id)
     int failed = 0;
     if (e.stage == STAGE_NEW || e.stage == STAGE_SUMMARIZED) {
         char *md[1], fresh[1];
-        size_t ready = decide(app, &e, md, fresh, 1, &failed);
+        size_t ready = decide(app, &e, md, fresh, 1, &failed, 0);
         write_batch(app, &e, md, fresh, ready, &failed);
     }
     db_entry_clear(&e);
     return failed;
 }
 
-int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
+/* The entries of feeds (nfeeds 0: all) that wait for a summary or a file; failures
+ * counted in *failed. */
+static int64_t *pending_of(struct app *app, const int64_t *feeds, size_t nfeeds, size_t *n,
+                           int *failed)
 {
     static const int64_t all[1] = {0}; /* feed id 0: every feed's entries */
     int64_t *ids = NULL;
-    size_t n = 0;
-    int failed = 0;
+    *n = 0;
     if (!feeds || !nfeeds) {
         feeds = all;
         nfeeds = 1;
@@ -421,17 +453,24 @@ int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
         int64_t *one;
         size_t k;
         if (db_entries_pending(app->db, feeds[f], &one, &k) < 0) {
-            failed++;
+            (*failed)++;
             continue;
         }
         if (k) {
-            ids = xrealloc(ids, (n + k) * sizeof *ids);
-            memcpy(ids + n, one, k * sizeof *ids);
-            n += k;
+            ids = xrealloc(ids, (*n + k) * sizeof *ids);
+            memcpy(ids + *n, one, k * sizeof *ids);
+            *n += k;
         }
         free(one);
     }
     db_read_end(app->db, reading);
+    return ids;
+}
+
+/* Both phases over ids, in batches (in_group: the first phase alone, in the group). */
+static void run_batches(struct app *app, const int64_t *ids, size_t n, int *failed,
+                        int in_group)
+{
     struct db_entry es[BATCH];
     char *md[BATCH], fresh[BATCH];
     for (size_t start = 0; start < n; start += BATCH) {
@@ -440,14 +479,38 @@ int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
             if (db_entry_get(app->db, ids[i], &es[m]) == 0)
                 m++;
             else
-                failed++;
-        size_t ready = decide(app, es, md, fresh, m, &failed);
-        write_batch(app, es, md, fresh, ready, &failed);
+                (*failed)++;
+        size_t ready = decide(app, es, md, fresh, m, failed, in_group);
+        if (!in_group)
+            write_batch(app, es, md, fresh, ready, failed);
         for (size_t i = 0; i < m; i++)
             db_entry_clear(&es[i]);
     }
+}
+
+int pipeline_run_feeds(struct app *app, const int64_t *feeds, size_t nfeeds)
+{
+    int failed = 0;
+    size_t n;
+    int64_t *ids = pending_of(app, feeds, nfeeds, &n, &failed);
+    run_batches(app, ids, n, &failed, 0);
     free(ids);
+    decided_forget(app, feeds, feeds ? nfeeds : 0);
     return failed;
+}
+
+/* Measured on a cold poll of 300 feeds (bench/writes.py, ext4): the first phase in its
+ * own transaction after the group's commit wrote 7.2 MB to the WAL, mostly pages of
+ * entries and their indexes that the group had just written: see docs/scaling.md. */
+void pipeline_decide_stored(struct app *app, const int64_t *feeds, size_t nfeeds)
+{
+    int failed = 0;     /* said by the pass after the commit, which tries again */
+    size_t n;
+    if (!nfeeds)
+        return;
+    int64_t *ids = pending_of(app, feeds, nfeeds, &n, &failed);
+    run_batches(app, ids, n, &failed, 1);
+    free(ids);
 }
 
 int pipeline_run(struct app *app, int64_t feed_id)

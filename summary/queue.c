@@ -19,6 +19,7 @@
 
 #define CIRCUIT_FAILURES 5      /* failures in a row that open a backend's circuit */
 #define TICK 30.0               /* seconds between scans for overdue or external work */
+#define GROUP_RETRY 0.1         /* seconds: a kick while a group is open looks again */
 
 enum summary_backend summary_backend_named(const char *name, enum summary_backend dflt)
 {
@@ -498,6 +499,14 @@ void summary_kick(struct summary *s)
         return;
     struct ev_loop *loop = s->host.loop;
     double now = ev_now(loop);
+    if (db_group_active(s->host.db)) {
+        /* The open group's rows may still be taken back (a lost group), and their ids
+         * given again to other posts: no request starts from them before the commit. */
+        ev_timer_stop(loop, &s->timer);
+        ev_timer_set(&s->timer, GROUP_RETRY, 0.);
+        ev_timer_start(loop, &s->timer);
+        return;
+    }
     int64_t wall = time_wall_ms();
     s->in_kick = 1;
     write_overdue(s);

@@ -106,6 +106,51 @@ def kill_9_while_a_group_is_open_loses_and_writes_nothing_twice(server, work):
 
 
 @test
+def kill_9_after_a_group_named_its_posts_before_their_files(server, work):
+    # The group stores each new post's summary and file name with its rows; the files
+    # are written only after it committed (FEEDSD_WRITE_WAIT holds them back here). A
+    # kill in between: the names are in the database and no file exists; the next start
+    # writes each post once, under the name the group gave it.
+    nfeeds, nentries = 3, 4
+    urls = []
+    for i in range(nfeeds):
+        path = "/n%d.xml" % i
+        server.routes[path] = Route(simple_atom(nentries, prefix="n%d" % i, title="Feed %d" % i),
+                                    etag='"v1"')
+        urls.append(server.url(path))
+    work.write_config(urls, "backlog = all")
+    total = nfeeds * nentries
+    def named_and_summarized():
+        # what is committed (the sqlite3 command reads nothing else); the schema may not
+        # exist yet
+        r = subprocess.run(["sqlite3", work.db, "select count(*) from entries where path is"
+                            " not null and summary is not null and stage = 1"],
+                           capture_output=True, text=True)
+        return r.stdout.strip() == str(total)
+
+    p = work.start_daemon(env=dict(os.environ, FEEDSD_WRITE_WAIT="60"))
+    try:
+        assert wait_for(named_and_summarized, 30), work.daemon_log()
+        time.sleep(0.5)
+        assert md_files(work) == [], md_files(work)
+        named = work.sql("select path from entries order by path").splitlines()
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert sorted(md_files(work)) == named, (md_files(work), named)
+    assert len(work.files()) == total, work.files()     # no temporary file left
+    assert work.sql("select count(*) from entries where stage = 2") == str(total)
+    # the feeds were stored with their validators: the second start only wrote the files
+    assert all(len(server.requests_for("/n%d.xml" % i)) == 2 for i in range(nfeeds))
+    assert work.sql("select count(*) from feeds where etag is not null") == str(nfeeds)
+    assert work.sql("pragma integrity_check") == "ok"
+
+
+@test
 def commands_work_while_a_group_holds_the_write_lock(server, work):
     # A group stays open 3 s while a slow feed is still being fetched: `feedsd status`
     # and `list` read beside it, and `feedsd add` waits for the commit (the busy timeout)

@@ -6,8 +6,8 @@ import stat
 import subprocess
 import time
 
-from harness import (Route, atom_entry, atom_feed, esc, front_matter_dict, parse_front_matter,
-                     simple_atom, test, wait_for)
+from harness import (FeedServer, Route, atom_entry, atom_feed, esc, front_matter_dict,
+                     parse_front_matter, simple_atom, test, wait_for)
 from llm_server import LLMServer, user_message
 
 
@@ -407,3 +407,49 @@ def builtin_summary_skips_title_ads_labels_and_reads_digests(server, work):
     assert got["A link"] == "", got
     assert got["Gemini streams video"] == "Google released a model that watches a camera and talks back.", got
     assert got["收三盒泰山"] == "半天了也没有上传成功，一会儿让朋友帮忙上传。原盒品相号19.1/枚，江浙沪包邮。", got
+
+
+
+@test
+@with_llm
+def no_model_request_starts_from_an_open_group(server, work, llm):
+    # The posts a poll stores are queued for the model in the poll's own transaction,
+    # which stays open a while (the group, FEEDSD_BATCH_WAIT). A request started from its
+    # rows before the commit would be for posts that a lost group takes back, and whose
+    # ids go to other posts: the queue waits for the commit. Here a retry of a.xml's post
+    # comes due while b.xml's group is open:
+    #   0 s a.xml stored, its group open; 2 s committed, its request fails (500);
+    #   3 s b.xml stored (its answer took 3 s), its group open until 5 s;
+    #   about 4.3 s the retry of a.xml's post is due (summary_retry 2s, +-10%).
+    # b.xml from a server of its own: a second transfer to one origin waits for the
+    # first one's answer (the fetcher waits to learn whether it can share the connection)
+    other = FeedServer()
+    server.routes["/a.xml"] = Route(simple_atom(1, prefix="a"))
+    other.routes["/b.xml"] = Route(simple_atom(2, prefix="b"), delay=3.0)
+    work.write_config([server.url("/a.xml"), other.url("/b.xml")],
+                      "backlog = all\nsummary_retry = 2s\n" + llm_config(llm))
+    llm.script = [{"status": 500}]
+    llm.default = {"delay": 2}
+
+    def committed(feed):
+        return work.sql("select count(*) from entries e join feeds f on f.id = e.feed_id"
+                        " where f.url like '%%/%s.xml'" % feed)
+
+    def asked(title):
+        return [r for r in list(llm.requests) if "Title: %s\n" % title in user_message(r["body"])]
+
+    p = work.start_daemon(env=dict(os.environ, FEEDSD_BATCH_WAIT="2"))
+    try:
+        assert wait_for(lambda: asked("B number 0"), 30), (work.daemon_log(), llm.titles_requested())
+        # b.xml's posts were asked for only once its group had committed
+        assert committed("b") == "2", (work.daemon_log(), llm.titles_requested())
+        # the failure and the retry
+        assert wait_for(lambda: len(asked("A number 0")) == 2, 30), llm.titles_requested()
+        assert wait_for(lambda: len(md_files(work)) == 3, 30), work.daemon_log()
+        assert wait_for(lambda: sorted(summary_of(work.read(f)) for f in md_files(work)) == [
+            "Model summary of: A number 0", "Model summary of: B number 0",
+            "Model summary of: B number 1"], 30), work.daemon_log()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
+        other.close()
