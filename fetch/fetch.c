@@ -323,6 +323,22 @@ static int multi_socket_cb(CURL *e, curl_socket_t fd, int what, void *ud, void *
     return 0;
 }
 
+/* How many connections libcurl keeps, idle ones included (CURLMOPT_MAXCONNECTS). Its
+ * default is 4 x the transfers it holds, and what it counts changed: curl 7.88 counted the
+ * easy handles added (multi.c num_easy), which our queues keep near `concurrency` all
+ * through a poll; curl 8.x counts the transfers not yet done (conncache.c
+ * Curl_cpool_conn_now_idle: multi.c xfers_alive), which falls to one or two when a burst of
+ * quick answers (304s) ends before we remove the handles. The pool then closes its oldest
+ * idle connection ("Connection pool is full, closing the oldest of 17/4"): with origins
+ * taking turns, the connection of the origin whose turn comes next. Its feeds then make a
+ * new connection and a new TLS handshake (1000 feeds on 20 HTTP/2 origins: 38-64
+ * connections instead of 20 with curl 8.14.1). Fixed at curl 7.88's figure for a full
+ * queue, whatever the version. */
+static long pool_size(const struct fetch_opts *o)
+{
+    return 4L * o->concurrency;
+}
+
 struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
 {
     struct fetcher *f = xcalloc(1, sizeof *f);
@@ -356,7 +372,9 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
     curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
     curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
     /* The feed limits are enforced by our own queues; curl's own caps would also hold back
-     * the summarizer's requests (which have limits of their own), so curl gets none. */
+     * the summarizer's requests (which have limits of their own), so curl gets none. Its
+     * pool of idle connections is not such a cap: it is sized here. */
+    curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, pool_size(&f->opts));
     ev_timer_init(&f->timer, timer_cb, 0., 0.);
     f->timer.data = f;
     ev_timer_init(&f->wake, fetch_wake_cb, 0., 0.);

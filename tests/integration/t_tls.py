@@ -1,7 +1,7 @@
 """HTTPS (issue 20): the ca_file key trusts a private CA (global and per feed) besides the
 system's CAs and only for its feeds, a bad one is a configuration error, the CA certificates
-are read once per run instead of at each connection, and a second poll of an origin resumes
-its TLS session.
+are read once per run instead of at each connection, a second poll of an origin resumes
+its TLS session, and an origin keeps its one connection through a poll.
 
 The CA and the server's certificate are made by each test with Debian's openssl, for
 127.0.0.1 only; the server is harness.FeedServer over Python's ssl module, which records
@@ -133,6 +133,35 @@ def second_poll_resumes_the_tls_session(server, work):
         assert tls.handshakes[1] is True, tls.handshakes
     finally:
         tls.close()
+
+
+@test
+def each_origin_keeps_one_connection_through_a_poll(server, work):
+    # Six origins whose feeds come in turns (per_host 1, 300 ms apart): between turns every
+    # connection is idle and only the last transfer of a turn is running. libcurl sizes
+    # its pool by the transfers it holds (curl 7.88: the easy handles added; 8.x: those
+    # not done) and closed the oldest idle connections, so a later turn made new
+    # connections (full or resumed handshakes); feedsd sizes the pool by `concurrency`.
+    ca, cert, key = make_ca(work.dir)
+    servers = [FeedServer(tls=server_context(cert, key)) for _ in range(6)]
+    try:
+        urls = []
+        for i, s in enumerate(servers):
+            for j in range(3):
+                path = "/feed%d.xml" % j
+                s.routes[path] = Route(simple_atom(1, prefix="o%dj%d" % (i, j)))
+                urls.append(s.url(path))
+        work.write_config(urls, "ca_file = %s\nper_host = 1\nhost_delay = 300ms\n"
+                                "backlog = all" % ca)
+        r = work.run_once()
+        assert r.returncode == 0, r.stderr
+        assert len(md_files(work)) == 18, work.files()
+        for s in servers:
+            assert len(s.requests) == 3, s.requests
+            assert s.handshakes == [False], [s.handshakes for s in servers]
+    finally:
+        for s in servers:
+            s.close()
 
 
 @test
