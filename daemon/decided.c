@@ -14,10 +14,15 @@
 #include "common/util.h"
 #include "daemon/app.h"
 
-/* The markdown of up to a group's posts: a cold poll keeps about 6 KB per post of the
- * 5 of each feed; a first poll with backlog = all keeps up to 40 per feed, and the bound
- * keeps its memory small (the rest is converted again when written). */
-#define DECIDED_MAX_BYTES (4u << 20)
+/* The markdown of up to a group's posts (about 6 KB a post; the rest is converted again
+ * when written). A cold poll of 1000 feeds over HTTPS (bench/https.py) peaked at 30.2 MB
+ * with a bound of 4 MB, against the 30 MB of issue 20; the peak of the same poll over
+ * HTTP (bench/peers.py --only feedsd): 27.0 MB at 4 MB, 23.8 at 2, 22.6 at 1, 21.2 with
+ * nothing kept. At 1 MB a cold poll of 300 feeds with the default backlog keeps every
+ * post's markdown (the same instructions as at 4 MB, bench/cold_instructions.py); a first
+ * poll with backlog = all converts most posts twice (100 feeds: +24% instructions, +40%
+ * with nothing kept). */
+#define DECIDED_MAX_BYTES (1u << 20)
 
 /* XXH64: FNV-1a (hash64) of each post's HTML, twice, was 3.6% of a cold poll's
  * instructions with backlog = all (40 feeds, 1600 files; callgrind). */
