@@ -31,7 +31,6 @@
  * t_tls.py (Debian 12's and 13's, table below), with OpenSSL 3 as libcurl's TLS library
  * and the same OpenSSL as feedsd's; elsewhere, or with FEEDSD_CA_STORE=libcurl, libcurl
  * reads the CAs itself as before. `feedsd --version` says which. */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,28 +236,25 @@ static CURLcode ssl_ctx_cb(CURL *e, void *ssl_ctx, void *store)
 void *fetch_trust_set(struct fetcher *f, CURL *e, const char *ca_file)
 {
     X509_STORE *x = f->trust ? store_get(f->trust, ca_file) : NULL;
-    if (!x || !X509_STORE_up_ref(x)) {
-        /* libcurl's defaults plus CURLOPT_CAINFO: its CA folder keeps the system's CAs
-         * trusted where it has one. */
-        if (ca_file)
-            curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
-        return NULL;
-    }
-    if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) != CURLE_OK) {
-        X509_STORE_free(x);
-        if (ca_file)
-            curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
-        return NULL;
-    }
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, x);
-    curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
-    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+    if (x && X509_STORE_up_ref(x)) {
+        if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) == CURLE_OK) {
+            curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, x);
+            curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+            curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 #if TRUST_STORES
-    /* libcurl's own cache would hand a connection without a CA file the store of another
-     * such connection: another transfer's ca_file. */
-    curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+            /* libcurl's own cache would hand a connection without a CA file the store of
+             * another such connection: another transfer's ca_file. */
+            curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
 #endif
-    return x;
+            return x;
+        }
+        X509_STORE_free(x);
+    }
+    /* libcurl's defaults plus CURLOPT_CAINFO: its CA folder keeps the system's CAs trusted
+     * where it has one. */
+    if (ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+    return NULL;
 }
 
 void fetch_trust_release(void *store)
