@@ -155,7 +155,7 @@ const char *feed_format_name(enum feed_format fmt)
  * RSS feed parses in 0.11 s of CPU, then its 54 MB of JSON take 0.063 s here against
  * 0.418 s through json_object_set_new and json_dumpf; the 58 MB Atom feed 0.062 s against
  * 0.407 s. jansson stays the JSON reader (JSON Feed) and the writer of every other JSON
- * (status --json, model requests); test_parse compares this writer with json_dumpf.
+ * (status --json, model requests); test_parse_json compares this writer with json_dumpf.
  * The output is byte for byte what
  * json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) wrote (jansson 2.14, dump.c): two
  * spaces per level, ": " after keys, "," at line ends, {} and [] when empty, and in
