@@ -28,7 +28,8 @@ static const unsigned short cp1252_c1[32] = {
 /* Length of the run at the start of p[0..n) of text that every scan below accepts as
  * it is: printable ASCII (0x20-0x7F), tab, line feed, carriage return, and well-formed
  * UTF-8 for U+00A0 and above except the non-characters U+FFFE and U+FFFF. The callers
- * look at what stops it (C0 and C1 controls, ill-formed bytes, U+FFFE/U+FFFF). */
+ * look at what stops it (C0 controls but those three, C1 controls, ill-formed bytes,
+ * U+FFFE/U+FFFF) and need no test of their own for the rest. */
 static size_t printable_run(const unsigned char *p, size_t n)
 {
     size_t i = 0;
@@ -66,11 +67,6 @@ static char *fix_utf8(const char *s, size_t n, char *own, size_t *outlen)
         i += printable_run(p + i, n - i);
         if (i >= n)
             break;
-        unsigned char c = p[i];
-        if (c == '\t' || c == '\n' || c == '\r') {
-            i++;
-            continue;
-        }
         uint32_t cp;
         size_t l = utf8_decode(p + i, n - i, &cp);
         if (l && cp >= 0xA0) {
@@ -200,6 +196,19 @@ static const char *charset_alias(const char *label)
     return label;
 }
 
+/* The charset a label names (after the aliases) in out, when iconv can convert from it;
+ * NULL for a name iconv does not know: the declaration's, then HTTP's, then a guess. */
+static const char *charset_known(const char *label, char *out, size_t outlen)
+{
+    const char *c = charset_alias(label);
+    iconv_t cd = iconv_open("UTF-8", c);
+    if (cd == (iconv_t)-1)
+        return NULL;
+    iconv_close(cd);
+    snprintf(out, outlen, "%s", c);
+    return out;
+}
+
 /* The encoding pseudo-attribute of an XML declaration at p (after a BOM), into out. */
 static int decl_encoding(const char *p, size_t n, char *out, size_t outlen)
 {
@@ -285,18 +294,10 @@ static char *xml_chars_clean(char *s, size_t *len)
         i += printable_run(p + i, n - i);
         if (i >= n)
             break;
-        unsigned char c = p[i];
         size_t l = 1;
         const char *repl = NULL;
-        if (c < 0x20) {
-            if (c == '\t' || c == '\n' || c == '\r') {
-                i++;
-                continue;
-            }
-            repl = "";
-        } else if (c < 0x80) {
-            i++;
-            continue;
+        if (p[i] < 0x80) {
+            repl = "";   /* a C0 control */
         } else {
             uint32_t cp;
             l = utf8_decode(p + i, n - i, &cp);
@@ -335,13 +336,8 @@ static int xml_chars_ok(const char *s, size_t n)
         i += printable_run(p + i, n - i);
         if (i >= n)
             break;
-        unsigned char c = p[i];
-        if (c == '\t' || c == '\n' || c == '\r') {
-            i++;
-            continue;
-        }
         uint32_t cp = 0;
-        size_t l = c >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 0;
+        size_t l = p[i] >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 0;
         if (!l || cp == 0xFFFE || cp == 0xFFFF)
             return 0;
         i += l;
@@ -410,24 +406,10 @@ char *encoding_xml_to_utf8(const char *data, size_t len, const char *http_charse
     } else {
         const char *lt = memchr(data, '<', len);
         size_t off = lt ? (size_t)(lt - data) : len;
-        if (decl_encoding(data + off, len - off, decl, sizeof decl) == 0) {
-            const char *c = charset_alias(decl);
-            iconv_t cd = iconv_open("UTF-8", c);
-            if (cd != (iconv_t)-1) {
-                iconv_close(cd);
-                snprintf(declared, sizeof declared, "%s", c);
-                charset = declared;
-            }
-        }
-        if (!charset && http_charset && *http_charset) {
-            const char *c = charset_alias(http_charset);
-            iconv_t cd = iconv_open("UTF-8", c);
-            if (cd != (iconv_t)-1) {
-                iconv_close(cd);
-                snprintf(declared, sizeof declared, "%s", c);
-                charset = declared;
-            }
-        }
+        if (decl_encoding(data + off, len - off, decl, sizeof decl) == 0)
+            charset = charset_known(decl, declared, sizeof declared);
+        if (!charset && http_charset && *http_charset)
+            charset = charset_known(http_charset, declared, sizeof declared);
         if (!charset)
             charset = guess_charset(u, len);
     }
