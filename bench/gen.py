@@ -79,18 +79,23 @@ class Generator:
         rng = random.Random("pool-%d" % seed)
         self.pool = [_paragraph(rng, k) for k in range(PARAGRAPH_POOL)]
 
+    def paragraphs(self, rng, head, target):
+        """head, then paragraphs drawn from the pool until about target bytes of UTF-8."""
+        parts = [head]
+        size = len(head.encode("utf-8"))
+        while size < target:
+            p = rng.choice(self.pool)
+            parts.append(p)
+            size += len(p.encode("utf-8"))
+        return parts
+
     def entry_html(self, rng, fi, ei, link):
         """About ENTRY_HTML_BYTES of HTML: a unique opening paragraph, then pool paragraphs."""
         head = ('<p>Entry %d of feed %d opens with a sentence about %s, the café where it was '
                 'written, and a <a href="%s#notes">link to its notes</a>. %s</p>\n'
                 '<h2>Section %d.%d</h2>\n'
                 % (ei, fi, rng.choice(TOPICS), link, rng.choice(CHINESE), fi, ei))
-        parts = [head]
-        size = len(head.encode("utf-8"))
-        while size < ENTRY_HTML_BYTES:
-            p = rng.choice(self.pool)
-            parts.append(p)
-            size += len(p.encode("utf-8"))
+        parts = self.paragraphs(rng, head, ENTRY_HTML_BYTES)
         if ei % 5 == 0:
             parts.append('<p><img src="/img/%d-%d.png" alt="figure %d"></p>\n' % (fi, ei, ei))
         return "".join(parts)
@@ -127,45 +132,66 @@ def _xesc(s):
 
 
 def _rss(fi, site, entries):
-    items = []
-    for ei, title, link, when, html in entries:
-        assert "]]>" not in html
-        items.append(
-            "<item>\n<title>%s</title>\n<link>%s</link>\n"
-            '<guid isPermaLink="false">urn:feedsd-bench:feed-%d:entry-%d</guid>\n'
-            "<pubDate>%s</pubDate>\n<dc:creator>Author %d</dc:creator>\n"
-            "<category>bench</category>\n"
-            "<description>%s</description>\n"
-            "<content:encoded><![CDATA[%s]]></content:encoded>\n</item>\n"
-            % (_xesc(title), _xesc(link), fi, ei, email.utils.format_datetime(when),
-               fi % 17, _xesc("Entry %d of feed %d, a short description." % (ei, fi)), html))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
-            ' xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
-            "<title>Benchmark blog %d</title>\n<link>%s/</link>\n"
-            "<description>Synthetic RSS feed %d for feedsd's benchmark</description>\n"
-            "<language>en</language>\n%s</channel>\n</rss>\n"
-            % (fi, site, fi, "".join(items)))
+    return rss20("Benchmark blog %d" % fi, site,
+                 "Synthetic RSS feed %d for feedsd's benchmark" % fi, entries,
+                 lambda ei, link: (False, "urn:feedsd-bench:feed-%d:entry-%d" % (fi, ei)),
+                 "Author %d" % (fi % 17),
+                 lambda ei: "Entry %d of feed %d, a short description." % (ei, fi))
 
 
 def _atom(fi, site, entries):
+    return atom("Benchmark journal %d" % fi, site, "feed.atom", entries,
+                lambda ei: "tag:blog%d.example.net,2026:entry-%d" % (fi, ei),
+                "Author %d" % (fi % 17))
+
+
+def rss20(title, site, description, entries, guid, author, teaser):
+    """An RSS 2.0 document, its entries' HTML in content:encoded CDATA sections (gen.py and
+    gen_mixed.py). entries: (number, title, link, date, html), newest first; guid(number,
+    link) gives an entry's (isPermaLink, guid), teaser(number) its <description>; author is
+    every entry's dc:creator."""
     items = []
-    for ei, title, link, when, html in entries:
+    for ei, etitle, link, when, html in entries:
+        assert "]]>" not in html
+        permalink, gid = guid(ei, link)
+        items.append(
+            "<item>\n<title>%s</title>\n<link>%s</link>\n"
+            '<guid isPermaLink="%s">%s</guid>\n<pubDate>%s</pubDate>\n'
+            "<dc:creator>%s</dc:creator>\n<category>bench</category>\n"
+            "<description>%s</description>\n"
+            "<content:encoded><![CDATA[%s]]></content:encoded>\n</item>\n"
+            % (_xesc(etitle), _xesc(link), "true" if permalink else "false", _xesc(gid),
+               email.utils.format_datetime(when), _xesc(author), _xesc(teaser(ei)), html))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+            ' xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
+            "<title>%s</title>\n<link>%s/</link>\n<description>%s</description>\n"
+            "<language>en</language>\n%s</channel>\n</rss>\n"
+            % (_xesc(title), site, _xesc(description), "".join(items)))
+
+
+def atom(title, site, self_name, entries, entry_id, author):
+    """An Atom 1.0 document, its entries' HTML escaped in <content type="html"> (gen.py and
+    gen_mixed.py). entries as rss20's; entry_id(number) gives an entry's <id>; author is
+    every entry's; the self link is site/self_name."""
+    items = []
+    for ei, etitle, link, when, html in entries:
         stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         items.append(
-            "<entry>\n<id>tag:blog%d.example.net,2026:entry-%d</id>\n<title>%s</title>\n"
+            "<entry>\n<id>%s</id>\n<title>%s</title>\n"
             '<link rel="alternate" type="text/html" href="%s"/>\n'
             "<published>%s</published>\n<updated>%s</updated>\n"
-            "<author><name>Author %d</name></author>\n"
+            "<author><name>%s</name></author>\n"
             '<content type="html">%s</content>\n</entry>\n'
-            % (fi, ei, _xesc(title), _xesc(link), stamp, stamp, fi % 17, _xesc(html)))
+            % (_xesc(entry_id(ei)), _xesc(etitle), _xesc(link), stamp, stamp, _xesc(author),
+               _xesc(html)))
     updated = entries[0][3].strftime("%Y-%m-%dT%H:%M:%SZ")
     return ('<?xml version="1.0" encoding="utf-8"?>\n'
             '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">\n'
-            "<title>Benchmark journal %d</title>\n<id>%s/</id>\n"
-            '<link rel="alternate" href="%s/"/>\n<link rel="self" href="%s/feed.atom"/>\n'
+            "<title>%s</title>\n<id>%s/</id>\n"
+            '<link rel="alternate" href="%s/"/>\n<link rel="self" href="%s/%s"/>\n'
             "<updated>%s</updated>\n%s</feed>\n"
-            % (fi, site, site, site, updated, "".join(items)))
+            % (_xesc(title), site, site, site, self_name, updated, "".join(items)))
 
 
 def generate(outdir, count, seed=1):

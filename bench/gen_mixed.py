@@ -9,7 +9,9 @@ comparison with sfeed and newsboat asks for a corpus closer to the feeds people 
     RDF (escaped HTML in content:encoded, items outside <channel>, about 15%);
   - 20 to 60 entries per feed, 1 to 8 KB of HTML per entry, drawn per feed and per entry;
   - the same paragraphs as gen.py (links, lists, quotes, code, images, non-ASCII words and
-    Chinese sentences), taken from gen.Generator's pool, so nothing here duplicates it.
+    Chinese sentences), taken from gen.Generator's pool, and gen.py's RSS 2.0 and Atom
+    writers (gen.rss20, gen.atom) with this corpus's own titles, ids and authors, so
+    nothing here duplicates it.
 
 Feed i is the same document for every N (the 1000-feed set is a prefix of the 10000-feed
 set). Every file's mtime is set to the feed's Last-Modified, so a static-file server
@@ -55,12 +57,7 @@ class MixedGenerator(gen.Generator):
         head = ('<p>Entry %d of feed %d is about %s; written at the café with a '
                 '<a href="%s#notes">link to its notes</a>. %s</p>\n'
                 % (ei, fi, rng.choice(gen.TOPICS), link, rng.choice(gen.CHINESE)))
-        parts = [head]
-        size = len(head.encode("utf-8"))
-        while size < target:
-            p = rng.choice(self.pool)
-            parts.append(p)
-            size += len(p.encode("utf-8"))
+        parts = self.paragraphs(rng, head, target)
         if ei % 4 == 0:
             parts.append('<p><img src="/img/%d-%d.jpg" alt="photo %d"></p>\n' % (fi, ei, ei))
         return "".join(parts)
@@ -92,42 +89,14 @@ _xesc = gen._xesc
 
 
 def _rss20(fi, site, entries):
-    items = []
-    for ei, title, link, when, html in entries:
-        assert "]]>" not in html
-        items.append(
-            "<item>\n<title>%s</title>\n<link>%s</link>\n"
-            '<guid isPermaLink="true">%s</guid>\n<pubDate>%s</pubDate>\n'
-            "<dc:creator>Écrivain %d</dc:creator>\n<category>bench</category>\n"
-            "<description>%s</description>\n"
-            "<content:encoded><![CDATA[%s]]></content:encoded>\n</item>\n"
-            % (_xesc(title), _xesc(link), _xesc(link), email.utils.format_datetime(when),
-               fi % 23, _xesc("Post %d of feed %d: a short teaser, naïvely written." % (ei, fi)), html))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
-            ' xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
-            "<title>Weblog %d — Zürich</title>\n<link>%s/</link>\n"
-            "<description>Mixed benchmark feed %d</description>\n"
-            "<language>en</language>\n%s</channel>\n</rss>\n" % (fi, site, fi, "".join(items)))
+    return gen.rss20("Weblog %d — Zürich" % fi, site, "Mixed benchmark feed %d" % fi, entries,
+                     lambda ei, link: (True, link), "Écrivain %d" % (fi % 23),
+                     lambda ei: "Post %d of feed %d: a short teaser, naïvely written." % (ei, fi))
 
 
 def _atom(fi, site, entries):
-    items = []
-    for ei, title, link, when, html in entries:
-        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        items.append(
-            "<entry>\n<id>tag:site%d.example.org,2026:%d</id>\n<title>%s</title>\n"
-            '<link rel="alternate" type="text/html" href="%s"/>\n'
-            "<published>%s</published>\n<updated>%s</updated>\n"
-            "<author><name>Autor %d</name></author>\n"
-            '<content type="html">%s</content>\n</entry>\n'
-            % (fi, ei, _xesc(title), _xesc(link), stamp, stamp, fi % 23, _xesc(html)))
-    updated = entries[0][3].strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n'
-            '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">\n'
-            "<title>Journal %d — São Paulo</title>\n<id>%s/</id>\n"
-            '<link rel="alternate" href="%s/"/>\n<link rel="self" href="%s/atom.xml"/>\n'
-            "<updated>%s</updated>\n%s</feed>\n" % (fi, site, site, site, updated, "".join(items)))
+    return gen.atom("Journal %d — São Paulo" % fi, site, "atom.xml", entries,
+                    lambda ei: "tag:site%d.example.org,2026:%d" % (fi, ei), "Autor %d" % (fi % 23))
 
 
 def _rss10(fi, site, entries):
