@@ -49,6 +49,7 @@ import gen_mixed  # noqa: E402
 import nginx  # noqa: E402  (bench/nginx.py: nginx on 127.0.0.1)
 import parse as parsebench  # noqa: E402  (bench/parse.py: the large-feed generator)
 import poll  # noqa: E402  (bench/poll.py: feedsd config, measure.c, counting helpers)
+import serve  # noqa: E402  (bench/serve.py: proc_cpu)
 
 TOOLS = ("feedsd", "sfeed", "sfeed-etag", "newsboat", "parse")
 # Benchmark-only dependencies (Debian packages), installed when missing and root.
@@ -101,7 +102,7 @@ class Nginx(nginx.Server):
         """CPU seconds of the nginx workers so far (proc(5) stat fields 14-15)."""
         total = 0.0
         for pid in session_pids(self.proc.pid):
-            total += proc_cpu(pid)
+            total += serve.proc_cpu(pid)
         return total
 
 
@@ -136,15 +137,6 @@ class PyServer:
 
 
 # ---------------------------------------------------------------- measuring one command
-
-def proc_cpu(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
 
 def session_pids(sid):
     """Processes whose session id is sid (proc(5) stat field 6)."""
