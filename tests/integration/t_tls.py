@@ -111,23 +111,32 @@ def md_files(work):
     return sorted(f for f in work.files() if f.endswith(".md"))
 
 
+def two_polls(work, tls, ca_file, retry_after, between=None):
+    """The daemon polls tls's /feed.xml twice, trusting ca_file, until the second poll's two
+    posts are written. Connection: close makes each poll open a new connection, so each
+    makes a handshake; the first poll is told to come back in retry_after seconds
+    (Retry-After); between() runs once the first poll has been served."""
+    tls.routes["/feed.xml"] = Route(b"busy", status=503,
+                                    headers={"Retry-After": str(retry_after),
+                                             "Connection": "close"})
+    work.write_config([tls.url("/feed.xml")], "ca_file = %s\nbacklog = all" % ca_file)
+    p = work.start_daemon()
+    try:
+        assert wait_for(lambda: len(tls.requests_for("/feed.xml")) >= 1), work.daemon_log()
+        if between:
+            between()
+        tls.routes["/feed.xml"] = Route(simple_atom(2), headers={"Connection": "close"})
+        assert wait_for(lambda: len(md_files(work)) == 2, timeout=30), work.daemon_log()
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+
 @test
 def second_poll_resumes_the_tls_session(server, work):
     tls, ca = tls_server(work)
     try:
-        # Connection: close makes each poll open a new connection, so each makes a
-        # handshake; the first poll is told to come back in 1 s (Retry-After).
-        tls.routes["/feed.xml"] = Route(b"busy", status=503,
-                                        headers={"Retry-After": "1", "Connection": "close"})
-        work.write_config([tls.url("/feed.xml")], "ca_file = %s\nbacklog = all" % ca)
-        p = work.start_daemon()
-        try:
-            assert wait_for(lambda: len(tls.requests_for("/feed.xml")) >= 1), work.daemon_log()
-            tls.routes["/feed.xml"] = Route(simple_atom(2), headers={"Connection": "close"})
-            assert wait_for(lambda: len(md_files(work)) == 2, timeout=30), work.daemon_log()
-        finally:
-            p.terminate()
-            p.wait(timeout=30)
+        two_polls(work, tls, ca, 1)
         assert len(tls.handshakes) == 2, tls.handshakes
         assert tls.handshakes[0] is False, tls.handshakes
         assert tls.handshakes[1] is True, tls.handshakes
@@ -333,24 +342,17 @@ def a_renewed_ca_in_the_same_ca_file_is_used_without_a_restart(server, work):
     shutil.copy(old_ca, ca_file)
     ctx.num_tickets = 0   # no session to resume: the second connection checks the certificate
     tls = FeedServer(tls=ctx)
+
+    def renew():
+        """The server's certificate is now the new CA's, and so is the file."""
+        ctx.load_cert_chain(new_cert, new_key)
+        with open(new_ca) as src, open(ca_file + ".tmp", "w") as dst:
+            dst.write(src.read())
+        os.rename(ca_file + ".tmp", ca_file)
+
     try:
         # The first poll is told to come back in 2 s, on a new connection.
-        tls.routes["/feed.xml"] = Route(b"busy", status=503,
-                                        headers={"Retry-After": "2", "Connection": "close"})
-        work.write_config([tls.url("/feed.xml")], "ca_file = %s\nbacklog = all" % ca_file)
-        p = work.start_daemon()
-        try:
-            assert wait_for(lambda: len(tls.requests_for("/feed.xml")) >= 1), work.daemon_log()
-            # The server's certificate is now the new CA's, and so is the file.
-            ctx.load_cert_chain(new_cert, new_key)
-            with open(new_ca) as src, open(ca_file + ".tmp", "w") as dst:
-                dst.write(src.read())
-            os.rename(ca_file + ".tmp", ca_file)
-            tls.routes["/feed.xml"] = Route(simple_atom(2), headers={"Connection": "close"})
-            assert wait_for(lambda: len(md_files(work)) == 2, timeout=30), work.daemon_log()
-        finally:
-            p.terminate()
-            p.wait(timeout=30)
+        two_polls(work, tls, ca_file, 2, between=renew)
         assert "certificate" not in work.daemon_log(), work.daemon_log()
         assert tls.handshakes[-1] is False, tls.handshakes
     finally:
