@@ -7,11 +7,7 @@ static void test_json_output(void **state)
 {
     (void)state;
     struct feed *f = parse_str("<rss><channel><item><title>x</title></item></channel></rss>", NULL);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
-    assert_int_equal(feed_write_json(f, mem), 0);
-    fclose(mem);
+    char *out = json_of(f);
     json_error_t e;
     json_t *j = json_loads(out, 0, &e);
     assert_non_null(j);
