@@ -61,11 +61,16 @@ static void housekeeping_cb(struct ev_loop *loop, ev_timer *w, int revents)
     article_kick(app);
 }
 
+/* A feed's done flag is only ever set, so the feeds found done stay done and the scan
+ * goes on from where it stopped (daemon_feeds_reschedule starts it again with a new
+ * list): scanning every feed at each completion was 3.5 M of the 417 M instructions of
+ * a warm poll of 1000 feeds (callgrind, bench/warm_instructions.py, Debian 12). */
 static int all_done(struct app *app)
 {
-    for (size_t i = 0; i < app->nfeeds; i++)
-        if (!app->feeds[i]->done)
-            return 0;
+    while (app->ndone < app->nfeeds && app->feeds[app->ndone]->done)
+        app->ndone++;
+    if (app->ndone < app->nfeeds)
+        return 0;
     return fetch_in_flight(app->fetch) == 0 && !summary_busy(app->summary) && !article_busy(app) &&
            !batch_busy(app) && !ev_is_active(&app->write_soon) && !hook_busy(app->hook);
 }

@@ -345,6 +345,7 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
     free(app->feeds);
     app->feeds = next;
     app->nfeeds = n;
+    app->ndone = 0;    /* a new list: all_done (daemon.c) scans it from its start */
     db_feed_list_free(rows, n);
     return 0;
 }
