@@ -191,8 +191,11 @@ struct config_lines {
 int config_feed_add(struct config_ctx *x, const char *url)
 {
     struct config_lines *cur_lines = x->lines;
-    struct feed_conf *dup = url_is_http(url) ? feed_find(x->c, url) : NULL;
-    if (!url_is_http(url) || dup) {
+    /* url_is_http cleans and splits the URL: once per feed, not twice (1.1 M of the
+     * 417 M instructions of a warm poll of 1000 feeds, callgrind, Debian 12) */
+    int http = url_is_http(url);
+    struct feed_conf *dup = http ? feed_find(x->c, url) : NULL;
+    if (!http || dup) {
         /* Error messages show the URL without its credentials (url_redact): those are
          * for the feed's requests only. */
         char *shown = url_redact(url);
