@@ -138,6 +138,8 @@ static const char *const stmt_sql[S_COUNT] = {
                         " WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
     [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries INDEXED BY entries_pending"
                             " WHERE stage < 2 ORDER BY id",
+    [S_ENTRY_ANY_PENDING] = "SELECT EXISTS (SELECT 1 FROM entries INDEXED BY entries_pending"
+                            " WHERE stage < 2)",
     [S_ENTRY_GET] =
         "SELECT e.id, e.feed_id, e.key, e.guid, e.link, e.title, e.author, e.published,"
         " e.updated, e.first_seen, c.content, e.content_hash, e.stage, e.summary, e.path,"

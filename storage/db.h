@@ -236,6 +236,8 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
 /* The entries of a feed (feed_id 0: all feeds) that still need work (NEW or SUMMARIZED),
  * oldest first. */
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n);
+/* 1 when any entry of any feed still needs work, 0 when none does, -1 on error. */
+int db_entries_any_pending(struct db *db);
 int db_entry_get(struct db *db, int64_t id, struct db_entry *out);
 void db_entry_clear(struct db_entry *e);
 /* Stores a summary and moves the entry to SUMMARIZED (its file is written or rewritten). */
