@@ -449,6 +449,11 @@ char *url_redact(const char *s)
 {
     if (!s)
         return NULL;
+    /* Without an '@' there is no userinfo to take out (cleaning only drops characters):
+     * the copy alone, not the cleaning and splitting, for each of 1000 feeds at start
+     * (1.0 M of the 417 M instructions of a warm poll, callgrind, Debian 12). */
+    if (!strchr(s, '@'))
+        return xstrdup(s);
     char *c = url_clean(s);
     struct uri u;
     uri_split(c, &u);

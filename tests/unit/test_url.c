@@ -237,6 +237,7 @@ static void test_redact(void **state)
         {"http://example.org/?q=a@b#x@y", "http://example.org/?q=a@b#x@y"},
         {"mailto:bob@example.org", "mailto:bob@example.org"},          /* no authority */
         {"relative/path@x", "relative/path@x"},
+        {" http://example.org/f\n", " http://example.org/f\n"},    /* none: as given */
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
