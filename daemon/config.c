@@ -69,7 +69,10 @@ void config_defaults(struct config *c)
 static size_t *index_slot(const struct config *c, const char *url)
 {
     size_t mask = c->feed_index_cap - 1;
-    for (size_t i = (size_t)hash64(url, strlen(url)) & mask;; i = (i + 1) & mask) {
+    /* XXH64, not hash64's byte-at-a-time FNV-1a: the 6000 lookups of 1000 feeds' URLs at
+     * start and per poll of a warm poll hashed for 1.6 M instructions, 1.0 M with XXH64
+     * (callgrind, Debian 12). The index lives in memory only. */
+    for (size_t i = (size_t)hash_xxh64(url, strlen(url), 0) & mask;; i = (i + 1) & mask) {
         size_t *slot = &c->feed_index[i];
         if (!*slot || !strcmp(c->feeds[*slot - 1].url, url))
             return slot;
