@@ -373,29 +373,53 @@ char *path_normalize(const char *path)
     return out;
 }
 
+/* Decimal digits of v at out (room for 20), their count. */
+static size_t put_u64(char *out, uint64_t v)
+{
+    char rev[20];
+    size_t k = 0;
+    do {
+        rev[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < k; i++)
+        out[i] = rev[k - 1 - i];
+    return k;
+}
+
 void duration_format(int64_t seconds, char *out, size_t n)
 {
     static const struct {
         int64_t size;
         char unit;
     } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
-    const char *sign = seconds < 0 ? "-" : "";
+    /* Put together by hand, not by snprintf: a poll's next time and its reason are said
+     * with it, and snprintf's format parsing was 1.5 M of the 417 M instructions of a
+     * warm poll of 1000 feeds (callgrind, Debian 12). */
+    char t[48];
+    size_t k = 0;
+    if (seconds < 0)
+        t[k++] = '-';
     /* INT64_MIN has no positive counterpart; no duration feedsd prints comes near it */
     uint64_t s = seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds;
     size_t u = 0;
     while (u + 1 < sizeof units / sizeof *units && s < (uint64_t)units[u].size)
         u++;
-    uint64_t big = s / (uint64_t)units[u].size;
-    if (u + 1 == sizeof units / sizeof *units) {
-        snprintf(out, n, "%s%llus", sign, (unsigned long long)big);
-        return;
+    k += put_u64(t + k, s / (uint64_t)units[u].size);
+    t[k++] = units[u].unit;
+    uint64_t small = u + 1 < sizeof units / sizeof *units
+                         ? s % (uint64_t)units[u].size / (uint64_t)units[u + 1].size : 0;
+    if (small) {    /* below 60: two digits */
+        t[k++] = (char)('0' + small / 10);
+        t[k++] = (char)('0' + small % 10);
+        t[k++] = units[u + 1].unit;
     }
-    uint64_t small = s % (uint64_t)units[u].size / (uint64_t)units[u + 1].size;
-    if (small)
-        snprintf(out, n, "%s%llu%c%02llu%c", sign, (unsigned long long)big, units[u].unit,
-                 (unsigned long long)small, units[u + 1].unit);
-    else
-        snprintf(out, n, "%s%llu%c", sign, (unsigned long long)big, units[u].unit);
+    if (!n)
+        return;
+    if (k > n - 1)
+        k = n - 1;    /* cut as snprintf cuts, still terminated */
+    memcpy(out, t, k);
+    out[k] = '\0';
 }
 
 const char *plural(long long n, const char *one, const char *many)

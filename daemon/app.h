@@ -79,6 +79,7 @@ struct app {
     struct fetcher *fetch;
     struct feed_state **feeds;
     size_t nfeeds;
+    size_t ndone;               /* --once: feeds[0..ndone) are done (daemon.c, all_done) */
     ev_timer sched, watchdog, stop_deadline, housekeeping;
     ev_signal sig_term, sig_int, sig_hup;
     int once, stopping;

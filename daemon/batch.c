@@ -98,6 +98,11 @@ static struct batch_item *batch_item(struct app *app, int64_t feed_id)
     struct batch *b = &app->batch;
     if (batch_open(app) < 0)
         return NULL;
+    /* A poll joins, then asks for its files: the item just added first, not a scan of
+     * up to BATCH_FEEDS items (0.7 M of the 417 M instructions of a warm poll of 1000
+     * feeds, callgrind, Debian 12). */
+    if (b->n && b->items[b->n - 1].feed_id == feed_id)
+        return &b->items[b->n - 1];
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i].feed_id == feed_id)
             return &b->items[i];

@@ -254,8 +254,10 @@ static int config_index(void *ud, const char *url)
 }
 
 /* The configuration's feeds into the database, in one transaction. Feeds added on the
- * command line (`feedsd add`) are left alone. */
-static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
+ * command line (`feedsd add`) are left alone. *rows gets the active feeds after it, as
+ * db_feed_list(DB_FEEDS_ACTIVE_UNCOUNTED) would (db_feeds_sync_config). */
+static int subscriptions_from_config(struct app *app, struct db_feed **rows, size_t *nrows,
+                                     char *err, size_t errlen)
 {
     struct db *db = app->db;
     size_t n = app->cfg.nfeeds;
@@ -266,26 +268,23 @@ static int subscriptions_from_config(struct app *app, char *err, size_t errlen)
                                            fc->summarizer, "config", fc->category};
     }
     int rc = db_begin(db) < 0 ? -1
-             : db_feeds_sync_config(db, subs, n, config_index, &app->cfg, time(NULL));
+             : db_feeds_sync_config(db, subs, n, config_index, &app->cfg, time(NULL), rows,
+                                    nrows);
     free(subs);
     if (rc == 0 && db_commit(db) == 0)
         return 0;
     snprintf(err, errlen, "database: %s", db_errmsg(db));
     db_rollback(db);
+    if (rc == 0)
+        db_feed_list_free(*rows, *nrows);   /* not committed: not the database's */
     return -1;
 }
 
-/* The in-memory schedule from the database's active feeds. Feeds keep their state
- * (validators, entries, next poll) across reloads; both lists are in id order, so they
- * are merged in one pass. */
-int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
+/* The in-memory schedule from the database's active feeds, rows[0..n) in id order (taken
+ * and freed). Feeds keep their state (validators, entries, next poll) across reloads;
+ * both lists are in id order, so they are merged in one pass. */
+static void reschedule_rows(struct app *app, struct db_feed *rows, size_t n)
 {
-    struct db_feed *rows;
-    size_t n;
-    if (db_feed_list(app->db, DB_FEEDS_ACTIVE_UNCOUNTED, &rows, &n) < 0) {
-        snprintf(err, errlen, "database: %s", db_errmsg(app->db));
-        return -1;
-    }
     int64_t now = time(NULL);
     struct feed_state **next = xcalloc(n ? n : 1, sizeof *next);
     double t0 = ev_now(app->loop);
@@ -345,16 +344,31 @@ int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
     free(app->feeds);
     app->feeds = next;
     app->nfeeds = n;
+    app->ndone = 0;    /* a new list: all_done (daemon.c) scans it from its start */
     db_feed_list_free(rows, n);
+}
+
+int daemon_feeds_reschedule(struct app *app, char *err, size_t errlen)
+{
+    struct db_feed *rows;
+    size_t n;
+    if (db_feed_list(app->db, DB_FEEDS_ACTIVE_UNCOUNTED, &rows, &n) < 0) {
+        snprintf(err, errlen, "database: %s", db_errmsg(app->db));
+        return -1;
+    }
+    reschedule_rows(app, rows, n);
     return 0;
 }
 
 int daemon_feeds_sync(struct app *app, char *err, size_t errlen)
 {
+    struct db_feed *rows;
+    size_t n;
     feed_access_check(&app->cfg);
-    if (subscriptions_from_config(app, err, errlen) < 0)
+    if (subscriptions_from_config(app, &rows, &n, err, errlen) < 0)
         return -1;
-    return daemon_feeds_reschedule(app, err, errlen);
+    reschedule_rows(app, rows, n);
+    return 0;
 }
 
 /* After the running daemon's feeds changed (a reload, 'feedsd add'). */

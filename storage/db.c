@@ -44,8 +44,7 @@ static const char *const stmt_sql[S_COUNT] = {
         " OR (?7 = 'cli' AND disabled IS NOT NULL) RETURNING id",
     [S_FEED_ID] = "SELECT id FROM feeds WHERE url = ?1",
     [S_FEED_CONFIG_ACTIVE] = "SELECT url FROM feeds WHERE origin = 'config' AND active",
-    [S_FEED_SUBS] = "SELECT url, title, interval, backlog, active, summarizer, origin, category,"
-                    " disabled FROM feeds",
+    [S_FEED_SUBS] = "SELECT " FEED_COLS_COUNT("-1") " FROM feeds f ORDER BY f.id",
     [S_FILTER_DROP] = "INSERT INTO filter_drops (feed_id, rule, count) VALUES (?1, ?2, 1)"
                       " ON CONFLICT (feed_id, rule) DO UPDATE SET count = count + 1",
     [S_FILTER_LIST] = "SELECT rule, count FROM filter_drops WHERE feed_id = ?1 ORDER BY rule",
@@ -138,6 +137,8 @@ static const char *const stmt_sql[S_COUNT] = {
                         " WHERE stage < 2 AND feed_id = ?1 ORDER BY id",
     [S_ENTRY_PENDING_ALL] = "SELECT id FROM entries INDEXED BY entries_pending"
                             " WHERE stage < 2 ORDER BY id",
+    [S_ENTRY_ANY_PENDING] = "SELECT EXISTS (SELECT 1 FROM entries INDEXED BY entries_pending"
+                            " WHERE stage < 2)",
     [S_ENTRY_GET] =
         "SELECT e.id, e.feed_id, e.key, e.guid, e.link, e.title, e.author, e.published,"
         " e.updated, e.first_seen, c.content, e.content_hash, e.stage, e.summary, e.path,"

@@ -176,9 +176,12 @@ int db_feeds_deactivate_config(struct db *db, int (*keep)(void *ud, const char *
 /* The configuration's feeds, subs[0..n), into the database: as db_feeds_deactivate_config
  * and then db_feed_subscribe for each, with find(ud, url) giving the index in subs of a
  * configured URL (-1: not configured), but a feed whose row already says what subscribe
- * would write is not written nor even looked up. 0 / -1. */
+ * would write is not written nor even looked up. With active given, *active and *nactive
+ * get the active feeds after the sync, as db_feed_list(DB_FEEDS_ACTIVE_UNCOUNTED) would
+ * (free with db_feed_list_free). 0 / -1. */
 int db_feeds_sync_config(struct db *db, const struct db_subscription *subs, size_t n,
-                         int (*find)(void *ud, const char *url), void *ud, int64_t now);
+                         int (*find)(void *ud, const char *url), void *ud, int64_t now,
+                         struct db_feed **active, size_t *nactive);
 /* Which feeds db_feed_list reads: all, the active ones, or the active ones without their
  * entries counted (nentries -1: the daemon's schedule, at each start and every minute). */
 enum db_feeds { DB_FEEDS_ALL, DB_FEEDS_ACTIVE, DB_FEEDS_ACTIVE_UNCOUNTED };
@@ -236,6 +239,8 @@ int db_entry_update(struct db *db, int64_t entry_id, const struct entry *e,
 /* The entries of a feed (feed_id 0: all feeds) that still need work (NEW or SUMMARIZED),
  * oldest first. */
 int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n);
+/* 1 when any entry of any feed still needs work, 0 when none does, -1 on error. */
+int db_entries_any_pending(struct db *db);
 int db_entry_get(struct db *db, int64_t id, struct db_entry *out);
 void db_entry_clear(struct db_entry *e);
 /* Stores a summary and moves the entry to SUMMARIZED (its file is written or rewritten). */

@@ -215,6 +215,12 @@ int db_entries_pending(struct db *db, int64_t feed_id, int64_t **ids, size_t *n)
     return db_id_list(db, s, ids, n);
 }
 
+int db_entries_any_pending(struct db *db)
+{
+    int64_t n = db_count(db, S_ENTRY_ANY_PENDING, NULL, 0);
+    return n < 0 ? -1 : n > 0;
+}
+
 int db_entry_get(struct db *db, int64_t id, struct db_entry *out)
 {
     sqlite3_stmt *s = db_bind(db, S_ENTRY_GET, DB_ARGS(DB_INT(id)));

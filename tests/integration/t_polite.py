@@ -2,6 +2,7 @@
 private addresses, and the schedule's lower bounds."""
 import email.utils
 import os
+import re
 import signal
 import subprocess
 import time
@@ -186,6 +187,7 @@ def feed_hints_are_lower_bounds_of_the_interval(server, work):
     r = row("/skip.xml")
     nxt = int(work.sql("select next_poll from feeds where url = '%s'" % server.url("/skip.xml")))
     assert time.gmtime(nxt).tm_hour == allowed and "skipHours" in r[1], (r, allowed)
+    assert re.fullmatch(r"interval (\d+m(\d\ds)?|1h(\d\dm)?), skipHours", r[1]), r   # the whole reason
     r = row("/adaptive.xml")
     assert r[1].startswith("interval 6h") or r[1].startswith("interval 5h"), r   # adaptive is off
     # Adaptive on: entries every 2 h -> polled every hour (half the median gap).

@@ -93,7 +93,8 @@ static void test_sync_config(void **state)
     assert_int_equal(subscribe(db, "http://g/feed", NULL, 0, -2, NULL, "cli", 100, NULL), 0);
     size_t nsubs = sizeof sync_subs / sizeof *sync_subs;
     for (int round = 0; round < 2; round++) {   /* the second changes nothing */
-        assert_int_equal(db_feeds_sync_config(db, sync_subs, nsubs, sync_find, NULL, 200), 0);
+        assert_int_equal(db_feeds_sync_config(db, sync_subs, nsubs, sync_find, NULL, 200, NULL,
+                                              NULL), 0);
         struct db_feed *feeds;
         size_t n;
         assert_int_equal(db_feed_list(db, DB_FEEDS_ALL, &feeds, &n), 0);
@@ -116,6 +117,48 @@ static void test_sync_config(void **state)
         assert_int_equal(feeds[5].active, 1);
         assert_string_equal(feeds[5].category, "News");
         db_feed_list_free(feeds, n);
+    }
+}
+
+/* The active rows db_feeds_sync_config hands back are db_feed_list's, whether the sync
+ * wrote (the first round: a feed gone, one new, one changed) or not (the second, which
+ * hands back the rows it read to compare). */
+static void test_sync_config_hands_back_the_active_rows(void **state)
+{
+    struct db *db = *state;
+    int64_t b;
+    assert_int_equal(subscribe(db, "http://a/feed", "A", 0, -2, NULL, "config", 100, NULL), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", "B", 600, 3, NULL, "config", 100, &b), 0);
+    assert_int_equal(subscribe(db, "http://f/feed", "F", 0, -2, NULL, "config", 100, NULL), 0);
+    assert_int_equal(subscribe(db, "http://g/feed", NULL, 0, -2, NULL, "cli", 100, NULL), 0);
+    assert_int_equal(db_feed_record_success(db, b, 200, "\"e1\"", "Mon, 01 Jan 2024 00:00:00 GMT",
+                                            "B's", NULL, NULL, 110, 700, "interval 10m"), 0);
+    size_t nsubs = sizeof sync_subs / sizeof *sync_subs;
+    for (int round = 0; round < 2; round++) {
+        struct db_feed *got, *want;
+        size_t ngot = 99, nwant;
+        assert_int_equal(db_feeds_sync_config(db, sync_subs, nsubs, sync_find, NULL, 200, &got,
+                                              &ngot), 0);
+        assert_int_equal(db_feed_list(db, DB_FEEDS_ACTIVE_UNCOUNTED, &want, &nwant), 0);
+        assert_int_equal(ngot, nwant);
+        assert_int_equal(ngot, 5);    /* b c d f g: a left the configuration */
+        for (size_t i = 0; i < ngot; i++) {
+            assert_int_equal(got[i].id, want[i].id);
+            assert_string_equal(got[i].url, want[i].url);
+            assert_int_equal(got[i].active, 1);
+            assert_int_equal(got[i].interval, want[i].interval);
+            assert_int_equal(got[i].next_poll, want[i].next_poll);
+            assert_int_equal(got[i].nentries, -1);
+            assert_true((got[i].title == NULL) == (want[i].title == NULL));
+            assert_true((got[i].etag == NULL) == (want[i].etag == NULL));
+            assert_true((got[i].category == NULL) == (want[i].category == NULL));
+        }
+        assert_int_equal(got[0].id, b);
+        assert_string_equal(got[0].etag, "\"e1\"");
+        assert_string_equal(got[0].feed_title, "B's");
+        assert_string_equal(got[0].schedule_reason, "interval 10m");
+        db_feed_list_free(got, ngot);
+        db_feed_list_free(want, nwant);
     }
 }
 
@@ -432,6 +475,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resubscribe_writes_nothing_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_config_hands_back_the_active_rows, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fetch_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entries_keys_and_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_hash_upgrade, setup, teardown),

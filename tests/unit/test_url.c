@@ -174,6 +174,7 @@ static void test_origin(void **state)
         {"http://[::1]:9000/feed", "http://[::1]:9000"},
         {"http://[::1]/feed", "http://[::1]:80"},
         {" https://e.com/x ", "https://e.com:443"},
+        {"http://exa\tmple.com\n/x y", "http://example.com:80"},   /* cleaned first */
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char *r = url_origin(c[i].in);
@@ -193,6 +194,9 @@ static void test_is_http(void **state)
     assert_int_equal(url_is_http("http://example.com"), 1);
     assert_int_equal(url_is_http("https://example.com/x?y#z"), 1);
     assert_int_equal(url_is_http("HTTPS://EXAMPLE.COM"), 1);
+    assert_int_equal(url_is_http(" \thttps://exa\nmple.com/x y\r\n"), 1);   /* cleaned first */
+    assert_int_equal(url_is_http("http\t://example.com"), 1);
+    assert_int_equal(url_is_http("http ://example.com"), 0);   /* a space stays */
     assert_int_equal(url_is_http("httpx://example.com"), 0);
     assert_int_equal(url_is_http("feed://example.com/rss"), 0);
     assert_int_equal(url_is_http("//example.com/x"), 0);
@@ -237,6 +241,7 @@ static void test_redact(void **state)
         {"http://example.org/?q=a@b#x@y", "http://example.org/?q=a@b#x@y"},
         {"mailto:bob@example.org", "mailto:bob@example.org"},          /* no authority */
         {"relative/path@x", "relative/path@x"},
+        {" http://example.org/f\n", " http://example.org/f\n"},    /* none: as given */
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -125,6 +125,13 @@ static void test_duration_format(void **state)
     char small[4];
     duration_format(3660, small, sizeof small);    /* cut, still terminated */
     assert_string_equal(small, "1h0");
+    assert_string_equal(dur(INT64_MAX), "106751991167300d15h");
+    assert_string_equal(dur(-INT64_MAX), "-106751991167300d15h");
+    char one[1] = {'x'}, none[1] = {'x'};
+    duration_format(59, one, sizeof one);
+    assert_int_equal(one[0], '\0');
+    duration_format(59, none, 0);                   /* no room: nothing written */
+    assert_int_equal(none[0], 'x');
 }
 
 static void expect_path(const char *in, const char *want)
