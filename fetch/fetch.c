@@ -26,8 +26,8 @@
 
 void fetch_req_free(struct req *r)
 {
-    if (r->easy)
-        curl_easy_cleanup(r->easy);
+    /* A cookie_file's cookies stay in the handle through a reset (fetch_easy.c). */
+    fetch_easy_put(r->f, r->easy, !r->cookie_file);
     fetch_trust_release(r->ca_store);   /* after the handle, whose connection may use it */
     curl_slist_free_all(r->headers);
     free(r->url);
@@ -92,7 +92,7 @@ static CURLSH *origin_share(struct host *h)
 /* The easy handle of r, with every option, added to the multi handle. 0 / -1. */
 static int req_setup(struct fetcher *f, struct req *r)
 {
-    CURL *e = curl_easy_init();
+    CURL *e = fetch_easy_get(f);
     if (!e)
         return -1;
     r->easy = e;
@@ -248,6 +248,8 @@ static void drain_done(struct fetcher *f)
         fetch_req_free(r);
     }
     fetch_pump(f);
+    if (!f->running && !f->unlimited_running && !f->queued)
+        fetch_easy_pool_free(f);   /* idle: a daemon between polls keeps no handle */
 }
 
 static void socket_action(struct fetcher *f, curl_socket_t fd, int mask)
@@ -459,6 +461,7 @@ void fetch_free(struct fetcher *f)
         fetch_req_free(r);
     }
     f->running_list = NULL;
+    fetch_easy_pool_free(f);
     ev_timer_stop(f->loop, &f->timer);
     ev_timer_stop(f->loop, &f->wake);
     curl_multi_cleanup(f->multi);

@@ -85,6 +85,8 @@ struct fetcher {
     struct req *running_list;
     int unlimited_running;
     ev_timer wake;              /* re-runs pump() when a spaced or paused origin may go */
+    CURL **pool;                /* idle easy handles, reset (fetch_easy.c) */
+    size_t npool;
 };
 
 /* fetch.c */
@@ -94,6 +96,13 @@ int fetch_req_begin(struct fetcher *f, struct req *r);
 void fetch_req_fail(struct req *r, const char *msg);
 void fetch_req_free(struct req *r);
 
+/* fetch_easy.c */
+/* An easy handle with libcurl's defaults: an idle one, or a new one (NULL: out of memory). */
+CURL *fetch_easy_get(struct fetcher *f);
+/* Takes back e, out of the multi handle: kept for the next transfer when reusable (its
+ * transfer left nothing in it that a reset does not clear), else destroyed. */
+void fetch_easy_put(struct fetcher *f, CURL *e, int reusable);
+void fetch_easy_pool_free(struct fetcher *f);
 /* fetch_queue.c */
 /* The origin of url (scheme://host:port), created on first use. */
 struct host *fetch_host_get(struct fetcher *f, const char *url);
