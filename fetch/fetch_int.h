@@ -22,12 +22,14 @@ struct req {
     struct req *run_prev, *run_next;   /* in f->running_list while curl has it */
     struct host *host;
     struct fetcher *f;
-    char *url, *etag, *last_modified;
+    char *url;
+    char *h_inm, *h_ims;        /* the If-None-Match / If-Modified-Since lines, or NULL */
     char *post;                 /* POST body, or NULL for GET */
     char *ca_file;              /* CURLOPT_CAINFO, or NULL */
     void *ca_store;             /* fetch_trust_set's, held while the easy handle lives */
     size_t post_len;
     char **extra_headers;
+    size_t nextra;
     char *username, *password, *cookie_file, *user_agent, *proxy;   /* fetch_request's */
     int timeout, unlimited;
     long max_size;
@@ -37,7 +39,7 @@ struct req {
     fetch_cb cb;
     void *ud;
     CURL *easy;
-    struct curl_slist *headers;
+    struct curl_slist *headers; /* CURLOPT_HTTPHEADER: an array of nodes, one free() */
     struct buf body;
     struct XXH64_state_s *hash; /* of every byte of the body, wherever it is kept */
     int spool;                  /* this body may be spooled */
