@@ -24,6 +24,7 @@ struct req {
     struct fetcher *f;
     char *url;
     char *h_inm, *h_ims;        /* the If-None-Match / If-Modified-Since lines, or NULL */
+    char *h_ua;                 /* the User-Agent line of r->user_agent, or NULL */
     char *post;                 /* POST body, or NULL for GET */
     char *ca_file;              /* CURLOPT_CAINFO, or NULL */
     void *ca_store;             /* fetch_trust_set's, held while the easy handle lives */
@@ -74,6 +75,8 @@ struct fetcher {
     ev_timer timer;
     struct fetch_opts opts;
     char *user_agent;
+    char *ua_line;              /* "User-Agent: " user_agent */
+    int env_proxy;              /* a proxy variable of libcurl's is set */
     char *spool_dir;
     char *proxy;
     struct trust *trust;        /* fetch_trust.c */
