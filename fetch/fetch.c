@@ -97,8 +97,7 @@ static char *header_line(const char *name, const char *value)
 {
     size_t n = strlen(name), v = strlen(value);
     char *h = xmalloc(n + v + 1);
-    memcpy(h, name, n);
-    memcpy(h + n, value, v + 1);
+    stpcpy(stpcpy(h, name), value);
     return h;
 }
 
