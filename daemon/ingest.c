@@ -414,10 +414,9 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct db_feed
             snprintf(err, errlen, "database: %s", db_errmsg(db));
             goto out;
         }
-        rc = db_feed_record_success(db, fs->id, (int)r->status,
-                                    r->status == 304 ? etag : r->etag,
-                                    r->status == 304 ? lm : r->last_modified,
-                                    NULL, NULL, NULL, now, next, reason);
+        rc = db_feed_record_same(db, fs->id, (int)r->status,
+                                 r->status == 304 ? etag : r->etag,
+                                 r->status == 304 ? lm : r->last_modified, now, next, reason);
         if (rc == 0 && savepoint)
             rc = redirect_track(app, fs, old, r);
         if ((savepoint ? db_group_feed_end(db, rc) : db_group_check(db, rc)) < 0) {

@@ -22,12 +22,15 @@ struct req {
     struct req *run_prev, *run_next;   /* in f->running_list while curl has it */
     struct host *host;
     struct fetcher *f;
-    char *url, *etag, *last_modified;
+    char *url;
+    char *h_inm, *h_ims;        /* the If-None-Match / If-Modified-Since lines, or NULL */
+    char *h_ua;                 /* the User-Agent line of r->user_agent, or NULL */
     char *post;                 /* POST body, or NULL for GET */
     char *ca_file;              /* CURLOPT_CAINFO, or NULL */
     void *ca_store;             /* fetch_trust_set's, held while the easy handle lives */
     size_t post_len;
     char **extra_headers;
+    size_t nextra;
     char *username, *password, *cookie_file, *user_agent, *proxy;   /* fetch_request's */
     int timeout, unlimited;
     long max_size;
@@ -37,7 +40,7 @@ struct req {
     fetch_cb cb;
     void *ud;
     CURL *easy;
-    struct curl_slist *headers;
+    struct curl_slist *headers; /* CURLOPT_HTTPHEADER: an array of nodes, one free() */
     struct buf body;
     struct XXH64_state_s *hash; /* of every byte of the body, wherever it is kept */
     int spool;                  /* this body may be spooled */
@@ -60,6 +63,13 @@ struct host {
     struct req *head, *tail;
 };
 
+/* A URL's "scheme://authority" as written, and its origin's host (fetch_queue.c). */
+struct host_alias {
+    struct host_alias *next;
+    char *raw;
+    size_t len;
+    struct host *host;
+};
 struct sock {
     ev_io io;
     struct fetcher *f;
@@ -72,6 +82,8 @@ struct fetcher {
     ev_timer timer;
     struct fetch_opts opts;
     char *user_agent;
+    char *ua_line;              /* "User-Agent: " user_agent */
+    int env_proxy;              /* a proxy variable of libcurl's is set */
     char *spool_dir;
     char *proxy;
     struct trust *trust;        /* fetch_trust.c */
@@ -79,12 +91,15 @@ struct fetcher {
     size_t queued;
     struct host **buckets;
     size_t nbuckets;
+    struct host_alias **aliases;   /* nbuckets of them */
     struct host **waiting;      /* hosts with queued requests, round-robin */
     size_t nwaiting, capwaiting, cursor;
     struct sock *socks;
     struct req *running_list;
     int unlimited_running;
     ev_timer wake;              /* re-runs pump() when a spaced or paused origin may go */
+    CURL **pool;                /* idle easy handles, reset (fetch_easy.c) */
+    size_t npool;
 };
 
 /* fetch.c */
@@ -94,6 +109,13 @@ int fetch_req_begin(struct fetcher *f, struct req *r);
 void fetch_req_fail(struct req *r, const char *msg);
 void fetch_req_free(struct req *r);
 
+/* fetch_easy.c */
+/* An easy handle with libcurl's defaults: an idle one, or a new one (NULL: out of memory). */
+CURL *fetch_easy_get(struct fetcher *f);
+/* Takes back e, out of the multi handle: kept for the next transfer when reusable (its
+ * transfer left nothing in it that a reset does not clear), else destroyed. */
+void fetch_easy_put(struct fetcher *f, CURL *e, int reusable);
+void fetch_easy_pool_free(struct fetcher *f);
 /* fetch_queue.c */
 /* The origin of url (scheme://host:port), created on first use. */
 struct host *fetch_host_get(struct fetcher *f, const char *url);

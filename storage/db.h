@@ -197,6 +197,11 @@ int db_feed_record_success(struct db *db, int64_t id, int status, const char *et
                            const char *last_modified, const char *feed_title,
                            const char *site_link, const char *body_hash, int64_t now,
                            int64_t next_poll, const char *reason);
+/* A poll that found the feed as it was (304, or the same body): db_feed_record_success
+ * with no title, link or body hash, in a shorter statement. */
+int db_feed_record_same(struct db *db, int64_t id, int status, const char *etag,
+                        const char *last_modified, int64_t now, int64_t next_poll,
+                        const char *reason);
 /* count_it 0: a deferral that is no defect of the feed (429/503 with Retry-After). */
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
                            int64_t now, int64_t next_poll, int count_it, const char *reason);

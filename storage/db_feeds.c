@@ -289,6 +289,14 @@ int db_feed_record_success(struct db *db, int64_t id, int status, const char *et
         DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
 }
 
+int db_feed_record_same(struct db *db, int64_t id, int status, const char *etag,
+                        const char *last_modified, int64_t now, int64_t next_poll,
+                        const char *reason)
+{
+    return db_run(db, S_FEED_SAME, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(etag),
+        DB_TEXT(last_modified), DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
+}
+
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
                            int64_t now, int64_t next_poll, int count_it, const char *reason)
 {

@@ -52,6 +52,7 @@ class FeedServer:
         self.tls = tls
         self.handshakes = []
         self.requests = []          # (path, headers dict) in arrival order
+        self.raw_requests = []      # (path, [(name, value)] as sent, repeats kept)
         self.lock = threading.Lock()
         self.active = 0
         self.max_active = 0
@@ -66,6 +67,7 @@ class FeedServer:
             def do_GET(self):
                 with server.lock:
                     server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    server.raw_requests.append((self.path, list(self.headers.items())))
                     server.active += 1
                     server.max_active = max(server.max_active, server.active)
                 try:
@@ -73,6 +75,15 @@ class FeedServer:
                 finally:
                     with server.lock:
                         server.active -= 1
+
+            def do_CONNECT(self):
+                # Recorded, then refused: what a proxy's tunnel request carried.
+                with server.lock:
+                    server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    server.raw_requests.append((self.path, list(self.headers.items())))
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def answer(self):
                 route = server.routes.get(self.path)

@@ -35,7 +35,8 @@ class LLMServer:
                 except ValueError:
                     body = {"_unparsable": raw.decode("utf-8", "replace")}
                 rec = {"path": self.path, "body": body, "t_start": time.time(), "t_end": None,
-                       "headers": {k.lower(): v for k, v in self.headers.items()}}
+                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                       "raw_headers": list(self.headers.items())}
                 with server.lock:
                     server.requests.append(rec)
                     server.active += 1

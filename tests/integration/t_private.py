@@ -251,3 +251,61 @@ def secret_files_readable_by_others_are_warned(server, work):
     os.chmod(pw, 0o600)
     r = work.run_once(env=env_without_proxy(FEEDSD_TEST_TOKEN=ENV_TOKEN))
     assert r.returncode == 0 and "can be read" not in r.stderr, r.stderr
+
+
+@test
+def a_reused_handle_carries_nothing_over(server, work):
+    # One transfer at a time, so each feed's transfer takes the easy handle the one before
+    # it used (fetch/fetch_easy.c keeps idle handles and resets them): the plain feeds
+    # polled after a private one must get none of its credentials, headers, cookies, user
+    # agent or proxy.
+    auth = "Basic " + base64.b64encode(("alice:" + PASSWORD).encode()).decode()
+    proxy = FeedServer()
+    try:
+        far = "http://feeds.example.test/far.xml"
+        proxy.routes[far] = Route(simple_atom(1, prefix="far", title="Far"))
+        server.routes["/private.xml"] = Route(simple_atom(1, prefix="secret", title="P"),
+                                              auth=auth)
+        server.routes["/cookie.xml"] = Route(simple_atom(1, prefix="cookie", title="C"))
+        plain = ["/plain%d.xml" % i for i in range(6)]
+        for i, p in enumerate(plain):
+            server.routes[p] = Route(simple_atom(1, prefix="plain%d" % i, title="Plain"))
+        secret_file(work, "password", PASSWORD + "\n")
+        secret_file(work, "cookies.txt", "# Netscape HTTP Cookie File\n"
+                    "127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\t%s\n" % COOKIE)
+        # Sections in this order, so that each private feed is followed by plain ones.
+        work.write_config([], "concurrency = 1\nbacklog = all")
+        add_sections(work, "[feed %s]\nusername = alice\npassword_file = password\n"
+                           "header = X-Api-Version: 2\nuser_agent = PrivateReader/2.0\n"
+                     % server.url("/private.xml"))
+        add_sections(work, "[feed %s]\ntitle = Plain 0\n" % server.url(plain[0]))
+        add_sections(work, "[feed %s]\ntitle = Plain 1\n" % server.url(plain[1]))
+        add_sections(work, "[feed %s]\nproxy = http://127.0.0.1:%d\n" % (far, proxy.port))
+        add_sections(work, "[feed %s]\ntitle = Plain 2\n" % server.url(plain[2]))
+        add_sections(work, "[feed %s]\ntitle = Plain 3\n" % server.url(plain[3]))
+        add_sections(work, "[feed %s]\ncookie_file = cookies.txt\n" % server.url("/cookie.xml"))
+        add_sections(work, "[feed %s]\ntitle = Plain 4\n" % server.url(plain[4]))
+        add_sections(work, "[feed %s]\ntitle = Plain 5\n" % server.url(plain[5]))
+        for rnd in (1, 2):
+            r = work.run_once(env=env_without_proxy())
+            assert r.returncode == 0, r.stderr
+            got = server.requests_for("/private.xml")
+            assert len(got) == rnd and got[-1].get("authorization") == auth, got
+            assert got[-1].get("user-agent") == "PrivateReader/2.0", got
+            got = server.requests_for("/cookie.xml")
+            assert len(got) == rnd and got[-1].get("cookie") == "session=" + COOKIE, got
+            assert len(proxy.requests_for(far)) == rnd, proxy.requests
+            for p in plain:
+                got = server.requests_for(p)
+                assert len(got) == rnd, (p, server.requests)
+                h = got[-1]
+                for name in ("authorization", "x-api-version", "cookie"):
+                    assert name not in h, (p, h)
+                assert h.get("user-agent", "").startswith("feedsd/"), (p, h)
+            assert not [q for q, _ in proxy.requests if "plain" in q], proxy.requests
+            # What makes this test mean something: each private feed came right before
+            # a plain one, on the handle it left.
+            order = [q for q, _ in server.requests][-8:]
+            assert order == ["/private.xml"] + plain[:4] + ["/cookie.xml"] + plain[4:], order
+    finally:
+        proxy.close()

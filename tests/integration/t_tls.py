@@ -357,3 +357,35 @@ def a_renewed_ca_in_the_same_ca_file_is_used_without_a_restart(server, work):
         assert tls.handshakes[-1] is False, tls.handshakes
     finally:
         tls.close()
+
+
+@test
+def a_reused_handle_does_not_keep_the_ca_file_of_the_transfer_before(server, work):
+    # One transfer at a time: the second feed's transfer takes the easy handle the first
+    # left (fetch/fetch_easy.c). Two origins with certificates of the same private CA; only
+    # the first feed names it. With FEEDSD_CA_STORE=libcurl the CA goes in CURLOPT_CAINFO,
+    # an option that a handle kept as it was would carry to the second feed.
+    ca, cert, key = make_ca(work.dir)
+    first, second = FeedServer(tls=server_context(cert, key)), FeedServer(tls=server_context(cert, key))
+    try:
+        first.routes["/feed.xml"] = Route(simple_atom(1, prefix="first"))
+        second.routes["/feed.xml"] = Route(simple_atom(1, prefix="second"))
+        work.write_config([], "concurrency = 1\nbacklog = all")
+        with open(work.conf, "a") as f:
+            f.write("[feed %s]\nca_file = %s\n" % (first.url("/feed.xml"), ca))
+            f.write("[feed %s]\ntitle = Second\n" % second.url("/feed.xml"))
+        for store in ("", "libcurl"):
+            env = dict(os.environ, FEEDSD_CA_STORE=store)
+            r = work.run_once(env=env)
+            assert r.returncode != 0, (store, r.stderr)
+            assert second.url("/feed.xml") in r.stderr and "certificate" in r.stderr, r.stderr
+            assert first.url("/feed.xml") not in r.stderr, r.stderr
+            assert len(first.requests) == 1 and second.requests == [], (store, first.requests)
+            assert isinstance(second.handshakes[-1], str), second.handshakes
+            first.requests.clear()
+            # The second feed's failure makes its next poll wait: due again for the next
+            # round.
+            work.sql("UPDATE feeds SET next_poll = 0")
+    finally:
+        first.close()
+        second.close()

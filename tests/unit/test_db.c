@@ -187,6 +187,68 @@ static void test_fetch_outcomes(void **state)
     db_feed_clear(&f);
 }
 
+/* db_feed_record_same leaves the row db_feed_record_success leaves with no title, link
+ * or body hash: two feeds in the same state, one through each. */
+static void test_record_same_is_success_without_titles(void **state)
+{
+    struct db *db = *state;
+    int64_t id[2];
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id[0]), 0);
+    assert_int_equal(subscribe(db, "http://b/feed", NULL, 0, -2, NULL, NULL, 100, &id[1]), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(db_feed_record_success(db, id[i], 200, "\"e1\"", NULL, "Title", "http://a/",
+                                                "abc", 110, 500, "interval 1h"), 0);
+        assert_int_equal(db_feed_record_failure(db, id[i], 503, "HTTP status 503", 120, 900, 1,
+                                                "backoff"), 0);
+    }
+    const char *lm = "Mon, 01 Jan 2024 00:00:00 GMT";
+    assert_int_equal(db_feed_record_success(db, id[0], 304, "\"e2\"", lm, NULL, NULL, NULL, 130,
+                                            3730, "interval 1h"), 0);
+    assert_int_equal(db_feed_record_same(db, id[1], 304, "\"e2\"", lm, 130, 3730, "interval 1h"), 0);
+    struct db_feed f[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(db_feed_get(db, id[i], &f[i]), 0);
+    assert_int_equal(f[1].last_status, 304);
+    assert_int_equal(f[1].fail_count, 0);
+    assert_null(f[1].last_error);
+    assert_string_equal(f[1].etag, "\"e2\"");
+    assert_string_equal(f[1].last_modified, lm);
+    assert_string_equal(f[1].feed_title, "Title");
+    assert_string_equal(f[1].site_link, "http://a/");
+    assert_string_equal(f[1].body_hash, "abc");
+    assert_int_equal(f[1].next_poll, 3730);
+    assert_string_equal(f[1].schedule_reason, "interval 1h");
+    db_feed_clear(&f[1]);
+    db_feed_clear(&f[0]);
+    /* Every column but id and url, through a second connection. */
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT * FROM feeds a, feeds b WHERE a.id = ?1 AND"
+                                           " b.id = ?2", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, id[0]);
+    sqlite3_bind_int64(st, 2, id[1]);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int ncol = sqlite3_column_count(st) / 2;
+    assert_true(ncol > 10);
+    for (int c = 0; c < ncol; c++) {
+        const char *name = sqlite3_column_name(st, c);
+        if (!strcmp(name, "id") || !strcmp(name, "url"))
+            continue;
+        const unsigned char *a = sqlite3_column_text(st, c);
+        char *av = a ? strdup((const char *)a) : NULL;
+        const unsigned char *b = sqlite3_column_text(st, ncol + c);
+        if (!a || !b)
+            assert_true(!a && !b);
+        else
+            assert_string_equal(av, (const char *)b);
+        free(av);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
 static void test_entries_keys_and_stages(void **state)
 {
     struct db *db = *state;
@@ -473,6 +535,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_same_is_success_without_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resubscribe_writes_nothing_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_config_hands_back_the_active_rows, setup,

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,22 @@ static void test_hash64_fnv1a_vectors(void **state)
     assert_true(hash64("a", 1) == 0xaf63dc4c8601ec8cULL);
     assert_true(hash64("foobar", 6) == 0x85944171f73967e8ULL);
     assert_true(hash64_update(hash64("foo", 3), "bar", 3) == hash64("foobar", 6));
+}
+
+/* hash_hex: 16 lower-case digits, zero-padded, as the stored body_hash has always been
+ * (snprintf's "%016llx"). */
+static void test_hash_hex_digits(void **state)
+{
+    (void)state;
+    char out[17];
+    const uint64_t v[] = {0, 1, 0xabcdef0123456789ULL, UINT64_MAX, 0x00f0000000000a0bULL};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%016llx", (unsigned long long)v[i]);
+        memset(out, 'x', sizeof out);
+        hash_hex(v[i], out);
+        assert_string_equal(out, want);
+    }
 }
 
 /* XXH64 reference values: the short strings are the ones xxHash's own documentation and
@@ -191,6 +208,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash64_fnv1a_vectors),
+        cmocka_unit_test(test_hash_hex_digits),
         cmocka_unit_test(test_hash_xxh64_vectors),
         cmocka_unit_test(test_hash_xxh64_unaligned),
         cmocka_unit_test(test_hash_xxh64_pieces),
