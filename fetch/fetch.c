@@ -414,11 +414,9 @@ struct fetcher *fetch_new(struct ev_loop *loop, const struct fetch_opts *opts)
     fetch_trust_init(f);
     f->nbuckets = 1024;
     f->buckets = xcalloc(f->nbuckets, sizeof *f->buckets);
-    f->aliases = xcalloc(f->nbuckets, sizeof *f->aliases);
     f->multi = curl_multi_init();
     if (!f->multi) {
         free(f->buckets);
-        free(f->aliases);
         free(f->user_agent);
         free(f->ua_line);
         free(f->spool_dir);

@@ -63,13 +63,6 @@ struct host {
     struct req *head, *tail;
 };
 
-/* A URL's "scheme://authority" as written, and its origin's host (fetch_queue.c). */
-struct host_alias {
-    struct host_alias *next;
-    char *raw;
-    size_t len;
-    struct host *host;
-};
 struct sock {
     ev_io io;
     struct fetcher *f;
@@ -91,7 +84,6 @@ struct fetcher {
     size_t queued;
     struct host **buckets;
     size_t nbuckets;
-    struct host_alias **aliases;   /* nbuckets of them */
     struct host **waiting;      /* hosts with queued requests, round-robin */
     size_t nwaiting, capwaiting, cursor;
     struct sock *socks;

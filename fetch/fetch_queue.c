@@ -12,48 +12,7 @@
 #include "feeds/url.h"
 #include "fetch/fetch_int.h"
 
-static struct host *host_of_origin(struct fetcher *f, const char *url);
-
-/* The length of url's "scheme://authority" as written, up to the first '/', '?' or '#'
- * after "://" (RFC 3986 3.2: the authority ends there), or 0 when it has no "://". */
-static size_t raw_origin_len(const char *url)
-{
-    const char *sep = strstr(url, "://");
-    return sep ? (size_t)(sep + 3 - url) + strcspn(sep + 3, "/?#") : 0;
-}
-
-/* The host of a URL spelled from the same "scheme://authority" as one seen before: what
- * url_origin gives depends on that part alone. url_origin cleans the whole URL and was
- * 2 K instructions a request (callgrind of bench/warm_instructions.py, 1000 feeds: 2.0 M),
- * this lookup a tenth. */
-static struct host *alias_find(struct fetcher *f, const char *url, size_t len, size_t *bucket)
-{
-    *bucket = hash64(url, len) % f->nbuckets;
-    for (struct host_alias *a = f->aliases[*bucket]; a; a = a->next)
-        if (a->len == len && !memcmp(a->raw, url, len))
-            return a->host;
-    return NULL;
-}
-
 struct host *fetch_host_get(struct fetcher *f, const char *url)
-{
-    size_t raw_len = url ? raw_origin_len(url) : 0, ab = 0;
-    struct host *known = raw_len ? alias_find(f, url, raw_len, &ab) : NULL;
-    if (known)
-        return known;
-    struct host *h = host_of_origin(f, url);
-    if (raw_len) {
-        struct host_alias *a = xmalloc(sizeof *a);
-        a->raw = xstrndup(url, raw_len);
-        a->len = raw_len;
-        a->host = h;
-        a->next = f->aliases[ab];
-        f->aliases[ab] = a;
-    }
-    return h;
-}
-
-static struct host *host_of_origin(struct fetcher *f, const char *url)
 {
     char *origin = url_origin(url);
     if (!origin)
@@ -216,13 +175,6 @@ void fetch_hosts_free(struct fetcher *f)
             h = next;
         }
     }
-    for (size_t b = 0; b < f->nbuckets; b++)
-        for (struct host_alias *a = f->aliases[b], *next; a; a = next) {
-            next = a->next;
-            free(a->raw);
-            free(a);
-        }
-    free(f->aliases);
     free(f->waiting);
     free(f->buckets);
 }
