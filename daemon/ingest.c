@@ -408,7 +408,8 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct db_feed
         /* Not modified, or (servers without validators) the same bytes again. */
         struct sched_input in = sched_inputs(app, fs, old, NULL, r);
         int64_t next = schedule_next(&in, now, reason, sizeof reason);
-        /* Mostly one UPDATE, which needs no savepoint of its own (db_group_check). */
+        /* Mostly one UPDATE of the poll row, which needs no savepoint of its own
+         * (db_group_check; db_feed_record_same takes one for two rows). */
         int savepoint = redirect_writes(fs, old, r);
         if ((savepoint ? db_group_feed_begin(db) : db_group_join(db)) < 0) {
             snprintf(err, errlen, "database: %s", db_errmsg(db));
@@ -416,7 +417,8 @@ int ingest_response(struct app *app, struct feed_state *fs, const struct db_feed
         }
         rc = db_feed_record_same(db, fs->id, (int)r->status,
                                  r->status == 304 ? etag : r->etag,
-                                 r->status == 304 ? lm : r->last_modified, now, next, reason);
+                                 r->status == 304 ? lm : r->last_modified, old->etag,
+                                 old->last_modified, now, next, reason);
         if (rc == 0 && savepoint)
             rc = redirect_track(app, fs, old, r);
         if ((savepoint ? db_group_feed_end(db, rc) : db_group_check(db, rc)) < 0) {

@@ -16,16 +16,19 @@
 #include "common/util.h"
 
 /* A feed's columns, its entries counted by `count` (db_feed_get, which the daemon runs
- * for each poll, counts nothing: the count was 14% of a warm poll's instructions). */
+ * for each poll, counts nothing: the count was 14% of a warm poll's instructions), from
+ * FEED_FROM: the feeds row and its poll state (feed_polls, migration 13; every feed has
+ * that row, found by its primary key). */
 #define FEED_COLS_COUNT(count)                                                           \
     "f.id, f.url, f.title, f.feed_title, f.site_link, f.etag, f.last_modified,"          \
-    " f.last_fetch, f.last_status, f.last_error, f.fail_count, f.next_poll,"             \
+    " p.last_fetch, p.last_status, p.last_error, p.fail_count, p.next_poll,"             \
     " f.initialized, f.active, f.interval, f.backlog, f.body_hash, " count ","           \
     " f.language, f.summarizer,"                                                         \
     " f.origin, f.fetch_url, f.redirect_to, f.redirect_count, f.disabled,"             \
-    " f.schedule_reason, f.hint_ttl, f.hint_sy, f.skip_hours, f.skip_days, f.adaptive,"         \
+    " p.schedule_reason, f.hint_ttl, f.hint_sy, f.skip_hours, f.skip_days, f.adaptive,"         \
     " f.category"
 #define FEED_COLS FEED_COLS_COUNT("(SELECT count(*) FROM entries e WHERE e.feed_id = f.id)")
+#define FEED_FROM " FROM feeds f JOIN feed_polls p ON p.feed_id = f.id"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -44,30 +47,32 @@ static const char *const stmt_sql[S_COUNT] = {
         " OR (?7 = 'cli' AND disabled IS NOT NULL) RETURNING id",
     [S_FEED_ID] = "SELECT id FROM feeds WHERE url = ?1",
     [S_FEED_CONFIG_ACTIVE] = "SELECT url FROM feeds WHERE origin = 'config' AND active",
-    [S_FEED_SUBS] = "SELECT " FEED_COLS_COUNT("-1") " FROM feeds f ORDER BY f.id",
+    [S_FEED_SUBS] = "SELECT " FEED_COLS_COUNT("-1") FEED_FROM " ORDER BY f.id",
     [S_FILTER_DROP] = "INSERT INTO filter_drops (feed_id, rule, count) VALUES (?1, ?2, 1)"
                       " ON CONFLICT (feed_id, rule) DO UPDATE SET count = count + 1",
     [S_FILTER_LIST] = "SELECT rule, count FROM filter_drops WHERE feed_id = ?1 ORDER BY rule",
     [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE origin = 'config'",
-    [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
-    [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.active ORDER BY f.id",
-    [S_FEED_LIST_POLL] =
-        "SELECT " FEED_COLS_COUNT("-1") " FROM feeds f WHERE f.active ORDER BY f.id",
-    [S_FEED_GET] = "SELECT " FEED_COLS_COUNT("-1") " FROM feeds f WHERE f.id = ?1",
+    [S_FEED_LIST] = "SELECT " FEED_COLS FEED_FROM " ORDER BY f.id",
+    [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS FEED_FROM " WHERE f.active ORDER BY f.id",
+    [S_FEED_LIST_POLL] = "SELECT " FEED_COLS_COUNT("-1") FEED_FROM " WHERE f.active ORDER BY f.id",
+    [S_FEED_GET] = "SELECT " FEED_COLS_COUNT("-1") FEED_FROM " WHERE f.id = ?1",
+    /* A document stored: what it said of itself, in the feeds row (S_POLL_SUCCESS
+     * writes the poll's outcome beside it). */
     [S_FEED_SUCCESS] =
-        "UPDATE feeds SET last_status = ?2, etag = ?3, last_modified = ?4,"
-        " feed_title = coalesce(?5, feed_title), site_link = coalesce(?6, site_link),"
-        " body_hash = coalesce(?7, body_hash), last_fetch = ?8, next_poll = ?9,"
-        " last_error = NULL, fail_count = 0, schedule_reason = ?10 WHERE id = ?1",
-    /* S_FEED_SUCCESS without its three coalesce(NULL, column): the same row, 13.8 K
-     * instead of 14.3 K instructions a 304 (callgrind of bench/warm_instructions.py, 1000
-     * feeds); the rest is SQLite rewriting the row, which every UPDATE of it does. */
-    [S_FEED_SAME] =
-        "UPDATE feeds SET last_status = ?2, etag = ?3, last_modified = ?4, last_fetch = ?5,"
-        " next_poll = ?6, last_error = NULL, fail_count = 0, schedule_reason = ?7 WHERE id = ?1",
-    [S_FEED_FAILURE] =
-        "UPDATE feeds SET last_status = ?2, last_error = ?3, last_fetch = ?4, next_poll = ?5,"
-        " fail_count = fail_count + ?6, schedule_reason = ?7 WHERE id = ?1",
+        "UPDATE feeds SET etag = ?2, last_modified = ?3,"
+        " feed_title = coalesce(?4, feed_title), site_link = coalesce(?5, site_link),"
+        " body_hash = coalesce(?6, body_hash) WHERE id = ?1",
+    /* A 304 that brought validators other than the stored ones (RFC 9110 15.4.5). */
+    [S_FEED_VALIDATORS] = "UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE id = ?1",
+    /* The poll's outcome alone, in the narrow row: all that a 304 with the stored
+     * validators writes. */
+    [S_POLL_SUCCESS] =
+        "UPDATE feed_polls SET last_status = ?2, last_fetch = ?3, next_poll = ?4,"
+        " last_error = NULL, fail_count = 0, schedule_reason = ?5 WHERE feed_id = ?1",
+    [S_POLL_FAILURE] =
+        "UPDATE feed_polls SET last_status = ?2, last_error = ?3, last_fetch = ?4,"
+        " next_poll = ?5, fail_count = fail_count + ?6, schedule_reason = ?7"
+        " WHERE feed_id = ?1",
     [S_FEED_HINTS] = "UPDATE feeds SET hint_ttl = ?2, hint_sy = ?3, skip_hours = ?4,"
                      " skip_days = ?5, adaptive = ?6 WHERE id = ?1",
     [S_FEED_REDIRECT] = "UPDATE feeds SET redirect_to = ?2, redirect_count = ?3,"

@@ -198,9 +198,12 @@ int db_feed_record_success(struct db *db, int64_t id, int status, const char *et
                            const char *site_link, const char *body_hash, int64_t now,
                            int64_t next_poll, const char *reason);
 /* A poll that found the feed as it was (304, or the same body): db_feed_record_success
- * with no title, link or body hash, in a shorter statement. */
+ * with no title, link or body hash. stored_etag and stored_last_modified are the row's
+ * validators as read: when etag and last_modified equal them, only the poll state is
+ * written (the feeds row is not rewritten). */
 int db_feed_record_same(struct db *db, int64_t id, int status, const char *etag,
-                        const char *last_modified, int64_t now, int64_t next_poll,
+                        const char *last_modified, const char *stored_etag,
+                        const char *stored_last_modified, int64_t now, int64_t next_poll,
                         const char *reason);
 /* count_it 0: a deferral that is no defect of the feed (429/503 with Retry-After). */
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,

@@ -279,28 +279,52 @@ void db_feed_list_free(struct db_feed *f, size_t n)
     free(f);
 }
 
+/* Both rows in one savepoint: a failure of either leaves neither written (inside a
+ * feed's savepoint of the group, or alone). */
+static int poll_with_feed(struct db *db, enum stmt_id feed_stmt, const struct db_arg *feed,
+                          size_t nfeed, const struct db_arg *poll, size_t npoll)
+{
+    if (db_atomic_begin(db) < 0)
+        return -1;
+    int ok = db_run(db, feed_stmt, feed, nfeed) < 0 || db_run(db, S_POLL_SUCCESS, poll, npoll) < 0
+                 ? -1 : 0;
+    return db_atomic_end(db, ok);
+}
+
 int db_feed_record_success(struct db *db, int64_t id, int status, const char *etag,
                            const char *last_modified, const char *feed_title,
                            const char *site_link, const char *body_hash, int64_t now,
                            int64_t next_poll, const char *reason)
 {
-    return db_run(db, S_FEED_SUCCESS, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(etag),
-        DB_TEXT(last_modified), DB_TEXT(feed_title), DB_TEXT(site_link), DB_TEXT(body_hash),
-        DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
+    return poll_with_feed(db, S_FEED_SUCCESS, DB_ARGS(DB_INT(id), DB_TEXT(etag),
+        DB_TEXT(last_modified), DB_TEXT(feed_title), DB_TEXT(site_link), DB_TEXT(body_hash)),
+        DB_ARGS(DB_INT(id), DB_INT(status), DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
 }
 
 int db_feed_record_same(struct db *db, int64_t id, int status, const char *etag,
-                        const char *last_modified, int64_t now, int64_t next_poll,
+                        const char *last_modified, const char *stored_etag,
+                        const char *stored_last_modified, int64_t now, int64_t next_poll,
                         const char *reason)
 {
-    return db_run(db, S_FEED_SAME, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(etag),
-        DB_TEXT(last_modified), DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
+    /* The usual 304 keeps the validators: only the narrow poll row is written, not the
+     * feeds row (migration 13). */
+    if (same_text(etag, stored_etag) && same_text(last_modified, stored_last_modified))
+        return db_run(db, S_POLL_SUCCESS, DB_ARGS(DB_INT(id), DB_INT(status), DB_INT(now),
+            DB_INT(next_poll), DB_TEXT(reason)));
+    return poll_with_feed(db, S_FEED_VALIDATORS, DB_ARGS(DB_INT(id), DB_TEXT(etag),
+        DB_TEXT(last_modified)),
+        DB_ARGS(DB_INT(id), DB_INT(status), DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
 }
 
 int db_feed_record_failure(struct db *db, int64_t id, int status, const char *error,
                            int64_t now, int64_t next_poll, int count_it, const char *reason)
 {
-    return db_run(db, S_FEED_FAILURE, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(error),
+    return db_run(db, S_POLL_FAILURE, DB_ARGS(DB_INT(id), DB_INT(status), DB_TEXT(error),
         DB_INT(now), DB_INT(next_poll), DB_INT(count_it ? 1 : 0), DB_TEXT(reason)));
 }
 

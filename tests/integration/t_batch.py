@@ -59,7 +59,8 @@ def a_feed_that_fails_in_the_database_is_rolled_back_alone(server, work):
     files = md_files(work)
     assert len(files) == 6 and not [f for f in files if "Feed b" in work.read(f)], files
     # b's failure is recorded (in the same group) and its next poll stores it
-    assert "poisoned entry" in work.sql("select last_error from feeds where url like '%/b.xml'")
+    assert "poisoned entry" in work.sql("select last_error from feeds join feed_polls"
+                                        " on feed_id = id where url like '%/b.xml'")
     work.sql("DROP TRIGGER poison")
     r = work.run_once()
     assert r.returncode == 0, r.stderr

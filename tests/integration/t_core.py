@@ -61,7 +61,7 @@ def second_run_writes_nothing_and_sends_validators(server, work):
     assert reqs[1].get("if-none-match") == 'W/"abc:1"', reqs[1]
     assert reqs[1].get("if-modified-since") == "Tue, 10 Jun 2025 04:00:00 GMT", reqs[1]
     assert "feedsd/" in reqs[0].get("user-agent", ""), reqs[0]
-    assert work.sql("select last_status from feeds") == "304"
+    assert work.sql("select last_status from feed_polls") == "304"
 
 
 @test

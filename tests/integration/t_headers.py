@@ -61,7 +61,7 @@ def a_feed_request_sends_each_line_once(server, work):
     for rnd in (1, 2):
         r = work.run_once(env=env_without_proxy())
         assert r.returncode == 0, r.stderr
-        work.sql("UPDATE feeds SET next_poll = 0")
+        work.sql("UPDATE feed_polls SET next_poll = 0")
     first, second = lines(server.raw_requests, "/a.xml")
     assert without_encoding(first) == feed_lines(server, ua), first
     # The conditional GET (RFC 9110 13.1): the validators as the server sent them.
@@ -102,7 +102,7 @@ def through_a_proxy_the_user_agent_is_sent_once(server, work):
         r = work.run_once(env=env_without_proxy(http_proxy=proxy_url))
         assert r.returncode == 0, r.stderr
         work.write_config([far], "proxy = %s" % proxy_url)
-        work.sql("UPDATE feeds SET next_poll = 0")
+        work.sql("UPDATE feed_polls SET next_poll = 0")
         r = work.run_once(env=env_without_proxy())
         assert r.returncode == 0, r.stderr
         got = lines(proxy.raw_requests, far)

@@ -20,6 +20,11 @@ def status(work):
     return r.stdout
 
 
+# A feed's row with its poll state (feed_polls: last_fetch, last_status, last_error,
+# fail_count, next_poll, schedule_reason).
+POLLS = "feeds join feed_polls on feed_id = id"
+
+
 def feed_row(work, col, url=None):
     where = " where url = '%s'" % url if url else ""
     return work.sql("select %s from feeds%s" % (col, where))
@@ -95,7 +100,7 @@ def retry_after_delays_only_its_origin(server, work):
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=15)
         row = work.sql("select fail_count, last_status, next_poll - last_fetch, schedule_reason "
-                       "from feeds where url = '%s'" % server.url("/limited.xml")).split("|")
+                       "from %s where url = '%s'" % (POLLS, server.url("/limited.xml"))).split("|")
         assert row[0] == "0" and row[1] == "429", row           # no defect of the feed
         assert 38 <= int(row[2]) <= 41, row
         assert row[3] == "Retry-After 40s", row
@@ -104,8 +109,8 @@ def retry_after_delays_only_its_origin(server, work):
         server.routes["/busy.xml"] = Route(b"busy", status=503, headers={"Retry-After": when})
         work.write_config([server.url("/busy.xml")], "backlog = all")
         r = work.run_once()
-        row = work.sql("select fail_count, next_poll - last_fetch from feeds where url = '%s'"
-                       % server.url("/busy.xml")).split("|")
+        row = work.sql("select fail_count, next_poll - last_fetch from %s where url = '%s'"
+                       % (POLLS, server.url("/busy.xml"))).split("|")
         assert row[0] == "0" and 35 <= int(row[1]) <= 41, row
     finally:
         other.close()
@@ -178,14 +183,14 @@ def feed_hints_are_lower_bounds_of_the_interval(server, work):
     assert work.run_once().returncode == 0
 
     def row(path):
-        return work.sql("select next_poll - last_fetch, schedule_reason from feeds where url = '%s'"
-                        % server.url(path)).split("|")
+        return work.sql("select next_poll - last_fetch, schedule_reason from %s where url = '%s'"
+                        % (POLLS, server.url(path))).split("|")
     r = row("/ttl.xml")
     assert 3 * 3600 - 5 <= int(r[0]) <= 3 * 3600 + 5 and r[1] == "ttl 3h", r
     r = row("/cc.xml")
     assert 7200 - 5 <= int(r[0]) <= 7200 + 5 and r[1] == "Cache-Control max-age 2h", r
     r = row("/skip.xml")
-    nxt = int(work.sql("select next_poll from feeds where url = '%s'" % server.url("/skip.xml")))
+    nxt = int(work.sql("select next_poll from %s where url = '%s'" % (POLLS, server.url("/skip.xml"))))
     assert time.gmtime(nxt).tm_hour == allowed and "skipHours" in r[1], (r, allowed)
     assert re.fullmatch(r"interval (\d+m(\d\ds)?|1h(\d\dm)?), skipHours", r[1]), r   # the whole reason
     r = row("/adaptive.xml")
@@ -195,7 +200,7 @@ def feed_hints_are_lower_bounds_of_the_interval(server, work):
         text = f.read()
     with open(work.conf, "w") as f:
         f.write(text.replace("backlog = all\n", "backlog = all\nadaptive = yes\nmin_interval = 15m\n"))
-    work.sql("update feeds set next_poll = 0")
+    work.sql("update feed_polls set next_poll = 0")
     server.routes["/adaptive.xml"] = Route(rss_feed(items) + " ")
     assert work.run_once().returncode == 0
     r = row("/adaptive.xml")

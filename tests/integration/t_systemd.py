@@ -177,7 +177,22 @@ def database_upgrade_extends_the_start_timeout(server, work):
     want = con.execute("SELECT e.key, c.content FROM entries e JOIN entry_content c"
                        " ON c.entry_id = e.id ORDER BY e.key").fetchall()
     assert len(want) == 3, want
-    # schema 5: without migration 8's cross-feed keys, and the HTML back in entries
+    polls = "SELECT last_fetch, last_status, next_poll, schedule_reason FROM feed_polls"
+    want_polls = con.execute(polls).fetchall()
+    # schema 5: the poll state back in the feeds row (migration 13 undone) ...
+    con.executescript("DROP TRIGGER feeds_poll_row;"
+                      "ALTER TABLE feeds ADD COLUMN last_fetch INTEGER NOT NULL DEFAULT 0;"
+                      "ALTER TABLE feeds ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;"
+                      "ALTER TABLE feeds ADD COLUMN last_error TEXT;"
+                      "ALTER TABLE feeds ADD COLUMN fail_count INTEGER NOT NULL DEFAULT 0;"
+                      "ALTER TABLE feeds ADD COLUMN next_poll INTEGER NOT NULL DEFAULT 0;"
+                      "ALTER TABLE feeds ADD COLUMN schedule_reason TEXT;"
+                      "UPDATE feeds SET (last_fetch, last_status, last_error, fail_count,"
+                      " next_poll, schedule_reason) = (SELECT last_fetch, last_status,"
+                      " last_error, fail_count, next_poll, schedule_reason FROM feed_polls p"
+                      " WHERE p.feed_id = feeds.id);"
+                      "DROP TABLE feed_polls;")
+    # ... without migration 8's cross-feed keys, and the HTML back in entries
     con.executescript("DROP TABLE post_keys; DROP INDEX entries_dup_of;"
                       "ALTER TABLE entries DROP COLUMN dup_of;"
                       "ALTER TABLE entries ADD COLUMN content TEXT;"
@@ -208,8 +223,10 @@ def database_upgrade_extends_the_start_timeout(server, work):
         got = con.execute("SELECT e.key, c.content FROM entries e JOIN entry_content c"
                           " ON c.entry_id = e.id ORDER BY e.key").fetchall()
         version = con.execute("PRAGMA user_version").fetchone()[0]
+        got_polls = con.execute(polls).fetchall()
         con.close()
         assert got == want and version >= 6, (version, got)
+        assert got_polls == want_polls, (got_polls, want_polls)
         stop(p, listener)
     finally:
         if p and p.poll() is None:

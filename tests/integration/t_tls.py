@@ -385,7 +385,7 @@ def a_reused_handle_does_not_keep_the_ca_file_of_the_transfer_before(server, wor
             first.requests.clear()
             # The second feed's failure makes its next poll wait: due again for the next
             # round.
-            work.sql("UPDATE feeds SET next_poll = 0")
+            work.sql("UPDATE feed_polls SET next_poll = 0")
     finally:
         first.close()
         second.close()

@@ -204,7 +204,8 @@ static void test_record_same_is_success_without_titles(void **state)
     const char *lm = "Mon, 01 Jan 2024 00:00:00 GMT";
     assert_int_equal(db_feed_record_success(db, id[0], 304, "\"e2\"", lm, NULL, NULL, NULL, 130,
                                             3730, "interval 1h"), 0);
-    assert_int_equal(db_feed_record_same(db, id[1], 304, "\"e2\"", lm, 130, 3730, "interval 1h"), 0);
+    assert_int_equal(db_feed_record_same(db, id[1], 304, "\"e2\"", lm, "\"e1\"", NULL, 130, 3730,
+                                         "interval 1h"), 0);
     struct db_feed f[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(db_feed_get(db, id[i], &f[i]), 0);
@@ -220,13 +221,16 @@ static void test_record_same_is_success_without_titles(void **state)
     assert_string_equal(f[1].schedule_reason, "interval 1h");
     db_feed_clear(&f[1]);
     db_feed_clear(&f[0]);
-    /* Every column but id and url, through a second connection. */
+    /* Every column of both rows (the feed's and its poll state's) but id and url,
+     * through a second connection. */
     sqlite3 *h;
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
     sqlite3_busy_timeout(h, 5000);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT * FROM feeds a, feeds b WHERE a.id = ?1 AND"
-                                           " b.id = ?2", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT * FROM feeds a JOIN feed_polls pa"
+                                           " ON pa.feed_id = a.id, feeds b JOIN feed_polls pb"
+                                           " ON pb.feed_id = b.id WHERE a.id = ?1 AND b.id = ?2",
+                                        -1, &st, NULL), SQLITE_OK);
     sqlite3_bind_int64(st, 1, id[0]);
     sqlite3_bind_int64(st, 2, id[1]);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -234,7 +238,7 @@ static void test_record_same_is_success_without_titles(void **state)
     assert_true(ncol > 10);
     for (int c = 0; c < ncol; c++) {
         const char *name = sqlite3_column_name(st, c);
-        if (!strcmp(name, "id") || !strcmp(name, "url"))
+        if (!strcmp(name, "id") || !strcmp(name, "url") || !strcmp(name, "feed_id"))
             continue;
         const unsigned char *a = sqlite3_column_text(st, c);
         char *av = a ? strdup((const char *)a) : NULL;
@@ -247,6 +251,106 @@ static void test_record_same_is_success_without_titles(void **state)
     }
     sqlite3_finalize(st);
     sqlite3_close(h);
+}
+
+/* Runs SQL through a second connection (a trigger the test adds, a look at the rows). */
+static void exec_other(const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(h);
+}
+
+static int64_t count_other(const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* A 304 that keeps the stored validators writes the poll state alone (the feeds row is
+ * not rewritten: migration 13); one with new validators stores them, in the same
+ * savepoint as the poll state: when that write fails, neither is kept. */
+static void test_record_same_writes_the_feeds_row_only_for_new_validators(void **state)
+{
+    struct db *db = *state;
+    int64_t id;
+    const char *lm = "Mon, 01 Jan 2024 00:00:00 GMT";
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
+    assert_int_equal(db_feed_record_success(db, id, 200, "\"e1\"", lm, "Title", NULL, "abc", 110,
+                                            500, "interval 1h"), 0);
+    exec_other("CREATE TABLE feed_writes (feed_id INTEGER);"
+               "CREATE TRIGGER feed_written AFTER UPDATE ON feeds"
+               " BEGIN INSERT INTO feed_writes VALUES (new.id); END;");
+    assert_int_equal(db_feed_record_same(db, id, 304, "\"e1\"", lm, "\"e1\"", lm, 120, 600,
+                                         "interval 1h"), 0);
+    assert_int_equal(count_other("SELECT count(*) FROM feed_writes"), 0);
+    struct db_feed f;
+    assert_int_equal(db_feed_get(db, id, &f), 0);
+    assert_int_equal(f.last_fetch, 120);
+    assert_int_equal(f.next_poll, 600);
+    assert_int_equal(f.last_status, 304);
+    assert_string_equal(f.etag, "\"e1\"");
+    db_feed_clear(&f);
+    /* new validators: both rows */
+    assert_int_equal(db_feed_record_same(db, id, 304, "\"e2\"", lm, "\"e1\"", lm, 130, 700,
+                                         "interval 1h"), 0);
+    assert_int_equal(count_other("SELECT count(*) FROM feed_writes"), 1);
+    assert_int_equal(db_feed_get(db, id, &f), 0);
+    assert_string_equal(f.etag, "\"e2\"");
+    assert_string_equal(f.last_modified, lm);
+    assert_int_equal(f.next_poll, 700);
+    db_feed_clear(&f);
+    /* the poll state cannot be written: the new validators are not kept either */
+    exec_other("CREATE TRIGGER poll_refused BEFORE UPDATE ON feed_polls"
+               " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+    assert_int_equal(db_feed_record_same(db, id, 304, "\"e3\"", NULL, "\"e2\"", lm, 140, 800,
+                                         "interval 1h"), -1);
+    assert_int_equal(db_feed_record_success(db, id, 200, "\"e4\"", NULL, "New", NULL, "def", 150,
+                                            900, "interval 1h"), -1);
+    assert_int_equal(db_feed_get(db, id, &f), 0);
+    assert_string_equal(f.etag, "\"e2\"");
+    assert_string_equal(f.last_modified, lm);
+    assert_string_equal(f.feed_title, "Title");
+    assert_string_equal(f.body_hash, "abc");
+    assert_int_equal(f.next_poll, 700);
+    db_feed_clear(&f);
+}
+
+/* Every feed has its poll row, however it was inserted, and it goes with the feed. */
+static void test_every_feed_has_its_poll_row(void **state)
+{
+    struct db *db = *state;
+    int64_t id;
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
+    exec_other("INSERT INTO feeds (url, created) VALUES ('http://b/feed', 100)");
+    assert_int_equal(count_other("SELECT count(*) FROM feeds f JOIN feed_polls p"
+                                 " ON p.feed_id = f.id"), 2);
+    struct db_feed *v;
+    size_t n;
+    assert_int_equal(db_feed_list(db, DB_FEEDS_ALL, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[1].next_poll, 0);
+    assert_int_equal(v[1].last_fetch, 0);
+    assert_int_equal(v[1].fail_count, 0);
+    assert_null(v[1].schedule_reason);
+    db_feed_list_free(v, n);
+    /* a second subscription of the same URL updates the feed, and adds no poll row */
+    assert_int_equal(subscribe(db, "http://a/feed", "A", 60, -2, NULL, NULL, 200, &id), 0);
+    assert_int_equal(count_other("SELECT count(*) FROM feed_polls"), 2);
+    exec_other("PRAGMA foreign_keys = ON; DELETE FROM feeds WHERE url = 'http://b/feed'");
+    assert_int_equal(count_other("SELECT count(*) FROM feed_polls"), 1);
 }
 
 static void test_entries_keys_and_stages(void **state)
@@ -536,6 +640,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subscribe_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_same_is_success_without_titles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_same_writes_the_feeds_row_only_for_new_validators,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_feed_has_its_poll_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resubscribe_writes_nothing_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_config_hands_back_the_active_rows, setup,

@@ -3,9 +3,26 @@
  * nothing; a newer schema is refused. */
 #include "tests/unit/db_fixture.h"
 
+/* Migration 13 undone: the poll state back in the feeds row, with its values (the
+ * columns come back at the end of the row; feedsd reads them by name). */
+#define SCHEMA_12_FROM_CURRENT                                                             \
+    "DROP TRIGGER feeds_poll_row;"                                                         \
+    "ALTER TABLE feeds ADD COLUMN last_fetch INTEGER NOT NULL DEFAULT 0;"                  \
+    "ALTER TABLE feeds ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;"                 \
+    "ALTER TABLE feeds ADD COLUMN last_error TEXT;"                                        \
+    "ALTER TABLE feeds ADD COLUMN fail_count INTEGER NOT NULL DEFAULT 0;"                  \
+    "ALTER TABLE feeds ADD COLUMN next_poll INTEGER NOT NULL DEFAULT 0;"                   \
+    "ALTER TABLE feeds ADD COLUMN schedule_reason TEXT;"                                   \
+    "UPDATE feeds SET (last_fetch, last_status, last_error, fail_count, next_poll,"       \
+    " schedule_reason) = (SELECT last_fetch, last_status, last_error, fail_count,"         \
+    " next_poll, schedule_reason FROM feed_polls p WHERE p.feed_id = feeds.id);"           \
+    "DROP TABLE feed_polls;"
+
 /* What migrations 11 (a feed's category) and 12 (the filters' counts) added, taken away
  * again: a current database in the shape of schema 10 (10 itself only deletes rows). */
-#define SCHEMA_10_FROM_CURRENT "ALTER TABLE feeds DROP COLUMN category; DROP TABLE filter_drops;"
+#define SCHEMA_10_FROM_CURRENT                                                             \
+    SCHEMA_12_FROM_CURRENT                                                                 \
+    "ALTER TABLE feeds DROP COLUMN category; DROP TABLE filter_drops;"
 
 /* And what migrations 8 (cross-feed posts) and 9 (the page's metadata) added: the shape
  * of schema 7. */
@@ -13,6 +30,45 @@
     SCHEMA_10_FROM_CURRENT                                                                 \
     "DROP TABLE post_keys; DROP INDEX entries_dup_of; ALTER TABLE entries DROP COLUMN dup_of;" \
     "ALTER TABLE entries DROP COLUMN page_meta;"
+
+/* Two feeds in different poll states: one polled fine, one failing. */
+static void poll_states(struct db *db, int64_t *ok, int64_t *failing)
+{
+    assert_int_equal(subscribe(db, "http://ok/feed", NULL, 0, -2, NULL, NULL, 100, ok), 0);
+    assert_int_equal(subscribe(db, "http://failing/feed", NULL, 0, -2, NULL, NULL, 100, failing),
+                     0);
+    assert_int_equal(db_feed_record_success(db, *ok, 200, "\"e1\"", NULL, "OK", NULL, "abc", 110,
+                                            3710, "interval 1h"), 0);
+    assert_int_equal(db_feed_record_failure(db, *failing, 503, "HTTP status 503", 120, 500, 1,
+                                            "backoff"), 0);
+    assert_int_equal(db_feed_record_failure(db, *failing, 0, "timeout", 130, 1030, 1,
+                                            "backoff 15m"), 0);
+}
+
+/* ... and the same after an upgrade. */
+static void assert_poll_states(struct db *db, int64_t ok, int64_t failing)
+{
+    struct db_feed f;
+    assert_int_equal(db_feed_get(db, ok, &f), 0);
+    assert_int_equal(f.last_fetch, 110);
+    assert_int_equal(f.last_status, 200);
+    assert_null(f.last_error);
+    assert_int_equal(f.fail_count, 0);
+    assert_int_equal(f.next_poll, 3710);
+    assert_string_equal(f.schedule_reason, "interval 1h");
+    assert_string_equal(f.etag, "\"e1\"");
+    assert_string_equal(f.feed_title, "OK");
+    db_feed_clear(&f);
+    assert_int_equal(db_feed_get(db, failing, &f), 0);
+    assert_int_equal(f.last_fetch, 130);
+    assert_int_equal(f.last_status, 0);
+    assert_string_equal(f.last_error, "timeout");
+    assert_int_equal(f.fail_count, 2);
+    assert_int_equal(f.next_poll, 1030);
+    assert_string_equal(f.schedule_reason, "backoff 15m");
+    assert_null(f.etag);
+    db_feed_clear(&f);
+}
 
 /* A database of schema 7 gets post_keys with the url: keys of its posts that have files
  * (migration 8): a post written before the upgrade is found by its link from another
@@ -63,8 +119,9 @@ static void test_post_keys_migration(void **state)
 static void test_content_migration(void **state)
 {
     struct db *db = *state;
-    int64_t fid, a, b;
+    int64_t fid, a, b, ok, failing;
     assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &fid), 0);
+    poll_states(db, &ok, &failing);
     /* a long post: its pages are what the upgrade gives back */
     static char big[40000];
     memset(big, 'x', sizeof big - 1);
@@ -96,6 +153,7 @@ static void test_content_migration(void **state)
     assert_int_equal(db_open(dbpath, &db, err, sizeof err), 0);
     *state = db;
     assert_int_equal(content_rows(), 1);
+    assert_poll_states(db, ok, failing);   /* through migrations 6 to 13 */
     char *c = content_of(db, a);
     assert_string_equal(c, big);
     free(c);
@@ -168,7 +226,50 @@ static void test_seen_content_migration(void **state)
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 12);
+    assert_int_equal(sqlite3_column_int(st, 0), 13);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+/* A database of schema 12 (the poll state in the feeds row) is migrated: each feed's
+ * poll state moves to feed_polls with its values, the columns leave feeds, and a feed
+ * subscribed after the upgrade gets its poll row. */
+static void test_poll_state_migration(void **state)
+{
+    struct db *db = *state;
+    int64_t ok, failing;
+    poll_states(db, &ok, &failing);
+    db_close(db);
+    *state = NULL;
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, SCHEMA_12_FROM_CURRENT "PRAGMA user_version = 12;", NULL,
+                                  NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT next_poll FROM feeds WHERE id = ?1", -1, &st,
+                                        NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, failing);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 1030);   /* the old shape holds the values */
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    char err[256] = "";
+    assert_int_equal(db_open(dbpath, &db, err, sizeof err), 0);
+    *state = db;
+    assert_poll_states(db, ok, failing);
+    int64_t added;
+    assert_int_equal(subscribe(db, "http://new/feed", NULL, 0, -2, NULL, NULL, 200, &added), 0);
+    struct db_feed f;
+    assert_int_equal(db_feed_get(db, added, &f), 0);
+    assert_int_equal(f.next_poll, 0);
+    assert_int_equal(f.last_status, 0);
+    db_feed_clear(&f);
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT next_poll FROM feeds", -1, &st, NULL),
+                     SQLITE_ERROR);   /* the column is gone */
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
     sqlite3_close(h);
 }
@@ -192,6 +293,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_content_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_keys_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seen_content_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poll_state_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
     };
     return cmocka_run_group_tests_name("db_migrate", tests, NULL, NULL);
