@@ -22,7 +22,8 @@ class Route:
 
     def __init__(self, body=b"", status=200, content_type="application/xml; charset=utf-8",
                  etag=None, last_modified=None, delay=0.0, gzip_body=False, headers=None,
-                 chunk_delay=0.0, chunk_size=512, endless=None, declared_length=None, auth=None):
+                 chunk_delay=0.0, chunk_size=512, endless=None, declared_length=None, auth=None,
+                 not_modified_headers=None):
         self.body = body if isinstance(body, bytes) else body.encode("utf-8")
         self.status = status
         self.content_type = content_type
@@ -39,6 +40,9 @@ class Route:
         self.declared_length = declared_length
         # auth: the Authorization header this route requires (anything else gets 401).
         self.auth = auth
+        # not_modified_headers: more header lines of a 304 (RFC 9110 15.4.5: it may carry
+        # new validators).
+        self.not_modified_headers = not_modified_headers or {}
 
 
 class FeedServer:
@@ -108,6 +112,8 @@ class FeedServer:
                     self.send_response(304)
                     if route.etag:
                         self.send_header("ETag", route.etag)
+                    for k, v in route.not_modified_headers.items():
+                        self.send_header(k, v)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return

@@ -65,6 +65,32 @@ def second_run_writes_nothing_and_sends_validators(server, work):
 
 
 @test
+def a_304_with_a_new_etag_stores_it(server, work):
+    # RFC 9110 15.4.5: a 304 may carry validators other than those sent; the next request
+    # sends the new ones. The usual 304 (the same validators) writes only the feed's poll
+    # state, this one its validators too.
+    lm = "Tue, 10 Jun 2025 04:00:00 GMT"
+    server.routes["/a.xml"] = Route(simple_atom(2), last_modified=lm)
+    work.write_config([server.url("/a.xml")], "backlog = all")
+    assert work.run_once().returncode == 0
+    assert work.sql("select etag, last_modified from feeds") == "|" + lm
+    server.routes["/a.xml"].not_modified_headers = {"ETag": '"v2"'}
+    work.sql("update feed_polls set next_poll = 0")
+    before = work.snapshot()
+    assert work.run_once().returncode == 0
+    assert work.snapshot() == before
+    assert work.sql("select etag, last_modified from feeds") == '"v2"|' + lm
+    assert work.sql("select last_status, fail_count from feed_polls") == "304|0"
+    work.sql("update feed_polls set next_poll = 0")
+    assert work.run_once().returncode == 0
+    reqs = server.requests_for("/a.xml")
+    assert len(reqs) == 3, reqs
+    assert reqs[1].get("if-none-match") is None and reqs[1].get("if-modified-since") == lm
+    assert reqs[2].get("if-none-match") == '"v2"', reqs[2]
+    assert reqs[2].get("if-modified-since") == lm, reqs[2]
+
+
+@test
 def server_without_validators_same_body_writes_nothing(server, work):
     server.routes["/a.xml"] = Route(simple_atom(4))
     work.write_config([server.url("/a.xml")], "backlog = all")
