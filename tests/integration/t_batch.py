@@ -107,6 +107,58 @@ def kill_9_while_a_group_is_open_loses_and_writes_nothing_twice(server, work):
 
 
 @test
+def kill_9_while_a_group_is_open_keeps_each_feeds_poll_state_with_its_rows(server, work):
+    # A second poll of six feeds, three unchanged (304) and three with a new post, in one
+    # group that a kill -9 ends before its commit. The poll state of each (feed_polls) is
+    # written in the group with the feed's other rows: none of it is kept, so the next
+    # start polls every feed again and stores the new posts, each once.
+    nfeeds = 6
+    urls = []
+    for i in range(nfeeds):
+        path = "/p%d.xml" % i
+        server.routes[path] = Route(simple_atom(2, prefix="p%d" % i, title="Feed %d" % i),
+                                    etag='"v1"')
+        urls.append(server.url(path))
+    work.write_config(urls, "backlog = all")
+    assert work.run_once().returncode == 0
+    assert len(md_files(work)) == nfeeds * 2
+    polls = "select feed_id, last_fetch, last_status, next_poll from feed_polls order by feed_id"
+    work.sql("update feed_polls set next_poll = 0")
+    first = work.sql(polls)
+    changed = range(0, nfeeds, 2)
+    for i in changed:
+        server.routes["/p%d.xml" % i] = Route(simple_atom(3, prefix="p%d" % i,
+                                                          title="Feed %d" % i), etag='"v2"')
+    time.sleep(1.1)     # a later last_fetch, were one kept
+    p = work.start_daemon(env=dict(os.environ, FEEDSD_BATCH_WAIT="60"))
+    try:
+        assert wait_for(lambda: len(stored_lines(work.daemon_log())) == len(changed) and
+                        all(len(server.requests_for("/p%d.xml" % i)) == 2
+                            for i in range(nfeeds)), 30), work.daemon_log()
+        time.sleep(0.5)
+        assert work.sql(polls) == first     # the group is open: nothing of it committed
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert work.sql(polls) == first, (work.sql(polls), first)
+    assert work.sql("select count(*) from feeds where etag = '\"v1\"'") == str(nfeeds)
+    assert work.sql("select count(*) from entries") == str(nfeeds * 2)
+    r = work.run_once()
+    assert r.returncode == 0, r.stderr
+    assert all(len(server.requests_for("/p%d.xml" % i)) == 3 for i in range(nfeeds))
+    files = md_files(work)
+    assert len(files) == nfeeds * 2 + len(changed), files
+    assert work.sql("select count(distinct path) from entries") == str(len(files))
+    assert work.sql("select group_concat(last_status) from (select last_status from feed_polls"
+                    " order by feed_id)") == \
+        ",".join("200" if i in changed else "304" for i in range(nfeeds))
+    assert work.sql("select count(*) from feed_polls where next_poll > last_fetch") == str(nfeeds)
+    assert work.sql("pragma integrity_check") == "ok"
+
+
+@test
 def kill_9_after_a_group_named_its_posts_before_their_files(server, work):
     # The group stores each new post's summary and file name with its rows; the files
     # are written only after it committed (FEEDSD_WRITE_WAIT holds them back here). A
