@@ -7,9 +7,10 @@ per feedsd binary.
 
 The setting of bench/https.py (bench/README-https.md): its corpus (bench/gen_mixed.py,
 seed 1), nginx on 127.0.0.1 with --origins HTTPS ports (TLS 1.3, HTTP/2, a test CA given
-to feedsd by `ca_file`) and the same configuration. One cold `feedsd run --once` with the
-first binary makes the database; then each binary's warm run (every feed answers 304) on
-that database goes under `valgrind --tool=callgrind` (and, with --strace, once more
+to feedsd by `ca_file`) and the same configuration. One cold `feedsd run --once` with each
+binary makes its own database (two builds may differ in schema, and a database upgraded by
+the newer one is refused by the older); then each binary's warm run (every feed answers
+304) on its database goes under `valgrind --tool=callgrind` (and, with --strace, once more
 under `strace -c -f`), --runs times, alternating. Prints each run's instructions (the
 whole process, user space) and, with --strace, the calls of fcntl, pread64, pwrite64 and
 the total. With --curl, each run also counts `curl -Z` on the same URLs with the stored
@@ -80,12 +81,16 @@ def main(argv):
           % (len(paths), args.origins, poll.git_describe(), base), flush=True)
     try:
         urls = [server.https_url(i, p) for i, p in enumerate(paths)]
-        args.feedsd = binaries[0]
-        work, cmd = https.feedsd_folder(args, base, "feedsd", urls, ca)
-        env = peers.clean_env(work)
-        r = subprocess.run(cmd, cwd=work, env=env, capture_output=True)
-        print("cold run (%s): exit %d" % (binaries[0], r.returncode), flush=True)
-        failed |= r.returncode != 0
+        folders = []
+        for k, b in enumerate(binaries):
+            args.feedsd = b
+            work, cmd = https.feedsd_folder(args, base, "feedsd-%d" % k, urls, ca)
+            env = peers.clean_env(work)
+            r = subprocess.run(cmd, cwd=work, env=env, capture_output=True)
+            print("cold run (%s): exit %d" % (b, r.returncode), flush=True)
+            failed |= r.returncode != 0
+            folders.append((work, cmd, env))
+        work, cmd, env = folders[0]
         first = None
         curl_cmd = None
         if args.curl:
@@ -105,6 +110,7 @@ def main(argv):
                 print("  %-40s run %d: exit %d, %.1f M instructions" % (
                     "curl -Z", run + 1, r.returncode, curl_ir / 1e6), flush=True)
             for k, b in enumerate(binaries):
+                work, cmd, env = folders[k]
                 out = os.path.join(base, "callgrind.%d.%d" % (k, run))
                 r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
                                     b] + cmd[1:], cwd=work, env=env, capture_output=True,
