@@ -1,7 +1,7 @@
 /* storage/db_feeds.c: the feeds table: subscriptions (from the configuration or the
- * command line), each feed's polling state (validators, last status and error, next poll
- * and why, the feed's own hints, redirects) and what the daemon learned of it (title,
- * language). */
+ * command line), each feed's polling state (validators, the feed's own hints, redirects;
+ * last status and error, next poll and why in its feed_polls row) and what the daemon
+ * learned of it (title, language). */
 #include <stdlib.h>
 #include <string.h>
 
