@@ -3,9 +3,12 @@
  * nothing; a newer schema is refused. */
 #include "tests/unit/db_fixture.h"
 
-/* What migrations 11 (a feed's category) and 12 (the filters' counts) added, taken away
- * again: a current database in the shape of schema 10 (10 itself only deletes rows). */
-#define SCHEMA_10_FROM_CURRENT "ALTER TABLE feeds DROP COLUMN category; DROP TABLE filter_drops;"
+/* What migrations 11 (a feed's category), 12 (the filters' counts) and 13 (the output
+ * folders' writers) added, taken away again: a current database in the shape of schema
+ * 10 (10 itself only deletes rows). */
+#define SCHEMA_10_FROM_CURRENT                                                             \
+    "ALTER TABLE feeds DROP COLUMN category; DROP TABLE filter_drops;"                     \
+    "DROP TABLE output_writers; DROP TABLE output_clean;"
 
 /* And what migrations 8 (cross-feed posts) and 9 (the page's metadata) added: the shape
  * of schema 7. */
@@ -168,7 +171,7 @@ static void test_seen_content_migration(void **state)
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 12);
+    assert_int_equal(sqlite3_column_int(st, 0), 13);
     sqlite3_finalize(st);
     sqlite3_close(h);
 }
