@@ -92,14 +92,14 @@ class NginxTLS(nginx.Server):
         return c
 
 
-def feedsd_folder(args, base, name, urls, ca):
+def feedsd_folder(args, base, name, urls, ca, binary=None):
     work = os.path.join(base, name)
     os.makedirs(work)
     conf = poll.write_config(work, urls, None, args.per_host, 0, "")
     if ca:
         with open(conf, "a") as f:
             f.write("ca_file = %s\n" % ca)
-    return work, [args.feedsd, "run", "--once", "-c", conf]
+    return work, [binary or args.feedsd, "run", "--once", "-c", conf]
 
 
 def curl_config(work, db, ca):
@@ -184,8 +184,8 @@ def main(argv):
     ap.add_argument("--feedsd", required=True)
     ap.add_argument("--baseline", default=None,
                     help="another feedsd binary (with ca_file) run warm over HTTPS in each round "
-                         "on a database of its own cold run (the same feeds and ETags; two "
-                         "builds may differ in schema): before and after a change")
+                         "on a database and output folder of its own, made by its own cold run "
+                         "(its schema may be older): before and after a change")
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--origins", type=int, default=20, help="HTTPS ports (origins), default 20")
     ap.add_argument("--rounds", type=int, default=3)
@@ -240,15 +240,15 @@ def main(argv):
         http_urls = [server.http_url(p) for p in paths]
         w_tls, cmd_tls = feedsd_folder(args, base, "feedsd-https", https_urls, ca)
         w_http, cmd_http = feedsd_folder(args, base, "feedsd-http", http_urls, None)
-        colds = [("feedsd-https", cmd_tls, w_tls), ("feedsd-http", cmd_http, w_http)]
+        cold = [("feedsd-https", cmd_tls, w_tls), ("feedsd-http", cmd_http, w_http)]
         if args.baseline:
-            w_base, cmd_base = feedsd_folder(args, base, "baseline-https", https_urls, ca)
-            cmd_base[0] = os.path.abspath(args.baseline)
-            colds.append(("baseline-https", cmd_base, w_base))
+            w_base, cmd_base = feedsd_folder(args, base, "baseline-https", https_urls, ca,
+                                             os.path.abspath(args.baseline))
+            cold.append(("baseline-https", cmd_base, w_base))
         w_curl = os.path.join(base, "curl")
         os.makedirs(w_curl)
         print("cold runs (databases for the warm rounds):")
-        for name, cmd, w in colds:
+        for name, cmd, w in cold:
             r = run_one(args, server, name, cmd, w, n, "cold")
             r["round"] = 0
             failed |= bool(r["check"])
@@ -258,7 +258,7 @@ def main(argv):
         tools = [("feedsd-https", cmd_tls, w_tls), ("curl-Z", cmd_curl, w_curl),
                  ("feedsd-http", cmd_http, w_http)]
         if args.baseline:
-            tools.append(colds[2])
+            tools.append(("baseline-https", cmd_base, w_base))
         for rnd in range(1, args.rounds + 1):
             print("round %d of %d" % (rnd, args.rounds), flush=True)
             k = (rnd - 1) % len(tools)

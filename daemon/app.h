@@ -98,6 +98,13 @@ struct app {
     struct hook *hook;          /* the on_write command (hook.c) */
     struct batch batch;         /* the polls stored in the open group (batch.c) */
     struct decided decided;     /* posts decided in a group, until written (decided.c) */
+    /* This process as a writer of output folders (claim.c): who it is, the folders it
+     * recorded itself under ("dev:ino"). self.boot_id points at self_boot ("" unknown). */
+    struct db_writer self;
+    char self_boot[64];
+    int self_known;
+    char **claimed;
+    size_t nclaimed;
 };
 
 /* setup.c: the configuration, folders and feeds of the daemon, at start and reload. */
@@ -110,9 +117,10 @@ int daemon_config_load(struct app *app, struct config *c, char *err, size_t errl
 /* TZ from the configuration; "local" restores the zone feedsd was started with. */
 void daemon_timezone_apply(const struct config *c);
 int daemon_db_folder(const char *database, char **dir);
-/* The output folder exists or can be made, is a folder, and files can be created in it.
+/* The output folder exists or can be made, is a folder, and files can be created in it;
+ * with a database open, app's process is recorded as its writer first (claim.h).
  * 0, or -1 with the reason (and a hint for the systemd sandbox) in err. */
-int daemon_output_check(const char *dir, char *err, size_t errlen);
+int daemon_output_check(struct app *app, const char *dir, char *err, size_t errlen);
 /* daemon_output_check once there is a feed to write for; _later logs the error. */
 int daemon_output_prepare(struct app *app, char *err, size_t errlen);
 void daemon_output_prepare_later(struct app *app);

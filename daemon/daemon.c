@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/article.h"
+#include "daemon/claim.h"
 #include "daemon/daemon.h"
 #include "daemon/hook.h"
 #include "daemon/feed_access.h"
@@ -432,7 +433,7 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
         log_err("reload: %s; keeping the running configuration", err);
         config_free(&c);
     } else if (strcmp(c.output, app->cfg.output) &&
-               daemon_output_check(c.output, err, sizeof err) < 0) {
+               daemon_output_check(app, c.output, err, sizeof err) < 0) {
         /* A new output folder is checked as at start; a folder that broke under the
          * running daemon is not (its files are retried, see pipeline.c). */
         log_err("reload: %s; keeping the running configuration", err);
@@ -521,19 +522,6 @@ int daemon_run(const struct daemon_opts *opts)
         config_free(&app.cfg);
         return 2;
     }
-    /* Then the output folder, when this run has feeds to write for as far as can be
-     * known before the database is opened (in the configuration, or in a database that
-     * exists): a run that cannot write makes no database. Else the folder waits for the
-     * first feed (daemon_output_prepare). */
-    if (app.cfg.nfeeds > 0 || access(app.cfg.database, F_OK) == 0) {
-        if (daemon_output_check(app.cfg.output, err, sizeof err) < 0) {
-            log_fatal(LOG_ERR, "%s", err);
-            free(db_dir);
-            config_free(&app.cfg);
-            return 2;
-        }
-        app.output_ready = 1;
-    }
     long spool_mem = SPOOL_MEM;
     const char *sm = getenv("FEEDSD_SPOOL_MEM");
     if (sm && *sm && config_parse_size(sm, &spool_mem) < 0) {
@@ -542,9 +530,44 @@ int daemon_run(const struct daemon_opts *opts)
         config_free(&app.cfg);
         return 2;
     }
+    /* A database that exists is opened before the output folder is checked: the check
+     * creates a file there, and this process is recorded as the folder's writer before
+     * (claim.c). */
     db_set_long_step_hook(extend_start_timeout);
-    if (db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
+    int db_exists = access(app.cfg.database, F_OK) == 0;
+    if (db_exists && db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
+        free(db_dir);
+        config_free(&app.cfg);
+        return 2;
+    }
+    /* Then the output folder, when this run has feeds to write for as far as can be
+     * known before a new database is made (in the configuration, or in the database):
+     * a run that cannot write makes no database. Else the folder waits for the first
+     * feed (daemon_output_prepare). */
+    if (app.cfg.nfeeds > 0 || db_exists) {
+        if (daemon_output_check(&app, app.cfg.output, err, sizeof err) < 0) {
+            log_fatal(LOG_ERR, "%s", err);
+            claim_release(&app);
+            db_close(app.db);
+            free(db_dir);
+            config_free(&app.cfg);
+            return 2;
+        }
+        app.output_ready = 1;
+    }
+    if (!app.db && db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
+        log_fatal(LOG_ERR, "%s", err);
+        free(db_dir);
+        config_free(&app.cfg);
+        return 2;
+    }
+    /* A database made just now: this process is its output folder's writer from here. */
+    struct stat out_st;
+    if (app.output_ready && stat(app.cfg.output, &out_st) == 0 &&
+        claim_folder(&app, app.cfg.output, &out_st, err, sizeof err) < 0) {
+        log_fatal(LOG_ERR, "%s", err);
+        db_close(app.db);
         free(db_dir);
         config_free(&app.cfg);
         return 2;
@@ -600,9 +623,9 @@ int daemon_run(const struct daemon_opts *opts)
         log_fatal(LOG_ERR, "%s", err);
         goto out;
     }
-    /* Work a killed process left behind: half-written temporary files, then summaries and
-     * files of stored entries. */
-    output_sweep_temp(app.cfg.output);
+    /* Work a killed process left behind: half-written temporary files (when a process
+     * may have died with some, claim.c), then summaries and files of stored entries. */
+    claim_sweep(&app);
     if (app.cfg.retention > 0)
         db_entries_prune(app.db, (int64_t)time(NULL) - app.cfg.retention);
     int leftover = pipeline_run(&app, 0);
@@ -678,6 +701,7 @@ out:
     free(app.feeds);
     free(app.write_feeds);
     free(app.user_agent);
+    claim_release(&app);    /* every file of this process is whole by now */
     db_close(app.db);
     config_free(&app.cfg);
     ev_loop_destroy(app.loop);

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
+#include "daemon/claim.h"
 #include "daemon/feed_access.h"
 #include "feeds/url.h"
 #include "summary/summary.h"
@@ -125,8 +126,9 @@ int daemon_db_folder(const char *database, char **dir)
  * process can create files in it (a file is created and removed: only that answers
  * for read-only mounts, ACLs and the sandbox alike). Otherwise every post would fail
  * later, one error each, while systemd calls the service running. The probe's name is
- * one output_sweep_temp removes if we die in between. */
-int daemon_output_check(const char *dir, char *err, size_t errlen)
+ * one output_sweep_temp removes if we die in between: this process is recorded as the
+ * folder's writer before it (claim.c), so that the next start looks for it. */
+int daemon_output_check(struct app *app, const char *dir, char *err, size_t errlen)
 {
     char hint[256];
     char *failed = NULL;
@@ -154,6 +156,8 @@ int daemon_output_check(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "output folder %s: %s is not a folder", dir, dir);
         return -1;
     }
+    if (claim_folder(app, dir, &st, err, errlen) < 0)
+        return -1;
     char *probe = xasprintf("%s/.feedsd-check.tmp-%ld", dir, (long)getpid());
     int fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0 && errno == EEXIST && unlink(probe) == 0)   /* an earlier us, killed */
@@ -229,7 +233,7 @@ int daemon_output_prepare(struct app *app, char *err, size_t errlen)
 {
     if (app->output_ready || app->nfeeds == 0)
         return 0;
-    if (daemon_output_check(app->cfg.output, err, errlen) < 0)
+    if (daemon_output_check(app, app->cfg.output, err, errlen) < 0)
         return -1;
     app->output_ready = 1;
     return 0;

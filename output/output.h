@@ -175,7 +175,10 @@ void output_discard(const char *dir, const char *relpath);
 int output_exists(const char *dir, const char *relpath);
 
 /* Removes temporary files of output_write_atomic() left by processes that no longer run
- * (a feedsd killed mid-write), in dir and its sub-folders. Returns how many, or -1. */
-int output_sweep_temp(const char *dir);
+ * (a feedsd killed mid-write), in dir and its sub-folders. Returns how many, or -1;
+ * *kept (unless NULL) gets the number of temporary files left to processes that run.
+ * The daemon calls it only when a process may have died with such files
+ * (daemon/claim.c). */
+int output_sweep_temp(const char *dir, size_t *kept);
 
 #endif

@@ -33,7 +33,7 @@ static long temp_pid(const char *name)
     return *end == '\0' && pid > 0 ? pid : 0;
 }
 
-static int sweep_dir(int dfd, const char *shown, int depth)
+static int sweep_dir(int dfd, const char *shown, int depth, size_t *kept)
 {
     DIR *d = fdopendir(dfd);   /* d owns dfd from here on: closedir closes it */
     if (!d) {
@@ -49,13 +49,17 @@ static int sweep_dir(int dfd, const char *shown, int depth)
         if (de->d_type == DT_DIR && depth < 8) {
             int sub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0)
-                removed += sweep_dir(sub, shown, depth + 1) > 0;
+                removed += sweep_dir(sub, shown, depth + 1, kept) > 0;
             continue;
         }
         long pid = temp_pid(n);
         /* Another live process (a second feedsd on the same folder) may own it. */
-        if (!pid || (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM)))
+        if (!pid)
             continue;
+        if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+            (*kept)++;
+            continue;
+        }
         if (unlinkat(dfd, n, 0) == 0) {
             log_info("removed unfinished file %s/%s", shown, n);
             removed++;
@@ -65,10 +69,14 @@ static int sweep_dir(int dfd, const char *shown, int depth)
     return removed;
 }
 
-int output_sweep_temp(const char *dir)
+int output_sweep_temp(const char *dir, size_t *kept)
 {
+    size_t k = 0;
+    if (!kept)
+        kept = &k;
+    *kept = 0;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
-    return sweep_dir(fd, dir, 0);
+    return sweep_dir(fd, dir, 0, kept);
 }

@@ -51,6 +51,15 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_FILTER_DROP] = "INSERT INTO filter_drops (feed_id, rule, count) VALUES (?1, ?2, 1)"
                       " ON CONFLICT (feed_id, rule) DO UPDATE SET count = count + 1",
     [S_FILTER_LIST] = "SELECT rule, count FROM filter_drops WHERE feed_id = ?1 ORDER BY rule",
+    [S_WRITER_ADD] = "INSERT OR IGNORE INTO output_writers (folder, pid, boot_id, started)"
+                     " VALUES (?1, ?2, ?3, ?4)",
+    [S_WRITER_DEL] = "DELETE FROM output_writers WHERE pid = ?1 AND boot_id = ?2 AND started = ?3",
+    [S_WRITER_FORGET] = "DELETE FROM output_writers WHERE folder = ?1 AND pid = ?2"
+                        " AND boot_id = ?3 AND started = ?4",
+    [S_WRITER_LIST] = "SELECT pid, boot_id, started FROM output_writers WHERE folder = ?1",
+    [S_CLEAN_GET] = "SELECT boot_id FROM output_clean WHERE folder = ?1",
+    [S_CLEAN_SET] = "INSERT INTO output_clean (folder, boot_id) VALUES (?1, ?2)"
+                    " ON CONFLICT (folder) DO UPDATE SET boot_id = ?2",
     [S_FEED_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE origin = 'config'",
     [S_FEED_LIST] = "SELECT " FEED_COLS FEED_FROM " ORDER BY f.id",
     [S_FEED_LIST_ACTIVE] = "SELECT " FEED_COLS FEED_FROM " WHERE f.active ORDER BY f.id",

@@ -168,6 +168,28 @@ struct db_filter_drop {
 int db_filter_drop_count(struct db *db, int64_t feed_id, const char *rule);
 int db_filter_drops(struct db *db, int64_t feed_id, struct db_filter_drop **out, size_t *n);
 void db_filter_drops_free(struct db_filter_drop *v, size_t n);
+
+/* The processes that may have temporary files in an output folder, and the boot in which
+ * it was last swept (db_output.c; the daemon's side: daemon/output_claim.c). folder names
+ * the folder (the daemon gives its device and inode); boot_id is "" for a process that
+ * could not read its boot's. db_writer_add records w as a writer of folder,
+ * db_writer_remove forgets w under every folder: each in a transaction of its own,
+ * committed (an open group is committed first, db_begin). db_output_state gives folder's
+ * writers (db_writers_free) and its clean boot (*clean, malloc'd; NULL when never swept).
+ * db_output_swept, after a sweep of folder, forgets the writers gone[0..n) and, unless
+ * clean is NULL, records clean as its clean boot, in one transaction. 0 / -1. */
+struct db_writer {
+    int64_t pid;
+    char *boot_id;
+    int64_t started;            /* clock ticks since boot; 0 when unknown */
+};
+int db_writer_add(struct db *db, const char *folder, const struct db_writer *w);
+int db_writer_remove(struct db *db, const struct db_writer *w);
+int db_output_state(struct db *db, const char *folder, char **clean, struct db_writer **w,
+                    size_t *n);
+void db_writers_free(struct db_writer *w, size_t n);
+int db_output_swept(struct db *db, const char *folder, const char *clean,
+                    const struct db_writer *gone, size_t n);
 /* Retention: deletes written or seen entries first seen before `before` (their identity
  * keys stay, so they never come back). Returns how many, -1 on error. */
 int64_t db_entries_prune(struct db *db, int64_t before);

@@ -1,7 +1,7 @@
 /* storage/db_int.h: what the files of the storage module share (db.c: the statements,
  * binding, opening and transactions; db_feeds.c and db_entries.c: the feed and entry
- * functions; db_queue.c: the summary and page queues and the summary cache; db_schema.c:
- * schema and migrations). Not for other modules: they use storage/db.h. */
+ * functions; db_queue.c: the summary and page queues and the summary cache; db_output.c:
+ * the output folders' writers; db_schema.c: schema and migrations). Not for other modules: they use storage/db.h. */
 #ifndef FEEDSD_DB_INT_H
 #define FEEDSD_DB_INT_H
 
@@ -26,6 +26,7 @@ enum stmt_id {
     S_FEED_SAVEPOINT, S_FEED_RELEASE, S_FEED_ROLLBACK_TO,
     S_POST_MATCH, S_POST_KEY_ADD, S_POST_DUP, S_POST_REWRITE, S_POST_FEEDS,
     S_FILTER_DROP, S_FILTER_LIST,
+    S_WRITER_ADD, S_WRITER_DEL, S_WRITER_FORGET, S_WRITER_LIST, S_CLEAN_GET, S_CLEAN_SET,
     S_COUNT
 };
 

@@ -155,6 +155,16 @@ static const char *const migrations[] = {
     "ALTER TABLE feeds DROP COLUMN schedule_reason;"
     "CREATE TRIGGER feeds_poll_row AFTER INSERT ON feeds"
     "  BEGIN INSERT INTO feed_polls (feed_id) VALUES (new.id); END;",
+    /* 14: who may have left temporary files in an output folder (db_output.c). folder is
+     * the folder's identity as the daemon gives it; a writer is a process (pid, boot id,
+     * start time, common/proc.h) between its first file there and its clean exit;
+     * output_clean has the boot in which the folder was last swept. */
+    "CREATE TABLE output_writers ("
+    "  folder TEXT NOT NULL, pid INTEGER NOT NULL, boot_id TEXT NOT NULL,"
+    "  started INTEGER NOT NULL,"
+    "  PRIMARY KEY (folder, pid, boot_id, started)) WITHOUT ROWID;"
+    "CREATE TABLE output_clean ("
+    "  folder TEXT PRIMARY KEY, boot_id TEXT NOT NULL) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -205,8 +205,9 @@ def database_upgrade_extends_the_start_timeout(server, work):
                       "ALTER TABLE entries DROP COLUMN enclosures;"
                       # and without migration 9's
                       "ALTER TABLE entries DROP COLUMN page_meta;"
-                      # and without migration 11's column and 12's table
+                      # and without migration 11's column, 12's table and 13's tables
                       "ALTER TABLE feeds DROP COLUMN category; DROP TABLE filter_drops;"
+                      "DROP TABLE output_writers; DROP TABLE output_clean;"
                       "PRAGMA user_version = 5;")
     con.close()
     listener = Listener(path=os.path.join(work.dir, "notify.sock"))

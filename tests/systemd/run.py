@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -527,6 +528,22 @@ def run_checks(c, srv, run):
     run.check("sandbox_in_force", "the running daemon has no capabilities, a seccomp "
               "filter, no_new_privs, a non-root uid; systemd-analyze security <= 2.0",
               sandbox_in_force)
+
+    def output_writer_without_a_boot_id():
+        # ProcSubset=pid hides /proc/sys: the service cannot read its boot id, records
+        # itself as the output folder's writer without one (daemon/claim.c), and each of
+        # its starts lists the folder for a killed run's temporary files, as before.
+        pid = int(c.show(UNIT, "MainPID")["MainPID"])
+        con = sqlite3.connect(c.path("/var/lib/private/feedsd/feedsd.db"), timeout=10)
+        try:
+            rows = con.execute("SELECT pid, boot_id FROM output_writers").fetchall()
+        finally:
+            con.close()
+        assert (pid, "") in rows, (rows, pid)
+
+    run.check("output_writer_without_a_boot_id", "the sandboxed service records itself as "
+              "its output folder's writer with no boot id (ProcSubset=pid): every start "
+              "sweeps", output_writer_without_a_boot_id)
 
     def watchdog_restarts_a_stopped_process():
         c.write(DROPIN + "/50-test-watchdog.conf",
