@@ -35,21 +35,39 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
     return (ssize_t)len;
 }
 
-int proc_boot_id(const char *file, char *out, size_t outlen)
+int proc_boot_id_parse(const char *text, char *out, size_t outlen)
 {
-    char buf[64];
-    ssize_t n = read_small(file ? file : PROC_BOOT_ID_FILE, buf, sizeof buf);
-    if (n < 0)
-        return -1;
-    size_t len = strcspn(buf, "\n");
-    /* the kernel's is a UUID, 36 characters; nothing shorter could tell boots apart */
-    if (len < 8 || len >= outlen || strspn(buf, "0123456789abcdefABCDEF-") != len) {
+    /* The kernel writes a UUID with dashes (random(4)), systemd's %B the same 128 bits as
+     * 32 hex digits: both become the 32 lower-case digits, so that either source names a
+     * boot alike. */
+    size_t len = strcspn(text, "\n"), n = 0;
+    if (strspn(text, "0123456789abcdefABCDEF-") != len || outlen < 33) {
         errno = EINVAL;
         return -1;
     }
-    memcpy(out, buf, len);
-    out[len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != '-') {
+            if (n == 32) {
+                errno = EINVAL;
+                return -1;
+            }
+            char c = text[i];
+            out[n++] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+        }
+    if (n != 32) {
+        errno = EINVAL;
+        return -1;
+    }
+    out[n] = '\0';
     return 0;
+}
+
+int proc_boot_id(const char *file, char *out, size_t outlen)
+{
+    char buf[64];
+    if (read_small(file ? file : PROC_BOOT_ID_FILE, buf, sizeof buf) < 0)
+        return -1;
+    return proc_boot_id_parse(buf, out, outlen);
 }
 
 int proc_start_time(long pid, long long *ticks)

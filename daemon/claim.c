@@ -50,7 +50,8 @@ static const char *const reason_text[] = {
 };
 
 /* Who this process is: once. FEEDSD_BOOT_ID_FILE names another file than the kernel's,
- * for tests (feedsd(1)). */
+ * for tests (feedsd(1)). Where /proc/sys is hidden, FEEDSD_BOOT_ID holds the id: the
+ * systemd units set it from %B, as their ProcSubset=pid hides the kernel's file. */
 static void self_know(struct app *app)
 {
     if (app->self_known)
@@ -59,7 +60,9 @@ static void self_know(struct app *app)
     app->self.pid = (int64_t)getpid();
     app->self.boot_id = app->self_boot;
     const char *file = getenv("FEEDSD_BOOT_ID_FILE");
-    if (proc_boot_id(file && *file ? file : NULL, app->self_boot, sizeof app->self_boot) < 0)
+    const char *given = getenv("FEEDSD_BOOT_ID");
+    if (proc_boot_id(file && *file ? file : NULL, app->self_boot, sizeof app->self_boot) < 0 &&
+        (!given || proc_boot_id_parse(given, app->self_boot, sizeof app->self_boot) < 0))
         app->self_boot[0] = '\0';
     long long t;
     app->self.started = proc_start_time((long)getpid(), &t) == 0 ? (int64_t)t : 0;

@@ -37,8 +37,9 @@ def start_time(pid):
 
 
 def boot_id():
+    """This boot's id as the daemon records it (common/proc.h): 32 lower-case hex digits."""
     with open(BOOT_ID) as f:
-        return f.read().strip()
+        return f.read().strip().replace("-", "").lower()
 
 
 def dead_pid():
@@ -138,7 +139,7 @@ def kill_9_while_the_daemon_may_have_temporary_files_sweeps_at_the_next_start(se
         server.routes["/s%d.xml" % i] = Route(simple_atom(6, prefix="s%d" % i, title="Feed %d" % i),
                                               etag='"v2"')
     total = 18
-    work.sql("update feeds set next_poll = 0")      # due again now
+    work.sql("update feed_polls set next_poll = 0")      # due again now
 
     def named():
         r = subprocess.run(["sqlite3", work.db, "select count(*) from entries where path is not"
@@ -258,6 +259,19 @@ def another_boot_or_an_unknown_one_sweeps(server, work):
         r = run_once(work, env=no_id)
         assert swept(r) == "listed: this boot's id cannot be read", swept(r)
         assert not os.path.exists(os.path.join(work.out, tmp))
+    # Where /proc/sys is hidden, FEEDSD_BOOT_ID gives the id (the systemd units set it
+    # from %B: 32 hex digits); it names the same boot as the kernel's UUID form.
+    given_b = env_with(FEEDSD_BOOT_ID_FILE=os.path.join(work.dir, "missing"),
+                       FEEDSD_BOOT_ID="66666666777748888999AAAAAAAAAAAA")
+    tmp = leftover(work, dead_pid())
+    r = run_once(work, env=given_b)
+    assert swept(r).startswith("not listed"), swept(r)   # env_b's boot, swept clean above
+    assert os.path.exists(os.path.join(work.out, tmp))
+    os.unlink(os.path.join(work.out, tmp))
+    given_c = env_with(FEEDSD_BOOT_ID_FILE=os.path.join(work.dir, "missing"),
+                       FEEDSD_BOOT_ID="not a boot id")
+    r = run_once(work, env=given_c)
+    assert swept(r) == "listed: this boot's id cannot be read", swept(r)
     # Such a process killed leaves a row without a boot id: the next start looks.
     p = work.start_daemon(env=no_id)
     try:

@@ -529,21 +529,28 @@ def run_checks(c, srv, run):
               "filter, no_new_privs, a non-root uid; systemd-analyze security <= 2.0",
               sandbox_in_force)
 
-    def output_writer_without_a_boot_id():
-        # ProcSubset=pid hides /proc/sys: the service cannot read its boot id, records
-        # itself as the output folder's writer without one (daemon/claim.c), and each of
-        # its starts lists the folder for a killed run's temporary files, as before.
+    def output_writer_with_the_boot_id():
+        # ProcSubset=pid hides /proc/sys: the unit gives the daemon this boot's id from %B
+        # (FEEDSD_BOOT_ID), the daemon records itself as the output folder's writer with it
+        # (daemon/claim.c), and the folder, swept at the first start, is clean for this
+        # boot: a later start does not list it.
         pid = int(c.show(UNIT, "MainPID")["MainPID"])
+        boot = c.run(["cat", "/proc/sys/kernel/random/boot_id"]).stdout.strip()
+        boot = boot.replace("-", "").lower()
+        assert len(boot) == 32, boot
         con = sqlite3.connect(c.path("/var/lib/private/feedsd/feedsd.db"), timeout=10)
         try:
             rows = con.execute("SELECT pid, boot_id FROM output_writers").fetchall()
+            clean = con.execute("SELECT boot_id FROM output_clean").fetchall()
         finally:
             con.close()
-        assert (pid, "") in rows, (rows, pid)
+        assert (pid, boot) in rows, (rows, pid, boot)
+        assert (boot,) in clean, (clean, boot)
 
-    run.check("output_writer_without_a_boot_id", "the sandboxed service records itself as "
-              "its output folder's writer with no boot id (ProcSubset=pid): every start "
-              "sweeps", output_writer_without_a_boot_id)
+    run.check("output_writer_with_the_boot_id", "the sandboxed service (ProcSubset=pid) "
+              "records itself as its output folder's writer with this boot's id from %B, and "
+              "the folder is clean for this boot: later starts do not list it",
+              output_writer_with_the_boot_id)
 
     def watchdog_restarts_a_stopped_process():
         c.write(DROPIN + "/50-test-watchdog.conf",

@@ -34,10 +34,10 @@ static void test_boot_id_from_a_file(void **state)
     char id[64];
     write_file("0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f\n");
     assert_int_equal(proc_boot_id(path, id, sizeof id), 0);
-    assert_string_equal(id, "0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f");
+    assert_string_equal(id, "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5f");
     write_file("0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f");     /* without the line feed */
     assert_int_equal(proc_boot_id(path, id, sizeof id), 0);
-    assert_string_equal(id, "0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f");
+    assert_string_equal(id, "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5f");
     /* not an id: empty, too short, other characters, too long for the buffer */
     const char *bad[] = {"", "\n", "abc\n", "not a boot id at all\n"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -47,10 +47,28 @@ static void test_boot_id_from_a_file(void **state)
         assert_int_equal(errno, EINVAL);
     }
     write_file("0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f\n");
-    assert_int_equal(proc_boot_id(path, id, 20), -1);
+    assert_int_equal(proc_boot_id(path, id, 32), -1);   /* no room for the NUL */
     unlink(path);
     assert_int_equal(proc_boot_id(path, id, sizeof id), -1);
     assert_int_equal(errno, ENOENT);
+}
+
+/* systemd's %B (32 hex digits, the units' FEEDSD_BOOT_ID) and the kernel's UUID name one
+ * boot alike. */
+static void test_boot_id_in_both_spellings(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    assert_int_equal(proc_boot_id_parse("0B5C7F2A3D1E4C559A0E6F1B2C3D4E5F", a, sizeof a), 0);
+    assert_int_equal(proc_boot_id_parse("0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f\n", b, sizeof b), 0);
+    assert_string_equal(a, b);
+    const char *bad[] = {"0b5c7f2a3d1e4c559a0e6f1b2c3d4e5", "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5f0",
+                         "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5g", "%B", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        errno = 0;
+        assert_int_equal(proc_boot_id_parse(bad[i], a, sizeof a), -1);
+        assert_int_equal(errno, EINVAL);
+    }
 }
 
 static void test_boot_id_of_the_kernel(void **state)
@@ -60,7 +78,7 @@ static void test_boot_id_of_the_kernel(void **state)
     if (access(PROC_BOOT_ID_FILE, R_OK) < 0)
         skip();
     assert_int_equal(proc_boot_id(NULL, a, sizeof a), 0);
-    assert_int_equal(strlen(a), 36);
+    assert_int_equal(strlen(a), 32);
     assert_int_equal(proc_boot_id(NULL, b, sizeof b), 0);
     assert_string_equal(a, b);
 }
@@ -109,6 +127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boot_id_from_a_file),
+        cmocka_unit_test(test_boot_id_in_both_spellings),
         cmocka_unit_test(test_boot_id_of_the_kernel),
         cmocka_unit_test(test_start_time),
     };
