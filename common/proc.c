@@ -37,7 +37,7 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 
 int proc_boot_id_parse(const char *text, char *out, size_t outlen)
 {
-    /* The kernel writes a UUID with dashes (random(4)), systemd's %B the same 128 bits as
+    /* The kernel writes a UUID with dashes (random(4)), systemd's %b the same 128 bits as
      * 32 hex digits: both become the 32 lower-case digits, so that either source names a
      * boot alike. */
     size_t len = strcspn(text, "\n"), n = 0;

@@ -11,7 +11,7 @@
 /* The default source of proc_boot_id. */
 #define PROC_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
 
-/* A boot id written as the kernel does (a UUID) or as systemd's %B specifier does (32 hex
+/* A boot id written as the kernel does (a UUID) or as systemd's %b specifier does (32 hex
  * digits), up to a line feed, into out as 32 lower-case hex digits (outlen >= 33). 0, or
  * -1 with errno EINVAL when text is no boot id or out is too small. */
 int proc_boot_id_parse(const char *text, char *out, size_t outlen);

@@ -51,7 +51,7 @@ static const char *const reason_text[] = {
 
 /* Who this process is: once. FEEDSD_BOOT_ID_FILE names another file than the kernel's,
  * for tests (feedsd(1)). Where /proc/sys is hidden, FEEDSD_BOOT_ID holds the id: the
- * systemd units set it from %B, as their ProcSubset=pid hides the kernel's file. */
+ * systemd units set it from %b, as their ProcSubset=pid hides the kernel's file. */
 static void self_know(struct app *app)
 {
     if (app->self_known)

@@ -260,7 +260,7 @@ def another_boot_or_an_unknown_one_sweeps(server, work):
         assert swept(r) == "listed: this boot's id cannot be read", swept(r)
         assert not os.path.exists(os.path.join(work.out, tmp))
     # Where /proc/sys is hidden, FEEDSD_BOOT_ID gives the id (the systemd units set it
-    # from %B: 32 hex digits); it names the same boot as the kernel's UUID form.
+    # from %b: 32 hex digits); it names the same boot as the kernel's UUID form.
     given_b = env_with(FEEDSD_BOOT_ID_FILE=os.path.join(work.dir, "missing"),
                        FEEDSD_BOOT_ID="66666666777748888999AAAAAAAAAAAA")
     tmp = leftover(work, dead_pid())

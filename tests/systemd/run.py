@@ -530,7 +530,7 @@ def run_checks(c, srv, run):
               sandbox_in_force)
 
     def output_writer_with_the_boot_id():
-        # ProcSubset=pid hides /proc/sys: the unit gives the daemon this boot's id from %B
+        # ProcSubset=pid hides /proc/sys: the unit gives the daemon this boot's id from %b
         # (FEEDSD_BOOT_ID), the daemon records itself as the output folder's writer with it
         # (daemon/claim.c), and the folder, swept at the first start, is clean for this
         # boot: a later start does not list it.
@@ -548,7 +548,7 @@ def run_checks(c, srv, run):
         assert (boot,) in clean, (clean, boot)
 
     run.check("output_writer_with_the_boot_id", "the sandboxed service (ProcSubset=pid) "
-              "records itself as its output folder's writer with this boot's id from %B, and "
+              "records itself as its output folder's writer with this boot's id from %b, and "
               "the folder is clean for this boot: later starts do not list it",
               output_writer_with_the_boot_id)
 

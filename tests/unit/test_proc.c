@@ -53,7 +53,7 @@ static void test_boot_id_from_a_file(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
-/* systemd's %B (32 hex digits, the units' FEEDSD_BOOT_ID) and the kernel's UUID name one
+/* systemd's %b (32 hex digits, the units' FEEDSD_BOOT_ID) and the kernel's UUID name one
  * boot alike. */
 static void test_boot_id_in_both_spellings(void **state)
 {
@@ -63,7 +63,7 @@ static void test_boot_id_in_both_spellings(void **state)
     assert_int_equal(proc_boot_id_parse("0b5c7f2a-3d1e-4c55-9a0e-6f1b2c3d4e5f\n", b, sizeof b), 0);
     assert_string_equal(a, b);
     const char *bad[] = {"0b5c7f2a3d1e4c559a0e6f1b2c3d4e5", "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5f0",
-                         "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5g", "%B", ""};
+                         "0b5c7f2a3d1e4c559a0e6f1b2c3d4e5g", "%b", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         errno = 0;
         assert_int_equal(proc_boot_id_parse(bad[i], a, sizeof a), -1);
