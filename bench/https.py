@@ -102,23 +102,44 @@ def feedsd_folder(args, base, name, urls, ca, binary=None):
     return work, [binary or args.feedsd, "run", "--once", "-c", conf]
 
 
-def curl_config(work, db, ca):
-    """curl -K lines: each URL with its ETag from feedsd's database, to /dev/null."""
+def feedsd_request_headers(feedsd):
+    """The Accept and User-Agent lines feedsd sends with a feed's GET, read from the source
+    that makes them (fetch/fetch.c's accept_header, daemon/daemon.c's default user agent
+    with `feedsd --version`'s version), so that the curl-Z-same row cannot drift from them."""
+    import re
+    repo = os.path.dirname(HERE)
+    src = open(os.path.join(repo, "fetch", "fetch.c")).read()
+    m = re.search(r"accept_header\[\] = ((?:\s*\"[^\"]*\")+);", src)
+    accept = "".join(re.findall(r'"([^"]*)"', m.group(1)))
+    ua_fmt = re.search(r'"(feedsd/%s[^"]*)"', open(os.path.join(repo, "daemon", "daemon.c")).read())
+    version = subprocess.run([feedsd, "--version"], capture_output=True, text=True).stdout.split()[1]
+    return accept, "User-Agent: " + ua_fmt.group(1).replace("%s", version)
+
+
+def curl_config(work, db, ca, same=None):
+    """curl -K lines: each URL with its ETag from feedsd's database, to /dev/null. With same
+    (feedsd_request_headers), also feedsd's Accept and User-Agent lines and, as feedsd sends
+    it beside the ETag (RFC 9110 8.8.1: both validators), If-Modified-Since."""
     import sqlite3
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    rows = con.execute("SELECT url, etag FROM feeds ORDER BY id").fetchall()
+    rows = con.execute("SELECT url, etag, last_modified FROM feeds ORDER BY id").fetchall()
     con.close()
-    path = os.path.join(work, "urls.conf")
+    path = os.path.join(work, "urls-same.conf" if same else "urls.conf")
     with open(path, "w") as f:
         f.write('parallel\ncompressed\nsilent\n')
-        for i, (url, etag) in enumerate(rows):
+        for i, (url, etag, lm) in enumerate(rows):
             if i:
                 f.write("next\n")
             f.write('url = "%s"\noutput = "/dev/null"\n' % url)
             if ca:
                 f.write('cacert = "%s"\n' % ca)
+            lines = list(same) if same else []
             if etag:
-                f.write('header = "If-None-Match: %s"\n' % etag.replace('"', '\\"'))
+                lines.append("If-None-Match: %s" % etag)
+            if same and lm:
+                lines.append("If-Modified-Since: %s" % lm)
+            for h in lines:
+                f.write('header = "%s"\n' % h.replace('"', '\\"'))
     return path, len(rows)
 
 
@@ -197,6 +218,9 @@ def main(argv):
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--same-headers", action="store_true",
+                    help="one more row, curl-Z-same: curl -Z sending feedsd's request headers "
+                         "(Accept, User-Agent, If-Modified-Since beside If-None-Match)")
     ap.add_argument("--system-cas", action="store_true",
                     help="the test CA is one of the system's CAs (a mount namespace per run; "
                          "root): no ca_file, no --cacert")
@@ -257,6 +281,10 @@ def main(argv):
         cmd_curl = [curl, "-K", conf]
         tools = [("feedsd-https", cmd_tls, w_tls), ("curl-Z", cmd_curl, w_curl),
                  ("feedsd-http", cmd_http, w_http)]
+        if args.same_headers:
+            conf_same, _ = curl_config(w_curl, os.path.join(w_tls, "feedsd.db"), ca,
+                                       feedsd_request_headers(args.feedsd))
+            tools.append(("curl-Z-same", [curl, "-K", conf_same], w_curl))
         if args.baseline:
             tools.append(("baseline-https", cmd_base, w_base))
         for rnd in range(1, args.rounds + 1):
@@ -273,13 +301,15 @@ def main(argv):
     print("\nmedians over %d rounds (min-max), warm, %d feeds:" % (args.rounds, n))
     for a, b, key, what in (("feedsd-https", "curl-Z", "cpu_s", "CPU, feedsd / curl -Z (HTTPS)"),
                             ("feedsd-https", "curl-Z", "wall_s", "wall, feedsd / curl -Z (HTTPS)"),
+                            ("feedsd-https", "curl-Z-same", "cpu_s",
+                             "CPU, feedsd / curl -Z, same headers"),
                             ("feedsd-https", "feedsd-http", "cpu_s", "CPU, feedsd HTTPS / HTTP"),
                             ("feedsd-https", "baseline-https", "cpu_s", "CPU, feedsd / baseline (HTTPS)"),
                             ("feedsd-https", "baseline-https", "max_rss_mb", "peak RSS, feedsd / baseline")):
         m = median_ratio(warm, a, b, key)
         if m:
             print("  %-34s %.2f (%.2f-%.2f)" % (what, *m))
-    for name in ("feedsd-https", "curl-Z", "feedsd-http", "baseline-https"):
+    for name in ("feedsd-https", "curl-Z", "curl-Z-same", "feedsd-http", "baseline-https"):
         xs = [r for r in warm if r["name"] == name]
         if xs:
             print("  %-13s CPU %.3f ms/feed, peak RSS %.1f MB, connections %d, TLS resumed %d"
@@ -292,7 +322,7 @@ def main(argv):
                    "feedsd": args.feedsd, "baseline": args.baseline, "versions": versions, "curl_urls": nconf,
                    "settings": {k: getattr(args, k) for k in
                                 ("feeds", "origins", "rounds", "per_host", "server_workers", "seed",
-                                 "system_cas")},
+                                 "system_cas", "same_headers")},
                    "runs": rows}, failed)
 
 
