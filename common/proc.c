@@ -2,38 +2,11 @@
 #include "common/proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* The whole of a small file (at most cap - 1 bytes) into buf, NUL-terminated: its length,
- * or -1 with errno. */
-static ssize_t read_small(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t len = 0;
-    while (len < cap - 1) {
-        ssize_t n = read(fd, buf + len, cap - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    buf[len] = '\0';
-    return (ssize_t)len;
-}
+#include "common/util.h"
 
 int proc_boot_id_parse(const char *text, char *out, size_t outlen)
 {
@@ -64,21 +37,21 @@ int proc_boot_id_parse(const char *text, char *out, size_t outlen)
 
 int proc_boot_id(const char *file, char *out, size_t outlen)
 {
-    char buf[64];
-    if (read_small(file ? file : PROC_BOOT_ID_FILE, buf, sizeof buf) < 0)
+    char *text;
+    size_t len;
+    if (file_read_all(file ? file : PROC_BOOT_ID_FILE, &text, &len) < 0)
         return -1;
-    return proc_boot_id_parse(buf, out, outlen);
+    int rc = proc_boot_id_parse(text, out, outlen);
+    free(text);
+    return rc;
 }
 
-int proc_start_time(long pid, long long *ticks)
+/* Field 22 of a /proc/PID/stat line. Field 2 is the command in parentheses and may itself
+ * hold spaces and ')': the fields after it start after the last ')'. That is field 3;
+ * field 22 is 19 further. 0, or -1 with errno EINVAL. */
+static int stat_start_time(const char *line, long long *ticks)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    if (read_small(path, buf, sizeof buf) < 0)
-        return -1;
-    /* Field 2 is the command in parentheses and may itself hold spaces and ')': the
-     * fields after it start after the last ')'. That is field 3; field 22 is 19 further. */
-    const char *p = strrchr(buf, ')');
+    const char *p = strrchr(line, ')');
     if (!p) {
         errno = EINVAL;
         return -1;
@@ -102,4 +75,18 @@ int proc_start_time(long pid, long long *ticks)
     }
     errno = EINVAL;
     return -1;
+}
+
+int proc_start_time(long pid, long long *ticks)
+{
+    char path[64], *line;
+    size_t len;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if (file_read_all(path, &line, &len) < 0)
+        return -1;
+    int rc = stat_start_time(line, ticks);
+    int e = errno;
+    free(line);
+    errno = e;
+    return rc;
 }

@@ -562,9 +562,10 @@ int daemon_run(const struct daemon_opts *opts)
         config_free(&app.cfg);
         return 2;
     }
-    /* A database made just now: this process is its output folder's writer from here. */
+    /* A database made just now: this process is its output folder's writer from here
+     * (with a database that existed, daemon_output_check recorded it). */
     struct stat out_st;
-    if (app.output_ready && stat(app.cfg.output, &out_st) == 0 &&
+    if (!db_exists && app.output_ready && stat(app.cfg.output, &out_st) == 0 &&
         claim_folder(&app, app.cfg.output, &out_st, err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
         db_close(app.db);

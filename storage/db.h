@@ -170,7 +170,7 @@ int db_filter_drops(struct db *db, int64_t feed_id, struct db_filter_drop **out,
 void db_filter_drops_free(struct db_filter_drop *v, size_t n);
 
 /* The processes that may have temporary files in an output folder, and the boot in which
- * it was last swept (db_output.c; the daemon's side: daemon/output_claim.c). folder names
+ * it was last swept (db_output.c; the daemon's side: daemon/claim.c). folder names
  * the folder (the daemon gives its device and inode); boot_id is "" for a process that
  * could not read its boot's. db_writer_add records w as a writer of folder,
  * db_writer_remove forgets w under every folder: each in a transaction of its own,

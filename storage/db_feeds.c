@@ -74,6 +74,12 @@ int db_feeds_deactivate_config(struct db *db, int (*keep)(void *ud, const char *
     return ok;
 }
 
+/* Whether two texts, either of them NULL, are the same. */
+static int same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
 /* Whether the row is what db_feed_subscribe would leave (its upsert's WHERE clause, read
  * in C). */
 static int row_is_subscribed(const struct db_feed *f, const struct db_subscription *sub)
@@ -82,7 +88,7 @@ static int row_is_subscribed(const struct db_feed *f, const struct db_subscripti
     const char *have[] = {f->title, f->summarizer, f->origin, f->category};
     const char *want[] = {sub->title, sub->summarizer, origin, sub->category};
     for (size_t i = 0; i < sizeof have / sizeof *have; i++)
-        if ((have[i] == NULL) != (want[i] == NULL) || (have[i] && strcmp(have[i], want[i])))
+        if (!same_text(have[i], want[i]))
             return 0;
     return f->interval == sub->interval && f->backlog == sub->backlog && f->active == 1 &&
            !(!strcmp(origin, "cli") && f->disabled);
@@ -299,11 +305,6 @@ int db_feed_record_success(struct db *db, int64_t id, int status, const char *et
     return poll_with_feed(db, S_FEED_SUCCESS, DB_ARGS(DB_INT(id), DB_TEXT(etag),
         DB_TEXT(last_modified), DB_TEXT(feed_title), DB_TEXT(site_link), DB_TEXT(body_hash)),
         DB_ARGS(DB_INT(id), DB_INT(status), DB_INT(now), DB_INT(next_poll), DB_TEXT(reason)));
-}
-
-static int same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && !strcmp(a, b));
 }
 
 int db_feed_record_same(struct db *db, int64_t id, int status, const char *etag,

@@ -1,7 +1,8 @@
 /* storage/db_int.h: what the files of the storage module share (db.c: the statements,
  * binding, opening and transactions; db_feeds.c and db_entries.c: the feed and entry
  * functions; db_queue.c: the summary and page queues and the summary cache; db_output.c:
- * the output folders' writers; db_schema.c: schema and migrations). Not for other modules: they use storage/db.h. */
+ * the output folders' writers; db_schema.c: schema and migrations). Not for other
+ * modules: they use storage/db.h. */
 #ifndef FEEDSD_DB_INT_H
 #define FEEDSD_DB_INT_H
 

@@ -1,7 +1,7 @@
 /* storage/db_output.c: the processes that may have left temporary files in an output
  * folder, and the boot in which each folder was last swept (storage/db.h; tables
  * output_writers and output_clean, migration 14). The daemon decides from them whether a
- * start lists the folder at all (daemon/output_claim.c). */
+ * start lists the folder at all (daemon/claim.c). */
 #include <stdlib.h>
 
 #include <sqlite3.h>
@@ -10,16 +10,23 @@
 #include "common/util.h"
 #include "storage/db_int.h"
 
+/* The end of a transaction db_begin opened: committed when ok is 0, else rolled back.
+ * 0 / -1. */
+static int commit_if(struct db *db, int ok)
+{
+    if (ok < 0 || db_commit(db) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 /* One statement in a transaction of its own, committed. */
 static int run_committed(struct db *db, enum stmt_id id, const struct db_arg *args, size_t n)
 {
     if (db_begin(db) < 0)
         return -1;
-    if (db_run(db, id, args, n) < 0 || db_commit(db) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return commit_if(db, db_run(db, id, args, n));
 }
 
 int db_writer_add(struct db *db, const char *folder, const struct db_writer *w)
@@ -114,9 +121,5 @@ int db_output_swept(struct db *db, const char *folder, const char *clean,
                                                   DB_INT(gone[i].started)));
     if (ok == 0 && clean)
         ok = db_run(db, S_CLEAN_SET, DB_ARGS(DB_TEXT(folder), DB_TEXT(clean)));
-    if (ok < 0 || db_commit(db) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
+    return commit_if(db, ok);
 }
