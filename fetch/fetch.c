@@ -158,6 +158,14 @@ static int req_setup(struct fetcher *f, struct req *r)
         curl_easy_setopt(e, CURLOPT_USERAGENT, r->user_agent ? r->user_agent : f->user_agent);
     if (proxy)
         curl_easy_setopt(e, CURLOPT_PROXY, proxy);
+    else if (!f->env_proxy) {
+        /* No proxy anywhere: said outright, so that libcurl does not read its six
+         * variables again for every transfer (url.c, detect_proxy and no_proxy: 3.2 M
+         * instructions of getenv in a warm poll of 1000 feeds, bench/warm_instructions.py
+         * on Debian 13). Their values are read once, in fetch_new. */
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+    }
     if (r->username) {
         /* Basic at once (RFC 7617), as a URL's user:password is sent; libcurl keeps the
          * credentials to this host (CURLOPT_UNRESTRICTED_AUTH stays off). */
