@@ -9,9 +9,11 @@ The first --feeds feeds of bench/gen_mixed.py (seed 1; the corpus of bench/peers
 served by bench/serve.py on 127.0.0.1. Each round runs `feedsd run --once` (and the
 baseline's, alternating which goes first) on an empty database and output folder under
 `strace -f -y`, and adds up the bytes of every write(2) and pwrite64(2) by file: the
-database (`db`), its write-ahead log (`wal`), the posts (`out`), anything else by name;
-with the counts of fdatasync/fsync/syncfs, the final database size and the bytes written
-per byte of database. strace slows the run, so its CPU time is not reported: the bytes
+database (`db`), its write-ahead log (`wal`), its rollback journal (`journal`: a
+database that `feedsd run` creates is filled through one until its first poll is stored,
+storage/db_journal.c), the posts (`out`), anything else by name; with the counts of
+fdatasync/fsync/syncfs, the final database size and the bytes written to the database
+and its WAL and journal per byte of database. strace slows the run, so its CPU time is not reported: the bytes
 and calls are what this measures (bench/peers.py measures time). With --baseline, every
 round also compares the two output folders file by file and says whether they are
 byte-identical. Writes bench/results/writes-YYYYmmdd-HHMMSS.json.
@@ -39,6 +41,8 @@ SYNCS = ("fdatasync", "fsync", "syncfs")
 def classify(path, work):
     if path.endswith(".db-wal"):
         return "wal"
+    if path.endswith(".db-journal"):
+        return "journal"
     if path.endswith(".db"):
         return "db"
     if path.startswith(os.path.join(work, "out") + "/"):
@@ -72,7 +76,8 @@ def traced_run(binary, urls, work):
     return {"exit": r.returncode, "stderr": r.stderr[-500:], "written": dict(written),
             "calls": dict(calls), "syncs": dict(syncs), "db_bytes": db_bytes,
             "entries": poll.count_entries(db),
-            "db_writes_per_db_byte": (written["db"] + written["wal"]) / db_bytes if db_bytes else 0}
+            "db_writes_per_db_byte": (written["db"] + written["wal"] + written["journal"]) / db_bytes
+            if db_bytes else 0}
 
 
 def same_tree(a, b):
@@ -93,11 +98,12 @@ def same_tree(a, b):
 
 def show(name, r):
     w = r["written"]
-    print("  %-8s exit %d, entries %s, database %.1f MB; written: wal %.1f MB, db %.1f MB, "
-          "out %.1f MB, other %.1f MB; (wal+db)/database %.2f; write calls %d; syncs %s"
+    print("  %-8s exit %d, entries %s, database %.1f MB; written: wal %.1f MB, journal %.1f MB, "
+          "db %.1f MB, out %.1f MB, other %.1f MB; (wal+journal+db)/database %.2f; write calls %d; "
+          "syncs %s"
           % (name, r["exit"], r["entries"], r["db_bytes"] / 1e6, w.get("wal", 0) / 1e6,
-             w.get("db", 0) / 1e6, w.get("out", 0) / 1e6,
-             sum(v for k, v in w.items() if k not in ("wal", "db", "out")) / 1e6,
+             w.get("journal", 0) / 1e6, w.get("db", 0) / 1e6, w.get("out", 0) / 1e6,
+             sum(v for k, v in w.items() if k not in ("wal", "journal", "db", "out")) / 1e6,
              r["db_writes_per_db_byte"], sum(r["calls"].values()),
              ", ".join("%s %d" % kv for kv in sorted(r["syncs"].items()))), flush=True)
 

@@ -198,6 +198,12 @@ void daemon_check_done(struct app *app)
      * completed, so the next start asks again. */
     if ((app->once && all_done(app)) || (app->stopping && fetch_in_flight(app->fetch) == 0))
         ev_break(app->loop, EVBREAK_ALL);
+    /* A database made by this start: its first polls and their files are stored, so it
+     * leaves the rollback journal of its first load (storage/db_journal.c). A --once run
+     * does at its end (db_close). */
+    else if (!app->once && db_first_load(app->db) && fetch_in_flight(app->fetch) == 0 &&
+             !batch_busy(app) && !ev_is_active(&app->write_soon))
+        db_first_load_end(app->db);
 }
 
 /* Feed bodies up to this size stay in memory; larger ones are spooled to a file. Most
@@ -556,7 +562,7 @@ int daemon_run(const struct daemon_opts *opts)
         }
         app.output_ready = 1;
     }
-    if (!app.db && db_open(app.cfg.database, &app.db, err, sizeof err) < 0) {
+    if (!app.db && db_open_new(app.cfg.database, &app.db, err, sizeof err) < 0) {
         log_fatal(LOG_ERR, "%s", err);
         free(db_dir);
         config_free(&app.cfg);

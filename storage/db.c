@@ -301,7 +301,7 @@ static void db_config_once(void)
     }
 }
 
-int db_open(const char *path, struct db **out, char *err, size_t errlen)
+static int open_db(const char *path, int new_db, struct db **out, char *err, size_t errlen)
 {
     db_config_once();
     struct db *db = xcalloc(1, sizeof *db);
@@ -316,21 +316,10 @@ int db_open(const char *path, struct db **out, char *err, size_t errlen)
     }
     /* Another process (a second feedsd, `feedsd status`, a backup) may hold a lock
      * briefly: wait for it instead of failing. */
-    sqlite3_busy_timeout(db->h, 10000);
-    char *msg = NULL;
-    /* wal_autocheckpoint: each checkpoint copies the WAL's pages into the database and
-     * syncs both; every 16 MB of WAL instead of 4 MB, a page changed between checkpoints
-     * is copied once, not each time: on a cold poll of 300 feeds (bench/writes.py) the
-     * database took 17.8 MB of writes for 17.1 MB instead of 21.9, and 11 syncs instead
-     * of 20. A larger page cache (8 MB) or pipeline batches of 256 posts changed the
-     * bytes written by less than the rounds differ, and raised the peak memory of a cold
-     * poll of 1000 feeds from 27 to 34 MB. */
-    if (sqlite3_exec(db->h,
-                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                     " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 4096;",
-                     NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot set up database %s: %s", path, msg ? msg : "?");
-        sqlite3_free(msg);
+    sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+    char msg[256];
+    if (db_journal_setup(db, new_db, msg, sizeof msg) < 0) {
+        snprintf(err, errlen, "cannot set up database %s: %s", path, msg);
         sqlite3_close(db->h);
         free(db);
         return -1;
@@ -344,11 +333,22 @@ int db_open(const char *path, struct db **out, char *err, size_t errlen)
     return 0;
 }
 
+int db_open(const char *path, struct db **out, char *err, size_t errlen)
+{
+    return open_db(path, 0, out, err, errlen);
+}
+
+int db_open_new(const char *path, struct db **out, char *err, size_t errlen)
+{
+    return open_db(path, 1, out, err, errlen);
+}
+
 void db_close(struct db *db)
 {
     if (!db)
         return;
     db_group_commit(db);
+    db_first_load_end(db);  /* the next open finds a WAL database */
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
     sqlite3_close(db->h);

@@ -103,6 +103,19 @@ int db_open(const char *path, struct db **out, char *err, size_t errlen);
 /* Called (when set) before a step of db_open that may take long: an upgrade that rewrites
  * every row, the VACUUM after it. The daemon uses it to extend systemd's start timeout. */
 void db_set_long_step_hook(void (*hook)(const char *what));
+/* db_open for a database file this process creates: its first load is written through a
+ * rollback journal, which writes about a third less than the WAL (db_journal.c), until
+ * db_first_load_end or db_close. */
+int db_open_new(const char *path, struct db **out, char *err, size_t errlen);
+/* Whether the database is not in WAL mode yet: a first load (db_open_new), or another
+ * connection's while the first load goes on. */
+int db_first_load(const struct db *db);
+/* The first load is stored: commits an open group and turns the database to WAL mode
+ * for good. 0 (also when it was in WAL mode already), or -1 when it cannot yet: a
+ * transaction is open, or another connection holds a lock, which it does not wait for.
+ * The database then stays in the rollback journal, which is safe, until the next call;
+ * db_close makes one. */
+int db_first_load_end(struct db *db);
 void db_close(struct db *db);
 const char *db_errmsg(struct db *db);
 /* The message of the last statement that failed in a step (db_errmsg is that of the last

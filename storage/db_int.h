@@ -39,7 +39,16 @@ struct db {
     db_group_fn group_fn;   /* told when a group ends */
     void *group_ud;
     char last_err[200];     /* the message of the last statement that failed */
+    int first_load;         /* not in WAL mode yet (db_journal.c) */
 };
+
+/* How long a statement waits for another connection's lock before SQLITE_BUSY. */
+#define DB_BUSY_MS 10000
+
+/* The journal mode and sync level of a new connection (db_journal.c): WAL, or for a
+ * database this process creates (new_db) the rollback journal of its first load. 0, or
+ * -1 with SQLite's message in err. */
+int db_journal_setup(struct db *db, int new_db, char *err, size_t errlen);
 
 /* Applies the migrations the database lacks (db_schema.c). 0, or -1 with a reason. */
 int db_migrate(struct db *db, char *err, size_t errlen);
