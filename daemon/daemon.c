@@ -167,10 +167,17 @@ void daemon_write_soon(struct app *app, int64_t feed_id)
         }
         app->write_feeds[app->nwrite_feeds++] = feed_id;
     }
-    if (!ev_is_active(&app->write_soon)) {
-        ev_timer_set(&app->write_soon, app->write_wait, 0.);
-        ev_timer_start(app->loop, &app->write_soon);
+    /* A --once run with no transfer left: no other feed can join the batch, so waiting
+     * would only delay the files and the end of the run (a warm run of 1000 feeds over
+     * HTTPS took 0.29 s of wall time instead of 0.07). */
+    double wait = app->once && fetch_in_flight(app->fetch) == 0 ? 0. : app->write_wait;
+    if (ev_is_active(&app->write_soon)) {
+        if (wait > 0 || ev_timer_remaining(app->loop, &app->write_soon) <= 0)
+            return;
+        ev_timer_stop(app->loop, &app->write_soon);
     }
+    ev_timer_set(&app->write_soon, wait, 0.);
+    ev_timer_start(app->loop, &app->write_soon);
 }
 
 /* The summary queue's side of the daemon (summary/summary.h, struct summary_host): files

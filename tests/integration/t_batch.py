@@ -230,3 +230,23 @@ def commands_work_while_a_group_holds_the_write_lock(server, work):
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=15)
+
+
+@test
+def a_once_run_writes_when_no_transfer_is_left_instead_of_waiting(server, work):
+    # The posts of feeds that finish close together are written together, after a
+    # coalescing wait (FEEDSD_WRITE_WAIT, 60 s here). A --once run with no transfer left
+    # has no other feed to wait for: it writes and ends at once, cold and warm.
+    urls = []
+    for i in range(3):
+        path = "/w%d.xml" % i
+        server.routes[path] = Route(simple_atom(2, prefix="w%d" % i), etag='"v1"')
+        urls.append(server.url(path))
+    work.write_config(urls, "backlog = all")
+    env = dict(os.environ, FEEDSD_WRITE_WAIT="60")
+    for run in ("cold", "warm"):
+        r = subprocess.run([work.feedsd, "run", "--once", "-c", work.conf], capture_output=True,
+                           text=True, timeout=30, env=env)
+        assert r.returncode == 0, (run, r.stderr)
+        assert len(md_files(work)) == 6, (run, work.files())
+    assert all(len(server.requests_for("/w%d.xml" % i)) == 2 for i in range(3))
