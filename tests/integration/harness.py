@@ -257,6 +257,19 @@ def simple_atom(n, prefix="post", id_suffix="", start_day=1, title="Test Feed", 
     return atom_feed(entries, title=title)
 
 
+def numbered_feeds(server, work, n=3, entries=4, prefix="s", extra="backlog = all"):
+    """n Atom feeds of `entries` posts each at /PREFIX0.xml ... with an ETag, in the
+    configuration with extra; their URLs."""
+    urls = []
+    for i in range(n):
+        path = "/%s%d.xml" % (prefix, i)
+        server.routes[path] = Route(simple_atom(entries, prefix="%s%d" % (prefix, i),
+                                                title="Feed %d" % i), etag='"v1"')
+        urls.append(server.url(path))
+    work.write_config(urls, extra)
+    return urls
+
+
 # ---------------------------------------------------------------- running feedsd
 
 def listed_commands(feedsd):

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from harness import Route, simple_atom, test, wait_for
+from harness import Route, numbered_feeds, simple_atom, test, wait_for
 
 
 def md_files(work):
@@ -237,12 +237,7 @@ def a_once_run_writes_when_no_transfer_is_left_instead_of_waiting(server, work):
     # The posts of feeds that finish close together are written together, after a
     # coalescing wait (FEEDSD_WRITE_WAIT, 60 s here). A --once run with no transfer left
     # has no other feed to wait for: it writes and ends at once, cold and warm.
-    urls = []
-    for i in range(3):
-        path = "/w%d.xml" % i
-        server.routes[path] = Route(simple_atom(2, prefix="w%d" % i), etag='"v1"')
-        urls.append(server.url(path))
-    work.write_config(urls, "backlog = all")
+    numbered_feeds(server, work, n=3, entries=2, prefix="w")
     env = dict(os.environ, FEEDSD_WRITE_WAIT="60")
     for run in ("cold", "warm"):
         r = subprocess.run([work.feedsd, "run", "--once", "-c", work.conf], capture_output=True,

@@ -31,14 +31,7 @@ def header_mode(work):
 
 
 def feeds(server, work, n=3, entries=4, extra="backlog = all"):
-    urls = []
-    for i in range(n):
-        path = "/j%d.xml" % i
-        server.routes[path] = Route(simple_atom(entries, prefix="j%d" % i, title="Feed %d" % i),
-                                    etag='"v1"')
-        urls.append(server.url(path))
-    work.write_config(urls, extra)
-    return urls
+    return harness.numbered_feeds(server, work, n, entries, "j", extra)
 
 
 def traced_once(work, *args):

@@ -69,14 +69,7 @@ def writers(work):
 
 
 def feeds(server, work, n=3, entries=4, extra="backlog = all"):
-    urls = []
-    for i in range(n):
-        path = "/s%d.xml" % i
-        server.routes[path] = Route(simple_atom(entries, prefix="s%d" % i, title="Feed %d" % i),
-                                    etag='"v1"')
-        urls.append(server.url(path))
-    work.write_config(urls, extra)
-    return urls
+    return harness.numbered_feeds(server, work, n, entries, "s", extra)
 
 
 def run_once(work, *args, env=None):
