@@ -61,39 +61,47 @@ static const char *journal_mode(struct db *db, const char *sql, char *buf, size_
     return buf;
 }
 
+/* Whether the file is in WAL mode. A read first, which may wait (the busy timeout): a
+ * connection learns that the file is in WAL mode, and plays a hot journal back, only
+ * when it reads it. */
+static int in_wal(struct db *db)
+{
+    char mode[16];
+    sqlite3_exec(db->h, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    return strcmp(journal_mode(db, "PRAGMA journal_mode", mode, sizeof mode), "wal") == 0;
+}
+
 /* Turns the database to WAL mode, without waiting for another connection's lock (a
  * daemon in its first load holds one for most of it): 0, or -1 when it stays in its
  * rollback journal for now. Then this connection syncs as its mode needs. */
 static int try_wal(struct db *db)
 {
-    char mode[16];
-    /* A read first, which may wait: a connection learns that the file is in WAL mode
-     * already (which needs no lock to stay in) only when it reads it. */
-    sqlite3_exec(db->h, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-    sqlite3_busy_timeout(db->h, 0);
-    /* DELETE first: the move from TRUNCATE to WAL would leave the empty journal file.
-     * Not when the database is in WAL mode already: leaving it would wait for readers. */
-    if (strcmp(journal_mode(db, "PRAGMA journal_mode", mode, sizeof mode), "wal") != 0)
+    int wal = in_wal(db);
+    if (!wal) {
+        char mode[16];
+        sqlite3_busy_timeout(db->h, 0);
+        /* DELETE first: the move from TRUNCATE to WAL would leave the empty journal
+         * file. */
         journal_mode(db, "PRAGMA journal_mode = DELETE", mode, sizeof mode);
-    int wal = strcmp(journal_mode(db, "PRAGMA journal_mode = WAL", mode, sizeof mode),
+        wal = strcmp(journal_mode(db, "PRAGMA journal_mode = WAL", mode, sizeof mode),
                      "wal") == 0;
-    sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+        sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+    }
     db->first_load = !wal;
-    return sqlite3_exec(db->h, wal ? wal_setup : "PRAGMA synchronous = FULL;", NULL, NULL,
-                        NULL) == SQLITE_OK && wal ? 0 : -1;
+    int rc = sqlite3_exec(db->h, wal ? wal_setup : "PRAGMA synchronous = FULL;", NULL, NULL,
+                          NULL);
+    return rc == SQLITE_OK && wal ? 0 : -1;
 }
 
 int db_journal_setup(struct db *db, int new_db, char *err, size_t errlen)
 {
-    char mode[16];
-    int rc;
+    int rc = SQLITE_OK;
     /* A new file that another process made WAL in the meantime stays WAL. */
-    if (new_db && strcmp(journal_mode(db, "PRAGMA journal_mode", mode, sizeof mode), "wal")) {
+    if (new_db && !in_wal(db)) {
         db->first_load = 1;
         rc = sqlite3_exec(db->h, first_load_setup, NULL, NULL, NULL);
     } else {
         try_wal(db);
-        rc = SQLITE_OK;
     }
     if (rc != SQLITE_OK ||
         sqlite3_exec(db->h, "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
