@@ -128,6 +128,27 @@ static void test_another_connection_reads_beside_a_first_load(void **state)
     assert_int_equal(header_version(), 2);
 }
 
+static void test_a_switch_by_another_connection_leaves_no_journal_file(void **state)
+{
+    struct db *db = *state;
+    int64_t id;
+    assert_int_equal(subscribe(db, "http://a/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
+    char p[80];
+    snprintf(p, sizeof p, "%s-journal", dbpath);
+    assert_int_equal(access(p, F_OK), 0);      /* TRUNCATE keeps it, empty */
+    /* `feedsd status` between two of the daemon's transactions: it turns the database */
+    struct db *other;
+    char err[256];
+    assert_int_equal(db_open(dbpath, &other, err, sizeof err), 0);
+    db_close(other);
+    assert_int_equal(header_version(), 2);
+    /* the daemon follows, and its empty journal goes */
+    assert_int_equal(db_first_load_end(db), 0);
+    assert_false(db_first_load(db));
+    assert_int_equal(access(p, F_OK), -1);
+    assert_int_equal(subscribe(db, "http://b/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
+}
+
 static void test_db_open_turns_a_database_left_in_its_first_load_to_wal(void **state)
 {
     struct db *db = *state;
@@ -154,6 +175,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_the_end_does_not_wait_for_a_reader, setup_new,
                                         teardown_new),
         cmocka_unit_test_setup_teardown(test_another_connection_reads_beside_a_first_load,
+                                        setup_new, teardown_new),
+        cmocka_unit_test_setup_teardown(test_a_switch_by_another_connection_leaves_no_journal_file,
                                         setup_new, teardown_new),
         cmocka_unit_test_setup_teardown(test_db_open_turns_a_database_left_in_its_first_load_to_wal,
                                         setup_new, teardown_new),
