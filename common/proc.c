@@ -18,14 +18,12 @@ int proc_boot_id_parse(const char *text, char *out, size_t outlen)
         errno = EINVAL;
         return -1;
     }
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len && n <= 32; i++)
         if (text[i] != '-') {
-            if (n == 32) {
-                errno = EINVAL;
-                return -1;
-            }
             char c = text[i];
-            out[n++] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+            if (n < 32)
+                out[n] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+            n++;
         }
     if (n != 32) {
         errno = EINVAL;

@@ -270,6 +270,17 @@ def numbered_feeds(server, work, n=3, entries=4, prefix="s", extra="backlog = al
     return urls
 
 
+def daemon_with_a_slow_feed(server, work, *args):
+    """The daemon on a fast and a slow feed (/fast.xml, /slow.xml; 2 posts each), its
+    groups held open 3 s (FEEDSD_BATCH_WAIT): the fast feed's results wait in an open
+    group while the slow one still comes in. The process; args go to `feedsd run`."""
+    server.routes["/fast.xml"] = Route(simple_atom(2, prefix="fast"))
+    server.routes["/slow.xml"] = Route(simple_atom(2, prefix="slow", words=2000),
+                                       chunk_delay=0.05, chunk_size=1024)
+    work.write_config([server.url("/fast.xml"), server.url("/slow.xml")], "backlog = all")
+    return work.start_daemon(*args, env=dict(os.environ, FEEDSD_BATCH_WAIT="3"))
+
+
 # ---------------------------------------------------------------- running feedsd
 
 def listed_commands(feedsd):

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from harness import Route, numbered_feeds, simple_atom, test, wait_for
+from harness import Route, daemon_with_a_slow_feed, numbered_feeds, simple_atom, test, wait_for
 
 
 def md_files(work):
@@ -208,12 +208,8 @@ def commands_work_while_a_group_holds_the_write_lock(server, work):
     # A group stays open 3 s while a slow feed is still being fetched: `feedsd status`
     # and `list` read beside it, and `feedsd add` waits for the commit (the busy timeout)
     # instead of failing. The posts then follow the commit.
-    server.routes["/fast.xml"] = Route(simple_atom(2, prefix="fast"))
-    server.routes["/slow.xml"] = Route(simple_atom(2, prefix="slow", words=2000),
-                                       chunk_delay=0.05, chunk_size=1024)
     server.routes["/new.xml"] = Route(simple_atom(1, prefix="new"))
-    work.write_config([server.url("/fast.xml"), server.url("/slow.xml")], "backlog = all")
-    p = work.start_daemon(env=dict(os.environ, FEEDSD_BATCH_WAIT="3"))
+    p = daemon_with_a_slow_feed(server, work)
     try:
         assert wait_for(lambda: stored_lines(work.daemon_log())
                         and server.requests_for("/slow.xml"), 30), work.daemon_log()

@@ -122,11 +122,7 @@ def a_reader_during_the_first_load_does_not_wait_and_does_not_end_it(server, wor
     # reads beside it at once, and cannot turn the database to WAL meanwhile (that would
     # wait for the group), so the first load goes on in its journal; the daemon turns the
     # database to WAL once the polls are stored.
-    server.routes["/fast.xml"] = Route(simple_atom(2, prefix="fast"))
-    server.routes["/slow.xml"] = Route(simple_atom(2, prefix="slow", words=2000),
-                                       chunk_delay=0.05, chunk_size=1024)
-    work.write_config([server.url("/fast.xml"), server.url("/slow.xml")], "backlog = all")
-    p = work.start_daemon("-v", env=dict(os.environ, FEEDSD_BATCH_WAIT="3"))
+    p = harness.daemon_with_a_slow_feed(server, work, "-v")
     try:
         assert wait_for(lambda: "fast.xml: 2 entries" in work.daemon_log(), 30), \
             work.daemon_log()

@@ -21,16 +21,23 @@
 
 static char dbpath[64];
 
-static inline int setup(void **state)
+/* A fresh database file opened with open (db_open, or db_open_new). */
+static inline int setup_with(void **state,
+                             int (*open)(const char *, struct db **, char *, size_t))
 {
     snprintf(dbpath, sizeof dbpath, "/tmp/feedsd-test-db-%d.db", (int)getpid());
     unlink(dbpath);
     struct db *db;
     char err[256];
-    if (db_open(dbpath, &db, err, sizeof err) < 0)
+    if (open(dbpath, &db, err, sizeof err) < 0)
         return -1;
     *state = db;
     return 0;
+}
+
+static inline int setup(void **state)
+{
+    return setup_with(state, db_open);
 }
 
 static inline int teardown(void **state)
@@ -38,10 +45,11 @@ static inline int teardown(void **state)
     db_close(*state);
     char p[80];
     unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    static const char *const beside[] = {"-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof beside / sizeof *beside; i++) {
+        snprintf(p, sizeof p, "%s%s", dbpath, beside[i]);
+        unlink(p);
+    }
     return 0;
 }
 

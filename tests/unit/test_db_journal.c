@@ -29,22 +29,16 @@ static double now(void)
 
 static int setup_new(void **state)
 {
-    snprintf(dbpath, sizeof dbpath, "/tmp/feedsd-test-db-%d.db", (int)getpid());
-    unlink(dbpath);
-    struct db *db;
-    char err[256];
-    if (db_open_new(dbpath, &db, err, sizeof err) < 0)
-        return -1;
-    *state = db;
-    return 0;
+    return setup_with(state, db_open_new);
 }
 
-static int teardown_new(void **state)
+/* A second feedsd connection, as `feedsd status` opens one. */
+static struct db *open_other(void)
 {
-    char p[80];
-    snprintf(p, sizeof p, "%s-journal", dbpath);
-    unlink(p);
-    return teardown(state);
+    struct db *other = NULL;
+    char err[256];
+    assert_int_equal(db_open(dbpath, &other, err, sizeof err), 0);
+    return other;
 }
 
 /* Another process's read transaction on the database: a SHARED lock held until
@@ -106,10 +100,8 @@ static void test_another_connection_reads_beside_a_first_load(void **state)
     /* a group of polls is open: the writer holds its lock */
     assert_int_equal(db_group_join(db), 0);
     assert_int_equal(subscribe(db, "http://b/feed", NULL, 0, -2, NULL, NULL, 100, &id), 0);
-    struct db *other;
-    char err[256];
     double t0 = now();
-    assert_int_equal(db_open(dbpath, &other, err, sizeof err), 0);
+    struct db *other = open_other();
     assert_true(now() - t0 < 1.0);
     assert_true(db_first_load(other));       /* it could not turn the database to WAL */
     assert_int_equal(header_version(), 1);
@@ -137,10 +129,7 @@ static void test_a_switch_by_another_connection_leaves_no_journal_file(void **st
     snprintf(p, sizeof p, "%s-journal", dbpath);
     assert_int_equal(access(p, F_OK), 0);      /* TRUNCATE keeps it, empty */
     /* `feedsd status` between two of the daemon's transactions: it turns the database */
-    struct db *other;
-    char err[256];
-    assert_int_equal(db_open(dbpath, &other, err, sizeof err), 0);
-    db_close(other);
+    db_close(open_other());
     assert_int_equal(header_version(), 2);
     /* the daemon follows, and its empty journal goes */
     assert_int_equal(db_first_load_end(db), 0);
@@ -157,9 +146,7 @@ static void test_db_open_turns_a_database_left_in_its_first_load_to_wal(void **s
     assert_int_equal(header_version(), 1);
     /* as a process that stopped before its first load was stored would leave it: the
      * next open, with no other connection, makes it a WAL database */
-    struct db *other;
-    char err[256];
-    assert_int_equal(db_open(dbpath, &other, err, sizeof err), 0);
+    struct db *other = open_other();
     assert_false(db_first_load(other));
     assert_int_equal(header_version(), 2);
     db_close(other);
@@ -171,15 +158,15 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_new_database_is_in_its_first_load_until_it_ends,
-                                        setup_new, teardown_new),
+                                        setup_new, teardown),
         cmocka_unit_test_setup_teardown(test_the_end_does_not_wait_for_a_reader, setup_new,
-                                        teardown_new),
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_another_connection_reads_beside_a_first_load,
-                                        setup_new, teardown_new),
+                                        setup_new, teardown),
         cmocka_unit_test_setup_teardown(test_a_switch_by_another_connection_leaves_no_journal_file,
-                                        setup_new, teardown_new),
+                                        setup_new, teardown),
         cmocka_unit_test_setup_teardown(test_db_open_turns_a_database_left_in_its_first_load_to_wal,
-                                        setup_new, teardown_new),
+                                        setup_new, teardown),
     };
     return cmocka_run_group_tests_name("db_journal", tests, NULL, NULL);
 }
