@@ -126,11 +126,13 @@ def curl_config(work, db, ca, same=None):
     con.close()
     path = os.path.join(work, "urls-same.conf" if same else "urls.conf")
     with open(path, "w") as f:
-        f.write('parallel\ncompressed\nsilent\n')
+        f.write('parallel\nsilent\n')
         for i, (url, etag, lm) in enumerate(rows):
             if i:
                 f.write("next\n")
-            f.write('url = "%s"\noutput = "/dev/null"\n' % url)
+            # `next` resets the options of a transfer, `compressed` among them: each URL
+            # asks for it, as feedsd asks for every encoding libcurl decodes on each GET.
+            f.write('url = "%s"\noutput = "/dev/null"\ncompressed\n' % url)
             if ca:
                 f.write('cacert = "%s"\n' % ca)
             lines = list(same) if same else []
