@@ -60,6 +60,7 @@ struct host {
     double next_start;          /* host_delay spacing (ev_now) */
     double paused_until;        /* Retry-After (ev_now) */
     CURLSH *share;              /* the origin's TLS session cache, kept across polls */
+    int multiplexed;            /* its last answer came over HTTP/2 or later */
     struct req *head, *tail;
 };
 
@@ -86,6 +87,7 @@ struct fetcher {
     size_t nbuckets;
     struct host **waiting;      /* hosts with queued requests, round-robin */
     size_t nwaiting, capwaiting, cursor;
+    int turn;                   /* requests the origin at cursor started in its turn */
     struct sock *socks;
     struct req *running_list;
     int unlimited_running;

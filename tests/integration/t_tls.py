@@ -12,6 +12,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import threading
 
 from harness import FeedServer, Route, simple_atom, test, wait_for
 
@@ -389,3 +390,105 @@ def a_reused_handle_does_not_keep_the_ca_file_of_the_transfer_before(server, wor
     finally:
         first.close()
         second.close()
+
+
+def two_polls_of_origins(work, origins, feeds_each, *extra):
+    """feedsd run --once twice over `origins` (servers with .url and .reset()), feeds_each
+    feeds on each, listed in turn (o0 f0, o1 f0, ..., o0 f1, ...) so that the first starts
+    spread over the origins, with concurrency 4 and per_host 4. The first poll stores each
+    feed's ETag, so that the second one's requests are conditional. between() resets the
+    servers' counts, so that what they hold after this is the second poll's."""
+    urls = [o.url("/feed%d.xml" % j) for j in range(feeds_each) for o in origins]
+    work.write_config(urls, "\n".join(("concurrency = 4", "per_host = 4", "host_delay = 0")
+                                      + extra))
+    first = []
+    for poll in (1, 2):
+        r = work.run_once()
+        assert r.returncode == 0, r.stderr
+        if poll == 1:
+            first = [(o.joined, o.max_in_flight) for o in origins]
+            for o in origins:
+                o.reset()
+            work.sql("UPDATE feed_polls SET next_poll = 0")     # all due again
+    return first
+
+
+@test
+def an_http2_origin_starts_per_host_conditional_requests_in_one_turn(server, work):
+    # Four HTTP/2 origins, six feeds each, answered 150 ms after they arrive. The first
+    # poll's requests carry no validators: one request a turn, so each origin has about
+    # one in flight at a time. In the second, conditional, poll, once an origin has
+    # answered over HTTP/2 the slots that free up go to it until per_host of its requests
+    # have started, as streams of its one connection. Of the 20 requests after each
+    # origin's first, those that arrived while another of their origin was in flight, in
+    # 10 runs: 10-14 in the second poll and 0-2 in the first. The build before (one
+    # request a turn) had 2-3 in the second poll; turns for every request, 11 in the
+    # first.
+    from h2_server import H2Origin
+    ca, cert, key = make_ca(work.dir)
+    origins = [H2Origin(server_context(cert, key), simple_atom(1).encode(), delay=0.15)
+               for _ in range(4)]
+    try:
+        first = two_polls_of_origins(work, origins, 6, "ca_file = %s" % ca)
+        assert sum(j for j, _ in first) <= 5, first
+        assert all(len(o.requests) == 6 for o in origins), [len(o.requests) for o in origins]
+        assert [o.connections for o in origins] == [2, 2, 2, 2], [o.connections for o in origins]
+        joined, most = [o.joined for o in origins], [o.max_in_flight for o in origins]
+        assert sum(joined) >= 7, (joined, most)
+        assert all(m <= 4 for m in most), most      # never more than per_host
+    finally:
+        for o in origins:
+            o.close()
+
+
+class CountedServer:
+    """harness.FeedServer with the counts of h2_server.H2Origin: requests in flight at once
+    and the most of them."""
+
+    def __init__(self):
+        self.server = FeedServer()
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.reset()
+        handler = self.server.httpd.RequestHandlerClass
+        answer = handler.answer
+
+        def counted(h):
+            with self.lock:
+                self.joined += self.in_flight > 0
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                answer(h)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+        handler.answer = counted
+
+    def reset(self):
+        with self.lock:
+            self.joined, self.max_in_flight = 0, 0
+
+    def url(self, path):
+        return self.server.url(path)
+
+
+@test
+def an_http1_origin_starts_one_request_a_turn(server, work):
+    # The same over HTTP/1.1 (answered 304 the second time), where each request in flight
+    # at once is a connection of its own: turns stay one request long, so the four slots
+    # stay spread over the four origins instead of one origin opening four connections.
+    servers = [CountedServer() for _ in range(4)]
+    try:
+        for s in servers:
+            for j in range(6):
+                s.server.routes["/feed%d.xml" % j] = Route(simple_atom(1), delay=0.15,
+                                                           etag='"v1"')
+        two_polls_of_origins(work, servers, 6)
+        assert all(len(s.server.requests) == 12 for s in servers), \
+            [len(s.server.requests) for s in servers]
+        most = [s.max_in_flight for s in servers]
+        assert max(most) <= 2, most
+    finally:
+        for s in servers:
+            s.server.close()
