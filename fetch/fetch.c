@@ -253,6 +253,11 @@ static void drain_done(struct fetcher *f)
         } else {
             r->host->active--;
             f->running--;
+            /* An answer of r's own origin says whether it multiplexes (turn_length). */
+            long version = 0;
+            if (r->redirects == 0 &&
+                curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version) == CURLE_OK && version)
+                r->host->multiplexed = version >= CURL_HTTP_VERSION_2_0;
         }
         struct fetch_result res = {.url = r->url};
         char *eff = NULL;
@@ -295,10 +300,6 @@ static void drain_done(struct fetcher *f)
         res.content_type = r->h_content_type;
         res.retry_after = r->retry_after;
         res.redirects = r->redirects;
-        long version = 0;
-        if (!r->unlimited && r->host && r->redirects == 0 &&   /* r's own origin */
-            curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version) == CURLE_OK && version)
-            r->host->multiplexed = version >= CURL_HTTP_VERSION_2_0;
         /* RFC 9111 5.3: max-age wins over Expires. */
         res.max_age = r->max_age >= 0 ? r->max_age : r->expires_in;
         res.permanent = r->redirects > 0 && r->temp_redirects == 0;

@@ -57,12 +57,20 @@ static void waiting_remove_at(struct fetcher *f, size_t i)
  * one-request turns in two sessions of bench/https.py on Debian 13, 1.00x on Debian 12).
  * Not for requests without validators: their bodies come whole, and per_host of them at
  * once on one connection raised the peak of a first poll of those feeds from 29.3-29.5 MB
- * to 30.2-30.5 MB (Debian 13, four runs each). Over HTTP/1.1 each request at once is a connection of its own: the turn is
- * one request, so that every origin gets its first connection before any gets a second. */
+ * to 30.2-30.5 MB (Debian 13, four runs each). Over HTTP/1.1 each request at once is a
+ * connection of its own: the turn is one request, so that every origin gets its first
+ * connection before any gets a second. */
 static int turn_length(const struct fetcher *f, const struct host *h)
 {
     const struct req *next = h->head;
     return h->multiplexed && (next->h_inm || next->h_ims) ? f->opts.per_host : 1;
+}
+
+/* The turn passes to the next origin in the list. */
+static void turn_pass(struct fetcher *f)
+{
+    f->cursor++;
+    f->turn = 0;
 }
 
 /* Starts queued requests while the global and per-origin limits allow, taking origins in
@@ -85,16 +93,13 @@ void fetch_pump(struct fetcher *f)
             double ready = c->next_start > c->paused_until ? c->next_start : c->paused_until;
             if (c->active < f->opts.per_host && ready <= now) {
                 h = c;
-                if (++f->turn >= turn_length(f, c)) {
-                    f->cursor++;
-                    f->turn = 0;
-                }
+                if (++f->turn >= turn_length(f, c))
+                    turn_pass(f);
                 break;
             }
             if (c->active < f->opts.per_host && (!wake || ready < wake))
                 wake = ready;
-            f->cursor++;
-            f->turn = 0;
+            turn_pass(f);
             tried++;
         }
         if (!h)

@@ -37,18 +37,39 @@ def response_headers(content_type, etag):
     return b"\x88" + literal(31, content_type) + literal(34, etag)
 
 
-class H2Origin:
+class InFlight:
+    """Counts of the requests an origin holds: in flight now, the most at once, and those
+    that arrived while another was in flight (joined). Thread-safe."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.max_in_flight, self.joined = 0, 0
+
+    def arrive(self):
+        with self.lock:
+            self.joined += self.in_flight > 0
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
+
+
+class H2Origin(InFlight):
     def __init__(self, context, body, delay=0.0, content_type="application/atom+xml",
                  etag='"h2-1"'):
         ctx = context
         ctx.set_alpn_protocols(["h2"])
         self.ctx, self.body, self.delay = ctx, body, delay
         self.content_type, self.etag = content_type, etag
-        self.lock = threading.Lock()
+        super().__init__()
         self.requests = []          # arrival times
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.joined = 0             # requests that arrived while another was in flight
         self.connections = 0
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -96,8 +117,7 @@ class H2Origin:
 
         def answer(stream):
             time.sleep(self.delay)
-            with self.lock:
-                self.in_flight -= 1
+            self.leave()
             send(frame(HEADERS, END_HEADERS, stream,
                        response_headers(self.content_type, self.etag)) +
                  frame(DATA, END_STREAM, stream, self.body))
@@ -121,9 +141,7 @@ class H2Origin:
                 elif ftype == HEADERS and flags & END_STREAM:    # a GET, whole
                     with self.lock:
                         self.requests.append(time.monotonic())
-                        self.joined += self.in_flight > 0
-                        self.in_flight += 1
-                        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                    self.arrive()
                     threading.Thread(target=answer, args=(stream,), daemon=True).start()
         except (EOFError, OSError, ssl.SSLError):
             pass
@@ -131,8 +149,9 @@ class H2Origin:
             conn.close()
 
     def reset(self):
+        super().reset()
         with self.lock:
-            self.requests, self.max_in_flight, self.joined = [], 0, 0
+            self.requests = []
 
     def close(self):
         self.closed = True

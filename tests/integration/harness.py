@@ -270,6 +270,15 @@ def numbered_feeds(server, work, n=3, entries=4, prefix="s", extra="backlog = al
     return urls
 
 
+def without_leak_check(env=None):
+    """A copy of env (the environment by default) whose ASAN_OPTIONS switch LeakSanitizer
+    off, for runs under strace: LeakSanitizer cannot run under ptrace (the sanitizer build
+    of make test); every other test of that build checks for leaks."""
+    env = dict(os.environ if env is None else env)
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
+    return env
+
+
 def daemon_with_a_slow_feed(server, work, *args):
     """The daemon on a fast and a slow feed (/fast.xml, /slow.xml; 2 posts each), its
     groups held open 3 s (FEEDSD_BATCH_WAIT): the fast feed's results wait in an open

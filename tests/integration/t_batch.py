@@ -236,8 +236,7 @@ def a_once_run_writes_when_no_transfer_is_left_instead_of_waiting(server, work):
     numbered_feeds(server, work, n=3, entries=2, prefix="w")
     env = dict(os.environ, FEEDSD_WRITE_WAIT="60")
     for run in ("cold", "warm"):
-        r = subprocess.run([work.feedsd, "run", "--once", "-c", work.conf], capture_output=True,
-                           text=True, timeout=30, env=env)
+        r = work.run_once(timeout=30, env=env)
         assert r.returncode == 0, (run, r.stderr)
         assert len(md_files(work)) == 6, (run, work.files())
     assert all(len(server.requests_for("/w%d.xml" % i)) == 2 for i in range(3))

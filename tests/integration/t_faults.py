@@ -348,10 +348,7 @@ def strace_flushes(work, out):
     """Runs `feedsd run --once` under strace; returns (the run, syncfs calls, fdatasyncs
     of files under out, and every syncfs and rename under out in the order made)."""
     log = os.path.join(work.dir, "strace.log")
-    # LeakSanitizer cannot run under ptrace (it stops the process with it): leaks are
-    # checked by every other test of the sanitizer build.
-    env = os.environ.copy()
-    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
+    env = harness.without_leak_check()
     r = subprocess.run(["strace", "-f", "-y", "-o", log, "-e",
                         "trace=syncfs,fdatasync,fsync,rename,renameat,renameat2",
                         work.feedsd, "run", "--once", "-c", work.conf],

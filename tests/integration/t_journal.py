@@ -41,10 +41,8 @@ def traced_once(work, *args):
     log = os.path.join(work.dir, "strace.log")
     cmd = ["strace", "-f", "-y", "-o", log, "-e", "trace=write,pwrite64",
            work.feedsd, "run", "--once", "-c", work.conf] + list(args)
-    # LeakSanitizer cannot run under ptrace (the sanitizer build of make test).
-    env = dict(os.environ, ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") +
-                                         ":detect_leaks=0").lstrip(":"))
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                       env=harness.without_leak_check())
     written = {}
     with open(log) as f:
         for line in f:

@@ -100,8 +100,7 @@ def a_start_after_clean_exits_does_not_list_the_output_folder(server, work):
     # A second, warm run (every feed 304) under strace: the output folder is never opened
     # as a folder nor read (getdents64), although it holds 12 files that a listing would show.
     log = os.path.join(work.dir, "strace.log")
-    # LeakSanitizer cannot run under ptrace (the sanitizer build of make test).
-    env = env_with(ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":"))
+    env = harness.without_leak_check()
     cmd = ["strace", "-f", "-y", "-o", log, "-e", "trace=openat,getdents64",
            work.feedsd, "run", "--once", "-v", "-c", work.conf]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)

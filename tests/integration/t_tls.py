@@ -12,9 +12,8 @@ import re
 import shutil
 import ssl
 import subprocess
-import threading
 
-from harness import FeedServer, Route, simple_atom, test, wait_for
+from harness import FeedServer, Route, simple_atom, test, wait_for, without_leak_check
 
 
 def openssl(*args):
@@ -230,8 +229,7 @@ def ca_opens(work, folder, ca, env):
     """Runs run_with_system_cas under strace; returns (the run, the number of openat(2)
     calls that opened CA material, by path: the ca_file, or a file of the system's CAs)."""
     log = os.path.join(work.dir, "strace.log")
-    # LeakSanitizer cannot run under ptrace (the sanitizer build of make test).
-    env = dict(env, ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":"))
+    env = without_leak_check(dict(os.environ, **env))
     r = run_with_system_cas(work, folder, env, log)
     opened = collections.Counter()
     with open(log) as f:
@@ -396,8 +394,9 @@ def two_polls_of_origins(work, origins, feeds_each, *extra):
     """feedsd run --once twice over `origins` (servers with .url and .reset()), feeds_each
     feeds on each, listed in turn (o0 f0, o1 f0, ..., o0 f1, ...) so that the first starts
     spread over the origins, with concurrency 4 and per_host 4. The first poll stores each
-    feed's ETag, so that the second one's requests are conditional. between() resets the
-    servers' counts, so that what they hold after this is the second poll's."""
+    feed's ETag, so that the second one's requests are conditional. The servers' counts
+    are reset between the polls: what they hold after this is the second poll's; the
+    first poll's (joined, max_in_flight) of each origin is returned."""
     urls = [o.url("/feed%d.xml" % j) for j in range(feeds_each) for o in origins]
     work.write_config(urls, "\n".join(("concurrency = 4", "per_host = 4", "host_delay = 0")
                                       + extra))
@@ -441,36 +440,29 @@ def an_http2_origin_starts_per_host_conditional_requests_in_one_turn(server, wor
             o.close()
 
 
-class CountedServer:
-    """harness.FeedServer with the counts of h2_server.H2Origin: requests in flight at once
-    and the most of them."""
+def counted_server():
+    """harness.FeedServer (HTTP/1.1) with the counts of h2_server.InFlight."""
+    from h2_server import InFlight
 
-    def __init__(self):
-        self.server = FeedServer()
-        self.lock = threading.Lock()
-        self.in_flight = 0
-        self.reset()
-        handler = self.server.httpd.RequestHandlerClass
-        answer = handler.answer
+    class CountedServer(InFlight):
+        def __init__(self):
+            super().__init__()
+            self.server = FeedServer()
+            handler = self.server.httpd.RequestHandlerClass
+            answer = handler.answer
 
-        def counted(h):
-            with self.lock:
-                self.joined += self.in_flight > 0
-                self.in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            try:
-                answer(h)
-            finally:
-                with self.lock:
-                    self.in_flight -= 1
-        handler.answer = counted
+            def counted(h):
+                self.arrive()
+                try:
+                    answer(h)
+                finally:
+                    self.leave()
+            handler.answer = counted
 
-    def reset(self):
-        with self.lock:
-            self.joined, self.max_in_flight = 0, 0
+        def url(self, path):
+            return self.server.url(path)
 
-    def url(self, path):
-        return self.server.url(path)
+    return CountedServer()
 
 
 @test
@@ -478,7 +470,7 @@ def an_http1_origin_starts_one_request_a_turn(server, work):
     # The same over HTTP/1.1 (answered 304 the second time), where each request in flight
     # at once is a connection of its own: turns stay one request long, so the four slots
     # stay spread over the four origins instead of one origin opening four connections.
-    servers = [CountedServer() for _ in range(4)]
+    servers = [counted_server() for _ in range(4)]
     try:
         for s in servers:
             for j in range(6):
